@@ -1,0 +1,116 @@
+"""Indonesian number and date formats, as polars expressions over text.
+
+`1.234.567,89`, `Rp 1.500.000`, `1,234,567.89`, `(1.000)` and Excel's `1250000000.5` are numbers;
+`31/12/2025`, `31-12-2025`, `31 Desember 2025`, `2025-12-31` and Excel serial days are dates. A value
+that matches none of them becomes null, and the caller reports it (it is never guessed).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+BULAN = {
+    "januari": 1,
+    "jan": 1,
+    "februari": 2,
+    "pebruari": 2,
+    "feb": 2,
+    "peb": 2,
+    "maret": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "mei": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "agustus": 8,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "nopember": 11,
+    "nop": 11,
+    "desember": 12,
+    "des": 12,
+    "dec": 12,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "october": 10,
+    "december": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "august": 8,
+}
+
+_ID_GROUPED = r"^-?\d{1,3}(\.\d{3})+(,\d+)?$"  # 1.234.567,89
+_EN_GROUPED = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"  # 1,234,567.89
+_COMMA_DEC = r"^-?\d+,\d+$"  # 1234,5
+_PLAIN = r"^-?\d+(\.\d+)?$"  # 1234.5 (also Excel floats)
+_SCI = r"^-?\d+(\.\d+)?[eE][+-]?\d+$"  # 1.25E+09 from Excel
+
+
+def normalise_number(expr: pl.Expr) -> pl.Expr:
+    """Text -> canonical `-1234.56` text, or null when it is not a number in a known format."""
+    s = (
+        expr.str.replace_all(r"(?i)\s*(rp\.?|idr)\s*", "")
+        .str.replace_all(r"[\s\u00a0]", "")
+        .str.replace(r"^\((.*)\)$", "-$1")
+        .str.replace(r"^-?\+", "")
+    )
+    return (
+        pl.when(s.str.contains(_ID_GROUPED))
+        .then(s.str.replace_all(r"\.", "").str.replace(",", "."))
+        .when(s.str.contains(_EN_GROUPED))
+        .then(s.str.replace_all(",", ""))
+        .when(s.str.contains(_COMMA_DEC))
+        .then(s.str.replace(",", "."))
+        .when(s.str.contains(_PLAIN))
+        .then(s)
+        .when(s.str.contains(_SCI))
+        .then(s.cast(pl.Float64, strict=False).round(4).cast(pl.String))
+        .otherwise(None)
+    )
+
+
+def parse_decimal(expr: pl.Expr, dtype: pl.Decimal) -> pl.Expr:
+    return normalise_number(expr).cast(dtype, strict=False)
+
+
+def parse_integer(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    n = normalise_number(expr)
+    # "2024.0" from Excel is an integer; "2024.5" is not.
+    return pl.when(n.str.contains(r"^-?\d+(\.0+)?$")).then(
+        n.str.replace(r"\.0+$", "").cast(dtype, strict=False)
+    )
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    s = expr.str.strip_chars()
+    iso = s.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    dmy_slash = s.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+    dmy_dash = s.str.strptime(pl.Date, "%d-%m-%Y", strict=False)
+    parts = s.str.to_lowercase().str.extract_groups(r"^(\d{1,2})[\s\-]+([a-z]+)\.?[\s\-]+(\d{4})$")
+    month = parts.struct.field("2").replace_strict(BULAN, default=None, return_dtype=pl.Int8)
+    named = pl.date(
+        parts.struct.field("3").cast(pl.Int32, strict=False),
+        month,
+        parts.struct.field("1").cast(pl.Int8, strict=False),
+    )
+    # Excel serial day numbers (1900 system), only in a plausible range (2000..2099).
+    serial = s.cast(pl.Float64, strict=False)
+    excel = pl.when(serial.is_between(36526, 73050)).then(
+        (pl.lit(-25569) + serial.floor()).cast(pl.Int32).cast(pl.Date)
+    )
+    return pl.coalesce(iso, dmy_slash, dmy_dash, named, excel)

@@ -1,0 +1,212 @@
+"""Ingest against the real contracts: typed Parquet, quarantine with reasons, slots, the log."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import polars as pl
+import pytest
+import xlsxwriter
+
+from dagster_project.lib.contracts import source_contracts
+from dagster_project.lib.ingest import (
+    STATUS_LOADED,
+    STATUS_REJECTED,
+    STATUS_UNCHANGED,
+    current_inputs,
+    ingest_source,
+    read_ingest_log,
+)
+from tests.conftest import DINKES, DISDIKBUD
+
+DPA = source_contracts()["sipd.dpa_sub_kegiatan"]
+SP2D = source_contracts()["bpkad.sp2d"]
+
+HEADER = "tahun,tahap,kode_skpd,kode_sub_kegiatan,pagu_rp,kode_kelurahan,indikator_keluaran,target_keluaran,satuan_keluaran"
+GOOD_ROWS = [
+    f"2024,murni,{DINKES},1.02.02.2.02.0004,1250000000,64.72.01.1001,Jumlah balita dilayani,1200,Orang",
+    f"2024,murni,{DINKES},1.02.01.2.02.0001,9800000000.50,,Gaji dan tunjangan ASN,12,Bulan",
+]
+
+
+def write_dpa(
+    paths, rows, *, opd=DINKES, tahun=2024, name="dpa_sub_kegiatan_murni.csv", header=HEADER
+):
+    target = paths.landing / "sipd" / "dpa_sub_kegiatan" / str(tahun) / opd / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return target
+
+
+def raw_dpa(paths) -> pl.DataFrame:
+    return pl.read_parquet(
+        paths.raw / "sipd" / "dpa_sub_kegiatan" / "tahun=2024" / DINKES / "murni.parquet"
+    )
+
+
+def test_good_csv_becomes_typed_parquet_with_lineage(data_paths):
+    write_dpa(data_paths, GOOD_ROWS)
+    (outcome,) = ingest_source(DPA, data_paths)
+    assert outcome.status == STATUS_LOADED and outcome.rows_loaded == 2
+    raw = raw_dpa(data_paths)
+    assert raw.schema["pagu_rp"] == pl.Decimal(18, 2)
+    assert raw.schema["kode_sub_kegiatan"] == pl.String
+    assert raw["pagu_rp"].sum() == Decimal("11050000000.50")
+    assert set(raw["_sumber_sha256"]) == {outcome.sha256}
+    assert raw["_baris"].to_list() == [2, 3]  # line numbers in the original file
+    log = read_ingest_log(data_paths)
+    assert (
+        log.height == 1
+        and log["status"][0] == STATUS_LOADED
+        and log["kontrak_versi"][0] == DPA.version
+    )
+
+
+def test_broken_rows_are_quarantined_with_reasons_and_the_rest_loads(data_paths):
+    write_dpa(
+        data_paths,
+        [
+            *GOOD_ROWS,
+            f"2024,murni,{DINKES},1.02.99.2.02.0099,500000000,,x,1,Unit",  # unknown sub kegiatan
+            f"2024,murni,{DINKES},1.02.02.2.02.0001,-5000000,,x,1,Unit",  # negative pagu
+        ],
+    )
+    (outcome,) = ingest_source(DPA, data_paths)
+    assert (outcome.rows_loaded, outcome.rows_quarantined) == (2, 2)
+    errors = outcome.errors.to_dicts()
+    by_line = {e["_baris"]: e for e in errors}
+    assert by_line[4]["aturan"] == "kode_tidak_berlaku" and "tidak dikenal" in by_line[4]["alasan"]
+    assert by_line[4]["nilai"] == "1.02.99.2.02.0099"
+    assert by_line[5]["aturan"] == "minimum" and "negatif" in by_line[5]["alasan"]
+    assert by_line[5]["kolom"] == "pagu_rp" and by_line[5]["nilai"] == "-5000000"
+    stem = data_paths.quarantine / "sipd" / "dpa_sub_kegiatan" / "tahun=2024" / DINKES
+    rows = pl.read_parquet(next(stem.glob("*.rows.parquet")))
+    assert rows["_baris"].to_list() == [4, 5] and rows["_alasan"].str.len_chars().min() > 10
+    assert raw_dpa(data_paths).height == 2
+
+
+def test_indonesian_formats_semicolons_bom_and_cp1252_are_parsed(data_paths):
+    header = "Tahun Anggaran;Tahap;Kode SKPD;Kode Sub Kegiatan;Nama Sub Kegiatan;Pagu (Rp)"
+    body = f"2024;murni;{DINKES};1.02.02.2.02.0004;Pelayanan Kesehatan Balita – Posyandu;Rp 1.250.000.000,50\n"
+    target = (
+        data_paths.landing / "sipd/dpa_sub_kegiatan/2024" / DINKES / "dpa_sub_kegiatan_murni.csv"
+    )
+    target.parent.mkdir(parents=True)
+    target.write_bytes((header + "\n" + body).encode("cp1252"))
+    (outcome,) = ingest_source(DPA, data_paths)
+    assert outcome.status == STATUS_LOADED, outcome.errors
+    raw = raw_dpa(data_paths)
+    assert str(raw["pagu_rp"][0]) == "1250000000.50"
+    assert raw["nama_sub_kegiatan"][0].endswith("– Posyandu")
+
+
+def test_sipd_style_xlsx_with_title_rows_and_totals_row(data_paths):
+    target = (
+        data_paths.landing / "sipd/dpa_sub_kegiatan/2024" / DINKES / "dpa_sub_kegiatan_murni.xlsx"
+    )
+    target.parent.mkdir(parents=True)
+    wb = xlsxwriter.Workbook(target)
+    ws = wb.add_worksheet("DPA")
+    ws.merge_range(0, 0, 0, 4, "DOKUMEN PELAKSANAAN ANGGARAN SATUAN KERJA PERANGKAT DAERAH")
+    ws.write(1, 0, "PEMERINTAH KOTA SAMARINDA")
+    ws.write(2, 0, "Tahun Anggaran 2024")
+    ws.write_row(4, 0, ["Tahun Anggaran", "Tahap", "Kode SKPD", "Kode Sub Kegiatan", "Pagu (Rp)"])
+    ws.write_number(5, 0, 2024)
+    ws.write_string(5, 1, "murni")
+    ws.write_string(5, 2, DINKES)
+    ws.write_string(5, 3, "1.02.02.2.02.0004")
+    ws.write_number(5, 4, 1250000000)
+    ws.write_string(6, 3, "JUMLAH")
+    ws.write_formula(6, 4, "=SUM(E6:E6)", None, 1250000000)
+    wb.close()
+    (outcome,) = ingest_source(DPA, data_paths)
+    assert outcome.status == STATUS_LOADED and outcome.rows_loaded == 1
+    assert outcome.rows_skipped == 1 and outcome.rows_quarantined == 0
+
+
+def test_same_file_twice_is_a_noop(data_paths):
+    write_dpa(data_paths, GOOD_ROWS)
+    ingest_source(DPA, data_paths)
+    before = sorted(p.name for p in data_paths.ingest_log.iterdir())
+    (again,) = ingest_source(DPA, data_paths)
+    assert again.status == STATUS_UNCHANGED
+    assert sorted(p.name for p in data_paths.ingest_log.iterdir()) == before
+
+
+def test_corrected_file_replaces_its_slot_and_keeps_history(data_paths):
+    path = write_dpa(data_paths, GOOD_ROWS)
+    (first,) = ingest_source(DPA, data_paths)
+    write_dpa(data_paths, [GOOD_ROWS[0].replace("1250000000", "1300000000")])
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 10))
+    (second,) = ingest_source(DPA, data_paths)
+    assert second.status == STATUS_LOADED and second.sha256 != first.sha256
+    raw = raw_dpa(data_paths)
+    assert raw.height == 1 and set(raw["_sumber_sha256"]) == {second.sha256}
+    assert read_ingest_log(data_paths).height == 2
+    archived = {p.stem for p in data_paths.landing_archive.rglob("*.csv")}
+    assert archived == {first.sha256, second.sha256}
+    assert current_inputs(data_paths)["sha256"].to_list() == [second.sha256]
+
+
+def test_rows_of_another_opd_are_rejected_for_those_rows(data_paths):
+    write_dpa(
+        data_paths, [*GOOD_ROWS, f"2024,murni,{DISDIKBUD},1.01.02.2.01.0001,700000000,,x,1,Unit"]
+    )
+    (outcome,) = ingest_source(DPA, data_paths)
+    assert outcome.rows_quarantined == 1
+    reason = outcome.errors.filter(pl.col("aturan") == "opd_lain")["alasan"][0]
+    assert DISDIKBUD in reason and "OPD lain" in reason
+
+
+def test_missing_required_column_rejects_the_file_and_keeps_the_previous_version(data_paths):
+    path = write_dpa(data_paths, GOOD_ROWS)
+    ingest_source(DPA, data_paths)
+    before = raw_dpa(data_paths)
+    path.write_text("tahun,tahap,kode_skpd,kode_sub_kegiatan\n2024,murni,x,y\n", encoding="utf-8")
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 10))
+    (outcome,) = ingest_source(DPA, data_paths)
+    assert outcome.status == STATUS_REJECTED
+    assert "pagu_rp" in outcome.message and "Kolom wajib tidak ada" in outcome.message
+    assert raw_dpa(data_paths).equals(before)
+
+
+@pytest.mark.parametrize(
+    ("tahun", "expected"),
+    [(2020, None), (2024, "sudah tidak berlaku pada tahun 2024")],
+)
+def test_retired_code_is_judged_against_its_own_fiscal_year(data_paths, tahun, expected):
+    code = "2.14.03.2.01.0005"  # nonaktif after the 2020 nomenclature
+    opd = "2.14.0.00.0.00.01.0000"
+    row = f"{tahun},murni,{opd},{code},100000000,,x,1,Unit"
+    write_dpa(data_paths, [row], opd=opd, tahun=tahun)
+    (outcome,) = ingest_source(DPA, data_paths)
+    reasons = outcome.errors.filter(pl.col("kolom") == "kode_sub_kegiatan")["alasan"].to_list()
+    if expected is None:
+        assert not reasons
+    else:
+        assert any(expected in r for r in reasons)
+
+
+def test_sp2d_dated_outside_its_month_is_quarantined_and_dates_parse(data_paths):
+    target = data_paths.landing / "bpkad" / "sp2d" / "2024" / "sp2d_2024_03.csv"
+    target.parent.mkdir(parents=True)
+    head = "nomor_sp2d,tanggal_sp2d,kode_skpd,kode_sub_kegiatan,kode_akun,kode_sumber_dana,jenis_sp2d,nilai_rp"
+    target.write_text(
+        "\n".join(
+            [
+                head,
+                f"0001/SP2D/LS/2024,15/03/2024,{DINKES},1.02.02.2.02.0004,5.1.02.01.01.0024,1.02.01.01.02,LS,1000000",
+                f"0002/SP2D/LS/2024,2 Maret 2024,{DINKES},1.02.02.2.02.0004,5.1.02.01.01.0024,1.02.01.01.02,LS,2000000",
+                f"0003/SP2D/LS/2024,2025-01-05,{DINKES},1.02.02.2.02.0004,5.1.02.01.01.0024,1.02.01.01.02,LS,3000000",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (outcome,) = ingest_source(SP2D, data_paths)
+    assert outcome.rows_loaded == 2
+    (err,) = outcome.errors.filter(pl.col("aturan") == "di_luar_periode").to_dicts()
+    assert err["_baris"] == 4 and "bulan 03 tahun 2024" in err["alasan"]
+    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/tahun=2024/bpkad/03.parquet")
+    assert raw["tahun"].to_list() == [2024, 2024]  # filled from the folder
