@@ -1,0 +1,84 @@
+{#- Every code combination that occurs in any source row, per fiscal year: the dimensions include
+    each of them (with null names when a code is missing from its code list), so every foreign key
+    in a fact or mart resolves. -#}
+with
+
+dpa_sub_kegiatan as (
+
+    select
+        'sipd.dpa_sub_kegiatan' as sumber,
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        cast(null as varchar) as kode_akun,
+        cast(null as varchar) as kode_sumber_dana
+    from {{ ref('stg_sipd__dpa_sub_kegiatan') }}
+
+),
+
+dpa_rincian as (
+
+    select
+        'sipd.dpa_rincian' as sumber,
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_akun,
+        kode_sumber_dana
+    from {{ ref('stg_sipd__dpa_rincian') }}
+
+),
+
+anggaran_kas as (
+
+    select
+        'sipd.anggaran_kas' as sumber,
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_akun,
+        cast(null as varchar) as kode_sumber_dana
+    from {{ ref('stg_sipd__anggaran_kas') }}
+    where bulan = 1
+
+),
+
+sp2d as (
+
+    select
+        'bpkad.sp2d' as sumber,
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_akun,
+        kode_sumber_dana
+    from {{ ref('stg_bpkad__sp2d') }}
+
+),
+
+unioned as (
+
+    select * from dpa_sub_kegiatan
+    union all
+    select * from dpa_rincian
+    union all
+    select * from anggaran_kas
+    union all
+    select * from sp2d
+
+),
+
+final as (
+
+    select distinct
+        sumber,
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_akun,
+        kode_sumber_dana
+    from unioned
+
+)
+
+select * from final

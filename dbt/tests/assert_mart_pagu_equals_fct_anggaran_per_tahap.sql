@@ -1,0 +1,56 @@
+-- Per fiscal year x OPD: the murni, perubahan and final pagu in mart_anggaran_realisasi equal
+-- fct_anggaran for that phase (final = perubahan when the OPD has one, else murni). Returns each
+-- OPD-year where a phase differs.
+with
+
+mart as (
+
+    select
+        tahun,
+        kode_skpd,
+        max(tahap_akhir) as tahap_akhir,
+        sum(pagu_murni_rp) as pagu_murni_rp,
+        sum(pagu_perubahan_rp) as pagu_perubahan_rp,
+        sum(pagu_akhir_rp) as pagu_akhir_rp
+    from {{ ref('mart_anggaran_realisasi') }}
+    group by tahun, kode_skpd
+
+),
+
+fakta as (
+
+    select
+        tahun,
+        kode_skpd,
+        sum(case when tahap = 'murni' then pagu_rp end) as pagu_murni_rp,
+        sum(case when tahap = 'perubahan' then pagu_rp end) as pagu_perubahan_rp
+    from {{ ref('fct_anggaran') }}
+    group by tahun, kode_skpd
+
+),
+
+compared as (
+
+    select
+        coalesce(mart.tahun, fakta.tahun) as tahun,
+        coalesce(mart.kode_skpd, fakta.kode_skpd) as kode_skpd,
+        mart.tahap_akhir,
+        mart.pagu_murni_rp as pagu_murni_mart_rp,
+        fakta.pagu_murni_rp as pagu_murni_fct_rp,
+        mart.pagu_perubahan_rp as pagu_perubahan_mart_rp,
+        fakta.pagu_perubahan_rp as pagu_perubahan_fct_rp,
+        mart.pagu_akhir_rp as pagu_akhir_mart_rp,
+        coalesce(fakta.pagu_perubahan_rp, fakta.pagu_murni_rp) as pagu_akhir_fct_rp
+    from mart
+    full outer join fakta
+        on
+            mart.tahun = fakta.tahun
+            and mart.kode_skpd = fakta.kode_skpd
+
+)
+
+select * from compared
+where
+    coalesce(pagu_murni_mart_rp, 0) <> coalesce(pagu_murni_fct_rp, 0)
+    or coalesce(pagu_perubahan_mart_rp, -1) <> coalesce(pagu_perubahan_fct_rp, -1)
+    or coalesce(pagu_akhir_mart_rp, 0) <> coalesce(pagu_akhir_fct_rp, 0)

@@ -1,0 +1,23 @@
+"""SQL in the dbt project follows the repo's `.sqlfluff` (lowercase, trailing commas, 100 columns)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_project.lib.paths import DBT_DIR, PROJECT_ROOT
+
+
+def test_dbt_sql_passes_sqlfluff() -> None:
+    sqlfluff = Path(sys.executable).with_name("sqlfluff")
+    folders = [str(DBT_DIR / d) for d in ("models", "tests", "macros")]
+    result = subprocess.run(
+        [str(sqlfluff), "lint", *folders],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
