@@ -1,0 +1,388 @@
+"""Great Expectations (1.x) suites for the marts, built from the mart contracts.
+
+Contract facts (column set, required → not null, `logicalTypeOptions` minimum/maximum/
+exclusiveMinimum, `pattern`, allowed values) become expectations here, so they are written once,
+in the contract. What a contract cannot say (money is never negative, the revised budget replaces
+the original one, …) is a business rule, registered by model name in `BUSINESS_RULES`.
+
+GX validates pandas frames read from the read-only build connection (`con.execute(...).df()`);
+never GX over SQLAlchemy on DuckDB (stack.md: silently wrong). GX is imported inside the
+functions that need it (~3-6 s import) and runs in an ephemeral, in-memory context with analytics
+and progress bars off: nothing is written to disk, nothing is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from dagster_project.lib.gate import PASSES_EXPECTATIONS, CheckResult, qident
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+    import pandas as pd
+    from great_expectations.expectations import Expectation
+
+    from dagster_project.lib.contracts import Contract
+
+_NUMERIC = {"integer", "number", "decimal", "double", "float", "long", "int"}
+_EXAMPLES = 5
+
+
+def _meta(aturan: str, rule: str, source: str) -> dict[str, str]:
+    """Indonesian rule (shown to users), English rule, and where the rule comes from."""
+    return {"aturan": aturan, "rule": rule, "source": source}
+
+
+def _gx():
+    # GX reads this when a context is created; set it before import for older code paths too.
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    return gx, gxe
+
+
+# --------------------------------------------------------------------------------------------
+# Contract facts → expectations
+# --------------------------------------------------------------------------------------------
+
+
+def _typed(value: str, logical_type: str) -> Any:
+    if logical_type in ("integer", "int", "long"):
+        return int(value)
+    if logical_type in _NUMERIC:
+        return float(value)
+    return value
+
+
+def contract_expectations(contract: Contract) -> list[Expectation]:
+    """Expectations that restate facts of the contract (nothing else)."""
+    _, gxe = _gx()
+    src = f"contract:{contract.path.name}"
+    exps: list[Expectation] = [
+        gxe.ExpectTableColumnsToMatchSet(
+            column_set=contract.column_names,
+            exact_match=True,
+            meta=_meta(
+                "kolom tabel harus persis seperti di kontrak",
+                "columns must match the contract exactly",
+                src,
+            ),
+        )
+    ]
+    for c in contract.columns:
+        if c.required:
+            exps.append(
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column=c.name,
+                    meta=_meta(f"{c.name} wajib terisi", f"{c.name} is required", src),
+                )
+            )
+        low, strict = c.minimum, False
+        if isinstance(c.exclusive_minimum, bool):  # JSON-Schema draft-4 style: a flag
+            strict = c.exclusive_minimum
+        elif c.exclusive_minimum is not None:
+            low, strict = c.exclusive_minimum, True
+        high = c.maximum
+        if (low is not None or high is not None) and c.logical_type in _NUMERIC:
+            kwargs: dict[str, Any] = {"column": c.name}
+            parts_id, parts_en = [], []
+            if low is not None:
+                kwargs["min_value"] = low
+                kwargs["strict_min"] = strict
+                parts_id.append(f"{'lebih dari' if strict else 'minimal'} {low:g}")
+                parts_en.append(f"{'>' if strict else '>='} {low:g}")
+            if high is not None:
+                kwargs["max_value"] = high
+                parts_id.append(f"maksimal {high:g}")
+                parts_en.append(f"<= {high:g}")
+            exps.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    **kwargs,
+                    meta=_meta(
+                        f"{c.name} harus {' dan '.join(parts_id)}",
+                        f"{c.name} must be {' and '.join(parts_en)}",
+                        src,
+                    ),
+                )
+            )
+        if c.pattern:
+            exps.append(
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column=c.name,
+                    regex=c.pattern,
+                    meta=_meta(
+                        f"format {c.name} harus sesuai pola {c.pattern}",
+                        f"{c.name} must match {c.pattern}",
+                        src,
+                    ),
+                )
+            )
+        if c.enum:
+            values = [_typed(v, c.logical_type) for v in c.enum]
+            exps.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=c.name,
+                    value_set=values,
+                    meta=_meta(
+                        f"{c.name} hanya boleh berisi {', '.join(map(str, values))}",
+                        f"{c.name} must be one of {values}",
+                        src,
+                    ),
+                )
+            )
+    return exps
+
+
+# --------------------------------------------------------------------------------------------
+# Business rules, by model name
+# --------------------------------------------------------------------------------------------
+
+_MONEY_RULE = re.compile(r"^(pagu|realisasi)(_\w+)?_rp$")
+
+
+def anggaran_realisasi_rules(contract: Contract) -> list[Expectation]:
+    """mart_anggaran_realisasi: money never negative, serapan set exactly where pagu akhir > 0,
+    pagu akhir = pagu perubahan where there is one, else pagu murni; at least one row."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_anggaran_realisasi"
+    exps: list[Expectation] = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=name,
+            min_value=0,
+            meta=_meta(f"{name} tidak boleh negatif", f"{name} must not be negative", src),
+        )
+        for name in contract.column_names
+        if _MONEY_RULE.match(name)
+    ]
+    exps += [
+        # Realisation above pagu is a finding (flagged in `melebihi_pagu`), not a broken build;
+        # what must hold is that serapan exists exactly where there is a pagu to divide by.
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="serapan_persen",
+            row_condition=Col("pagu_akhir_rp") > 0,
+            meta=_meta(
+                "serapan_persen harus terisi bila pagu_akhir_rp > 0",
+                "serapan_persen must be set where pagu_akhir_rp > 0",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="serapan_persen",
+            row_condition=Col("pagu_akhir_rp") == 0,
+            meta=_meta(
+                "serapan_persen harus kosong bila pagu_akhir_rp = 0 (tidak dibagi nol)",
+                "serapan_persen must be null where pagu_akhir_rp = 0 (no division by zero)",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="pagu_akhir_rp",
+            column_B="pagu_perubahan_rp",
+            row_condition=Col("pagu_perubahan_rp").is_not_null(),
+            meta=_meta(
+                "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila ada APBD-P",
+                "pagu_akhir_rp must equal pagu_perubahan_rp where it is not null",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="pagu_akhir_rp",
+            column_B="pagu_murni_rp",
+            row_condition=Col("pagu_perubahan_rp").is_null(),
+            meta=_meta(
+                "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tidak ada APBD-P",
+                "pagu_akhir_rp must equal pagu_murni_rp where pagu_perubahan_rp is null",
+                src,
+            ),
+        ),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            meta=_meta("tabel tidak boleh kosong", "table must have at least one row", src),
+        ),
+    ]
+    return exps
+
+
+BusinessRules = Callable[["Contract"], list["Expectation"]]
+
+# Rules a contract cannot state, one entry per mart model. Keep each rule in one mechanism:
+# types/nulls/ranges of a single column belong in the contract, keys/relationships in dbt tests.
+BUSINESS_RULES: dict[str, BusinessRules] = {
+    "mart_anggaran_realisasi": anggaran_realisasi_rules,
+}
+
+
+def build_suite(
+    contract: Contract, business_rules: Mapping[str, BusinessRules] = BUSINESS_RULES
+) -> gx.ExpectationSuite:
+    """The GX suite of one mart: contract facts + the model's business rules."""
+    gx, _ = _gx()
+    exps = contract_expectations(contract)
+    if rules := business_rules.get(contract.table):
+        exps += rules(contract)
+    return gx.ExpectationSuite(name=contract.table, expectations=exps)
+
+
+def _context():
+    gx, _ = _gx()
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def validate_frame(df: pd.DataFrame, suite: gx.ExpectationSuite, *, context=None):
+    """Validate one pandas frame against one suite in an ephemeral context."""
+    context = context or _context()
+    source = context.data_sources.add_or_update_pandas(f"mart_{suite.name}")
+    asset = source.add_dataframe_asset(suite.name)
+    batch_def = asset.add_batch_definition_whole_dataframe("whole")
+    batch = batch_def.get_batch(batch_parameters={"dataframe": df})
+    return batch.validate(suite, result_format="SUMMARY")
+
+
+# --------------------------------------------------------------------------------------------
+# The gate's view: one CheckResult per suite
+# --------------------------------------------------------------------------------------------
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    if isinstance(v, float):
+        return float(v) if v == v else None  # NaN -> null; np.float64 -> float
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if hasattr(v, "item"):  # numpy scalar
+        return _jsonable(v.item())
+    return str(v)
+
+
+def _severity(cfg) -> str:
+    sev = getattr(cfg, "severity", None) or "critical"
+    return str(getattr(sev, "value", sev)).lower()
+
+
+def _failure(r) -> dict[str, Any]:
+    cfg = r.expectation_config
+    meta = cfg.meta or {}
+    res = r.result or {}
+    exc = r.exception_info or {}
+    raised = exc.get("raised_exception") if isinstance(exc, dict) else False
+    return {
+        "expectation": cfg.type,
+        "column": cfg.kwargs.get("column") or cfg.kwargs.get("column_A"),
+        "aturan": meta.get("aturan", cfg.type),
+        "rule": meta.get("rule", cfg.type),
+        "source": meta.get("source"),
+        "severity": _severity(cfg),
+        "unexpected_count": _jsonable(res.get("unexpected_count")),
+        "unexpected_percent": _jsonable(res.get("unexpected_percent")),
+        "examples": _jsonable((res.get("partial_unexpected_list") or [])[:_EXAMPLES]),
+        "observed_value": _jsonable(res.get("observed_value")),
+        "error": " ".join(str(exc.get("exception_message", "")).split()) if raised else None,
+    }
+
+
+def _describe(f: dict[str, Any]) -> str:
+    if f["error"]:
+        return f"{f['aturan']} (aturan tidak dapat dijalankan: {f['error'][:120]})"
+    if f["unexpected_count"] is not None:
+        ex = ", ".join(
+            "(" + "; ".join(map(str, e)) + ")" if isinstance(e, list) else str(e)
+            for e in f["examples"]
+        )
+        return f"{f['aturan']} ({f['unexpected_count']} baris" + (f", contoh: {ex})" if ex else ")")
+    if f["observed_value"] is not None:
+        return f"{f['aturan']} (teramati: {f['observed_value']})"
+    return f["aturan"]
+
+
+def _suite_check(target: str, suite_name: str, result) -> CheckResult:
+    total = len(result.results)
+    failures = [_failure(r) for r in result.results if not r.success]
+    blocking = any(f["severity"] == "critical" for f in failures) or not failures
+    meta = {
+        "suite": suite_name,
+        "expectations": total,
+        "failed_expectations": len(failures),
+        "failures": failures,
+    }
+    if not failures:
+        return CheckResult(
+            name=PASSES_EXPECTATIONS,
+            target=target,
+            passed=True,
+            blocking=True,
+            message=f"Semua {total} aturan mutu (GX) untuk {target} terpenuhi.",
+            metadata={**meta, "message_en": f"all {total} expectations passed"},
+        )
+    listed = "; ".join(_describe(f) for f in failures)
+    return CheckResult(
+        name=PASSES_EXPECTATIONS,
+        target=target,
+        passed=False,
+        blocking=blocking,
+        message=(
+            f"{len(failures)} dari {total} aturan mutu (GX) untuk {target} dilanggar: {listed}; "
+            "perbaiki data sumber atau model sebelum mart terbit."
+        ),
+        metadata={
+            **meta,
+            "message_en": "failed: " + "; ".join(f["rule"] for f in failures),
+        },
+    )
+
+
+def gx_checks(
+    con: duckdb.DuckDBPyConnection,
+    contracts: Iterable[Contract],
+    *,
+    business_rules: Mapping[str, BusinessRules] = BUSINESS_RULES,
+) -> list[CheckResult]:
+    """One `passes_expectations` CheckResult per mart contract, validating the whole table as a
+    pandas frame read through `con` (the gate's read-only connection)."""
+    contracts = list(contracts)
+    if not contracts:
+        return []
+    context = _context()
+    out: list[CheckResult] = []
+    for contract in contracts:
+        target = contract.key
+        try:
+            df = con.execute(
+                f"select * from {qident(contract.system)}.{qident(contract.table)}"
+            ).df()
+        except duckdb.Error as e:
+            out.append(
+                CheckResult(
+                    name=PASSES_EXPECTATIONS,
+                    target=target,
+                    passed=False,
+                    blocking=True,
+                    message=f"Aturan mutu (GX) untuk {target} tidak dapat dijalankan karena "
+                    "tabelnya tidak bisa dibaca; lihat pemeriksaan table_exists.",
+                    metadata={"suite": contract.table, "error": str(e), "message_en": str(e)},
+                )
+            )
+            continue
+        suite = build_suite(contract, business_rules)
+        result = validate_frame(df, suite, context=context)
+        out.append(_suite_check(target, suite.name, result))
+    return out
