@@ -1,0 +1,49 @@
+"""Publish: the gated build file replaces the published mart in one atomic rename."""
+
+import dagster as dg
+
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.lib.contracts import mart_contracts
+from dagster_project.lib.gate import dbt_checks
+from dagster_project.lib.ingest import current_inputs
+from dagster_project.lib.publish import publish
+
+
+@dg.asset(
+    key=["published", "apbd_mart"],
+    group_name="published",
+    kinds={"duckdb"},
+    deps=[dg.AssetKey(["marts", name]) for name in mart_contracts()],
+    description="Mart APBD terbit (data/published/apbd_mart.duckdb), hanya-baca bagi pengguna.",
+    pool="duckdb",
+)
+def apbd_mart(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Publish the build file once every blocking check upstream has passed."""
+    paths = warehouse.paths
+    results = dbt_checks(
+        warehouse.dbt_target / "run_results.json", warehouse.dbt_target / "manifest.json"
+    )
+    blocking_failed = [r for r in results if r.blocking and not r.passed]
+    if blocking_failed:
+        raise dg.Failure(
+            description="Gerbang mutu gagal; mart lama tetap terbit: "
+            + "; ".join(r.message for r in blocking_failed[:5])
+        )
+    inputs = current_inputs(paths)
+    record = publish(
+        warehouse.build_db,
+        paths,
+        run_id=context.run.run_id,
+        inputs=inputs.to_dicts(),
+        checks=results,
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(paths.published_db),
+            "version": record.get("version"),
+            "input_files": inputs.height,
+            "dbt_checks_passed": sum(r.passed for r in results),
+        }
+    )

@@ -1,0 +1,121 @@
+"""Process set-up shared by the CLI and tests: environment defaults, dbt manifest, Dagster run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster_project.lib.paths import DBT_DIR, PROJECT_ROOT, DataPaths
+
+QUIET_ENV = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "true",
+}
+
+
+def configure_environment(data_dir: Path | None = None) -> DataPaths:
+    """Set the variables dbt and Dagster read (at run time, never at import) and make folders."""
+    for k, v in QUIET_ENV.items():
+        os.environ.setdefault(k, v)
+    if data_dir is not None:
+        os.environ["APBD_DATA_DIR"] = str(Path(data_dir).resolve())
+    os.environ.setdefault("APBD_DATA_DIR", str((PROJECT_ROOT / "data").resolve()))
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")))
+    ensure_dagster_home(home)
+    paths = DataPaths.from_env()
+    paths.ensure()
+    (paths.root / "tmp").mkdir(exist_ok=True)
+    return paths
+
+
+def ensure_dagster_home(home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text(
+            "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n",
+            encoding="utf-8",
+        )
+
+
+def ensure_dbt_manifest(force: bool = False) -> Path:
+    """dagster-dbt needs the manifest before definitions load: parse once when it is missing."""
+    manifest = DBT_DIR / "target" / "manifest.json"
+    if force or not manifest.exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dbt.cli.main",
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_DIR),
+                "--profiles-dir",
+                str(DBT_DIR),
+            ],
+            check=True,
+            cwd=DBT_DIR,
+        )
+    return manifest
+
+
+@dataclass
+class RunReport:
+    success: bool
+    seconds: float
+    run_id: str = ""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    failed_checks: list[tuple[str, str]] = field(default_factory=list)
+    failed_steps: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _stage(step_key: str) -> str:
+    if step_key.startswith("apbd_dbt_models"):
+        return "dbt build"
+    if "matches_contract" in step_key or "passes_expectations" in step_key:
+        return "gerbang mutu"
+    if step_key.startswith("published"):
+        return "publish"
+    return "ingest"
+
+
+def run_pipeline(log_level: str = "WARNING") -> RunReport:
+    """Materialise every asset (ingest → dbt → gate → publish) in this process."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    start = time.perf_counter()
+    instance = dg.DagsterInstance.get()
+    job = defs().resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+    stage: dict[str, float] = defaultdict(float)
+    for st in instance.get_run_step_stats(result.run_id):
+        if st.start_time and st.end_time:
+            stage[_stage(st.step_key)] += st.end_time - st.start_time
+    report = RunReport(success=result.success, seconds=0.0, run_id=result.run_id)
+    for ev in result.all_events:
+        if ev.event_type_value == "STEP_FAILURE":
+            report.failed_steps.append(
+                (ev.step_key or "", str(ev.event_specific_data.error.message).strip())
+            )
+        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = ev.event_specific_data
+            if not data.passed:
+                name = f"{'/'.join(data.asset_key.path)}:{data.check_name}"
+                report.failed_checks.append((name, data.description or ""))
+    report.stage_seconds = dict(stage)
+    report.seconds = time.perf_counter() - start
+    return report
