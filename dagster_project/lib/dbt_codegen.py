@@ -19,8 +19,8 @@ from dagster_project.lib.contracts import Column, Contract, mart_contracts, sour
 from dagster_project.lib.paths import DBT_DIR
 
 HEADER = (
-    "# GENERATED from data_contracts/{what} by `apbd contracts generate`. Do not edit by hand:\n"
-    "# change the contract, then regenerate.\n"
+    "# GENERATED from {what} by `apbd contracts generate`. Do not edit by hand:\n"
+    "# change the source of truth, then regenerate.\n"
 )
 
 # Columns ingest adds to every raw row so each figure traces back to its file (architecture rule 7).
@@ -106,7 +106,45 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
             }
         ],
     }
-    return HEADER.format(what="sources") + _dump(doc)
+    return HEADER.format(what="data_contracts/sources") + _dump(doc)
+
+
+def ingest_log_yaml() -> str:
+    """The ingest log as dbt source `meta.ingest_log` (columns from `ingest.LOG_COLUMNS`)."""
+    from dagster_project.lib.ingest import LOG_COLUMNS
+
+    table = {
+        "name": "ingest_log",
+        "description": (
+            "Log ingest: satu baris per versi berkas kiriman (dimuat atau ditolak). / One row per "
+            "landing file version processed by ingest, loaded or rejected."
+        ),
+        "config": {
+            "meta": {
+                "external_location": (
+                    "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/raw/_meta/"
+                    "ingest_log/*.parquet', union_by_name = true)"
+                ),
+            }
+        },
+        "columns": [
+            {"name": name, "data_type": _duck_type(dtype), "description": desc}
+            for name, (dtype, desc) in LOG_COLUMNS.items()
+        ],
+    }
+    doc = {
+        "version": 2,
+        "sources": [{"name": "meta", "description": "Metadata pipeline.", "tables": [table]}],
+    }
+    return HEADER.format(what="dagster_project/lib/ingest.py LOG_COLUMNS") + _dump(doc)
+
+
+def _duck_type(dtype: object) -> str:
+    import polars as pl
+
+    return {pl.String(): "varchar", pl.Int32(): "integer", pl.Int64(): "bigint"}.get(
+        dtype, "timestamp"
+    )
 
 
 def marts_yaml(contracts: list[Contract]) -> str:
@@ -137,7 +175,7 @@ def marts_yaml(contracts: list[Contract]) -> str:
         if kt := _key_test(c):
             model["data_tests"] = kt
         models.append(model)
-    return HEADER.format(what="marts") + _dump({"version": 2, "models": models})
+    return HEADER.format(what="data_contracts/marts") + _dump({"version": 2, "models": models})
 
 
 def _dump(doc: object) -> str:
@@ -155,6 +193,7 @@ def generated_files() -> dict[Path, str]:
         )
         for system, cs in sorted(by_system.items())
     }
+    files[DBT_DIR / "models" / "staging" / "meta" / "_meta__sources.yml"] = ingest_log_yaml()
     marts = list(mart_contracts().values())
     if marts:
         files[DBT_DIR / "models" / "marts" / "_marts__models.yml"] = marts_yaml(marts)

@@ -30,30 +30,39 @@ ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
 STATUS_LOADED, STATUS_REJECTED, STATUS_UNCHANGED = "dimuat", "ditolak", "tidak_berubah"
 _TEXT = "__teks"
 
-LOG_SCHEMA = {
-    "sha256": pl.String,
-    "berkas": pl.String,
-    "sistem": pl.String,
-    "tabel": pl.String,
-    "tahun": pl.Int32,
-    "pengirim": pl.String,
-    "periode": pl.String,
-    "format": pl.String,
-    "ukuran_byte": pl.Int64,
-    "diterima_pada": pl.Datetime("us"),
-    "dimuat_pada": pl.Datetime("us"),
-    "status": pl.String,
-    "baris_dibaca": pl.Int64,
-    "baris_dimuat": pl.Int64,
-    "baris_karantina": pl.Int64,
-    "baris_diabaikan": pl.Int64,
-    "kontrak_id": pl.String,
-    "kontrak_versi": pl.String,
-    "pesan": pl.String,
-    "raw_path": pl.String,
-    "karantina_path": pl.String,
-    "run_id": pl.String,
+# The ingest log: one row per landing file version. (type, description) per column; the dbt
+# source `meta.ingest_log` is generated from this, so the log is described in one place.
+LOG_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
+    "sha256": (pl.String(), "SHA-256 isi berkas. / SHA-256 of the file content."),
+    "berkas": (pl.String(), "Jalur berkas di landing. / Landing path of the file."),
+    "sistem": (pl.String(), "Sistem sumber (sipd, bpkad, …). / Source system."),
+    "tabel": (pl.String(), "Tabel sumber. / Source table."),
+    "tahun": (pl.Int32(), "Tahun anggaran dari folder. / Fiscal year from the folder."),
+    "pengirim": (pl.String(), "Kode SKPD pengirim, atau bpkad/bps/dinsos. / Sender."),
+    "periode": (pl.String(), "Periode berkas: tahap atau bulan. / File period: phase or month."),
+    "format": (pl.String(), "Format yang terbaca. / Format as read."),
+    "ukuran_byte": (pl.Int64(), "Ukuran berkas. / File size in bytes."),
+    "diterima_pada": (
+        pl.Datetime("us"),
+        "Waktu berkas diterima (mtime, UTC). / Received at (UTC).",
+    ),
+    "dimuat_pada": (pl.Datetime("us"), "Waktu berkas diproses (UTC). / Processed at (UTC)."),
+    "status": (pl.String(), "dimuat atau ditolak. / loaded or rejected."),
+    "baris_dibaca": (pl.Int64(), "Baris data yang dibaca. / Data rows read."),
+    "baris_dimuat": (pl.Int64(), "Baris yang lolos kontrak. / Rows loaded."),
+    "baris_karantina": (pl.Int64(), "Baris yang dikarantina. / Rows quarantined."),
+    "baris_diabaikan": (
+        pl.Int64(),
+        "Baris kosong/jumlah yang diabaikan. / Blank/total rows skipped.",
+    ),
+    "kontrak_id": (pl.String(), "Kontrak data yang dipakai. / Data contract id."),
+    "kontrak_versi": (pl.String(), "Versi kontrak. / Contract version."),
+    "pesan": (pl.String(), "Pesan untuk operator OPD. / Message for the OPD operator."),
+    "raw_path": (pl.String(), "Parquet raw yang ditulis. / Raw Parquet written."),
+    "karantina_path": (pl.String(), "Berkas karantina. / Quarantine files."),
+    "run_id": (pl.String(), "Run Dagster yang memuat. / Dagster run id."),
 }
+LOG_SCHEMA = {name: dtype for name, (dtype, _) in LOG_COLUMNS.items()}
 ERROR_SCHEMA = {
     "_baris": pl.Int32,
     "kolom": pl.String,
@@ -190,7 +199,7 @@ def sha256_of(path: Path) -> str:
 
 
 def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
-    files = sorted(paths.ingest_log.glob("*.parquet")) if paths.ingest_log.exists() else []
+    files = sorted(paths.ingest_log.glob("2*.parquet")) if paths.ingest_log.exists() else []
     if not files:
         return pl.DataFrame(schema=LOG_SCHEMA)
     return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed").sort(
@@ -698,7 +707,16 @@ def ingest_source(
     candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))
     outcomes = [ingest_file(p, contract, paths, log=log, run_id=run_id) for p in candidates]
     ensure_schema_file(contract, paths)
+    ensure_log_schema_file(paths)
     return outcomes
+
+
+def ensure_log_schema_file(paths: DataPaths) -> Path:
+    """A zero-row log file, so dbt can read the ingest log before anything was sent."""
+    target = paths.ingest_log / "_schema.parquet"
+    if not target.exists():
+        _write_atomic(pl.DataFrame(schema=LOG_SCHEMA), target)
+    return target
 
 
 def ensure_schema_file(contract: Contract, paths: DataPaths) -> Path:
