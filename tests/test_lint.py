@@ -10,7 +10,10 @@ from dagster_project.lib.paths import PROJECT_ROOT
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--no-cache"], cwd=PROJECT_ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "ruff", *args, "--no-cache"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
     )
 
 
