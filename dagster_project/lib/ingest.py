@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts import Column, Contract
+from dagster_project.lib.faults import failpoint
 from dagster_project.lib.idformat import parse_date, parse_decimal, parse_integer
 from dagster_project.lib.paths import DataPaths
 from dagster_project.lib.readers import (
@@ -225,6 +226,7 @@ def _write_atomic(frame: pl.DataFrame, target: Path) -> None:
     frame.write_parquet(tmp, compression="zstd", statistics=True)
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
+    failpoint("ingest_tmp_ditulis")
     os.replace(tmp, target)
 
 
