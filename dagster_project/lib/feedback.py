@@ -55,6 +55,7 @@ ATURAN_PENJELASAN = {
     "kode_tidak_berlaku": "Kode tidak berlaku pada tahun anggaran",
     "duplikat_baris": "Baris duplikat",
     "kunci_ganda": "Kunci ganda",
+    "kolom_berlebih": "Nilai di luar kolom berjudul",
 }
 
 
@@ -128,6 +129,19 @@ def mask(value: str | None) -> str | None:
     return f"{value[:4]}…({len(value)} karakter)"
 
 
+def _mask_personal(errors: pl.DataFrame, hidden: set[str]) -> pl.DataFrame:
+    """Personal values masked in `nilai` and wherever the reason quotes them."""
+    if not hidden or not errors.height:
+        return errors
+    rows = []
+    for r in errors.iter_rows(named=True):
+        if r["kolom"] in hidden and r["nilai"]:
+            r["alasan"] = (r["alasan"] or "").replace(r["nilai"], mask(r["nilai"]) or "")
+            r["nilai"] = mask(r["nilai"])
+        rows.append(r)
+    return pl.DataFrame(rows, schema=errors.schema)
+
+
 def next_step(sub: Submission) -> str:
     if sub.status == "ditolak" and sub.baris_karantina:
         return (
@@ -161,14 +175,7 @@ def write_feedback(
     sub = Submission.from_log_entry(entry)
     target = feedback_path(paths, sub)
     target.parent.mkdir(parents=True, exist_ok=True)
-    hidden = personal_columns(contract)
-    if hidden and errors.height:
-        errors = errors.with_columns(
-            pl.when(pl.col("kolom").is_in(list(hidden)))
-            .then(pl.col("nilai").map_elements(mask, return_dtype=pl.String))
-            .otherwise(pl.col("nilai"))
-            .alias("nilai")
-        )
+    errors = _mask_personal(errors, personal_columns(contract))
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
     wb.set_properties({"title": f"Umpan balik kiriman {sub.berkas}", "author": "Gudang data APBD"})

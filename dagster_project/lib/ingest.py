@@ -427,6 +427,24 @@ def _validate(
                 ),
             )
         )
+    if table.ragged_lines:
+        spill = pl.col(LINE_COL).replace_strict(
+            table.ragged_lines, default=None, return_dtype=pl.String
+        )
+        checks.append(
+            (
+                "*",
+                "kolom_berlebih",
+                pl.when(spill.is_not_null()).then(
+                    pl.format(
+                        "baris berisi nilai di luar kolom berjudul ('{}'); biasanya angka "
+                        "berkoma desimal (1.234,56) tanpa tanda kutip di CSV berpemisah koma: "
+                        "simpan ulang sebagai CSV berpemisah titik koma",
+                        spill,
+                    )
+                ),
+            )
+        )
     evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
     # Code lists, judged against the row's own fiscal year.
     for col in contract.columns:
