@@ -179,6 +179,8 @@ def query(
     ] = None,
 ) -> None:
     """Kueri SQL hanya-baca atas mart terbit (read-only SQL on the published mart)."""
+    import warnings
+
     import duckdb
     import polars as pl
 
@@ -201,7 +203,9 @@ def query(
                 cols = [d[0] for d in cur.description]
                 rows = cur.fetchmany(limit)
             else:
-                frame = pl.from_arrow(cur.to_arrow_table())
+                with warnings.catch_warnings():  # one small extra copy is fine here
+                    warnings.simplefilter("ignore", UserWarning)
+                    frame = pl.from_arrow(cur.to_arrow_table())
     except QueryRefused as exc:
         _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd query "select ... from marts..."')
     except FileNotFoundError as exc:
