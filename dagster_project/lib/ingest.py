@@ -131,11 +131,12 @@ class IngestOutcome:
     def summary(self) -> str:
         if self.status == STATUS_UNCHANGED:
             return f"{self.berkas}: tidak berubah sejak dimuat sebelumnya (dilewati)."
+        where = f" Umpan balik: {self.feedback_path.name}" if self.feedback_path else ""
         if self.status == STATUS_REJECTED:
-            return f"{self.berkas}: DITOLAK. {self.message}"
+            return f"{self.berkas}: DITOLAK. {self.message}{where}"
         return (
             f"{self.berkas}: {self.rows_loaded} baris dimuat, {self.rows_quarantined} "
-            f"dikarantina, {self.rows_skipped} diabaikan."
+            f"dikarantina, {self.rows_skipped} diabaikan.{where}"
         )
 
 
