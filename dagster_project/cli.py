@@ -81,7 +81,9 @@ def run(
 
 def _print_run(report, paths, stages: dict[str, float], total: float) -> None:
     from dagster_project.lib.publish import current_version
+    from dagster_project.lib.status import print_run_submissions
 
+    print_run_submissions(console, paths, report.run_id)
     if report.success:
         _print_opd_summary(paths)
         version = current_version(paths) or {}
@@ -149,32 +151,19 @@ def _print_opd_summary(paths) -> None:
 
 
 @app.command()
-def status(data_dir: DataDir = None) -> None:
-    """Versi mart terbit, kapan, dari run mana, dan kiriman terakhir (publish status)."""
-    import polars as pl
-
-    from dagster_project.lib.ingest import read_ingest_log
-    from dagster_project.lib.publish import list_versions
+def status(
+    data_dir: DataDir = None,
+    opd: Annotated[
+        str | None, typer.Option("--opd", help="Hanya kiriman satu pengirim (kode SKPD/bpkad).")
+    ] = None,
+    jumlah: Annotated[int, typer.Option(help="Kiriman terakhir yang ditampilkan.")] = 15,
+) -> None:
+    """Versi mart terbit, slot data yang basi, dan umpan balik kiriman (publish status)."""
+    from dagster_project.lib.status import print_status
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    versions = list_versions(paths)
-    if not versions:
-        console.print("Belum ada mart yang diterbitkan. Jalankan: [cyan]make run[/]")
-    else:
-        v = versions[0]
-        console.print(
-            f"Versi terbit: [bold]{v.get('version')}[/] pada {v.get('published_at')} "
-            f"(run {v.get('run_id')}); {len(versions)} versi tercatat."
-        )
-    log = read_ingest_log(paths)
-    rejected = log.filter(pl.col("status") == "ditolak").tail(10)
-    console.print(
-        f"Berkas dimuat: {log.filter(pl.col('status') == 'dimuat').height}, "
-        f"ditolak: {log.filter(pl.col('status') == 'ditolak').height}"
-    )
-    for r in rejected.iter_rows(named=True):
-        console.print(f"  [red]✗[/] {r['berkas']}: {r['pesan']}")
+    print_status(console, paths, opd=opd, jumlah=jumlah)
 
 
 @app.command()
@@ -182,21 +171,51 @@ def query(
     sql: Annotated[str, typer.Argument(help="SQL SELECT atas mart terbit.")],
     data_dir: DataDir = None,
     limit: Annotated[int, typer.Option(help="Baris maksimum yang ditampilkan.")] = 50,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table (layar), csv, xlsx atau parquet.")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Berkas hasil untuk csv/xlsx/parquet.")
+    ] = None,
 ) -> None:
     """Kueri SQL hanya-baca atas mart terbit (read-only SQL on the published mart)."""
-    import duckdb
+    import warnings
 
-    from dagster_project.lib.publish import open_published
+    import duckdb
+    import polars as pl
+
+    from dagster_project.lib.access import QueryRefused, open_for_query, run_query
+    from dagster_project.lib.status import write_query_result
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
+    fmt = fmt.lower()
+    if fmt not in ("table", "csv", "xlsx", "parquet"):
+        _fail(f"format '{fmt}' tidak dikenal", "pakai --format table, csv, xlsx atau parquet")
+    if fmt != "table" and output is None:
+        _fail(f"--format {fmt} perlu --output <berkas>", f"contoh: --output hasil.{fmt}")
+    if output is not None and output.resolve().is_relative_to(paths.published.resolve()):
+        _fail("hasil kueri tidak boleh ditulis ke folder mart terbit", "pilih folder lain")
     try:
-        with open_published(paths) as con:
-            rel = con.execute(sql)
-            cols = [d[0] for d in rel.description]
-            rows = rel.fetchmany(limit)
+        with open_for_query(paths) as con:
+            cur = run_query(con, sql)
+            if fmt == "table":
+                cols = [d[0] for d in cur.description]
+                rows = cur.fetchmany(limit)
+            else:
+                with warnings.catch_warnings():  # one small extra copy is fine here
+                    warnings.simplefilter("ignore", UserWarning)
+                    frame = pl.from_arrow(cur.to_arrow_table())
+    except QueryRefused as exc:
+        _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd query "select ... from marts..."')
+    except FileNotFoundError as exc:
+        _fail(str(exc), "jalankan: apbd run")
     except duckdb.Error as exc:
         _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd query "show all tables"')
+    if fmt != "table":
+        written = write_query_result(frame, output, fmt)
+        console.print(f"{frame.height} baris ditulis ke {written}")
+        return
     table = Table(*cols)
     for r in rows:
         table.add_row(*["" if v is None else str(v) for v in r])
@@ -211,15 +230,19 @@ def rollback(
     data_dir: DataDir = None,
 ) -> None:
     """Kembalikan mart terbit ke versi arsip sebelumnya (restore an archived version)."""
+    from dagster_project.lib.publish import PublishError
     from dagster_project.lib.publish import rollback as do_rollback
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
     try:
         entry = do_rollback(paths, versi)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, PublishError) as exc:
         _fail(str(exc), "lihat daftar versi dengan: apbd status")
-    console.print(f"Mart dikembalikan ke versi {entry.get('restored_version', versi)}.")
+    console.print(
+        f"Mart dikembalikan ke versi {entry.get('restored_version', versi)} "
+        f"(sha256 {entry['sha256'][:12]}; dicatat sebagai {entry['version']})."
+    )
 
 
 @contracts_app.command("generate")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -67,6 +68,39 @@ def ensure_dbt_manifest(force: bool = False) -> Path:
     return manifest
 
 
+PID_TAG, HOST_TAG = "apbd/pid", "apbd/host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_abandoned_runs(instance) -> list[str]:
+    """Fail the headless runs whose process is gone (SIGKILL, power cut, OOM killer) and free the
+    concurrency-pool slots they still hold; otherwise the next run waits for those slots forever.
+    Only runs started by `run_pipeline` on this host are touched (tagged with their pid)."""
+    import dagster as dg
+
+    active = {dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING}
+    recovered = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=list(active))):
+        pid = run.tags.get(PID_TAG)
+        if not pid or run.tags.get(HOST_TAG) != socket.gethostname() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(
+            run, f"Proses run (pid {pid}) sudah tidak ada: dihentikan paksa sebelum selesai."
+        )
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        recovered.append(run.run_id)
+    return recovered
+
+
 @dataclass
 class RunReport:
     success: bool
@@ -95,11 +129,13 @@ def run_pipeline(log_level: str = "WARNING") -> RunReport:
 
     start = time.perf_counter()
     instance = dg.DagsterInstance.get()
+    recover_abandoned_runs(instance)
     job = defs().resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
     )
     stage: dict[str, float] = defaultdict(float)
     for st in instance.get_run_step_stats(result.run_id):

@@ -22,3 +22,21 @@ def data_paths(tmp_path, monkeypatch) -> DataPaths:
     paths.ensure()
     monkeypatch.setenv("APBD_DATA_DIR", str(paths.root))
     return paths
+
+
+# A secret that only the test runs know: no file, log or output may ever contain it.
+TEST_HMAC_KEY = "uji-" + os.urandom(16).hex()
+
+
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory):
+    """One small demo (scale 0.2, 2024) run to the end by `apbd run` in a subprocess, with the
+    HMAC key in the environment. Fault and isolation tests copy its data folder and break it."""
+    from dagster_project.lib.demo import generate
+    from tests.pipeline_kit import DEMO_SCALE, DEMO_YEARS, run_to_end
+
+    root = tmp_path_factory.mktemp("baseline")
+    generate(root / "data" / "landing", scale=DEMO_SCALE, years=DEMO_YEARS)
+    rc, out = run_to_end(root, APBD_HMAC_KEY=TEST_HMAC_KEY)
+    assert rc == 0, out[-6000:]
+    return root, out

@@ -21,9 +21,16 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts import Column, Contract
+from dagster_project.lib.faults import failpoint
 from dagster_project.lib.idformat import parse_date, parse_decimal, parse_integer
 from dagster_project.lib.paths import DataPaths
-from dagster_project.lib.readers import LINE_COL, LandingFileError, RawTable, read_landing_file
+from dagster_project.lib.readers import (
+    DEFAULT_MAX_BYTES,
+    LINE_COL,
+    LandingFileError,
+    RawTable,
+    read_landing_file,
+)
 from dagster_project.lib.reference import check_codes
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
@@ -60,6 +67,10 @@ LOG_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "pesan": (pl.String(), "Pesan untuk operator OPD. / Message for the OPD operator."),
     "raw_path": (pl.String(), "Parquet raw yang ditulis. / Raw Parquet written."),
     "karantina_path": (pl.String(), "Berkas karantina. / Quarantine files."),
+    "umpan_balik_path": (
+        pl.String(),
+        "Laporan umpan balik XLSX untuk pengirim. / Feedback report for the sender.",
+    ),
     "run_id": (pl.String(), "Run Dagster yang memuat. / Dagster run id."),
 }
 LOG_SCHEMA = {name: dtype for name, (dtype, _) in LOG_COLUMNS.items()}
@@ -114,15 +125,18 @@ class IngestOutcome:
     rows_skipped: int = 0
     errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
     warnings: list[str] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why): blank/totals
+    feedback_path: Path | None = None
 
     def summary(self) -> str:
         if self.status == STATUS_UNCHANGED:
             return f"{self.berkas}: tidak berubah sejak dimuat sebelumnya (dilewati)."
+        where = f" Umpan balik: {self.feedback_path.name}" if self.feedback_path else ""
         if self.status == STATUS_REJECTED:
-            return f"{self.berkas}: DITOLAK. {self.message}"
+            return f"{self.berkas}: DITOLAK. {self.message}{where}"
         return (
             f"{self.berkas}: {self.rows_loaded} baris dimuat, {self.rows_quarantined} "
-            f"dikarantina, {self.rows_skipped} diabaikan."
+            f"dikarantina, {self.rows_skipped} diabaikan.{where}"
         )
 
 
@@ -213,6 +227,7 @@ def _write_atomic(frame: pl.DataFrame, target: Path) -> None:
     frame.write_parquet(tmp, compression="zstd", statistics=True)
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
+    failpoint("ingest_tmp_ditulis")
     os.replace(tmp, target)
 
 
@@ -413,6 +428,24 @@ def _validate(
                 ),
             )
         )
+    if table.ragged_lines:
+        spill = pl.col(LINE_COL).replace_strict(
+            table.ragged_lines, default=None, return_dtype=pl.String
+        )
+        checks.append(
+            (
+                "*",
+                "kolom_berlebih",
+                pl.when(spill.is_not_null()).then(
+                    pl.format(
+                        "baris berisi nilai di luar kolom berjudul ('{}'); biasanya angka "
+                        "berkoma desimal (1.234,56) tanpa tanda kutip di CSV berpemisah koma: "
+                        "simpan ulang sebagai CSV berpemisah titik koma",
+                        spill,
+                    )
+                ),
+            )
+        )
     evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
     # Code lists, judged against the row's own fiscal year.
     for col in contract.columns:
@@ -556,6 +589,10 @@ def ingest_file(
     previous = log.filter(pl.col("berkas") == berkas).tail(1)
     if previous.height and previous["sha256"][0] == sha:
         return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
+    if _is_current_elsewhere(log, sha, berkas, contract):
+        return IngestOutcome(
+            berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi yang sedang dipakai (dilewati)"
+        )
 
     stat = path.stat()
     entry = {
@@ -580,13 +617,17 @@ def ingest_file(
         "pesan": "",
         "raw_path": None,
         "karantina_path": None,
+        "umpan_balik_path": None,
         "run_id": run_id,
     }
     slot = None
     try:
         tahun, pengirim, name = locate(path, contract, paths)
         entry.update(tahun=tahun, pengirim=pengirim)
-        _archive(path, sha, paths)
+        if (pat := contract.period_pattern) and (m := pat.search(name)):
+            entry["periode"] = m.group(1)  # known from the name even if the content is unusable
+        if stat.st_size <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
+            _archive(path, sha, paths)
         table = read_landing_file(path, contract)
         entry["format"] = table.file_format
         periode = _period(table, contract, name)
@@ -613,7 +654,6 @@ def ingest_file(
         )
     except LandingFileError as exc:
         entry["pesan"] = exc.message
-        _log(paths, entry)
         errs = pl.DataFrame(
             [
                 {
@@ -626,7 +666,8 @@ def ingest_file(
             ],
             schema=ERROR_SCHEMA,
         )
-        return IngestOutcome(berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=errs)
+        outcome = IngestOutcome(berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=errs)
+        return _finish(paths, entry, contract, outcome)
 
     warnings = []
     if table.unknown_columns:
@@ -645,6 +686,7 @@ def ingest_file(
         rows_skipped=len(table.skipped_lines),
         errors=errors,
         warnings=warnings,
+        skipped=list(table.skipped_lines),
     )
     if bad_rows.height:
         stem = slot.quarantine_stem(paths, sha)
@@ -666,8 +708,7 @@ def ingest_file(
             "tetap dipakai. Lihat umpan balik per baris."
         )
         entry.update(status=STATUS_REJECTED, pesan=outcome.message)
-        _log(paths, entry)
-        return outcome
+        return _finish(paths, entry, contract, outcome)
     raw = (
         good.rename({LINE_COL: "_baris"})
         .with_columns(
@@ -682,8 +723,44 @@ def ingest_file(
     target = slot.raw_file(paths)
     _write_atomic(raw, target)
     entry.update(status=STATUS_LOADED, raw_path=str(target.relative_to(paths.root)))
+    return _finish(paths, entry, contract, outcome)
+
+
+def _finish(
+    paths: DataPaths, entry: dict, contract: Contract, outcome: IngestOutcome
+) -> IngestOutcome:
+    """Write the sender's feedback report, then the log entry (the log is written last)."""
+    from dagster_project.lib.feedback import write_feedback
+
+    report = write_feedback(paths, entry, contract, outcome.errors, outcome.skipped)
+    entry["umpan_balik_path"] = str(report.relative_to(paths.root))
+    outcome.feedback_path = report
     _log(paths, entry)
     return outcome
+
+
+def _is_current_elsewhere(log: pl.DataFrame, sha: str, berkas: str, contract: Contract) -> bool:
+    """The same content is what its slot holds now, sent again under another name in the same
+    folder for the same period (a copy such as `..._murni (1).csv`): nothing to do."""
+    if "/" not in berkas:
+        return False
+    folder, name = berkas.rsplit("/", 1)
+    same = log.filter(
+        (pl.col("sha256") == sha)
+        & (pl.col("status") == STATUS_LOADED)
+        & pl.col("berkas").str.starts_with(folder + "/")
+        & ~pl.col("berkas").str.slice(len(folder) + 1).str.contains("/")
+    )
+    if (pat := contract.period_pattern) and (m := pat.search(name)):
+        same = same.filter(pl.col("periode") == m.group(1))
+    if not same.height:
+        return False
+    current = current_inputs_from_log(log)
+    return (
+        current.join(same.select(SLOT_COLUMNS).unique(), on=SLOT_COLUMNS)["sha256"]
+        .is_in([sha])
+        .any()
+    )
 
 
 def _archive(path: Path, sha: str, paths: DataPaths) -> None:
@@ -741,7 +818,11 @@ SLOT_COLUMNS = ["sistem", "tabel", "tahun", "pengirim", "periode"]
 
 def current_inputs(paths: DataPaths) -> pl.DataFrame:
     """The file version each slot currently holds in raw/ (the newest one loaded)."""
-    log = read_ingest_log(paths).filter(pl.col("status") == STATUS_LOADED)
+    return current_inputs_from_log(read_ingest_log(paths))
+
+
+def current_inputs_from_log(log: pl.DataFrame) -> pl.DataFrame:
+    log = log.filter(pl.col("status") == STATUS_LOADED)
     return (
         log.sort("dimuat_pada")
         .group_by(SLOT_COLUMNS, maintain_order=True)

@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.lib.faults import failpoint
 from dagster_project.lib.gate import CheckResult, wal_path
 from dagster_project.lib.paths import DataPaths
 
@@ -256,10 +257,12 @@ def publish(
 ) -> dict[str, Any]:
     """Make a gated build the published mart in one atomic rename. Call only if the gate passed.
 
-    Steps: archive the current published file (hard link), `os.replace(build_db, published_db)`,
-    fsync the directory, prune the archive to `keep` files, write the publish-log entry (one JSON
-    file, atomically). The build file is moved, not copied: afterwards `build_db` is gone.
-    Returns the log entry."""
+    Steps: archive the current published file (hard link), prune the archive to `keep` files,
+    write the publish-log entry (one JSON file, atomically), then `os.replace(build_db,
+    published_db)` and fsync the directory. The log entry is written before the swap, so a process
+    killed at any step leaves a published file the log knows: the old one (the new entry is then
+    never current) or the new one. The build file is moved, not copied: afterwards `build_db` is
+    gone. Returns the log entry."""
     build_db = Path(build_db)
     _ensure_dirs(paths)
     if not build_db.exists():
@@ -284,12 +287,6 @@ def publish(
         version = f"{_stamp(now)}__{_safe(run_id)}"
         entries = _read_log(paths)
         archived = _archive_current(paths, entries)
-
-        os.replace(build_db, paths.published_db)
-        _fsync_dir(paths.published)
-        if build_db.parent != paths.published:
-            _fsync_dir(build_db.parent)
-
         pruned = _prune_archive(paths, keep)
         entry = {
             "version": version,
@@ -307,6 +304,12 @@ def publish(
             "pruned": pruned,
         }
         _write_json_atomic(paths.publish_log / f"{version}.json", entry)
+        failpoint("publish_sebelum_ganti", paths.root)
+        os.replace(build_db, paths.published_db)
+        _fsync_dir(paths.published)
+        if build_db.parent != paths.published:
+            _fsync_dir(build_db.parent)
+        failpoint("publish_sesudah_ganti", paths.root)
     return entry
 
 
@@ -372,9 +375,6 @@ def rollback(paths: DataPaths, version: str | None = None) -> dict[str, Any]:
                 "(rusak atau diubah); rollback dibatalkan."
             )
         archived = _archive_current(paths, entries)
-        os.replace(tmp, paths.published_db)
-        _fsync_dir(paths.published)
-
         now = _utc_now()
         new_version = f"{_stamp(now)}__rollback"
         restored_origin = target.get("restored_version") or target["version"]
@@ -385,7 +385,7 @@ def rollback(paths: DataPaths, version: str | None = None) -> dict[str, Any]:
             "published_at": now.isoformat(),
             "file": paths.published_db.name,
             "sha256": digest,
-            "size_bytes": paths.published_db.stat().st_size,
+            "size_bytes": tmp.stat().st_size,
             "restored_version": restored_origin,
             "restored_from": str(src.relative_to(paths.published)),
             "inputs": target.get("inputs", []),
@@ -394,7 +394,9 @@ def rollback(paths: DataPaths, version: str | None = None) -> dict[str, Any]:
             "previous_archived_as": archived["file"] if archived else None,
             "archive_file": str(archive_file(paths, new_version).relative_to(paths.published)),
         }
-        _write_json_atomic(paths.publish_log / f"{new_version}.json", entry)
+        _write_json_atomic(paths.publish_log / f"{new_version}.json", entry)  # before the swap
+        os.replace(tmp, paths.published_db)
+        _fsync_dir(paths.published)
     return entry
 
 

@@ -44,6 +44,9 @@ class RawTable:
     header_line: int
     unknown_columns: list[str] = field(default_factory=list)
     skipped_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    # CSV lines with more values than the header has columns: line -> the values past the header
+    # (typically `1.234,56` unquoted in a comma CSV). Never truncated silently: ingest rejects them.
+    ragged_lines: dict[int, str] = field(default_factory=dict)
 
 
 def normalise_header(text: str) -> str:
@@ -96,6 +99,8 @@ def _sniff_delimiter(text: str) -> str:
 def _read_csv_cells(data: bytes) -> tuple[pl.DataFrame, str]:
     text, encoding = decode_text(data)
     delim = _sniff_delimiter(text)
+    # As many columns as the widest line, so no value past the header is silently cut off.
+    width = max((len(r) for r in csv.reader(io.StringIO(text), delimiter=delim)), default=1)
     try:
         df = pl.read_csv(
             io.StringIO(text),
@@ -104,6 +109,8 @@ def _read_csv_cells(data: bytes) -> tuple[pl.DataFrame, str]:
             infer_schema=False,
             truncate_ragged_lines=True,
             quote_char='"',
+            schema={f"column_{i + 1}": pl.String for i in range(max(width, 1))},
+            missing_columns="insert",
         )
     except pl.exceptions.PolarsError as exc:
         raise LandingFileError(
@@ -211,6 +218,22 @@ def _tabulate(cells: pl.DataFrame, contract: Contract, fmt: str) -> RawTable:
         .with_columns(pl.col(pl.String).str.strip_chars().replace("", None))
     )
     value_cols = [c for c in body.columns if c != LINE_COL]
+    ragged: dict[int, str] = {}
+    last = max((i for i, t in enumerate(header) if t is not None and str(t).strip()), default=-1)
+    overflow = cells.columns[last + 1 :]
+    if fmt.startswith("csv") and overflow:
+        spill = (
+            cells.with_row_index(LINE_COL, offset=1)
+            .slice(hdr_idx + 1)
+            .select(
+                pl.col(LINE_COL).cast(pl.Int32),
+                pl.concat_str([pl.col(c) for c in overflow], separator=" | ", ignore_nulls=True)
+                .replace("", None)
+                .alias("lebih"),
+            )
+            .drop_nulls("lebih")
+        )
+        ragged = dict(zip(spill[LINE_COL].to_list(), spill["lebih"].to_list(), strict=True))
     skipped: list[tuple[int, str]] = []
     empty = body.filter(pl.all_horizontal(pl.col(value_cols).is_null()))
     skipped += [(ln, "baris kosong") for ln in empty[LINE_COL].to_list()]
@@ -228,6 +251,15 @@ def _tabulate(cells: pl.DataFrame, contract: Contract, fmt: str) -> RawTable:
         totals = body.filter(is_total)
         skipped += [(ln, "baris jumlah/total diabaikan") for ln in totals[LINE_COL].to_list()]
         body = body.filter(~is_total)
+    # SIPD prints a column-number row under the header ("1 2 3 …" or "(1) (2) …"): skip it.
+    if body.height:
+        first = [v for v in body.row(0)[1:] if v is not None]
+        numbers = [re.fullmatch(r"\(?(\d{1,2})\)?", v) for v in first]
+        if len(first) >= 2 and all(numbers):
+            seq = [int(m.group(1)) for m in numbers if m]
+            if seq == sorted(seq) and len(set(seq)) == len(seq):
+                skipped.append((body[LINE_COL][0], "baris nomor kolom diabaikan"))
+                body = body.slice(1)
     # A second header row under a merged header repeats names instead of values: skip it.
     if body.height:
         first = [v for v in body.row(0)[1:] if v is not None]
@@ -244,4 +276,5 @@ def _tabulate(cells: pl.DataFrame, contract: Contract, fmt: str) -> RawTable:
         header_line=hdr_idx + 1,
         unknown_columns=unknown,
         skipped_lines=skipped,
+        ragged_lines=ragged,
     )

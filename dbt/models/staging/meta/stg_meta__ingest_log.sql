@@ -26,6 +26,7 @@ renamed as (
         pesan,
         raw_path,
         karantina_path,
+        umpan_balik_path,
         run_id,
 
         -- numbers

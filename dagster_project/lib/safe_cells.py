@@ -1,0 +1,151 @@
+"""Formula injection: the one place that makes a cell safe to open in Excel or LibreOffice.
+
+A text cell that starts with `=`, `+`, `-` or `@` (or a tab / carriage return in front of one) is
+run as a formula by a spreadsheet program when the file is opened: `=HYPERLINK(...)`, `@SUM(...)`,
+`+cmd|' /C calc'!A0` (DDE). OPD files carry such text (uraian, keterangan, names) and the project
+echoes it back in feedback reports, exports and query results. Every XLSX or CSV the project writes
+goes through this module: `neutralise_cell` for one value, `neutralise_frame` for a Polars frame,
+`write_csv` / `write_xlsx` for whole files.
+
+Rule (OWASP "CSV injection"): such a text value gets a leading apostrophe `'`, so the program shows
+it as text. A value that is a plain number (`-5000000`, `+62`, `-1.234,5`) is left alone: it
+cannot be a formula and OPD operators must be able to read it as they typed it. Numbers, dates and
+booleans are never touched. XLSX files are written with xlsxwriter with string-to-formula, -URL and
+-number conversion off, so a text cell is always stored as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
+_DANGER = r"^[=+\-@\t\r\n]"
+
+XLSX_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": True,
+}
+
+
+def is_dangerous(value: Any) -> bool:
+    """True when a spreadsheet program would treat this text value as a formula."""
+    return (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and not _PLAIN_NUMBER.match(value)
+    )
+
+
+def neutralise_cell(value: Any) -> Any:
+    """The value, with a leading `'` if it is text a spreadsheet would run as a formula."""
+    return "'" + value if is_dangerous(value) else value
+
+
+def neutralise_expr(expr: pl.Expr) -> pl.Expr:
+    """`neutralise_cell` as a Polars expression over a String column."""
+    return (
+        pl.when(expr.str.contains(_DANGER) & ~expr.str.contains(_PLAIN_NUMBER.pattern))
+        .then(pl.lit("'") + expr)
+        .otherwise(expr)
+    )
+
+
+def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every String column of `frame` neutralised; other types unchanged."""
+    cols = [n for n, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(neutralise_expr(pl.col(c)).alias(c) for c in cols) if cols else frame
+
+
+def write_csv(frame: pl.DataFrame, path: Path, *, separator: str = ",") -> Path:
+    """A CSV (UTF-8 with BOM, so Excel reads Indonesian text right) with every cell neutralised."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_frame(frame).write_csv(path, separator=separator, include_bom=True)
+    return path
+
+
+def _width(values: Iterable[Any], header: str) -> float:
+    longest = max([len(header), *(len(str(v)) for v in values if v is not None)], default=8)
+    return float(min(max(longest + 2, 8), 80))
+
+
+def add_sheet(
+    workbook: Any,
+    name: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    formats: dict[str, Any] | None = None,
+) -> Any:
+    """One table sheet: bold frozen header, autofilter, column widths, every cell neutralised.
+
+    `workbook` is an `xlsxwriter.Workbook` created with `XLSX_OPTIONS`; strings are written with
+    `write_string`, so nothing a sender typed is ever stored as a formula."""
+    formats = formats or {}
+    ws = workbook.add_worksheet(name[:31])
+    bold = formats.get("header") or workbook.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+    )
+    for c, h in enumerate(headers):
+        ws.write_string(0, c, str(h), bold)
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            write_cell(ws, r, c, v, formats)
+    ws.freeze_panes(1, 0)
+    if headers:
+        ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        for c, h in enumerate(headers):
+            ws.set_column(c, c, _width((row[c] for row in rows[:2000]), str(h)))
+    return ws
+
+
+def write_cell(ws: Any, row: int, col: int, value: Any, formats: dict[str, Any] | None = None):
+    """Write one value with the right xlsxwriter call: text is always text, never a formula."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    formats = formats or {}
+    if value is None:
+        ws.write_blank(row, col, None)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, int | float | Decimal):
+        ws.write_number(row, col, float(value), formats.get("number"))
+    elif isinstance(value, datetime):
+        ws.write_datetime(row, col, value, formats.get("datetime"))
+    elif isinstance(value, date):
+        ws.write_datetime(
+            row, col, datetime(value.year, value.month, value.day), formats.get("date")
+        )
+    else:
+        ws.write_string(row, col, str(neutralise_cell(str(value))))
+
+
+def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
+    """An XLSX with one neutralised, filterable sheet per frame (written atomically)."""
+    import os
+
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+    formats = {
+        "number": wb.add_format({"num_format": "#,##0.##"}),
+        "date": wb.add_format({"num_format": "dd/mm/yyyy"}),
+        "datetime": wb.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
+    }
+    for name, frame in sheets.items():
+        add_sheet(wb, name, frame.columns, frame.rows(), formats=formats)
+    wb.close()
+    os.replace(tmp, path)
+    return path
