@@ -292,6 +292,52 @@ def kepatuhan_belanja_program_rules(contract: Contract) -> list[Expectation]:
     return exps
 
 
+def skenario_alokasi_rules(contract: Contract) -> list[Expectation]:
+    """mart_skenario_alokasi: base, committed staff and proposal never negative; a proposal never
+    below committed staff spending; the infrastructure part within the proposal. The table may be
+    empty (no scenario saved yet)."""
+    _, gxe = _gx()
+
+    src = "business:mart_skenario_alokasi"
+    exps: list[Expectation] = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=name,
+            min_value=0,
+            meta=_meta(f"{name} tidak boleh negatif", f"{name} must not be negative", src),
+        )
+        for name in (
+            "pagu_dasar_rp",
+            "belanja_pegawai_rp",
+            "pagu_usulan_rp",
+            "infrastruktur_usulan_rp",
+            "pagu_total_rp",
+        )
+    ]
+    exps += [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=whole,
+            column_B=part,
+            or_equal=True,
+            meta=_meta(aturan, rule, src),
+        )
+        for whole, part, aturan, rule in (
+            (
+                "pagu_usulan_rp",
+                "belanja_pegawai_rp",
+                "pagu usulan tidak boleh di bawah belanja pegawai terikat",
+                "the proposal must not fall below committed staff spending",
+            ),
+            (
+                "pagu_usulan_rp",
+                "infrastruktur_usulan_rp",
+                "bagian infrastruktur tidak boleh melebihi pagu usulan",
+                "the infrastructure part must not exceed the proposal",
+            ),
+        )
+    ]
+    return exps
+
+
 BusinessRules = Callable[["Contract"], list["Expectation"]]
 
 # Rules a contract cannot state, one entry per mart model. Keep each rule in one mechanism:
@@ -300,6 +346,7 @@ BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_anggaran_realisasi": anggaran_realisasi_rules,
     "mart_kepatuhan_belanja": kepatuhan_belanja_rules,
     "mart_kepatuhan_belanja_program": kepatuhan_belanja_program_rules,
+    "mart_skenario_alokasi": skenario_alokasi_rules,
 }
 
 
