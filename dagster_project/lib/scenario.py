@@ -541,8 +541,9 @@ class _Alokasi:
         self.units: list[_Unit] = []
         prot = opsi.persen_perlindungan
         for i, p in enumerate(programs):
-            infra_dasar = min(infra[i], max(_round_int(p.pagu_dasar) - p.tetap, 0))
-            lain_dasar = max(_round_int(p.pagu_dasar) - p.tetap - infra_dasar, 0)
+            pagu = _ceil_int(p.pagu_dasar)  # whole rupiah, never below last year
+            infra_dasar = min(infra[i], max(pagu - p.tetap, 0))
+            lain_dasar = max(pagu - p.tetap - infra_dasar, 0)
             opd_kelas = {f"opd:{p.key[0]}"} if p.key[0] in lantai else set()
             edu = {"pendidikan"} if p.pendidikan else set()
             for jenis, dasar in (("infra", infra_dasar), ("lain", lain_dasar)):
@@ -915,6 +916,14 @@ def hitung_skenario(
     programs, infra, catatan = _programs(dasar, tier, opsi)
     alokasi = _Alokasi(programs, infra, aturan, opsi, tahun)
 
+    for kelas in alokasi.kebutuhan(pagu_total):
+        if not any(kelas in u.kelas for u in alokasi.units):
+            raise SkenarioTidakLayak(
+                f"Batas {alokasi._nama_kelas(kelas)} tidak dapat dipenuhi: tidak ada program di "
+                f"data dasar TA {dasar.tahun_dasar} yang dihitung untuknya.",
+                pagu_total=pagu_total,
+                pagu_minimal=None,
+            )
     sisa = alokasi.jalankan(pagu_total, catat=True) if _layak(alokasi, pagu_total) else None
     if sisa is None:
         minimal = _pagu_minimal(alokasi, pagu_total)
