@@ -325,16 +325,20 @@ def _print_skenario(hasil, xlsx: Path, stored: Path | None) -> None:
     from decimal import Decimal
 
     dasar = Decimal(hasil.baris["pagu_dasar_rp"].sum())
+    beda = Decimal(hasil.pagu_total) - dasar
     console.print(
         f"[bold]Skenario {hasil.id_skenario}[/]: TA {hasil.tahun}, pagu total "
         f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar}: {rupiah(dasar)}, "
-        f"perubahan {rupiah(Decimal(hasil.pagu_total) - dasar)})"
+        f"{'naik' if beda >= 0 else 'turun'} {rupiah(abs(beda))})"
     )
     cek = Table(title="Batas belanja wajib pada usulan")
     for col, just in (("Aturan", "left"), ("Porsi", "right"), ("Status", "left"), ("", "left")):
         cek.add_column(col, justify=just)
     for c in hasil.cek:
-        status = "[green]memenuhi[/]" if c.memenuhi else "[red]TIDAK[/]"
+        if c.memenuhi:
+            status = "[green]memenuhi[/]"
+        else:
+            status = "[red]KONFLIK[/]" if c.arah == "maksimal" else "[red]TIDAK[/]"
         cek.add_row(c.nama, persen(c.porsi_persen), status, c.status)
     console.print(cek)
     for teks in hasil.konflik:
