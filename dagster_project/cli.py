@@ -245,6 +245,145 @@ def rollback(
     )
 
 
+@app.command()
+def scenario(
+    tahun: Annotated[
+        int, typer.Option("--tahun", help="Tahun anggaran yang diusulkan, mis. 2026.")
+    ],
+    pagu_total: Annotated[
+        str,
+        typer.Option(
+            "--pagu-total",
+            help="Pagu total (plafon belanja) dalam rupiah penuh: 3183000000000 atau "
+            "3.183.000.000.000.",
+        ),
+    ],
+    lindungi: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lindungi",
+            help="Kode program (U.BB.PP) yang tidak boleh turun dari pagu tahun lalu; boleh "
+            "diulang.",
+        ),
+    ] = None,
+    lantai_opd: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lantai-opd",
+            help="Pagu minimal satu OPD: <kode_skpd>=<rupiah>, mis. "
+            "1.02.0.00.0.00.01.0000=600.000.000.000; boleh diulang.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="Berkas XLSX (default: data/exports/skenario_<id>.xlsx)."),
+    ] = None,
+    tier_berkas: Annotated[
+        Path | None,
+        typer.Option(
+            "--tier-berkas",
+            help="CSV tier (kode_skpd,kode_program,tier) dipakai sebagai ganti "
+            "marts.mart_prioritas_alokasi.",
+        ),
+    ] = None,
+    hanya_aturan_wajib: Annotated[
+        bool,
+        typer.Option(
+            "--hanya-aturan-wajib",
+            help="Jaga hanya batas yang sudah wajib pada tahun itu (default: juga batas UU HKPD "
+            "yang wajib mulai 2027).",
+        ),
+    ] = False,
+    simpan: Annotated[
+        bool,
+        typer.Option(
+            "--simpan/--tanpa-simpan",
+            help="Simpan ke data/scenarios agar masuk mart pada penerbitan berikutnya.",
+        ),
+    ] = True,
+    data_dir: DataDir = None,
+) -> None:
+    """Usulan alokasi tahun depan per OPD dan program di bawah pagu total (allocation scenario)."""
+    from dagster_project.lib import scenario as sk
+    from dagster_project.lib.publish import open_published
+    from dagster_project.lib.scenario_store import simpan as simpan_skenario
+    from dagster_project.lib.scenario_xlsx import tulis_xlsx
+    from dagster_project.runtime import configure_environment
+
+    paths = configure_environment(data_dir)
+    try:
+        total = sk.parse_rupiah_bulat(pagu_total)
+        lantai = []
+        for item in lantai_opd or []:
+            kode, sep, nilai = item.partition("=")
+            if not sep or not kode.strip():
+                raise sk.SkenarioError(
+                    f"Lantai OPD {item!r} harus berbentuk <kode_skpd>=<rupiah>, mis. "
+                    "1.02.0.00.0.00.01.0000=600000000000."
+                )
+            lantai.append((kode.strip(), sk.parse_rupiah_bulat(nilai)))
+        opsi = sk.OpsiSkenario(
+            lindungi=tuple(lindungi or ()),
+            lantai_opd=tuple(lantai),
+            hanya_aturan_wajib=hanya_aturan_wajib,
+        )
+        with open_published(paths) as con:
+            dasar = sk.muat_dasar(con, tahun)
+            aturan = sk.muat_aturan(con)
+            tier = sk.muat_tier_csv(tier_berkas) if tier_berkas else sk.muat_tier(con, tahun)
+        hasil = sk.hitung_skenario(dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi)
+    except sk.SkenarioTidakLayak as exc:
+        _fail(str(exc), "naikkan --pagu-total, kurangi --lindungi atau --lantai-opd.")
+    except sk.SkenarioError as exc:
+        _fail(str(exc), "periksa pilihan perintah: apbd scenario --help")
+    except FileNotFoundError as exc:
+        _fail(str(exc), "jalankan pipeline dulu: apbd run")
+    xlsx = output or paths.exports / f"skenario_{hasil.id_skenario}.xlsx"
+    tulis_xlsx(hasil, xlsx)
+    stored = simpan_skenario(hasil, paths) if simpan else None
+    _print_skenario(hasil, xlsx, stored)
+
+
+def _print_skenario(hasil, xlsx: Path, stored: Path | None) -> None:
+    from decimal import Decimal
+
+    dasar = Decimal(hasil.baris["pagu_dasar_rp"].sum())
+    beda = Decimal(hasil.pagu_total) - dasar
+    console.print(
+        f"[bold]Skenario {hasil.id_skenario}[/]: TA {hasil.tahun}, pagu total "
+        f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar}: {rupiah(dasar)}, "
+        f"{'naik' if beda >= 0 else 'turun'} {rupiah(abs(beda))})"
+    )
+    cek = Table(title="Batas belanja wajib pada usulan")
+    for col, just in (("Aturan", "left"), ("Porsi", "right"), ("Status", "left"), ("", "left")):
+        cek.add_column(col, justify=just)
+    for c in hasil.cek:
+        if c.memenuhi:
+            status = "[green]memenuhi[/]"
+        else:
+            status = "[red]KONFLIK[/]" if c.arah == "maksimal" else "[red]TIDAK[/]"
+        cek.add_row(c.nama, persen(c.porsi_persen), status, c.status)
+    console.print(cek)
+    for teks in hasil.konflik:
+        console.print(f"[bold red]Konflik:[/] {teks}")
+    for teks in hasil.catatan:
+        console.print(f"[dim]Catatan:[/] {teks}")
+    console.print("[bold]10 perubahan terbesar[/]")
+    for n, r in enumerate(hasil.perubahan_terbesar(10).iter_rows(named=True), start=1):
+        arah = "naik" if r["perubahan_rp"] > 0 else "turun"
+        console.print(
+            f"{n:>2}. {r['nama_skpd'] or r['kode_skpd']} — {r['nama_program'] or ''} "
+            f"({r['kode_program']}), tier {r['tier']}: {arah} {rupiah(abs(r['perubahan_rp']))} "
+            f"({persen(r['perubahan_persen'])}), dari {rupiah(r['pagu_dasar_rp'], short=True)} "
+            f"menjadi {rupiah(r['pagu_usulan_rp'], short=True)}.\n    Alasan: {r['alasan']}"
+        )
+    console.print(f"Buku kerja: {xlsx}")
+    if stored:
+        console.print(
+            f"Disimpan: {stored} (masuk marts.mart_skenario_alokasi pada `apbd run` berikutnya)"
+        )
+
+
 @contracts_app.command("generate")
 def contracts_generate() -> None:
     """Tulis ulang YAML dbt yang diturunkan dari kontrak (regenerate dbt YAML)."""

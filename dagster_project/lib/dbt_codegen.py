@@ -139,6 +139,45 @@ def ingest_log_yaml() -> str:
     return HEADER.format(what="dagster_project/lib/ingest.py LOG_COLUMNS") + _dump(doc)
 
 
+def scenario_source_yaml() -> str:
+    """The scenario store (`data/scenarios/*.parquet`, written by `apbd scenario`) as dbt source
+    `skenario.alokasi`, with the columns of the mart_skenario_alokasi contract: a saved scenario
+    holds exactly the rows of that mart. No tests here; the mart carries them."""
+    contract = mart_contracts()["mart_skenario_alokasi"]
+    table = {
+        "name": "alokasi",
+        "description": (
+            "Skenario alokasi yang disimpan `apbd scenario`, satu berkas Parquet per skenario. / "
+            "Saved allocation scenarios, one Parquet file each."
+        ),
+        "config": {
+            "meta": {
+                "contract": contract.id,
+                "contract_version": contract.version,
+                "external_location": (
+                    "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/scenarios/"
+                    "*.parquet', union_by_name = true)"
+                ),
+            }
+        },
+        "columns": [
+            {"name": col.name, "data_type": _dbt_type(col), "description": col.description}
+            for col in contract.columns
+        ],
+    }
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": "skenario",
+                "description": "Penyimpanan skenario alokasi (data/scenarios).",
+                "tables": [table],
+            }
+        ],
+    }
+    return HEADER.format(what="data_contracts/marts/mart_skenario_alokasi") + _dump(doc)
+
+
 def _duck_type(dtype: object) -> str:
     import polars as pl
 
@@ -195,6 +234,10 @@ def generated_files() -> dict[Path, str]:
     }
     files[DBT_DIR / "models" / "staging" / "meta" / "_meta__sources.yml"] = ingest_log_yaml()
     marts = list(mart_contracts().values())
+    if "mart_skenario_alokasi" in mart_contracts():
+        files[DBT_DIR / "models" / "staging" / "skenario" / "_skenario__sources.yml"] = (
+            scenario_source_yaml()
+        )
     if marts:
         files[DBT_DIR / "models" / "marts" / "_marts__models.yml"] = marts_yaml(marts)
     return files

@@ -211,12 +211,142 @@ def anggaran_realisasi_rules(contract: Contract) -> list[Expectation]:
     return exps
 
 
+def kepatuhan_belanja_rules(contract: Contract) -> list[Expectation]:
+    """mart_kepatuhan_belanja: money never negative, the measured spending never exceeds its base,
+    a rule is met exactly when no reallocation is needed; at least one row."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_kepatuhan_belanja"
+    exps: list[Expectation] = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=name,
+            min_value=0,
+            meta=_meta(f"{name} tidak boleh negatif", f"{name} must not be negative", src),
+        )
+        for name in ("total_belanja_rp", "pembilang_rp", "penyebut_rp", "batas_rp")
+    ]
+    exps += [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="penyebut_rp",
+            column_B="pembilang_rp",
+            or_equal=True,
+            meta=_meta(
+                "pembilang_rp tidak boleh melebihi penyebut_rp (bagian dari keseluruhan)",
+                "pembilang_rp must not exceed penyebut_rp (a part of the whole)",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="penyesuaian_rp",
+            value_set=[0],
+            row_condition=Col("memenuhi") == True,  # noqa: E712 - GX row condition, not Python truth
+            meta=_meta(
+                "penyesuaian_rp harus 0 bila aturan terpenuhi",
+                "penyesuaian_rp must be 0 where the rule is met",
+                src,
+            ),
+        ),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            meta=_meta("tabel tidak boleh kosong", "table must have at least one row", src),
+        ),
+    ]
+    return exps
+
+
+def kepatuhan_belanja_program_rules(contract: Contract) -> list[Expectation]:
+    """mart_kepatuhan_belanja_program: money never negative (budget and SP2D are never negative)
+    and every counted part lies within the program's total."""
+    _, gxe = _gx()
+
+    src = "business:mart_kepatuhan_belanja_program"
+    money = [c.name for c in contract.columns if c.is_money]
+    exps: list[Expectation] = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=name,
+            min_value=0,
+            meta=_meta(f"{name} tidak boleh negatif", f"{name} must not be negative", src),
+        )
+        for name in money
+    ]
+    exps += [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=whole,
+            column_B=part,
+            or_equal=True,
+            meta=_meta(
+                f"{part} tidak boleh melebihi {whole}",
+                f"{part} must not exceed {whole}",
+                src,
+            ),
+        )
+        for whole, part in (
+            ("total_belanja_rp", "belanja_pegawai_rp"),
+            ("belanja_pegawai_rp", "belanja_pegawai_hkpd_rp"),
+            ("total_belanja_rp", "pendidikan_rp"),
+            ("total_belanja_rp", "infrastruktur_rp"),
+            ("total_belanja_rp", "kesehatan_rp"),
+        )
+    ]
+    return exps
+
+
+def skenario_alokasi_rules(contract: Contract) -> list[Expectation]:
+    """mart_skenario_alokasi: base, committed staff and proposal never negative; a proposal never
+    below committed staff spending; the infrastructure part within the proposal. The table may be
+    empty (no scenario saved yet)."""
+    _, gxe = _gx()
+
+    src = "business:mart_skenario_alokasi"
+    exps: list[Expectation] = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=name,
+            min_value=0,
+            meta=_meta(f"{name} tidak boleh negatif", f"{name} must not be negative", src),
+        )
+        for name in (
+            "pagu_dasar_rp",
+            "belanja_pegawai_rp",
+            "pagu_usulan_rp",
+            "infrastruktur_usulan_rp",
+            "pagu_total_rp",
+        )
+    ]
+    exps += [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=whole,
+            column_B=part,
+            or_equal=True,
+            meta=_meta(aturan, rule, src),
+        )
+        for whole, part, aturan, rule in (
+            (
+                "pagu_usulan_rp",
+                "belanja_pegawai_rp",
+                "pagu usulan tidak boleh di bawah belanja pegawai terikat",
+                "the proposal must not fall below committed staff spending",
+            ),
+            (
+                "pagu_usulan_rp",
+                "infrastruktur_usulan_rp",
+                "bagian infrastruktur tidak boleh melebihi pagu usulan",
+                "the infrastructure part must not exceed the proposal",
+            ),
+        )
+    ]
+    return exps
+
+
 BusinessRules = Callable[["Contract"], list["Expectation"]]
 
 # Rules a contract cannot state, one entry per mart model. Keep each rule in one mechanism:
 # types/nulls/ranges of a single column belong in the contract, keys/relationships in dbt tests.
 BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_anggaran_realisasi": anggaran_realisasi_rules,
+    "mart_kepatuhan_belanja": kepatuhan_belanja_rules,
+    "mart_kepatuhan_belanja_program": kepatuhan_belanja_program_rules,
+    "mart_skenario_alokasi": skenario_alokasi_rules,
 }
 
 

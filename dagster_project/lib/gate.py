@@ -619,6 +619,17 @@ def _contract_checks_one(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
                 **{"dagster/row_count": n_rows},
             )
         )
+    elif contract.properties.get("bolehKosong"):
+        # A mart filled by users, not by sources (saved scenarios): empty is a valid state.
+        out.append(
+            result(
+                HAS_ROWS,
+                True,
+                f"{target} kosong (0 baris); kontraknya mengizinkan tabel kosong.",
+                "table is empty, which its contract allows (bolehKosong)",
+                **{"dagster/row_count": 0},
+            )
+        )
     else:
         out.append(
             result(

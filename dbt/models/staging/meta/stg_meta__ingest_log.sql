@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('meta', 'ingest_log') }}
+    select * from {{ source_or_empty('meta', 'ingest_log') }}
 
 ),
 

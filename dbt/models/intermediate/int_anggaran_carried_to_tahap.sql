@@ -1,0 +1,87 @@
+{#- One row per fiscal year x budget phase present that year x OPD x sub kegiatan x account x
+    funding source: the budget POSITION at that phase. The city's APBD at phase T is, for each OPD,
+    its DPA at the latest phase it has that is not after T (an OPD without a pergeseran keeps its
+    murni; an OPD without a perubahan keeps its latest pergeseran or murni). `tahap_dipakai` says
+    which of the OPD's own phases stands in. -#}
+with
+
+anggaran as (
+
+    select
+        tahun,
+        tahap,
+        urutan_tahap,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_akun,
+        kode_sumber_dana,
+        pagu_rp,
+        sumber_sha256
+    from {{ ref('fct_anggaran') }}
+
+),
+
+tahap_tahun as (
+
+    select distinct
+        tahun,
+        tahap,
+        urutan_tahap
+    from anggaran
+
+),
+
+tahap_opd as (
+
+    select distinct
+        tahun,
+        kode_skpd,
+        urutan_tahap
+    from anggaran
+
+),
+
+posisi as (
+
+    select
+        tahap_tahun.tahun,
+        tahap_tahun.tahap,
+        tahap_tahun.urutan_tahap,
+        tahap_opd.kode_skpd,
+        max(tahap_opd.urutan_tahap) as urutan_tahap_dipakai
+    from tahap_tahun
+    inner join tahap_opd
+        on
+            tahap_tahun.tahun = tahap_opd.tahun
+            and tahap_tahun.urutan_tahap >= tahap_opd.urutan_tahap
+    group by
+        tahap_tahun.tahun,
+        tahap_tahun.tahap,
+        tahap_tahun.urutan_tahap,
+        tahap_opd.kode_skpd
+
+),
+
+final as (
+
+    select
+        posisi.tahun,
+        posisi.tahap,
+        posisi.urutan_tahap,
+        anggaran.tahap as tahap_dipakai,
+        anggaran.kode_skpd,
+        anggaran.kode_sub_kegiatan,
+        anggaran.kode_akun,
+        anggaran.kode_sumber_dana,
+        anggaran.pagu_rp,
+        anggaran.sumber_sha256
+    from posisi
+    inner join anggaran
+        on
+            posisi.tahun = anggaran.tahun
+            and posisi.kode_skpd = anggaran.kode_skpd
+            and posisi.urutan_tahap_dipakai = anggaran.urutan_tahap
+
+)
+
+select * from final

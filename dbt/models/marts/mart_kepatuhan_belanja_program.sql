@@ -1,0 +1,184 @@
+{#- One row per fiscal year x phase (murni, pergeseran_N, perubahan: the budget position at that
+    phase; realisasi: SP2D) x OPD x program: total belanja and the parts that count towards each
+    mandatory-spending rule in reference.ref_belanja_wajib. mart_kepatuhan_belanja sums these
+    parts city-wide; the scenario engine reads them per program.
+
+    The code lists of the definitions live here, once, in the `ditandai` CTE (the seed describes
+    them in words):
+    - infrastructure (UU HKPD Pasal 147, an approximation: SIPD has no infrastructure tag):
+      belanja modal (5.2) outside the support program U.BB.01, plus belanja barang dan jasa
+      (5.1.02) of bidang urusan 1.03 PUPR and 1.04 Perumahan outside the support program;
+    - belanja pegawai under UU HKPD Pasal 146 excludes teacher allowances paid from TKD, i.e.
+      5.1.01 lines funded by DAK Non Fisik TPG, Tamsil and TKG;
+    - education and health by fungsi (08, 06), through the bidang urusan of the sub kegiatan. -#}
+
+with
+
+anggaran as (
+
+    select
+        tahun,
+        tahap,
+        urutan_tahap,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_akun,
+        kode_sumber_dana,
+        pagu_rp as nilai_rp,
+        sumber_sha256
+    from {{ ref('int_anggaran_carried_to_tahap') }}
+
+),
+
+realisasi as (
+
+    select
+        tahun,
+        'realisasi' as tahap,
+        100 as urutan_tahap,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_akun,
+        kode_sumber_dana,
+        nilai_rp,
+        sumber_sha256
+    from {{ ref('fct_realisasi') }}
+
+),
+
+baris as (
+
+    select * from anggaran
+    union all
+    select * from realisasi
+
+),
+
+ditandai as (
+
+    select
+        baris.tahun,
+        baris.tahap,
+        baris.urutan_tahap,
+        baris.kode_skpd,
+        sub_kegiatan.kode_program,
+        sub_kegiatan.kode_bidang_urusan,
+        sub_kegiatan.kode_fungsi,
+        baris.nilai_rp,
+        baris.sumber_sha256,
+        baris.kode_akun like '5.1.01.%' as is_pegawai,
+        baris.kode_akun like '5.2.%' as is_modal,
+        baris.kode_akun like '5.4.%' as is_transfer,
+        baris.kode_akun like '5.1.01.%'
+        and baris.kode_sumber_dana in (
+            '2.02.01.01.04.04',  -- DAK Non Fisik TPG PNSD
+            '2.02.01.01.04.05',  -- DAK Non Fisik Tamsil Guru PNSD
+            '2.02.01.01.04.06'   -- DAK Non Fisik TKG PNSD
+        ) as is_tunjangan_guru_tkd,
+        substr(sub_kegiatan.kode_program, 6, 2) = '01' as is_penunjang,
+        (
+            baris.kode_akun like '5.2.%'
+            or (
+                baris.kode_akun like '5.1.02.%'
+                and sub_kegiatan.kode_bidang_urusan in ('1.03', '1.04')
+            )
+        )
+        and substr(sub_kegiatan.kode_program, 6, 2) != '01' as is_infrastruktur
+    from baris
+    left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
+        on
+            baris.tahun = sub_kegiatan.tahun
+            and baris.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
+    where baris.kode_akun like '5.%'
+
+),
+
+per_program as (
+
+    select
+        tahun,
+        tahap,
+        urutan_tahap,
+        kode_skpd,
+        kode_program,
+        cast(sum(nilai_rp) as decimal(18, 2)) as total_belanja_rp,
+        cast(sum(case when is_pegawai then nilai_rp else 0 end) as decimal(18, 2))
+            as belanja_pegawai_rp,
+        cast(
+            sum(case when is_pegawai and not is_tunjangan_guru_tkd then nilai_rp else 0 end)
+            as decimal(18, 2)
+        ) as belanja_pegawai_hkpd_rp,
+        cast(sum(case when is_modal then nilai_rp else 0 end) as decimal(18, 2))
+            as belanja_modal_rp,
+        cast(sum(case when is_transfer then nilai_rp else 0 end) as decimal(18, 2))
+            as belanja_transfer_rp,
+        cast(sum(case when kode_fungsi = '08' then nilai_rp else 0 end) as decimal(18, 2))
+            as pendidikan_rp,
+        cast(sum(case when is_infrastruktur then nilai_rp else 0 end) as decimal(18, 2))
+            as infrastruktur_rp,
+        cast(
+            sum(case when kode_fungsi = '06' and not is_pegawai then nilai_rp else 0 end)
+            as decimal(18, 2)
+        ) as kesehatan_rp,
+        {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
+    from ditandai
+    group by
+        tahun,
+        tahap,
+        urutan_tahap,
+        kode_skpd,
+        kode_program
+
+),
+
+program as (
+
+    select
+        tahun,
+        kode_program,
+        max(nama_program) as nama_program,
+        max(kode_bidang_urusan) as kode_bidang_urusan,
+        max(kode_fungsi) as kode_fungsi,
+        max(nama_fungsi) as nama_fungsi
+    from {{ ref('dim_sub_kegiatan') }}
+    group by tahun, kode_program
+
+),
+
+final as (
+
+    select
+        cast(per_program.tahun as integer) as tahun,
+        cast(per_program.tahap as varchar) as tahap,
+        cast(per_program.urutan_tahap as integer) as urutan_tahap,
+        cast(per_program.kode_skpd as varchar) as kode_skpd,
+        cast(opd.nama_skpd as varchar) as nama_skpd,
+        cast(per_program.kode_program as varchar) as kode_program,
+        cast(program.nama_program as varchar) as nama_program,
+        cast(program.kode_bidang_urusan as varchar) as kode_bidang_urusan,
+        cast(program.kode_fungsi as varchar) as kode_fungsi,
+        cast(program.nama_fungsi as varchar) as nama_fungsi,
+        substr(per_program.kode_program, 6, 2) = '01' as is_program_penunjang,
+        per_program.total_belanja_rp,
+        per_program.belanja_pegawai_rp,
+        per_program.belanja_pegawai_hkpd_rp,
+        per_program.belanja_modal_rp,
+        per_program.belanja_transfer_rp,
+        per_program.pendidikan_rp,
+        per_program.infrastruktur_rp,
+        per_program.kesehatan_rp,
+        cast(per_program.sumber_sha256 as varchar) as sumber_sha256
+    from per_program
+    left join program
+        on
+            per_program.tahun = program.tahun
+            and per_program.kode_program = program.kode_program
+    left join {{ ref('dim_opd') }} as opd
+        on
+            per_program.kode_skpd = opd.kode_skpd
+            and per_program.tahun >= opd.tahun_mulai
+            and (opd.tahun_selesai is null or per_program.tahun <= opd.tahun_selesai)
+
+)
+
+select * from final

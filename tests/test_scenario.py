@@ -1,0 +1,499 @@
+"""The allocation scenario engine on small hand-made cities (fast, no pipeline).
+
+Amounts are whole rupiah; `M` keeps the figures readable. The tier table here is test input:
+the real one (`marts.mart_prioritas_alokasi`) is built after issue 3.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from dagster_project.cli import app
+from dagster_project.lib import scenario as sk
+from dagster_project.lib.paths import SEEDS_DIR, DataPaths
+from dagster_project.lib.scenario_store import baca, baca_indeks, parquet_bytes, simpan
+from dagster_project.lib.scenario_xlsx import neutralise_cell, tulis_xlsx
+
+M = 1_000_000_000  # a milyar rupiah
+
+
+def aturan_seed() -> list[sk.Aturan]:
+    """The real rules from dbt/seeds/ref_belanja_wajib.csv (the one config)."""
+    with (SEEDS_DIR / "ref_belanja_wajib.csv").open(encoding="utf-8", newline="") as f:
+        return [
+            sk.Aturan(
+                kode=r["kode_aturan"],
+                nama=r["nama_aturan"],
+                arah=r["arah"],
+                ambang_persen=Decimal(r["ambang_persen"]),
+                berlaku_mulai=int(r["berlaku_mulai"]),
+                berlaku_sampai=int(r["berlaku_sampai"]) if r["berlaku_sampai"] else None,
+                dipakai_skenario=r["dipakai_skenario"] == "true",
+                dasar_hukum=r["dasar_hukum"],
+            )
+            for r in csv.DictReader(f)
+        ]
+
+
+def tanpa_batas() -> list[sk.Aturan]:
+    """Rules present but none enforced (to test tiers, growth and rounding alone)."""
+    return [
+        sk.Aturan(a.kode, a.nama, a.arah, a.ambang_persen, a.berlaku_mulai, a.berlaku_sampai, False)
+        for a in aturan_seed()
+    ]
+
+
+def prog(
+    skpd, program, total, *, pegawai=0, infra=0, fungsi="01", transfer=0, hkpd=None, nama=None
+):
+    return {
+        "kode_skpd": skpd,
+        "nama_skpd": f"OPD {skpd}",
+        "kode_program": program,
+        "nama_program": nama or f"Program {program}",
+        "kode_fungsi": fungsi,
+        "total_belanja_rp": Decimal(total),
+        "belanja_pegawai_rp": Decimal(pegawai),
+        "belanja_pegawai_hkpd_rp": Decimal(pegawai if hkpd is None else hkpd),
+        "belanja_transfer_rp": Decimal(transfer),
+        "pendidikan_rp": Decimal(total if fungsi == "08" else 0),
+        "infrastruktur_rp": Decimal(infra),
+    }
+
+
+def dasar(*rows, tahun=2025) -> sk.DataDasar:
+    return sk.DataDasar(tahun, "perubahan", pl.DataFrame(list(rows), schema=sk.DASAR_COLUMNS))
+
+
+def tiers(**by_program) -> pl.DataFrame:
+    """tiers(E_02="D") -> a tier table; the key is <skpd>_<program suffix>."""
+    rows = []
+    for key, tier in by_program.items():
+        skpd, suffix = key.split("_")
+        rows.append({"kode_skpd": skpd, "kode_program": f"{skpd}.{suffix}", "tier": tier})
+    return pl.DataFrame(
+        rows, schema={"kode_skpd": pl.String, "kode_program": pl.String, "tier": pl.String}
+    )
+
+
+# A small city: education (E), public works (P), secretariat (S). 1,800 M in all, 450 M staff.
+KOTA = dasar(
+    prog("E", "E.01", 400 * M, pegawai=300 * M, fungsi="08"),  # support program, staff
+    prog("E", "E.02", 200 * M, infra=100 * M, fungsi="08"),  # schools: building + operations
+    prog("P", "P.01", 100 * M, pegawai=50 * M, fungsi="05"),
+    prog("P", "P.02", 500 * M, infra=450 * M, fungsi="05"),  # roads
+    prog("S", "S.01", 300 * M, pegawai=100 * M),
+    prog("S", "S.02", 200 * M),
+    prog("S", "S.03", 100 * M),
+)
+KOTA_TIER = tiers(E_01="B", E_02="D", P_01="B", P_02="C", S_01="B", S_02="D", S_03="A")
+
+
+def by_program(h: sk.HasilSkenario) -> dict[str, dict]:
+    return {r["kode_program"]: r for r in h.baris.iter_rows(named=True)}
+
+
+def cek(h: sk.HasilSkenario, kode: str) -> sk.CekAturan:
+    return next(c for c in h.cek if c.kode == kode)
+
+
+# ---------------------------------------------------------------------------------------------
+# input parsing
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("3183000000000", 3_183_000_000_000), ("3.183.000.000.000", 3_183_000_000_000), ("1", 1)],
+)
+def test_pagu_total_accepts_whole_rupiah_plain_or_with_thousand_dots(text, value):
+    assert sk.parse_rupiah_bulat(text) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Rp3,183 T", "3,183 T", "3.183 T", "3,183,000,000,000", "3183000000000,00", "3.18.000",
+     "3183000000000.5", "0", "-5", "", "3 183 000"],
+)  # fmt: skip
+def test_pagu_total_refuses_anything_else_and_says_which_forms_work(text):
+    with pytest.raises(sk.SkenarioError) as exc:
+        sk.parse_rupiah_bulat(text)
+    assert "3183000000000" in str(exc.value) and "3.183.000.000.000" in str(exc.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# floors, caps, tiers, exact sum
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cut_scenario_meets_every_floor_sums_exactly_and_never_cuts_staff():
+    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M + 7)
+    rows = by_program(h)
+    total = sum(r["pagu_usulan_rp"] for r in rows.values())
+    assert total == Decimal(1_200 * M + 7)  # to the rupiah, odd rupiah included
+    assert all(
+        r["pagu_usulan_rp"] == r["pagu_usulan_rp"].to_integral_value() for r in rows.values()
+    )
+    # education >= 20 % of the total (exact), infrastructure >= 40 % of total minus transfers
+    edu = sum(r["pagu_usulan_rp"] for r in rows.values() if r["kode_fungsi"] == "08")
+    infra = sum(r["infrastruktur_usulan_rp"] for r in rows.values())
+    assert edu * 100 >= total * 20
+    assert infra * 100 >= total * 40
+    assert cek(h, "pendidikan").memenuhi and cek(h, "infrastruktur").memenuhi
+    # staff: 450 M of 1,200 M = 37.5 % > 30 %: reported as a conflict, never cut
+    assert not cek(h, "pegawai").memenuhi
+    for r in rows.values():
+        assert r["pagu_usulan_rp"] >= r["belanja_pegawai_rp"]
+    # tier A is protected
+    assert rows["S.03"]["pagu_usulan_rp"] >= rows["S.03"]["pagu_dasar_rp"]
+    assert rows["S.03"]["dilindungi"] is True
+
+
+def test_infrastructure_floor_holds_the_infrastructure_part_and_the_rest_of_the_tier_pays():
+    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    rows = by_program(h)
+    # 40 % of 1,200 M = 480 M of the 550 M infrastructure: exactly 70 M of it may go
+    assert sum(r["infrastruktur_usulan_rp"] for r in rows.values()) == Decimal(480 * M)
+    assert "infrastruktur 40 % tetap terpenuhi" in rows["P.02"]["alasan"]
+    assert cek(h, "infrastruktur").keterangan == "Memenuhi, tepat di batas."
+
+
+def test_cuts_take_tier_d_first_then_c_then_b_and_never_a():
+    aturan = tanpa_batas()
+    base = dasar(
+        prog("S", "S.01", 100 * M), prog("S", "S.02", 100 * M), prog("S", "S.03", 100 * M),
+        prog("S", "S.04", 100 * M),
+    )  # fmt: skip
+    t = tiers(S_01="A", S_02="B", S_03="C", S_04="D")
+    only_d = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=350 * M))
+    assert [only_d[k]["pagu_usulan_rp"] for k in ("S.01", "S.02", "S.03", "S.04")] == [
+        Decimal(100 * M), Decimal(100 * M), Decimal(100 * M), Decimal(50 * M)
+    ]  # fmt: skip
+    d_then_c = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=250 * M))
+    assert [d_then_c[k]["pagu_usulan_rp"] for k in ("S.01", "S.02", "S.03", "S.04")] == [
+        Decimal(100 * M), Decimal(100 * M), Decimal(50 * M), Decimal(0)
+    ]  # fmt: skip
+    assert "tier C dipotong setelah tier D habis" in d_then_c["S.03"]["alasan"]
+    to_b = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=110 * M))
+    assert to_b["S.01"]["pagu_usulan_rp"] == Decimal(100 * M)  # A untouched
+    assert to_b["S.02"]["pagu_usulan_rp"] == Decimal(10 * M)
+
+
+def test_a_proportional_cut_leaves_exact_whole_rupiah_by_largest_remainder():
+    base = dasar(prog("S", "S.01", 100), prog("S", "S.02", 100), prog("S", "S.03", 100))
+    h = sk.hitung_skenario(base, tiers(S_01="D", S_02="D", S_03="D"), tanpa_batas(), tahun=2026,
+                           pagu_total=200)  # fmt: skip
+    # 66.67 each: two left-over rupiah go to the first two in code order (equal remainders)
+    assert h.baris["pagu_usulan_rp"].to_list() == [Decimal(67), Decimal(67), Decimal(66)]
+    assert h.baris["perubahan_persen"].to_list() == [
+        Decimal("-33.00"), Decimal("-33.00"), Decimal("-34.00")
+    ]  # fmt: skip
+
+
+def test_growth_goes_to_tier_a_then_b_within_their_caps_then_to_both():
+    base = dasar(prog("S", "S.01", 100 * M), prog("S", "S.02", 100 * M), prog("S", "S.03", 100 * M))
+    h = sk.hitung_skenario(base, tiers(S_01="A", S_02="B", S_03="C"), tanpa_batas(), tahun=2026,
+                           pagu_total=340 * M)  # fmt: skip
+    rows = by_program(h)
+    # +20 % to A, +10 % to B, the remaining 10 M half each
+    assert rows["S.01"]["pagu_usulan_rp"] == Decimal(125 * M)
+    assert rows["S.02"]["pagu_usulan_rp"] == Decimal(115 * M)
+    assert rows["S.03"]["pagu_usulan_rp"] == Decimal(100 * M)
+    assert "Ditambah karena pagu total naik" in rows["S.01"]["alasan"]
+    assert rows["S.03"]["alasan"].endswith("Tidak berubah.")
+
+
+def test_a_floor_missed_at_base_is_topped_up_from_the_best_tier_and_paid_by_cuts():
+    base = dasar(
+        prog("E", "E.01", 50 * M, fungsi="08"), prog("E", "E.02", 50 * M, fungsi="08"),
+        prog("S", "S.01", 900 * M),
+    )  # fmt: skip
+    aturan = [a for a in aturan_seed() if a.kode in ("pendidikan", "pegawai")]
+    h = sk.hitung_skenario(base, tiers(E_01="A", E_02="C", S_01="D"), aturan, tahun=2026,
+                           pagu_total=1_000 * M)  # fmt: skip
+    rows = by_program(h)
+    assert rows["E.01"]["pagu_usulan_rp"] == Decimal(150 * M)  # the A program takes the top-up
+    assert rows["E.02"]["pagu_usulan_rp"] == Decimal(50 * M)
+    assert rows["S.01"]["pagu_usulan_rp"] == Decimal(800 * M)
+    assert "Ditambah agar memenuhi minimal pendidikan 20 %" in rows["E.01"]["alasan"]
+    assert cek(h, "pendidikan").porsi_persen == Decimal("20.00")
+
+
+def test_staff_cap_conflict_is_reported_with_its_rupiah_not_solved_by_cutting_staff():
+    base = dasar(prog("S", "S.01", 500 * M, pegawai=400 * M), prog("S", "S.02", 500 * M))
+    aturan = [a for a in aturan_seed() if a.kode == "pegawai"]
+    h = sk.hitung_skenario(base, tiers(S_01="D", S_02="D"), aturan, tahun=2027,
+                           pagu_total=1_000 * M)  # fmt: skip
+    c = cek(h, "pegawai")
+    assert not c.memenuhi and c.selisih_rp == Decimal(100 * M)  # 400 M against a 300 M cap
+    (konflik,) = h.konflik
+    assert "KONFLIK" in konflik and "Rp100.000.000.000" in konflik
+    assert "paling sedikit Rp1.333.333.333.334" in konflik  # 400 M / 30 %, rounded up
+    assert "Status aturan: wajib" in konflik
+    assert by_program(h)["S.01"]["pagu_usulan_rp"] == Decimal(500 * M)  # staff untouched
+
+
+def test_teacher_allowances_from_tkd_do_not_count_against_the_staff_cap():
+    base = dasar(prog("E", "E.01", 1_000 * M, pegawai=400 * M, hkpd=250 * M, fungsi="08"))
+    h = sk.hitung_skenario(base, tiers(E_01="B"), aturan_seed(), tahun=2027, pagu_total=1_000 * M)
+    assert cek(h, "pegawai").memenuhi and cek(h, "pegawai").pembilang_rp == Decimal(250 * M)
+
+
+def test_rules_not_yet_binding_can_be_left_out():
+    strict = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    loose = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M,
+        opsi=sk.OpsiSkenario(hanya_aturan_wajib=True),
+    )  # fmt: skip
+    assert cek(strict, "infrastruktur").ditegakkan and not cek(loose, "infrastruktur").ditegakkan
+    assert cek(loose, "infrastruktur").status == "belum wajib (berlaku mulai TA 2027)"
+    assert not cek(loose, "infrastruktur").memenuhi  # D is cut first, schools and roads with it
+    assert cek(loose, "pendidikan").ditegakkan and cek(loose, "pendidikan").memenuhi
+    assert strict.id_skenario != loose.id_skenario
+
+
+# ---------------------------------------------------------------------------------------------
+# protection, floors per OPD, infeasible ceilings
+# ---------------------------------------------------------------------------------------------
+
+
+def test_protected_programs_and_opd_floors_are_kept():
+    opsi = sk.OpsiSkenario(lindungi=("S.02",), lantai_opd=(("P", 500 * M),))
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_300 * M, opsi=opsi
+    )
+    rows = by_program(h)
+    assert rows["S.02"]["pagu_usulan_rp"] == Decimal(200 * M)  # tier D, but protected
+    assert "Dilindungi atas permintaan perencana." in rows["S.02"]["alasan"]
+    assert rows["P.01"]["pagu_usulan_rp"] + rows["P.02"]["pagu_usulan_rp"] >= Decimal(500 * M)
+
+
+@pytest.mark.parametrize(
+    ("opsi", "pesan"),
+    [
+        (sk.OpsiSkenario(lindungi=("9.99.99",)), "9.99.99"),
+        (sk.OpsiSkenario(lantai_opd=(("X", 1),)), "OPD pada lantai OPD tidak ada"),
+        (sk.OpsiSkenario(lantai_opd=(("S", 1), ("S", 2))), "dua kali"),
+    ],
+)
+def test_unknown_codes_in_the_options_are_refused_by_name(opsi, pesan):
+    with pytest.raises(sk.SkenarioError, match=pesan):
+        sk.hitung_skenario(
+            KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M, opsi=opsi
+        )
+
+
+def test_a_ceiling_below_the_commitments_says_by_how_many_rupiah():
+    base = dasar(prog("S", "S.01", 1_000, pegawai=1_000), prog("S", "S.02", 200),
+                 prog("S", "S.03", 300))  # fmt: skip
+    t = tiers(S_01="B", S_02="A", S_03="D")
+    with pytest.raises(sk.SkenarioTidakLayak) as exc:
+        sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=1_100)
+    assert exc.value.pagu_minimal == 1_200 and exc.value.kekurangan_rp == 100
+    msg = str(exc.value)
+    assert "kurang Rp100" in msg and "paling sedikit Rp1.200" in msg
+    assert "belanja pegawai dan transfer terikat Rp1.000" in msg
+    assert "program tier A dan yang dilindungi Rp200" in msg
+    ok = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=1_200)
+    assert by_program(ok)["S.03"]["pagu_usulan_rp"] == Decimal(0)
+
+
+def test_the_smallest_workable_ceiling_accounts_for_the_floors():
+    with pytest.raises(sk.SkenarioTidakLayak) as exc:
+        sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=700 * M)
+    minimal = exc.value.pagu_minimal
+    assert minimal is not None and minimal > 700 * M
+    assert "batas minimal infrastruktur 40 %" in str(exc.value)
+    sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=minimal)
+    with pytest.raises(sk.SkenarioTidakLayak):
+        sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=minimal - 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# tiers as input
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_program_without_a_tier_is_treated_as_b_and_said_so():
+    h = sk.hitung_skenario(KOTA, KOTA_TIER.filter(pl.col("kode_program") != "S.01"), aturan_seed(),
+                           tahun=2026, pagu_total=1_200 * M)  # fmt: skip
+    assert by_program(h)["S.01"]["tier"] == "B"
+    assert "tier bawaan" in by_program(h)["S.01"]["alasan"]
+    assert any("1 program tidak memiliki tier" in c for c in h.catatan)
+
+
+@pytest.mark.parametrize(
+    ("frame", "pesan"),
+    [
+        (tiers(S_01="E"), "Tier harus A, B, C atau D"),
+        (pl.concat([tiers(S_01="A"), tiers(S_01="B")]), "Tier ganda"),
+    ],
+)
+def test_bad_tier_tables_are_refused(frame, pesan):
+    with pytest.raises(sk.SkenarioError, match=pesan):
+        sk.hitung_skenario(KOTA, frame, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+
+
+def test_tiers_are_read_at_program_level_newest_first_and_a_missing_table_is_explained():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    with pytest.raises(sk.SkenarioError, match="belum ada"):
+        sk.muat_tier(con, 2026)
+    con.execute(
+        """create table marts.mart_prioritas_alokasi as select * from (values
+            (2024, 'S', 'S.01', null, 'D'),
+            (2025, 'S', 'S.01', null, 'a'),
+            (2025, 'S', 'S.01', 'S.01.2.01.0001', 'C'),
+            (2027, 'S', 'S.01', null, 'B')
+        ) as t(tahun, kode_skpd, kode_program, kode_sub_kegiatan, tier)"""
+    )
+    assert sk.muat_tier(con, 2026).rows() == [("S", "S.01", "A")]
+    con.execute("create or replace table marts.mart_prioritas_alokasi as select 1 as tahun")
+    with pytest.raises(sk.SkenarioError, match="kode_program"):
+        sk.muat_tier(con, 2026)
+
+
+def test_the_base_is_the_latest_budget_position_before_the_year():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    cols = ", ".join(f"{c} {'varchar' if t == pl.String else 'decimal(18,2)'}"
+                     for c, t in sk.DASAR_COLUMNS.items())  # fmt: skip
+    con.execute(
+        f"create table marts.mart_kepatuhan_belanja_program (tahun integer, tahap varchar, "
+        f"urutan_tahap integer, {cols})"
+    )
+    for tahun, tahap, urutan, total in [
+        (2024, "perubahan", 99, 7), (2025, "murni", 0, 10), (2025, "pergeseran_1", 1, 11),
+        (2025, "realisasi", 100, 9), (2026, "murni", 0, 99),
+    ]:  # fmt: skip
+        con.execute(
+            "insert into marts.mart_kepatuhan_belanja_program (tahun, tahap, urutan_tahap, "
+            "kode_skpd, kode_program, total_belanja_rp) values (?, ?, ?, 'S', 'S.01', ?)",
+            [tahun, tahap, urutan, total],
+        )
+    d = sk.muat_dasar(con, 2026)
+    assert (d.tahun_dasar, d.tahap_dasar) == (2025, "pergeseran_1")
+    assert d.program["total_belanja_rp"].to_list() == [Decimal(11)]
+    with pytest.raises(sk.SkenarioError, match="sebelum TA 2024"):
+        sk.muat_dasar(con, 2024)
+
+
+# ---------------------------------------------------------------------------------------------
+# determinism, outputs
+# ---------------------------------------------------------------------------------------------
+
+
+def test_same_inputs_give_the_same_id_rows_parquet_and_workbook(tmp_path):
+    a = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)
+    b = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)
+    assert a.id_skenario == b.id_skenario and a.baris.equals(b.baris)
+    assert parquet_bytes(a) == parquet_bytes(b)
+    x1, x2 = tulis_xlsx(a, tmp_path / "1.xlsx"), tulis_xlsx(b, tmp_path / "2.xlsx")
+    assert x1.read_bytes() == x2.read_bytes()
+    other = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_012
+    )
+    assert other.id_skenario != a.id_skenario
+    retiered = sk.hitung_skenario(KOTA, KOTA_TIER.with_columns(pl.lit("B").alias("tier")),
+                                  aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)  # fmt: skip
+    assert retiered.id_skenario != a.id_skenario
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=SUM(A1)", "'=SUM(A1)"), ("+62 812", "'+62 812"), ("-1", "'-1"), ("@cmd", "'@cmd"),
+     ("\tx", "'\tx"), ("Dinas =", "Dinas ="), ("", ""), (-5, -5), (None, None)],
+)  # fmt: skip
+def test_neutralise_cell(value, expected):
+    assert neutralise_cell(value) == expected
+
+
+def test_workbook_has_indonesian_headings_rupiah_format_frozen_header_filter(tmp_path):
+    base = dasar(
+        prog("S", "S.01", 100 * M, nama='=HYPERLINK("http://x")'), prog("S", "S.02", 100 * M)
+    )
+    h = sk.hitung_skenario(base, tiers(S_01="A", S_02="D"), tanpa_batas(), tahun=2026,
+                           pagu_total=150 * M)  # fmt: skip
+    wb = openpyxl.load_workbook(tulis_xlsx(h, tmp_path / "s.xlsx"))
+    assert wb.sheetnames == ["Ringkasan", "Usulan per program", "Per OPD"]
+    ws = wb["Usulan per program"]
+    head = [c.value for c in ws[1]]
+    assert head[:4] == ["Kode SKPD", "Nama OPD", "Kode program", "Nama program"]
+    assert "Pagu usulan (Rp)" in head and "Alasan" in head
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:N3"
+    col = head.index("Pagu usulan (Rp)") + 1
+    assert '"Rp"#,##0' in ws.cell(row=2, column=col).number_format
+    assert ws.cell(row=2, column=col).value == 100 * M
+    assert ws.cell(row=2, column=4).value == '\'=HYPERLINK("http://x")'  # text, never a formula
+    summary = [c.value for row in wb["Ringkasan"].iter_rows() for c in row if c.value]
+    assert "Pemeriksaan batas belanja wajib" in summary and "Sepuluh perubahan terbesar" in summary
+
+
+def test_store_saves_once_and_reads_back(tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    first = simpan(h, paths)
+    stamp = baca_indeks(paths)[0]["disimpan_pada"]
+    again = simpan(h, paths)
+    assert first == again == paths.root / "scenarios" / f"{h.id_skenario}.parquet"
+    (entry,) = baca_indeks(paths)
+    assert entry["disimpan_pada"] == stamp and entry["pagu_total_rp"] == 1_200 * M
+    assert {c["aturan"]: c["memenuhi"] for c in entry["cek"]} == {
+        "infrastruktur": True, "pegawai": False, "pendidikan": True
+    }  # fmt: skip
+    assert baca(paths, h.id_skenario).equals(h.baris)
+    assert first.read_bytes() == parquet_bytes(h)
+
+
+def test_cli_refuses_an_unreadable_ceiling_before_touching_the_mart(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["scenario", "--tahun", "2026", "--pagu-total", "Rp3,183 T", "--data-dir", str(tmp_path)],
+    )
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert "tidak dikenali" in out and "3.183.000.000.000" in out
+
+
+def test_cli_refuses_a_malformed_opd_floor(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["scenario", "--tahun", "2026", "--pagu-total", "3183000000000", "--lantai-opd",
+         "1.02.0.00.0.00.01.0000", "--data-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "<kode_skpd>=<rupiah>" in " ".join(result.output.split())
+
+
+def test_a_floor_no_program_can_serve_is_named():
+    base = dasar(prog("S", "S.01", 100 * M))
+    with pytest.raises(sk.SkenarioTidakLayak, match="minimal pendidikan 20 %") as exc:
+        sk.hitung_skenario(base, tiers(S_01="B"), aturan_seed(), tahun=2026, pagu_total=90 * M)
+    assert exc.value.pagu_minimal is None and "tidak ada program" in str(exc.value)
+
+
+def test_tier_config_weights_sum_to_one_and_every_parameter_is_described():
+    with (SEEDS_DIR / "ref_aturan_tier.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    weights = [Decimal(r["nilai"]) for r in rows if r["kode_parameter"].startswith("bobot_")]
+    assert sum(weights) == 1 and len(weights) == 5
+    assert all(r["keterangan"] and r["satuan"] for r in rows)
+    values = {r["kode_parameter"]: Decimal(r["nilai"]) for r in rows}
+    assert values["ambang_a"] > values["ambang_b"] > values["ambang_c"]
+
+
+def test_mandatory_spending_config_is_one_row_per_rule():
+    rules = {a.kode: a for a in aturan_seed()}
+    assert set(rules) == {"pendidikan", "infrastruktur", "pegawai", "kesehatan"}
+    assert (rules["pendidikan"].arah, rules["pendidikan"].ambang_persen) == ("minimal", 20)
+    assert (rules["infrastruktur"].arah, rules["infrastruktur"].ambang_persen) == ("minimal", 40)
+    assert (rules["pegawai"].arah, rules["pegawai"].ambang_persen) == ("maksimal", 30)
+    assert rules["pegawai"].berlaku_mulai == rules["infrastruktur"].berlaku_mulai == 2027
+    assert not rules["kesehatan"].dipakai_skenario and rules["kesehatan"].berlaku_sampai == 2023
