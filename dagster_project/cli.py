@@ -284,8 +284,7 @@ def laporan(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Laporan XLSX/HTML/PDF per OPD atau per program: pagu, realisasi, serapan, tanda
-    (finance report)."""
+    """Laporan XLSX/HTML/PDF per OPD atau program: pagu, realisasi, serapan (finance report)."""
     from decimal import Decimal
 
     import duckdb
@@ -351,8 +350,7 @@ def ekspor(
     ] = True,
     data_dir: DataDir = None,
 ) -> None:
-    """Ekspor data terbuka: Parquet dan CSV setiap tabel marts, plus Fiscal Data Package
-    (open-data export)."""
+    """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
     import duckdb
 
     from dagster_project.lib.exports import export_published, validate_package

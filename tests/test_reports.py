@@ -3,6 +3,7 @@ neutraliser, checked against a freshly published demo mart."""
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 
 import duckdb
@@ -83,7 +84,7 @@ def exact(value) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def laporan_dinkes(published_demo, tmp_path_factory):
+def laporan_dinkes(published_demo, tmp_path_factory, artifacts_dir):
     out = tmp_path_factory.mktemp("laporan")
     before = sha256_file(published_demo.published_db)
     with pytest.MonkeyPatch.context() as mp:
@@ -105,6 +106,8 @@ def laporan_dinkes(published_demo, tmp_path_factory):
         result = CliRunner().invoke(app, [*args, str(out)])
     assert result.exit_code == 0, result.output
     assert sha256_file(published_demo.published_db) == before  # read-only, byte for byte
+    for p in out.iterdir():  # for a person to open
+        shutil.copyfile(p, artifacts_dir / p.name)
     return out, result.output
 
 
