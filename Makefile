@@ -15,6 +15,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
+export MARIMO_SKIP_UPDATE_CHECK := 1
+
+APP_PORT ?= 2718
+DOCS_PORT ?= 8080
+DOCS_TARGET := target/docs
+PUBLISHED := $(APBD_DATA_DIR)/published/apbd_mart.duckdb
 
 DBT_INPUTS := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
@@ -50,6 +56,20 @@ lint: setup
 
 dev: setup
 	$(BIN)/dg dev --host 127.0.0.1 --port 3000
+
+# The planner app: a marimo notebook served read-only on 127.0.0.1 (no token on loopback).
+app: setup
+	@test -f $(PUBLISHED) || { echo "Belum ada mart terbit: jalankan dulu 'make run'."; exit 1; }
+	$(BIN)/marimo run notebooks/01_perencana_alokasi.py --host 127.0.0.1 --port $(APP_PORT) --headless
+
+# The data dictionary: dbt docs with every mart column described (Indonesian / English). The
+# catalog (column types) is read from the published mart, read-only (profiles.yml target `docs`);
+# static_index.html opens without a server too.
+docs: setup
+	@test -f $(PUBLISHED) || { echo "Belum ada mart terbit: jalankan dulu 'make run'."; exit 1; }
+	cd dbt && ../$(BIN)/dbt docs generate --static --quiet --target docs --profiles-dir . --target-path $(DOCS_TARGET)
+	@echo "Kamus data: dbt/$(DOCS_TARGET)/static_index.html (tanpa server) atau http://127.0.0.1:$(DOCS_PORT)"
+	cd dbt && ../$(BIN)/dbt docs serve --target docs --profiles-dir . --target-path $(DOCS_TARGET) --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 clean:
 	rm -rf data .dagster_home dbt/target dbt/logs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -382,6 +383,179 @@ def _print_skenario(hasil, xlsx: Path, stored: Path | None) -> None:
         console.print(
             f"Disimpan: {stored} (masuk marts.mart_skenario_alokasi pada `apbd run` berikutnya)"
         )
+
+
+class FormatLaporan(StrEnum):
+    xlsx = "xlsx"
+    html = "html"
+    pdf = "pdf"
+
+
+def _progress():
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+@app.command()
+def laporan(
+    tahun: Annotated[
+        int | None,
+        typer.Option("--tahun", "--year", help="Tahun anggaran (default: tahun terakhir di mart)."),
+    ] = None,
+    opd: Annotated[
+        str | None,
+        typer.Option(help="OPD: kode, singkatan atau sebagian nama (mis. Dinkes). / Agency."),
+    ] = None,
+    program: Annotated[
+        str | None,
+        typer.Option(help="Kode program (mis. 1.02.02) atau sebagian namanya. / Programme."),
+    ] = None,
+    format: Annotated[
+        list[FormatLaporan] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="xlsx (Excel), html (cetak dari peramban), pdf; boleh diulang. Default: xlsx.",
+        ),
+    ] = None,
+    bulan: Annotated[
+        int | None,
+        typer.Option(
+            "--bulan",
+            "--month",
+            help="Bulan pembanding rencana kas (1–12; default: bulan terakhir dengan SP2D).",
+        ),
+    ] = None,
+    ambang: Annotated[
+        float,
+        typer.Option(
+            help="Tandai bila realisasi < ambang % dari rencana kas s.d. bulan laporan.",
+        ),
+    ] = 50.0,
+    keluar: Annotated[
+        Path | None,
+        typer.Option("--keluar", "--out", help="Folder hasil (default: data/exports/laporan)."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Laporan XLSX/HTML/PDF per OPD atau program: pagu, realisasi, serapan (finance report)."""
+    from decimal import Decimal
+
+    import duckdb
+
+    from dagster_project.lib import reports
+    from dagster_project.lib.publish import open_published
+    from dagster_project.runtime import configure_environment
+
+    paths = configure_environment(data_dir)
+    formats = list(dict.fromkeys(f.value for f in (format or [FormatLaporan.xlsx])))
+    out_dir = (keluar or paths.exports / "laporan").resolve()
+    if not 0 < ambang <= 100:
+        _fail(f"Ambang {ambang} % tidak sah.", "pakai angka antara 1 dan 100, mis. --ambang 50")
+    written: list[Path] = []
+    try:
+        with _progress() as progress:
+            task = progress.add_task("Membaca mart terbit", total=1 + len(formats))
+            meta = reports.published_meta(paths)
+            with open_published(paths) as con:
+                sel = reports.resolve_selection(con, tahun, opd, program)
+                rep = reports.build_report(
+                    con, sel, meta=meta, bulan=bulan, ambang=Decimal(str(ambang)) / 100
+                )
+            progress.advance(task)
+            for fmt in formats:
+                progress.update(task, description=f"Menulis {fmt.upper()}")
+                written.append(reports.WRITERS[fmt](rep, out_dir / f"{rep.file_stem}.{fmt}"))
+                progress.advance(task)
+    except reports.ReportError as exc:
+        _fail(exc.message, exc.hint)
+    except FileNotFoundError as exc:
+        _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
+    except duckdb.Error as exc:
+        _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
+    except OSError as exc:
+        _fail(
+            f"Tidak bisa menulis ke {out_dir}: {exc.strerror or exc}.",
+            "pilih folder lain dengan --keluar",
+        )
+    total = reports.totals(rep.tables[1].rows)
+    console.print(
+        f"[bold]{rep.title}[/]: pagu akhir {rupiah(total['pagu_akhir'])}, realisasi "
+        f"{rupiah(total['realisasi'])}, serapan "
+        f"{persen(total['serapan'] * 100 if total['serapan'] is not None else None)}; "
+        f"{sum(1 for r in rep.tables[1].rows if r['tanda'])} sub kegiatan bertanda."
+    )
+    for p in written:
+        console.print(f"  ditulis: {p}")
+
+
+@app.command()
+def ekspor(
+    keluar: Annotated[
+        Path | None,
+        typer.Option("--keluar", "--out", help="Folder hasil (default: data/exports/apbd)."),
+    ] = None,
+    validasi: Annotated[
+        bool,
+        typer.Option(
+            "--validasi/--tanpa-validasi",
+            help="Periksa paket dengan frictionless setelah ditulis (validate the package).",
+        ),
+    ] = True,
+    data_dir: DataDir = None,
+) -> None:
+    """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
+    import duckdb
+
+    from dagster_project.lib.exports import export_published, validate_package
+    from dagster_project.runtime import configure_environment
+
+    paths = configure_environment(data_dir)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("Ekspor", total=None)
+
+            def step(desc: str, done: int, total: int) -> None:
+                progress.update(task, description=desc, completed=done, total=total)
+
+            result = export_published(paths, keluar, on_progress=step)
+            errors: list[str] = []
+            if validasi:
+                progress.update(task, description="Validasi frictionless", total=None)
+                errors = validate_package(result.descriptor)
+    except FileNotFoundError as exc:
+        _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
+    except duckdb.Error as exc:
+        _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
+    except OSError as exc:
+        _fail(
+            f"Tidak bisa menulis ekspor: {exc.strerror or exc}.",
+            "pilih folder lain dengan --keluar, atau periksa ruang disk",
+        )
+    table = Table(title=f"Ekspor ke {result.folder}")
+    table.add_column("tabel")
+    table.add_column("baris", justify="right")
+    for name, n in result.tables.items():
+        table.add_row(name, f"{n:,}".replace(",", "."))
+    console.print(table)
+    console.print(f"Fiscal Data Package: {result.descriptor}")
+    if errors:
+        for e in errors[:10]:
+            err.print(f"  [red]✗[/] {e}")
+        _fail(
+            f"Paket tidak lolos validasi frictionless ({len(errors)} galat).",
+            "laporkan ke tim data; galat pertama tercantum di atas",
+        )
+    if validasi:
+        console.print("[green]✓[/] lolos validasi frictionless")
 
 
 @contracts_app.command("generate")

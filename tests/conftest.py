@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from dagster_project.lib.paths import DataPaths
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
 
 DINKES = "1.02.0.00.0.00.01.0000"
 DISDIKBUD = "1.01.2.22.0.00.01.0000"
@@ -40,3 +42,39 @@ def baseline_run(tmp_path_factory):
     rc, out = run_to_end(root, APBD_HMAC_KEY=TEST_HMAC_KEY)
     assert rc == 0, out[-6000:]
     return root, out
+
+
+@pytest.fixture(scope="session")
+def published_demo(tmp_path_factory) -> DataPaths:
+    """A small demo data set run through the whole pipeline and published, once per session, for
+    the tests of what users touch (reports, exports, notebooks, the browser app, the data
+    dictionary). Treat it as read-only: those tools must never change the published mart."""
+    from dagster_project.lib.demo import generate
+    from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+
+    root = tmp_path_factory.mktemp("published_demo")
+    saved = {k: os.environ.get(k) for k in ("APBD_DATA_DIR", "DAGSTER_HOME")}
+    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
+    try:
+        paths = configure_environment(root / "data")
+        ensure_dbt_manifest()
+        generate(paths.landing, scale=0.2, years=(2024, 2025))
+        report = run_pipeline()
+    finally:  # the environment of later tests stays as it was
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert report.success, (report.failed_steps, report.failed_checks)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """`test-artifacts/` (git-ignored): screenshots and exported notebooks a person can open."""
+    from dagster_project.lib.paths import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

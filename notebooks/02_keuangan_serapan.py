@@ -1,0 +1,345 @@
+"""Aplikasi BPKAD: serapan anggaran terhadap rencana kas, per program, dengan baris bertanda.
+
+Notebook marimo (juga bisa dijalankan sebagai aplikasi: `marimo run notebooks/02_keuangan_serapan.py`).
+Hanya membaca mart terbit, read-only (folder dari APBD_DATA_DIR). Angka dan tanda dihitung oleh
+`dagster_project.lib.reports`, fungsi yang sama dengan `apbd laporan`, jadi aplikasi dan laporan
+XLSX selalu sama.
+"""
+
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="full", app_title="APBD Samarinda — serapan (BPKAD)")
+
+
+@app.cell
+def _():
+    from decimal import Decimal
+
+    import altair as alt
+    import marimo as mo
+    import polars as pl
+
+    from dagster_project.lib import reports
+    from dagster_project.lib.apps import VEGA_LOCALE, short_name
+    from dagster_project.lib.fmt import persen, rupiah
+    from dagster_project.lib.paths import DataPaths
+    from dagster_project.lib.publish import open_published
+
+    return (
+        DataPaths,
+        Decimal,
+        VEGA_LOCALE,
+        alt,
+        mo,
+        open_published,
+        persen,
+        pl,
+        reports,
+        rupiah,
+        short_name,
+    )
+
+
+@app.cell
+def _(DataPaths, mo, open_published, reports):
+    paths = DataPaths.from_env()
+    mo.stop(
+        not paths.published_db.exists(),
+        mo.callout(
+            mo.md(
+                f"**Belum ada mart terbit** di `{paths.published_db}`. "
+                "Jalankan `make run` dulu, lalu muat ulang halaman ini."
+            ),
+            kind="danger",
+        ),
+    )
+    meta = reports.published_meta(paths)
+    with open_published(paths) as _con:
+        daftar_tahun = reports.available_years(_con)
+    mo.md(
+        f"""
+        # Serapan anggaran terhadap rencana kas — BPKAD
+
+        Realisasi SP2D dibandingkan dengan pagu akhir dan rencana kas (anggaran kas) per bulan,
+        per program, dengan tanda untuk baris akun yang melebihi pagu dan serapan di bawah
+        ambang. Angka sama dengan `apbd laporan`.
+
+        <small>Sumber: mart terbit versi `{meta["version"]}`, diterbitkan {meta["published_at"]}.</small>
+        """
+    )
+    return daftar_tahun, paths
+
+
+@app.cell
+def _(daftar_tahun, mo):
+    tahun = mo.ui.dropdown(
+        options=[str(t) for t in daftar_tahun], value=str(daftar_tahun[-1]), label="Tahun"
+    )
+    ambang = mo.ui.slider(
+        start=10,
+        stop=100,
+        step=5,
+        value=50,
+        label="Tandai bila realisasi < ambang % dari rencana kas",
+        show_value=True,
+    )
+    return ambang, tahun
+
+
+@app.cell
+def _(mo, open_published, paths, reports, tahun):
+    with open_published(paths) as _con:
+        _opd = reports.list_opd(_con, int(tahun.value))
+        _bulan_laporan = reports.reporting_month(_con, int(tahun.value))
+    opd = mo.ui.dropdown(
+        options={"Semua OPD": "", **{f"{s or n} ({k})": k for k, n, s in _opd}},
+        value="Semua OPD",
+        label="OPD",
+        searchable=True,
+    )
+    bulan = mo.ui.dropdown(
+        options={nama: str(i) for i, nama in enumerate(reports.NAMA_BULAN, start=1)},
+        value=reports.NAMA_BULAN[_bulan_laporan - 1],
+        label="Rencana kas s.d. bulan",
+    )
+    return bulan, opd
+
+
+@app.cell
+def _(ambang, bulan, mo, opd, tahun):
+    mo.hstack([tahun, opd, bulan, ambang], justify="start", gap=2, wrap=True)
+    return
+
+
+@app.cell
+def _(Decimal, ambang, bulan, open_published, opd, paths, reports, tahun):
+    # One read of the mart for everything below (same functions as the XLSX report).
+    _ambang = Decimal(ambang.value) / 100
+    with open_published(paths) as _con:
+        pilihan = reports.resolve_selection(_con, int(tahun.value), opd.value or None)
+        rincian = [
+            reports.with_derived(r, _ambang)
+            for r in reports.sub_kegiatan_rows(_con, pilihan, int(bulan.value))
+        ]
+        kurva = reports.absorption_curve(_con, pilihan)
+        lebih = reports.overspent_lines(_con, pilihan)
+    for _r in rincian:
+        _r["opd"] = _r.get("singkatan") or _r.get("nama_skpd")
+    per_program = reports.rollup(rincian, ["opd", "kode_program", "nama_program"], _ambang)
+    total = reports.totals(rincian, _ambang)
+    return kurva, lebih, per_program, pilihan, rincian, total
+
+
+@app.cell
+def _(bulan, mo, persen, reports, rupiah, total):
+    _sd = reports.NAMA_BULAN[int(bulan.value) - 1]
+
+    def _p(x):
+        return persen(x * 100 if x is not None else None)
+
+    mo.hstack(
+        [
+            mo.stat(rupiah(total["pagu_akhir"], short=True), label="Pagu akhir"),
+            mo.stat(rupiah(total["realisasi"], short=True), label="Realisasi (SP2D)"),
+            mo.stat(_p(total["serapan"]), label="Serapan"),
+            mo.stat(rupiah(total["rencana_kas_sd"], short=True), label=f"Rencana kas s.d. {_sd}"),
+            mo.stat(_p(total["capaian_rencana_kas"]), label="Realisasi thd rencana kas"),
+            mo.stat(str(total["baris_melebihi_pagu"]), label="Baris akun melebihi pagu"),
+        ],
+        justify="start",
+        gap=2,
+        wrap=True,
+    )
+    return
+
+
+@app.cell
+def _(VEGA_LOCALE, alt, kurva, mo, pilihan, pl):
+    _long = pl.DataFrame(
+        [
+            {
+                "bulan": r["bulan"],
+                "nama_bulan": r["nama_bulan"],
+                "seri": seri,
+                "persen": float(v) * 100,
+            }
+            for r in kurva
+            for seri, v in (
+                ("Rencana kas kumulatif", r["rencana_kas_kumulatif_persen"]),
+                ("Realisasi kumulatif", r["serapan_kumulatif_persen"]),
+            )
+            if v is not None
+        ]
+    )
+    mo.stop(_long.height == 0, mo.callout("Tidak ada data bulanan untuk pilihan ini.", kind="warn"))
+    _seri = ["Rencana kas kumulatif", "Realisasi kumulatif"]
+    _chart = (
+        alt.Chart(_long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "nama_bulan:N", sort=alt.SortField("bulan"), title=None, axis=alt.Axis(labelAngle=0)
+            ),
+            y=alt.Y("persen:Q", title="% dari pagu akhir", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                "seri:N",
+                title=None,
+                scale=alt.Scale(domain=_seri, range=["#9ecae1", "#08519c"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "seri:N", scale=alt.Scale(domain=_seri, range=[[5, 3], [1, 0]]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("nama_bulan:N", title="Bulan"),
+                alt.Tooltip("seri:N", title="Seri"),
+                alt.Tooltip("persen:Q", title="% pagu", format=",.1f"),
+            ],
+        )
+        .properties(
+            title=f"Kurva serapan {pilihan.tahun} — {pilihan.label}", width="container", height=320
+        )
+        .configure(locale=VEGA_LOCALE)
+    )
+    mo.Html(f"<div data-testid='kurva-serapan'>{mo.as_html(_chart)}</div>")
+    return
+
+
+@app.cell
+def _(pl, short_name):
+    def tabel_rupiah(rows, kolom):
+        """Rows of Decimals → a frame for display: money as whole rupiah, ratios as %."""
+        data = []
+        for r in rows:
+            d = {}
+            for key, judul, jenis in kolom:
+                v = r.get(key)
+                if jenis == "rupiah":
+                    v = None if v is None else round(v)
+                elif jenis == "persen":
+                    v = None if v is None else round(float(v) * 100, 1)
+                d[judul] = v
+            data.append(d)
+        frame = pl.DataFrame(data, infer_schema_length=None)
+        for _key, judul, jenis in kolom:
+            if jenis == "nama" and judul in frame.columns:
+                frame = frame.with_columns(short_name(pl.col(judul)).alias(judul))
+        return frame
+
+    return (tabel_rupiah,)
+
+
+@app.cell
+def _(bulan, mo, per_program, persen, reports, rupiah, tabel_rupiah):
+    _sd = reports.NAMA_BULAN[int(bulan.value) - 1]
+    _frame = tabel_rupiah(
+        per_program,
+        [
+            ("opd", "OPD", "teks"),
+            ("kode_program", "Kode program", "teks"),
+            ("nama_program", "Program", "nama"),
+            ("pagu_akhir", "Pagu akhir", "rupiah"),
+            ("realisasi", "Realisasi", "rupiah"),
+            ("serapan", "Serapan %", "persen"),
+            ("rencana_kas_sd", f"Rencana kas s.d. {_sd}", "rupiah"),
+            ("capaian_rencana_kas", "Realisasi thd rencana kas %", "persen"),
+            ("baris_melebihi_pagu", "Baris melebihi pagu", "jumlah"),
+            ("tanda", "Tanda", "teks"),
+        ],
+    )
+    _rp = {c: rupiah for c in ("Pagu akhir", "Realisasi", f"Rencana kas s.d. {_sd}")}
+    _pc = {c: persen for c in ("Serapan %", "Realisasi thd rencana kas %")}
+    mo.vstack(
+        [
+            mo.md("## Belanja terhadap rencana per program"),
+            mo.ui.table(
+                _frame,
+                selection=None,
+                page_size=15,
+                format_mapping={**_rp, **_pc},
+                show_column_summaries=False,
+                show_data_types=False,
+            ),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(bulan, mo, persen, reports, rincian, rupiah, tabel_rupiah):
+    _sd = reports.NAMA_BULAN[int(bulan.value) - 1]
+    _flagged = [r for r in rincian if r["tanda"]]
+    _frame = tabel_rupiah(
+        _flagged,
+        [
+            ("opd", "OPD", "teks"),
+            ("kode_sub_kegiatan", "Kode sub kegiatan", "teks"),
+            ("nama_sub_kegiatan", "Sub kegiatan", "teks"),
+            ("pagu_akhir", "Pagu akhir", "rupiah"),
+            ("realisasi", "Realisasi", "rupiah"),
+            ("serapan", "Serapan %", "persen"),
+            ("rencana_kas_sd", f"Rencana kas s.d. {_sd}", "rupiah"),
+            ("capaian_rencana_kas", "Realisasi thd rencana kas %", "persen"),
+            ("tanda", "Tanda", "teks"),
+        ],
+    )
+    mo.vstack(
+        [
+            mo.md(f"## Sub kegiatan bertanda ({len(_flagged)} dari {len(rincian)})"),
+            mo.ui.table(
+                _frame,
+                selection=None,
+                page_size=10,
+                format_mapping={
+                    "Pagu akhir": rupiah,
+                    "Realisasi": rupiah,
+                    f"Rencana kas s.d. {_sd}": rupiah,
+                    "Serapan %": persen,
+                    "Realisasi thd rencana kas %": persen,
+                },
+                show_column_summaries=False,
+                show_data_types=False,
+            )
+            if _flagged
+            else mo.md("Tidak ada sub kegiatan bertanda."),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(lebih, mo, rupiah, tabel_rupiah):
+    _frame = tabel_rupiah(
+        lebih,
+        [
+            ("kode_skpd", "Kode OPD", "teks"),
+            ("kode_sub_kegiatan", "Kode sub kegiatan", "teks"),
+            ("kode_akun", "Kode akun", "teks"),
+            ("nama_akun", "Akun", "teks"),
+            ("nama_sumber_dana", "Sumber dana", "teks"),
+            ("pagu_akhir", "Pagu akhir", "rupiah"),
+            ("realisasi", "Realisasi", "rupiah"),
+            ("kelebihan", "Kelebihan", "rupiah"),
+        ],
+    )
+    mo.vstack(
+        [
+            mo.md(f"## Baris akun yang realisasinya melebihi pagu ({len(lebih)})"),
+            mo.ui.table(
+                _frame,
+                selection=None,
+                page_size=10,
+                format_mapping={"Pagu akhir": rupiah, "Realisasi": rupiah, "Kelebihan": rupiah},
+                show_column_summaries=False,
+                show_data_types=False,
+            )
+            if lebih
+            else mo.md("Tidak ada baris akun yang melebihi pagu."),
+        ]
+    )
+    return
+
+
+if __name__ == "__main__":
+    app.run()

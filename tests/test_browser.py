@@ -1,0 +1,163 @@
+"""The planner app in a real browser: `marimo run` on a free loopback port, Debian's headless
+Chromium driven by Playwright. Change a filter; the table and the chart must change. Every request
+that is not to the app's own server is blocked and recorded: the app must need none.
+
+Chromium comes from the Debian package, installed here when /usr/bin/chromium is missing
+(the machine and CI run as root). If it cannot be installed the test fails and says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dagster_project.lib.paths import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+APP = PROJECT_ROOT / "notebooks" / "01_perencana_alokasi.py"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium, installed quietly once if it is not there yet (idempotent)."""
+    if not CHROMIUM.exists():
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+            try:
+                r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                pytest.fail(f"Chromium tidak bisa dipasang: {' '.join(cmd)}: {exc}")
+            if r.returncode != 0:
+                pytest.fail(
+                    f"Chromium tidak bisa dipasang ({' '.join(cmd)} gagal, kode {r.returncode}). "
+                    f"Pasang sebagai root: apt-get install -y chromium\n{r.stderr[-2000:]}"
+                )
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} tidak ada setelah apt-get install chromium.")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def planner_app(published_demo, tmp_path):
+    """`marimo run` in its own session on a free 127.0.0.1 port; stopped by its PID afterwards."""
+    port = _free_port()
+    log = (tmp_path / "marimo.log").open("w")
+    env = {
+        **os.environ,
+        "APBD_DATA_DIR": str(published_demo.root),
+        "MARIMO_SKIP_UPDATE_CHECK": "1",
+        "HOME": str(tmp_path),  # marimo's own state files stay out of the real home
+    }
+    marimo = Path(sys.executable).with_name("marimo")
+    proc = subprocess.Popen(
+        [str(marimo), "run", str(APP), "--host", "127.0.0.1", "--port", str(port), "--headless"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"marimo run berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail("marimo run tidak menjawab dalam 60 detik")
+            time.sleep(0.3)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and its kernel
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        log.close()
+
+
+def test_changing_the_year_updates_the_table_and_the_chart(chromium, planner_app, artifacts_dir):
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    table_rows = "[data-testid=tabel-belanja] table tbody tr"
+    chart = "[data-testid=grafik-belanja] marimo-vega"
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+
+            def only_loopback(route):
+                if route.request.url.startswith(planner_app):
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_loopback)
+            page.goto(planner_app)
+            page.wait_for_selector(table_rows, timeout=60_000)
+            page.wait_for_selector(f"{chart} canvas, {chart} svg", timeout=60_000)
+
+            def state() -> tuple[str, str | None]:
+                first = page.locator(table_rows).first.inner_text()
+                return first, page.locator(chart).get_attribute("data-spec")
+
+            before = state()
+            assert "Rp" in before[0]  # rupiah in the table
+            assert page.get_by_text("Pagu akhir 2025", exact=True).count() == 1
+            year = page.locator("select").filter(has=page.locator("option", has_text="2024"))
+            assert year.count() == 1
+            assert year.input_value() in (
+                "2025",
+                year.locator("option").last.get_attribute("value"),
+            )
+            year.select_option(label="2024")
+
+            deadline = time.monotonic() + 45
+            after = state()
+            while (after[0] == before[0] or after[1] == before[1]) and time.monotonic() < deadline:
+                page.wait_for_timeout(300)
+                after = state()
+            page.wait_for_timeout(500)  # let the chart finish drawing for the screenshot
+            stat_2024 = page.get_by_text("Pagu akhir 2024", exact=True).count()
+            page.screenshot(path=str(artifacts_dir / "planner_app_2024.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert after[0] != before[0], "tabel tidak berubah setelah tahun diganti"
+    assert after[1] != before[1], "grafik tidak berubah setelah tahun diganti"
+    assert stat_2024 == 1, "angka ringkasan tidak ikut berubah"
+    assert blocked == [], f"aplikasi meminta sumber di luar server lokal: {blocked[:5]}"
+    assert (artifacts_dir / "planner_app_2024.png").stat().st_size > 10_000
