@@ -46,15 +46,21 @@ def ensure_dagster_home(home: Path) -> None:
         )
 
 
+def _dbt_inputs_mtime() -> float:
+    files = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml"]
+    for sub in ("models", "macros", "tests", "seeds", "snapshots"):
+        files += [p for p in (DBT_DIR / sub).rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
+
+
 def ensure_dbt_manifest(force: bool = False) -> Path:
-    """dagster-dbt needs the manifest before definitions load: parse once when it is missing."""
+    """dagster-dbt reads the manifest when definitions load: (re)parse when it is missing or older
+    than any dbt file, so Dagster never runs against a stale view of the project."""
     manifest = DBT_DIR / "target" / "manifest.json"
-    if force or not manifest.exists():
+    if force or not manifest.exists() or manifest.stat().st_mtime < _dbt_inputs_mtime():
         subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "dbt.cli.main",
+                str(Path(sys.executable).parent / "dbt"),
                 "parse",
                 "--quiet",
                 "--project-dir",
