@@ -497,3 +497,36 @@ def test_mandatory_spending_config_is_one_row_per_rule():
     assert (rules["pegawai"].arah, rules["pegawai"].ambang_persen) == ("maksimal", 30)
     assert rules["pegawai"].berlaku_mulai == rules["infrastruktur"].berlaku_mulai == 2027
     assert not rules["kesehatan"].dipakai_skenario and rules["kesehatan"].berlaku_sampai == 2023
+
+
+def test_gx_business_rules_catch_a_proposal_below_staff_and_a_met_rule_with_a_gap():
+    from dagster_project.lib.contracts import mart_contracts
+    from dagster_project.lib.expectations import gx_checks
+
+    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    bad = h.baris.with_columns(
+        pl.when(pl.col("kode_program") == "E.01")
+        .then(pl.lit(Decimal(1)).cast(pl.Decimal(18, 2)))
+        .otherwise(pl.col("pagu_usulan_rp"))
+        .alias("pagu_usulan_rp")
+    )
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.register("bad", bad.to_arrow())
+    con.execute("create table marts.mart_skenario_alokasi as select * from bad")
+    con.execute(
+        "create table marts.mart_kepatuhan_belanja as select * from (values (2026, 'murni', 0, "
+        "'pendidikan', 'x', 'minimal', 20.00::decimal(5,2), 100.00::decimal(18,2), "
+        "10.00::decimal(18,2), 100.00::decimal(18,2), 10.00::decimal(9,2), 20.00::decimal(18,2),"
+        " true, -10.00::decimal(18,2), 10.00::decimal(18,2), true, 2003, null::integer, 'UU', "
+        "'teks', 'a')) as t(tahun, tahap, urutan_tahap, kode_aturan, nama_aturan, arah, "
+        "ambang_persen, total_belanja_rp, pembilang_rp, penyebut_rp, porsi_persen, batas_rp, "
+        "memenuhi, selisih_rp, penyesuaian_rp, wajib_berlaku, berlaku_mulai, berlaku_sampai, "
+        "dasar_hukum, penjelasan, sumber_sha256)"
+    )
+    marts = mart_contracts()
+    skenario, kepatuhan = gx_checks(
+        con, [marts["mart_skenario_alokasi"], marts["mart_kepatuhan_belanja"]]
+    )
+    assert not skenario.passed and "di bawah belanja pegawai" in skenario.message
+    assert not kepatuhan.passed and "penyesuaian_rp harus 0" in kepatuhan.message
