@@ -30,7 +30,8 @@ import polars as pl
 import pytest
 
 from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.paths import DBT_DIR
+from dagster_project.lib.ingest import ensure_log_schema_file
+from dagster_project.lib.paths import DBT_DIR, DataPaths
 
 TAHUN = 2024
 OPD_A = "1.02.0.00.0.00.01.0000"  # Dinas Kesehatan: murni, pergeseran_1, perubahan
@@ -229,6 +230,7 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("the seeds (dbt/seeds/ref_*.csv) are not there yet")
     data_dir = tmp_path_factory.mktemp("apbd")
     write_raw_fixture(data_dir / "raw")
+    ensure_log_schema_file(DataPaths(data_dir))  # stg_meta__ingest_log reads the (empty) log
     (data_dir / "build").mkdir()
     result = _dbt(["build"], data_dir)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
