@@ -72,6 +72,7 @@ def planner_app(published_demo, tmp_path):
         "APBD_DATA_DIR": str(published_demo.root),
         "MARIMO_SKIP_UPDATE_CHECK": "1",
         "HOME": str(tmp_path),  # marimo's own state files stay out of the real home
+        "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"),  # and its session cache out of notebooks/
     }
     marimo = Path(sys.executable).with_name("marimo")
     proc = subprocess.Popen(

@@ -33,13 +33,19 @@ def test_notebook_reads_the_published_mart_only_through_the_read_only_helpers(no
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_headless_against_the_published_demo(notebook, published_demo, artifacts_dir):
+def test_notebook_runs_headless_against_the_published_demo(
+    notebook, published_demo, artifacts_dir, tmp_path
+):
     out = artifacts_dir / f"{notebook.stem}.html"
     before = sha256_file(published_demo.published_db)
+    tree = sorted(notebook.parent.rglob("*"))
     env = {
         **os.environ,
         "APBD_DATA_DIR": str(published_demo.root),
         "MARIMO_SKIP_UPDATE_CHECK": "1",
+        # marimo keeps a session cache in __marimo__/ beside the notebook unless Python has a
+        # pycache prefix: keep test runs out of the work tree.
+        "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"),
     }
     marimo = Path(sys.executable).with_name("marimo")
     result = subprocess.run(
@@ -56,3 +62,4 @@ def test_notebook_runs_headless_against_the_published_demo(notebook, published_d
     assert "Traceback" not in html
     assert "Rp" in html and "Serapan" in html
     assert sha256_file(published_demo.published_db) == before
+    assert sorted(notebook.parent.rglob("*")) == tree  # nothing written beside the notebooks
