@@ -15,7 +15,7 @@ from dagster_project.cli import app
 from dagster_project.lib import reports
 from dagster_project.lib.fmt import rupiah
 from dagster_project.lib.publish import open_published, sha256_file
-from dagster_project.lib.reports import FORMULA_PREFIXES, neutralise_cell, neutralise_sql
+from dagster_project.lib.safe_cells import FORMULA_PREFIXES, neutralise_cell, neutralise_sql
 
 DINKES = "1.02.0.00.0.00.01.0000"
 RINGKASAN_OPD = [
@@ -39,7 +39,8 @@ HEADER_ROW = 4  # title, subtitle, blank, then the headings
 
 
 @pytest.mark.parametrize(
-    "value", ['=HYPERLINK("http://x","klik")', "+62811", "-5 hari", "@SUM(A1)", "\t=1", "\r=1"]
+    "value",
+    ['=HYPERLINK("http://x","klik")', "+cmd|' /C calc'!A0", "-5 hari", "@SUM(A1)", "\t=1", "\r=1"],
 )
 def test_text_that_a_spreadsheet_would_evaluate_gets_an_apostrophe(value):
     assert neutralise_cell(value) == "'" + value

@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 from dagster_project.cli import app
 from dagster_project.lib import scenario as sk
 from dagster_project.lib.paths import SEEDS_DIR, DataPaths
+from dagster_project.lib.safe_cells import neutralise_cell
 from dagster_project.lib.scenario_store import baca, baca_indeks, parquet_bytes, simpan
-from dagster_project.lib.scenario_xlsx import neutralise_cell, tulis_xlsx
+from dagster_project.lib.scenario_xlsx import tulis_xlsx
 
 M = 1_000_000_000  # a milyar rupiah
 
@@ -408,7 +409,7 @@ def test_same_inputs_give_the_same_id_rows_parquet_and_workbook(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=SUM(A1)", "'=SUM(A1)"), ("+62 812", "'+62 812"), ("-1", "'-1"), ("@cmd", "'@cmd"),
+    [("=SUM(A1)", "'=SUM(A1)"), ("+62 812", "'+62 812"), ("-1 hari", "'-1 hari"), ("-1", "-1"), ("@cmd", "'@cmd"),
      ("\tx", "'\tx"), ("Dinas =", "Dinas ="), ("", ""), (-5, -5), (None, None)],
 )  # fmt: skip
 def test_neutralise_cell(value, expected):

@@ -18,7 +18,7 @@ columnType family declared in `columnTypes`, as the spec allows); funding source
 
 Descriptions (Indonesian / English), required columns and primary keys come from the mart
 contracts and the dbt YAML; nothing is written twice. Text cells in CSV are neutralised against
-formula injection (`reports.neutralise_sql`). The export is built in a temporary folder and moved
+formula injection (`safe_cells.neutralise_sql`). The export is built in a temporary folder and moved
 into place, so a half-written export is never visible.
 """
 
@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from dagster_project.lib.paths import DBT_DIR
-from dagster_project.lib.reports import neutralise_sql
+from dagster_project.lib.safe_cells import neutralise_sql
 
 if TYPE_CHECKING:
     import duckdb

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagster_project.lib.fmt import persen, rupiah
+from dagster_project.lib.safe_cells import neutralise_cell
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,30 +52,6 @@ DEFAULT_AMBANG = Decimal("0.5")  # realisation below half of the cash plan to da
 RUPIAH_FORMAT = "[$Rp-421]#,##0"  # Excel shows Rp1.234.567 with Indonesian regional settings
 PERSEN_FORMAT = "0.0%"
 JUMLAH_FORMAT = "#,##0"
-
-# --------------------------------------------------------------------------------------------
-# Formula-injection neutraliser (private to this project until the shared one lands)
-# --------------------------------------------------------------------------------------------
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-SAFE_PREFIX = "'"
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Make a text cell inert for spreadsheets: a string starting with = + - @ TAB or CR gets a
-    leading apostrophe, so Excel/LibreOffice show it as text instead of evaluating it. Numbers,
-    dates, booleans and None pass unchanged (a negative number is data, not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return SAFE_PREFIX + value
-    return value
-
-
-def neutralise_sql(column: str) -> str:
-    """The same rule as `neutralise_cell`, as a DuckDB expression over a VARCHAR column (bulk
-    CSV export). `column` must be a quoted identifier."""
-    chars = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
-    return f"case when left({column}, 1) in ({chars}) then '{SAFE_PREFIX * 2}' || {column} else {column} end"
-
 
 # --------------------------------------------------------------------------------------------
 # Errors and selection

@@ -58,6 +58,16 @@ def neutralise_expr(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def neutralise_sql(column: str) -> str:
+    """`neutralise_cell` as a DuckDB expression over a VARCHAR column (`column` already quoted),
+    for bulk CSV written by DuckDB itself."""
+    return (
+        f"case when regexp_matches({column}, '{_DANGER}') "
+        f"and not regexp_matches({column}, '{_PLAIN_NUMBER.pattern}') "
+        f"then '''' || {column} else {column} end"
+    )
+
+
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Every String column of `frame` neutralised; other types unchanged."""
     cols = [n for n, t in frame.schema.items() if t == pl.String]

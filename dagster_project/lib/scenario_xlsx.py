@@ -18,21 +18,12 @@ import polars as pl
 import xlsxwriter
 
 from dagster_project.lib.fmt import rupiah
+from dagster_project.lib.safe_cells import neutralise_cell
 from dagster_project.lib.scenario import TIER_LABEL, CekAturan, HasilSkenario
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DOC_DATE = dt.datetime(2000, 1, 1)  # fixed: the workbook must not depend on the clock
 RP = '"Rp"#,##0;[Red]-"Rp"#,##0'
 PERSEN = "0.00%;[Red]-0.00%"
-
-
-def neutralise_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet could read as a formula (starts with = + - @, tab or CR)
-    gets a leading apostrophe, so it is shown as text and never evaluated (CSV/formula
-    injection, OWASP). Numbers, None and other text pass unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _num(v: Any) -> float | None:
