@@ -21,8 +21,19 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts import Column, Contract
-from dagster_project.lib.idformat import parse_date, parse_decimal, parse_integer
+from dagster_project.lib.idformat import (
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    split_number_text,
+)
 from dagster_project.lib.paths import DataPaths
+from dagster_project.lib.pseudonymise import (
+    hmac_key,
+    normalise_personal,
+    personal_data_checks,
+    protect,
+)
 from dagster_project.lib.readers import LINE_COL, LandingFileError, RawTable, read_landing_file
 from dagster_project.lib.reference import check_codes
 
@@ -345,6 +356,7 @@ def _column_checks(col: Column) -> list[tuple[str, pl.Expr]]:
                 ),
             )
         )
+    checks += personal_data_checks(col, t, v)
     return checks
 
 
@@ -352,7 +364,7 @@ def _validate(
     table: RawTable, contract: Contract, *, tahun: int, pengirim: str, periode: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Return (good typed rows, quarantined text rows with `_alasan`, long error table)."""
-    raw = table.frame
+    raw = normalise_personal(split_number_text(table.frame, contract.text_columns), contract)
     texts = raw.select(LINE_COL, *[pl.col(c.name).alias(c.name + _TEXT) for c in contract.columns])
     parsed = texts.with_columns(
         _parse(c, pl.col(c.name + _TEXT)).alias(c.name) for c in contract.columns
@@ -507,7 +519,9 @@ def _period(table: RawTable, contract: Contract, name: str) -> str:
         values = frame[col].drop_nulls().unique().to_list()
         if len(values) == 1:
             return str(values[0])
-    what = f"tahap ({contract.period_pattern.pattern})" if col else "bulan (_01 … _12)"
+    what = contract.properties.get("periodDescription") or (
+        f"tahap ({contract.period_pattern.pattern})" if col else "bulan (_01 … _12)"
+    )
     raise LandingFileError(
         f"Periode berkas tidak dapat ditentukan: nama berkas harus memuat {what}, "
         f"misalnya {contract.table}_murni.xlsx atau sp2d_2025_03.csv.",
@@ -556,6 +570,8 @@ def ingest_file(
     previous = log.filter(pl.col("berkas") == berkas).tail(1)
     if previous.height and previous["sha256"][0] == sha:
         return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
+    # No key, no personal data: fail loudly before the file is logged (it is not the file's fault).
+    key = hmac_key(paths) if contract.has_personal_data else b""
 
     stat = path.stat()
     entry = {
@@ -611,6 +627,7 @@ def ingest_file(
         good, bad_rows, errors = _validate(
             table, contract, tahun=tahun, pengirim=pengirim, periode=periode
         )
+        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
     except LandingFileError as exc:
         entry["pesan"] = exc.message
         _log(paths, entry)
@@ -676,7 +693,11 @@ def ingest_file(
             pl.lit(now).cast(pl.Datetime("us")).alias("_dimuat_pada"),
         )
         .select(
-            *contract.column_names, "_sumber_sha256", "_sumber_berkas", "_baris", "_dimuat_pada"
+            *contract.stored_column_names,
+            "_sumber_sha256",
+            "_sumber_berkas",
+            "_baris",
+            "_dimuat_pada",
         )
     )
     target = slot.raw_file(paths)
@@ -725,7 +746,7 @@ def ensure_schema_file(contract: Contract, paths: DataPaths) -> Path:
     if not target.exists():
         empty = pl.DataFrame(
             schema={
-                **contract.polars_schema,
+                **contract.stored_polars_schema,
                 "_sumber_sha256": pl.String,
                 "_sumber_berkas": pl.String,
                 "_baris": pl.Int32,
