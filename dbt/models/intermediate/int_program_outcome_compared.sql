@@ -177,10 +177,10 @@ final as (
                     and ringkas.n_pembanding >= {{ ambang('kelurahan_pembanding_minimum') }}
                     and ringkas.mad_pembanding > 0
                     then (ringkas.perbaikan_sasaran - ringkas.perbaikan_pembanding)
-                    / (
-                        1.4826 * ringkas.mad_pembanding
-                        * sqrt(1.0 / ringkas.n_sasaran + 1.0 / ringkas.n_pembanding)
-                    )
+                        / (
+                            1.4826 * ringkas.mad_pembanding
+                            * sqrt(1.0 / ringkas.n_sasaran + 1.0 / ringkas.n_pembanding)
+                        )
             end as decimal(12, 2)
         ) as skor_dampak
     from program_terkait

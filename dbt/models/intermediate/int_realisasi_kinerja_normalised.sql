@@ -16,7 +16,7 @@ kinerja as (
 satuan as (
 
     select
-        cast(alias as varchar) as alias,
+        cast(ejaan as varchar) as ejaan,
         cast(kode_satuan as varchar) as kode_satuan,
         cast(jenis_satuan as varchar) as jenis_satuan
     from {{ ref('ref_satuan') }}
@@ -27,8 +27,8 @@ normalised as (
 
     select
         kinerja.*,
-        lower(trim(regexp_replace(kinerja.satuan_asli, '\s+', ' ', 'g'))) as satuan_alias,
-        lower(trim(regexp_replace(kinerja.indikator, '\s+', ' ', 'g'))) as indikator_alias,
+        lower(trim(regexp_replace(kinerja.satuan_asli, '\s+', ' ', 'g'))) as satuan_ejaan,
+        lower(trim(regexp_replace(kinerja.indikator, '\s+', ' ', 'g'))) as indikator_ejaan,
         coalesce(kinerja.arah_asli, 'naik') as arah,
         last_day(make_date(kinerja.tahun, kinerja.triwulan * 3, 1)) as akhir_triwulan
     from kinerja
@@ -44,7 +44,7 @@ final as (
         'kin_' || substr(
             md5(
                 normalised.tingkat || '|' || normalised.kode_nomenklatur || '|'
-                || normalised.indikator_alias
+                || normalised.indikator_ejaan
             ),
             1,
             16
@@ -80,7 +80,7 @@ final as (
         normalised.sumber_baris
     from normalised
     left join satuan
-        on normalised.satuan_alias = satuan.alias
+        on normalised.satuan_ejaan = satuan.ejaan
 
 )
 

@@ -126,8 +126,10 @@ belanja as (
             ('04', 'lingkungan_hidup'), ('05', 'perumahan_fasilitas_umum'), ('06', 'kesehatan'),
             ('07', 'pariwisata'), ('08', 'pendidikan'), ('09', 'perlindungan_sosial')
         ] -%}
-        cast(coalesce(sum(realisasi_rp) filter (where kode_fungsi = '{{ kode }}'), 0)
-            as decimal(18, 2)) as belanja_{{ nama }}_rp,
+            cast(
+                coalesce(sum(realisasi_rp) filter (where kode_fungsi = '{{ kode }}'), 0)
+                as decimal(18, 2)
+            ) as belanja_{{ nama }}_rp,
         {% endfor -%}
         count(*) as jumlah_sub_kegiatan
     from {{ ref('fct_belanja_wilayah') }}
@@ -159,7 +161,7 @@ digabung as (
             'perumahan_fasilitas_umum', 'kesehatan', 'pariwisata', 'pendidikan',
             'perlindungan_sosial'
         ] -%}
-        coalesce(belanja.belanja_{{ nama }}_rp, 0) as belanja_{{ nama }}_rp,
+            coalesce(belanja.belanja_{{ nama }}_rp, 0) as belanja_{{ nama }}_rp,
         {% endfor -%}
         coalesce(bansos.jumlah_penerima, 0) as jumlah_penerima_bansos,
         coalesce(bansos.nilai_bantuan_rp, 0) as nilai_bansos_rp
@@ -189,17 +191,19 @@ per_kapita as (
         digabung.*,
         case
             when digabung.jumlah_penduduk > 0
-                then cast(round(digabung.belanja_rp / digabung.jumlah_penduduk, 2) as decimal(18, 2))
+                then cast(
+                        round(digabung.belanja_rp / digabung.jumlah_penduduk, 2) as decimal(18, 2)
+                    )
         end as belanja_per_kapita_rp,
         case
             when digabung.persentase_penduduk_miskin * digabung.jumlah_penduduk > 0
                 then cast(
-                    round(
-                        digabung.jumlah_penerima_bansos * 10000.0
-                        / (digabung.persentase_penduduk_miskin * digabung.jumlah_penduduk),
-                        2
-                    ) as decimal(9, 2)
-                )
+                        round(
+                            digabung.jumlah_penerima_bansos * 10000.0
+                            / (digabung.persentase_penduduk_miskin * digabung.jumlah_penduduk),
+                            2
+                        ) as decimal(9, 2)
+                    )
         end as cakupan_bansos_persen
     from digabung
 
@@ -219,20 +223,22 @@ peringkat as (
         case
             when indeks_kebutuhan is not null
                 then percent_rank() over (
-                    partition by tahun, indeks_kebutuhan is null order by indeks_kebutuhan
-                )
+                        partition by tahun, indeks_kebutuhan is null order by indeks_kebutuhan
+                    )
         end as persentil_kebutuhan,
         case
             when belanja_per_kapita_rp is not null
                 then percent_rank() over (
-                    partition by tahun, belanja_per_kapita_rp is null order by belanja_per_kapita_rp
-                )
+                        partition by tahun, belanja_per_kapita_rp is null
+                        order by belanja_per_kapita_rp
+                    )
         end as persentil_belanja,
         case
             when cakupan_bansos_persen is not null
                 then percent_rank() over (
-                    partition by tahun, cakupan_bansos_persen is null order by cakupan_bansos_persen
-                )
+                        partition by tahun, cakupan_bansos_persen is null
+                        order by cakupan_bansos_persen
+                    )
         end as persentil_cakupan
     from per_kapita
     where tingkat_wilayah = 'kelurahan'
@@ -245,9 +251,9 @@ layanan as (
     select
         peringkat.*,
         case
-            when persentil_belanja is null then persentil_cakupan
-            when persentil_cakupan is null then persentil_belanja
-            else (persentil_belanja + persentil_cakupan) / 2
+            when peringkat.persentil_belanja is null then peringkat.persentil_cakupan
+            when peringkat.persentil_cakupan is null then peringkat.persentil_belanja
+            else (peringkat.persentil_belanja + peringkat.persentil_cakupan) / 2
         end as indeks_layanan
     from peringkat
 
@@ -296,12 +302,12 @@ final as (
             'perumahan_fasilitas_umum', 'kesehatan', 'pariwisata', 'pendidikan',
             'perlindungan_sosial'
         ] -%}
-        cast(
-            case
-                when per_kapita.jumlah_penduduk > 0
-                    then round(per_kapita.belanja_{{ nama }}_rp / per_kapita.jumlah_penduduk, 2)
-            end as decimal(18, 2)
-        ) as belanja_per_kapita_{{ nama }}_rp,
+            cast(
+                case
+                    when per_kapita.jumlah_penduduk > 0
+                        then round(per_kapita.belanja_{{ nama }}_rp / per_kapita.jumlah_penduduk, 2)
+                end as decimal(18, 2)
+            ) as belanja_per_kapita_{{ nama }}_rp,
         {% endfor -%}
         cast(per_kapita.jumlah_penerima_bansos as integer) as jumlah_penerima_bansos,
         cast(per_kapita.nilai_bansos_rp as decimal(18, 2)) as nilai_bansos_rp,
@@ -317,12 +323,14 @@ final as (
                     then 'baris kota: belanja yang tidak berlokasi di kelurahan (seluruh kota)'
                 when kesenjangan.kurang_terlayani
                     then 'kebutuhan tinggi (peringkat ' || kesenjangan.peringkat_kebutuhan
-                    || ' dari ' || kesenjangan.jumlah_kelurahan
-                    || ') tetapi belanja berlokasi per kapita Rp '
-                    || {{ angka_id('per_kapita.belanja_per_kapita_rp') }}
-                    || ' (peringkat ' || kesenjangan.peringkat_belanja_per_kapita || ' dari '
-                    || kesenjangan.jumlah_kelurahan || ') dan cakupan bansos '
-                    || coalesce({{ angka_id('per_kapita.cakupan_bansos_persen', 1) }} || '%', '-')
+                        || ' dari ' || kesenjangan.jumlah_kelurahan
+                        || ') tetapi belanja berlokasi per kapita Rp '
+                        || {{ angka_id('per_kapita.belanja_per_kapita_rp') }}
+                        || ' (peringkat ' || kesenjangan.peringkat_belanja_per_kapita || ' dari '
+                        || kesenjangan.jumlah_kelurahan || ') dan cakupan bansos '
+                        || coalesce(
+                            {{ angka_id('per_kapita.cakupan_bansos_persen', 1) }} || '%', '-'
+                        )
                 when per_kapita.jumlah_indikator_kebutuhan = 0
                     then 'tidak ada data indikator kebutuhan untuk tahun ini'
             end as varchar

@@ -238,47 +238,51 @@ final as (
                 case
                     when diklasifikasi.flag_serapan_rendah
                         then 'serapan ' || {{ angka_id('diklasifikasi.serapan_persen') }}
-                        || '% (di bawah {{ ambang("serapan_rendah_persen") }}%)'
+                            || '% (di bawah {{ ambang("serapan_rendah_persen") }}%)'
                 end,
                 case
+                    when diklasifikasi.flag_keluaran_rendah and diklasifikasi.flag_serapan_rendah
+                        then 'capaian keluaran '
+                            || {{ angka_id('diklasifikasi.capaian_keluaran_persen') }} || '%'
                     when diklasifikasi.flag_keluaran_rendah
                         then 'serapan ' || {{ angka_id('diklasifikasi.serapan_persen') }}
-                        || '% tetapi capaian keluaran '
-                        || {{ angka_id('diklasifikasi.capaian_keluaran_persen') }} || '%'
+                            || '% tetapi capaian keluaran '
+                            || {{ angka_id('diklasifikasi.capaian_keluaran_persen') }} || '%'
                 end,
                 case
                     when diklasifikasi.dampak_terbukti
                         then diklasifikasi.nama_indikator_outcome || ' di '
-                        || diklasifikasi.jumlah_kelurahan_sasaran
-                        || ' kelurahan sasaran membaik '
-                        || {{ angka_id('diklasifikasi.selisih_perbaikan', 2) }}
-                        || ' poin lebih banyak daripada kelurahan lain (skor dampak '
-                        || {{ angka_id('diklasifikasi.skor_dampak', 1) }} || ')'
+                            || diklasifikasi.jumlah_kelurahan_sasaran
+                            || ' kelurahan sasaran membaik '
+                            || {{ angka_id('diklasifikasi.selisih_perbaikan', 2) }}
+                            || ' poin lebih banyak daripada kelurahan lain (skor dampak '
+                            || {{ angka_id('diklasifikasi.skor_dampak', 1) }} || ')'
                     when diklasifikasi.skor_dampak is not null
                         then diklasifikasi.nama_indikator_outcome || ' di '
-                        || diklasifikasi.jumlah_kelurahan_sasaran
-                        || ' kelurahan sasaran tidak membaik dibanding kelurahan lain (selisih '
-                        || {{ angka_id('diklasifikasi.selisih_perbaikan', 2) }}
-                        || ' poin, skor dampak '
-                        || {{ angka_id('diklasifikasi.skor_dampak', 1) }} || ')'
+                            || diklasifikasi.jumlah_kelurahan_sasaran
+                            || ' kelurahan sasaran tidak membaik dibanding kelurahan lain (selisih '
+                            || {{ angka_id('diklasifikasi.selisih_perbaikan', 2) }}
+                            || ' poin, skor dampak '
+                            || {{ angka_id('diklasifikasi.skor_dampak', 1) }} || ')'
                     when
                         diklasifikasi.kode_indikator_outcome is not null
                         and not diklasifikasi.ada_data_kelurahan
                         then diklasifikasi.nama_indikator_outcome
-                        || ' hanya tersedia tingkat kota: dampak per kelurahan tidak dapat diukur'
+                            || ' hanya tersedia tingkat kota: '
+                            || 'dampak per kelurahan tidak dapat diukur'
                     when
                         diklasifikasi.kode_indikator_outcome is not null
                         and coalesce(diklasifikasi.jumlah_kelurahan_berlokasi, 0) = 0
                         then 'belanja program tidak berlokasi di kelurahan: dampak pada '
-                        || diklasifikasi.nama_indikator_outcome || ' tidak dapat diukur'
+                            || diklasifikasi.nama_indikator_outcome || ' tidak dapat diukur'
                     when
                         diklasifikasi.kode_indikator_outcome is not null
                         and coalesce(diklasifikasi.jumlah_kelurahan_sasaran, 0) = 0
                         then 'data ' || diklasifikasi.nama_indikator_outcome
-                        || ' dua tahun berturut-turut belum tersedia untuk kelurahan sasaran'
+                            || ' dua tahun berturut-turut belum tersedia untuk kelurahan sasaran'
                     when diklasifikasi.kode_indikator_outcome is not null
                         then 'data ' || diklasifikasi.nama_indikator_outcome
-                        || ' per kelurahan belum cukup untuk menilai dampak'
+                            || ' per kelurahan belum cukup untuk menilai dampak'
                     when diklasifikasi.program_penunjang
                         then 'program penunjang urusan: tidak dinilai terhadap outcome wilayah'
                     else 'program belum terhubung ke indikator outcome wilayah (pohon kinerja)'
@@ -290,19 +294,19 @@ final as (
                 case
                     when diklasifikasi.flag_laporan_tidak_lengkap
                         then 'laporan triwulan 4 belum diterima (terakhir triwulan '
-                        || coalesce(cast(diklasifikasi.triwulan_terakhir_opd as varchar), '-')
-                        || ')'
+                            || coalesce(cast(diklasifikasi.triwulan_terakhir_opd as varchar), '-')
+                            || ')'
                 end,
                 case
                     when diklasifikasi.flag_laporan_terlambat
                         then diklasifikasi.jumlah_laporan_terlambat
-                        || ' laporan triwulan terlambat'
+                            || ' laporan triwulan terlambat'
                 end,
                 case
                     when diklasifikasi.flag_biaya_unit_tinggi
                         then 'biaya per unit keluaran hingga '
-                        || {{ angka_id('diklasifikasi.rasio_biaya_tertinggi', 1) }}
-                        || ' kali median sub kegiatan sejenis'
+                            || {{ angka_id('diklasifikasi.rasio_biaya_tertinggi', 1) }}
+                            || ' kali median sub kegiatan sejenis'
                 end
             ) as varchar
         ) as alasan,

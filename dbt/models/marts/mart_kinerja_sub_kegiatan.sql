@@ -50,8 +50,9 @@ keluaran as (
                     case
                         when capaian_persen is not null
                             then least(
-                                capaian_persen, {{ ambang('capaian_maksimum_rata_rata_persen') }}
-                            )
+                                    capaian_persen,
+                                    {{ ambang('capaian_maksimum_rata_rata_persen') }}
+                                )
                     end
                 ),
                 2
@@ -180,9 +181,9 @@ biaya as (
                 and digabung.utama.realisasi_angka > 0
                 and digabung.realisasi_rp > 0
                 then cast(
-                    round(digabung.realisasi_rp / digabung.utama.realisasi_angka, 2)
-                    as decimal(18, 2)
-                )
+                        round(digabung.realisasi_rp / digabung.utama.realisasi_angka, 2)
+                        as decimal(18, 2)
+                    )
         end as biaya_per_unit_rp
     from digabung
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
@@ -195,13 +196,13 @@ biaya as (
 median_biaya as (
 
     select
-        kode_pembanding,
-        utama.kode_satuan as kode_satuan,
-        cast(median(biaya_per_unit_rp) as decimal(18, 2)) as median_biaya_per_unit_rp,
+        biaya.kode_pembanding,
+        utama.kode_satuan,
+        cast(median(biaya.biaya_per_unit_rp) as decimal(18, 2)) as median_biaya_per_unit_rp,
         count(*) as jumlah_pembanding
     from biaya
-    where biaya_per_unit_rp is not null
-    group by kode_pembanding, utama.kode_satuan
+    where biaya.biaya_per_unit_rp is not null
+    group by biaya.kode_pembanding, utama.kode_satuan
 
 ),
 
@@ -214,9 +215,9 @@ dinilai as (
         case
             when median_biaya.median_biaya_per_unit_rp > 0
                 then cast(
-                    round(biaya.biaya_per_unit_rp / median_biaya.median_biaya_per_unit_rp, 2)
-                    as decimal(12, 2)
-                )
+                        round(biaya.biaya_per_unit_rp / median_biaya.median_biaya_per_unit_rp, 2)
+                        as decimal(12, 2)
+                    )
         end as rasio_biaya_terhadap_median,
         {{ persen_half_up('biaya.realisasi_rp', 'biaya.pagu_akhir_rp') }} as serapan_persen
     from biaya
@@ -302,13 +303,16 @@ final as (
                     case
                         when ditandai.flag_serapan_rendah
                             then 'serapan ' || {{ angka_id('ditandai.serapan_persen') }}
-                            || '% (di bawah {{ ambang("serapan_rendah_persen") }}%)'
+                                || '% (di bawah {{ ambang("serapan_rendah_persen") }}%)'
                     end,
                     case
+                        when ditandai.flag_keluaran_rendah and ditandai.flag_serapan_rendah
+                            then 'capaian keluaran '
+                                || {{ angka_id('ditandai.capaian_keluaran_persen') }} || '%'
                         when ditandai.flag_keluaran_rendah
                             then 'serapan ' || {{ angka_id('ditandai.serapan_persen') }}
-                            || '% tetapi capaian keluaran '
-                            || {{ angka_id('ditandai.capaian_keluaran_persen') }} || '%'
+                                || '% tetapi capaian keluaran '
+                                || {{ angka_id('ditandai.capaian_keluaran_persen') }} || '%'
                     end,
                     case
                         when ditandai.flag_tanpa_indikator_terukur
@@ -317,13 +321,13 @@ final as (
                     case
                         when ditandai.triwulan_terakhir < 4
                             then 'laporan triwulan 4 belum diterima (terakhir triwulan '
-                            || ditandai.triwulan_terakhir || ')'
+                                || ditandai.triwulan_terakhir || ')'
                     end,
                     case
                         when ditandai.flag_biaya_unit_tinggi
                             then 'biaya per unit keluaran '
-                            || {{ angka_id('ditandai.rasio_biaya_terhadap_median', 1) }}
-                            || ' kali median sub kegiatan sejenis'
+                                || {{ angka_id('ditandai.rasio_biaya_terhadap_median', 1) }}
+                                || ' kali median sub kegiatan sejenis'
                     end
                 ),
                 ''

@@ -76,10 +76,10 @@ final as (
         case
             when dengan_tahun_lalu.tahun_lalu = dengan_tahun_lalu.tahun - 1
                 then cast(
-                    (dengan_tahun_lalu.nilai - dengan_tahun_lalu.nilai_tahun_lalu)
-                    * case when indikator.arah = 'turun' then -1 else 1 end
-                    as decimal(18, 4)
-                )
+                        (dengan_tahun_lalu.nilai - dengan_tahun_lalu.nilai_tahun_lalu)
+                        * case when indikator.arah = 'turun' then -1 else 1 end
+                        as decimal(18, 4)
+                    )
         end as perbaikan,
         dengan_tahun_lalu.sumber_sha256,
         dengan_tahun_lalu.sumber_berkas,

@@ -20,7 +20,9 @@ renamed as (
         -- the nomenclature levels the code stands for
         cast(substr(kode_nomenklatur, 1, 7) as varchar) as kode_program,
         cast(
-            case when tingkat in ('kegiatan', 'sub_kegiatan') then substr(kode_nomenklatur, 1, 12) end
+            case
+                when tingkat in ('kegiatan', 'sub_kegiatan') then substr(kode_nomenklatur, 1, 12)
+            end
             as varchar
         ) as kode_kegiatan,
         cast(
