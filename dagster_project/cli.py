@@ -59,10 +59,12 @@ def run(
     """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything)."""
     import time
 
+    from dagster_project.lib.pseudonymise import ensure_hmac_key
     from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
     t0 = time.perf_counter()
     paths = configure_environment(data_dir)
+    ensure_hmac_key(paths)  # a local key (data/.secrets, mode 600) unless APBD_HMAC_KEY is set
     stages: dict[str, float] = {}
     if demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*")):
         from dagster_project.lib.demo import generate

@@ -13,6 +13,10 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
+# A secret that only the test runs know (a fresh random pseudonymisation key, never the one
+# `make run` creates under data/): no file, log or output may ever contain it.
+TEST_HMAC_KEY = "uji-" + os.urandom(16).hex()
+os.environ.setdefault("APBD_HMAC_KEY", TEST_HMAC_KEY)
 
 DINKES = "1.02.0.00.0.00.01.0000"
 DISDIKBUD = "1.01.2.22.0.00.01.0000"
@@ -24,10 +28,6 @@ def data_paths(tmp_path, monkeypatch) -> DataPaths:
     paths.ensure()
     monkeypatch.setenv("APBD_DATA_DIR", str(paths.root))
     return paths
-
-
-# A secret that only the test runs know: no file, log or output may ever contain it.
-TEST_HMAC_KEY = "uji-" + os.urandom(16).hex()
 
 
 @pytest.fixture(scope="session")

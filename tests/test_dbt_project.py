@@ -30,7 +30,7 @@ import polars as pl
 import pytest
 
 from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import ensure_log_schema_file
+from dagster_project.lib.ingest import ensure_log_schema_file, ensure_schema_file
 from dagster_project.lib.paths import DBT_DIR, DataPaths
 
 TAHUN = 2024
@@ -197,6 +197,11 @@ def write_raw_fixture(raw: Path) -> None:
         )
     for bulan, rows in sorted(by_month.items()):
         _write(raw, "bpkad.sp2d", "bpkad", f"sp2d_{bulan:02d}", rows)
+    # Sources this dataset leaves empty (performance, outcomes, beneficiaries) get the zero-row
+    # file ingest writes, so dbt can read them.
+    for contract in source_contracts().values():
+        ensure_schema_file(contract, DataPaths(raw.parent))
+    ensure_log_schema_file(DataPaths(raw.parent))
 
 
 def _dbt_env(data_dir: Path) -> dict[str, str]:

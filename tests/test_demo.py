@@ -42,6 +42,16 @@ FILE_RE = re.compile(
     r"^(sipd/(dpa_sub_kegiatan|dpa_rincian|anggaran_kas)/(20[0-9]{2})/([0-9.]{22})/"
     r"\2_(murni|perubahan)\.(csv|xlsx)|bpkad/sp2d/(20[0-9]{2})/sp2d_\7_(0[1-9]|1[0-2])\.csv)$"
 )
+# Performance, outcome and beneficiary files (issue 3); their content is tested in test_demo_evidence.
+EVIDENCE_RE = re.compile(
+    r"^(opd/realisasi_kinerja/20[0-9]{2}/[0-9.]{22}/realisasi_kinerja_tw[1-4]\.(csv|xlsx)"
+    r"|bps/indikator_wilayah/20[0-9]{2}/indikator_wilayah_[a-z0-9]+\.(csv|xlsx)"
+    r"|dinsos/penerima_bansos/20[0-9]{2}/penerima_bansos_[a-z0-9]+\.(csv|xlsx))$"
+)
+
+
+def is_budget_file(path: str) -> bool:
+    return path.startswith(("sipd/", "bpkad/"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,6 +141,8 @@ def parsed(landing: tuple[Path, dict]) -> tuple[dict[str, list[dict[str, Any]]],
     counts: dict[str, int] = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "_manifest.json"):
         rel = path.relative_to(root).as_posix()
+        if EVIDENCE_RE.match(rel):
+            continue
         m = FILE_RE.match(rel)
         assert m, rel
         if rel.startswith("bpkad/"):
@@ -195,7 +207,7 @@ def test_files_are_at_the_documented_paths(landing: tuple[Path, dict]) -> None:
         "_manifest.json"
     }
     assert on_disk == {f["path"] for f in manifest["files"]}
-    assert all(FILE_RE.match(p) for p in on_disk)
+    assert all(FILE_RE.match(p) or EVIDENCE_RE.match(p) for p in on_disk)
     for year in (2024, 2025):
         opds = [r["kode_skpd"] for r in seed("ref_opd") if valid(r, year)]
         assert len(opds) == 40
@@ -234,7 +246,11 @@ def test_opds_send_csv_and_xlsx_in_both_styles(landing: tuple[Path, dict]) -> No
 
 def test_xlsx_follows_the_sipd_layout(landing: tuple[Path, dict]) -> None:
     root, manifest = landing
-    xlsx = [root / f["path"] for f in manifest["files"] if f["path"].endswith(".xlsx")]
+    xlsx = [
+        root / f["path"]
+        for f in manifest["files"]
+        if f["path"].endswith(".xlsx") and is_budget_file(f["path"])
+    ]
     title_rows = set()
     for path in xlsx[:12]:
         table = path.parent.parent.parent.name
@@ -274,8 +290,9 @@ def test_manifest_lists_every_file_with_hash_and_rows(
     for f in manifest["files"]:
         path = root / f["path"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == f["sha256"]
-        assert counts[f["path"]] == f["rows"], f["path"]
-    assert set(counts) == {f["path"] for f in manifest["files"]}
+        if is_budget_file(f["path"]):
+            assert counts[f["path"]] == f["rows"], f["path"]
+    assert set(counts) == {f["path"] for f in manifest["files"] if is_budget_file(f["path"])}
 
 
 # ---------------------------------------------------------------------------------------------

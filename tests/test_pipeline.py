@@ -80,6 +80,175 @@ def test_published_file_holds_marts_only_and_no_views_over_raw(pipeline):
     assert {"marts", "reference"} <= schemas
 
 
+# ---------------------------------------------------------------------------------------------
+# Evidence: performance, outcomes and need (issue 3)
+
+KELAS = ("efektif", "tidak_efektif", "serapan_rendah")
+
+
+def precision_recall(predicted: set, actual: set) -> tuple[float, float]:
+    hits = len(predicted & actual)
+    return (
+        hits / len(predicted) if predicted else 1.0,
+        hits / len(actual) if actual else 1.0,
+    )
+
+
+def planted_truth_scores(paths: DataPaths, manifest: dict) -> dict[str, tuple[float, float]]:
+    """Precision and recall of the marts' own classification against the generator's truth,
+    per (year, OPD, program) row and per (year, kelurahan) row."""
+    truth = {
+        (p["kode_skpd"], p["kode_program"]): p["kelas"] for p in manifest["kebenaran"]["program"]
+    }
+    rows = query(
+        paths, "select tahun, kode_skpd, kode_program, klasifikasi from marts.mart_kinerja_program"
+    )
+    scores = {}
+    for kelas in KELAS:
+        predicted = {(t, o, p) for t, o, p, k in rows if k == kelas}
+        actual = {(t, o, p) for t, o, p, _ in rows if truth.get((o, p)) == kelas}
+        scores[kelas] = precision_recall(predicted, actual)
+    under = set(manifest["kebenaran"]["kelurahan_kurang_terlayani"])
+    wilayah = query(
+        paths,
+        """select tahun, kode_wilayah, kurang_terlayani from marts.mart_kebutuhan_wilayah
+        where tingkat_wilayah = 'kelurahan'""",
+    )
+    scores["kurang_terlayani"] = precision_recall(
+        {(t, k) for t, k, flag in wilayah if flag}, {(t, k) for t, k, _ in wilayah if k in under}
+    )
+    return scores
+
+
+def test_planted_truth_is_found_by_the_marts(pipeline):
+    paths, manifest, _ = pipeline
+    scores = planted_truth_scores(paths, manifest)
+    shown = {k: (round(p, 3), round(r, 3)) for k, (p, r) in scores.items()}
+    assert all(p >= 0.8 and r >= 0.8 for p, r in scores.values()), shown
+
+
+def test_spending_in_kelurahan_plus_city_wide_equals_total_realisation(pipeline):
+    paths, manifest, _ = pipeline
+    for tahun, totals in manifest["totals"].items():
+        total = Decimal(totals["realisasi"])
+        kelurahan, kota = query(
+            paths,
+            f"""select sum(belanja_rp) filter (where tingkat_wilayah = 'kelurahan'),
+                   sum(belanja_rp) filter (where tingkat_wilayah = 'kota')
+            from marts.mart_kebutuhan_wilayah where tahun = {int(tahun)}""",
+        )[0]
+        assert kelurahan > 0 and kota > 0 and kelurahan + kota == total
+        located, city_wide = query(
+            paths,
+            f"""select sum(realisasi_rp) filter (where berlokasi),
+                   sum(realisasi_rp) filter (where not berlokasi)
+            from marts.fct_belanja_wilayah where tahun = {int(tahun)}""",
+        )[0]
+        assert located == kelurahan and city_wide == kota
+        (program,) = query(
+            paths,
+            f"select sum(realisasi_rp) from marts.mart_kinerja_program where tahun = {int(tahun)}",
+        )[0]
+        assert program == total
+
+
+def test_capaian_is_null_with_a_reason_never_a_division_by_zero(pipeline):
+    paths, _, _ = pipeline
+    (broken, text, zero_or_empty) = query(
+        paths,
+        """select
+            count(*) filter (where (capaian_persen is null) <> (alasan_capaian_kosong is not null)),
+            count(*) filter (where target_teks is not null and target_angka is null),
+            count(*) filter (where coalesce(target_angka, 0) = 0 and capaian_persen is not null)
+        from marts.fct_kinerja""",
+    )[0]
+    assert broken == 0 and zero_or_empty == 0 and text > 0
+
+
+def personal_data_sent(paths: DataPaths) -> tuple[set[str], set[str], set]:
+    """NIKs, names and birth dates exactly as Dinas Sosial sent them (from the landing files)."""
+    import polars as pl
+
+    from dagster_project.lib.contracts import source_contracts
+    from dagster_project.lib.idformat import parse_date
+    from dagster_project.lib.readers import read_landing_file
+
+    contract = source_contracts()["dinsos.penerima_bansos"]
+    frames = [
+        read_landing_file(p, contract).frame
+        for p in sorted((paths.landing / "dinsos").rglob("*"))
+        if p.is_file()
+    ]
+    sent = pl.concat(frames, how="diagonal")
+    niks = {n for n in sent["nik"].str.replace_all(r"\D", "").to_list() if n and len(n) >= 15}
+    births = set(sent.select(parse_date(pl.col("tanggal_lahir")))["tanggal_lahir"].drop_nulls())
+    return niks, set(sent["nama"].drop_nulls()), births
+
+
+def scanned_values(paths: DataPaths) -> tuple[set[str], set]:
+    """Every distinct text and date value in the Parquet files under data/ (except the archive
+    of what was sent), every DuckDB file (build, published, archived versions) and data/exports."""
+    import polars as pl
+
+    texts: set[str] = set()
+    dates: set = set()
+    for f in paths.root.rglob("*.parquet"):
+        if f.is_relative_to(paths.landing_archive) or f.is_relative_to(paths.landing):
+            continue
+        frame = pl.read_parquet(f)
+        for name, dtype in frame.schema.items():
+            if dtype == pl.String:
+                texts |= set(frame[name].drop_nulls().unique())
+            elif dtype in (pl.Date, pl.Datetime) or dtype.is_integer():
+                dates |= set(frame[name].drop_nulls().unique())
+    for db in paths.root.rglob("*.duckdb"):
+        with duckdb.connect(str(db), read_only=True) as con:
+            cols = con.execute(
+                "select table_schema, table_name, column_name, data_type "
+                "from information_schema.columns where table_catalog = current_database()"
+            ).fetchall()
+            for schema, table, column, dtype in cols:
+                sql = f'select distinct "{column}" from "{schema}"."{table}"'
+                if dtype == "VARCHAR":
+                    texts |= {r[0] for r in con.execute(sql).fetchall() if r[0] is not None}
+                elif dtype in ("DATE", "TIMESTAMP", "BIGINT", "HUGEINT"):
+                    dates |= {r[0] for r in con.execute(sql).fetchall() if r[0] is not None}
+    if paths.exports.exists():
+        for f in paths.exports.rglob("*"):
+            if f.is_file() and f.suffix.lower() in (".csv", ".json", ".txt", ".xml"):
+                texts.add(f.read_text(encoding="utf-8", errors="replace"))
+            elif f.is_file() and f.suffix.lower() == ".xlsx":
+                for sheet in pl.read_excel(f, sheet_id=0, infer_schema_length=0).values():
+                    texts |= {str(v) for c in sheet.columns for v in sheet[c] if v is not None}
+    return texts, dates
+
+
+def test_no_nik_name_or_birth_date_leaves_ingest(pipeline):
+    import re
+
+    paths, _, _ = pipeline
+    niks, names, births = personal_data_sent(paths)
+    assert len(niks) > 1000 and len(names) > 500 and len(births) > 1000
+    texts, values = scanned_values(paths)
+    assert texts, "nothing scanned"
+    nik_like = [t for t in texts if re.search(r"\b\d{16}\b", t)]
+    assert not nik_like, nik_like[:3]
+    windows = {
+        run[i : i + 16]
+        for t in texts
+        for run in re.findall(r"\d{16,}", t)
+        for i in range(len(run) - 15)
+    }
+    assert not windows & niks
+    assert not {v for v in values if str(v) in niks}
+    words = {" ".join(pair) for t in texts for pair in zip(t.split(), t.split()[1:], strict=False)}
+    assert not (texts | words) & names
+    assert not values & births
+    rendered = {d.isoformat() for d in births} | {d.strftime("%d/%m/%Y") for d in births}
+    tokens = {tok for t in texts for tok in re.findall(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}", t)}
+    assert not tokens & rendered
+
+
 def test_second_run_is_a_noop_for_unchanged_files_and_still_publishes(pipeline):
     paths, _, _ = pipeline
     log_before = read_ingest_log(paths).height
@@ -119,7 +288,7 @@ def test_broken_file_is_quarantined_and_a_failed_gate_keeps_the_published_mart(p
     log = read_ingest_log(paths).filter(read_ingest_log(paths)["berkas"].str.contains(opd))
     last = log.tail(1).to_dicts()[0]
     assert last["baris_karantina"] == 2 and last["baris_dimuat"] == 1
-    errors = next(paths.quarantine.rglob("*.errors.parquet"))
+    errors = next((paths.quarantine / "sipd" / "dpa_sub_kegiatan").rglob("*.errors.parquet"))
     import polars as pl
 
     reasons = pl.read_parquet(errors)["alasan"].to_list()

@@ -39,6 +39,7 @@ class Column:
     reference: tuple[str, str] | None = None  # (seed name, column), e.g. ("ref_opd", "kode_skpd")
     unit: str | None = None
     relationship: tuple[str, str] | None = None  # (model, column) for mart foreign keys
+    classification: str | None = None  # ODCS `classification`, e.g. "restricted" for personal data
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -48,6 +49,36 @@ class Column:
     @property
     def is_money(self) -> bool:
         return self.unit == "IDR"
+
+    @property
+    def personal_data(self) -> dict[str, Any] | None:
+        """The `personalData` customProperty: how ingest replaces this column before anything is
+        written (`transform`: hmac, age_band or drop; `output`: the column it becomes)."""
+        value = self.extra.get("personalData")
+        return value if isinstance(value, dict) else None
+
+    def stored(self) -> Column | None:
+        """The column as raw Parquet holds it: itself, its pseudonymised form, or None (dropped)."""
+        pd = self.personal_data
+        if pd is None:
+            return self
+        transform = pd.get("transform")
+        if transform == "drop":
+            return None
+        if transform not in ("hmac", "age_band"):
+            raise ValueError(f"{self.name}: unknown personalData transform {transform!r}")
+        return Column(
+            name=pd["output"],
+            logical_type="string",
+            physical_type="VARCHAR",
+            required=self.required,
+            primary_key=self.primary_key if transform == "hmac" else False,
+            unique=self.unique if transform == "hmac" else False,
+            description=" ".join(str(pd.get("description", "")).split()),
+            pattern=r"^[0-9a-f]{64}$" if transform == "hmac" else None,
+            enum=tuple(pd.get("values", ())) if transform == "age_band" else (),
+            extra={"derivedFrom": self.name, "transform": transform},
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +117,33 @@ class Contract:
     @property
     def polars_schema(self) -> dict[str, pl.DataType]:
         return {c.name: c.polars_dtype for c in self.columns}
+
+    @property
+    def text_columns(self) -> dict[str, str]:
+        """Numeric column -> the text column that takes its non-numeric cells (`textColumn`)."""
+        return {c.name: c.extra["textColumn"] for c in self.columns if c.extra.get("textColumn")}
+
+    # What raw Parquet holds. `columns` are what a submitter sends (readers and row validation use
+    # them); personal columns never reach raw: ingest replaces each by its `stored()` form.
+    @property
+    def has_personal_data(self) -> bool:
+        return any(c.personal_data for c in self.columns)
+
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        return tuple(s for c in self.columns if (s := c.stored()) is not None)
+
+    @property
+    def stored_column_names(self) -> list[str]:
+        return [c.name for c in self.stored_columns]
+
+    @property
+    def stored_primary_key(self) -> list[str]:
+        return [c.name for c in self.stored_columns if c.primary_key]
+
+    @property
+    def stored_polars_schema(self) -> dict[str, pl.DataType]:
+        return {c.name: c.polars_dtype for c in self.stored_columns}
 
     # Landing conventions (source contracts only)
     @property
@@ -160,6 +218,7 @@ def _column(prop: Any) -> Column:
         reference=tuple(ref.split(".", 1)) if ref else None,
         unit=custom.get("unit"),
         relationship=rel,
+        classification=prop.classification,
         extra=custom,
     )
 

@@ -48,7 +48,7 @@ def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[obje
     tests: list[object] = []
     if col.required:
         tests.append("not_null")
-    if col.unique or (col.primary_key and len(contract.primary_key) == 1):
+    if col.unique or (col.primary_key and len(contract.stored_primary_key) == 1):
         tests.append("unique")
     if col.enum:
         tests.append({"accepted_values": {"arguments": {"values": list(col.enum)}}})
@@ -59,7 +59,7 @@ def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[obje
 
 
 def _key_test(contract: Contract) -> list[object]:
-    pk = contract.primary_key
+    pk = contract.stored_primary_key
     if len(pk) > 1:
         return [{"unique_combination_of_columns": {"arguments": {"combination_of_columns": pk}}}]
     return []
@@ -75,7 +75,7 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
                 "description": col.description,
                 **({"data_tests": t} if (t := _column_tests(col, c, source=True)) else {}),
             }
-            for col in c.columns
+            for col in c.stored_columns  # what raw Parquet holds: personal columns pseudonymised
         ]
         columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE_COLUMNS]
         table: dict[str, object] = {

@@ -41,6 +41,8 @@ from typing import Any
 import xlsxwriter
 import yaml
 
+from dagster_project.lib.demo_evidence import EvidenceWorld
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = PROJECT_ROOT / "dbt" / "seeds"
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts" / "sources"
@@ -2096,6 +2098,8 @@ def generate(
 
     if min(yrs) < 2021:
         raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
+    # Performance, outcome and beneficiary data with a planted truth (lib/demo_evidence.py).
+    evidence = EvidenceWorld(ref, seed, yrs, scale)
     for year in yrs:
         planner = Planner(ref, seed, scale, year)
         opds = _opds_for(ref, year, seed)
@@ -2106,6 +2110,7 @@ def generate(
             planner.plan_opd(opd, b)
         planner.plan_perubahan(opds, t_perubahan)
         _check_codes(planner, opds, ref)
+        evidence.plant_year(planner, opds)
         payments = _sp2d_for_year(planner, opds, planner.akun)
 
         per_opd: dict[str, dict[str, Decimal]] = {}
@@ -2170,12 +2175,14 @@ def generate(
             },
         }
 
+    evidence.write(landing_dir, emit)
     manifest = {
         "seed": seed,
         "scale": scale,
         "years": list(yrs),
         "files": sorted(files, key=lambda f: f["path"]),
         "totals": totals,
+        "kebenaran": evidence.truth(),
     }
     landing_dir.mkdir(parents=True, exist_ok=True)
     (landing_dir / "_manifest.json").write_text(

@@ -338,12 +338,162 @@ def skenario_alokasi_rules(contract: Contract) -> list[Expectation]:
     return exps
 
 
+def _serapan_rules(src: str) -> list[Expectation]:
+    """serapan_persen is set exactly where there is a pagu to divide by."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="serapan_persen",
+            row_condition=Col("pagu_akhir_rp") > 0,
+            meta=_meta(
+                "serapan_persen harus terisi bila pagu_akhir_rp > 0",
+                "serapan_persen must be set where pagu_akhir_rp > 0",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="serapan_persen",
+            row_condition=Col("pagu_akhir_rp") == 0,
+            meta=_meta(
+                "serapan_persen harus kosong bila pagu_akhir_rp = 0 (tidak dibagi nol)",
+                "serapan_persen must be null where pagu_akhir_rp = 0",
+                src,
+            ),
+        ),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            meta=_meta("tabel tidak boleh kosong", "table must have at least one row", src),
+        ),
+    ]
+
+
+def kinerja_program_rules(contract: Contract) -> list[Expectation]:
+    """mart_kinerja_program: serapan only with a pagu; the class agrees with the figures it
+    rests on (serapan < 60 is serapan_rendah, efektif has a score >= 2); located spending is
+    part of the realisation."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_kinerja_program"
+    return [
+        *_serapan_rules(src),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="klasifikasi",
+            value_set=["serapan_rendah"],
+            row_condition=Col("serapan_persen") < 60,
+            meta=_meta(
+                "program dengan serapan di bawah 60% harus berklasifikasi serapan_rendah",
+                "a programme absorbing under 60 % must be classed serapan_rendah",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="skor_dampak",
+            min_value=2,
+            row_condition=Col("klasifikasi") == "efektif",
+            meta=_meta(
+                "program efektif harus punya skor dampak minimal 2",
+                "an efektif programme must have an effect score of at least 2",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="realisasi_rp",
+            column_B="realisasi_berlokasi_rp",
+            or_equal=True,
+            meta=_meta(
+                "realisasi berlokasi tidak boleh melebihi realisasi",
+                "located realisation must not exceed realisation",
+                src,
+            ),
+        ),
+    ]
+
+
+def kinerja_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
+    """mart_kinerja_sub_kegiatan: serapan only with a pagu; a missing capaian always says why;
+    a cost ratio only with a cost per unit."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_kinerja_sub_kegiatan"
+    return [
+        *_serapan_rules(src),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="alasan_capaian_kosong",
+            row_condition=Col("capaian_keluaran_persen").is_null(),
+            meta=_meta(
+                "capaian_keluaran_persen kosong harus disertai alasan_capaian_kosong",
+                "a null capaian_keluaran_persen must come with a reason",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="biaya_per_unit_rp",
+            row_condition=Col("rasio_biaya_terhadap_median").is_not_null(),
+            meta=_meta(
+                "rasio biaya hanya ada bila biaya per unit ada",
+                "a cost ratio needs a cost per unit",
+                src,
+            ),
+        ),
+    ]
+
+
+def kebutuhan_wilayah_rules(contract: Contract) -> list[Expectation]:
+    """mart_kebutuhan_wilayah: one city row per year that is never ranked or flagged; every
+    kelurahan row has a population."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_kebutuhan_wilayah"
+    return [
+        gxe.ExpectColumnValuesToBeInSet(
+            column="kurang_terlayani",
+            value_set=[False],
+            row_condition=Col("tingkat_wilayah") == "kota",
+            meta=_meta(
+                "baris kota tidak pernah ditandai kurang terlayani",
+                "the city row is never flagged under-served",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="peringkat_kesenjangan",
+            row_condition=Col("tingkat_wilayah") == "kota",
+            meta=_meta(
+                "baris kota tidak diberi peringkat kesenjangan",
+                "the city row has no gap rank",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="jumlah_penduduk",
+            row_condition=Col("tingkat_wilayah") == "kelurahan",
+            meta=_meta(
+                "setiap kelurahan harus punya jumlah penduduk (Dukcapil) untuk belanja per kapita",
+                "every kelurahan needs a population for spending per capita",
+                src,
+            ),
+        ),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            meta=_meta("tabel tidak boleh kosong", "table must have at least one row", src),
+        ),
+    ]
+
+
 BusinessRules = Callable[["Contract"], list["Expectation"]]
 
 # Rules a contract cannot state, one entry per mart model. Keep each rule in one mechanism:
 # types/nulls/ranges of a single column belong in the contract, keys/relationships in dbt tests.
 BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_anggaran_realisasi": anggaran_realisasi_rules,
+    "mart_kinerja_program": kinerja_program_rules,
+    "mart_kinerja_sub_kegiatan": kinerja_sub_kegiatan_rules,
+    "mart_kebutuhan_wilayah": kebutuhan_wilayah_rules,
     "mart_kepatuhan_belanja": kepatuhan_belanja_rules,
     "mart_kepatuhan_belanja_program": kepatuhan_belanja_program_rules,
     "mart_skenario_alokasi": skenario_alokasi_rules,

@@ -114,3 +114,29 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
         (pl.lit(-25569) + serial.floor()).cast(pl.Int32).cast(pl.Date)
     )
     return pl.coalesce(iso, dmy_slash, dmy_dash, named, excel)
+
+
+def split_number_text(frame: pl.DataFrame, text_columns: dict[str, str]) -> pl.DataFrame:
+    """Keep numbers and text apart: a numeric column whose cell is not a number moves the cell to
+    its text column instead of failing validation (a target "Tersedianya dokumen RKPD" is a valid
+    target, not a broken number). `text_columns` maps numeric column -> text column (the
+    contract's `textColumn`). A trailing percent sign is part of a number ("95%", "95 %").
+    """
+    for num, txt in text_columns.items():
+        if num not in frame.columns:
+            continue
+        if txt not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(txt))
+        cleaned = pl.col(num).str.replace(r"\s*%\s*$", "")
+        is_number = normalise_number(cleaned).is_not_null()
+        moved = pl.col(num).is_not_null() & ~is_number
+        frame = frame.with_columns(
+            pl.when(moved & pl.col(txt).is_not_null() & (pl.col(txt) != pl.col(num)))
+            .then(pl.concat_str([pl.col(txt), pl.col(num)], separator=" / "))
+            .when(moved)
+            .then(pl.coalesce(pl.col(txt), pl.col(num)))
+            .otherwise(pl.col(txt))
+            .alias(txt),
+            pl.when(is_number).then(cleaned).otherwise(None).alias(num),
+        )
+    return frame

@@ -22,8 +22,19 @@ import polars as pl
 
 from dagster_project.lib.contracts import Column, Contract
 from dagster_project.lib.faults import failpoint
-from dagster_project.lib.idformat import parse_date, parse_decimal, parse_integer
+from dagster_project.lib.idformat import (
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    split_number_text,
+)
 from dagster_project.lib.paths import DataPaths
+from dagster_project.lib.pseudonymise import (
+    hmac_key,
+    normalise_personal,
+    personal_data_checks,
+    protect,
+)
 from dagster_project.lib.readers import (
     DEFAULT_MAX_BYTES,
     LINE_COL,
@@ -360,6 +371,7 @@ def _column_checks(col: Column) -> list[tuple[str, pl.Expr]]:
                 ),
             )
         )
+    checks += personal_data_checks(col, t, v)
     return checks
 
 
@@ -367,7 +379,7 @@ def _validate(
     table: RawTable, contract: Contract, *, tahun: int, pengirim: str, periode: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Return (good typed rows, quarantined text rows with `_alasan`, long error table)."""
-    raw = table.frame
+    raw = normalise_personal(split_number_text(table.frame, contract.text_columns), contract)
     texts = raw.select(LINE_COL, *[pl.col(c.name).alias(c.name + _TEXT) for c in contract.columns])
     parsed = texts.with_columns(
         _parse(c, pl.col(c.name + _TEXT)).alias(c.name) for c in contract.columns
@@ -540,7 +552,9 @@ def _period(table: RawTable, contract: Contract, name: str) -> str:
         values = frame[col].drop_nulls().unique().to_list()
         if len(values) == 1:
             return str(values[0])
-    what = f"tahap ({contract.period_pattern.pattern})" if col else "bulan (_01 … _12)"
+    what = contract.properties.get("periodDescription") or (
+        f"tahap ({contract.period_pattern.pattern})" if col else "bulan (_01 … _12)"
+    )
     raise LandingFileError(
         f"Periode berkas tidak dapat ditentukan: nama berkas harus memuat {what}, "
         f"misalnya {contract.table}_murni.xlsx atau sp2d_2025_03.csv.",
@@ -593,6 +607,8 @@ def ingest_file(
         return IngestOutcome(
             berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi yang sedang dipakai (dilewati)"
         )
+    # No key, no personal data: fail loudly before the file is logged (it is not the file's fault).
+    key = hmac_key(paths) if contract.has_personal_data else b""
 
     stat = path.stat()
     entry = {
@@ -652,6 +668,7 @@ def ingest_file(
         good, bad_rows, errors = _validate(
             table, contract, tahun=tahun, pengirim=pengirim, periode=periode
         )
+        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
     except LandingFileError as exc:
         entry["pesan"] = exc.message
         errs = pl.DataFrame(
@@ -717,7 +734,11 @@ def ingest_file(
             pl.lit(now).cast(pl.Datetime("us")).alias("_dimuat_pada"),
         )
         .select(
-            *contract.column_names, "_sumber_sha256", "_sumber_berkas", "_baris", "_dimuat_pada"
+            *contract.stored_column_names,
+            "_sumber_sha256",
+            "_sumber_berkas",
+            "_baris",
+            "_dimuat_pada",
         )
     )
     target = slot.raw_file(paths)
@@ -802,7 +823,7 @@ def ensure_schema_file(contract: Contract, paths: DataPaths) -> Path:
     if not target.exists():
         empty = pl.DataFrame(
             schema={
-                **contract.polars_schema,
+                **contract.stored_polars_schema,
                 "_sumber_sha256": pl.String,
                 "_sumber_berkas": pl.String,
                 "_baris": pl.Int32,

@@ -34,21 +34,21 @@ def audit_raw(contract: Contract, paths: DataPaths) -> AuditResult:
             f"create view src as select * from read_parquet('{glob}', union_by_name = true)"
         )
         types = {r[0]: r[1] for r in con.execute("describe src").fetchall()}
-        for c in contract.columns:
+        for c in contract.stored_columns:
             got = types.get(c.name)
             if got is None:
                 problems.append(f"kolom {c.name} tidak ada")
             elif _norm(got) != _norm(c.physical_type):
                 problems.append(f"kolom {c.name} bertipe {got}, kontrak {c.physical_type}")
         rows = con.execute("select count(*) from src").fetchone()[0]
-        for c in contract.columns:
+        for c in contract.stored_columns:
             if c.required and c.name in types:
                 n = con.execute(f'select count(*) from src where "{c.name}" is null').fetchone()[0]
                 if n:
                     problems.append(f"{n} baris dengan {c.name} kosong")
-        pk = [k for k in contract.primary_key if k in types]
+        pk = [k for k in contract.stored_primary_key if k in types]
         dupes = 0
-        if pk and len(pk) == len(contract.primary_key):
+        if pk and len(pk) == len(contract.stored_primary_key):
             cols = ", ".join(f'"{k}"' for k in pk)
             dupes = con.execute(
                 f"select count(*) from (select {cols} from src group by {cols} having count(*) > 1)"

@@ -115,6 +115,7 @@ _LABELS = {
     "ref_sumber_dana": "kode sumber dana",
     "ref_opd": "daftar OPD Kota Samarinda",
     "ref_wilayah": "kode wilayah Kota Samarinda",
+    "ref_indikator": "daftar indikator outcome wilayah (ref_indikator)",
 }
 
 

@@ -26,7 +26,7 @@ def column_schema(contract: Contract) -> dg.TableSchema:
                     other=[f"pattern {c.pattern}"] if c.pattern else [],
                 ),
             )
-            for c in contract.columns
+            for c in contract.stored_columns
         ]
     )
 

@@ -56,6 +56,20 @@ sp2d as (
 
 ),
 
+realisasi_kinerja as (
+
+    select
+        'opd.realisasi_kinerja' as sumber,
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        cast(null as varchar) as kode_akun,
+        cast(null as varchar) as kode_sumber_dana
+    from {{ ref('stg_opd__realisasi_kinerja') }}
+    where tingkat = 'sub_kegiatan'
+
+),
+
 unioned as (
 
     select * from dpa_sub_kegiatan
@@ -65,6 +79,8 @@ unioned as (
     select * from anggaran_kas
     union all
     select * from sp2d
+    union all
+    select * from realisasi_kinerja
 
 ),
 

@@ -1,0 +1,137 @@
+"""The demo's evidence files (performance, outcomes, beneficiaries) and their planted truth.
+
+Files are read back the way ingest reads them (`read_landing_file` against the contracts), and the
+truth in the manifest is checked against what the files actually say.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dagster_project.lib import demo
+from dagster_project.lib.contracts import source_contracts
+from dagster_project.lib.readers import read_landing_file
+
+SEEDS = Path(__file__).resolve().parents[1] / "dbt" / "seeds"
+
+
+def seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("evidence")
+    return root, demo.generate(root, scale=0.2, years=(2024, 2025))
+
+
+def read(root: Path, key: str, prefix: str) -> pl.DataFrame:
+    contract = source_contracts()[key]
+    frames = [
+        read_landing_file(p, contract).frame.with_columns(pl.lit(p.name).alias("_berkas"))
+        for p in sorted((root / prefix).rglob("*.*"))
+        if p.is_file()
+    ]
+    return pl.concat(frames, how="diagonal")
+
+
+def test_every_year_has_reports_outcomes_and_beneficiaries(landing):
+    _root, manifest = landing
+    paths = [f["path"] for f in manifest["files"]]
+    opds = {r["kode_skpd"] for r in seed("ref_opd") if not r["tahun_selesai"]}
+    for year in (2024, 2025):
+        reports = [p for p in paths if p.startswith(f"opd/realisasi_kinerja/{year}/")]
+        senders = {p.split("/")[3] for p in reports}
+        assert senders == opds
+        assert 0.85 * 4 * len(opds) <= len(reports) < 4 * len(opds), "a few quarters missing"
+        assert sum(p.endswith("_tw4.xlsx") or p.endswith("_tw4.csv") for p in reports) >= 39
+        assert {
+            p.rsplit("/", 1)[1] for p in paths if p.startswith(f"dinsos/penerima_bansos/{year}/")
+        } == {
+            "penerima_bansos_bst.csv",
+            "penerima_bansos_permakanan.xlsx",
+        }
+    outcome_years = {int(p.split("/")[2]) for p in paths if p.startswith("bps/")}
+    assert outcome_years == {2023, 2024, 2025}, "at least three years of outcomes"
+
+
+def test_reports_cover_every_tier_with_text_targets_free_satuan_and_late_reports(landing):
+    root, _ = landing
+    rows = read(root, "opd.realisasi_kinerja", "opd")
+    tiers = Counter(rows["tingkat"].to_list())
+    assert set(tiers) == {"program", "kegiatan", "sub_kegiatan"}
+    text_targets = rows.filter(
+        pl.col("target").str.contains(r"[A-Za-z]") | pl.col("target_teks").is_not_null()
+    )
+    assert 0.01 * rows.height < text_targets.height < 0.2 * rows.height
+    assert {"%", "Dok.", "org"} <= set(rows["satuan"].drop_nulls())
+    dates = rows.select(
+        pl.col("tanggal_laporan")
+        .str.to_date("%d/%m/%Y", strict=False)
+        .fill_null(pl.col("tanggal_laporan").str.to_date("%Y-%m-%d", strict=False)),
+        pl.col("_berkas").str.extract(r"_tw(\d)").cast(pl.Int32).alias("tw"),
+        pl.col("tahun").cast(pl.Float64).cast(pl.Int32),
+        "kode_skpd",
+    ).unique()  # one row per report
+    deadline = pl.date(pl.col("tahun"), pl.col("tw") * 3, 1).dt.month_end() + pl.duration(days=10)
+    late = dates.filter(pl.col("tanggal_laporan") > deadline).height
+    assert 0.05 * dates.height < late < 0.3 * dates.height
+
+
+def test_outcome_series_have_sources_and_kelurahan_values(landing):
+    root, _ = landing
+    rows = read(root, "bps.indikator_wilayah", "bps")
+    kel = rows.filter(pl.col("kode_wilayah").str.count_matches(r"\.") == 3)
+    per_year = kel.group_by("tahun", "kode_indikator").agg(pl.len())
+    assert per_year["len"].min() >= 55  # 59 kelurahan, a few missing from a producer's list
+    stunting = rows.filter(pl.col("kode_indikator") == "prevalensi_stunting")
+    assert {"SSGI", "SKI", "e-PPGBM"} <= set(stunting["sumber"])
+    assert rows.filter(pl.col("kode_wilayah") == "6472010").height == 3  # a BPS code per year
+
+
+def test_beneficiaries_have_samarinda_niks_and_a_few_broken_ones(landing):
+    root, _ = landing
+    rows = read(root, "dinsos.penerima_bansos", "dinsos")
+    nik = rows["nik"].to_list()
+    good = [n for n in nik if re.fullmatch(r"6472(0[1-9]|10)\d{10}", n)]
+    assert 0.97 * len(nik) < len(good) < len(nik)
+    assert any("E+15" in n for n in nik) and any(n.startswith("6403") for n in nik)
+    assert any(len(n) == 15 for n in nik)
+
+
+def test_planted_truth_is_consistent_with_the_files(landing):
+    root, manifest = landing
+    truth = manifest["kebenaran"]
+    classes = Counter(p["kelas"] for p in truth["program"])
+    assert classes["efektif"] >= 8 and classes["tidak_efektif"] >= 8
+    assert classes["serapan_rendah"] >= 8 and classes["lainnya"] > 50
+    assert all(p["terukur_per_kelurahan"] for p in truth["program"] if p["kelas"] == "efektif")
+    under = set(truth["kelurahan_kurang_terlayani"])
+    kelurahan = {r["kode_wilayah"]: r for r in seed("ref_wilayah") if r["level"] == "kelurahan"}
+    assert len(under) == 6 and under <= set(kelurahan)
+    assert len({kelurahan[k]["kode_kecamatan"] for k in under}) == 6
+    # Under-served kelurahan receive no located spending at all.
+    dpa = read(root, "sipd.dpa_sub_kegiatan", "sipd/dpa_sub_kegiatan")
+    located = set(dpa["kode_kelurahan"].drop_nulls())
+    assert located and not located & under
+    # Effective programs spend where the manifest says they do.
+    areas = defaultdict(set)
+    for w in truth["wilayah_sasaran"]:
+        areas[(w["tahun"], w["kode_skpd"], w["kode_program"])] |= set(w["kelurahan"])
+    by_program = (
+        dpa.filter(pl.col("tahap") == "perubahan", pl.col("kode_kelurahan").is_not_null())
+        .with_columns(pl.col("kode_sub_kegiatan").str.slice(0, 7).alias("program"))
+        .group_by("tahun", "kode_skpd", "program")
+        .agg(pl.col("kode_kelurahan").unique())
+    )
+    for r in by_program.iter_rows(named=True):
+        key = (int(float(r["tahun"])), r["kode_skpd"], r["program"])
+        if key in areas:
+            assert set(r["kode_kelurahan"]) == areas[key], key
