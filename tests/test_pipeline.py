@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from dagster_project.lib.demo import generate
 
+from dagster_project.lib.demo import generate
 from dagster_project.lib.ingest import read_ingest_log
 from dagster_project.lib.paths import DataPaths
 from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
