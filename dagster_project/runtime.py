@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +74,35 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     failed_checks: list[tuple[str, str]] = field(default_factory=list)
     failed_steps: list[tuple[str, str]] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    warned_checks: list[tuple[str, str]] = field(default_factory=list)  # WARN: reported only
+
+    def add(self, result, instance) -> None:
+        """Fold one in-process run's outcome, failures and step times into the report."""
+        import dagster as dg
+
+        self.run_ids.append(result.run_id)
+        self.run_id = result.run_id
+        self.success = self.success and result.success
+        for st in instance.get_run_step_stats(result.run_id):
+            if st.start_time and st.end_time:
+                stage = _stage(st.step_key)
+                self.stage_seconds[stage] = (
+                    self.stage_seconds.get(stage, 0.0) + st.end_time - st.start_time
+                )
+        for ev in result.all_events:
+            if ev.event_type_value == "STEP_FAILURE":
+                self.failed_steps.append(
+                    (ev.step_key or "", str(ev.event_specific_data.error.message).strip())
+                )
+            if ev.event_type_value == "ASSET_CHECK_EVALUATION":
+                data = ev.event_specific_data
+                if not data.passed:
+                    name = f"{'/'.join(data.asset_key.path)}:{data.check_name}"
+                    warned = data.severity == dg.AssetCheckSeverity.WARN
+                    (self.warned_checks if warned else self.failed_checks).append(
+                        (name, data.description or "")
+                    )
 
 
 def _stage(step_key: str) -> str:
@@ -87,35 +115,61 @@ def _stage(step_key: str) -> str:
     return "ingest"
 
 
+def full_range_tags(partitions_def) -> dict[str, str]:
+    """Run tags for one run over every partition of a partitions definition."""
+    keys = partitions_def.get_partition_keys()
+    return {
+        "dagster/asset_partition_range_start": keys[0],
+        "dagster/asset_partition_range_end": keys[-1],
+    }
+
+
 def run_pipeline(log_level: str = "WARNING") -> RunReport:
-    """Materialise every asset (ingest → dbt → gate → publish) in this process."""
+    """Materialise every asset in this process: every partition of every ingest asset, then
+    dbt, the gate and the publish.
+
+    A run holds one partitions definition, so this is one run per partitions definition of the
+    ingest assets (each over all its partitions, `BackfillPolicy.single_run`), then the
+    `bangun_ulang` job (dbt, gate, publish: what the daily schedule runs). A failed ingest run
+    stops there: nothing is rebuilt or published.
+    """
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.defs.automation.schedules import rebuild_job
+    from dagster_project.defs.ingest import checks
+    from dagster_project.defs.ingest.assets import ingest_assets
 
     start = time.perf_counter()
     instance = dg.DagsterInstance.get()
-    job = defs().resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
-    stage: dict[str, float] = defaultdict(float)
-    for st in instance.get_run_step_stats(result.run_id):
-        if st.start_time and st.end_time:
-            stage[_stage(st.step_key)] += st.end_time - st.start_time
-    report = RunReport(success=result.success, seconds=0.0, run_id=result.run_id)
-    for ev in result.all_events:
-        if ev.event_type_value == "STEP_FAILURE":
-            report.failed_steps.append(
-                (ev.step_key or "", str(ev.event_specific_data.error.message).strip())
-            )
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed:
-                name = f"{'/'.join(data.asset_key.path)}:{data.check_name}"
-                report.failed_checks.append((name, data.description or ""))
-    report.stage_seconds = dict(stage)
+    definitions = defs()
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    groups: dict[int, tuple[object, list[dg.AssetsDefinition]]] = {}
+    for asset in ingest_assets:
+        groups.setdefault(id(asset.partitions_def), (asset.partitions_def, []))[1].append(asset)
+    report = RunReport(success=True, seconds=0.0)
+    for pdef, assets in groups.values():
+        # Ingest and its own checks only (dbt's tests on the sources run with dbt, below).
+        keys = {a.key for a in assets}
+        own_checks = [
+            c
+            for c in [*checks.contract_checks, *checks.freshness_checks]
+            if {k.asset_key for k in c.check_keys} <= keys
+        ]
+        result = dg.materialize(
+            [*assets, *own_checks],
+            selection=dg.AssetSelection.assets(*assets),
+            instance=instance,
+            resources=definitions.resources,
+            tags=full_range_tags(pdef) if pdef is not None else None,
+            raise_on_error=False,
+            run_config=run_config,
+        )
+        report.add(result, instance)
+    if report.success:
+        result = definitions.resolve_job_def(rebuild_job.name).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config
+        )
+        report.add(result, instance)
     report.seconds = time.perf_counter() - start
     return report

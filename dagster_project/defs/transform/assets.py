@@ -1,9 +1,12 @@
 """dbt models as assets, built into a fresh build file; dbt tests become asset checks."""
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -49,7 +52,37 @@ def apbd_dbt_models(
     for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
     (warehouse.paths.root / "tmp").mkdir(exist_ok=True)
-    invocation = dbt.cli(["build"], context=context, target_path=warehouse.dbt_target)
-    yield from invocation.stream()
+    dbt_vars = {"tanggal_acuan": str(warehouse.reference_date)}
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=warehouse.dbt_target
+    )
+    # Events are held until dbt exits: only then may anything else open the build file, and the
+    # row counts of the tables it built are read from it (read-only) and added to each event.
+    events = []
+    try:
+        events.extend(invocation.stream())
+    except Exception:
+        yield from events
+        raise
     # dbt has exited: drop the views over raw Parquet that must not ship, checkpoint, close.
     finalize_build(build_db)
+    counts = table_row_counts(build_db)
+    for event in events:
+        if isinstance(event, dg.Output):
+            key = context.asset_key_for_output(event.output_name)
+            if (n := counts.get(tuple(key.path))) is not None:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": n})
+        yield event
+
+
+def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:
+    """(schema, table) -> rows, for every table (not view) in the finished build file."""
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_catalog = current_database()"
+        ).fetchall()
+        return {
+            (schema, name): con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            for schema, name in tables
+        }
