@@ -34,14 +34,25 @@ def configure_environment(data_dir: Path | None = None) -> DataPaths:
     return paths
 
 
-def ensure_dagster_home(home: Path) -> None:
+# Telemetry off; one run at a time (every run rebuilds the one build file, then publishes it);
+# one step per pool at a time (ingest, duckdb).
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+"""
+
+
+def ensure_dagster_home(home: Path, *, overwrite: bool = False) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     cfg = home / "dagster.yaml"
-    if not cfg.exists():
-        cfg.write_text(
-            "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n",
-            encoding="utf-8",
-        )
+    if overwrite or not cfg.exists():
+        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    return cfg
 
 
 def ensure_dbt_manifest(force: bool = False) -> Path:

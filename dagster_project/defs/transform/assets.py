@@ -11,12 +11,16 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.project import dbt_project
+from dagster_project.lib.contracts import source_contracts
 from dagster_project.lib.gate import finalize_build
+
+INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
 
 
 class ApbdTranslator(DagsterDbtTranslator):
@@ -30,6 +34,18 @@ class ApbdTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("config", {}).get("schema") or "main"
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if not any(d.asset_key == INGEST_LOG for d in spec.deps):
+            return spec
+        # Every ingest asset appends to the ingest log as it loads files: that is its lineage
+        # (and what mart_kepatuhan_pelaporan is built from).
+        deps = [d for d in spec.deps if d.asset_key != INGEST_LOG]
+        deps += [dg.AssetDep(dg.AssetKey([c.system, c.table])) for c in source_contracts().values()]
+        return spec.replace_attributes(deps=deps)
 
 
 translator = ApbdTranslator(
