@@ -188,13 +188,17 @@ def test_one_monthly_file_reingests_one_partition_and_republishes(world):
     )
     (req,) = sensor(ctx).run_requests
     assert req.partition_key == dg.MultiPartitionKey({"bulan": "03", "tahun": "2025"})
-    result = definitions.resolve_job_def(req.job_name).execute_in_process(
-        instance=instance,
-        partition_key=req.partition_key,
-        asset_selection=req.asset_selection,
-        tags=req.tags,
+    # The run the daemon would launch: the request's job, assets and checks, for its partition.
+    job = definitions.resolve_job_def(req.job_name).get_subset(
+        asset_selection=set(req.asset_selection), asset_check_selection=set(req.asset_check_keys)
+    )
+    result = job.execute_in_process(
+        instance=instance, partition_key=req.partition_key, tags=req.tags
     )
     assert result.success
+    checked = {(e.asset_key.path[-1], e.check_name) for e in result.get_asset_check_evaluations()}
+    assert ("sp2d", "matches_contract") in checked
+    assert ("mart_anggaran_realisasi", "passes_expectations") in checked  # gated publish
     log = read_ingest_log(paths)
     assert log.height == log_before + 1  # exactly that file, nothing else re-read
     assert log.tail(1)["berkas"][0] == "bpkad/sp2d/2025/sp2d_2025_03.csv"
