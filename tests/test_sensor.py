@@ -55,6 +55,12 @@ class Ticks:
         )
         result = self.sensor(ctx)
         self.cursor = result.cursor
+        self.new_partitions = {
+            r.partitions_def_name: list(r.partition_keys)
+            for r in result.dynamic_partitions_requests or []
+        }
+        for name, keys in self.new_partitions.items():  # as the daemon does, before the runs
+            self.instance.add_dynamic_partitions(name, keys)
         # The daemon drops a request whose run key this sensor already used.
         fresh = [r for r in result.run_requests or [] if r.run_key not in self.run_keys]
         self.run_keys |= {r.run_key for r in fresh}
@@ -95,7 +101,9 @@ def test_a_new_file_requests_exactly_one_run_for_exactly_its_partition(ticks, da
     assert (DPA_KEY, "matches_contract") in checks
     assert (dg.AssetKey(["marts", "mart_anggaran_realisasi"]), "matches_contract") in checks
     assert req.tags["apbd/berkas"].endswith("dpa_sub_kegiatan_murni.csv")
+    assert ticks.new_partitions == {"tahun": ["2025"]}  # the first file of a year adds it
     assert ticks.tick() == []  # nothing new on the next tick
+    assert ticks.new_partitions == {}
 
 
 def test_the_same_file_again_starts_nothing(ticks, data_paths):
@@ -157,10 +165,12 @@ def test_monthly_sp2d_file_runs_its_month(ticks, data_paths):
 
 
 def test_a_file_that_fits_no_partition_runs_all_partitions_to_be_rejected(ticks, data_paths):
+    ticks.instance.add_dynamic_partitions("tahun", ["2024", "2025"])  # years already held
     f = write_dpa(data_paths, opd="9.99.9.99.9.99.99.9999")
     settled(f)
     (req,) = ticks.tick()
     assert req.partition_key is None  # a run over every partition of that source
-    keys = ticks.definitions.resolve_assets_def(DPA_KEY).partitions_def.get_partition_keys()
+    pdef = ticks.definitions.resolve_assets_def(DPA_KEY).partitions_def
+    keys = pdef.get_partition_keys(dynamic_partitions_store=ticks.instance)
     assert req.tags["dagster/asset_partition_range_start"] == keys[0]
     assert req.tags["dagster/asset_partition_range_end"] == keys[-1]

@@ -12,9 +12,12 @@ carries (`periodFileNamePattern`). Dagster allows two dimensions per asset, so:
 | one sender, monthly (SP2D)   | bulan × tahun | {bulan: 03, tahun: 2025}                        |
 | one sender, yearly           | tahun         | {tahun: 2025}                                   |
 
-A source without `{tahun}` in its landing path is not partitioned. A file that cannot be placed
-(wrong folder, unknown OPD, no period in its name) belongs to no partition: only a run over all
-partitions reads it, and ingest then rejects it with a reason the sender can act on.
+The OPD and month dimensions are fixed lists; fiscal years (and year-periods) are added as files
+for them arrive (`TIME_DIMENSIONS`), so the partitions are the years the warehouse holds, from the
+first year of the OPD master to next year at most. A source without `{tahun}` in its landing path
+is not partitioned. A file that cannot be placed (wrong folder, unknown OPD, no period in its
+name) belongs to no partition: only a run over all partitions reads it, and ingest then rejects it
+with a reason the sender can act on.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ CADENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "quarterly": ("triwulan", tuple(f"tw{q}" for q in range(1, 5))),
 }
 OPD, TAHUN, PERIODE = "opd", "tahun", "periode"
+TIME_DIMENSIONS = (TAHUN, PERIODE)  # grow with the data (Dagster: dynamic partitions)
 
 PartitionKey = Mapping[str, str]  # dimension name -> value
 
@@ -69,7 +73,10 @@ class Partitioning:
 
     @property
     def dimensions(self) -> dict[str, tuple[str, ...]]:
-        """Dimension name -> keys, sorted by name (the order Dagster gives a multi-partition)."""
+        """Dimension name -> every possible key, sorted by name (Dagster's multi-partition order).
+
+        For a time dimension these are the keys a file may have; the partitions that exist are
+        the ones files arrived for."""
         dims: dict[str, tuple[str, ...]] = {}
         periods = CADENCES[self.cadence][1] if self.cadence else ()
         if self.per_opd:
@@ -148,6 +155,17 @@ def partition_of(
 
 def _frozen(key: PartitionKey) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(key.items()))
+
+
+def time_keys(contract: Contract, paths: DataPaths, scheme: Partitioning) -> dict[str, set[str]]:
+    """Time dimension -> the keys the landing files of a source fill (the partitions to add)."""
+    out: dict[str, set[str]] = {}
+    for p in landing_files(contract, paths):
+        key = partition_of(p, contract, paths, scheme)
+        for dim in TIME_DIMENSIONS:
+            if key and dim in key:
+                out.setdefault(dim, set()).add(key[dim])
+    return out
 
 
 def files_in_partitions(

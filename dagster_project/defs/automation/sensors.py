@@ -18,7 +18,12 @@ from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform import assets as transform
 from dagster_project.lib.contracts import Contract, source_contracts
 from dagster_project.lib.landing_watch import SETTLE_SECONDS, Arrival, scan
-from dagster_project.lib.partitions import Partitioning, partition_of, partitioning
+from dagster_project.lib.partitions import (
+    TIME_DIMENSIONS,
+    Partitioning,
+    partition_of,
+    partitioning,
+)
 
 # (the module, not its list: the defs loader would see a second copy of every asset)
 INGEST = dg.AssetSelection.assets(*ingest.ingest_assets)
@@ -70,8 +75,8 @@ def run_request(
     contract: Contract,
     key: dict | None,
     rest: list[dg.AssetKey],
-    graph,
-) -> dg.RunRequest:
+    context: dg.SensorEvaluationContext,
+) -> dg.RunRequest | None:
     """The run one arrived file needs: its partition (or, unplaced, all partitions) and after."""
     scheme = partitioning(contract)
     tags = {"apbd/berkas": arrival.berkas, "apbd/sha256": arrival.sha256}
@@ -79,7 +84,11 @@ def run_request(
     if scheme is not None and key is not None:
         partition = ingest.partition_key(scheme, key)
     elif scheme is not None:
-        keys = ingest.partitions_def(scheme).get_partition_keys()
+        keys = ingest.partitions_def(scheme).get_partition_keys(
+            dynamic_partitions_store=context.instance
+        )
+        if not keys:
+            return None  # no partition exists yet to run over: `make run` will read it
         tags |= {
             "dagster/asset_partition_range_start": keys[0],
             "dagster/asset_partition_range_end": keys[-1],
@@ -91,7 +100,7 @@ def run_request(
         # so that key also carries when it was sent.
         run_key=f"{arrival.sha256}:{arrival.mtime_ns}" if arrival.loaded_before else arrival.sha256,
         asset_selection=selected,
-        asset_check_keys=run_checks(graph, selected),
+        asset_check_keys=run_checks(context.repository_def.asset_graph, selected),
         partition_key=partition,
         tags=tags,
     )
@@ -117,7 +126,7 @@ def landing_sensor(
     )
     graph = context.repository_def.asset_graph
     rest = sorted(DOWNSTREAM.resolve(graph), key=lambda k: k.path) if found.arrivals else []
-    requests = []
+    requests, new_keys = [], {}
     for a in found.arrivals:
         scheme = partitioning(a.contract)
         key = partition_of(a.path, a.contract, paths, scheme) if scheme else None
@@ -126,12 +135,22 @@ def landing_sensor(
                 f"{a.berkas}: tidak cocok dengan partisi mana pun (folder, OPD atau periode tidak "
                 "dikenal); dimuat lewat run semua partisi agar ditolak dengan alasannya."
             )
-        requests.append(run_request(a, a.contract, key, rest, graph))
+        for dim in TIME_DIMENSIONS:  # a first file for a year adds that year's partitions
+            if key and dim in key and not context.instance.has_dynamic_partition(dim, key[dim]):
+                new_keys.setdefault(dim, set()).add(key[dim])
+        if (request := run_request(a, a.contract, key, rest, context)) is not None:
+            requests.append(request)
     if found.waiting:
         context.log.info(f"{len(found.waiting)} berkas masih ditulis: {found.waiting[:5]}")
     cursor_json = json.dumps(found.cursor, separators=(",", ":"))
     if requests:
-        return dg.SensorResult(run_requests=requests, cursor=cursor_json)
+        return dg.SensorResult(
+            run_requests=requests,
+            cursor=cursor_json,
+            dynamic_partitions_requests=[
+                dg.AddDynamicPartitionsRequest(dim, sorted(keys)) for dim, keys in new_keys.items()
+            ],
+        )
     reason = (
         f"{len(found.waiting)} berkas masih ditulis, menunggu tick berikutnya"
         if found.waiting

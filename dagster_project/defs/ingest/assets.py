@@ -2,9 +2,10 @@
 
 Each is partitioned as its contract's landing path says (`lib/partitions.py`): OPD × tahun for
 what every OPD sends, tahun × bulan for BPKAD's monthly SP2D, OPD × periode for a quarterly OPD
-report. A run for one partition ingests that partition's landing files only; a run over every
-partition (one run: `BackfillPolicy.single_run()`) ingests every landing file of the source,
-including those that fit no partition, so they are rejected with a reason the sender can act on.
+report. Years (and year-periods) are dynamic partitions, added as files for them arrive. A run
+for one partition ingests that partition's landing files only; a run over every partition (one
+run: `BackfillPolicy.single_run()`) ingests every landing file of the source, including those
+that fit no partition, so they are rejected with a reason the sender can act on.
 """
 
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from dagster_project.lib.ingest import (
     ingest_source,
 )
 from dagster_project.lib.partitions import (
+    TIME_DIMENSIONS,
     Partitioning,
     files_in_partitions,
     partitioning,
@@ -49,9 +51,15 @@ def column_schema(contract: Contract) -> dg.TableSchema:
 
 @cache
 def partitions_def(scheme: Partitioning) -> dg.PartitionsDefinition:
-    """One definition object per scheme, so sources partitioned alike share it (and a run)."""
+    """One definition object per scheme, so sources partitioned alike share it (and a run).
+
+    OPDs and months are fixed lists; years grow with the data: one dynamic set per time
+    dimension (`tahun`, `periode`), shared by every source that has it."""
     dims = {
-        name: dg.StaticPartitionsDefinition(list(keys)) for name, keys in scheme.dimensions.items()
+        name: dg.DynamicPartitionsDefinition(name=name)
+        if name in TIME_DIMENSIONS
+        else dg.StaticPartitionsDefinition(list(keys))
+        for name, keys in scheme.dimensions.items()
     }
     if len(dims) == 1:
         return next(iter(dims.values()))
@@ -76,7 +84,8 @@ def selected_partitions(
 ) -> list[dict[str, str]] | None:
     """The run's partitions, or None when the run covers every partition of the asset."""
     keys = context.partition_keys
-    if len(set(keys)) >= len(partitions_def(scheme).get_partition_keys()):
+    every = partitions_def(scheme).get_partition_keys(dynamic_partitions_store=context.instance)
+    if set(keys) >= set(every):
         return None
     return _as_dicts(scheme, keys)
 
