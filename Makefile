@@ -38,9 +38,9 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 dbt/target/manifest.json: $(VENV)/.installed $(DBT_INPUTS)
 	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
-$(DAGSTER_HOME)/dagster.yaml:
-	@mkdir -p $(DAGSTER_HOME)
-	@printf 'telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n' > $@
+# Written by runtime.py (DAGSTER_YAML), the same file `apbd run` and the tests create.
+$(DAGSTER_HOME)/dagster.yaml: dagster_project/runtime.py $(VENV)/.installed
+	$(BIN)/python -c 'import os, pathlib; from dagster_project.runtime import ensure_dagster_home as e; e(pathlib.Path(os.environ["DAGSTER_HOME"]), overwrite=True)'
 
 run: setup
 	$(BIN)/apbd run
@@ -54,8 +54,11 @@ test: setup
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/sqlfluff lint dbt
 
+# The UI on 127.0.0.1 only; `make dev DEV_PORT=3100` for another port. Stop it with Ctrl-C (or,
+# started from a script, SIGINT to its own PID: see tests/test_webserver.py).
+DEV_PORT ?= 3000
 dev: setup
-	$(BIN)/dg dev --host 127.0.0.1 --port 3000
+	$(BIN)/dg dev --host 127.0.0.1 --port $(DEV_PORT)
 
 # The planner app: a marimo notebook served read-only on 127.0.0.1 (no token on loopback).
 app: setup

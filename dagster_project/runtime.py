@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,14 +35,25 @@ def configure_environment(data_dir: Path | None = None) -> DataPaths:
     return paths
 
 
-def ensure_dagster_home(home: Path) -> None:
+# Telemetry off; one run at a time (every run rebuilds the one build file, then publishes it);
+# one step per pool at a time (ingest, duckdb).
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+"""
+
+
+def ensure_dagster_home(home: Path, *, overwrite: bool = False) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     cfg = home / "dagster.yaml"
-    if not cfg.exists():
-        cfg.write_text(
-            "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n",
-            encoding="utf-8",
-        )
+    if overwrite or not cfg.exists():
+        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    return cfg
 
 
 def _dbt_inputs_mtime() -> float:
@@ -115,6 +125,35 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     failed_checks: list[tuple[str, str]] = field(default_factory=list)
     failed_steps: list[tuple[str, str]] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    warned_checks: list[tuple[str, str]] = field(default_factory=list)  # WARN: reported only
+
+    def add(self, result, instance) -> None:
+        """Fold one in-process run's outcome, failures and step times into the report."""
+        import dagster as dg
+
+        self.run_ids.append(result.run_id)
+        self.run_id = result.run_id
+        self.success = self.success and result.success
+        for st in instance.get_run_step_stats(result.run_id):
+            if st.start_time and st.end_time:
+                stage = _stage(st.step_key)
+                self.stage_seconds[stage] = (
+                    self.stage_seconds.get(stage, 0.0) + st.end_time - st.start_time
+                )
+        for ev in result.all_events:
+            if ev.event_type_value == "STEP_FAILURE":
+                self.failed_steps.append(
+                    (ev.step_key or "", str(ev.event_specific_data.error.message).strip())
+                )
+            if ev.event_type_value == "ASSET_CHECK_EVALUATION":
+                data = ev.event_specific_data
+                if not data.passed:
+                    name = f"{'/'.join(data.asset_key.path)}:{data.check_name}"
+                    warned = data.severity == dg.AssetCheckSeverity.WARN
+                    (self.warned_checks if warned else self.failed_checks).append(
+                        (name, data.description or "")
+                    )
 
 
 def _stage(step_key: str) -> str:
@@ -127,37 +166,94 @@ def _stage(step_key: str) -> str:
     return "ingest"
 
 
+def full_range_tags(partitions_def, instance) -> dict[str, str] | None:
+    """Run tags for one run over every partition of a partitions definition (None: none yet)."""
+    keys = partitions_def.get_partition_keys(dynamic_partitions_store=instance)
+    if not keys:
+        return None
+    return {
+        "dagster/asset_partition_range_start": keys[0],
+        "dagster/asset_partition_range_end": keys[-1],
+    }
+
+
+def add_time_partitions(instance, paths: DataPaths) -> dict[str, list[str]]:
+    """Add the years (and year-periods) the landing files fill as dynamic partitions."""
+    from dagster_project.lib.contracts import source_contracts
+    from dagster_project.lib.partitions import partitioning, time_keys
+
+    wanted: dict[str, set[str]] = {}
+    for contract in source_contracts().values():
+        if (scheme := partitioning(contract)) is not None:
+            for dim, keys in time_keys(contract, paths, scheme).items():
+                wanted.setdefault(dim, set()).update(keys)
+    added = {}
+    for dim, keys in wanted.items():
+        new = sorted(keys - set(instance.get_dynamic_partitions(dim)))
+        if new:
+            instance.add_dynamic_partitions(dim, new)
+            added[dim] = new
+    return added
+
+
 def run_pipeline(log_level: str = "WARNING") -> RunReport:
-    """Materialise every asset (ingest → dbt → gate → publish) in this process."""
+    """Materialise every asset in this process: every partition of every ingest asset, then
+    dbt, the gate and the publish.
+
+    A run holds one partitions definition, so this is one run per partitions definition of the
+    ingest assets (each over all its partitions, `BackfillPolicy.single_run`), then the
+    `bangun_ulang` job (dbt, gate, publish: what the daily schedule runs). A failed ingest run
+    stops there: nothing is rebuilt or published.
+    """
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.defs.automation.schedules import rebuild_job
+    from dagster_project.defs.ingest import checks
+    from dagster_project.defs.ingest.assets import ingest_assets
+    from dagster_project.lib.contracts import source_contracts
+    from dagster_project.lib.ingest import ingest_source
 
     start = time.perf_counter()
     instance = dg.DagsterInstance.get()
     recover_abandoned_runs(instance)
-    job = defs().resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
-    )
-    stage: dict[str, float] = defaultdict(float)
-    for st in instance.get_run_step_stats(result.run_id):
-        if st.start_time and st.end_time:
-            stage[_stage(st.step_key)] += st.end_time - st.start_time
-    report = RunReport(success=result.success, seconds=0.0, run_id=result.run_id)
-    for ev in result.all_events:
-        if ev.event_type_value == "STEP_FAILURE":
-            report.failed_steps.append(
-                (ev.step_key or "", str(ev.event_specific_data.error.message).strip())
-            )
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed:
-                name = f"{'/'.join(data.asset_key.path)}:{data.check_name}"
-                report.failed_checks.append((name, data.description or ""))
-    report.stage_seconds = dict(stage)
+    owner = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    paths = DataPaths.from_env()
+    definitions = defs()
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    add_time_partitions(instance, paths)
+    groups: dict[int, tuple[object, list[dg.AssetsDefinition]]] = {}
+    for asset in ingest_assets:
+        groups.setdefault(id(asset.partitions_def), (asset.partitions_def, []))[1].append(asset)
+    report = RunReport(success=True, seconds=0.0)
+    for pdef, assets in groups.values():
+        tags = full_range_tags(pdef, instance) if pdef is not None else None
+        if pdef is not None and tags is None:
+            # Nothing sent for these sources yet: only the empty tables dbt reads them as.
+            for a in assets:
+                ingest_source(source_contracts()[".".join(a.key.path)], paths, files=[])
+            continue
+        # Ingest and its own checks only (dbt's tests on the sources run with dbt, below).
+        keys = {a.key for a in assets}
+        own_checks = [
+            c
+            for c in [*checks.contract_checks, *checks.freshness_checks]
+            if {k.asset_key for k in c.check_keys} <= keys
+        ]
+        result = dg.materialize(
+            [*assets, *own_checks],
+            selection=dg.AssetSelection.assets(*assets),
+            instance=instance,
+            resources=definitions.resources,
+            tags={**(tags or {}), **owner},
+            raise_on_error=False,
+            run_config=run_config,
+        )
+        report.add(result, instance)
+    if report.success:
+        result = definitions.resolve_job_def(rebuild_job.name).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config, tags=owner
+        )
+        report.add(result, instance)
     report.seconds = time.perf_counter() - start
     return report

@@ -1,12 +1,14 @@
 """Resources: one per external system. Environment is read here and nowhere else in `defs/`."""
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.transform.project import dbt_project
+from dagster_project.lib import jadwal
 from dagster_project.lib.paths import DataPaths
 
 BUILD_FILE = "apbd_build.duckdb"
@@ -16,6 +18,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """The data folders (landing, raw, quarantine, build, published) under one root."""
 
     data_dir: str | None = None
+    tanggal_acuan: str | None = None
 
     @property
     def paths(self) -> DataPaths:
@@ -25,6 +28,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def build_db(self) -> Path:
         """dbt's build file (profiles.yml points at the same place through APBD_DATA_DIR)."""
         return self.paths.build / BUILD_FILE
+
+    @property
+    def reference_date(self) -> date:
+        """The date reporting deadlines are judged on: configured, $APBD_TANGGAL_ACUAN or today."""
+        return jadwal.tanggal_acuan(self.tanggal_acuan)
 
     @property
     def dbt_target(self) -> Path:

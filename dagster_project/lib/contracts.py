@@ -167,6 +167,11 @@ class Contract:
         return self.properties.get("periodDateColumn")
 
     @property
+    def period_cadence(self) -> str | None:
+        """`monthly` or `quarterly` for a periodic source (one file per period), else None."""
+        return self.properties.get("periodCadence")
+
+    @property
     def period_pattern(self) -> re.Pattern[str] | None:
         p = self.properties.get("periodFileNamePattern")
         return re.compile(p) if p else None

@@ -1,4 +1,15 @@
-"""Ingest assets: one per source contract, keyed like the dbt source they feed."""
+"""Ingest assets: one per source contract, keyed like the dbt source they feed.
+
+Each is partitioned as its contract's landing path says (`lib/partitions.py`): OPD × tahun for
+what every OPD sends, tahun × bulan for BPKAD's monthly SP2D, OPD × periode for a quarterly OPD
+report. Years (and year-periods) are dynamic partitions, added as files for them arrive. A run
+for one partition ingests that partition's landing files only; a run over every partition (one
+run: `BackfillPolicy.single_run()`) ingests every landing file of the source, including those
+that fit no partition, so they are rejected with a reason the sender can act on.
+"""
+
+from collections.abc import Sequence
+from functools import cache
 
 import dagster as dg
 import duckdb
@@ -10,6 +21,13 @@ from dagster_project.lib.ingest import (
     STATUS_REJECTED,
     STATUS_UNCHANGED,
     ingest_source,
+)
+from dagster_project.lib.partitions import (
+    TIME_DIMENSIONS,
+    Partitioning,
+    files_in_partitions,
+    partitioning,
+    raw_files_in_partitions,
 )
 
 
@@ -31,15 +49,59 @@ def column_schema(contract: Contract) -> dg.TableSchema:
     )
 
 
-def raw_row_count(warehouse: WarehouseResource, contract: Contract) -> int:
-    glob = warehouse.paths.raw / contract.system / contract.table / "**" / "*.parquet"
+@cache
+def partitions_def(scheme: Partitioning) -> dg.PartitionsDefinition:
+    """One definition object per scheme, so sources partitioned alike share it (and a run).
+
+    OPDs and months are fixed lists; years grow with the data: one dynamic set per time
+    dimension (`tahun`, `periode`), shared by every source that has it."""
+    dims = {
+        name: dg.DynamicPartitionsDefinition(name=name)
+        if name in TIME_DIMENSIONS
+        else dg.StaticPartitionsDefinition(list(keys))
+        for name, keys in scheme.dimensions.items()
+    }
+    if len(dims) == 1:
+        return next(iter(dims.values()))
+    return dg.MultiPartitionsDefinition(dims)
+
+
+def partition_key(scheme: Partitioning, key: dict[str, str]) -> str:
+    """The Dagster partition key of a {dimension: value} mapping."""
+    return dg.MultiPartitionKey(key) if len(key) > 1 else next(iter(key.values()))
+
+
+def _as_dicts(scheme: Partitioning, keys: Sequence[str]) -> list[dict[str, str]]:
+    pdef = partitions_def(scheme)
+    if isinstance(pdef, dg.MultiPartitionsDefinition):
+        return [dict(pdef.get_partition_key_from_str(k).keys_by_dimension) for k in keys]
+    (dim,) = scheme.dimensions
+    return [{dim: k} for k in keys]
+
+
+def selected_partitions(
+    context: dg.AssetExecutionContext, scheme: Partitioning
+) -> list[dict[str, str]] | None:
+    """The run's partitions, or None when the run covers every partition of the asset."""
+    keys = context.partition_keys
+    every = partitions_def(scheme).get_partition_keys(dynamic_partitions_store=context.instance)
+    if set(keys) >= set(every):
+        return None
+    return _as_dicts(scheme, keys)
+
+
+def raw_row_count(files: Sequence[str]) -> int:
+    if not files:
+        return 0
     with duckdb.connect() as con:
         return con.execute(
-            f"select count(*) from read_parquet('{glob}', union_by_name = true)"
+            "select count(*) from read_parquet($files, union_by_name = true)", {"files": files}
         ).fetchone()[0]
 
 
 def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
+    scheme = partitioning(contract)
+
     @dg.asset(
         key=[contract.system, contract.table],
         group_name="raw",
@@ -50,13 +112,19 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             "contract": contract.id,
             "contract_version": contract.version,
             "landing": f"data/landing/{contract.landing_path}",
+            "partisi": " × ".join(scheme.dimensions) if scheme else "-",
         },
+        partitions_def=partitions_def(scheme) if scheme else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if scheme else None,
         pool="ingest",
     )
     def _ingest(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        outcomes = ingest_source(contract, warehouse.paths, run_id=context.run.run_id)
+        paths = warehouse.paths
+        keys = selected_partitions(context, scheme) if scheme else None
+        files = None if keys is None else files_in_partitions(contract, paths, scheme, keys)
+        outcomes = ingest_source(contract, paths, files=files, run_id=context.run.run_id)
         for o in outcomes:
             if o.status != STATUS_UNCHANGED:
                 (
@@ -65,9 +133,19 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
                     else context.log.info
                 )(o.summary())
         by = lambda s: [o for o in outcomes if o.status == s]  # noqa: E731
+        if keys is None:
+            raw = sorted(
+                str(p)
+                for p in (paths.raw / contract.system / contract.table).rglob("*.parquet")
+                if p.name != "_schema.parquet"
+            )
+        else:
+            raw = [str(p) for p in raw_files_in_partitions(contract, paths, scheme, keys)]
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": raw_row_count(warehouse, contract),
+                "dagster/row_count": raw_row_count(raw),
+                "partisi_dijalankan": "semua" if keys is None else len(keys),
+                "berkas_diperiksa": len(outcomes),
                 "berkas_dimuat": len(by(STATUS_LOADED)),
                 "berkas_ditolak": len(by(STATUS_REJECTED)),
                 "berkas_tidak_berubah": len(by(STATUS_UNCHANGED)),

@@ -1,5 +1,7 @@
 """Publish: the gated build file replaces the published mart in one atomic rename."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from dagster_project.defs.resources import WarehouseResource
@@ -16,6 +18,10 @@ from dagster_project.lib.publish import publish
     deps=[dg.AssetKey(["marts", name]) for name in mart_contracts()],
     description="Mart APBD terbit (data/published/apbd_mart.duckdb), hanya-baca bagi pengguna.",
     pool="duckdb",
+    # The daily refresh starts at 02:00 WITA; a mart not republished by 06:00 is stale.
+    freshness_policy=dg.FreshnessPolicy.cron(
+        deadline_cron="0 6 * * *", lower_bound_delta=timedelta(hours=4), timezone="Asia/Makassar"
+    ),
 )
 def apbd_mart(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource

@@ -1,19 +1,26 @@
 """dbt models as assets, built into a fresh build file; dbt tests become asset checks."""
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.project import dbt_project
+from dagster_project.lib.contracts import source_contracts
 from dagster_project.lib.gate import finalize_build
+
+INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
 
 
 class ApbdTranslator(DagsterDbtTranslator):
@@ -27,6 +34,18 @@ class ApbdTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("config", {}).get("schema") or "main"
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if not any(d.asset_key == INGEST_LOG for d in spec.deps):
+            return spec
+        # Every ingest asset appends to the ingest log as it loads files: that is its lineage
+        # (and what mart_kepatuhan_pelaporan is built from).
+        deps = [d for d in spec.deps if d.asset_key != INGEST_LOG]
+        deps += [dg.AssetDep(dg.AssetKey([c.system, c.table])) for c in source_contracts().values()]
+        return spec.replace_attributes(deps=deps)
 
 
 translator = ApbdTranslator(
@@ -49,7 +68,37 @@ def apbd_dbt_models(
     for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
     (warehouse.paths.root / "tmp").mkdir(exist_ok=True)
-    invocation = dbt.cli(["build"], context=context, target_path=warehouse.dbt_target)
-    yield from invocation.stream()
+    dbt_vars = {"tanggal_acuan": str(warehouse.reference_date)}
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=warehouse.dbt_target
+    )
+    # Events are held until dbt exits: only then may anything else open the build file, and the
+    # row counts of the tables it built are read from it (read-only) and added to each event.
+    events = []
+    try:
+        events.extend(invocation.stream())
+    except Exception:
+        yield from events
+        raise
     # dbt has exited: drop the views over raw Parquet that must not ship, checkpoint, close.
     finalize_build(build_db)
+    counts = table_row_counts(build_db)
+    for event in events:
+        if isinstance(event, dg.Output):
+            key = context.asset_key_for_output(event.output_name)
+            if (n := counts.get(tuple(key.path))) is not None:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": n})
+        yield event
+
+
+def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:
+    """(schema, table) -> rows, for every table (not view) in the finished build file."""
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_catalog = current_database()"
+        ).fetchall()
+        return {
+            (schema, name): con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            for schema, name in tables
+        }

@@ -1,0 +1,138 @@
+"""Incremental (one new monthly file) against full rebuild, measured in one run.
+
+    .venv/bin/python benchmarks/incremental_vs_full.py [--scale 1.0] [--repeat 3]
+
+On a fresh data folder with the Samarinda demo (2024–2025) it times, `--repeat` times each:
+
+- full: every landing file ingested into an empty raw/, dbt, gate, publish (`run_pipeline()`,
+  what `make run` does on a new machine);
+- incremental: BPKAD re-sends one month of SP2D with one row corrected; the landing sensor
+  requests its run and that run (one partition of `bpkad/sp2d`, then dbt, gate, publish) is
+  executed in process, as the daemon would launch it;
+- no change: `run_pipeline()` again with nothing new (the cost of a rebuild from raw alone).
+
+and prints the medians and the incremental / full ratio. Timings only, no assertions: the tests
+check behaviour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def reset_warehouse(paths) -> None:
+    """Forget everything ingested or built; keep what was sent (landing/)."""
+    for p in (paths.raw, paths.quarantine, paths.build, paths.published, paths.root / "archive"):
+        shutil.rmtree(p, ignore_errors=True)
+    paths.ensure()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="demo scale (default: make run's)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data folder")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="apbd-bench-"))
+    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
+
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+    from dagster_project.lib.demo import generate
+    from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+
+    paths = configure_environment(root / "data")
+    ensure_dbt_manifest()
+    t = time.perf_counter()
+    manifest = generate(paths.landing, scale=args.scale)
+    print(
+        f"demo: {len(manifest['files'])} files, scale {args.scale}, {time.perf_counter() - t:.1f} s"
+    )
+
+    full, incremental, unchanged = [], [], []
+    for i in range(args.repeat):
+        reset_warehouse(paths)
+        t = time.perf_counter()
+        report = run_pipeline()
+        full.append(time.perf_counter() - t)
+        assert report.success, report.failed_steps or report.failed_checks
+        print(f"full #{i + 1}: {full[-1]:.1f} s  {fmt(report.stage_seconds)}")
+
+    instance = dg.DagsterInstance.get()
+    definitions = defs()
+    sensor = definitions.resolve_sensor_def("landing_sensor")
+
+    def tick(cursor):
+        ctx = dg.build_sensor_context(
+            instance=instance,
+            cursor=cursor,
+            definitions=definitions,
+            resources=definitions.resources,
+        )
+        return sensor(ctx)
+
+    cursor = tick(None).cursor
+    sp2d = paths.landing / "bpkad" / "sp2d" / "2025" / "sp2d_2025_03.csv"
+    original = sp2d.read_text(encoding="utf-8")
+    for i in range(args.repeat):
+        # One payment's description corrected (a different one each time), sent again.
+        lines = original.splitlines(keepends=True)
+        lines[1 + i] = lines[1 + i].rstrip("\n") + f" (koreksi {i + 1})\n"
+        sp2d.write_text("".join(lines), encoding="utf-8")
+        old = time.time() - 120
+        os.utime(sp2d, (old, old))
+        t = time.perf_counter()
+        result = tick(cursor)
+        sensed = time.perf_counter() - t
+        cursor = result.cursor
+        (req,) = result.run_requests
+        t = time.perf_counter()
+        job = definitions.resolve_job_def(req.job_name).get_subset(
+            asset_selection=set(req.asset_selection),
+            asset_check_selection=set(req.asset_check_keys),
+        )
+        run = job.execute_in_process(
+            instance=instance, partition_key=req.partition_key, tags=req.tags
+        )
+        incremental.append(time.perf_counter() - t)
+        assert run.success
+        print(
+            f"incremental #{i + 1}: {incremental[-1]:.1f} s (sensor tick {sensed:.2f} s, "
+            f"partition {req.partition_key})"
+        )
+
+    for i in range(args.repeat):
+        t = time.perf_counter()
+        report = run_pipeline()
+        unchanged.append(time.perf_counter() - t)
+        print(f"no change #{i + 1}: {unchanged[-1]:.1f} s  {fmt(report.stage_seconds)}")
+
+    med_full, med_inc = statistics.median(full), statistics.median(incremental)
+    print()
+    print(f"median full rebuild:           {med_full:7.1f} s")
+    print(f"median incremental (1 file):   {med_inc:7.1f} s")
+    print(f"median rebuild, nothing new:   {statistics.median(unchanged):7.1f} s")
+    print(f"ratio incremental / full:      {med_inc / med_full:7.2f}")
+    if hasattr(os, "getloadavg"):
+        print(f"load average (1, 5, 15 min):   {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        print(f"data kept in {root}")
+    return 0
+
+
+def fmt(stages: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
