@@ -13,10 +13,12 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
-# A secret that only the test runs know (a fresh random pseudonymisation key, never the one
-# `make run` creates under data/): no file, log or output may ever contain it.
+# Tests bring their own pseudonymisation key (never the one `make run` creates under data/);
+# test_pseudonymise recomputes pseudonyms with it.
+os.environ.setdefault("APBD_HMAC_KEY", "kunci-uji-hanya-untuk-pytest-0123456789")
+# A secret that only the pipeline runs of the secrets test know: no file, log or output may
+# ever contain it.
 TEST_HMAC_KEY = "uji-" + os.urandom(16).hex()
-os.environ.setdefault("APBD_HMAC_KEY", TEST_HMAC_KEY)
 
 DINKES = "1.02.0.00.0.00.01.0000"
 DISDIKBUD = "1.01.2.22.0.00.01.0000"

@@ -144,5 +144,10 @@ def test_5_next_run_recovers_by_itself(chain):
             os.environ.pop("DAGSTER_HOME")
         else:
             os.environ["DAGSTER_HOME"] = old
+    # One run per killed process is left failed; a full run is several Dagster runs (one per
+    # partitions definition, then the rebuild), so the recovering run adds several successes.
     assert statuses.count(dg.DagsterRunStatus.FAILURE) == 4
-    assert statuses.count(dg.DagsterRunStatus.SUCCESS) == 1
+    assert statuses.count(dg.DagsterRunStatus.SUCCESS) >= 1
+    assert not [
+        s for s in statuses if s in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING)
+    ]

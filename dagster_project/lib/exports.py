@@ -166,6 +166,16 @@ class TableDoc:
     units: dict[str, str] = field(default_factory=dict)
 
 
+def _is_hard_not_null(test: object) -> bool:
+    """A `not_null` test that always applies and fails the build (not a warning, no `where`)."""
+    if test == "not_null":
+        return True
+    if isinstance(test, dict) and "not_null" in test:
+        config = (test["not_null"] or {}).get("config", {})
+        return config.get("severity", "error") != "warn" and not config.get("where")
+    return False
+
+
 def _tests(entry: dict[str, Any]) -> list[Any]:
     return list(entry.get("data_tests") or entry.get("tests") or [])
 
@@ -187,7 +197,7 @@ def table_docs() -> dict[str, TableDoc]:
             for col in model.get("columns", []):
                 doc.columns[col["name"]] = " ".join((col.get("description") or "").split())
                 names = {t if isinstance(t, str) else next(iter(t)) for t in _tests(col)}
-                if "not_null" in names:
+                if any(_is_hard_not_null(t) for t in _tests(col)):
                     doc.required.add(col["name"])
                 if "unique" in names and not doc.primary_key:
                     doc.primary_key = [col["name"]]
