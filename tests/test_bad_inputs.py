@@ -336,21 +336,27 @@ HUGE = 1 << 30  # 1 GiB
 
 _HUGE_SCRIPT = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, sys, time
     from pathlib import Path
     from dagster_project.lib.contracts import source_contracts
     from dagster_project.lib.ingest import ingest_source
     from dagster_project.lib.paths import DataPaths
 
+    def peak_rss_kb():
+        # VmHWM belongs to this process image; ru_maxrss would carry pytest's peak across exec.
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+
     paths = DataPaths(Path(sys.argv[1]))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_kb()
     t = time.perf_counter()
     (out,) = ingest_source(source_contracts()["sipd.dpa_sub_kegiatan"], paths)
     print(json.dumps({
         "status": out.status, "message": out.message, "rules": out.errors["aturan"].to_list(),
         "feedback": str(out.feedback_path), "seconds": time.perf_counter() - t,
         "maxrss_before_mb": before / 1024,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": peak_rss_kb() / 1024,
     }))
     """
 )
@@ -378,7 +384,10 @@ def test_huge_file_is_refused_with_a_size_message_and_bounded_memory(data_paths)
     )
     assert result["status"] == STATUS_REJECTED and result["rules"] == ["berkas_terlalu_besar"]
     assert "Berkas terlalu besar" in result["message"] and "Pecah per bulan" in result["message"]
-    assert result["maxrss_mb"] < 500  # the file is hashed in 1 MB chunks and never read whole
+    # The file is hashed in 1 MB chunks and never read whole: ingest adds far less than the
+    # 1 GiB file to the process's peak.
+    assert result["maxrss_mb"] - result["maxrss_before_mb"] < 256
+    assert result["maxrss_mb"] < 500
     assert result["maxrss_mb"] - result["maxrss_before_mb"] < 150
     assert not list(data_paths.landing_archive.rglob("*.csv"))  # not copied to the archive
     assert Path(result["feedback"]).exists()
