@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from dagster_project.definitions import defs
+from dagster_project.defs.ingest.assets import ingest_assets
 from dagster_project.lib import jadwal
 from dagster_project.lib.contracts import source_contracts
 from dagster_project.lib.demo import generate
@@ -63,6 +64,27 @@ def submit_on_time(paths) -> None:
             redate(f, jadwal.due_date(tahun, bulan, tenggat) - timedelta(days=3))
 
 
+def unsent_kinerja(paths) -> list[tuple]:
+    """(opd, realisasi_kinerja, tahun, twN, kode_skpd) for every quarter due before ACUAN whose
+    report is not in landing, for each OPD that sent a DPA that year."""
+    calendar = due_dates()
+    tenggat = calendar[("opd", "realisasi_kinerja", "*")][1]
+    missing = []
+    for tahun in (2024, 2025):
+        opds = sorted(
+            p.name for p in (paths.landing / "sipd" / "dpa_sub_kegiatan" / str(tahun)).iterdir()
+        )
+        for opd in opds:
+            sent = {
+                f.stem[-3:]
+                for f in (paths.landing / "opd" / "realisasi_kinerja" / str(tahun) / opd).glob("*")
+            }
+            for q in (1, 2, 3, 4):
+                if f"tw{q}" not in sent and jadwal.due_date(tahun, q * 3, tenggat) < ACUAN:
+                    missing.append(("opd", "realisasi_kinerja", tahun, f"tw{q}", opd))
+    return sorted(missing)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("otomasi")
@@ -97,14 +119,14 @@ def published(paths, sql: str):
         return con.execute(sql).fetchall()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Written before issue 3 added three sources: expects 3 runs and only SP2D/DPA overdue rows; the merged project makes 5 runs and lists the new sources too. Next session updates the expectations (issue 6 stays open).",
-)
 def test_full_run_materialises_every_partition_and_publishes(world):
     report, instance = world["report"], world["instance"]
     assert report.success, (report.failed_steps, report.failed_checks)
-    assert len(report.run_ids) == 3  # opd × tahun, bulan × tahun, then rebuild and publish
+    # One run per partitions definition of the ingest assets (opd × tahun for SIPD and kinerja,
+    # bulan × tahun for SP2D, BPS's and Dinsos's own), then one rebuild and publish.
+    assert len(report.run_ids) == len({id(a.partitions_def) for a in ingest_assets}) + 1 == 5
+    for asset in ingest_assets:
+        assert instance.get_materialized_partitions(asset.key), asset.key
     dpa = instance.get_materialized_partitions(dg.AssetKey(["sipd", "dpa_sub_kegiatan"]))
     assert dg.MultiPartitionKey({"opd": world["late_opd"], "tahun": "2025"}) in dpa
     sp2d = instance.get_materialized_partitions(dg.AssetKey(["bpkad", "sp2d"]))
@@ -112,10 +134,6 @@ def test_full_run_materialises_every_partition_and_publishes(world):
     assert world["paths"].published_db.exists()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Written before issue 3 added three sources: expects 3 runs and only SP2D/DPA overdue rows; the merged project makes 5 runs and lists the new sources too. Next session updates the expectations (issue 6 stays open).",
-)
 def test_an_overdue_opd_fails_the_freshness_check_and_the_mart_lists_it(world):
     paths, report = world["paths"], world["report"]
     warned = dict(report.warned_checks)
@@ -128,12 +146,18 @@ def test_an_overdue_opd_fails_the_freshness_check_and_the_mart_lists_it(world):
         from marts.mart_kepatuhan_pelaporan where status = 'belum_dikirim' order by all""",
     )
     m = world["missing_opd"]
-    assert rows == [
+    assert [r for r in rows if r[1] != "realisasi_kinerja"] == [
         ("bpkad", "sp2d", 2025, "12", "bpkad", 5),
         ("sipd", "anggaran_kas", 2025, "perubahan", m, 76),
         ("sipd", "dpa_rincian", 2025, "perubahan", m, 76),
         ("sipd", "dpa_sub_kegiatan", 2025, "perubahan", m, 76),
     ]
+    # The demo never sends some quarterly performance reports: exactly those past their due
+    # date (the 15th after the quarter) are listed, with the days since that date.
+    assert [r[:5] for r in rows if r[1] == "realisasi_kinerja"] == unsent_kinerja(paths)
+    for _, _, tahun, periode, _, days in (r for r in rows if r[1] == "realisasi_kinerja"):
+        quarter_due = jadwal.due_date(tahun, int(periode[-1]) * 3, 15)
+        assert days == (ACUAN - quarter_due).days > 0
     late = published(
         paths,
         f"""select tabel, periode, hari_terlambat from marts.mart_kepatuhan_pelaporan
@@ -158,10 +182,6 @@ def test_the_check_names_the_overdue_opd(world):
     assert evaluation.metadata["jumlah_belum_dikirim"].value == 1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Written before issue 3 added three sources: expects 3 runs and only SP2D/DPA overdue rows; the merged project makes 5 runs and lists the new sources too. Next session updates the expectations (issue 6 stays open).",
-)
 def test_dagster_and_the_mart_judge_alike(world):
     paths = world["paths"]
     py = jadwal.kepatuhan(read_ingest_log(paths), ACUAN, source_contracts())
@@ -173,7 +193,7 @@ def test_dagster_and_the_mart_judge_alike(world):
     assert (
         py.select(cols).sort(key).to_dicts() == mart.cast({"tahun": pl.Int32}).sort(key).to_dicts()
     )
-    assert "realisasi_kinerja" not in set(mart["tabel"])  # in the calendar, no contract yet
+    assert {"realisasi_kinerja", "indikator_wilayah", "penerima_bansos"} <= set(mart["tabel"])
 
 
 def test_after_a_full_run_the_sensor_has_nothing_to_do(world):
