@@ -1,5 +1,5 @@
-{#- The program nomenclature as it stands in each fiscal year present in the data: a code is
-    valid in year t when tahun_mulai <= t and (tahun_selesai is null or t <= tahun_selesai). -#}
+{#- The program nomenclature as it stands in each fiscal year present in the data (a code is
+    valid in a year by the macro berlaku_pada). -#}
 with
 
 tahun_anggaran as (
@@ -34,12 +34,7 @@ final as (
         nomenklatur.*
     from tahun_anggaran
     inner join nomenklatur
-        on
-            tahun_anggaran.tahun >= nomenklatur.tahun_mulai
-            and (
-                nomenklatur.tahun_selesai is null
-                or tahun_anggaran.tahun <= nomenklatur.tahun_selesai
-            )
+        on {{ berlaku_pada('tahun_anggaran.tahun', 'nomenklatur') }}
 
 )
 

@@ -219,8 +219,7 @@ final as (
     left join {{ ref('dim_opd') }} as opd
         on
             baris.kode_skpd = opd.kode_skpd
-            and baris.tahun >= opd.tahun_mulai
-            and (opd.tahun_selesai is null or baris.tahun <= opd.tahun_selesai)
+            and {{ berlaku_pada('baris.tahun', 'opd') }}
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
         on
             baris.tahun = sub_kegiatan.tahun

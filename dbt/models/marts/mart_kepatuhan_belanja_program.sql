@@ -176,8 +176,7 @@ final as (
     left join {{ ref('dim_opd') }} as opd
         on
             per_program.kode_skpd = opd.kode_skpd
-            and per_program.tahun >= opd.tahun_mulai
-            and (opd.tahun_selesai is null or per_program.tahun <= opd.tahun_selesai)
+            and {{ berlaku_pada('per_program.tahun', 'opd') }}
 
 )
 

@@ -125,9 +125,7 @@ pengirim_diharapkan as (
         periode_diharapkan.hari_tenggat
     from periode_diharapkan
     inner join opd
-        on
-            periode_diharapkan.tahun >= opd.tahun_mulai
-            and (opd.tahun_selesai is null or periode_diharapkan.tahun <= opd.tahun_selesai)
+        on {{ berlaku_pada('periode_diharapkan.tahun', 'opd') }}
     where periode_diharapkan.pengirim = 'opd'
 
     union all

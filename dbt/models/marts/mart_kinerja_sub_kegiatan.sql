@@ -338,8 +338,7 @@ final as (
     left join {{ ref('dim_opd') }} as opd
         on
             ditandai.kode_skpd = opd.kode_skpd
-            and ditandai.tahun >= opd.tahun_mulai
-            and (opd.tahun_selesai is null or ditandai.tahun <= opd.tahun_selesai)
+            and {{ berlaku_pada('ditandai.tahun', 'opd') }}
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
         on
             ditandai.tahun = sub_kegiatan.tahun

@@ -219,8 +219,7 @@ final as (
     left join {{ ref('dim_opd') }} as opd
         on
             kumulatif.kode_skpd = opd.kode_skpd
-            and kumulatif.tahun >= opd.tahun_mulai
-            and (opd.tahun_selesai is null or kumulatif.tahun <= opd.tahun_selesai)
+            and {{ berlaku_pada('kumulatif.tahun', 'opd') }}
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
         on
             kumulatif.tahun = sub_kegiatan.tahun

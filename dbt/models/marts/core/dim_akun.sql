@@ -20,12 +20,7 @@ akun as (
         cast(ref_akun.kode_induk as varchar) as kode_induk
     from tahun_anggaran
     inner join {{ ref('ref_akun') }} as ref_akun
-        on
-            cast(ref_akun.tahun_mulai as integer) <= tahun_anggaran.tahun
-            and (
-                ref_akun.tahun_selesai is null
-                or tahun_anggaran.tahun <= cast(ref_akun.tahun_selesai as integer)
-            )
+        on {{ berlaku_pada('tahun_anggaran.tahun', 'ref_akun') }}
 
 ),
 
