@@ -21,7 +21,7 @@ from dagster_project.lib import jadwal
 from dagster_project.lib.contracts import source_contracts
 from dagster_project.lib.demo import generate
 from dagster_project.lib.ingest import landing_files, locate, read_ingest_log
-from dagster_project.lib.partitions import normalise_period
+from dagster_project.lib.partitions import normalise_period, partition_of, partitioning
 from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -49,15 +49,12 @@ def submit_on_time(paths) -> None:
     for contract in source_contracts().values():
         for f in landing_files(contract, paths):
             tahun, _, name = locate(f, contract, paths)
-            if contract.period_cadence:
+            if contract.period_cadence:  # 03 (monthly) or tw1 (quarterly): due after its end
                 periode = normalise_period(
                     contract.period_cadence, contract.period_pattern.search(name)[1]
                 )
-                bulan, tenggat = int(periode), calendar[(contract.system, contract.table, "*")][1]
-            elif (contract.system, contract.table, "*") in calendar:
-                # A quarterly calendar row covers every quarter (_tw1 … _tw4): due after its end.
-                quarter = int(contract.period_pattern.search(name)[1])
-                bulan, tenggat = quarter * 3, calendar[(contract.system, contract.table, "*")][1]
+                bulan = int(periode[2:]) * 3 if periode.startswith("tw") else int(periode)
+                tenggat = calendar[(contract.system, contract.table, "*")][1]
             else:
                 periode = contract.period_pattern.search(name)[1]
                 bulan, tenggat = calendar[(contract.system, contract.table, periode)]
@@ -122,15 +119,25 @@ def published(paths, sql: str):
 def test_full_run_materialises_every_partition_and_publishes(world):
     report, instance = world["report"], world["instance"]
     assert report.success, (report.failed_steps, report.failed_checks)
-    # One run per partitions definition of the ingest assets (opd × tahun for SIPD and kinerja,
-    # bulan × tahun for SP2D, BPS's and Dinsos's own), then one rebuild and publish.
-    assert len(report.run_ids) == len({id(a.partitions_def) for a in ingest_assets}) + 1 == 5
+    # One run per partitions definition of the ingest assets (opd × tahun for SIPD, opd × periode
+    # for kinerja, bulan × tahun for SP2D, BPS's and Dinsos's own), then one rebuild and publish.
+    assert len(report.run_ids) == len({id(a.partitions_def) for a in ingest_assets}) + 1 == 6
     for asset in ingest_assets:
         assert instance.get_materialized_partitions(asset.key), asset.key
     dpa = instance.get_materialized_partitions(dg.AssetKey(["sipd", "dpa_sub_kegiatan"]))
     assert dg.MultiPartitionKey({"opd": world["late_opd"], "tahun": "2025"}) in dpa
     sp2d = instance.get_materialized_partitions(dg.AssetKey(["bpkad", "sp2d"]))
     assert dg.MultiPartitionKey({"bulan": "03", "tahun": "2025"}) in sp2d
+    # Every quarterly report sent is its own partition: OPD × year-quarter.
+    contract = source_contracts()["opd.realisasi_kinerja"]
+    scheme = partitioning(contract)
+    sent = {
+        dg.MultiPartitionKey(partition_of(f, contract, world["paths"], scheme))
+        for f in landing_files(contract, world["paths"])
+    }
+    kinerja = instance.get_materialized_partitions(dg.AssetKey(["opd", "realisasi_kinerja"]))
+    assert sent and sent <= set(kinerja)
+    assert {k.keys_by_dimension["periode"][-3:] for k in sent} == {"tw1", "tw2", "tw3", "tw4"}
     assert world["paths"].published_db.exists()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 import dagster as dg
@@ -37,7 +36,8 @@ def test_opd_dimension_is_the_opd_master_that_dbt_uses():
     for contract in CONTRACTS.values():
         scheme = partitioning(contract)
         if contract.per_opd:
-            assert list(scheme.dimensions) == ["opd", "tahun"]
+            time_dimension = "periode" if contract.period_cadence else "tahun"
+            assert list(scheme.dimensions) == ["opd", time_dimension]
             assert list(scheme.dimensions["opd"]) == opd_codes()
         assert "2024" in scheme.dimensions.get("tahun", ()) or "periode" in scheme.dimensions
 
@@ -54,23 +54,17 @@ def test_monthly_source_is_bulan_by_tahun():
     assert list(scheme.dimensions) == ["bulan", "tahun"]
 
 
-def test_quarterly_opd_source_fits_the_same_scheme_from_its_contract():
-    """Issue 3's quarterly report needs only `periodCadence: quarterly` in its contract."""
-    quarterly = dataclasses.replace(
-        DPA,
-        table="realisasi_kinerja",
-        properties={
-            **DPA.properties,
-            "landingPath": "opd/realisasi_kinerja/{tahun}/{kode_skpd}/",
-            "periodFileNamePattern": "_(tw[1-4]|TW[1-4])",
-            "periodCadence": "quarterly",
-        },
-    )
-    scheme = partitioning(quarterly, date(2026, 1, 1))
+def test_quarterly_opd_report_is_opd_by_year_quarter(data_paths):
+    """`periodCadence: quarterly` in the kinerja contract: one partition per OPD and quarter."""
+    kinerja = CONTRACTS["opd.realisasi_kinerja"]
+    scheme = partitioning(kinerja, date(2026, 1, 1))
+    assert kinerja.period_cadence == "quarterly"
     assert list(scheme.dimensions) == ["opd", "periode"]
     assert "2025-tw1" in scheme.dimensions["periode"]
     assert scheme.key(2025, DINKES, "tw3") == {"opd": DINKES, "periode": "2025-tw3"}
     assert scheme.slot({"opd": DINKES, "periode": "2025-tw3"}) == ("2025", DINKES, "tw3")
+    f = touch(data_paths, f"opd/realisasi_kinerja/2025/{DINKES}/realisasi_kinerja_TW3.xlsx")
+    assert partition_of(f, kinerja, data_paths, scheme) == {"opd": DINKES, "periode": "2025-tw3"}
 
 
 @pytest.mark.parametrize(
