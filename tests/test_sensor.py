@@ -164,6 +164,24 @@ def test_monthly_sp2d_file_runs_its_month(ticks, data_paths):
     assert set(req.asset_selection) & INGEST_KEYS == {dg.AssetKey(["bpkad", "sp2d"])}
 
 
+def test_quarterly_kinerja_report_runs_its_opd_and_quarter(ticks, data_paths):
+    f = (
+        data_paths.landing
+        / "opd"
+        / "realisasi_kinerja"
+        / "2025"
+        / DINKES
+        / "realisasi_kinerja_tw2.csv"
+    )
+    f.parent.mkdir(parents=True)
+    f.write_text("kode_skpd,triwulan\n" + DINKES + ",2\n", encoding="utf-8")
+    settled(f)
+    (req,) = ticks.tick()
+    assert req.job_name == "muat_opd_periode"
+    assert req.partition_key == dg.MultiPartitionKey({"opd": DINKES, "periode": "2025-tw2"})
+    assert set(req.asset_selection) & INGEST_KEYS == {dg.AssetKey(["opd", "realisasi_kinerja"])}
+
+
 def test_a_file_that_fits_no_partition_runs_all_partitions_to_be_rejected(ticks, data_paths):
     ticks.instance.add_dynamic_partitions("tahun", ["2024", "2025"])  # years already held
     f = write_dpa(data_paths, opd="9.99.9.99.9.99.99.9999")
