@@ -459,6 +459,7 @@ def _(VEGA_LOCALE, alt, kelurahan, mo, pilihan, pl, ukuran_kebutuhan):
         )
         .configure(locale=VEGA_LOCALE)
     )
+    grafik_kelurahan = mo.ui.altair_chart(_chart, chart_selection=False, legend_selection=False)
     _kurang = int(kelurahan["kurang_terlayani"].sum())
     mo.vstack(
         [
@@ -466,10 +467,10 @@ def _(VEGA_LOCALE, alt, kelurahan, mo, pilihan, pl, ukuran_kebutuhan):
                 f"**{kelurahan.height} kelurahan** pada {pilihan['tahun']}, "
                 f"**{_kurang} kurang terlayani**."
             ),
-            mo.Html(f"<div data-testid='grafik-kelurahan'>{mo.as_html(_chart)}</div>"),
+            mo.Html(f"<div data-testid='grafik-kelurahan'>{mo.as_html(grafik_kelurahan)}</div>"),
         ]
     )
-    return
+    return (grafik_kelurahan,)
 
 
 @app.cell

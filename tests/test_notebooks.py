@@ -16,9 +16,11 @@ from pathlib import Path
 
 import duckdb
 import marimo as mo
+import polars as pl
 import pytest
 
 from dagster_project.lib import scenario as sk
+from dagster_project.lib.apps import table_exists
 from dagster_project.lib.fmt import rupiah
 from dagster_project.lib.paths import PROJECT_ROOT, DataPaths
 from dagster_project.lib.publish import open_published, sha256_file
@@ -248,16 +250,23 @@ def test_planner_tier_section_reads_the_prioritas_mart(demo_with_tiers, monkeypa
     assert dict(prioritas.group_by("tier").len().rows()) == dict(expected)
     assert prioritas["tier"].to_list() == sorted(prioritas["tier"].to_list())
     assert f"{prioritas.height} program" in text
-    # the scenario now cuts tier D before anything else
+    # the scenario uses those tiers: at a ceiling 1 % under last year's total, tier A is
+    # protected and tier D is cut (the default ceiling depends on the demo's scale)
+    with open_published(demo_with_tiers) as con:
+        dasar = sk.muat_dasar(con, 2026).program
+    turun = int(dasar["total_belanja_rp"].sum()) * 99 // 100
+    text, defs = run_app(
+        "notebooks/01_perencana_alokasi.py", demo_with_tiers.root, monkeypatch, pagu_skenario=turun
+    )
     baris = defs["hasil_skenario"].baris
-    assert set(baris["tier"]) > {"B"}
-    assert "tier D" in text
+    assert set(baris["tier"]) == {"A", "B", "C", "D"}
+    assert (baris.filter(pl.col("tier") == "A")["perubahan_rp"] >= 0).all()
+    assert (baris.filter(pl.col("tier") == "D")["perubahan_rp"] < 0).any()
+    assert "Mart prioritas belum terbit" not in text and "tier D: " in text
 
 
 def test_planner_tier_section_on_the_real_prioritas_mart(published_demo, monkeypatch):
-    with open_published(published_demo) as con:
-        real = sk._table_exists(con, "marts", "mart_prioritas_alokasi")
-    if not real:
+    if not table_exists(published_demo, "marts", "mart_prioritas_alokasi"):
         pytest.skip("marts.mart_prioritas_alokasi belum ada di mart terbit (dibangun issue lain)")
     text, defs = run_app("notebooks/01_perencana_alokasi.py", published_demo.root, monkeypatch)
     expected = mart(
