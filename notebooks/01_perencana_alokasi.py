@@ -355,8 +355,8 @@ def _(mo):
                 belanja berlokasi per kapita. *Kesenjangan* = persentil kebutuhan dikurangi indeks
                 layanan (belanja per kapita dan cakupan bansos); kelurahan **kurang terlayani**
                 ditandai merah. Kesenjangan dan tanda dihitung mart dari seluruh belanja; bila OPD
-                atau urusan dipilih, kolom *Belanja pilihan per kapita* menunjukkan belanja OPD/
-                urusan itu saja.
+                atau urusan dipilih, grafik dan kolom *Belanja pilihan per kapita* memakai belanja
+                OPD atau urusan itu saja.
                 """
             ),
             ukuran_kebutuhan,
