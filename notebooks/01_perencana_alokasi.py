@@ -3,9 +3,10 @@
 Notebook marimo yang juga dijalankan sebagai aplikasi web (`make app`). Hanya membaca mart terbit
 (`data/published/apbd_mart.duckdb`, read-only; folder dari APBD_DATA_DIR).
 
-Sections are independent cells that read the shared filter values (`pilihan`): the sections on
-need versus spend per kelurahan, evidence tiers and an allocation scenario are added here as
-their marts are published (issues 3 and 4), each reading the same `pilihan`.
+Sections are independent cells that read the shared filter values (`pilihan`, `saring`):
+spending by group, need versus spend per kelurahan (mart_kebutuhan_wilayah), evidence tiers per
+program (mart_prioritas_alokasi, shown only once it is published) and an allocation scenario at a
+chosen ceiling, computed in memory by `lib/scenario` and never saved from here.
 """
 
 import marimo
@@ -20,9 +21,17 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from dagster_project.lib.apps import VEGA_LOCALE, read_frame, short_name
+    from dagster_project.lib import scenario as sk
+    from dagster_project.lib.apps import (
+        VEGA_LOCALE,
+        read_frame,
+        short_name,
+        skenario_per_opd,
+        table_exists,
+    )
     from dagster_project.lib.fmt import persen, rupiah
     from dagster_project.lib.paths import DataPaths
+    from dagster_project.lib.publish import open_published
     from dagster_project.lib.reports import published_meta
 
     return (
@@ -30,12 +39,16 @@ def _():
         VEGA_LOCALE,
         alt,
         mo,
+        open_published,
         persen,
         pl,
         published_meta,
         read_frame,
         rupiah,
         short_name,
+        sk,
+        skenario_per_opd,
+        table_exists,
     )
 
 
@@ -318,6 +331,494 @@ def _(VEGA_LOCALE, alt, belanja, kueri, mo, parameter, pilihan, pl, saring):
         .configure(locale=VEGA_LOCALE)
     )
     mo.vstack([mo.md("## Komposisi belanja"), _chart])
+    return
+
+
+@app.cell
+def _(mo):
+    ukuran_kebutuhan = mo.ui.dropdown(
+        options={
+            "Indeks kebutuhan": "indeks_kebutuhan",
+            "Prevalensi stunting (%)": "prevalensi_stunting",
+            "Penduduk miskin (%)": "persentase_penduduk_miskin",
+        },
+        value="Prevalensi stunting (%)",
+        label="Kebutuhan menurut",
+    )
+    mo.vstack(
+        [
+            mo.md(
+                """
+                ## Kebutuhan dan belanja per kelurahan
+
+                Kebutuhan (stunting, kemiskinan, sekolah, akses kesehatan) dibandingkan dengan
+                belanja berlokasi per kapita. *Kesenjangan* = persentil kebutuhan dikurangi indeks
+                layanan (belanja per kapita dan cakupan bansos); kelurahan **kurang terlayani**
+                ditandai merah. Kesenjangan dan tanda dihitung mart dari seluruh belanja; bila OPD
+                atau urusan dipilih, grafik dan kolom *Belanja pilihan per kapita* memakai belanja
+                OPD atau urusan itu saja.
+                """
+            ),
+            ukuran_kebutuhan,
+        ]
+    )
+    return (ukuran_kebutuhan,)
+
+
+@app.cell
+def _(kueri, parameter, saring):
+    # One row per kelurahan, most under-served first. The spending of the chosen OPD/urusan is
+    # taken from fct_belanja_wilayah, limited to the sub kegiatan the filters select (`saring`).
+    kelurahan = kueri(
+        f"""
+        with pilihan as (
+            select f.kode_wilayah, sum(f.realisasi_rp) as belanja_pilihan_rp
+            from marts.fct_belanja_wilayah as f
+            where f.tahun = $tahun and exists (
+                select 1 from marts.mart_anggaran_realisasi as m
+                where {saring}
+                    and m.kode_skpd = f.kode_skpd
+                    and m.kode_sub_kegiatan = f.kode_sub_kegiatan
+            )
+            group by f.kode_wilayah
+        )
+
+        select
+            w.peringkat_kesenjangan,
+            w.kode_wilayah,
+            w.nama_wilayah,
+            w.nama_kecamatan,
+            w.jumlah_penduduk,
+            w.prevalensi_stunting::double as prevalensi_stunting,
+            w.persentase_penduduk_miskin::double as persentase_penduduk_miskin,
+            w.indeks_kebutuhan::double as indeks_kebutuhan,
+            w.belanja_per_kapita_rp::double as belanja_per_kapita_rp,
+            (coalesce(p.belanja_pilihan_rp, 0) / nullif(w.jumlah_penduduk, 0))::double
+                as belanja_pilihan_per_kapita_rp,
+            w.kesenjangan::double as kesenjangan,
+            coalesce(w.kurang_terlayani, false) as kurang_terlayani,
+            w.alasan
+        from marts.mart_kebutuhan_wilayah as w
+        left join pilihan as p on p.kode_wilayah = w.kode_wilayah
+        where w.tahun = $tahun and w.tingkat_wilayah = 'kelurahan'
+        order by w.kesenjangan desc nulls last, w.kode_wilayah
+        """,
+        parameter,
+    )
+    return (kelurahan,)
+
+
+@app.cell
+def _(VEGA_LOCALE, alt, kelurahan, mo, pilihan, pl, ukuran_kebutuhan):
+    mo.stop(
+        kelurahan.height == 0,
+        mo.callout(f"Belum ada data kebutuhan wilayah untuk {pilihan['tahun']}.", kind="warn"),
+    )
+    _tersaring = bool(pilihan["opd"] or pilihan["urusan"])
+    _y, _judul_y = (
+        ("belanja_pilihan_per_kapita_rp", "Belanja OPD/urusan pilihan per kapita (Rp)")
+        if _tersaring
+        else ("belanja_per_kapita_rp", "Belanja berlokasi per kapita (Rp)")
+    )
+    _x = ukuran_kebutuhan.value
+    _judul_x = next(k for k, v in ukuran_kebutuhan.options.items() if v == _x)
+    _titik = kelurahan.with_columns(
+        pl.when(pl.col("kurang_terlayani"))
+        .then(pl.lit("Kurang terlayani"))
+        .otherwise(pl.lit("Lainnya"))
+        .alias("status")
+    )
+    _chart = (
+        alt.Chart(_titik)
+        .mark_circle(opacity=0.85, stroke="#333", strokeWidth=0.3)
+        .encode(
+            x=alt.X(f"{_x}:Q", title=_judul_x, scale=alt.Scale(zero=False)),
+            y=alt.Y(f"{_y}:Q", title=_judul_y),
+            size=alt.Size("jumlah_penduduk:Q", title="Penduduk", legend=None),
+            color=alt.Color(
+                "status:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["Kurang terlayani", "Lainnya"], range=["#d62728", "#9ecae1"]
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("nama_wilayah:N", title="Kelurahan"),
+                alt.Tooltip("nama_kecamatan:N", title="Kecamatan"),
+                alt.Tooltip(f"{_x}:Q", title=_judul_x, format=",.2f"),
+                alt.Tooltip(f"{_y}:Q", title=_judul_y, format=",.0f"),
+                alt.Tooltip("kesenjangan:Q", title="Kesenjangan", format=",.2f"),
+                alt.Tooltip("alasan:N", title="Alasan"),
+            ],
+        )
+        .properties(
+            title=f"Kebutuhan dan belanja per kapita {pilihan['tahun']} ({kelurahan.height} kelurahan)",
+            width="container",
+            height=360,
+        )
+        .configure(locale=VEGA_LOCALE)
+    )
+    grafik_kelurahan = mo.ui.altair_chart(_chart, chart_selection=False, legend_selection=False)
+    _kurang = int(kelurahan["kurang_terlayani"].sum())
+    mo.vstack(
+        [
+            mo.md(
+                f"**{kelurahan.height} kelurahan** pada {pilihan['tahun']}, "
+                f"**{_kurang} kurang terlayani**."
+            ),
+            mo.Html(f"<div data-testid='grafik-kelurahan'>{mo.as_html(grafik_kelurahan)}</div>"),
+        ]
+    )
+    return (grafik_kelurahan,)
+
+
+@app.cell
+def _(kelurahan, mo, persen, pilihan, pl, rupiah):
+    _kolom = [
+        pl.col("peringkat_kesenjangan").alias("Peringkat kesenjangan"),
+        pl.col("nama_wilayah").alias("Kelurahan"),
+        pl.col("nama_kecamatan").alias("Kecamatan"),
+        pl.col("jumlah_penduduk").alias("Penduduk"),
+        pl.col("prevalensi_stunting").alias("Stunting %"),
+        pl.col("persentase_penduduk_miskin").alias("Penduduk miskin %"),
+        pl.col("indeks_kebutuhan").round(2).alias("Indeks kebutuhan"),
+        pl.col("belanja_per_kapita_rp").alias("Belanja per kapita"),
+    ]
+    if pilihan["opd"] or pilihan["urusan"]:
+        _kolom.append(pl.col("belanja_pilihan_per_kapita_rp").alias("Belanja pilihan per kapita"))
+    _kolom += [
+        pl.col("kesenjangan").round(2).alias("Kesenjangan"),
+        pl.when(pl.col("kurang_terlayani"))
+        .then(pl.lit("Ya"))
+        .otherwise(pl.lit(""))
+        .alias("Kurang terlayani"),
+        pl.col("alasan").fill_null("").alias("Alasan"),
+    ]
+    tabel_kelurahan = mo.ui.table(
+        kelurahan.select(_kolom),
+        selection=None,
+        page_size=10,
+        format_mapping={
+            "Belanja per kapita": rupiah,
+            "Belanja pilihan per kapita": rupiah,
+            "Stunting %": persen,
+            "Penduduk miskin %": persen,
+        },
+        show_column_summaries=False,
+        show_data_types=False,
+        label="Kelurahan, paling kurang terlayani di atas (klik judul kolom untuk mengurutkan)",
+    )
+    mo.Html(f"<div data-testid='tabel-kelurahan'>{mo.as_html(tabel_kelurahan)}</div>")
+    return (tabel_kelurahan,)
+
+
+@app.cell
+def _(paths, table_exists):
+    ada_mart_prioritas = table_exists(paths, "marts", "mart_prioritas_alokasi")
+    return (ada_mart_prioritas,)
+
+
+@app.cell
+def _(ada_mart_prioritas, kueri, mo, parameter, saring):
+    mo.stop(
+        not ada_mart_prioritas,
+        mo.vstack(
+            [
+                mo.md("## Tingkat bukti per program"),
+                mo.callout(
+                    mo.md(
+                        "**Mart prioritas belum terbit** (`marts.mart_prioritas_alokasi` tidak "
+                        "ada di mart terbit). Tier bukti A–D per program akan tampil di sini "
+                        "setelah mart itu diterbitkan oleh `apbd run`."
+                    ),
+                    kind="warn",
+                ),
+            ]
+        ),
+    )
+    # The chosen OPD/urusan select programs through the budget mart (`saring`), as above.
+    prioritas = kueri(
+        f"""
+        select
+            p.tier,
+            p.label_tier,
+            p.kode_skpd,
+            p.nama_skpd,
+            p.kode_program,
+            p.nama_program,
+            p.skor_bukti::double as skor_bukti,
+            p.pagu_akhir_rp::double as pagu_akhir_rp,
+            p.alasan
+        from marts.mart_prioritas_alokasi as p
+        where p.tahun = $tahun and exists (
+            select 1 from marts.mart_anggaran_realisasi as m
+            where {saring} and m.kode_skpd = p.kode_skpd and m.kode_program = p.kode_program
+        )
+        order by p.tier, p.pagu_akhir_rp desc, p.kode_skpd, p.kode_program
+        """,
+        parameter,
+    )
+    return (prioritas,)
+
+
+@app.cell
+def _(VEGA_LOCALE, alt, mo, pilihan, pl, prioritas, rupiah, short_name):
+    mo.stop(
+        prioritas.height == 0,
+        mo.callout(f"Tidak ada tier program untuk pilihan ini ({pilihan['tahun']}).", kind="warn"),
+    )
+    _per_tier = (
+        prioritas.group_by("tier", "label_tier")
+        .agg(pl.len().alias("program"), pl.col("pagu_akhir_rp").sum().alias("pagu"))
+        .with_columns((pl.col("pagu") / 1e9).round(2).alias("miliar"))
+        .sort("tier")
+    )
+    _chart = (
+        alt.Chart(_per_tier)
+        .mark_bar()
+        .encode(
+            x=alt.X("miliar:Q", title="Pagu akhir (Rp miliar)"),
+            y=alt.Y("label_tier:N", sort=alt.SortField("tier"), title=None),
+            color=alt.Color(
+                "tier:N",
+                legend=None,
+                scale=alt.Scale(
+                    domain=["A", "B", "C", "D"], range=["#1a9850", "#91cf60", "#fdae61", "#d73027"]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("label_tier:N", title="Tier"),
+                alt.Tooltip("program:Q", title="Program"),
+                alt.Tooltip("miliar:Q", title="Rp miliar", format=",.2f"),
+            ],
+        )
+        .properties(title=f"Pagu akhir {pilihan['tahun']} menurut tier bukti", width="container")
+        .configure(locale=VEGA_LOCALE)
+    )
+    _tabel = mo.ui.table(
+        prioritas.select(
+            pl.col("label_tier").alias("Tier"),
+            pl.col("nama_skpd").alias("OPD"),
+            pl.col("kode_program").alias("Kode program"),
+            short_name(pl.col("nama_program")).alias("Program"),
+            pl.col("skor_bukti").round(2).alias("Skor bukti"),
+            pl.col("pagu_akhir_rp").alias("Pagu akhir"),
+            pl.col("alasan").fill_null("").alias("Alasan"),
+        ),
+        selection=None,
+        page_size=10,
+        format_mapping={"Pagu akhir": rupiah},
+        show_column_summaries=False,
+        show_data_types=False,
+        label=f"{prioritas.height} program (klik judul kolom untuk mengurutkan)",
+    )
+    mo.vstack(
+        [
+            mo.md("## Tingkat bukti per program"),
+            mo.md(
+                "Tier A (pertahankan/tambah) sampai D (kandidat pemotongan) dari skor bukti: "
+                "serapan, capaian keluaran, tren hasil, biaya per keluaran dan kebutuhan wilayah."
+            ),
+            mo.Html(f"<div data-testid='grafik-tier'>{mo.as_html(_chart)}</div>"),
+            mo.Html(f"<div data-testid='tabel-tier'>{mo.as_html(_tabel)}</div>"),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(kueri, mo):
+    tahun_skenario = int(
+        kueri("select max(tahun) + 1 as t from marts.mart_kepatuhan_belanja_program")["t"][0]
+    )
+    pagu_masukan = mo.ui.number(
+        start=1,
+        stop=100_000_000_000_000,
+        step=1_000_000_000,
+        value=3_183_000_000_000,
+        label=f"Pagu total TA {tahun_skenario} (rupiah penuh)",
+        full_width=False,
+    )
+    return pagu_masukan, tahun_skenario
+
+
+@app.cell
+def _(pagu_masukan):
+    # Its own cell, so a test can run the app with another ceiling: app.run(defs={...}).
+    pagu_skenario = int(pagu_masukan.value)
+    return (pagu_skenario,)
+
+
+@app.cell
+def _(ada_mart_prioritas, open_published, pagu_skenario, paths, pl, sk, tahun_skenario):
+    # In memory only: the scenario is computed from the published mart (read-only) and shown;
+    # nothing is written to the scenario store. `apbd scenario` is the way to save one.
+    hasil_skenario = masalah_skenario = None
+    try:
+        with open_published(paths) as _con:
+            _dasar = sk.muat_dasar(_con, tahun_skenario)
+            _aturan = sk.muat_aturan(_con)
+            _tier = (
+                sk.muat_tier(_con, tahun_skenario)
+                if ada_mart_prioritas
+                else pl.DataFrame(
+                    schema={k: pl.String for k in ("kode_skpd", "kode_program", "tier")}
+                )
+            )
+        hasil_skenario = sk.hitung_skenario(
+            _dasar, _tier, _aturan, tahun=tahun_skenario, pagu_total=pagu_skenario
+        )
+    except sk.SkenarioError as exc:  # SkenarioTidakLayak included
+        masalah_skenario = exc
+    return hasil_skenario, masalah_skenario
+
+
+@app.cell
+def _(
+    ada_mart_prioritas,
+    hasil_skenario,
+    masalah_skenario,
+    mo,
+    pagu_masukan,
+    pagu_skenario,
+    rupiah,
+    sk,
+    tahun_skenario,
+):
+    _bagian = [
+        mo.md(
+            f"""
+            ## Skenario alokasi TA {tahun_skenario}
+
+            Usulan pagu per OPD dan program di bawah pagu total, dari alokasi tahun lalu, tier
+            bukti dan batas belanja wajib (aturan yang sama dengan `apbd scenario`). Dihitung di
+            sini saja, tidak disimpan; untuk menyimpan dan mendapat buku kerja XLSX pakai
+            `apbd scenario --tahun {tahun_skenario} --pagu-total {pagu_skenario}`.
+            """
+        ),
+        mo.hstack(
+            [
+                pagu_masukan,
+                mo.md(f"= **{rupiah(pagu_skenario)}** ({rupiah(pagu_skenario, short=True)})"),
+            ],
+            justify="start",
+            align="center",
+            gap=1,
+        ),
+    ]
+    if not ada_mart_prioritas:
+        _bagian.append(
+            mo.callout(
+                mo.md(
+                    "**Mart prioritas belum terbit**: semua program diperlakukan sebagai tier B "
+                    "(pertahankan), jadi pemotongan dan tambahan dibagi rata menurut pagu."
+                ),
+                kind="warn",
+            )
+        )
+    if isinstance(masalah_skenario, sk.SkenarioTidakLayak):
+        _kurang = masalah_skenario.kekurangan_rp
+        _bagian.append(
+            mo.callout(
+                mo.md(
+                    f"**Skenario tidak layak.** {masalah_skenario}"
+                    + (f"\n\nKekurangan: **{rupiah(_kurang)}**." if _kurang else "")
+                ),
+                kind="danger",
+            )
+        )
+    elif masalah_skenario is not None:
+        _bagian.append(
+            mo.callout(
+                mo.md(f"**Skenario tidak dapat dihitung.** {masalah_skenario}"), kind="danger"
+            )
+        )
+    elif hasil_skenario is not None:
+        for _teks in hasil_skenario.konflik:
+            _bagian.append(mo.callout(mo.md(f"**Konflik:** {_teks}"), kind="danger"))
+        for _teks in hasil_skenario.catatan:
+            _bagian.append(mo.md(f"*Catatan:* {_teks}"))
+    mo.vstack(_bagian)
+    return
+
+
+@app.cell
+def _(hasil_skenario, mo, persen, pilihan, pl, rupiah, skenario_per_opd):
+    mo.stop(hasil_skenario is None)
+    _baris = hasil_skenario.baris
+    if pilihan["opd"]:
+        _baris = _baris.filter(pl.col("kode_skpd").is_in(pilihan["opd"]))
+    if pilihan["urusan"]:
+        _baris = _baris.filter(
+            pl.col("kode_program").str.split(".").list.first().is_in(pilihan["urusan"])
+        )
+    _dasar, _usulan = f"TA {hasil_skenario.tahun_dasar}", f"Usulan TA {hasil_skenario.tahun}"
+    _per_opd = skenario_per_opd(_baris).select(
+        pl.col("nama_skpd").alias("OPD"),
+        pl.col("pagu_dasar_rp").cast(pl.Float64).alias(_dasar),
+        pl.col("pagu_usulan_rp").cast(pl.Float64).alias(_usulan),
+        pl.col("perubahan_rp").cast(pl.Float64).alias("Perubahan"),
+        pl.col("perubahan_persen").alias("Perubahan %"),
+        pl.col("penjelasan").alias("Penjelasan"),
+    )
+    _program = _baris.sort("perubahan_rp").select(
+        pl.col("nama_skpd").alias("OPD"),
+        pl.col("kode_program").alias("Kode program"),
+        pl.col("nama_program").alias("Program"),
+        pl.col("tier").alias("Tier"),
+        pl.col("pagu_dasar_rp").cast(pl.Float64).alias(_dasar),
+        pl.col("pagu_usulan_rp").cast(pl.Float64).alias(_usulan),
+        pl.col("perubahan_rp").cast(pl.Float64).alias("Perubahan"),
+        pl.col("perubahan_persen").cast(pl.Float64).alias("Perubahan %"),
+        pl.col("alasan").alias("Alasan"),
+    )
+    _uang = {_dasar: rupiah, _usulan: rupiah, "Perubahan": rupiah, "Perubahan %": persen}
+    _tabel_opd = mo.ui.table(
+        _per_opd,
+        selection=None,
+        page_size=10,
+        format_mapping=_uang,
+        show_column_summaries=False,
+        show_data_types=False,
+        label=f"{_per_opd.height} OPD, penurunan terbesar di atas",
+    )
+    _cek = pl.DataFrame(
+        [
+            {
+                "Aturan": c.nama,
+                "Porsi %": None if c.porsi_persen is None else float(c.porsi_persen),
+                "Batas %": float(c.ambang_persen),
+                "Memenuhi": "ya" if c.memenuhi else "TIDAK",
+                "Status": c.status,
+                "Keterangan": c.keterangan,
+            }
+            for c in hasil_skenario.cek
+        ]
+    )
+    mo.vstack(
+        [
+            mo.md(f"### Per OPD: pagu {_dasar} → {_usulan}"),
+            mo.Html(f"<div data-testid='tabel-skenario-opd'>{mo.as_html(_tabel_opd)}</div>"),
+            mo.md("### Per program, dengan alasannya"),
+            mo.ui.table(
+                _program,
+                selection=None,
+                page_size=10,
+                format_mapping=_uang,
+                show_column_summaries=False,
+                show_data_types=False,
+            ),
+            mo.md("### Batas belanja wajib pada usulan"),
+            mo.ui.table(
+                _cek,
+                selection=None,
+                format_mapping={"Porsi %": persen, "Batas %": persen},
+                show_column_summaries=False,
+                show_data_types=False,
+            ),
+        ]
+    )
     return
 
 

@@ -1,4 +1,5 @@
-"""Aplikasi BPKAD: serapan anggaran terhadap rencana kas, per program, dengan baris bertanda.
+"""Aplikasi BPKAD: serapan anggaran terhadap rencana kas dan terhadap hasil, per program, dengan
+program dan baris bertanda.
 
 Notebook marimo (juga bisa dijalankan sebagai aplikasi: `marimo run notebooks/02_keuangan_serapan.py`).
 Hanya membaca mart terbit, read-only (folder dari APBD_DATA_DIR). Angka dan tanda dihitung oleh
@@ -22,7 +23,7 @@ def _():
 
     from dagster_project.lib import reports
     from dagster_project.lib.apps import VEGA_LOCALE, short_name
-    from dagster_project.lib.fmt import persen, rupiah
+    from dagster_project.lib.fmt import angka, persen, rupiah
     from dagster_project.lib.paths import DataPaths
     from dagster_project.lib.publish import open_published
 
@@ -31,6 +32,7 @@ def _():
         Decimal,
         VEGA_LOCALE,
         alt,
+        angka,
         mo,
         open_published,
         persen,
@@ -124,11 +126,12 @@ def _(Decimal, ambang, bulan, open_published, opd, paths, reports, tahun):
         ]
         kurva = reports.absorption_curve(_con, pilihan)
         lebih = reports.overspent_lines(_con, pilihan)
+        kinerja = reports.kinerja_program_rows(_con, pilihan)
     for _r in rincian:
         _r["opd"] = _r.get("singkatan") or _r.get("nama_skpd")
     per_program = reports.rollup(rincian, ["opd", "kode_program", "nama_program"], _ambang)
     total = reports.totals(rincian, _ambang)
-    return kurva, lebih, per_program, pilihan, rincian, total
+    return kinerja, kurva, lebih, per_program, pilihan, rincian, total
 
 
 @app.cell
@@ -207,6 +210,101 @@ def _(VEGA_LOCALE, alt, kurva, mo, pilihan, pl):
 
 
 @app.cell
+def _(mo):
+    sumbu_hasil = mo.ui.dropdown(
+        options={"Capaian keluaran (%)": "capaian_keluaran", "Skor dampak": "skor_dampak"},
+        value="Capaian keluaran (%)",
+        label="Sumbu tegak",
+    )
+    mo.vstack(
+        [
+            mo.md(
+                """
+                ## Belanja terhadap hasil per program
+
+                Serapan (realisasi ÷ pagu akhir) dibandingkan dengan capaian keluaran atau skor
+                dampak (perbaikan outcome di kelurahan sasaran dibanding kelurahan lain; 2 atau
+                lebih = dampak nyata). Warna = klasifikasi mart kinerja; program di kanan bawah
+                menyerap anggaran tetapi keluarannya tertinggal.
+                """
+            ),
+            sumbu_hasil,
+        ]
+    )
+    return (sumbu_hasil,)
+
+
+@app.cell
+def _(VEGA_LOCALE, alt, kinerja, mo, pilihan, pl, short_name, sumbu_hasil):
+    _y = sumbu_hasil.value
+    _judul_y = next(k for k, v in sumbu_hasil.options.items() if v == _y)
+    _titik = pl.DataFrame(
+        [
+            {
+                "opd": r["opd"],
+                "kode_program": r["kode_program"],
+                "program": r["nama_program"],
+                "serapan": float(r["serapan"]) * 100,
+                "capaian_keluaran": None
+                if r["capaian_keluaran"] is None
+                else float(r["capaian_keluaran"]) * 100,
+                "skor_dampak": None if r["skor_dampak"] is None else float(r["skor_dampak"]),
+                "miliar": float(r["pagu_akhir"]) / 1e9,
+                "klasifikasi": r["klasifikasi_teks"],
+                "alasan": r["alasan"] or "",
+            }
+            for r in kinerja
+            if r["serapan"] is not None
+        ],
+        infer_schema_length=None,
+    )
+    mo.stop(
+        _titik.height == 0 or _titik[_y].is_null().all(),
+        mo.callout(f"Belum ada data kinerja program ({_judul_y}) untuk pilihan ini.", kind="warn"),
+    )
+    _titik = _titik.filter(pl.col(_y).is_not_null()).with_columns(
+        short_name(pl.col("program")).alias("program")
+    )
+    _kelas = ["efektif", "tidak efektif", "serapan rendah", "dampak belum terukur"]
+    _chart = (
+        alt.Chart(_titik)
+        .mark_circle(opacity=0.8, stroke="#333", strokeWidth=0.3)
+        .encode(
+            x=alt.X("serapan:Q", title="Serapan (%)"),
+            y=alt.Y(f"{_y}:Q", title=_judul_y),
+            size=alt.Size("miliar:Q", title="Pagu akhir (Rp miliar)", legend=None),
+            color=alt.Color(
+                "klasifikasi:N",
+                title="Klasifikasi",
+                scale=alt.Scale(
+                    domain=[*_kelas, "belum dapat dinilai"],
+                    range=["#1a9850", "#d73027", "#fdae61", "#9ecae1", "#bdbdbd"],
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("opd:N", title="OPD"),
+                alt.Tooltip("kode_program:N", title="Kode program"),
+                alt.Tooltip("program:N", title="Program"),
+                alt.Tooltip("serapan:Q", title="Serapan %", format=",.1f"),
+                alt.Tooltip(f"{_y}:Q", title=_judul_y, format=",.1f"),
+                alt.Tooltip("miliar:Q", title="Pagu (Rp miliar)", format=",.2f"),
+                alt.Tooltip("klasifikasi:N", title="Klasifikasi"),
+                alt.Tooltip("alasan:N", title="Alasan"),
+            ],
+        )
+        .properties(
+            title=f"Serapan dan hasil {pilihan.tahun} — {pilihan.label} ({_titik.height} program)",
+            width="container",
+            height=360,
+        )
+        .configure(locale=VEGA_LOCALE)
+    )
+    mo.Html(f"<div data-testid='grafik-kinerja'>{mo.as_html(_chart)}</div>")
+    return
+
+
+@app.cell
 def _(pl, short_name):
     def tabel_rupiah(rows, kolom):
         """Rows of Decimals → a frame for display: money as whole rupiah, ratios as %."""
@@ -219,6 +317,8 @@ def _(pl, short_name):
                     v = None if v is None else round(v)
                 elif jenis == "persen":
                     v = None if v is None else round(float(v) * 100, 1)
+                elif jenis == "angka":
+                    v = None if v is None else float(v)
                 d[judul] = v
             data.append(d)
         frame = pl.DataFrame(data, infer_schema_length=None)
@@ -261,6 +361,55 @@ def _(bulan, mo, per_program, persen, reports, rupiah, tabel_rupiah):
                 show_column_summaries=False,
                 show_data_types=False,
             ),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(angka, kinerja, mo, persen, rupiah, tabel_rupiah):
+    _bertanda = [r for r in kinerja if r["tanda_kinerja"]]
+    _frame = tabel_rupiah(
+        _bertanda,
+        [
+            ("opd", "OPD", "teks"),
+            ("kode_program", "Kode program", "teks"),
+            ("nama_program", "Program", "nama"),
+            ("pagu_akhir", "Pagu akhir", "rupiah"),
+            ("serapan", "Serapan %", "persen"),
+            ("capaian_keluaran", "Capaian keluaran %", "persen"),
+            ("skor_dampak", "Skor dampak", "angka"),
+            ("rasio_biaya_tertinggi", "Biaya per unit / median", "angka"),
+            ("klasifikasi_teks", "Klasifikasi", "teks"),
+            ("tanda_kinerja", "Tanda kinerja", "teks"),
+            ("alasan", "Alasan", "teks"),
+        ],
+    )
+    _tabel = mo.ui.table(
+        _frame,
+        selection=None,
+        page_size=10,
+        format_mapping={
+            "Pagu akhir": rupiah,
+            "Serapan %": persen,
+            "Capaian keluaran %": persen,
+            "Skor dampak": angka,
+            "Biaya per unit / median": angka,
+        },
+        show_column_summaries=False,
+        show_data_types=False,
+    )
+    mo.vstack(
+        [
+            mo.md(f"## Program bertanda kinerja ({len(_bertanda)} dari {len(kinerja)})"),
+            mo.md(
+                "Tanda dari mart kinerja: serapan atau capaian keluaran di bawah 60 %, tanpa "
+                "indikator terukur, laporan triwulan 4 belum ada atau terlambat, dan biaya per "
+                "unit keluaran 2 kali median sub kegiatan sejenis atau lebih."
+            ),
+            mo.Html(f"<div data-testid='tabel-program-bertanda'>{mo.as_html(_tabel)}</div>")
+            if _bertanda
+            else mo.md("Tidak ada program bertanda kinerja."),
         ]
     )
     return

@@ -1,6 +1,7 @@
 """The planner app in a real browser: `marimo run` on a free loopback port, Debian's headless
-Chromium driven by Playwright. Change a filter; the table and the chart must change. Every request
-that is not to the app's own server is blocked and recorded: the app must need none.
+Chromium driven by Playwright. Change the year; the spending table and chart and the kelurahan
+table and chart must all change. Every request that is not to the app's own server is blocked and
+recorded: the app must need none.
 
 Chromium comes from the Debian package, installed here when /usr/bin/chromium is missing
 (the machine and CI run as root). If it cannot be installed the test fails and says why.
@@ -107,12 +108,23 @@ def planner_app(published_demo, tmp_path):
         log.close()
 
 
-def test_changing_the_year_updates_the_table_and_the_chart(chromium, planner_app, artifacts_dir):
+SECTIONS = {
+    # name: (table rows, chart)
+    "belanja": (
+        "[data-testid=tabel-belanja] table tbody tr",
+        "[data-testid=grafik-belanja] marimo-vega",
+    ),
+    "kelurahan": (
+        "[data-testid=tabel-kelurahan] table tbody tr",
+        "[data-testid=grafik-kelurahan] marimo-vega",
+    ),
+}
+
+
+def test_changing_the_year_updates_the_tables_and_the_charts(chromium, planner_app, artifacts_dir):
     from playwright.sync_api import sync_playwright
 
     blocked: list[str] = []
-    table_rows = "[data-testid=tabel-belanja] table tbody tr"
-    chart = "[data-testid=grafik-belanja] marimo-vega"
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
@@ -128,15 +140,32 @@ def test_changing_the_year_updates_the_table_and_the_chart(chromium, planner_app
 
             page.route("**/*", only_loopback)
             page.goto(planner_app)
-            page.wait_for_selector(table_rows, timeout=60_000)
-            page.wait_for_selector(f"{chart} canvas, {chart} svg", timeout=60_000)
+            for rows, chart in SECTIONS.values():
+                page.wait_for_selector(rows, timeout=60_000)
+                page.wait_for_selector(f"{chart} canvas, {chart} svg", timeout=60_000)
 
-            def state() -> tuple[str, str | None]:
-                first = page.locator(table_rows).first.inner_text()
-                return first, page.locator(chart).get_attribute("data-spec")
+            def state() -> dict[str, tuple[str, str | None]]:
+                """Per section: the visible table rows and the chart's spec (data included)."""
+                return {
+                    name: (
+                        "\n".join(page.locator(rows).all_inner_texts()),
+                        page.locator(chart).get_attribute("data-spec"),
+                    )
+                    for name, (rows, chart) in SECTIONS.items()
+                }
+
+            def unchanged(now) -> list[str]:
+                return [
+                    f"{name} {what}"
+                    for name in SECTIONS
+                    for i, what in enumerate(("tabel", "grafik"))
+                    if now[name][i] == before[name][i]
+                ]
 
             before = state()
-            assert "Rp" in before[0]  # rupiah in the table
+            assert "Rp" in before["belanja"][0]  # rupiah in the tables
+            assert "Rp" in before["kelurahan"][0]
+            assert page.locator(SECTIONS["kelurahan"][0]).count() == 10  # first page of 59
             assert page.get_by_text("Pagu akhir 2025", exact=True).count() == 1
             year = page.locator("select").filter(has=page.locator("option", has_text="2024"))
             assert year.count() == 1
@@ -148,17 +177,18 @@ def test_changing_the_year_updates_the_table_and_the_chart(chromium, planner_app
 
             deadline = time.monotonic() + 45
             after = state()
-            while (after[0] == before[0] or after[1] == before[1]) and time.monotonic() < deadline:
+            while unchanged(after) and time.monotonic() < deadline:
                 page.wait_for_timeout(300)
                 after = state()
-            page.wait_for_timeout(500)  # let the chart finish drawing for the screenshot
+            page.wait_for_timeout(500)  # let the charts finish drawing for the screenshot
             stat_2024 = page.get_by_text("Pagu akhir 2024", exact=True).count()
+            kelurahan_2024 = page.get_by_text("59 kelurahan pada 2024").count()
             page.screenshot(path=str(artifacts_dir / "planner_app_2024.png"), full_page=True)
         finally:
             browser.close()
 
-    assert after[0] != before[0], "tabel tidak berubah setelah tahun diganti"
-    assert after[1] != before[1], "grafik tidak berubah setelah tahun diganti"
+    assert unchanged(after) == [], "tidak berubah setelah tahun diganti"
     assert stat_2024 == 1, "angka ringkasan tidak ikut berubah"
+    assert kelurahan_2024 >= 1, "ringkasan kelurahan tidak ikut berubah"
     assert blocked == [], f"aplikasi meminta sumber di luar server lokal: {blocked[:5]}"
     assert (artifacts_dir / "planner_app_2024.png").stat().st_size > 10_000

@@ -1,18 +1,29 @@
 """Every notebook runs headless (`marimo export html`, which executes all cells and fails when one
-raises) against a freshly published demo mart, reading it read-only."""
+raises) against a freshly published demo mart, reading it read-only. The apps' sections are also
+run in process (`app.run()`), which hands back what each cell computed: those are compared with
+the mart, and cells are overridden to try another ceiling or a mart with evidence tiers."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+import marimo as mo
+import polars as pl
 import pytest
 
-from dagster_project.lib.paths import PROJECT_ROOT
-from dagster_project.lib.publish import sha256_file
+from dagster_project.lib import scenario as sk
+from dagster_project.lib.apps import table_exists
+from dagster_project.lib.fmt import rupiah
+from dagster_project.lib.paths import PROJECT_ROOT, DataPaths
+from dagster_project.lib.publish import open_published, sha256_file
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 
@@ -61,5 +72,223 @@ def test_notebook_runs_headless_against_the_published_demo(
     assert "Belum ada mart terbit" not in html
     assert "Traceback" not in html
     assert "Rp" in html and "Serapan" in html
+    for section in SECTIONS[notebook.name]:
+        assert section in html, section
     assert sha256_file(published_demo.published_db) == before
     assert sorted(notebook.parent.rglob("*")) == tree  # nothing written beside the notebooks
+
+
+SECTIONS = {
+    "01_perencana_alokasi.py": [
+        "Kebutuhan dan belanja per kelurahan",
+        "59 kelurahan",  # the demo's kelurahan, every year
+        "Tingkat bukti per program",
+        "Skenario alokasi TA 2026",
+        "data-testid='tabel-skenario-opd'",
+    ],
+    "02_keuangan_serapan.py": [
+        "Kurva serapan",
+        "Belanja terhadap hasil per program",
+        "data-testid='grafik-kinerja'",
+        "Program bertanda kinerja",
+    ],
+}
+
+
+# ---------------------------------------------------------------- the sections, in process
+
+
+def run_app(notebook: str, data_root: Path, monkeypatch, **defs):
+    """Run a notebook's cells in this process against `data_root`; `defs` replace the cells that
+    define those names. Returns the text of every output and the cells' definitions."""
+    monkeypatch.setenv("APBD_DATA_DIR", str(data_root))
+    spec = importlib.util.spec_from_file_location(Path(notebook).stem, PROJECT_ROOT / notebook)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    outputs, found = module.app.run(defs=defs or None)
+    text = " ".join(mo.as_html(o).text for o in outputs if o is not None)
+    return text, found
+
+
+def mart(paths: DataPaths, sql: str, params: dict | None = None) -> list[tuple]:
+    with open_published(paths) as con:
+        return con.execute(sql, params or {}).fetchall()
+
+
+def test_planner_shows_every_kelurahan_most_under_served_first(published_demo, monkeypatch):
+    text, defs = run_app("notebooks/01_perencana_alokasi.py", published_demo.root, monkeypatch)
+    tahun = defs["pilihan"]["tahun"]
+    expected = mart(
+        published_demo,
+        """select nama_wilayah, kesenjangan, kurang_terlayani from marts.mart_kebutuhan_wilayah
+        where tahun = $tahun and tingkat_wilayah = 'kelurahan'""",
+        {"tahun": tahun},
+    )
+    kelurahan = defs["kelurahan"]
+    assert kelurahan.height == len(expected) == 59
+    assert kelurahan["kesenjangan"].to_list() == sorted(
+        (float(r[1]) for r in expected), reverse=True
+    )
+    kurang = sum(1 for r in expected if r[2])
+    assert 0 < kurang == kelurahan["kurang_terlayani"].sum()
+    assert f"{kurang} kurang terlayani" in text
+    # without an OPD or urusan chosen, 'spend of the choice' is all located spend
+    assert kelurahan["belanja_pilihan_per_kapita_rp"].round(2).to_list() == (
+        kelurahan["belanja_per_kapita_rp"].round(2).to_list()
+    )
+
+
+def test_planner_kelurahan_spend_follows_the_opd_filter(published_demo, monkeypatch):
+    dinkes = "1.02.0.00.0.00.01.0000"
+    pilihan = {"tahun": 2025, "opd": [dinkes], "urusan": [], "menurut": "skpd"}
+    _, defs = run_app(
+        "notebooks/01_perencana_alokasi.py",
+        published_demo.root,
+        monkeypatch,
+        pilihan=pilihan,
+        saring="m.tahun = $tahun and list_contains($opd, m.kode_skpd)",
+        parameter={"tahun": 2025, "opd": [dinkes]},
+    )
+    expected = dict(
+        mart(
+            published_demo,
+            """select w.nama_wilayah, coalesce(sum(f.realisasi_rp), 0) / w.jumlah_penduduk
+            from marts.mart_kebutuhan_wilayah as w
+            left join marts.fct_belanja_wilayah as f
+                on f.kode_wilayah = w.kode_wilayah and f.tahun = w.tahun and f.kode_skpd = $opd
+            where w.tahun = 2025 and w.tingkat_wilayah = 'kelurahan'
+            group by w.nama_wilayah, w.jumlah_penduduk""",
+            {"opd": dinkes},
+        )
+    )
+    got = dict(defs["kelurahan"].select("nama_wilayah", "belanja_pilihan_per_kapita_rp").rows())
+    assert got.keys() == expected.keys()
+    for nama, nilai in expected.items():
+        assert got[nama] == pytest.approx(float(nilai), abs=0.01), nama
+    assert sum(got.values()) < defs["kelurahan"]["belanja_per_kapita_rp"].sum()
+
+
+def test_planner_scenario_is_computed_in_memory_at_the_2026_ceiling(published_demo, monkeypatch):
+    scenarios = published_demo.root / "scenarios"
+    before = sorted(scenarios.rglob("*")) if scenarios.exists() else None
+    text, defs = run_app("notebooks/01_perencana_alokasi.py", published_demo.root, monkeypatch)
+    hasil = defs["hasil_skenario"]
+    assert defs["masalah_skenario"] is None
+    assert (hasil.tahun, hasil.pagu_total) == (2026, 3_183_000_000_000)
+    assert hasil.baris["pagu_usulan_rp"].sum() == Decimal(3_183_000_000_000)
+    # the same figures as lib/scenario on the same inputs (no tiers yet: every program B)
+    with open_published(published_demo) as con:
+        dasar, aturan = sk.muat_dasar(con, 2026), sk.muat_aturan(con)
+        tier = (
+            sk.muat_tier(con, 2026)
+            if defs["ada_mart_prioritas"]
+            else hasil.baris.clear().select("kode_skpd", "kode_program", "tier")
+        )
+    again = sk.hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000)
+    assert again.id_skenario == hasil.id_skenario
+    assert "Per OPD: pagu TA 2025 → Usulan TA 2026" in text
+    if not defs["ada_mart_prioritas"]:
+        assert "Mart prioritas belum terbit" in text
+    # read-only: nothing in the scenario store, the mart unchanged (see the headless test)
+    assert (sorted(scenarios.rglob("*")) if scenarios.exists() else None) == before
+
+
+def test_planner_says_plainly_when_the_ceiling_cannot_carry_the_commitments(
+    published_demo, monkeypatch
+):
+    text, defs = run_app(
+        "notebooks/01_perencana_alokasi.py",
+        published_demo.root,
+        monkeypatch,
+        pagu_skenario=1_000_000_000,
+    )
+    assert defs["hasil_skenario"] is None
+    masalah = defs["masalah_skenario"]
+    assert isinstance(masalah, sk.SkenarioTidakLayak)
+    assert "Skenario tidak layak." in text and str(masalah).split(":")[0] in text
+    assert "Kekurangan" in text and rupiah(masalah.kekurangan_rp) in text
+    assert "Per OPD: pagu" not in text
+
+
+@pytest.fixture(scope="module")
+def demo_with_tiers(published_demo, tmp_path_factory) -> DataPaths:
+    """A copy of the published demo with a stand-in `marts.mart_prioritas_alokasi` of the agreed
+    interface (tiers from mart_kinerja_program's klasifikasi): for testing the tier section only,
+    never shipped. The real mart's own test is below."""
+    paths = DataPaths(tmp_path_factory.mktemp("dengan_tier") / "data")
+    shutil.copytree(published_demo.published, paths.published)
+    with duckdb.connect(str(paths.published_db)) as con:
+        con.execute(
+            """
+            create table marts.mart_prioritas_alokasi as
+            select
+                tahun, kode_skpd, nama_skpd, kode_program, nama_program,
+                case klasifikasi when 'efektif' then 'A' when 'tidak_efektif' then 'D'
+                    when 'serapan_rendah' then 'C' else 'B' end as tier,
+                tier || ' ' || case tier when 'A' then 'pertahankan/tambah'
+                    when 'B' then 'pertahankan' when 'C' then 'tinjau ulang'
+                    else 'kandidat pemotongan' end as label_tier,
+                cast(case when skor_dampak is null then null else 0.5 end as decimal(9, 4))
+                    as skor_bukti,
+                pagu_akhir_rp,
+                'uji: dari klasifikasi ' || klasifikasi as alasan
+            from marts.mart_kinerja_program
+            """
+        )
+    return paths
+
+
+def test_planner_tier_section_reads_the_prioritas_mart(demo_with_tiers, monkeypatch):
+    text, defs = run_app("notebooks/01_perencana_alokasi.py", demo_with_tiers.root, monkeypatch)
+    assert defs["ada_mart_prioritas"]
+    assert "Mart prioritas belum terbit" not in text
+    expected = mart(
+        demo_with_tiers,
+        "select tier, count(*) from marts.mart_prioritas_alokasi where tahun = 2025 group by tier",
+    )
+    prioritas = defs["prioritas"]
+    assert dict(prioritas.group_by("tier").len().rows()) == dict(expected)
+    assert prioritas["tier"].to_list() == sorted(prioritas["tier"].to_list())
+    assert f"{prioritas.height} program" in text
+    # the scenario uses those tiers: at a ceiling 1 % under last year's total, tier A is
+    # protected and tier D is cut (the default ceiling depends on the demo's scale)
+    with open_published(demo_with_tiers) as con:
+        dasar = sk.muat_dasar(con, 2026).program
+    turun = int(dasar["total_belanja_rp"].sum()) * 99 // 100
+    text, defs = run_app(
+        "notebooks/01_perencana_alokasi.py", demo_with_tiers.root, monkeypatch, pagu_skenario=turun
+    )
+    baris = defs["hasil_skenario"].baris
+    assert set(baris["tier"]) == {"A", "B", "C", "D"}
+    assert (baris.filter(pl.col("tier") == "A")["perubahan_rp"] >= 0).all()
+    assert (baris.filter(pl.col("tier") == "D")["perubahan_rp"] < 0).any()
+    assert "Mart prioritas belum terbit" not in text and "tier D: " in text
+
+
+def test_planner_tier_section_on_the_real_prioritas_mart(published_demo, monkeypatch):
+    if not table_exists(published_demo, "marts", "mart_prioritas_alokasi"):
+        pytest.skip("marts.mart_prioritas_alokasi belum ada di mart terbit (dibangun issue lain)")
+    text, defs = run_app("notebooks/01_perencana_alokasi.py", published_demo.root, monkeypatch)
+    expected = mart(
+        published_demo,
+        "select count(*) from marts.mart_prioritas_alokasi where tahun = $t",
+        {"t": defs["pilihan"]["tahun"]},
+    )[0][0]
+    assert defs["prioritas"].height == expected > 0
+    assert set(defs["prioritas"]["tier"]) <= {"A", "B", "C", "D"}
+    assert "Mart prioritas belum terbit" not in text
+
+
+def test_finance_app_flags_programs_from_the_performance_mart(published_demo, monkeypatch):
+    text, defs = run_app("notebooks/02_keuangan_serapan.py", published_demo.root, monkeypatch)
+    tahun = defs["pilihan"].tahun
+    expected = mart(
+        published_demo,
+        """select count(*), count(*) filter (where flag_serapan_rendah or flag_keluaran_rendah
+            or flag_tanpa_indikator_terukur or flag_laporan_tidak_lengkap
+            or flag_laporan_terlambat or flag_biaya_unit_tinggi)
+        from marts.mart_kinerja_program where tahun = $tahun""",
+        {"tahun": tahun},
+    )[0]
+    assert len(defs["kinerja"]) == expected[0]
+    assert f"Program bertanda kinerja ({expected[1]} dari {expected[0]})" in text

@@ -131,6 +131,8 @@ def test_xlsx_has_indonesian_headings_rupiah_formats_frozen_header_and_filters(l
         "Rincian",
         "Jenis belanja",
         "Kurva serapan",
+        "Kinerja program",
+        "Kinerja sub kegiatan",
         "Melebihi pagu",
         "Catatan",
     ]
@@ -194,7 +196,9 @@ def test_notes_say_where_the_figures_come_from_and_what_is_missing(laporan_dinke
     meta = reports.published_meta(published_demo)
     assert notes["Versi mart terbit"] == meta["version"] != "tidak tercatat"
     assert notes["SHA-256 berkas mart"] == sha256_file(published_demo.published_db)
-    assert "Capaian keluaran" in notes["Belum tersedia"]
+    assert "Belum tersedia" not in notes  # capaian and cost per output are in the workbook now
+    assert "mart_kinerja_program" in notes["Capaian keluaran"]
+    assert "median" in notes["Biaya per unit keluaran"]
 
 
 def test_html_and_pdf_carry_the_same_totals(laporan_dinkes, published_demo):
@@ -203,11 +207,161 @@ def test_html_and_pdf_carry_the_same_totals(laporan_dinkes, published_demo):
     html = (out / "laporan_2025_dinkes.html").read_text(encoding="utf-8")
     assert "<script" not in html and "http" not in html.split("</style>")[0]  # prints offline
     assert "@page { size: A4 landscape" in html
-    for heading in ("Pagu akhir", "Realisasi (SP2D)", "Serapan", "Tanda"):
+    for heading in (
+        "Pagu akhir",
+        "Realisasi (SP2D)",
+        "Serapan",
+        "Tanda",
+        "Capaian keluaran",
+        "Biaya per unit keluaran",
+        "Biaya per unit / median",
+        "Tanda kinerja",
+    ):
         assert f"<th>{heading}</th>" in html
     assert rupiah(expected["pagu_akhir"]) in html and rupiah(expected["realisasi"]) in html
     pdf = (out / "laporan_2025_dinkes.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF-") and pdf.count(b"/Type /Page\n") >= 6
+    assert pdf.startswith(b"%PDF-") and pdf.count(b"/Type /Page\n") >= 8
+
+
+KINERJA_PROGRAM = [
+    "OPD",
+    "Kode program",
+    "Program",
+    "Pagu akhir",
+    "Realisasi (SP2D)",
+    "Serapan",
+    "Capaian keluaran",
+    "Capaian outcome (laporan OPD)",
+    "Skor dampak",
+    "Biaya per unit tertinggi / median",
+    "Klasifikasi",
+    "Tanda kinerja",
+    "Alasan",
+]
+KINERJA_SUB = [
+    "OPD",
+    "Kode sub kegiatan",
+    "Sub kegiatan",
+    "Lokasi",
+    "Realisasi (SP2D)",
+    "Indikator keluaran",
+    "Satuan",
+    "Target keluaran",
+    "Realisasi keluaran",
+    "Capaian keluaran",
+    "Biaya per unit keluaran",
+    "Median biaya per unit",
+    "Biaya per unit / median",
+    "Tanda kinerja",
+    "Keterangan",
+]
+FORMATS = {
+    "rupiah": "[$Rp-421]#,##0",
+    "percent": "0.0%",
+    "number": "#,##0.00",
+}
+
+
+def sheet_rows(ws) -> tuple[list[str], list[dict]]:
+    """Headings and data rows (the totals row left off) of one report sheet, as dicts."""
+    headings = [c.value for c in ws[HEADER_ROW]]
+    rows = [
+        dict(zip(headings, r, strict=True))
+        for r in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=ws.max_row - 1, values_only=True)
+    ]
+    return headings, rows
+
+
+def mart_dicts(paths, sql: str) -> list[dict]:
+    with open_published(paths) as con:
+        rel = con.execute(sql)
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+
+
+def percent_cell(value) -> Decimal | None:
+    """A 0.0% cell back to the mart's percent figure (0.8569 → 85.69)."""
+    return None if value is None else (Decimal(repr(value)) * 100).quantize(Decimal("0.01"))
+
+
+def test_xlsx_carries_capaian_cost_per_output_and_flags_per_program(laporan_dinkes, published_demo):
+    out, _ = laporan_dinkes
+    wb = openpyxl.load_workbook(out / "laporan_2025_dinkes.xlsx")
+    ws = wb["Kinerja program"]
+    headings, rows = sheet_rows(ws)
+    assert headings == KINERJA_PROGRAM
+    kinds = {
+        "Pagu akhir": "rupiah",
+        "Realisasi (SP2D)": "rupiah",
+        "Serapan": "percent",
+        "Capaian keluaran": "percent",
+        "Capaian outcome (laporan OPD)": "percent",
+        "Skor dampak": "number",
+        "Biaya per unit tertinggi / median": "number",
+    }
+    for col, title in enumerate(headings, start=1):
+        if title in kinds:
+            assert ws.cell(HEADER_ROW + 1, col).number_format == FORMATS[kinds[title]], title
+    expected = mart_dicts(
+        published_demo,
+        f"""select * from marts.mart_kinerja_program
+        where tahun = 2025 and kode_skpd = '{DINKES}' order by kode_program""",
+    )
+    assert [r["Kode program"] for r in rows] == [e["kode_program"] for e in expected]
+    assert expected, "the demo has programs for Dinkes"
+    for row, e in zip(rows, expected, strict=True):
+        assert exact(row["Pagu akhir"]) == e["pagu_akhir_rp"]
+        assert exact(row["Realisasi (SP2D)"]) == e["realisasi_rp"]
+        assert percent_cell(row["Capaian keluaran"]) == e["capaian_keluaran_persen"]
+        assert percent_cell(row["Serapan"]) == e["serapan_persen"]
+        assert row["Skor dampak"] == (None if e["skor_dampak"] is None else float(e["skor_dampak"]))
+        rasio = e["rasio_biaya_tertinggi"]
+        assert row["Biaya per unit tertinggi / median"] == (None if rasio is None else float(rasio))
+        assert row["Alasan"] == e["alasan"]
+        set_flags = [reports.TANDA_KINERJA[k] for k in reports.TANDA_KINERJA if e[k]]
+        assert row["Tanda kinerja"] == ("; ".join(set_flags) or None)
+    assert any(r["Tanda kinerja"] for r in rows)
+    # the total row follows the filter and equals the mart
+    total = [c.value for c in ws[ws.max_row]]
+    assert total[0] == "Jumlah"
+    assert total[3] == f"=SUBTOTAL(109,D{HEADER_ROW + 1}:D{ws.max_row - 1})"
+    cached = openpyxl.load_workbook(out / "laporan_2025_dinkes.xlsx", data_only=True)
+    cached_total = [c.value for c in cached["Kinerja program"][ws.max_row]]
+    assert exact(cached_total[3]) == sum(e["pagu_akhir_rp"] for e in expected)
+
+
+def test_xlsx_carries_cost_per_unit_against_the_median_per_sub_kegiatan(
+    laporan_dinkes, published_demo
+):
+    out, _ = laporan_dinkes
+    ws = openpyxl.load_workbook(out / "laporan_2025_dinkes.xlsx")["Kinerja sub kegiatan"]
+    headings, rows = sheet_rows(ws)
+    assert headings == KINERJA_SUB
+    expected = mart_dicts(
+        published_demo,
+        f"""select * from marts.mart_kinerja_sub_kegiatan
+        where tahun = 2025 and kode_skpd = '{DINKES}'
+        order by kode_sub_kegiatan, kode_wilayah_lokasi""",
+    )
+    assert len(rows) == len(expected) > 0
+    first = {title: ws.cell(HEADER_ROW + 1, c).number_format for c, title in enumerate(headings, 1)}
+    assert first["Biaya per unit keluaran"] == first["Median biaya per unit"] == FORMATS["rupiah"]
+    assert first["Biaya per unit / median"] == FORMATS["number"]
+    assert first["Capaian keluaran"] == FORMATS["percent"]
+    for row, e in zip(rows, expected, strict=True):
+        assert row["Kode sub kegiatan"] == e["kode_sub_kegiatan"]
+        assert row["Lokasi"] == e["nama_wilayah_lokasi"]
+        assert percent_cell(row["Capaian keluaran"]) == e["capaian_keluaran_persen"]
+        biaya = e["biaya_per_unit_rp"]
+        assert (
+            None
+            if row["Biaya per unit keluaran"] is None
+            else exact(row["Biaya per unit keluaran"])
+        ) == biaya
+        rasio = e["rasio_biaya_terhadap_median"]
+        assert row["Biaya per unit / median"] == (None if rasio is None else float(rasio))
+        assert ("biaya per unit" in (row["Tanda kinerja"] or "")) == e["flag_biaya_unit_tinggi"]
+    assert any(r["Biaya per unit / median"] for r in rows)
 
 
 def test_city_and_programme_reports_reconcile_with_the_mart(published_demo):

@@ -1,4 +1,4 @@
-"""Indonesian display formats: Rp1.234.567 and 98,5 %."""
+"""Indonesian display formats: Rp1.234.567, 98,5 % and 2,35."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ def persen(value: Decimal | float | None) -> str:
     if value is None:
         return "-"
     return f"{_id_number(Decimal(value).quantize(Decimal('0.1'), ROUND_HALF_UP))} %"
+
+
+def angka(value: Decimal | int | float | None, decimals: int = 2) -> str:
+    """A plain number with Indonesian separators: 1234.5 -> '1.234,50' (ratios, scores)."""
+    if value is None:
+        return "-"
+    step = Decimal(1).scaleb(-decimals)
+    return _id_number(Decimal(value).quantize(step, ROUND_HALF_UP))
 
 
 def _id_number(v: Decimal) -> str:

@@ -5,10 +5,11 @@ ways from the same rows: an XLSX workbook for Excel (Rupiah number format, Indon
 frozen header row, filters, totals that follow the filter), an HTML page for the browser's print
 dialog, and a PDF (fpdf2, no network, no system libraries).
 
-What is not here yet: capaian (output achievement) and cost per output need the output targets and
-their realisation, which are not in any published mart today (targets sit in the DPA staging
-model only). The report says so in its notes instead of inventing figures; the columns come with
-the outcome mart (`mart_kinerja_program`).
+Performance sits beside the money: capaian keluaran (output achievement), cost per unit of output
+against the median of the same sub kegiatan elsewhere, outcome impact and the performance flags,
+read from `mart_kinerja_program` (per program) and `mart_kinerja_sub_kegiatan` (per sub kegiatan
+and location). Percent columns of those marts (0–150) become fractions here, so every percentage
+in the workbook carries the same `0.0%` format.
 
 Every text cell written to XLSX (and CSV by `exports`) goes through `neutralise_cell`, so a value
 such as `=HYPERLINK(...)` arriving in an OPD's file can never become a live formula.
@@ -26,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dagster_project.lib.fmt import persen, rupiah
+from dagster_project.lib.fmt import angka, persen, rupiah
 from dagster_project.lib.safe_cells import neutralise_cell
 
 if TYPE_CHECKING:
@@ -52,6 +53,24 @@ DEFAULT_AMBANG = Decimal("0.5")  # realisation below half of the cash plan to da
 RUPIAH_FORMAT = "[$Rp-421]#,##0"  # Excel shows Rp1.234.567 with Indonesian regional settings
 PERSEN_FORMAT = "0.0%"
 JUMLAH_FORMAT = "#,##0"
+ANGKA_FORMAT = "#,##0.00"  # ratios and scores: 2,35 (cost 2.35 × the median)
+
+# The performance flags of mart_kinerja_program / mart_kinerja_sub_kegiatan, as a reader says them.
+TANDA_KINERJA = {
+    "flag_serapan_rendah": "serapan rendah (< 60 %)",
+    "flag_keluaran_rendah": "capaian keluaran rendah (< 60 %)",
+    "flag_tanpa_indikator_terukur": "tanpa indikator terukur",
+    "flag_laporan_tidak_lengkap": "laporan triwulan 4 belum ada",
+    "flag_laporan_terlambat": "laporan terlambat",
+    "flag_biaya_unit_tinggi": "biaya per unit ≥ 2× median",
+}
+KLASIFIKASI = {
+    "efektif": "efektif",
+    "tidak_efektif": "tidak efektif",
+    "serapan_rendah": "serapan rendah",
+    "dampak_belum_terukur": "dampak belum terukur",
+    "belum_dapat_dinilai": "belum dapat dinilai",
+}
 
 # --------------------------------------------------------------------------------------------
 # Errors and selection
@@ -444,6 +463,92 @@ def overspent_lines(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dict
     return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
 
 
+def tanda_kinerja(row: dict[str, Any]) -> str:
+    """The performance flags that are set on a row, in Indonesian, joined by '; '."""
+    return "; ".join(teks for kolom, teks in TANDA_KINERJA.items() if row.get(kolom))
+
+
+def _percent_to_fraction(row: dict[str, Any], *keys: str) -> None:
+    for key in keys:
+        if row.get(key) is not None:
+            row[key] = Decimal(row[key]) / 100
+
+
+def _rows(rel) -> list[dict[str, Any]]:
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+
+
+def kinerja_program_rows(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dict[str, Any]]:
+    """One row per OPD × program of `mart_kinerja_program` in the selection: money, capaian,
+    outcome impact, the highest flagged cost ratio, flags and the mart's own classification and
+    reasons. Percentages as fractions (0.855 = 85,5 %)."""
+    flag_cols = ", ".join(f"k.{c}" for c in TANDA_KINERJA)
+    rows = _rows(
+        con.execute(
+            f"""
+            select
+                k.kode_skpd, k.nama_skpd, o.singkatan, k.kode_program, k.nama_program,
+                k.program_penunjang, k.pagu_akhir_rp as pagu_akhir, k.realisasi_rp as realisasi,
+                k.serapan_persen as serapan, k.jumlah_indikator_terukur,
+                k.capaian_keluaran_persen as capaian_keluaran,
+                k.capaian_outcome_persen as capaian_outcome, k.nama_indikator_outcome,
+                k.skor_dampak, k.rasio_biaya_tertinggi, k.triwulan_terakhir, {flag_cols},
+                k.klasifikasi, k.alasan
+            from marts.mart_kinerja_program as k
+            left join marts.dim_opd as o
+                on o.kode_skpd = k.kode_skpd
+                and k.tahun between o.tahun_mulai and coalesce(o.tahun_selesai, k.tahun)
+            where {_filters(sel, "k")}
+            order by k.kode_skpd, k.kode_program
+            """,
+            _params(sel),
+        )
+    )
+    for r in rows:
+        _percent_to_fraction(r, "serapan", "capaian_keluaran", "capaian_outcome")
+        r["opd"] = r["singkatan"] or r["nama_skpd"] or r["kode_skpd"]
+        r["tanda_kinerja"] = tanda_kinerja(r)
+        r["klasifikasi_teks"] = KLASIFIKASI.get(r["klasifikasi"], r["klasifikasi"])
+    return rows
+
+
+def kinerja_sub_kegiatan_rows(
+    con: duckdb.DuckDBPyConnection, sel: Selection
+) -> list[dict[str, Any]]:
+    """One row per OPD × sub kegiatan (× location) of `mart_kinerja_sub_kegiatan`: the main
+    output indicator, its target and realisation, capaian, cost per unit of output against the
+    median of the same sub kegiatan, flags and notes. Percentages as fractions."""
+    flag_cols = ", ".join(f"k.{c}" for c in TANDA_KINERJA if c != "flag_laporan_terlambat")
+    rows = _rows(
+        con.execute(
+            f"""
+            select
+                k.kode_skpd, k.nama_skpd, o.singkatan, k.kode_program, k.kode_sub_kegiatan,
+                k.nama_sub_kegiatan, k.nama_wilayah_lokasi, k.pagu_akhir_rp as pagu_akhir,
+                k.realisasi_rp as realisasi, k.serapan_persen as serapan, k.indikator_keluaran,
+                k.kode_satuan, k.target_keluaran, k.realisasi_keluaran,
+                k.capaian_keluaran_persen as capaian_keluaran, k.alasan_capaian_kosong,
+                k.biaya_per_unit_rp, k.median_biaya_per_unit_rp, k.rasio_biaya_terhadap_median,
+                {flag_cols}, k.catatan
+            from marts.mart_kinerja_sub_kegiatan as k
+            left join marts.dim_opd as o
+                on o.kode_skpd = k.kode_skpd
+                and k.tahun between o.tahun_mulai and coalesce(o.tahun_selesai, k.tahun)
+            where {_filters(sel, "k")}
+            order by k.kode_skpd, k.kode_sub_kegiatan, k.kode_wilayah_lokasi
+            """,
+            _params(sel),
+        )
+    )
+    for r in rows:
+        _percent_to_fraction(r, "serapan", "capaian_keluaran")
+        r["opd"] = r["singkatan"] or r["nama_skpd"] or r["kode_skpd"]
+        r["tanda_kinerja"] = tanda_kinerja(r)
+        r["keterangan"] = "; ".join(x for x in (r["alasan_capaian_kosong"], r["catatan"]) if x)
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # Report model
 # --------------------------------------------------------------------------------------------
@@ -453,7 +558,7 @@ def overspent_lines(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dict
 class ReportColumn:
     key: str
     title: str
-    kind: str = "text"  # text | code | rupiah | percent | count
+    kind: str = "text"  # text | code | rupiah | percent | count | number
     weight: float = 1.0  # relative width in the PDF
     in_pdf: bool = True
 
@@ -634,12 +739,75 @@ def build_report(
             f"s.d. {NAMA_BULAN[bulan - 1]}.",
         ),
         (
-            "Belum tersedia",
-            "Capaian keluaran dan biaya per keluaran: target dan realisasi keluaran belum ada "
-            "di mart terbit (akan datang dari mart_kinerja_program). Laporan ini tidak "
-            "menaksir angka itu.",
+            "Capaian keluaran",
+            "Rata-rata capaian indikator keluaran yang terukur (realisasi ÷ target, tiap "
+            "indikator dibatasi 150 %) pada laporan triwulan terakhir; kosong bila tidak ada "
+            "indikator terukur (alasannya di kolom Keterangan). Sumber: mart_kinerja_program "
+            "dan mart_kinerja_sub_kegiatan.",
+        ),
+        (
+            "Biaya per unit keluaran",
+            "Realisasi SP2D ÷ realisasi keluaran (satuan jumlah, luas, panjang; laporan triwulan "
+            "4), dibandingkan dengan median sub kegiatan yang sama di semua OPD dan tahun. "
+            "2,00 berarti dua kali median.",
+        ),
+        (
+            "Skor dampak",
+            "Perbaikan indikator outcome di kelurahan sasaran dikurangi perbaikan di kelurahan "
+            "pembanding, dibagi variasi wajarnya; 2 atau lebih dianggap dampak nyata.",
+        ),
+        (
+            "Tanda kinerja",
+            "; ".join(TANDA_KINERJA.values())
+            + ". Batas 60 % dan 2× median sama dengan mart kinerja.",
         ),
     ]
+    kinerja_program = kinerja_program_rows(con, sel)
+    kinerja_program_cols = [
+        ReportColumn("opd", "OPD", "text", 1.2),
+        ReportColumn("kode_program", "Kode program", "code", 1.0),
+        ReportColumn("nama_program", "Program", "text", 3.0),
+        ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.5),
+        ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.5),
+        ReportColumn("serapan", "Serapan", "percent", 0.8),
+        ReportColumn("capaian_keluaran", "Capaian keluaran", "percent", 0.9),
+        ReportColumn("capaian_outcome", "Capaian outcome (laporan OPD)", "percent", 0.9),
+        ReportColumn("skor_dampak", "Skor dampak", "number", 0.8),
+        ReportColumn("rasio_biaya_tertinggi", "Biaya per unit tertinggi / median", "number", 0.9),
+        ReportColumn("klasifikasi_teks", "Klasifikasi", "text", 1.3),
+        ReportColumn("tanda_kinerja", "Tanda kinerja", "text", 2.2),
+        ReportColumn("alasan", "Alasan", "text", 3.5),
+    ]
+    kinerja_program_total = {
+        "opd": "Jumlah",
+        "pagu_akhir": sum((r["pagu_akhir"] for r in kinerja_program), Decimal(0)),
+        "realisasi": sum((r["realisasi"] for r in kinerja_program), Decimal(0)),
+    }
+    kinerja_program_total["serapan"] = _ratio(
+        kinerja_program_total["realisasi"], kinerja_program_total["pagu_akhir"]
+    )
+    kinerja_sub = kinerja_sub_kegiatan_rows(con, sel)
+    kinerja_sub_cols = [
+        ReportColumn("opd", "OPD", "text", 1.1),
+        ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.5),
+        ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 2.6, in_pdf=False),
+        ReportColumn("nama_wilayah_lokasi", "Lokasi", "text", 1.3),
+        ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.4),
+        ReportColumn("indikator_keluaran", "Indikator keluaran", "text", 3.0),
+        ReportColumn("kode_satuan", "Satuan", "text", 0.8),
+        ReportColumn("target_keluaran", "Target keluaran", "number", 0.9),
+        ReportColumn("realisasi_keluaran", "Realisasi keluaran", "number", 0.9),
+        ReportColumn("capaian_keluaran", "Capaian keluaran", "percent", 0.9),
+        ReportColumn("biaya_per_unit_rp", "Biaya per unit keluaran", "rupiah", 1.4),
+        ReportColumn("median_biaya_per_unit_rp", "Median biaya per unit", "rupiah", 1.4),
+        ReportColumn("rasio_biaya_terhadap_median", "Biaya per unit / median", "number", 0.8),
+        ReportColumn("tanda_kinerja", "Tanda kinerja", "text", 2.0),
+        ReportColumn("keterangan", "Keterangan", "text", 2.5, in_pdf=False),
+    ]
+    kinerja_sub_total = {
+        "opd": "Jumlah",
+        "realisasi": sum((r["realisasi"] for r in kinerja_sub), Decimal(0)),
+    }
     over = overspent_lines(con, sel)
     over_cols = [
         ReportColumn("kode_skpd", "Kode OPD", "code", 1.6),
@@ -692,6 +860,20 @@ def build_report(
                 curve_total,
             ),
             ReportTable(
+                "Kinerja program",
+                "Serapan, capaian dan tanda kinerja per program",
+                kinerja_program_cols,
+                kinerja_program,
+                kinerja_program_total,
+            ),
+            ReportTable(
+                "Kinerja sub kegiatan",
+                "Capaian dan biaya per unit keluaran per sub kegiatan dan lokasi",
+                kinerja_sub_cols,
+                kinerja_sub,
+                kinerja_sub_total,
+            ),
+            ReportTable(
                 "Melebihi pagu",
                 "Baris akun yang realisasinya melebihi pagu akhir",
                 over_cols,
@@ -716,7 +898,7 @@ def _atomic_target(path: Path) -> Path:
 
 
 def _display(col: ReportColumn, value: Any) -> str:
-    """The value as a person reads it: Rp1.234.567, 78,7 %, 1.234."""
+    """The value as a person reads it: Rp1.234.567, 78,7 %, 1.234, 2,35."""
     if value is None or value == "":
         return "" if col.kind in ("text", "code") else "-"
     if col.kind == "rupiah":
@@ -725,6 +907,8 @@ def _display(col: ReportColumn, value: Any) -> str:
         return persen(Decimal(value) * 100)
     if col.kind == "count":
         return rupiah(value)[2:]
+    if col.kind == "number":
+        return angka(value)
     return str(neutralise_cell(value))
 
 
@@ -777,6 +961,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
         "rupiah": wb.add_format({**base, "num_format": RUPIAH_FORMAT}),
         "percent": wb.add_format({**base, "num_format": PERSEN_FORMAT}),
         "count": wb.add_format({**base, "num_format": JUMLAH_FORMAT}),
+        "number": wb.add_format({**base, "num_format": ANGKA_FORMAT}),
     }
     bold = {"bold": True, "top": 1, "bg_color": "#F2F2F2"}
     fmt_total = {
@@ -785,6 +970,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
         "rupiah": wb.add_format({**bold, "num_format": RUPIAH_FORMAT}),
         "percent": wb.add_format({**bold, "num_format": PERSEN_FORMAT}),
         "count": wb.add_format({**bold, "num_format": JUMLAH_FORMAT}),
+        "number": wb.add_format({**bold, "num_format": ANGKA_FORMAT}),
     }
 
     for table in report.tables:
@@ -831,7 +1017,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
 def _write_cell(ws, r: int, c: int, col: ReportColumn, value: Any, cell_format) -> None:
     if value is None or value == "":
         ws.write_blank(r, c, None, cell_format)
-    elif col.kind in ("rupiah", "percent", "count"):
+    elif col.kind in ("rupiah", "percent", "count", "number"):
         ws.write_number(r, c, float(value), cell_format)
     else:
         ws.write_string(r, c, str(neutralise_cell(value)), cell_format)
@@ -850,7 +1036,7 @@ def _write_total_row(ws, table: ReportTable, first: int, last: int, fmt_total) -
         if col.kind in ("rupiah", "count") and value is not None:
             rng = f"{xl_rowcol_to_cell(first, c)}:{xl_rowcol_to_cell(last, c)}"
             ws.write_formula(r, c, f"=SUBTOTAL(109,{rng})", f, float(value))
-        elif col.kind == "percent" and value is not None:
+        elif col.kind in ("percent", "number") and value is not None:
             ws.write_number(r, c, float(value), f)
         elif value not in (None, ""):
             ws.write_string(r, c, str(neutralise_cell(value)), f)
@@ -879,7 +1065,9 @@ def write_html(report: Report, path: Path) -> Path:
     return path
 
 
-_PDF_REPLACE = str.maketrans({"—": "-", "–": "-", "÷": "/", "×": "x", "’": "'", "“": '"', "”": '"'})
+_PDF_REPLACE = str.maketrans(
+    {"—": "-", "–": "-", "÷": "/", "×": "x", "≥": ">=", "’": "'", "“": '"', "”": '"'}
+)
 
 
 def _latin1(text: str) -> str:
@@ -919,7 +1107,8 @@ def write_pdf(report: Report, path: Path) -> Path:
         pdf.cell(0, 6, _latin1(table.title), new_x="LMARGIN", new_y="NEXT")
         cols = [c for c in table.columns if c.in_pdf]
         pdf.set_font("Helvetica", size=6.5)
-        aligns = ["RIGHT" if c.kind in ("rupiah", "percent", "count") else "LEFT" for c in cols]
+        numeric = ("rupiah", "percent", "count", "number")
+        aligns = ["RIGHT" if c.kind in numeric else "LEFT" for c in cols]
         with pdf.table(
             col_widths=[c.weight for c in cols],
             headings_style=heading,
