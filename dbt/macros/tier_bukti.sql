@@ -116,12 +116,13 @@
                         '; ',
                         case
                             when skor_serapan = 0
-                                then 'serapan ' || {{ angka_id('serapan_persen', 0) }}
-                                    || '% (skor serapan 0)'
+                                then 'uang tidak terserap: serapan '
+                                    || {{ angka_id('serapan_persen', 0) }} || '% (skor serapan 0)'
                         end,
                         case
                             when skor_capaian_keluaran = 0
-                                then 'capaian keluaran ' || {{ angka_id('capaian_keluaran_persen', 0) }}
+                                then 'keluaran tidak tercapai: capaian keluaran '
+                                    || {{ angka_id('capaian_keluaran_persen', 0) }}
                                     || '% (skor keluaran 0)'
                         end,
                         case
