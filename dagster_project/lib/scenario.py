@@ -341,8 +341,9 @@ def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
     if not _table_exists(con, "marts", "mart_prioritas_alokasi"):
         raise SkenarioError(
             f"Tabel bukti {TABEL_TIER} belum ada di mart terbit, jadi tier program (A–D) belum "
-            "bisa dibaca. Tabel itu dibangun setelah mart kinerja (issue 3) tersedia; sementara "
-            "itu tier dapat diberikan dari berkas CSV (kode_skpd,kode_program,tier)."
+            "bisa dibaca. Tabel itu dibangun dan diterbitkan oleh pipeline (apbd run) dari mart "
+            "kinerja; mart terbit ini lebih lama. Jalankan pipeline lagi, atau berikan tier dari "
+            "berkas CSV (kode_skpd,kode_program,tier) dengan --tier-berkas."
         )
     cols = {r[0] for r in con.execute(f"describe {TABEL_TIER}").fetchall()}
     missing = {"tahun", "kode_skpd", "kode_program", "tier"} - cols
