@@ -52,6 +52,15 @@ def test_assets_and_groups(graph, specs):
     log = graph.get(dg.AssetKey(["staging", "stg_meta__ingest_log"]))
     assert set(log.parent_keys) == set(SOURCES)
     assert PUBLISHED in graph.get(dg.AssetKey(["marts", "mart_kepatuhan_pelaporan"])).child_keys
+    # The evidence tiers (issue 4) read the performance and need marts and are published.
+    tier = graph.get(dg.AssetKey(["marts", "mart_prioritas_alokasi"]))
+    assert {
+        dg.AssetKey(["marts", "mart_kinerja_program"]),
+        dg.AssetKey(["marts", "mart_kinerja_sub_kegiatan"]),
+        dg.AssetKey(["marts", "mart_kebutuhan_wilayah"]),
+        dg.AssetKey(["reference", "ref_aturan_tier"]),
+    } <= set(tier.parent_keys)
+    assert {PUBLISHED, dg.AssetKey(["marts", "mart_prioritas_sub_kegiatan"])} <= tier.child_keys
 
 
 def test_every_contract_and_gx_suite_is_a_check_on_the_asset_it_guards(checks):

@@ -1,9 +1,8 @@
 """Mandatory-spending compliance and allocation scenarios on the published demo mart, end to end.
 
 One demo data set (2024–2025) is run through the real pipeline once per module. The evidence
-tiers a scenario needs come from `marts.mart_prioritas_alokasi`, which is built after issue 3:
-here the tests create that table themselves in a COPY of the published mart, from a stand-in
-rule (absorption rank) that is test input only, not the evidence rule.
+tiers a scenario needs are the real published `marts.mart_prioritas_alokasi` (issue 4); only the
+"no tier table" message is tested on a copy of the mart without it.
 """
 
 from __future__ import annotations
@@ -28,25 +27,6 @@ pytestmark = pytest.mark.slow
 PAGU_2026 = 3_183_000_000_000  # APBD murni 2026 (domain.md §4.2)
 TPG_TAMSIL_TKG = ("2.02.01.01.04.04", "2.02.01.01.04.05", "2.02.01.01.04.06")
 
-# Stand-in tiers (TEST INPUT): programs ranked by 2025 absorption; top 15 % A, next 45 % B,
-# next 25 % C, last 15 % D. Ties broken by code so the table is deterministic.
-STAND_IN_TIERS = """
-create or replace table marts.mart_prioritas_alokasi as
-with serapan as (
-    select kode_skpd, kode_program,
-           sum(realisasi_rp) / nullif(sum(pagu_akhir_rp), 0) as serapan
-    from marts.mart_anggaran_realisasi where tahun = 2025 group by all
-), urut as (
-    select *, row_number() over (order by serapan desc nulls last, kode_skpd, kode_program) as r,
-           count(*) over () as n
-    from serapan
-)
-select 2025 as tahun, kode_skpd, kode_program,
-       case when r <= n * 0.15 then 'A' when r <= n * 0.60 then 'B'
-            when r <= n * 0.85 then 'C' else 'D' end as tier
-from urut
-"""
-
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
@@ -64,13 +44,21 @@ def published(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def with_tiers(published, tmp_path_factory):
-    """A copy of the published mart with the stand-in tier table (test input)."""
-    copy = tmp_path_factory.mktemp("mart_copy") / "apbd_mart.duckdb"
+def with_tiers(published):
+    """The published mart: it holds the real evidence tiers (mart_prioritas_alokasi)."""
+    return published.published_db
+
+
+@pytest.fixture(scope="module")
+def without_tiers(published, tmp_path_factory):
+    """A data folder whose published mart is a copy without the tier table (an older mart)."""
+    root = tmp_path_factory.mktemp("tanpa_tier")
+    copy = root / published.published_db.relative_to(published.root)
+    copy.parent.mkdir(parents=True)
     shutil.copyfile(published.published_db, copy)
     with duckdb.connect(str(copy)) as con:
-        con.execute(STAND_IN_TIERS)
-    return copy
+        con.execute("drop table marts.mart_prioritas_alokasi")
+    return root
 
 
 def rows(db, sql, params=None):
@@ -158,14 +146,28 @@ def test_the_scenario_mart_ships_empty_before_any_scenario_is_saved(published):
 
 
 def protected_code(db) -> str:
-    """The program a planner protects in these tests: the smallest tier C program of 2025."""
+    """The program a planner protects in these tests: the smallest tier C program of 2025 (tier D
+    when no program is C)."""
     return rows(
         db,
         """select p.kode_program from marts.mart_kepatuhan_belanja_program as p
-           join marts.mart_prioritas_alokasi as t using (kode_skpd, kode_program)
-           where p.tahun = 2025 and p.tahap = 'perubahan' and t.tier = 'C'
-           order by p.total_belanja_rp, p.kode_program limit 1""",
+           join marts.mart_prioritas_alokasi as t using (tahun, kode_skpd, kode_program)
+           where p.tahun = 2025 and p.tahap = 'perubahan' and t.tier in ('C', 'D')
+           order by t.tier, p.total_belanja_rp, p.kode_program limit 1""",
     )[0][0]
+
+
+def test_the_scenario_reads_the_published_evidence_tiers(with_tiers):
+    with duckdb.connect(str(with_tiers), read_only=True) as con:
+        tier = sk.muat_tier(con, 2026)
+        newest = con.execute(
+            """select kode_skpd, kode_program, tier from marts.mart_prioritas_alokasi
+               qualify row_number() over (partition by kode_skpd, kode_program
+                                          order by tahun desc) = 1
+               order by all"""
+        ).fetchall()
+    assert tier.rows() == newest
+    assert {"A", "B", "D"} <= set(tier["tier"])
 
 
 @pytest.fixture(scope="module")
@@ -259,8 +261,9 @@ def tier_csv(with_tiers, tmp_path_factory):
     path = tmp_path_factory.mktemp("tier") / "tier.csv"
     with duckdb.connect(str(with_tiers), read_only=True) as con:
         con.execute(
-            f"copy (select kode_skpd, kode_program, tier from marts.mart_prioritas_alokasi "
-            f"order by all) to '{path}' (header)"
+            "copy (select kode_skpd, kode_program, tier from marts.mart_prioritas_alokasi "
+            "qualify row_number() over (partition by kode_skpd, kode_program order by tahun desc) "
+            f"= 1 order by all) to '{path}' (header)"
         )
     return path
 
@@ -274,8 +277,17 @@ def _cli(published, *args):
         mp.undo()
 
 
-def test_cli_without_a_tier_table_explains_what_is_missing(published):
-    result = _cli(published, "--tahun", "2026", "--pagu-total", "3183000000000", "--tanpa-simpan")
+def test_cli_without_a_tier_table_explains_what_is_missing(without_tiers):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("APBD_DATA_DIR", str(without_tiers))
+    try:
+        result = CliRunner().invoke(
+            app,
+            ["scenario", "--tahun", "2026", "--pagu-total", "3183000000000", "--tanpa-simpan",
+             "--data-dir", str(without_tiers)],
+        )  # fmt: skip
+    finally:
+        mp.undo()
     assert result.exit_code == 1
     assert "mart_prioritas_alokasi belum ada" in " ".join(result.output.split())
 
@@ -287,13 +299,12 @@ def test_cli_infeasible_ceiling_says_by_how_many_rupiah(published, tier_csv):
     assert result.exit_code == 1 and "tidak cukup" in out and "kurang Rp" in out
 
 
-def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(
-    published, with_tiers, tier_csv, tmp_path
-):
+def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(published, with_tiers, tmp_path):
     xlsx = tmp_path / "skenario_2026.xlsx"
     protect = protected_code(with_tiers)
+    # The tiers come from the published mart (no --tier-berkas).
     result = _cli(published, "--tahun", "2026", "--pagu-total", "3.183.000.000.000",
-                  "--tier-berkas", str(tier_csv), "--lindungi", protect, "--output", str(xlsx))  # fmt: skip
+                  "--lindungi", protect, "--output", str(xlsx))  # fmt: skip
     assert result.exit_code == 0, result.output
     out = result.output
     assert "10 perubahan terbesar" in out and " 1. " in out and "10. " in out and "Alasan:" in out

@@ -127,6 +127,45 @@ def test_planted_truth_is_found_by_the_marts(pipeline):
     assert all(p >= 0.8 and r >= 0.8 for p, r in scores.values()), shown
 
 
+def tier_truth_scores(paths: DataPaths, manifest: dict) -> dict[str, tuple[float, float]]:
+    """Precision and recall of the evidence tiers (issue 4) per (year, OPD, program) row: tier A
+    against the planted effective programs, tier D against the planted wasteful ones
+    (tidak_efektif or serapan_rendah)."""
+    truth = {
+        (p["kode_skpd"], p["kode_program"]): p["kelas"] for p in manifest["kebenaran"]["program"]
+    }
+    rows = query(
+        paths, "select tahun, kode_skpd, kode_program, tier from marts.mart_prioritas_alokasi"
+    )
+    boros = {"tidak_efektif", "serapan_rendah"}
+    return {
+        "A~efektif": precision_recall(
+            {(t, o, p) for t, o, p, tier in rows if tier == "A"},
+            {(t, o, p) for t, o, p, _ in rows if truth.get((o, p)) == "efektif"},
+        ),
+        "D~tidak_efektif|serapan_rendah": precision_recall(
+            {(t, o, p) for t, o, p, tier in rows if tier == "D"},
+            {(t, o, p) for t, o, p, _ in rows if truth.get((o, p)) in boros},
+        ),
+    }
+
+
+def test_evidence_tiers_find_the_planted_effective_and_wasteful_programs(pipeline):
+    paths, manifest, _ = pipeline
+    scores = tier_truth_scores(paths, manifest)
+    shown = {k: (round(p, 3), round(r, 3)) for k, (p, r) in scores.items()}
+    print(f"\ntier vs planted truth (precision, recall): {shown}")
+    assert all(p >= 0.8 and r >= 0.8 for p, r in scores.values()), shown
+    # Every program has exactly one tier per year, and the support programs are never judged.
+    (dup, penunjang_bukan_b) = query(
+        paths,
+        """select count(*) - count(distinct (tahun, kode_skpd, kode_program)),
+                  count(*) filter (where program_penunjang and tier <> 'B')
+           from marts.mart_prioritas_alokasi""",
+    )[0]
+    assert dup == 0 and penunjang_bukan_b == 0
+
+
 def test_spending_in_kelurahan_plus_city_wide_equals_total_realisation(pipeline):
     paths, manifest, _ = pipeline
     for tahun, totals in manifest["totals"].items():

@@ -1,7 +1,8 @@
 """The allocation scenario engine on small hand-made cities (fast, no pipeline).
 
-Amounts are whole rupiah; `M` keeps the figures readable. The tier table here is test input:
-the real one (`marts.mart_prioritas_alokasi`) is built after issue 3.
+Amounts are whole rupiah; `M` keeps the figures readable. The tier tables here are test input
+for the scenario reader; the real `marts.mart_prioritas_alokasi` (issue 4) is exercised end to end
+in tests/test_kepatuhan_skenario_pipeline.py.
 """
 
 from __future__ import annotations

@@ -464,6 +464,118 @@ def kebutuhan_wilayah_rules(contract: Contract) -> list[Expectation]:
     ]
 
 
+def _aturan_tier() -> dict[str, float]:
+    """The tier rule's parameters from the seed (the one config; never copied here)."""
+    import csv
+
+    from dagster_project.lib.paths import DBT_DIR
+
+    with (DBT_DIR / "seeds" / "ref_aturan_tier.csv").open(encoding="utf-8", newline="") as f:
+        return {r["kode_parameter"]: float(r["nilai"]) for r in csv.DictReader(f)}
+
+
+def _prioritas_rules(src: str, kolom_terukur: str) -> list[Expectation]:
+    """Tier rules shared by mart_prioritas_alokasi and its sub kegiatan drill-down: a tier A row
+    has the data quality, the score and the proven effect the rule asks for; nothing measurable
+    never earns A; poor data never makes a cut candidate; support programs stay B."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    aturan = _aturan_tier()
+    return [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="mutu_data",
+            min_value=aturan["mutu_data_min_a"],
+            row_condition=Col("tier") == "A",
+            meta=_meta(
+                f"tier A harus punya mutu data minimal {aturan['mutu_data_min_a']:g} "
+                "(mutu_data_min_a di ref_aturan_tier)",
+                "a tier A row must have data quality of at least mutu_data_min_a",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="skor_bukti",
+            min_value=aturan["ambang_a"],
+            row_condition=Col("tier") == "A",
+            meta=_meta(
+                f"tier A harus punya skor bukti minimal {aturan['ambang_a']:g} (ambang_a)",
+                "a tier A row must score at least ambang_a",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="dampak_terbukti",
+            value_set=[True],
+            row_condition=Col("tier") == "A",
+            meta=_meta(
+                "tier A hanya untuk program yang dampak outcome-nya terbukti",
+                "tier A needs a proven outcome effect",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="tier",
+            value_set=["B", "C", "D"],
+            row_condition=Col(kolom_terukur) == 0,
+            meta=_meta(
+                "tanpa indikator terukur tidak pernah tier A",
+                "nothing measurable never earns tier A",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="mutu_data",
+            min_value=aturan["mutu_data_min_d"],
+            row_condition=Col("tier") == "D",
+            meta=_meta(
+                f"tier D harus punya mutu data minimal {aturan['mutu_data_min_d']:g} "
+                "(mutu data buruk saja memberi C, bukan D)",
+                "a tier D row must have data quality of at least mutu_data_min_d",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="tier",
+            value_set=["B"],
+            row_condition=Col("program_penunjang") == True,  # noqa: E712 (GX column condition)
+            meta=_meta(
+                "program penunjang selalu tier B (tidak dinilai terhadap outcome)",
+                "support programs are always tier B",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="tier",
+            value_set=["B"],
+            row_condition=Col("program_baru") == True,  # noqa: E712
+            meta=_meta(
+                "program baru tanpa riwayat tidak pernah A atau D",
+                "a new program is never A or D",
+                src,
+            ),
+        ),
+    ]
+
+
+def prioritas_alokasi_rules(contract: Contract) -> list[Expectation]:
+    """mart_prioritas_alokasi: the tier rules, and the table is never empty."""
+    _, gxe = _gx()
+    src = "business:mart_prioritas_alokasi"
+    return [
+        *_prioritas_rules(src, "jumlah_sub_kegiatan_terukur"),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            meta=_meta("tabel tidak boleh kosong", "table must have at least one row", src),
+        ),
+    ]
+
+
+def prioritas_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
+    """mart_prioritas_sub_kegiatan: the same tier rules per sub kegiatan."""
+    return _prioritas_rules("business:mart_prioritas_sub_kegiatan", "jumlah_indikator_terukur")
+
+
 BusinessRules = Callable[["Contract"], list["Expectation"]]
 
 # Rules a contract cannot state, one entry per mart model. Keep each rule in one mechanism:
@@ -476,6 +588,8 @@ BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_kepatuhan_belanja": kepatuhan_belanja_rules,
     "mart_kepatuhan_belanja_program": kepatuhan_belanja_program_rules,
     "mart_skenario_alokasi": skenario_alokasi_rules,
+    "mart_prioritas_alokasi": prioritas_alokasi_rules,
+    "mart_prioritas_sub_kegiatan": prioritas_sub_kegiatan_rules,
 }
 
 

@@ -46,32 +46,54 @@ infrastructure part and the rest. Money moves only in the last two.
 A ceiling too small for the committed and protected spending and the floors raises
 `SkenarioTidakLayak` with the smallest workable total and the shortfall in rupiah.
 
-Design note: the tier rule (`mart_prioritas_alokasi`, to build once issue 3's marts exist)
----------------------------------------------------------------------------------------------
+Design note: the tier rule (`mart_prioritas_alokasi`, drill-down `mart_prioritas_sub_kegiatan`)
+-----------------------------------------------------------------------------------------------
 Weights and thresholds are in `dbt/seeds/ref_aturan_tier.csv` (one row per parameter with its
-description); the model reads them with `ref('ref_aturan_tier')`, never as literals. Per OPD ×
-program × year (and per sub kegiatan for the drill-down), from `mart_kinerja_program` and
+description); the models read them with `ref('ref_aturan_tier')` (macro `aturan_tier_pivot`),
+never as literals, and share the rule through the macros in `dbt/macros/tier_bukti.sql`. Per OPD
+× program × year, from `mart_kinerja_program`, `mart_kinerja_sub_kegiatan` and
 `mart_kebutuhan_wilayah`:
-- five component scores in [0, 1], each from a column of issue 3's marts:
+- five component scores in [0, 1], null when not measurable:
   serapan (serapan_persen: 1 inside [serapan_sehat_min, 100], falling linearly to 0 at
-  serapan_rendah and at serapan_lebih), capaian keluaran (output achievement / target, capped
-  at 1; 0 below capaian_keluaran_buruk), tren hasil (slope of outcome achievement over the last
-  `tahun_tren` years where the money went: 1 rising, 0.5 flat within tren_datar, 0 falling),
-  biaya per keluaran (ratio to the peer median: 1 at or below 1, 0 at or above
-  rasio_biaya_mahal, linear between), kebutuhan wilayah (rank of the need-vs-spend gap of the
-  kelurahan served: 1 for the highest-need quartile … 0 for the lowest);
-- skor = weighted mean of the components that are present (weights re-normalised over them);
-- data quality = share of the program's sub kegiatan with a measurable indicator (target > 0 and
-  a reported realisation); `mutu_data_min_a` is needed for tier A, `mutu_data_min_d` for tier D
-  (poor data alone never makes a program a cut candidate; it makes it C: tinjau ulang);
-- tier: A when skor ≥ ambang_a and quality ≥ mutu_data_min_a and at least
-  `tahun_riwayat_min` years of history; D when skor < ambang_c with enough quality and history;
-  B when skor ≥ ambang_b; else C.
-Edge cases, each a unit test: no indicator at all → C "tidak ada indikator terukur"; target 0 →
-capaian missing (not infinite), never counted as achieved; a missing year → trend from the years
-present, and fewer than 2 → trend missing; a new program without history → B "program baru,
-belum ada riwayat" (neither A nor D). Each row carries `alasan` (Indonesian, the component
-figures and which threshold decided) and the component figures as columns.
+  serapan_rendah and at serapan_lebih), capaian keluaran (capaian_keluaran_persen: 0 at or below
+  capaian_keluaran_buruk, 1 at 100 % or more, linear between), dampak outcome where the money
+  went (issue 3's regional evidence instead of OPD self-reported outcome trends: the mean
+  `skor_dampak` of the program over the last `tahun_tren` years that have one, 0 at or below
+  skor_dampak_nol, 1 at or above skor_dampak_terbukti), biaya per keluaran (the realisation-weighted
+  ratio of cost per unit to the peer median over sub kegiatan with at least pembanding_biaya_min
+  peers: 1 at or below 1, 0 at or above rasio_biaya_mahal), kebutuhan wilayah (the
+  realisation-weighted percentile of `indeks_kebutuhan` among kelurahan that year, over the
+  kelurahan where the program's sub kegiatan are located; null when nothing is located);
+- skor_bukti = weighted mean of the components present (weights re-normalised over them);
+- mutu_data = share of the program's sub kegiatan with a measurable output (target > 0 and a
+  numeric realisation, i.e. capaian_keluaran_persen not null);
+- gagal_inti = a core component (serapan, capaian keluaran, dampak outcome) scored 0: money not
+  absorbed, outputs missed, or the outcome did not improve where the money went. A weighted mean
+  alone would let good cost and need figures hide money that produced nothing;
+- history: tahun_riwayat = budget years with a pagu up to this year (missing years skipped); a
+  program is new when tahun_riwayat < tahun_riwayat_min while the warehouse holds that many years
+  (in the warehouse's first year nobody can be seen to be new, so nobody is).
+Tier, the first rule that applies (macro `tier_bukti`):
+  1. program penunjang (X.XX.01: salaries, offices) → B "program penunjang: tidak dinilai
+     terhadap outcome" (its components are still shown);
+  2. pagu akhir 0 → C;
+  3. no measurable output indicator → C "tidak ada indikator terukur" (never A);
+  4. new program → B "program baru, belum ada riwayat" (neither A nor D);
+  5. gagal_inti or skor < ambang_c → D when mutu_data ≥ mutu_data_min_d, else C (poor data alone
+     never makes a cut candidate);
+  6. skor ≥ ambang_a and mutu_data ≥ mutu_data_min_a and the mean effect score ≥
+     skor_dampak_terbukti (dampak terbukti) → A: only programs with evidence that the outcome
+     improved where the money went can earn "pertahankan/tambah";
+  7. skor ≥ ambang_b → B; 8. else C.
+Edge cases, each a dbt unit test (`dbt/models/marts/_marts__prioritas__unit_tests.yml`): no
+indicator at all → C; target 0 → capaian missing (not infinite), never counted as achieved, and
+it lowers mutu_data; a missing year → the effect mean and the history from the years present; a
+new program → B. Each row carries `alasan` (Indonesian: the rule that decided, then every
+component figure and score) and the component figures and scores as columns. The sub kegiatan
+drill-down applies the same rule to each sub kegiatan's own figures and location, inherits the
+program's mean effect score (the regional evidence is measured per program) and has mutu_data 1
+or 0. Measured on the demo data against the generator's planted truth, tier A vs efektif and
+tier D vs tidak_efektif ∪ serapan_rendah (tests/test_pipeline.py).
 """
 
 from __future__ import annotations
@@ -319,8 +341,9 @@ def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
     if not _table_exists(con, "marts", "mart_prioritas_alokasi"):
         raise SkenarioError(
             f"Tabel bukti {TABEL_TIER} belum ada di mart terbit, jadi tier program (A–D) belum "
-            "bisa dibaca. Tabel itu dibangun setelah mart kinerja (issue 3) tersedia; sementara "
-            "itu tier dapat diberikan dari berkas CSV (kode_skpd,kode_program,tier)."
+            "bisa dibaca. Tabel itu dibangun dan diterbitkan oleh pipeline (apbd run) dari mart "
+            "kinerja; mart terbit ini lebih lama. Jalankan pipeline lagi, atau berikan tier dari "
+            "berkas CSV (kode_skpd,kode_program,tier) dengan --tier-berkas."
         )
     cols = {r[0] for r in con.execute(f"describe {TABEL_TIER}").fetchall()}
     missing = {"tahun", "kode_skpd", "kode_program", "tier"} - cols

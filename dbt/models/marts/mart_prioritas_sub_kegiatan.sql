@@ -1,0 +1,210 @@
+{#- One row per fiscal year x OPD x sub kegiatan: the drill-down of mart_prioritas_alokasi with the
+    same rule (macro tier_bukti, parameters in ref_aturan_tier) applied to the sub kegiatan's own
+    absorption, output achievement, cost ratio and the need of its kelurahan. The outcome effect
+    is measured per program (int_program_outcome_compared), so the sub kegiatan inherits its
+    program's mean effect score; mutu_data is 1 with a measurable output and 0 without; history
+    counts the years the sub kegiatan had a pagu. -#}
+with
+
+aturan as (
+
+    {{ aturan_tier_pivot() }}
+
+),
+
+sub as (
+
+    select * from {{ ref('mart_kinerja_sub_kegiatan') }}
+
+),
+
+program as (
+
+    select * from {{ ref('mart_prioritas_alokasi') }}
+
+),
+
+persentil as (
+
+    select
+        tahun,
+        kode_wilayah,
+        percent_rank() over (partition by tahun order by indeks_kebutuhan) as persentil_kebutuhan
+    from {{ ref('mart_kebutuhan_wilayah') }}
+    where tingkat_wilayah = 'kelurahan' and indeks_kebutuhan is not null
+
+),
+
+riwayat as (
+
+    select
+        sub.tahun,
+        sub.kode_skpd,
+        sub.kode_sub_kegiatan,
+        count(distinct lalu.tahun) filter (where lalu.pagu_akhir_rp > 0) as tahun_riwayat
+    from sub
+    inner join sub as lalu
+        on
+            sub.kode_skpd = lalu.kode_skpd
+            and sub.kode_sub_kegiatan = lalu.kode_sub_kegiatan
+            and sub.tahun >= lalu.tahun
+    group by sub.tahun, sub.kode_skpd, sub.kode_sub_kegiatan
+
+),
+
+tahun_data as (
+
+    select
+        tahun,
+        count(*) over (order by tahun) as jumlah_tahun_data
+    from (select distinct tahun from sub) as tahun_ada
+
+),
+
+komponen as (
+
+    select
+        sub.tahun,
+        sub.kode_skpd,
+        sub.nama_skpd,
+        sub.kode_program,
+        sub.nama_program,
+        sub.kode_sub_kegiatan,
+        sub.nama_sub_kegiatan,
+        sub.kode_wilayah_lokasi,
+        sub.nama_wilayah_lokasi,
+        substr(sub.kode_program, 6, 2) = '01' as program_penunjang,
+        sub.pagu_akhir_rp,
+        sub.realisasi_rp,
+        sub.serapan_persen,
+        sub.capaian_keluaran_persen,
+        sub.jumlah_indikator_terukur,
+        program.tier as tier_program,
+        program.skor_dampak,
+        program.selisih_perbaikan_outcome,
+        program.skor_dampak_rata_rata,
+        coalesce(program.jumlah_tahun_dampak, 0) as jumlah_tahun_dampak,
+        case
+            when sub.jumlah_pembanding_biaya >= aturan.pembanding_biaya_min
+                then sub.rasio_biaya_terhadap_median
+        end as rasio_biaya_terhadap_median,
+        persentil.persentil_kebutuhan,
+        case when sub.capaian_keluaran_persen is not null then 1.0 else 0.0 end as mutu_data,
+        riwayat.tahun_riwayat,
+        riwayat.tahun_riwayat < least(aturan.tahun_riwayat_min, tahun_data.jumlah_tahun_data)
+            as program_baru,
+        {{ skor_serapan('sub.serapan_persen') }} as skor_serapan,
+        {{ skor_ramp(
+            'sub.capaian_keluaran_persen', 'aturan.capaian_keluaran_buruk', '100.0'
+        ) }} as skor_capaian_keluaran,
+        {{ skor_ramp(
+            'program.skor_dampak_rata_rata', 'aturan.skor_dampak_nol', 'aturan.skor_dampak_terbukti'
+        ) }} as skor_dampak_outcome,
+        {{ skor_ramp(
+            'case when sub.jumlah_pembanding_biaya >= aturan.pembanding_biaya_min
+                then sub.rasio_biaya_terhadap_median end',
+            'aturan.rasio_biaya_mahal',
+            '1.0'
+        ) }} as skor_biaya_per_keluaran,
+        {{ skor_ramp('persentil.persentil_kebutuhan', '0.0', '1.0') }} as skor_kebutuhan_wilayah,
+        coalesce(program.skor_dampak_rata_rata >= aturan.skor_dampak_terbukti, false)
+            as dampak_terbukti
+    from sub
+    cross join aturan
+    inner join riwayat
+        on
+            sub.tahun = riwayat.tahun
+            and sub.kode_skpd = riwayat.kode_skpd
+            and sub.kode_sub_kegiatan = riwayat.kode_sub_kegiatan
+    inner join tahun_data
+        on sub.tahun = tahun_data.tahun
+    left join program
+        on
+            sub.tahun = program.tahun
+            and sub.kode_skpd = program.kode_skpd
+            and sub.kode_program = program.kode_program
+    left join persentil
+        on
+            sub.tahun = persentil.tahun
+            and sub.kode_wilayah_lokasi = persentil.kode_wilayah
+
+),
+
+dinilai as (
+
+    select
+        komponen.*,
+        {{ skor_bukti([
+            ('komponen.skor_serapan', 'aturan.bobot_serapan'),
+            ('komponen.skor_capaian_keluaran', 'aturan.bobot_capaian_keluaran'),
+            ('komponen.skor_dampak_outcome', 'aturan.bobot_dampak_outcome'),
+            ('komponen.skor_biaya_per_keluaran', 'aturan.bobot_biaya_per_keluaran'),
+            ('komponen.skor_kebutuhan_wilayah', 'aturan.bobot_kebutuhan_wilayah'),
+        ]) }} as skor_bukti,
+        coalesce(
+            komponen.skor_serapan = 0
+            or komponen.skor_capaian_keluaran = 0
+            or komponen.skor_dampak_outcome = 0,
+            false
+        ) as gagal_inti
+    from komponen
+    cross join aturan
+
+),
+
+bertier as (
+
+    select
+        dinilai.*,
+        {{ tier_bukti() }} as tier
+    from dinilai
+    cross join aturan
+
+),
+
+final as (
+
+    select
+        cast(bertier.tahun as integer) as tahun,
+        cast(bertier.kode_skpd as varchar) as kode_skpd,
+        cast(bertier.nama_skpd as varchar) as nama_skpd,
+        cast(bertier.kode_program as varchar) as kode_program,
+        cast(bertier.nama_program as varchar) as nama_program,
+        cast(bertier.kode_sub_kegiatan as varchar) as kode_sub_kegiatan,
+        cast(bertier.nama_sub_kegiatan as varchar) as nama_sub_kegiatan,
+        cast(bertier.kode_wilayah_lokasi as varchar) as kode_wilayah_lokasi,
+        cast(bertier.nama_wilayah_lokasi as varchar) as nama_wilayah_lokasi,
+        cast(bertier.tier as varchar) as tier,
+        cast({{ label_tier('bertier.tier') }} as varchar) as label_tier,
+        cast(round(bertier.skor_bukti, 4) as decimal(5, 4)) as skor_bukti,
+        cast(bertier.pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
+        cast(bertier.realisasi_rp as decimal(18, 2)) as realisasi_rp,
+        bertier.program_penunjang,
+        bertier.program_baru,
+        cast(bertier.tahun_riwayat as integer) as tahun_riwayat,
+        cast(bertier.serapan_persen as decimal(9, 2)) as serapan_persen,
+        cast(round(bertier.skor_serapan, 4) as decimal(5, 4)) as skor_serapan,
+        cast(bertier.capaian_keluaran_persen as decimal(12, 2)) as capaian_keluaran_persen,
+        cast(round(bertier.skor_capaian_keluaran, 4) as decimal(5, 4)) as skor_capaian_keluaran,
+        cast(bertier.skor_dampak as decimal(12, 2)) as skor_dampak,
+        cast(bertier.selisih_perbaikan_outcome as decimal(18, 4)) as selisih_perbaikan_outcome,
+        cast(bertier.skor_dampak_rata_rata as decimal(12, 2)) as skor_dampak_rata_rata,
+        cast(bertier.jumlah_tahun_dampak as integer) as jumlah_tahun_dampak,
+        cast(round(bertier.skor_dampak_outcome, 4) as decimal(5, 4)) as skor_dampak_outcome,
+        cast(bertier.rasio_biaya_terhadap_median as decimal(12, 2)) as rasio_biaya_terhadap_median,
+        cast(round(bertier.skor_biaya_per_keluaran, 4) as decimal(5, 4))
+            as skor_biaya_per_keluaran,
+        cast(round(bertier.persentil_kebutuhan, 4) as decimal(5, 4)) as persentil_kebutuhan,
+        cast(round(bertier.skor_kebutuhan_wilayah, 4) as decimal(5, 4)) as skor_kebutuhan_wilayah,
+        cast(bertier.mutu_data as decimal(5, 4)) as mutu_data,
+        bertier.dampak_terbukti,
+        bertier.gagal_inti,
+        cast(bertier.jumlah_indikator_terukur as integer) as jumlah_indikator_terukur,
+        cast(coalesce(bertier.tier_program, 'B') as varchar) as tier_program,
+        cast({{ alasan_tier('bertier.tier') }} as varchar) as alasan
+    from bertier
+    cross join aturan
+
+)
+
+select * from final
