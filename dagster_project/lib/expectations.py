@@ -547,7 +547,8 @@ def _prioritas_rules(src: str, kolom_terukur: str) -> list[Expectation]:
         ),
         gxe.ExpectColumnValuesToBeInSet(
             column="tier",
-            value_set=["B"],
+            # B, or C when it has no pagu or nothing measurable (those rules come first)
+            value_set=["B", "C"],
             row_condition=Col("program_baru") == True,  # noqa: E712
             meta=_meta(
                 "program baru tanpa riwayat tidak pernah A atau D",
