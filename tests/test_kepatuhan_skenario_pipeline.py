@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 
 from dagster_project.cli import app
 from dagster_project.lib import scenario as sk
-from dagster_project.lib.demo import generate
 from dagster_project.lib.scenario_store import baca_indeks, direktori, parquet_bytes
 from dagster_project.lib.scenario_xlsx import tulis_xlsx
 from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
@@ -29,16 +28,16 @@ TPG_TAMSIL_TKG = ("2.02.01.01.04.04", "2.02.01.01.04.05", "2.02.01.01.04.06")
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(published_demo, tmp_path_factory):
+    """A copy of the session's published demo (scale 0.2, 2024–2025) with its own Dagster home:
+    this module saves a scenario and publishes again, which the shared demo must never see."""
     root = tmp_path_factory.mktemp("kepatuhan")
+    shutil.copytree(published_demo.root, root / "data", symlinks=True)
     mp = pytest.MonkeyPatch()
     mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
     mp.setenv("APBD_DATA_DIR", str(root / "data"))
     paths = configure_environment(root / "data")
     ensure_dbt_manifest()
-    generate(paths.landing, scale=0.2, years=(2024, 2025))
-    report = run_pipeline()
-    assert report.success, (report.failed_steps, report.failed_checks)
     yield paths
     mp.undo()
 
