@@ -47,9 +47,11 @@ def main() -> int:
 
     from dagster_project.definitions import defs
     from dagster_project.lib.demo import generate
+    from dagster_project.lib.pseudonymise import ensure_hmac_key
     from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
     paths = configure_environment(root / "data")
+    ensure_hmac_key(paths)  # as `apbd run` does: beneficiary lists need the pseudonymisation key
     ensure_dbt_manifest()
     t = time.perf_counter()
     manifest = generate(paths.landing, scale=args.scale)
