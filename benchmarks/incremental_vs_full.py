@@ -46,8 +46,8 @@ def main() -> int:
     import dagster as dg
 
     from dagster_project.definitions import defs
-    from dagster_project.lib.demo import generate
-    from dagster_project.lib.pseudonymise import ensure_hmac_key
+    from dagster_project.lib.demo.generator import generate
+    from dagster_project.lib.ingest.pseudonymise import ensure_hmac_key
     from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
     paths = configure_environment(root / "data")

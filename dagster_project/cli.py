@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dagster_project.lib.fmt import persen, rupiah
+from dagster_project.lib.core.fmt import persen, rupiah
 
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
@@ -41,7 +41,7 @@ def demo(
     data_dir: DataDir = None,
 ) -> None:
     """Tulis data demo Samarinda ke data/landing (write the demo landing files)."""
-    from dagster_project.lib.demo import generate
+    from dagster_project.lib.demo.generator import generate
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -59,7 +59,7 @@ def run(
     """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything)."""
     import time
 
-    from dagster_project.lib.pseudonymise import ensure_hmac_key
+    from dagster_project.lib.ingest.pseudonymise import ensure_hmac_key
     from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
     t0 = time.perf_counter()
@@ -67,7 +67,7 @@ def run(
     ensure_hmac_key(paths)  # a local key (data/.secrets, mode 600) unless APBD_HMAC_KEY is set
     stages: dict[str, float] = {}
     if demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*")):
-        from dagster_project.lib.demo import generate
+        from dagster_project.lib.demo.generator import generate
 
         t = time.perf_counter()
         generate(paths.landing)
@@ -83,8 +83,8 @@ def run(
 
 
 def _print_run(report, paths, stages: dict[str, float], total: float) -> None:
-    from dagster_project.lib.publish import current_version
-    from dagster_project.lib.status import print_run_submissions
+    from dagster_project.lib.outputs.status import print_run_submissions
+    from dagster_project.lib.publish.publisher import current_version
 
     print_run_submissions(console, paths, report.run_id)
     if report.success:
@@ -114,7 +114,7 @@ def _print_run(report, paths, stages: dict[str, float], total: float) -> None:
 
 
 def _print_opd_summary(paths) -> None:
-    from dagster_project.lib.publish import open_published
+    from dagster_project.lib.publish.publisher import open_published
 
     with open_published(paths) as con:
         rows = con.execute(
@@ -162,7 +162,7 @@ def status(
     jumlah: Annotated[int, typer.Option(help="Kiriman terakhir yang ditampilkan.")] = 15,
 ) -> None:
     """Versi mart terbit, slot data yang basi, dan umpan balik kiriman (publish status)."""
-    from dagster_project.lib.status import print_status
+    from dagster_project.lib.outputs.status import print_status
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -187,8 +187,8 @@ def query(
     import duckdb
     import polars as pl
 
-    from dagster_project.lib.access import QueryRefused, open_for_query, run_query
-    from dagster_project.lib.status import write_query_result
+    from dagster_project.lib.outputs.status import write_query_result
+    from dagster_project.lib.publish.access import QueryRefused, open_for_query, run_query
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -233,8 +233,8 @@ def rollback(
     data_dir: DataDir = None,
 ) -> None:
     """Kembalikan mart terbit ke versi arsip sebelumnya (restore an archived version)."""
-    from dagster_project.lib.publish import PublishError
-    from dagster_project.lib.publish import rollback as do_rollback
+    from dagster_project.lib.publish.publisher import PublishError
+    from dagster_project.lib.publish.publisher import rollback as do_rollback
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -307,10 +307,10 @@ def scenario(
     data_dir: DataDir = None,
 ) -> None:
     """Usulan alokasi tahun depan per OPD dan program di bawah pagu total (allocation scenario)."""
-    from dagster_project.lib import scenario as sk
-    from dagster_project.lib.publish import open_published
-    from dagster_project.lib.scenario_store import simpan as simpan_skenario
-    from dagster_project.lib.scenario_xlsx import tulis_xlsx
+    from dagster_project.lib.planning import scenario as sk
+    from dagster_project.lib.planning.store import simpan as simpan_skenario
+    from dagster_project.lib.planning.workbook import tulis_xlsx
+    from dagster_project.lib.publish.publisher import open_published
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -453,8 +453,8 @@ def laporan(
 
     import duckdb
 
-    from dagster_project.lib import reports
-    from dagster_project.lib.publish import open_published
+    from dagster_project.lib.outputs import reports
+    from dagster_project.lib.publish.publisher import open_published
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -517,7 +517,7 @@ def ekspor(
     """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
     import duckdb
 
-    from dagster_project.lib.exports import export_published, validate_package
+    from dagster_project.lib.outputs.exports import export_published, validate_package
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -563,7 +563,7 @@ def ekspor(
 @contracts_app.command("generate")
 def contracts_generate() -> None:
     """Tulis ulang YAML dbt yang diturunkan dari kontrak (regenerate dbt YAML)."""
-    from dagster_project.lib.dbt_codegen import write_generated
+    from dagster_project.lib.contracts.dbt_codegen import write_generated
 
     for p in write_generated():
         console.print(f"ditulis: {p}")
@@ -572,7 +572,7 @@ def contracts_generate() -> None:
 @contracts_app.command("check")
 def contracts_check() -> None:
     """Gagal bila YAML dbt tidak sesuai kontrak (fail when generated YAML is stale)."""
-    from dagster_project.lib.dbt_codegen import stale_files
+    from dagster_project.lib.contracts.dbt_codegen import stale_files
 
     stale = stale_files()
     if stale:

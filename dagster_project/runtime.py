@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster_project.lib.paths import DBT_DIR, PROJECT_ROOT, DataPaths
+from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT, DataPaths
 
 QUIET_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -179,8 +179,8 @@ def full_range_tags(partitions_def, instance) -> dict[str, str] | None:
 
 def add_time_partitions(instance, paths: DataPaths) -> dict[str, list[str]]:
     """Add the years (and year-periods) the landing files fill as dynamic partitions."""
-    from dagster_project.lib.contracts import source_contracts
-    from dagster_project.lib.partitions import partitioning, time_keys
+    from dagster_project.lib.contracts.model import source_contracts
+    from dagster_project.lib.ingest.partitions import partitioning, time_keys
 
     wanted: dict[str, set[str]] = {}
     for contract in source_contracts().values():
@@ -211,8 +211,8 @@ def run_pipeline(log_level: str = "WARNING") -> RunReport:
     from dagster_project.defs.automation.schedules import rebuild_job
     from dagster_project.defs.ingest import checks
     from dagster_project.defs.ingest.assets import ingest_assets
-    from dagster_project.lib.contracts import source_contracts
-    from dagster_project.lib.ingest import ingest_source
+    from dagster_project.lib.contracts.model import source_contracts
+    from dagster_project.lib.ingest.loader import ingest_source
 
     start = time.perf_counter()
     instance = dg.DagsterInstance.get()

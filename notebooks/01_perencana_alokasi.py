@@ -21,18 +21,18 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from dagster_project.lib import scenario as sk
-    from dagster_project.lib.apps import (
+    from dagster_project.lib.core.fmt import persen, rupiah
+    from dagster_project.lib.core.paths import DataPaths
+    from dagster_project.lib.outputs.apps import (
         VEGA_LOCALE,
         read_frame,
         short_name,
         skenario_per_opd,
         table_exists,
     )
-    from dagster_project.lib.fmt import persen, rupiah
-    from dagster_project.lib.paths import DataPaths
-    from dagster_project.lib.publish import open_published
-    from dagster_project.lib.reports import published_meta
+    from dagster_project.lib.outputs.reports import published_meta
+    from dagster_project.lib.planning import scenario as sk
+    from dagster_project.lib.publish.publisher import open_published
 
     return (
         DataPaths,

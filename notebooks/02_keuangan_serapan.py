@@ -3,7 +3,7 @@ program dan baris bertanda.
 
 Notebook marimo (juga bisa dijalankan sebagai aplikasi: `marimo run notebooks/02_keuangan_serapan.py`).
 Hanya membaca mart terbit, read-only (folder dari APBD_DATA_DIR). Angka dan tanda dihitung oleh
-`dagster_project.lib.reports`, fungsi yang sama dengan `apbd laporan`, jadi aplikasi dan laporan
+`dagster_project.lib.outputs.reports`, fungsi yang sama dengan `apbd laporan`, jadi aplikasi dan laporan
 XLSX selalu sama.
 """
 
@@ -21,11 +21,11 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from dagster_project.lib import reports
-    from dagster_project.lib.apps import VEGA_LOCALE, short_name
-    from dagster_project.lib.fmt import angka, persen, rupiah
-    from dagster_project.lib.paths import DataPaths
-    from dagster_project.lib.publish import open_published
+    from dagster_project.lib.core.fmt import angka, persen, rupiah
+    from dagster_project.lib.core.paths import DataPaths
+    from dagster_project.lib.outputs import reports
+    from dagster_project.lib.outputs.apps import VEGA_LOCALE, short_name
+    from dagster_project.lib.publish.publisher import open_published
 
     return (
         DataPaths,

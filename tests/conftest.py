@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.lib.paths import DataPaths
+from dagster_project.lib.core.paths import DataPaths
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -36,7 +36,7 @@ def data_paths(tmp_path, monkeypatch) -> DataPaths:
 def baseline_run(tmp_path_factory):
     """One small demo (scale 0.2, 2024) run to the end by `apbd run` in a subprocess, with the
     HMAC key in the environment. Fault and isolation tests copy its data folder and break it."""
-    from dagster_project.lib.demo import generate
+    from dagster_project.lib.demo.generator import generate
     from tests.pipeline_kit import DEMO_SCALE, DEMO_YEARS, run_to_end
 
     root = tmp_path_factory.mktemp("baseline")
@@ -51,7 +51,7 @@ def published_demo(tmp_path_factory) -> DataPaths:
     """A small demo data set run through the whole pipeline and published, once per session, for
     the tests of what users touch (reports, exports, notebooks, the browser app, the data
     dictionary). Treat it as read-only: those tools must never change the published mart."""
-    from dagster_project.lib.demo import generate
+    from dagster_project.lib.demo.generator import generate
     from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
     root = tmp_path_factory.mktemp("published_demo")
@@ -75,7 +75,7 @@ def published_demo(tmp_path_factory) -> DataPaths:
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """`test-artifacts/` (git-ignored): screenshots and exported notebooks a person can open."""
-    from dagster_project.lib.paths import PROJECT_ROOT
+    from dagster_project.lib.core.paths import PROJECT_ROOT
 
     path = PROJECT_ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)

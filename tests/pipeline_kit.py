@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.paths import PROJECT_ROOT, DataPaths
+from dagster_project.lib.core.paths import PROJECT_ROOT, DataPaths
 
 APBD = str(Path(sys.executable).with_name("apbd"))
 DEMO_SCALE = 0.2
@@ -104,9 +104,9 @@ def copy_state(src: Path, dst: Path) -> DataPaths:
 def published_checks(paths: DataPaths) -> list[str]:
     """What is wrong with the published mart right now ([] = opens read-only and every mart
     passes its contract checks, and the publish log knows the file)."""
-    from dagster_project.lib.contracts import mart_contracts
-    from dagster_project.lib.gate import contract_checks
-    from dagster_project.lib.publish import current_version
+    from dagster_project.lib.contracts.model import mart_contracts
+    from dagster_project.lib.gate.checks import contract_checks
+    from dagster_project.lib.publish.publisher import current_version
 
     problems = []
     with duckdb.connect(str(paths.published_db), read_only=True) as con:

@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
-from dagster_project.lib.access import QUERY_CONFIG, QueryRefused, open_for_query, run_query
-from dagster_project.lib.paths import DataPaths
-from dagster_project.lib.publish import open_published, publish, sha256_file
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.publish.access import QUERY_CONFIG, QueryRefused, open_for_query, run_query
+from dagster_project.lib.publish.publisher import open_published, publish, sha256_file
 from tests.test_publish import QUERY, expected, make_version
 
 runner = CliRunner()
@@ -193,7 +193,7 @@ def test_status_says_when_nothing_is_published(tmp_path, monkeypatch):
 
 
 def _query_reader(db: str, final: int, ready, stop, out) -> None:
-    from dagster_project.lib.access import QUERY_CONFIG
+    from dagster_project.lib.publish.access import QUERY_CONFIG
 
     errors, mixed, seen, last, announced = [], 0, set(), 0, False
     deadline = time.monotonic() + 60

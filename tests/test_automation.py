@@ -17,11 +17,11 @@ import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.defs.ingest.assets import ingest_assets
-from dagster_project.lib import jadwal
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.demo import generate
-from dagster_project.lib.ingest import landing_files, locate, read_ingest_log
-from dagster_project.lib.partitions import normalise_period, partition_of, partitioning
+from dagster_project.lib.contracts import jadwal
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.demo.generator import generate
+from dagster_project.lib.ingest.loader import landing_files, locate, read_ingest_log
+from dagster_project.lib.ingest.partitions import normalise_period, partition_of, partitioning
 from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
 pytestmark = pytest.mark.slow

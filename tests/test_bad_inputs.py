@@ -25,9 +25,10 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from dagster_project.lib.contracts import load_contract, source_contracts
-from dagster_project.lib.feedback import SUFFIX
-from dagster_project.lib.ingest import (
+from dagster_project.lib.contracts.model import load_contract, source_contracts
+from dagster_project.lib.core.paths import PROJECT_ROOT, DataPaths
+from dagster_project.lib.ingest.feedback import SUFFIX
+from dagster_project.lib.ingest.loader import (
     STATUS_LOADED,
     STATUS_REJECTED,
     STATUS_UNCHANGED,
@@ -36,8 +37,7 @@ from dagster_project.lib.ingest import (
     ingest_source,
     read_ingest_log,
 )
-from dagster_project.lib.paths import PROJECT_ROOT, DataPaths
-from dagster_project.lib.readers import DEFAULT_MAX_BYTES
+from dagster_project.lib.ingest.readers import DEFAULT_MAX_BYTES
 from tests.conftest import DINKES, DISDIKBUD
 
 DPA = source_contracts()["sipd.dpa_sub_kegiatan"]
@@ -338,9 +338,9 @@ _HUGE_SCRIPT = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from dagster_project.lib.contracts import source_contracts
-    from dagster_project.lib.ingest import ingest_source
-    from dagster_project.lib.paths import DataPaths
+    from dagster_project.lib.contracts.model import source_contracts
+    from dagster_project.lib.ingest.loader import ingest_source
+    from dagster_project.lib.core.paths import DataPaths
 
     def peak_rss_kb():
         # VmHWM belongs to this process image; ru_maxrss would carry pytest's peak across exec.
@@ -572,7 +572,7 @@ INJECTIONS = [
 
 
 def test_formula_cells_are_loaded_as_text_and_neutralised_in_every_output(data_paths, tmp_path):
-    from dagster_project.lib.safe_cells import (
+    from dagster_project.lib.core.safe_cells import (
         neutralise_cell,
         neutralise_frame,
         write_csv,

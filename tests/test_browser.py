@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.lib.paths import PROJECT_ROOT
+from dagster_project.lib.core.paths import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 APP = PROJECT_ROOT / "notebooks" / "01_perencana_alokasi.py"

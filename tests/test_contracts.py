@@ -10,9 +10,9 @@ import open_data_contract_standard
 import pytest
 import yaml
 
-from dagster_project.lib.contracts import mart_contracts, polars_dtype, source_contracts
-from dagster_project.lib.dbt_codegen import stale_files
-from dagster_project.lib.paths import CONTRACTS_DIR
+from dagster_project.lib.contracts.dbt_codegen import stale_files
+from dagster_project.lib.contracts.model import mart_contracts, polars_dtype, source_contracts
+from dagster_project.lib.core.paths import CONTRACTS_DIR
 
 SCHEMA = json.loads(
     (Path(open_data_contract_standard.__file__).parent / "schema.json").read_text(encoding="utf-8")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dagster_project.lib.paths import DBT_DIR
-from dagster_project.lib.publish import sha256_file
+from dagster_project.lib.core.paths import DBT_DIR
+from dagster_project.lib.publish.publisher import sha256_file
 
 YAML_FILES = sorted(
     [*(DBT_DIR / "models" / "marts").rglob("_*__models.yml"), DBT_DIR / "seeds" / "_seeds.yml"]

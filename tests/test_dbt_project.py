@@ -29,9 +29,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import ensure_log_schema_file, ensure_schema_file
-from dagster_project.lib.paths import DBT_DIR, DataPaths
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.core.paths import DBT_DIR, DataPaths
+from dagster_project.lib.ingest.loader import ensure_log_schema_file, ensure_schema_file
 
 TAHUN = 2024
 OPD_A = "1.02.0.00.0.00.01.0000"  # Dinas Kesehatan: murni, pergeseran_1, perubahan

@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 
 from dagster_project.definitions import defs
-from dagster_project.lib.contracts import mart_contracts, source_contracts
-from dagster_project.lib.paths import DBT_DIR
+from dagster_project.lib.contracts.model import mart_contracts, source_contracts
+from dagster_project.lib.core.paths import DBT_DIR
 
 SOURCES = {dg.AssetKey([c.system, c.table]): c for c in source_contracts().values()}
 MARTS = {dg.AssetKey(["marts", name]): c for name, c in mart_contracts().items()}

@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 import yaml
 
-from dagster_project.lib import demo
+from dagster_project.lib.demo import generator as demo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEEDS = PROJECT_ROOT / "dbt" / "seeds"

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dagster_project.lib import demo
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.readers import read_landing_file
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.demo import generator as demo
+from dagster_project.lib.ingest.readers import read_landing_file
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt" / "seeds"
 

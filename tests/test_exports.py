@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
-from dagster_project.lib.exports import export_published, table_docs, validate_package
-from dagster_project.lib.paths import DataPaths
-from dagster_project.lib.publish import open_published, sha256_file
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.outputs.exports import export_published, table_docs, validate_package
+from dagster_project.lib.publish.publisher import open_published, sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_the_four_classifications_are_declared(descriptor):
 
 
 def test_every_column_is_described_and_keys_and_provenance_are_there(descriptor, published_demo):
-    from dagster_project.lib.reports import published_meta
+    from dagster_project.lib.outputs.reports import published_meta
 
     for res in descriptor["resources"]:
         for f in res["schema"]["fields"]:

@@ -16,10 +16,10 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import read_ingest_log
-from dagster_project.lib.publish import current_version, list_versions, sha256_file
-from dagster_project.lib.raw_audit import audit_raw
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.ingest.loader import read_ingest_log
+from dagster_project.lib.ingest.raw_audit import audit_raw
+from dagster_project.lib.publish.publisher import current_version, list_versions, sha256_file
 from tests.pipeline_kit import (
     copy_state,
     crlf,

@@ -14,9 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib.contracts import Contract, load_contract
-from dagster_project.lib.expectations import gx_checks
-from dagster_project.lib.gate import (
+from dagster_project.lib.contracts.model import Contract, load_contract
+from dagster_project.lib.gate.checks import (
     EXISTS,
     HAS_ROWS,
     MATCHES_CONTRACT,
@@ -30,6 +29,7 @@ from dagster_project.lib.gate import (
     run_gate,
     wal_path,
 )
+from dagster_project.lib.gate.expectations import gx_checks
 
 MART = "mart_anggaran_realisasi"
 TARGET = f"marts.{MART}"

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import (
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.ingest.loader import (
     STATUS_LOADED,
     STATUS_REJECTED,
     STATUS_UNCHANGED,

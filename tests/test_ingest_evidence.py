@@ -7,8 +7,8 @@ from decimal import Decimal
 import polars as pl
 import xlsxwriter
 
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import STATUS_LOADED, STATUS_REJECTED, ingest_source
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.ingest.loader import STATUS_LOADED, STATUS_REJECTED, ingest_source
 from tests.conftest import DINKES
 
 KINERJA = source_contracts()["opd.realisasi_kinerja"]

@@ -16,9 +16,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from dagster_project.lib.ingest import read_ingest_log
-from dagster_project.lib.paths import PROJECT_ROOT
-from dagster_project.lib.publish import list_versions
+from dagster_project.lib.core.paths import PROJECT_ROOT
+from dagster_project.lib.ingest.loader import read_ingest_log
+from dagster_project.lib.publish.publisher import list_versions
 from tests.conftest import TEST_HMAC_KEY
 from tests.pipeline_kit import APBD, copy_state, crlf, env_for, published_checks, run_to_end
 

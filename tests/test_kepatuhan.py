@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from dagster_project.lib import jadwal
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import LOG_SCHEMA
-from dagster_project.lib.paths import SEEDS_DIR
-from dagster_project.lib.reference import opd_codes
+from dagster_project.lib.contracts import jadwal
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.contracts.reference import opd_codes
+from dagster_project.lib.core.paths import SEEDS_DIR
+from dagster_project.lib.ingest.loader import LOG_SCHEMA
 from tests.conftest import DINKES
 
 ACUAN = date(2025, 3, 1)

@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
-from dagster_project.lib import scenario as sk
-from dagster_project.lib.scenario_store import baca_indeks, direktori, parquet_bytes
-from dagster_project.lib.scenario_xlsx import tulis_xlsx
+from dagster_project.lib.planning import scenario as sk
+from dagster_project.lib.planning.store import baca_indeks, direktori, parquet_bytes
+from dagster_project.lib.planning.workbook import tulis_xlsx
 from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -212,7 +212,7 @@ def test_scenario_staff_cap_is_met_or_reported_as_a_conflict_with_its_exact_exce
     else:  # the demo's committed staff (≈ Rp1,3 T) is above 30 % of Rp3,183 T
         assert not c.memenuhi
         (konflik,) = hasil.konflik
-        from dagster_project.lib.fmt import rupiah
+        from dagster_project.lib.core.fmt import rupiah
 
         assert rupiah(pegawai_hkpd - cap) in konflik and "tidak memotong belanja pegawai" in konflik
 

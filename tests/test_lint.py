@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from dagster_project.lib.paths import PROJECT_ROOT
+from dagster_project.lib.core.paths import PROJECT_ROOT
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:

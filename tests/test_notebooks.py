@@ -17,10 +17,10 @@ import marimo as mo
 import polars as pl
 import pytest
 
-from dagster_project.lib import scenario as sk
-from dagster_project.lib.fmt import rupiah
-from dagster_project.lib.paths import PROJECT_ROOT, DataPaths
-from dagster_project.lib.publish import open_published, sha256_file
+from dagster_project.lib.core.fmt import rupiah
+from dagster_project.lib.core.paths import PROJECT_ROOT, DataPaths
+from dagster_project.lib.planning import scenario as sk
+from dagster_project.lib.publish.publisher import open_published, sha256_file
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 

@@ -8,8 +8,9 @@ import dagster as dg
 import pytest
 
 from dagster_project.defs.ingest.assets import ingest_assets, partition_key, partitions_def
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.partitions import (
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.contracts.reference import opd_codes
+from dagster_project.lib.ingest.partitions import (
     files_in_partitions,
     normalise_period,
     partition_of,
@@ -17,7 +18,6 @@ from dagster_project.lib.partitions import (
     partitioning,
     raw_files_in_partitions,
 )
-from dagster_project.lib.reference import opd_codes
 from tests.conftest import DINKES, DISDIKBUD
 
 CONTRACTS = source_contracts()

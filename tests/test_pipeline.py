@@ -12,9 +12,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from dagster_project.lib.demo import generate
-from dagster_project.lib.ingest import read_ingest_log
-from dagster_project.lib.paths import DataPaths
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.demo.generator import generate
+from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -208,9 +208,9 @@ def personal_data_sent(paths: DataPaths) -> tuple[set[str], set[str], set]:
     """NIKs, names and birth dates exactly as Dinas Sosial sent them (from the landing files)."""
     import polars as pl
 
-    from dagster_project.lib.contracts import source_contracts
-    from dagster_project.lib.idformat import parse_date
-    from dagster_project.lib.readers import read_landing_file
+    from dagster_project.lib.contracts.model import source_contracts
+    from dagster_project.lib.core.idformat import parse_date
+    from dagster_project.lib.ingest.readers import read_landing_file
 
     contract = source_contracts()["dinsos.penerima_bansos"]
     frames = [

@@ -9,9 +9,9 @@ import stat
 import polars as pl
 import pytest
 
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import STATUS_LOADED, ingest_source, read_ingest_log
-from dagster_project.lib.pseudonymise import (
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.ingest.loader import STATUS_LOADED, ingest_source, read_ingest_log
+from dagster_project.lib.ingest.pseudonymise import (
     KEY_ENV,
     MissingKeyError,
     age_band,

@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib.gate import CheckResult, wal_path
-from dagster_project.lib.paths import DataPaths
-from dagster_project.lib.publish import (
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.gate.checks import CheckResult, wal_path
+from dagster_project.lib.publish.publisher import (
     PublishError,
     archive_file,
     current_version,
@@ -209,8 +209,8 @@ CONTRACT = textwrap.dedent(
 
 
 def test_failed_gate_leaves_published_bytes_unchanged(paths, tmp_path):
-    from dagster_project.lib.contracts import load_contract
-    from dagster_project.lib.gate import run_gate
+    from dagster_project.lib.contracts.model import load_contract
+    from dagster_project.lib.gate.checks import run_gate
 
     (tmp_path / "marts").mkdir()
     (tmp_path / "marts" / "versi.odcs.yaml").write_text(CONTRACT, encoding="utf-8")

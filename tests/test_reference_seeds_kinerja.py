@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dagster_project.lib import demo_evidence
+from dagster_project.lib.demo import evidence as demo_evidence
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt" / "seeds"
 COLUMNS = {

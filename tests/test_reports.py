@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
-from dagster_project.lib import reports
-from dagster_project.lib.fmt import rupiah
-from dagster_project.lib.publish import open_published, sha256_file
-from dagster_project.lib.safe_cells import FORMULA_PREFIXES, neutralise_cell, neutralise_sql
+from dagster_project.lib.core.fmt import rupiah
+from dagster_project.lib.core.safe_cells import FORMULA_PREFIXES, neutralise_cell, neutralise_sql
+from dagster_project.lib.outputs import reports
+from dagster_project.lib.publish.publisher import open_published, sha256_file
 
 DINKES = "1.02.0.00.0.00.01.0000"
 RINGKASAN_OPD = [

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
-from dagster_project.lib import scenario as sk
-from dagster_project.lib.paths import SEEDS_DIR, DataPaths
-from dagster_project.lib.safe_cells import neutralise_cell
-from dagster_project.lib.scenario_store import baca, baca_indeks, parquet_bytes, simpan
-from dagster_project.lib.scenario_xlsx import tulis_xlsx
+from dagster_project.lib.core.paths import SEEDS_DIR, DataPaths
+from dagster_project.lib.core.safe_cells import neutralise_cell
+from dagster_project.lib.planning import scenario as sk
+from dagster_project.lib.planning.store import baca, baca_indeks, parquet_bytes, simpan
+from dagster_project.lib.planning.workbook import tulis_xlsx
 
 M = 1_000_000_000  # a milyar rupiah
 
@@ -502,8 +502,8 @@ def test_mandatory_spending_config_is_one_row_per_rule():
 
 
 def test_gx_business_rules_catch_a_proposal_below_staff_and_a_met_rule_with_a_gap():
-    from dagster_project.lib.contracts import mart_contracts
-    from dagster_project.lib.expectations import gx_checks
+    from dagster_project.lib.contracts.model import mart_contracts
+    from dagster_project.lib.gate.expectations import gx_checks
 
     h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
     bad = h.baris.with_columns(

@@ -14,8 +14,8 @@ import dagster as dg
 import pytest
 
 from dagster_project.definitions import defs
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.ingest import ingest_source
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.ingest.loader import ingest_source
 from tests.conftest import DINKES
 from tests.test_ingest import GOOD_ROWS
 from tests.test_ingest import write_dpa as _write_dpa

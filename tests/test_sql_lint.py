@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster_project.lib.paths import DBT_DIR, PROJECT_ROOT
+from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT
 
 
 def test_dbt_sql_passes_sqlfluff() -> None:

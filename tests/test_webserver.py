@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from dagster_project.definitions import defs
-from dagster_project.lib.paths import PROJECT_ROOT
+from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.runtime import ensure_dagster_home
 
 pytestmark = pytest.mark.slow

@@ -8,8 +8,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.transform.project import dbt_project
-from dagster_project.lib import jadwal
-from dagster_project.lib.paths import DataPaths
+from dagster_project.lib.contracts import jadwal
+from dagster_project.lib.core.paths import DataPaths
 
 BUILD_FILE = "apbd_build.duckdb"
 

@@ -16,9 +16,9 @@ import dagster as dg
 from dagster_project.defs.ingest import assets as ingest
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform import assets as transform
-from dagster_project.lib.contracts import Contract, source_contracts
-from dagster_project.lib.landing_watch import SETTLE_SECONDS, Arrival, scan
-from dagster_project.lib.partitions import (
+from dagster_project.lib.contracts.model import Contract, source_contracts
+from dagster_project.lib.ingest.landing_watch import SETTLE_SECONDS, Arrival, scan
+from dagster_project.lib.ingest.partitions import (
     TIME_DIMENSIONS,
     Partitioning,
     partition_of,

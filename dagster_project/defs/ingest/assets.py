@@ -15,14 +15,14 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.lib.contracts import Contract, source_contracts
-from dagster_project.lib.ingest import (
+from dagster_project.lib.contracts.model import Contract, source_contracts
+from dagster_project.lib.ingest.loader import (
     STATUS_LOADED,
     STATUS_REJECTED,
     STATUS_UNCHANGED,
     ingest_source,
 )
-from dagster_project.lib.partitions import (
+from dagster_project.lib.ingest.partitions import (
     TIME_DIMENSIONS,
     Partitioning,
     files_in_partitions,

@@ -8,10 +8,10 @@
 import dagster as dg
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.lib import jadwal
-from dagster_project.lib.contracts import Contract, source_contracts
-from dagster_project.lib.ingest import read_ingest_log
-from dagster_project.lib.raw_audit import audit_raw
+from dagster_project.lib.contracts import jadwal
+from dagster_project.lib.contracts.model import Contract, source_contracts
+from dagster_project.lib.ingest.loader import read_ingest_log
+from dagster_project.lib.ingest.raw_audit import audit_raw
 
 _LISTED = 50  # overdue submissions spelled out in the check's metadata
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import dagster as dg
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.lib.contracts import mart_contracts
-from dagster_project.lib.gate import dbt_checks
-from dagster_project.lib.ingest import current_inputs
-from dagster_project.lib.publish import publish
+from dagster_project.lib.contracts.model import mart_contracts
+from dagster_project.lib.gate.checks import dbt_checks
+from dagster_project.lib.ingest.loader import current_inputs
+from dagster_project.lib.publish.publisher import publish
 
 
 @dg.asset(

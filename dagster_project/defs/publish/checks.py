@@ -8,9 +8,9 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.lib.contracts import Contract, mart_contracts
-from dagster_project.lib.expectations import gx_checks
-from dagster_project.lib.gate import CheckResult, contract_checks
+from dagster_project.lib.contracts.model import Contract, mart_contracts
+from dagster_project.lib.gate.checks import CheckResult, contract_checks
+from dagster_project.lib.gate.expectations import gx_checks
 
 
 def _as_result(results: list[CheckResult]) -> dg.AssetCheckResult:

@@ -17,8 +17,8 @@ from dagster_dbt import (
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.project import dbt_project
-from dagster_project.lib.contracts import source_contracts
-from dagster_project.lib.gate import finalize_build
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.gate.checks import finalize_build
 
 INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
 

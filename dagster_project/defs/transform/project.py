@@ -2,6 +2,6 @@
 
 from dagster_dbt import DbtProject
 
-from dagster_project.lib.paths import DBT_DIR
+from dagster_project.lib.core.paths import DBT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)

@@ -1,0 +1,262 @@
+"""Derive dbt YAML from the data contracts, so a column is defined once.
+
+- `dbt/models/staging/<system>/_<system>__sources.yml`: one dbt source per source contract, read
+  from the raw Parquet that ingest writes (`external_location`), with column docs and key tests.
+- `dbt/models/marts/_marts__models.yml`: every mart with `contract: enforced`, typed and described
+  columns, constraints and tests, from `data_contracts/marts/`.
+
+Run `apbd contracts generate` after editing a contract; a test fails while the files are stale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from dagster_project.lib.contracts.model import Column, Contract, mart_contracts, source_contracts
+from dagster_project.lib.core.paths import DBT_DIR
+
+HEADER = (
+    "# GENERATED from {what} by `apbd contracts generate`. Do not edit by hand:\n"
+    "# change the source of truth, then regenerate.\n"
+)
+
+# Columns ingest adds to every raw row so each figure traces back to its file (architecture rule 7).
+LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    (
+        "_sumber_sha256",
+        "varchar",
+        "SHA-256 berkas kiriman asal baris ini. / SHA-256 of the source file.",
+    ),
+    (
+        "_sumber_berkas",
+        "varchar",
+        "Jalur berkas kiriman di landing. / Landing path of the source file.",
+    ),
+    ("_baris", "integer", "Nomor baris di berkas asal. / Line number in the source file."),
+    ("_dimuat_pada", "timestamp", "Waktu baris dimuat (UTC). / When the row was loaded (UTC)."),
+)
+
+
+def _dbt_type(col: Column) -> str:
+    return col.physical_type.lower()
+
+
+def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[object]:
+    tests: list[object] = []
+    if col.required:
+        tests.append("not_null")
+    if col.unique or (col.primary_key and len(contract.stored_primary_key) == 1):
+        tests.append("unique")
+    if col.enum:
+        tests.append({"accepted_values": {"arguments": {"values": list(col.enum)}}})
+    if col.relationship and not source:
+        model, field = col.relationship
+        tests.append({"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}})
+    return tests
+
+
+def _key_test(contract: Contract) -> list[object]:
+    pk = contract.stored_primary_key
+    if len(pk) > 1:
+        return [{"unique_combination_of_columns": {"arguments": {"combination_of_columns": pk}}}]
+    return []
+
+
+def sources_yaml(system: str, contracts: list[Contract]) -> str:
+    tables = []
+    for c in contracts:
+        columns = [
+            {
+                "name": col.name,
+                "data_type": _dbt_type(col),
+                "description": col.description,
+                **({"data_tests": t} if (t := _column_tests(col, c, source=True)) else {}),
+            }
+            for col in c.stored_columns  # what raw Parquet holds: personal columns pseudonymised
+        ]
+        columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE_COLUMNS]
+        table: dict[str, object] = {
+            "name": c.table,
+            "description": c.description,
+            "config": {
+                "meta": {
+                    "contract": c.id,
+                    "contract_version": c.version,
+                    "external_location": (
+                        "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/raw/"
+                        f"{c.system}/{c.table}/**/*.parquet', union_by_name = true)"
+                    ),
+                }
+            },
+            "columns": columns,
+        }
+        if kt := _key_test(c):
+            table["data_tests"] = kt
+        tables.append(table)
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": system,
+                "description": f"Data mentah {system} yang lolos kontrak, dari Parquet hasil ingest.",
+                "tables": tables,
+            }
+        ],
+    }
+    return HEADER.format(what="data_contracts/sources") + _dump(doc)
+
+
+def ingest_log_yaml() -> str:
+    """The ingest log as dbt source `meta.ingest_log` (columns from `ingest.LOG_COLUMNS`)."""
+    from dagster_project.lib.ingest.loader import LOG_COLUMNS
+
+    table = {
+        "name": "ingest_log",
+        "description": (
+            "Log ingest: satu baris per versi berkas kiriman (dimuat atau ditolak). / One row per "
+            "landing file version processed by ingest, loaded or rejected."
+        ),
+        "config": {
+            "meta": {
+                "external_location": (
+                    "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/raw/_meta/"
+                    "ingest_log/*.parquet', union_by_name = true)"
+                ),
+            }
+        },
+        "columns": [
+            {"name": name, "data_type": _duck_type(dtype), "description": desc}
+            for name, (dtype, desc) in LOG_COLUMNS.items()
+        ],
+    }
+    doc = {
+        "version": 2,
+        "sources": [{"name": "meta", "description": "Metadata pipeline.", "tables": [table]}],
+    }
+    return HEADER.format(what="dagster_project/lib/ingest/loader.py LOG_COLUMNS") + _dump(doc)
+
+
+def scenario_source_yaml() -> str:
+    """The scenario store (`data/scenarios/*.parquet`, written by `apbd scenario`) as dbt source
+    `skenario.alokasi`, with the columns of the mart_skenario_alokasi contract: a saved scenario
+    holds exactly the rows of that mart. No tests here; the mart carries them."""
+    contract = mart_contracts()["mart_skenario_alokasi"]
+    table = {
+        "name": "alokasi",
+        "description": (
+            "Skenario alokasi yang disimpan `apbd scenario`, satu berkas Parquet per skenario. / "
+            "Saved allocation scenarios, one Parquet file each."
+        ),
+        "config": {
+            "meta": {
+                "contract": contract.id,
+                "contract_version": contract.version,
+                "external_location": (
+                    "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/scenarios/"
+                    "*.parquet', union_by_name = true)"
+                ),
+            }
+        },
+        "columns": [
+            {"name": col.name, "data_type": _dbt_type(col), "description": col.description}
+            for col in contract.columns
+        ],
+    }
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": "skenario",
+                "description": "Penyimpanan skenario alokasi (data/scenarios).",
+                "tables": [table],
+            }
+        ],
+    }
+    return HEADER.format(what="data_contracts/marts/mart_skenario_alokasi") + _dump(doc)
+
+
+def _duck_type(dtype: object) -> str:
+    import polars as pl
+
+    return {pl.String(): "varchar", pl.Int32(): "integer", pl.Int64(): "bigint"}.get(
+        dtype, "timestamp"
+    )
+
+
+def marts_yaml(contracts: list[Contract]) -> str:
+    models = []
+    for c in contracts:
+        columns = []
+        for col in c.columns:
+            entry: dict[str, object] = {
+                "name": col.name,
+                "data_type": _dbt_type(col),
+                "description": col.description,
+            }
+            if col.required:
+                entry["constraints"] = [{"type": "not_null"}]
+            if t := _column_tests(col, c, source=False):
+                entry["data_tests"] = t
+            columns.append(entry)
+        model: dict[str, object] = {
+            "name": c.table,
+            "description": c.description,
+            "config": {
+                "contract": {"enforced": True},
+                "materialized": "table",
+                "meta": {"contract": c.id, "contract_version": c.version},
+            },
+            "columns": columns,
+        }
+        if kt := _key_test(c):
+            model["data_tests"] = kt
+        models.append(model)
+    return HEADER.format(what="data_contracts/marts") + _dump({"version": 2, "models": models})
+
+
+def _dump(doc: object) -> str:
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+def generated_files() -> dict[Path, str]:
+    """Every generated YAML file and the text it should hold."""
+    by_system: dict[str, list[Contract]] = defaultdict(list)
+    for c in source_contracts().values():
+        by_system[c.system].append(c)
+    files = {
+        DBT_DIR / "models" / "staging" / system / f"_{system}__sources.yml": sources_yaml(
+            system, cs
+        )
+        for system, cs in sorted(by_system.items())
+    }
+    files[DBT_DIR / "models" / "staging" / "meta" / "_meta__sources.yml"] = ingest_log_yaml()
+    marts = list(mart_contracts().values())
+    if "mart_skenario_alokasi" in mart_contracts():
+        files[DBT_DIR / "models" / "staging" / "skenario" / "_skenario__sources.yml"] = (
+            scenario_source_yaml()
+        )
+    if marts:
+        files[DBT_DIR / "models" / "marts" / "_marts__models.yml"] = marts_yaml(marts)
+    return files
+
+
+def write_generated() -> list[Path]:
+    """Write the generated files; return those that changed."""
+    changed = []
+    for path, text in generated_files().items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def stale_files() -> list[Path]:
+    return [
+        p
+        for p, t in generated_files().items()
+        if not p.exists() or p.read_text(encoding="utf-8") != t
+    ]

@@ -1,0 +1,81 @@
+"""Where the project and its runtime data live. One place; everything else asks here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
+DBT_DIR = PROJECT_ROOT / "dbt"
+SEEDS_DIR = DBT_DIR / "seeds"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """The runtime folders under one data root (git-ignored `data/` by default)."""
+
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> DataPaths:
+        return cls(Path(os.environ.get("APBD_DATA_DIR", PROJECT_ROOT / "data")).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def ingest_log(self) -> Path:
+        return self.root / "raw" / "_meta" / "ingest_log"
+
+    @property
+    def landing_archive(self) -> Path:
+        """Every landed file ever loaded, by sha256: nothing is overwritten in place."""
+        return self.root / "archive" / "landing"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def published_db(self) -> Path:
+        return self.published / "apbd_mart.duckdb"
+
+    @property
+    def publish_archive(self) -> Path:
+        return self.published / "archive"
+
+    @property
+    def publish_log(self) -> Path:
+        return self.published / "publish_log"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    def ensure(self) -> None:
+        for p in (
+            self.landing,
+            self.raw,
+            self.ingest_log,
+            self.quarantine,
+            self.build,
+            self.published,
+            self.publish_archive,
+            self.publish_log,
+        ):
+            p.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,2116 @@
+"""Deterministic, realistic demo landing data for Kota Samarinda (pure Python, no Dagster).
+
+``generate(landing_dir)`` writes what the OPDs and BPKAD would drop into ``data/landing``:
+
+* ``sipd/dpa_sub_kegiatan/{tahun}/{kode_skpd}/dpa_sub_kegiatan_{murni|perubahan}.{csv|xlsx}``
+* ``sipd/dpa_rincian/{tahun}/{kode_skpd}/dpa_rincian_{tahap}.{csv|xlsx}``
+* ``sipd/anggaran_kas/{tahun}/{kode_skpd}/anggaran_kas_{tahap}.{csv|xlsx}``
+* ``bpkad/sp2d/{tahun}/sp2d_{tahun}_{MM}.csv``
+
+and a manifest ``_manifest.json`` with the sha256 and row count of every file and the exact
+totals (decimal strings) that the published mart must reconcile to.
+
+The budget is built top-down so its shape is realistic (belanja ≈ Rp 5.1 T murni / 5.64 T
+perubahan in 2024, pegawai ≈ 25–30 %, modal ≈ 20–30 %) and bottom-up so every identity holds to
+the rupiah: volume × harga satuan = jumlah per rincian line, pagu = Σ rincian per sub kegiatan,
+anggaran kas per (sub kegiatan, akun) = Σ rincian of that akun, and SP2D per (OPD, sub kegiatan,
+akun) ≤ pagu perubahan. Money is ``decimal.Decimal`` throughout; floats only draw shares.
+
+Codes come from the committed seeds in ``dbt/seeds`` (never from ``../shared``); column names and
+the human header aliases come from the source contracts in ``data_contracts/sources``. Same seed
+and scale give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import random
+import re
+from collections import defaultdict
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+import yaml
+
+from dagster_project.lib.core.paths import CONTRACTS_DIR
+from dagster_project.lib.demo.evidence import EvidenceWorld
+from dagster_project.lib.demo.model import (
+    FIXED_CREATED,
+    ZERO,
+    Line,
+    Opd,
+    Payment,
+    Profile,
+    Reference,
+    SubKeg,
+    nomenclature_key,
+    valid_in_year,
+)
+
+SOURCE_CONTRACTS_DIR = CONTRACTS_DIR / "sources"
+
+DEFAULT_YEARS: tuple[int, ...] = (2024, 2025)
+TAHAP = ("murni", "perubahan")
+
+# Belanja daerah per fiscal year (murni, perubahan), rupiah. 2021, 2023–2025 from domain.md §4.2
+# (2021 murni = APBD-P minus the Rp 723 bn increase); 2022 and 2026-perubahan are estimates.
+TOTALS: dict[int, tuple[int, int]] = {
+    2021: (2_592_271_870_684, 3_315_271_870_684),
+    2022: (3_300_000_000_000, 3_850_000_000_000),
+    2023: (3_900_000_000_000, 4_700_000_000_000),
+    2024: (5_100_000_000_000, 5_640_000_000_000),
+    2025: (4_980_000_000_000, 5_800_000_000_000),
+    2026: (3_183_000_000_000, 3_400_000_000_000),
+}
+DEFAULT_TOTAL = (5_000_000_000_000, 5_500_000_000_000)
+
+BULAN = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+    "Oktober", "November", "Desember",
+)  # fmt: skip
+SATUAN_KELUARAN = ("Dokumen", "Laporan", "Unit", "Orang", "Paket", "Kegiatan", "M2", "Km", "Persen")
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+# --------------------------------------------------------------------------------------------
+# Funding sources (level-6 active codes in ref_sumber_dana)
+# --------------------------------------------------------------------------------------------
+DAU = "1.02.01.01.02.01"
+DBH = "1.02.01.01.01.01"
+BANKEU_PROV = "1.02.02.02.01.01"
+BAGI_HASIL_PROV = "1.02.02.01.01.01"
+PAD = (
+    "1.01.01.07.01.01",
+    "1.01.01.15.01.01",
+    "1.01.01.16.01.01",
+    "1.01.01.10.01.01",
+    "1.01.02.01.01.01",
+)
+BLUD = "1.01.04.16.01.01"
+KAPITASI = "1.01.04.18.01.01"
+PAJAK_ROKOK_JKN = "2.01.01.02.02.01"
+SILPA = ("1.04.01.05.01.01", "1.04.01.01.01.01")
+DAK_NF_TPG = "2.02.01.01.04.04"
+DAK_NF_TAMSIL = "2.02.01.01.04.05"
+DAK_NF_BY_OPD = {
+    "Dinkes": "2.02.01.01.04.11",
+    "DPPKB": "2.02.01.01.04.15",
+    "Disdukcapil": "2.02.01.01.04.17",
+    "Dispar": "2.02.01.01.04.18",
+}
+DAK_FISIK_BY_OPD = {
+    "PUPR": "2.02.01.01.03.11",
+    "Disdikbud": "2.02.01.01.03.02",
+    "Dinkes": "2.02.01.01.03.12",
+    "Disperkim": "2.02.01.01.03.10",
+    "DLH": "2.02.01.01.03.31",
+    "Diskumi": "2.02.01.01.03.29",
+}
+
+# --------------------------------------------------------------------------------------------
+# OPD profiles: share of total belanja (weight), pegawai and modal fractions, special components
+# --------------------------------------------------------------------------------------------
+
+
+PROFILES: dict[str, Profile] = {
+    "Setda": Profile(5.0, 0.25, 0.05, hibah=0.20, forced=("4.01.02.2.02.0001",),
+                     extra_penunjang=("2.11.0001", "2.11.0004", "2.12.0001", "2.13.0003",
+                                      "2.14.0001"), context="setda"),
+    "Setwan": Profile(2.6, 0.40, 0.04, extra_penunjang=("2.15.0001", "2.15.0002", "2.16.0001",
+                                                        "2.16.0003", "2.16.0004"),
+                      context="setwan"),
+    "Inspektorat": Profile(0.55, 0.55, 0.03),
+    "Bappeda": Profile(0.8, 0.45, 0.04),
+    "Bapperida": Profile(0.85, 0.45, 0.04),
+    "BPKAD": Profile(3.0, 0.33, 0.04, btt=0.20, programs=("5.02.02", "5.02.03"),
+                     forced=("5.02.02.2.04.0009",)),
+    "Bapenda": Profile(1.2, 0.35, 0.05, programs=("5.02.04",), context="bapenda"),
+    "BKPSDM": Profile(0.8, 0.45, 0.03),
+    "Kesbangpol": Profile(0.45, 0.30, 0.02, hibah=0.25, forced=("8.01.03.2.01.0003",)),
+    "BPBD": Profile(0.6, 0.35, 0.10, programs=("1.05.03",), context="bpbd"),
+    "Satpol PP": Profile(1.2, 0.40, 0.06, programs=("1.05.02",), context="satpol"),
+    "Damkar": Profile(1.0, 0.40, 0.12, programs=("1.05.04",), context="damkar",
+                      extra_penunjang=("2.07.0002",)),
+    "Disdikbud": Profile(18.5, 0.58, 0.14, forced=("1.01.02.2.01.0001", "1.01.02.2.01.0002",
+                                                   "1.01.02.2.01.0008", "1.01.02.2.02.0014"),
+                         context="disdik"),
+    "Dinkes": Profile(11.5, 0.36, 0.12, forced=("1.02.02.2.02.0026", "1.02.02.2.01.0002",
+                                                "1.02.02.2.02.0033", "1.02.02.2.02.0015"),
+                      extra_penunjang=("2.10.0001",), context="dinkes"),
+    "PUPR": Profile(23.0, 0.04, 0.70, forced=("1.03.10.2.01.0015", "1.03.02.2.01.0046",
+                                              "1.03.06.2.01.0005", "1.03.10.2.01.0009",
+                                              "1.03.10.2.01.0011"),
+                    extra_penunjang=("2.07.0002",), context="pupr"),
+    "Disperkim": Profile(6.0, 0.06, 0.55, forced=("1.04.03.2.03.0002", "1.04.05.2.01.0002"),
+                         extra_penunjang=("2.04.0001",), context="disperkim"),
+    "DLH": Profile(4.0, 0.14, 0.14, forced=("2.11.11.2.01.0003",),
+                   extra_penunjang=("2.04.0001", "2.07.0002"), context="dlh"),
+    "Dishub": Profile(2.0, 0.22, 0.22, extra_penunjang=("2.04.0001", "2.07.0002"),
+                      context="dishub"),
+    "Diskominfo": Profile(1.0, 0.25, 0.15, context="kominfo"),
+    "Dinsos PM": Profile(1.6, 0.25, 0.03, bansos=0.40, forced=("1.06.05.2.02.0003",
+                                                               "1.06.04.2.02.0003"),
+                         context="dinsos"),
+    "DP2PA": Profile(0.4, 0.40, 0.03),
+    "DPPKB": Profile(0.5, 0.45, 0.05),
+    "Disnaker": Profile(0.3, 0.45, 0.05, context="disnaker"),
+    "Disdukcapil": Profile(0.6, 0.40, 0.08),
+    "DPMPTSP": Profile(0.4, 0.45, 0.05),
+    "Diskumi": Profile(1.0, 0.30, 0.25, extra_penunjang=("2.04.0001",)),
+    "DKPP": Profile(0.6, 0.40, 0.10, context="dkpp"),
+    "Diskan": Profile(0.3, 0.40, 0.10),
+    "Dispar": Profile(0.4, 0.35, 0.10, context="dispar"),
+    "Dispora": Profile(0.8, 0.20, 0.15, hibah=0.35, forced=("2.19.03.2.04.0002",),
+                       context="dispora"),
+    "DPK": Profile(0.3, 0.45, 0.10, context="dpk"),
+}  # fmt: skip
+KECAMATAN_PROFILE = Profile(
+    0.9, 0.26, 0.10, forced=("7.01.03.2.02.0003", "7.01.03.2.02.0002"), context="kecamatan"
+)
+
+COMMON_PENUNJANG = (
+    "2.01.0001", "2.01.0006", "2.02.0001", "2.02.0003", "2.02.0005", "2.05.0009", "2.06.0001",
+    "2.06.0002", "2.06.0009", "2.07.0006", "2.08.0002", "2.08.0004", "2.09.0002", "2.09.0009",
+)  # fmt: skip
+
+# Sub kegiatan that carry a special component.
+SPECIAL_KIND = {
+    "4.01.02.2.02.0001": "hibah", "8.01.03.2.01.0003": "hibah", "2.19.03.2.04.0002": "hibah",
+    "1.06.05.2.02.0003": "bansos", "1.06.04.2.02.0003": "bansos",
+    "5.02.02.2.04.0009": "btt", "1.02.02.2.02.0026": "jkn", "7.01.03.2.02.0003": "probebaya",
+}  # fmt: skip
+
+# Sub kegiatan that build, rehabilitate or buy something (they carry belanja modal and a location).
+FISIK = re.compile(
+    r"^(Pembangunan|Rehabilitasi|Rekonstruksi|Pelebaran|Penggantian|Normalisasi|Revitalisasi"
+    r"|Pembebasan Lahan|Penambahan Ruang|Perbaikan Rumah|Pelaksanaan Pembangunan"
+    r"|Peningkatan (Jalan|Saluran|Tanggul|Jaringan|Polder|Bangunan|Pintu|Kanal|Stasiun|SPAM|TPA)"
+    r"|Pengadaan (?!Dokumen|Obat|Bahan|Cadangan)|Penyediaan (Sarana|Prasarana|Perlengkapan)"
+    r"|Pemeliharaan (Rutin|Berkala) (Jalan|Jembatan)|Pengembangan (Puskesmas|Rumah Sakit))"
+)
+
+# --------------------------------------------------------------------------------------------
+# Line templates: (kode_akun, uraian komponen, satuan, price low, price high, style)
+# --------------------------------------------------------------------------------------------
+Tmpl = tuple[str, str, str, int, int, str]
+
+OFFICE_POOL: tuple[Tmpl, ...] = (
+    ("5.1.02.01.01.0024", "Alat Tulis Kantor", "Paket", 300_000, 1_500_000, "simple"),
+    ("5.1.02.01.01.0025", "Kertas HVS A4 80 gram", "Rim", 55_000, 68_000, "simple"),
+    ("5.1.02.01.01.0026", "Penggandaan dan Penjilidan Dokumen", "Eksemplar", 15_000, 120_000,
+     "simple"),
+    ("5.1.02.01.01.0029", "Tinta dan Toner Printer", "Buah", 180_000, 1_200_000, "simple"),
+    ("5.1.02.01.01.0052", "Makanan dan Minuman Rapat", "Kotak", 35_000, 60_000, "ok"),
+    ("5.1.02.02.01.0003", "Honorarium Narasumber", "OJ", 900_000, 1_800_000, "ok"),
+    ("5.1.02.02.01.0004", "Honorarium Tim Pelaksana Kegiatan", "OB", 300_000, 1_000_000, "ob"),
+    ("5.1.02.04.01.0001", "Perjalanan Dinas Luar Daerah", "OK", 3_500_000, 8_500_000, "ok"),
+    ("5.1.02.04.01.0003", "Perjalanan Dinas Dalam Kota", "OH", 150_000, 150_000, "ok"),
+    ("5.1.02.04.01.0004", "Paket Meeting Dalam Kota", "OH", 350_000, 550_000, "ok"),
+    ("5.1.02.02.05.0009", "Sewa Gedung Pertemuan", "Hari", 5_000_000, 25_000_000, "simple"),
+    ("5.1.02.02.12.0003", "Bimbingan Teknis", "Orang", 2_500_000, 6_000_000, "simple"),
+    ("5.1.02.02.01.0055", "Publikasi dan Iklan Media", "Kali", 2_500_000, 15_000_000, "simple"),
+    ("5.1.02.01.01.0026", "Cetak Spanduk dan Baliho", "Lembar", 150_000, 900_000, "simple"),
+)  # fmt: skip
+UTILITY_POOL: tuple[Tmpl, ...] = (
+    ("5.1.02.02.01.0061", "Tagihan Listrik Kantor", "Bulan", 8_000_000, 60_000_000, "bulan"),
+    ("5.1.02.02.01.0060", "Tagihan Air Kantor", "Bulan", 500_000, 4_000_000, "bulan"),
+    ("5.1.02.02.01.0059", "Tagihan Telepon Kantor", "Bulan", 300_000, 2_000_000, "bulan"),
+    ("5.1.02.02.01.0063", "Langganan Internet Kantor", "Bulan", 2_000_000, 15_000_000, "bulan"),
+)  # fmt: skip
+OUTSOURCE_POOL: tuple[Tmpl, ...] = (
+    ("5.1.02.02.01.0030", "Jasa Tenaga Kebersihan Kantor", "OB", 3_400_000, 3_900_000, "ob"),
+    ("5.1.02.02.01.0031", "Jasa Tenaga Keamanan Kantor", "OB", 3_400_000, 3_900_000, "ob"),
+    ("5.1.02.02.01.0033", "Jasa Tenaga Supir", "OB", 3_400_000, 4_000_000, "ob"),
+    ("5.1.02.02.01.0026", "Jasa Tenaga Administrasi (Non ASN)", "OB", 3_400_000, 4_200_000, "ob"),
+    ("5.1.02.02.02.0005", "Iuran Jaminan Kesehatan Tenaga Non ASN", "OB", 120_000, 180_000, "ob"),
+)  # fmt: skip
+OFFICE_BY_SUFFIX: dict[str, tuple[Tmpl, ...]] = {
+    "2.06.0001": (
+        ("5.1.02.01.01.0031", "Lampu, Kabel dan Komponen Instalasi Listrik", "Paket", 1_500_000,
+         12_000_000, "simple"),
+        ("5.1.02.01.01.0036", "Bahan Perbaikan Instalasi Listrik Kantor", "Paket", 1_000_000,
+         8_000_000, "simple"),
+    ),
+    "2.06.0002": (
+        ("5.1.02.01.01.0030", "Perabot Kantor", "Buah", 250_000, 2_500_000, "simple"),
+        ("5.1.02.01.01.0032", "Perlengkapan Dinas", "Paket", 500_000, 3_000_000, "simple"),
+        ("5.1.02.01.01.0024", "Alat Tulis Kantor", "Paket", 300_000, 1_500_000, "simple"),
+    ),
+    "2.06.0009": (
+        ("5.1.02.01.01.0052", "Makanan dan Minuman Rapat", "Kotak", 35_000, 60_000, "ok"),
+        ("5.1.02.04.01.0001", "Perjalanan Dinas Luar Daerah (Konsultasi)", "OK", 3_500_000,
+         8_500_000, "ok"),
+        ("5.1.02.04.01.0004", "Paket Meeting Dalam Kota", "OH", 350_000, 550_000, "ok"),
+        ("5.1.02.04.01.0005", "Paket Meeting Luar Kota", "OH", 650_000, 1_100_000, "ok"),
+    ),
+    "2.05.0009": (
+        ("5.1.02.02.12.0003", "Bimbingan Teknis Pegawai", "Orang", 2_500_000, 6_000_000,
+         "simple"),
+        ("5.1.02.02.12.0001", "Kursus Singkat/Pelatihan Pegawai", "Orang", 2_000_000, 5_000_000,
+         "simple"),
+        ("5.1.02.04.01.0001", "Perjalanan Dinas Peserta Pelatihan", "OK", 3_500_000, 8_500_000,
+         "ok"),
+    ),
+}  # fmt: skip
+MAINT_POOL: tuple[Tmpl, ...] = (
+    ("5.1.02.03.02.0035", "Pemeliharaan Kendaraan Dinas Jabatan", "Unit", 8_000_000, 25_000_000,
+     "simple"),
+    ("5.1.02.03.02.0036", "Pemeliharaan Kendaraan Operasional", "Unit", 6_000_000, 20_000_000,
+     "simple"),
+    ("5.1.02.01.01.0004", "Bahan Bakar Minyak Kendaraan Dinas", "Liter", 10_000, 13_500, "simple"),
+    ("5.1.02.03.03.0001", "Pemeliharaan Gedung Kantor", "Paket", 25_000_000, 350_000_000, "paket"),
+    ("5.1.02.03.02.0121", "Pemeliharaan Pendingin Ruangan (AC)", "Unit", 350_000, 900_000,
+     "simple"),
+    ("5.1.02.02.02.0008", "Asuransi Barang Milik Daerah", "Paket", 20_000_000, 150_000_000,
+     "paket"),
+)  # fmt: skip
+MODAL_PENUNJANG: dict[str, tuple[Tmpl, ...]] = {
+    "2.07.0002": (("5.2.02.02.01.0002", "Mobil Operasional Lapangan", "Unit", 350_000_000,
+                   550_000_000, "simple"),),
+    "2.07.0006": (("5.2.02.10.01.0002", "Personal Computer/Laptop", "Unit", 12_000_000,
+                   25_000_000, "simple"),
+                  ("5.2.02.05.02.0004", "Pendingin Ruangan (AC Split)", "Unit", 6_000_000,
+                   14_000_000, "simple"),
+                  ("5.2.02.05.01.0005", "Mesin Fotokopi dan Alat Kantor Lainnya", "Unit",
+                   25_000_000, 80_000_000, "simple")),
+}  # fmt: skip
+
+CONTEXT_POOLS: dict[str, tuple[Tmpl, ...]] = {
+    "disdik": (
+        ("5.1.02.02.01.0013", "Jasa Guru Honorer/Tenaga Pendidik Non ASN", "OB", 1_500_000,
+         3_500_000, "ob"),
+        ("5.1.02.02.01.0009", "Honorarium Penyelenggara Ujian Sekolah", "OK", 300_000, 600_000,
+         "ok"),
+        ("5.1.02.01.01.0055", "Makanan dan Minuman Peserta Didik", "Kotak", 25_000, 40_000, "ok"),
+        ("5.1.02.02.12.0001", "Pelatihan Guru", "Orang", 2_000_000, 4_500_000, "simple"),
+    ),
+    "dinkes": (
+        ("5.1.02.01.01.0037", "Obat-obatan Puskesmas", "Paket", 50_000_000, 400_000_000, "paket"),
+        ("5.1.02.01.01.0002", "Reagen Laboratorium", "Paket", 10_000_000, 80_000_000, "paket"),
+        ("5.1.02.02.01.0014", "Jasa Tenaga Kesehatan Non ASN", "OB", 3_500_000, 6_500_000, "ob"),
+        ("5.1.02.01.01.0056", "Makanan Tambahan Balita dan Ibu Hamil", "Paket", 15_000, 25_000,
+         "simple"),
+        ("5.1.02.02.01.0006", "Honorarium Kader Posyandu", "OB", 250_000, 500_000, "ob"),
+    ),
+    "pupr": (
+        ("5.1.02.03.04.0004", "Pemeliharaan Rutin Jalan Kota", "M2", 150_000, 350_000, "simple"),
+        ("5.1.02.03.04.0014", "Pemeliharaan Jembatan pada Jalan Kota", "Paket", 200_000_000,
+         900_000_000, "paket"),
+        ("5.1.02.01.01.0001", "Bahan Bangunan dan Konstruksi", "Paket", 20_000_000, 200_000_000,
+         "paket"),
+        ("5.1.02.02.04.0003", "Sewa Excavator", "Jam", 450_000, 750_000, "simple"),
+        ("5.1.02.02.01.0016", "Jasa Tenaga Penanganan Prasarana dan Sarana Umum", "OB",
+         3_500_000, 4_500_000, "ob"),
+    ),
+    "disperkim": (
+        ("5.1.02.01.01.0039", "Bahan Bedah Rumah Tidak Layak Huni", "Unit", 20_000_000,
+         35_000_000, "simple"),
+        ("5.1.02.02.01.0068", "Rekening Penerangan Jalan Umum", "Bulan", 3_000_000_000,
+         5_000_000_000, "bulan"),
+        ("5.1.02.02.01.0016", "Jasa Tenaga Pemeliharaan PJU dan Taman", "OB", 3_500_000,
+         4_500_000, "ob"),
+    ),
+    "dlh": (
+        ("5.1.02.02.01.0030", "Jasa Petugas Kebersihan dan Pengangkut Sampah", "OB", 3_400_000,
+         3_900_000, "ob"),
+        ("5.1.02.02.01.0051", "Jasa Pengolahan Sampah di TPA", "Ton", 80_000, 160_000, "simple"),
+        ("5.1.02.01.01.0004", "BBM Armada Pengangkut Sampah", "Liter", 10_000, 13_500, "simple"),
+        ("5.1.02.02.04.0037", "Sewa Truk Angkutan Sampah", "Bulan", 15_000_000, 30_000_000,
+         "simple"),
+        ("5.1.02.01.01.0013", "Suku Cadang Armada Persampahan", "Paket", 10_000_000, 60_000_000,
+         "paket"),
+    ),
+    "dishub": (
+        ("5.1.02.02.01.0022", "Jasa Tenaga Pengatur Lalu Lintas dan Parkir", "OB", 3_400_000,
+         4_000_000, "ob"),
+        ("5.1.02.01.02.0004", "Komponen Rambu-Rambu", "Paket", 15_000_000, 80_000_000, "paket"),
+    ),
+    "damkar": (
+        ("5.1.02.02.01.0018", "Jasa Tenaga Pemadam Kebakaran dan Penyelamatan", "OB", 3_500_000,
+         4_200_000, "ob"),
+        ("5.1.02.01.01.0009", "Isi Tabung Pemadam Kebakaran", "Tabung", 350_000, 900_000,
+         "simple"),
+        ("5.1.02.01.01.0067", "Pakaian Penyelamatan/Pemadam", "Stel", 3_500_000, 9_000_000,
+         "simple"),
+    ),
+    "satpol": (
+        ("5.1.02.02.01.0017", "Jasa Tenaga Ketenteraman dan Ketertiban Umum", "OB", 3_400_000,
+         4_000_000, "ob"),
+        ("5.1.02.01.01.0064", "Pakaian Dinas Lapangan", "Stel", 450_000, 750_000, "simple"),
+    ),
+    "bpbd": (
+        ("5.1.02.02.01.0019", "Jasa Tenaga Penanganan Bencana (TRC)", "OB", 3_500_000,
+         4_200_000, "ob"),
+        ("5.1.02.01.01.0041", "Persediaan Logistik Kebencanaan", "Paket", 20_000_000,
+         120_000_000, "paket"),
+    ),
+    "dinsos": (
+        ("5.1.02.02.01.0020", "Jasa Tenaga Penanganan Sosial (TKSK/Pendamping)", "OB",
+         2_000_000, 3_500_000, "ob"),
+    ),
+    "kominfo": (
+        ("5.1.02.02.01.0039", "Jasa Tenaga Teknologi Informasi", "OB", 5_000_000, 9_000_000,
+         "ob"),
+        ("5.1.02.02.01.0063", "Sewa Bandwidth Internet Pemerintah Kota", "Bulan", 60_000_000,
+         180_000_000, "bulan"),
+        ("5.1.02.02.09.0003", "Jasa Konsultansi Telematika", "Paket", 150_000_000, 600_000_000,
+         "paket"),
+    ),
+    "setwan": (
+        ("5.1.02.04.01.0001", "Perjalanan Dinas Pimpinan dan Anggota DPRD", "OK", 6_000_000,
+         12_000_000, "ok"),
+        ("5.1.02.02.05.0043", "Sewa Hotel Rapat Kerja DPRD", "Kamar", 900_000, 1_800_000, "ok"),
+        ("5.1.02.04.01.0005", "Paket Meeting Luar Kota", "OH", 650_000, 1_100_000, "ok"),
+        ("5.1.02.01.01.0053", "Makanan dan Minuman Jamuan Tamu", "Orang", 75_000, 150_000,
+         "simple"),
+    ),
+    "setda": (
+        ("5.1.02.01.01.0053", "Makanan dan Minuman Jamuan Tamu", "Orang", 75_000, 150_000,
+         "simple"),
+        ("5.1.02.02.01.0047", "Jasa Penyelenggaraan Acara Hari Besar", "Paket", 150_000_000,
+         900_000_000, "paket"),
+        ("5.1.02.01.01.0035", "Cendera Mata Tamu Pemerintah", "Buah", 250_000, 900_000, "simple"),
+    ),
+    "bapenda": (
+        ("5.1.02.01.01.0026", "Cetak SPPT PBB-P2", "Lembar", 1_500, 3_500, "simple"),
+        ("5.1.02.02.09.0006", "Jasa Konsultansi Penilaian PBB-P2 dan BPHTB", "Paket",
+         300_000_000, 900_000_000, "paket"),
+    ),
+    "kecamatan": (
+        ("5.1.02.02.01.0006", "Honorarium Pendamping Kelurahan/RT", "OB", 750_000, 1_500_000,
+         "ob"),
+        ("5.1.02.01.01.0052", "Makanan dan Minuman Musrenbang", "Kotak", 35_000, 50_000, "ok"),
+    ),
+    "dispora": (
+        ("5.1.02.05.01.0001", "Hadiah Perlombaan Olahraga", "Paket", 25_000_000, 150_000_000,
+         "paket"),
+        ("5.1.02.05.01.0002", "Penghargaan Atlet Berprestasi", "Orang", 2_500_000, 15_000_000,
+         "simple"),
+    ),
+    "disnaker": (
+        ("5.1.02.02.12.0001", "Pelatihan Keterampilan Pencari Kerja", "Orang", 2_500_000,
+         5_000_000, "simple"),
+    ),
+    "dkpp": (
+        ("5.1.02.01.01.0008", "Bibit Tanaman Pertanian Perkotaan", "Paket", 5_000_000,
+         40_000_000, "paket"),
+        ("5.1.02.01.01.0041", "Cadangan Pangan Pemerintah Daerah (Beras)", "Kg", 12_500, 14_500,
+         "simple"),
+    ),
+    "dispar": (
+        ("5.1.02.02.01.0047", "Penyelenggaraan Festival Budaya dan Pariwisata", "Paket",
+         150_000_000, 600_000_000, "paket"),
+    ),
+    "dpk": (
+        ("5.1.02.02.01.0024", "Jasa Tenaga Arsip dan Perpustakaan", "OB", 3_400_000, 4_000_000,
+         "ob"),
+    ),
+}  # fmt: skip
+
+KONSULTANSI: tuple[Tmpl, ...] = (
+    ("5.1.02.02.08.0009", "Jasa Konsultansi Perencanaan Teknis (DED)", "Paket", 0, 0, "paket"),
+    ("5.1.02.02.08.0020", "Jasa Konsultansi Pengawasan Konstruksi", "Paket", 0, 0, "paket"),
+)
+
+# Modal line by sub kegiatan name (first match wins).
+MODAL_RULES: tuple[tuple[str, Tmpl], ...] = (
+    (r"Terowongan|Tunnel", ("5.2.04.01.01.0010", "Pembangunan Terowongan Samarinda (Lanjutan)",
+                            "Paket", 0, 0, "paket")),
+    (r"Lahan|Tanah", ("5.2.01.01.02.0002", "Pengadaan Tanah untuk Kepentingan Umum", "M2",
+                      600_000, 2_500_000, "simple")),
+    (r"Jembatan", ("5.2.04.01.02.0004", "Pembangunan/Rehabilitasi Jembatan pada Jalan Kota", "M",
+                   60_000_000, 150_000_000, "simple")),
+    (r"Jalan(?! Lingkungan)|Pelebaran|Rekonstruksi", ("5.2.04.01.01.0004",
+                                                      "Peningkatan/Rehabilitasi Jalan Kota", "Km",
+                                                      4_000_000_000, 9_000_000_000, "km")),
+    (r"Drainase|Saluran", ("5.2.04.02.07.0001", "Pembangunan Saluran Drainase Perkotaan", "M",
+                           1_500_000, 4_000_000, "simple")),
+    (r"Pompa", ("5.2.04.02.04.0006", "Stasiun Pompa Pengendali Banjir", "Unit", 2_000_000_000,
+                6_000_000_000, "simple")),
+    (r"Sungai|Polder|Tanggul|Tebing|Banjir|Kolam Retensi", ("5.2.04.02.04.0005",
+                                                            "Normalisasi dan Turap Sungai Karang "
+                                                            "Mumus", "M", 8_000_000, 25_000_000,
+                                                            "simple")),
+    (r"SPAM|Air Minum", ("5.2.04.04.01.0003", "Jaringan Distribusi Air Minum", "M", 800_000,
+                         2_000_000, "simple")),
+    (r"Limbah|Sanitasi", ("5.2.04.03.02.0001", "Instalasi Pengolahan Air Limbah Komunal", "Unit",
+                          300_000_000, 900_000_000, "simple")),
+    (r"TPA|TPST|TPS|Sampah|Persampahan", ("5.2.04.03.03.0003",
+                                          "Bangunan Penampung Sampah (TPS 3R)", "Unit",
+                                          400_000_000, 1_500_000_000, "simple")),
+    (r"Alat Kesehatan|Penunjang Medik|Alat Kalibrasi", ("5.2.02.07.01.0001",
+                                                        "Alat Kedokteran Umum Puskesmas", "Set",
+                                                        25_000_000, 250_000_000, "simple")),
+    (r"Puskesmas|Rumah Sakit|Fasilitas (Pelayanan )?Kesehatan|Rumah Dinas Tenaga Kesehatan",
+     ("5.2.03.01.01.0006", "Pembangunan/Rehabilitasi Gedung Puskesmas", "M2", 6_000_000,
+      9_000_000, "simple")),
+    (r"Mebel", ("5.2.02.05.02.0001", "Meja dan Kursi Siswa", "Set", 1_200_000, 2_500_000,
+                "simple")),
+    (r"Sekolah|Ruang Kelas|USB|PAUD|Ruang Guru|Laboratorium|Nonformal",
+     ("5.2.03.01.01.0010", "Pembangunan/Rehabilitasi Ruang Kelas Sekolah", "M2", 4_500_000,
+      7_000_000, "simple")),
+    (r"Rumah Tidak Layak Huni|Kumuh|Permukiman|PSU|Perumahan", ("5.2.04.01.01.0010",
+                                                                 "Jalan Lingkungan dan PSU "
+                                                                 "Permukiman", "M2", 250_000,
+                                                                 450_000, "simple")),
+    (r"Terminal", ("5.2.03.01.01.0018", "Rehabilitasi Gedung Terminal", "Paket", 0, 0, "paket")),
+    (r"Perlengkapan Jalan|Rambu|Lalu Lintas", ("5.2.02.18.01.0002",
+                                               "Rambu Lalu Lintas dan APILL", "Unit", 3_000_000,
+                                               90_000_000, "simple")),
+    (r"Pasar|Perdagangan|Industri", ("5.2.03.01.01.0012", "Revitalisasi Bangunan Pasar", "M2",
+                                     3_500_000, 6_000_000, "simple")),
+    (r"Olahraga|Atlet", ("5.2.02.19.01.0006", "Peralatan Olahraga", "Paket", 0, 0, "paket")),
+    (r"Kebakaran|Pemadam", ("5.2.02.02.01.0006", "Kendaraan Pemadam Kebakaran", "Unit",
+                            2_500_000_000, 4_500_000_000, "simple")),
+    (r"Bencana|Evakuasi|Penyelamatan|Logistik", ("5.2.02.15.03.0001",
+                                                 "Peralatan Penolong dan Evakuasi", "Set",
+                                                 15_000_000, 90_000_000, "simple")),
+    (r"Kelurahan|Kecamatan|Pelayanan Umum", ("5.2.04.01.01.0010",
+                                             "Semenisasi Jalan Lingkungan RT", "M2", 250_000,
+                                             400_000, "simple")),
+    (r"Ketenteraman|Ketentraman|Ketertiban", ("5.2.02.02.01.0002", "Kendaraan Patroli", "Unit",
+                                              300_000_000, 500_000_000, "simple")),
+    (r"Perpustakaan|Arsip", ("5.2.05.01.01.0001", "Buku Koleksi Perpustakaan", "Eksemplar",
+                             60_000, 150_000, "simple")),
+    (r"Informasi|Aplikasi|Elektronik|Internet|Data", ("5.2.05.08.01.0005",
+                                                      "Pengembangan Perangkat Lunak", "Paket", 0,
+                                                      0, "paket")),
+    (r"Taman|Ruang Terbuka", ("5.2.03.01.01.0036", "Pembangunan Taman Kota", "M2", 800_000,
+                              1_800_000, "simple")),
+)  # fmt: skip
+MODAL_DEFAULT: Tmpl = (
+    "5.2.02.05.01.0005",
+    "Peralatan Kantor Lainnya",
+    "Unit",
+    5_000_000,
+    60_000_000,
+    "simple",
+)
+
+# Pegawai lines of "Penyediaan Gaji dan Tunjangan ASN": (akun, uraian, share, months)
+GAJI_LINES: tuple[tuple[str, str, float, int], ...] = (
+    ("5.1.01.01.01.0001", "Gaji Pokok PNS", 0.40, 14),
+    ("5.1.01.02.01.0001", "Tambahan Penghasilan Pegawai (TPP) Beban Kerja PNS", 0.28, 12),
+    ("5.1.01.01.01.0002", "Gaji Pokok PPPK", 0.08, 14),
+    ("5.1.01.02.05.0001", "Tambahan Penghasilan Pegawai (TPP) Prestasi Kerja PNS", 0.05, 12),
+    ("5.1.01.01.02.0001", "Tunjangan Keluarga PNS", 0.04, 14),
+    ("5.1.01.01.04.0001", "Tunjangan Fungsional PNS", 0.04, 14),
+    ("5.1.01.01.03.0001", "Tunjangan Jabatan PNS", 0.03, 14),
+    ("5.1.01.01.09.0001", "Iuran Jaminan Kesehatan PNS", 0.03, 12),
+    ("5.1.01.01.06.0001", "Tunjangan Beras PNS", 0.015, 12),
+    ("5.1.01.01.05.0001", "Tunjangan Fungsional Umum PNS", 0.01, 14),
+    ("5.1.01.01.07.0001", "Tunjangan PPh/Tunjangan Khusus PNS", 0.01, 12),
+    ("5.1.01.01.11.0001", "Iuran Jaminan Kematian PNS", 0.0072, 12),
+    ("5.1.01.01.10.0001", "Iuran Jaminan Kecelakaan Kerja PNS", 0.0024, 12),
+    ("5.1.01.01.08.0001", "Pembulatan Gaji PNS", 0.0002, 12),
+)  # fmt: skip
+TPG_LINES = (
+    ("5.1.01.03.03.0001", "Tunjangan Profesi Guru (TPG) PNSD", 0.30, 12),
+    ("5.1.01.03.05.0001", "Tambahan Penghasilan (Tamsil) Guru PNSD", 0.01, 12),
+)
+KDH_LINES = (
+    ("5.1.01.05.01.0001", "Gaji Pokok Wali Kota dan Wakil Wali Kota", 0.20, 14),
+    ("5.1.01.05.03.0001", "Tunjangan Jabatan Wali Kota dan Wakil Wali Kota", 0.45, 14),
+    ("5.1.01.05.02.0001", "Tunjangan Keluarga Wali Kota dan Wakil Wali Kota", 0.05, 14),
+    ("5.1.01.05.07.0001", "Iuran Jaminan Kesehatan Wali Kota dan Wakil Wali Kota", 0.10, 12),
+    ("5.1.01.05.04.0001", "Tunjangan Beras Wali Kota dan Wakil Wali Kota", 0.05, 12),
+    ("5.1.01.05.05.0001", "Tunjangan PPh Wali Kota dan Wakil Wali Kota", 0.15, 12),
+)
+DPRD_LINES = (
+    ("5.1.01.04.01.0001", "Uang Representasi Pimpinan dan Anggota DPRD", 0.08, 12),
+    ("5.1.01.04.12.0001", "Tunjangan Kesejahteraan Pimpinan dan Anggota DPRD", 0.12, 12),
+    ("5.1.01.04.08.0001", "Tunjangan Komunikasi Intensif Pimpinan dan Anggota DPRD", 0.25, 12),
+    ("5.1.01.04.13.0001", "Tunjangan Transportasi DPRD", 0.20, 12),
+    ("5.1.01.04.09.0001", "Tunjangan Reses DPRD", 0.10, 12),
+    ("5.1.01.04.06.0001", "Tunjangan Alat Kelengkapan DPRD", 0.06, 12),
+    ("5.1.01.04.05.0001", "Tunjangan Jabatan DPRD", 0.10, 12),
+    ("5.1.01.04.02.0001", "Tunjangan Keluarga DPRD", 0.05, 12),
+    ("5.1.01.04.03.0001", "Tunjangan Beras DPRD", 0.04, 12),
+)  # fmt: skip
+HONOR_LINES: tuple[Tmpl, ...] = (
+    ("5.1.01.03.07.0002", "Honorarium Pejabat Pengadaan Barang/Jasa", "OB", 600_000, 1_500_000,
+     "ob"),
+    ("5.1.01.03.07.0001", "Honorarium Pengelola Keuangan Kegiatan", "OB", 500_000, 1_200_000,
+     "ob"),
+)  # fmt: skip
+AVG_ASN_MONTHLY = 9_200_000  # gaji + tunjangan + TPP per pegawai per bulan (demo assumption)
+
+HOLIDAYS: dict[int, tuple[tuple[int, int], ...]] = {
+    2024: ((2, 8), (2, 14), (3, 11), (3, 29), (4, 8), (4, 9), (4, 10), (4, 11), (4, 12), (4, 15),
+           (5, 9), (5, 10), (5, 23), (5, 24), (6, 17), (6, 18), (7, 8), (9, 16), (11, 27)),
+    2025: ((1, 27), (1, 28), (1, 29), (3, 28), (3, 31), (4, 1), (4, 2), (4, 3), (4, 4), (4, 7),
+           (4, 18), (5, 12), (5, 13), (5, 29), (5, 30), (6, 6), (6, 9), (6, 27), (9, 5)),
+}  # fmt: skip
+FIXED_HOLIDAYS = ((1, 1), (5, 1), (6, 1), (8, 17), (12, 24), (12, 25), (12, 26))
+THR_MONTH = {2021: 5, 2022: 4, 2023: 4, 2024: 4, 2025: 3}
+GAJI13_MONTH = 6
+
+# Monthly profiles (cash plan and payment dates), by component.
+PROFILE_MONTHS = {
+    "barjas": (4, 6, 7, 8, 8, 8, 8, 8, 9, 10, 11, 13),
+    "modal": (0, 0, 1, 2, 4, 6, 8, 10, 12, 15, 18, 24),
+    "hibah": (0, 0, 15, 20, 15, 10, 10, 10, 10, 5, 5, 0),
+    "bansos": (0, 0, 25, 0, 0, 25, 0, 0, 25, 0, 0, 25),
+    "btt": (8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9),
+}
+PAY_MONTHS = {
+    "barjas": (2, 5, 6, 7, 7, 8, 8, 8, 9, 10, 12, 18),
+    "modal": (0, 0, 0, 1, 3, 5, 7, 9, 11, 14, 20, 30),
+    "hibah": (0, 0, 12, 18, 15, 10, 10, 12, 10, 8, 5, 0),
+    "bansos": (0, 0, 25, 0, 0, 25, 0, 0, 25, 0, 0, 25),
+    "btt": (3, 6, 8, 8, 8, 8, 8, 8, 10, 10, 11, 12),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# data model
+# --------------------------------------------------------------------------------------------
+
+
+def _contract_columns(source: str, table: str) -> list[tuple[str, str]]:
+    """[(property name, human header)] in contract order, from the ODCS aliases."""
+    text = (SOURCE_CONTRACTS_DIR / f"{source}__{table}.odcs.yaml").read_text("utf-8")
+    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    out = []
+    for prop in doc["schema"][0]["properties"]:
+        aliases: list[str] = []
+        for cp in prop.get("customProperties") or []:
+            if cp.get("property") == "aliases":
+                aliases = [str(a) for a in cp.get("value") or []]
+        human = next((a for a in aliases if "(Rp)" in a), None)
+        human = human or next((a for a in aliases if a[:1].isupper()), prop["name"])
+        out.append((prop["name"], human))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _floor100(x: Decimal) -> Decimal:
+    return (x / HUNDRED).to_integral_value(ROUND_FLOOR) * HUNDRED
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """Split an integer total by weights; the last part absorbs rounding."""
+    if not weights:
+        return []
+    s = sum(weights) or 1.0
+    parts = [int(total * w / s) for w in weights]
+    parts[-1] += total - sum(parts)
+    return parts
+
+
+def _lognorm_weights(rng: random.Random, n: int, sigma: float = 0.8) -> list[float]:
+    return [rng.lognormvariate(0.0, sigma) for _ in range(n)]
+
+
+def _fmt_qty(d: Decimal) -> str:
+    return format(d.normalize(), "f")
+
+
+def _fmt_money_plain(d: Decimal) -> str:
+    return format(d.quantize(CENT), "f")
+
+
+def _fmt_money_id(d: Decimal) -> str:
+    """Indonesian number format: 1.234.567,89."""
+    s = f"{d.quantize(CENT):,.2f}"
+    return s.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _koef_num(v: Decimal | int) -> str:
+    return format(Decimal(v).normalize(), "f").replace(".", ",")
+
+
+def _working_days(year: int, month: int) -> list[int]:
+    hol = set(FIXED_HOLIDAYS) | set(HOLIDAYS.get(year, ()))
+    last = calendar.monthrange(year, month)[1]
+    days = [
+        d
+        for d in range(1, last + 1)
+        if dt.date(year, month, d).weekday() < 5 and (month, d) not in hol
+    ]
+    if month == 12:
+        days = [d for d in days if d <= 27] or days
+    return days
+
+
+# --------------------------------------------------------------------------------------------
+# planning the budget
+# --------------------------------------------------------------------------------------------
+
+
+def _profile_for(singkatan: str, jenis: str, year: int) -> Profile:
+    if jenis == "kecamatan":
+        return KECAMATAN_PROFILE
+    p = PROFILES.get(singkatan, Profile(0.5, 0.45, 0.05))
+    if singkatan == "Kesbangpol" and year == 2024:
+        # Pilkada serentak 2024: hibah to KPU and Bawaslu runs through Kesbangpol.
+        return Profile(1.3, 0.12, 0.01, hibah=0.70, forced=p.forced)
+    return p
+
+
+def _classify(code: str, nama: str) -> str:
+    key = nomenclature_key(code)
+    if key.startswith("X.XX"):
+        suffix = key[8:]
+        return {
+            "2.02.0001": "gaji",
+            "2.11.0001": "kdh",
+            "2.11.0004": "kdh_ops",
+            "2.15.0001": "dprd",
+            "2.10.0001": "blud",
+            "2.08.0002": "utility",
+            "2.08.0004": "outsource",
+        }.get(
+            suffix,
+            "modal_pen"
+            if suffix.startswith("2.07")
+            else "maint"
+            if suffix.startswith("2.09")
+            else "office",
+        )
+    if key in SPECIAL_KIND:
+        return SPECIAL_KIND[key]
+    if FISIK.search(nama):
+        return "fisik"
+    return "program"
+
+
+def _indicator(
+    rng: random.Random, nama: str, kind: str, n_asn: int
+) -> tuple[str, Decimal | None, str]:
+    if kind == "gaji":
+        return "Jumlah Orang yang Menerima Gaji dan Tunjangan ASN", Decimal(n_asn), "Orang"
+    rules = (
+        (r"Jalan(?! Lingkungan)|Pelebaran|Rekonstruksi|Drainase|Saluran|Sungai", "Km"),
+        (r"Taman|Ruang Terbuka|Penataan|Kumuh|Kawasan|PSU", "M2"),
+        (
+            r"Pembangunan|Rehabilitasi|Pengadaan|Sarana|Jembatan|Puskesmas|Sekolah|Ruang|Gedung"
+            r"|Alat|Kendaraan|Peralatan|Mebel|Rumah",
+            "Unit",
+        ),
+        (
+            r"Laporan|Pelaporan|Evaluasi|Monitoring|Pengawasan|Reviu|Rekonsiliasi|Akuntansi",
+            "Laporan",
+        ),
+        (
+            r"Penyusunan|Dokumen|Perencanaan|Kajian|Rencana|Analisis|Regulasi|Kebijakan|Produk Hukum"
+            r"|DPA|RKA",
+            "Dokumen",
+        ),
+        (
+            r"Pelayanan Kesehatan|Pelatihan|Kapasitas|Bimbingan|Pegawai|ASN|Atlet|Peserta|Penduduk"
+            r"|Siswa|Pendidik|Masyarakat|Keluarga|Anak|Perempuan|Korban|Penderita|Ibu|Balita|Usia"
+            r"|Orang|Gaji|Jaminan",
+            "Orang",
+        ),
+        (r"Persentase|Cakupan|Pengendalian|Pencegahan|Penanganan", "Persen"),
+        (r"Pemeliharaan|Operasional|Penyediaan|Jasa|Pengelolaan|Bantuan|Hibah", "Paket"),
+    )
+    satuan = "Kegiatan"
+    for pattern, sat in rules:
+        if re.search(pattern, nama):
+            satuan = sat
+            break
+    text = {
+        "Dokumen": f"Jumlah Dokumen {nama}",
+        "Laporan": f"Jumlah Laporan {nama}",
+        "Unit": f"Jumlah Unit {nama}",
+        "Orang": f"Jumlah Orang yang Mendapatkan Layanan {nama}",
+        "Paket": f"Jumlah Paket {nama}",
+        "Kegiatan": f"Jumlah Kegiatan {nama}",
+        "M2": f"Luas {nama}",
+        "Km": f"Panjang {nama}",
+        "Persen": f"Persentase Capaian {nama}",
+    }[satuan]
+    target: Decimal | None
+    if satuan == "Km":
+        target = Decimal(rng.randint(5, 120)) / 10
+    elif satuan == "M2":
+        target = Decimal(rng.randrange(500, 25_000, 50))
+    elif satuan == "Orang":
+        target = Decimal(rng.choice((20, 25, 30, 40, 50, 60, 100, 150, 250, 500, 1200, 3500)))
+    elif satuan == "Persen":
+        target = Decimal(rng.choice((80, 85, 90, 95, 100)))
+    elif satuan == "Laporan":
+        target = Decimal(rng.choice((1, 2, 4, 12)))
+    elif satuan == "Dokumen":
+        target = Decimal(rng.randint(1, 6))
+    elif satuan == "Unit":
+        target = Decimal(rng.randint(1, 40))
+    else:
+        target = Decimal(rng.randint(1, 24))
+    if rng.random() < 0.04:
+        target = None  # the operator left the target blank
+    return text, target, satuan
+
+
+class Planner:
+    """Builds one fiscal year's budget (murni + perubahan) for every OPD."""
+
+    def __init__(self, ref: Reference, seed: int, scale: float, year: int):
+        self.ref = ref
+        self.seed = seed
+        self.scale = scale
+        self.year = year
+        self.nomen = ref.nomen_for(year)
+        self.akun = ref.akun_for(year)
+
+    def rng(self, *parts: object) -> random.Random:
+        return random.Random(":".join(str(p) for p in (self.seed, self.year, *parts)))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _n_lines(self, rng: random.Random, lo: int, hi: int) -> int:
+        return max(1, round(rng.randint(lo, hi) * self.scale))
+
+    def _dana(self, rng: random.Random, opd: Opd, comp: str, kind: str) -> str:
+        if kind == "blud":
+            return BLUD if rng.random() < 0.7 else KAPITASI
+        if kind == "jkn":
+            return PAJAK_ROKOK_JKN if rng.random() < 0.35 else DAU
+        if comp in ("peg", "hibah", "bansos", "btt"):
+            return DAU if rng.random() < 0.85 else DBH
+        if comp == "modal":
+            r = rng.random()
+            dak = DAK_FISIK_BY_OPD.get(opd.singkatan)
+            if dak and r < 0.25:
+                return dak
+            if opd.singkatan in ("PUPR", "Disperkim") and r < 0.40:
+                return BANKEU_PROV
+            return DBH if r < 0.75 else DAU
+        r = rng.random()
+        nf = DAK_NF_BY_OPD.get(opd.singkatan)
+        if nf and r < 0.20:
+            return nf
+        if r < 0.45:
+            return rng.choice(PAD)
+        if r < 0.55:
+            return BAGI_HASIL_PROV
+        return DAU if r < 0.85 else DBH
+
+    def _line(
+        self,
+        rng: random.Random,
+        t: Tmpl,
+        amount: int,
+        no: int,
+        dana: str,
+        comp: str,
+        uraian: str | None = None,
+    ) -> Line | None:
+        akun, ur, satuan, lo, hi, style = t
+        if amount < 1_000:
+            return None
+        price = rng.uniform(lo, hi) if hi else float(amount)
+        koef: str
+        n, mult, tail = 0, 0, ""
+        if style == "ob":
+            n, mult, tail = max(1, round(amount / (price * 12))), 12, " Orang x 12 Bulan"
+            vol = Decimal(n * 12)
+            koef = f"{n}{tail}"
+        elif style == "ok":
+            k = rng.choice((1, 2, 3, 4, 6, 12))
+            n, mult, tail = max(1, round(amount / (price * k))), k, f" {satuan} x {k} Kali"
+            vol = Decimal(n * k)
+            koef = f"{n}{tail}"
+        elif style == "bulan":
+            vol = Decimal(12)
+            koef = "12 Bulan"
+        elif style == "km":
+            vol = Decimal(max(1, round(amount / price * 10))) / 10
+            koef = f"{_koef_num(vol)} Km"
+        elif style == "paket":
+            vol = Decimal(1)
+            koef = f"1 {satuan}"
+        else:
+            n, mult, tail = max(1, min(200_000, round(amount / price))), 1, f" {satuan}"
+            vol = Decimal(n)
+            koef = f"{n}{tail}"
+        harga = _floor100(Decimal(amount) / vol)
+        if harga <= 0:
+            harga = HUNDRED
+        return Line(no, akun, dana, uraian or ur, koef, vol, satuan, harga, comp, n, mult, tail)
+
+    def _payroll_lines(
+        self,
+        rng: random.Random,
+        spec: tuple[tuple[str, str, float, int], ...],
+        amount: int,
+        persons: int,
+        opd: Opd,
+        start_no: int,
+    ) -> list[Line]:
+        keep = max(3, round(len(spec) * min(1.0, self.scale)))
+        chosen = spec[:keep]
+        amounts = _split(amount, [s for _, _, s, _ in chosen])
+        out = []
+        for i, ((akun, uraian, _, months), amt) in enumerate(zip(chosen, amounts, strict=True)):
+            vol = Decimal(persons * months)
+            harga = _floor100(Decimal(amt) / vol) or HUNDRED
+            dana = (
+                DAK_NF_TPG
+                if akun == TPG_LINES[0][0]
+                else (
+                    DAK_NF_TAMSIL
+                    if akun == TPG_LINES[1][0]
+                    else self._dana(rng, opd, "peg", "gaji")
+                )
+            )
+            out.append(
+                Line(
+                    start_no + i,
+                    akun,
+                    dana,
+                    uraian,
+                    f"{persons} Orang x {months} Bulan",
+                    vol,
+                    "Orang/Bulan",
+                    harga,
+                    "peg",
+                )
+            )
+        return out
+
+    # -- sub kegiatan selection --------------------------------------------------------------
+
+    def _penunjang_codes(self, opd: Opd) -> list[str]:
+        suffixes = list(COMMON_PENUNJANG) + list(opd.profile.extra_penunjang)
+        if opd.jenis == "kecamatan":
+            suffixes = [s for s in suffixes if s not in ("2.02.0005", "2.09.0009")]
+        codes = []
+        for s in dict.fromkeys(suffixes):
+            key = f"X.XX.01.{s}"
+            if key in self.nomen:
+                codes.append(f"{opd.bidang[0]}.01.{s}")
+        return codes
+
+    def _pool(self, opd: Opd) -> list[str]:
+        prog = opd.profile.programs
+        pool = [
+            code
+            for code, r in self.nomen.items()
+            if r["kode_bidang_urusan"] in opd.bidang
+            and (not prog or r["kode_program"] in prog)
+            and (code not in SPECIAL_KIND or code in opd.profile.forced)
+        ]
+        return sorted(pool)
+
+    # -- one OPD ----------------------------------------------------------------------------
+
+    def plan_opd(self, opd: Opd, budget: int) -> None:
+        rng = self.rng(opd.kode, "murni")
+        prof = opd.profile
+        pool = self._pool(opd)
+        forced = [c for c in prof.forced if c in pool]
+        n_sub = max(5, min(30, int(4 + 2.3 * math.sqrt(budget / 1e10))))
+        rest = [c for c in pool if c not in forced]
+        rng.shuffle(rest)
+        substantive = sorted(forced + rest[: max(0, n_sub - len(forced))])
+
+        subs: list[SubKeg] = []
+        for code in self._penunjang_codes(opd) + substantive:
+            nama = self.nomen[nomenclature_key(code)]["nama_sub_kegiatan"]
+            subs.append(SubKeg(code, nama, _classify(code, nama), "", "", None, "", murni=[]))
+
+        peg = int(budget * prof.peg)
+        modal = int(budget * prof.modal)
+        hibah = int(budget * prof.hibah)
+        bansos = int(budget * prof.bansos)
+        btt = int(budget * prof.btt)
+        barjas = budget - peg - modal - hibah - bansos - btt
+        by_kind: dict[str, list[SubKeg]] = defaultdict(list)
+        for s in subs:
+            by_kind[s.kind].append(s)
+        alloc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+        # pegawai: payroll (+ DPRD / KDH / BLUD jasa pelayanan), a little honorarium elsewhere
+        honor_subs = (by_kind["fisik"] + by_kind["program"])[:3]
+        honor = int(peg * 0.03) if honor_subs else 0
+        payroll = peg - honor
+        gaji_sub = by_kind["gaji"][0]
+        if by_kind["dprd"]:
+            alloc[id(by_kind["dprd"][0])]["peg"] += int(payroll * 0.50)
+            payroll -= int(payroll * 0.50)
+        if by_kind["kdh"]:
+            alloc[id(by_kind["kdh"][0])]["peg"] += int(payroll * 0.02)
+            payroll -= int(payroll * 0.02)
+        if by_kind["kdh_ops"]:
+            alloc[id(by_kind["kdh_ops"][0])]["peg"] += int(payroll * 0.02)
+            payroll -= int(payroll * 0.02)
+        if by_kind["blud"]:
+            alloc[id(by_kind["blud"][0])]["peg"] += int(payroll * 0.12)
+            payroll -= int(payroll * 0.12)
+        alloc[id(gaji_sub)]["peg"] += payroll
+        for s, amt in zip(honor_subs, _split(honor, [1.0] * len(honor_subs)), strict=True):
+            alloc[id(s)]["peg"] += amt
+
+        # modal: physical sub kegiatan, or the penunjang procurement ones
+        fisik = by_kind["fisik"]
+        mpen = by_kind["modal_pen"]
+        if not fisik and not mpen:  # nowhere to book capital spending: it stays operational
+            barjas, modal = barjas + modal, 0
+        to_pen = modal if not fisik else min(int(modal * 0.15), int(2e9 + budget * 0.004))
+        if not mpen:
+            to_pen = 0
+        fisik_w = _lognorm_weights(rng, len(fisik), 0.9)
+        for s in fisik:
+            if re.search(r"Terowongan|Tunnel", s.nama):
+                fisik_w[fisik.index(s)] = sum(fisik_w) * 0.35  # the multi-year city tunnel
+        for s, amt in zip(fisik, _split(modal - to_pen, fisik_w) if fisik else [], strict=True):
+            alloc[id(s)]["modal"] += amt
+        for s, amt in zip(mpen, _split(to_pen, [1.0] * len(mpen)) if mpen else [], strict=True):
+            alloc[id(s)]["modal"] += amt
+
+        # special components
+        for comp, amount, kind in (
+            ("hibah", hibah, "hibah"),
+            ("bansos", bansos, "bansos"),
+            ("btt", btt, "btt"),
+        ):
+            carriers = by_kind[kind]
+            if not carriers:
+                barjas += amount
+                continue
+            for s, amt in zip(carriers, _split(amount, [1.0] * len(carriers)), strict=True):
+                alloc[id(s)][comp] += amt
+
+        # barang dan jasa
+        office = by_kind["office"] + by_kind["utility"] + by_kind["outsource"] + by_kind["maint"]
+        office += by_kind["kdh"] + by_kind["dprd"]
+        f_off = 0.55 if budget < 2e10 else 0.35 if budget < 1e11 else 0.18
+        special_share = {"blud": 0.35, "jkn": 0.22, "probebaya": 0.55}
+        remaining = barjas
+        for kind, share in special_share.items():
+            for s in by_kind[kind]:
+                amt = int(barjas * share / len(by_kind[kind]))
+                alloc[id(s)]["barjas"] += amt
+                remaining -= amt
+        office_amt = int(remaining * f_off)
+        kind_w = {
+            "outsource": 3.0,
+            "utility": 1.8,
+            "maint": 0.9,
+            "office": 0.35,
+            "kdh": 0.6,
+            "dprd": 1.2,
+        }
+        ow = [kind_w.get(s.kind, 0.35) * rng.uniform(0.6, 1.4) for s in office]
+        for s, amt in zip(office, _split(office_amt, ow) if office else [], strict=True):
+            alloc[id(s)]["barjas"] += amt
+        rest_subs = by_kind["program"] + fisik + by_kind["hibah"] + by_kind["bansos"]
+        rw = _lognorm_weights(rng, len(rest_subs), 0.8)
+        rw = [
+            w * (0.45 if s.kind == "fisik" else 0.1 if s.kind in ("hibah", "bansos") else 1.0)
+            for w, s in zip(rw, rest_subs, strict=True)
+        ]
+        left = remaining - office_amt
+        if rest_subs:
+            for s, amt in zip(rest_subs, _split(left, rw), strict=True):
+                alloc[id(s)]["barjas"] += amt
+        elif office:
+            alloc[id(office[0])]["barjas"] += left
+        else:
+            alloc[id(gaji_sub)]["peg"] += left
+
+        n_asn = max(5, round(alloc[id(gaji_sub)]["peg"] / (AVG_ASN_MONTHLY * 14)))
+        kel_pool = self._kelurahan_pool(opd)
+        for s in subs:
+            s.murni = self._build_lines(rng, opd, s, alloc[id(s)], n_asn)
+            self._describe(rng, opd, s, n_asn, kel_pool)
+        opd.subkeg = [s for s in subs if s.murni]
+
+    def _kelurahan_pool(self, opd: Opd) -> list[str]:
+        if opd.kode_kecamatan:
+            return self.ref.kelurahan_by_kec.get(opd.kode_kecamatan, [])
+        return [k for v in self.ref.kelurahan_by_kec.values() for k in v]
+
+    def _describe(
+        self, rng: random.Random, opd: Opd, s: SubKeg, n_asn: int, kel_pool: list[str]
+    ) -> None:
+        s.indikator, s.target, s.satuan_out = _indicator(rng, s.nama, s.kind, n_asn)
+        # physical works sit in a kelurahan; a kecamatan's own programmes in one of its kelurahan
+        in_kecamatan = opd.jenis == "kecamatan" and not nomenclature_key(s.kode).startswith("X")
+        located = (s.kind in ("fisik", "probebaya") or in_kecamatan) and kel_pool
+        if located and not (s.kind == "fisik" and re.search(r"Pengadaan|Kendaraan", s.nama)):
+            s.kelurahan = rng.choice(kel_pool)
+        ratio = rng.random()
+        if ratio < 0.80:
+            s.ratio = rng.uniform(0.70, 0.98)
+        elif ratio < 0.93:
+            s.ratio = rng.uniform(0.45, 0.70)
+        else:
+            s.ratio = rng.uniform(0.10, 0.45)
+
+    def _pool_for(self, opd: Opd, s: SubKeg) -> tuple[Tmpl, ...]:
+        ctx = CONTEXT_POOLS.get(opd.profile.context, ())
+        if s.kind == "utility":
+            return UTILITY_POOL
+        if s.kind == "outsource":
+            return OUTSOURCE_POOL
+        if s.kind == "maint":
+            return MAINT_POOL
+        if s.kind == "office":
+            return OFFICE_BY_SUFFIX.get(nomenclature_key(s.kode)[8:], OFFICE_POOL[:10])
+        if s.kind in ("program", "fisik", "blud", "probebaya", "jkn", "hibah", "bansos"):
+            return ctx + OFFICE_POOL[:10] if ctx else OFFICE_POOL
+        return OFFICE_POOL
+
+    def _build_lines(
+        self, rng: random.Random, opd: Opd, s: SubKeg, alloc: dict[str, int], n_asn: int
+    ) -> list[Line]:
+        lines: list[Line] = []
+
+        def add(line: Line | None) -> None:
+            if line is not None:
+                line.no = len(lines) + 1
+                lines.append(line)
+
+        peg = alloc.get("peg", 0)
+        if peg:
+            if s.kind == "gaji":
+                spec = GAJI_LINES + (TPG_LINES if opd.singkatan == "Disdikbud" else ())
+                spec = tuple(sorted(spec, key=lambda x: -x[2]))
+                for ln in self._payroll_lines(rng, spec, peg, n_asn, opd, 1):
+                    add(ln)
+            elif s.kind == "dprd":
+                for ln in self._payroll_lines(rng, DPRD_LINES, peg, 45, opd, 1):
+                    add(ln)
+            elif s.kind == "kdh":
+                for ln in self._payroll_lines(rng, KDH_LINES, peg, 2, opd, 1):
+                    add(ln)
+            elif s.kind == "kdh_ops":
+                add(
+                    Line(
+                        0,
+                        "5.1.01.06.02.0001",
+                        DAU,
+                        "Dana Operasional Wali Kota dan Wakil Wali Kota",
+                        "12 Bulan",
+                        Decimal(12),
+                        "Bulan",
+                        _floor100(Decimal(peg) / 12),
+                        "peg",
+                    )
+                )
+            elif s.kind == "blud":
+                add(
+                    self._line(
+                        rng,
+                        (
+                            "5.1.01.03.06.0001",
+                            "Jasa Pelayanan Kesehatan bagi ASN Puskesmas",
+                            "OB",
+                            2_000_000,
+                            5_000_000,
+                            "ob",
+                        ),
+                        peg,
+                        0,
+                        BLUD,
+                        "peg",
+                    )
+                )
+            else:
+                add(self._line(rng, rng.choice(HONOR_LINES), peg, 0, DAU, "peg"))
+
+        modal = alloc.get("modal", 0)
+        if modal:
+            if s.kind == "modal_pen":
+                suffix = nomenclature_key(s.kode)[8:]
+                tmpls = MODAL_PENUNJANG.get(suffix, (MODAL_DEFAULT,))
+                n = min(len(tmpls), self._n_lines(rng, 1, 3))
+                for t, amt in zip(tmpls[:n], _split(modal, [1.0] * n), strict=True):
+                    add(self._line(rng, t, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal"))
+            else:
+                tmpl = next((t for pat, t in MODAL_RULES if re.search(pat, s.nama)), MODAL_DEFAULT)
+                n = self._n_lines(rng, 1, 3)
+                for amt in _split(modal, _lognorm_weights(rng, n, 0.5)):
+                    add(
+                        self._line(
+                            rng, tmpl, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal"
+                        )
+                    )
+
+        for comp in ("hibah", "bansos", "btt"):
+            amount = alloc.get(comp, 0)
+            if not amount:
+                continue
+            for t, amt in self._special_lines(rng, opd, comp, amount):
+                add(self._line(rng, t, amt, 0, self._dana(rng, opd, comp, s.kind), comp))
+
+        barjas = alloc.get("barjas", 0)
+        if barjas:
+            pool = self._pool_for(opd, s)
+            parts: list[tuple[Tmpl, int]] = []
+            if s.kind == "jkn":
+                parts.append(
+                    (
+                        (
+                            "5.1.02.02.02.0003",
+                            "Iuran JKN Peserta PBPU dan BP Kelas III (UHC)",
+                            "Jiwa",
+                            42_000,
+                            42_000,
+                            "jiwa",
+                        ),
+                        int(barjas * 0.85),
+                    )
+                )
+                barjas -= parts[-1][1]
+            if s.kind == "probebaya":
+                parts.append(
+                    (
+                        (
+                            "5.1.02.01.01.0039",
+                            "Paket Program Pembangunan dan Pemberdayaan "
+                            "Masyarakat Berbasis RT (Probebaya)",
+                            "RT",
+                            100_000_000,
+                            300_000_000,
+                            "simple",
+                        ),
+                        int(barjas * 0.85),
+                    )
+                )
+                barjas -= parts[-1][1]
+            if s.kind == "blud":
+                pool = CONTEXT_POOLS["dinkes"] + UTILITY_POOL[:2] + OUTSOURCE_POOL[:2]
+            if s.kind == "fisik" and modal:
+                for t in KONSULTANSI:
+                    amt = min(int(modal * 0.03), barjas // 3)
+                    parts.append((t, amt))
+                    barjas -= amt
+            if s.kind in ("utility", "outsource"):
+                n = min(len(pool), self._n_lines(rng, 2, len(pool)))
+            else:  # bigger budgets have more komponen lines, not absurd volumes
+                by_size = min(12, max(2, round(barjas / 2.5e8)))
+                n = self._n_lines(rng, by_size, by_size + 3)
+            idx = sorted(rng.sample(range(len(pool)), min(n, len(pool))))
+            idx += [rng.randrange(len(pool)) for _ in range(n - len(idx))]
+            chosen = [pool[i] for i in idx]
+            for t, amt in zip(
+                chosen, _split(barjas, _lognorm_weights(rng, len(chosen), 0.6)), strict=True
+            ):
+                parts.append((t, amt))
+            for t, amt in parts:
+                if t[5] == "jiwa":
+                    jiwa = max(1, round(amt / (t[3] * 12)))
+                    add(
+                        Line(
+                            0,
+                            t[0],
+                            self._dana(rng, opd, "barjas", "jkn"),
+                            t[1],
+                            f"{jiwa} Jiwa x 12 Bulan",
+                            Decimal(jiwa * 12),
+                            "Jiwa/Bulan",
+                            Decimal(t[3]),
+                            "barjas",
+                            jiwa,
+                            12,
+                            " Jiwa x 12 Bulan",
+                        )
+                    )
+                else:
+                    add(
+                        self._line(rng, t, amt, 0, self._dana(rng, opd, "barjas", s.kind), "barjas")
+                    )
+        return lines
+
+    def _special_lines(
+        self, rng: random.Random, opd: Opd, comp: str, amount: int
+    ) -> list[tuple[Tmpl, int]]:
+        if comp == "btt":
+            return [
+                (
+                    (
+                        "5.3.01.01.01.0001",
+                        "Belanja Tidak Terduga (Penanganan Darurat Bencana dan Keperluan Mendesak)",
+                        "Paket",
+                        0,
+                        0,
+                        "paket",
+                    ),
+                    amount,
+                )
+            ]
+        if comp == "bansos":
+            specs = [
+                (
+                    (
+                        "5.1.06.02.01.0001",
+                        "Bantuan Sosial Tunai bagi Keluarga Miskin",
+                        "KK",
+                        600_000,
+                        2_400_000,
+                        "simple",
+                    ),
+                    0.6,
+                ),
+                (
+                    (
+                        "5.1.06.01.02.0001",
+                        "Permakanan bagi Lansia dan Penyandang Disabilitas Terlantar",
+                        "Orang",
+                        1_800_000,
+                        3_600_000,
+                        "simple",
+                    ),
+                    0.3,
+                ),
+                (
+                    (
+                        "5.1.06.03.01.0001",
+                        "Bantuan Sosial bagi Kelompok Usaha Masyarakat Miskin",
+                        "Kelompok",
+                        10_000_000,
+                        25_000_000,
+                        "simple",
+                    ),
+                    0.1,
+                ),
+            ]
+        elif opd.singkatan == "Kesbangpol" and self.year == 2024:
+            specs = [
+                (
+                    (
+                        "5.1.05.01.01.0001",
+                        "Hibah Penyelenggaraan Pemilihan Wali Kota dan Wakil Wali "
+                        "Kota kepada KPU Kota Samarinda",
+                        "Paket",
+                        0,
+                        0,
+                        "paket",
+                    ),
+                    0.64,
+                ),
+                (
+                    (
+                        "5.1.05.01.01.0001",
+                        "Hibah Pengawasan Pemilihan kepada Bawaslu Kota Samarinda",
+                        "Paket",
+                        0,
+                        0,
+                        "paket",
+                    ),
+                    0.26,
+                ),
+                (
+                    (
+                        "5.1.05.01.01.0001",
+                        "Hibah Pengamanan Pemilihan kepada Polresta dan Kodim",
+                        "Paket",
+                        0,
+                        0,
+                        "paket",
+                    ),
+                    0.08,
+                ),
+                (
+                    (
+                        "5.1.05.07.01.0001",
+                        "Bantuan Keuangan kepada Partai Politik",
+                        "Suara",
+                        4_500,
+                        4_500,
+                        "simple",
+                    ),
+                    0.02,
+                ),
+            ]
+        elif opd.singkatan == "Kesbangpol":
+            specs = [
+                (
+                    (
+                        "5.1.05.07.01.0001",
+                        "Bantuan Keuangan kepada Partai Politik",
+                        "Suara",
+                        4_500,
+                        4_500,
+                        "simple",
+                    ),
+                    0.5,
+                ),
+                (
+                    (
+                        "5.1.05.05.03.0001",
+                        "Hibah kepada Organisasi Kemasyarakatan",
+                        "Lembaga",
+                        25_000_000,
+                        100_000_000,
+                        "simple",
+                    ),
+                    0.5,
+                ),
+            ]
+        elif opd.singkatan == "Dispora":
+            specs = [
+                (
+                    (
+                        "5.1.05.05.01.0001",
+                        "Hibah kepada KONI Kota Samarinda",
+                        "Paket",
+                        0,
+                        0,
+                        "paket",
+                    ),
+                    0.85,
+                ),
+                (
+                    (
+                        "5.1.05.05.01.0001",
+                        "Hibah kepada NPCI Kota Samarinda",
+                        "Paket",
+                        0,
+                        0,
+                        "paket",
+                    ),
+                    0.15,
+                ),
+            ]
+        else:
+            specs = [
+                (
+                    (
+                        "5.1.05.05.01.0001",
+                        "Hibah Pembangunan/Rehabilitasi Rumah Ibadah",
+                        "Lembaga",
+                        50_000_000,
+                        200_000_000,
+                        "simple",
+                    ),
+                    0.55,
+                ),
+                (
+                    (
+                        "5.1.05.05.02.0001",
+                        "Hibah kepada LPTQ, MUI dan FKUB",
+                        "Lembaga",
+                        150_000_000,
+                        900_000_000,
+                        "simple",
+                    ),
+                    0.25,
+                ),
+                (
+                    (
+                        "5.1.05.05.03.0001",
+                        "Hibah kepada Lembaga Kemasyarakatan",
+                        "Lembaga",
+                        25_000_000,
+                        150_000_000,
+                        "simple",
+                    ),
+                    0.20,
+                ),
+            ]
+        keep = specs[: max(1, round(len(specs) * min(1.0, self.scale)))]
+        amounts = _split(amount, [w for _, w in keep])
+        return [(t, a) for (t, _), a in zip(keep, amounts, strict=True)]
+
+    # -- perubahan ----------------------------------------------------------------------------
+
+    def plan_perubahan(self, opds: list[Opd], target: int) -> None:
+        raw: list[tuple[Line, Decimal]] = []  # non-pegawai lines with their uncalibrated harga
+        peg_total = ZERO
+        for opd in opds:
+            rng = self.rng(opd.kode, "perubahan")
+            for s in opd.subkeg:
+                g = rng.choices(
+                    (
+                        rng.uniform(0.80, 0.98),
+                        1.0,
+                        rng.uniform(1.02, 1.25),
+                        rng.uniform(1.25, 1.80),
+                    ),
+                    weights=(18, 42, 28, 12),
+                )[0]
+                lines: list[Line] = []
+                for ln in s.murni or []:
+                    if ln.comp == "peg":
+                        f = Decimal(str(round(rng.uniform(1.00, 1.06), 4)))
+                        new = Line(
+                            ln.no,
+                            ln.akun,
+                            ln.dana,
+                            ln.uraian,
+                            ln.koef,
+                            ln.volume,
+                            ln.satuan,
+                            _floor100(ln.harga * f) or HUNDRED,
+                            ln.comp,
+                        )
+                        peg_total += new.total
+                    else:
+                        gl = g * rng.uniform(0.97, 1.03)
+                        if ln.comp == "btt":
+                            gl = rng.uniform(0.30, 0.90)
+                        elif ln.comp == "hibah":
+                            gl = rng.uniform(0.98, 1.05)
+                        elif ln.comp == "modal":
+                            gl *= 0.97
+                        new = Line(
+                            ln.no,
+                            ln.akun,
+                            ln.dana,
+                            ln.uraian,
+                            ln.koef,
+                            ln.volume,
+                            ln.satuan,
+                            ln.harga,
+                            ln.comp,
+                            ln.n,
+                            ln.mult,
+                            ln.tail,
+                        )
+                        if ln.mult and ln.n >= 3:  # APBD-P re-plans quantities, not prices
+                            new.n = max(1, round(ln.n * gl))
+                            new.volume = Decimal(new.n * ln.mult)
+                            new.koef = f"{new.n}{ln.tail}"
+                            raw.append((new, ln.harga))
+                        else:
+                            raw.append((new, ln.harga * Decimal(str(round(gl, 6)))))
+                    lines.append(new)
+                if g > 1.1 and s.kind in ("program", "fisik", "office") and rng.random() < 0.5:
+                    pool = self._pool_for(opd, s)
+                    t = pool[rng.randrange(len(pool))]
+                    amt = int(float(s.pagu("murni")) * rng.uniform(0.05, 0.20))
+                    ln = self._line(rng, t, amt, len(lines) + 1, rng.choice(SILPA), "barjas")
+                    if ln is not None:
+                        raw.append((ln, ln.harga))
+                        lines.append(ln)
+                s.perubahan = lines
+            # new sub kegiatan added in the APBD-P
+            spare = [
+                c
+                for c in self._pool(opd)
+                if c not in {x.kode for x in opd.subkeg} and c not in SPECIAL_KIND
+            ]
+            budget = sum(float(s.pagu("murni")) for s in opd.subkeg)
+            for code in spare[: rng.choice((0, 0, 1, 1, 2))]:
+                nama = self.nomen[code]["nama_sub_kegiatan"]
+                s = SubKeg(code, nama, _classify(code, nama), "", "", None, "", murni=None)
+                amount = int(budget * rng.uniform(0.005, 0.03))
+                comp_alloc = (
+                    {"barjas": amount}
+                    if s.kind != "fisik"
+                    else {"modal": int(amount * 0.85), "barjas": amount - int(amount * 0.85)}
+                )
+                s.perubahan = self._build_lines(rng, opd, s, comp_alloc, 0)
+                for ln in s.perubahan:
+                    ln.dana = rng.choice(SILPA) if rng.random() < 0.6 else ln.dana
+                    if ln.comp == "peg":
+                        peg_total += ln.total
+                    else:
+                        raw.append((ln, ln.harga))
+                self._describe(rng, opd, s, 0, self._kelurahan_pool(opd))
+                s.ratio = min(s.ratio, rng.uniform(0.55, 0.90))
+                if s.perubahan:
+                    opd.subkeg.append(s)
+        # calibrate the non-pegawai lines so the APBD-P hits its total
+        nonpeg_raw = sum((ln.volume * h for ln, h in raw), ZERO)
+        k = (Decimal(target) - peg_total) / nonpeg_raw
+        for ln, h in raw:
+            ln.harga = _floor100(h * k) or HUNDRED
+        for opd in opds:
+            for s in opd.subkeg:
+                if s.murni is not None and s.target is not None:
+                    growth = float(s.pagu("perubahan") / (s.pagu("murni") or 1))
+                    if growth > 1.2 and s.satuan_out in ("Unit", "Orang", "Paket", "Kegiatan"):
+                        s.target_p = Decimal(math.ceil(float(s.target) * min(growth, 1.5)))
+
+
+# --------------------------------------------------------------------------------------------
+# anggaran kas and SP2D
+# --------------------------------------------------------------------------------------------
+
+
+def _akun_totals(s: SubKeg, tahap: str) -> dict[str, tuple[Decimal, str, str]]:
+    """{akun: (total, component, first sumber dana)} for one sub kegiatan and tahap."""
+    out: dict[str, tuple[Decimal, str, str]] = {}
+    for ln in s.lines(tahap):
+        if ln.akun in out:
+            t, c, d = out[ln.akun]
+            out[ln.akun] = (t + ln.total, c, d)
+        else:
+            out[ln.akun] = (ln.total, ln.comp, ln.dana)
+    return out
+
+
+def _kas_weights(comp: str, akun: str, year: int, new_in_perubahan: bool) -> list[int]:
+    if comp == "peg":
+        w = [1] * 12
+        if akun.startswith("5.1.01.01.0") and akun[10] in "12345":
+            w[THR_MONTH.get(year, 4) - 1] += 1
+            w[GAJI13_MONTH - 1] += 1
+        return w
+    w = list(PROFILE_MONTHS[comp])
+    if new_in_perubahan:
+        w = [0] * 8 + [max(x, 1) for x in w[8:]]
+    return w
+
+
+def _anggaran_kas(total: Decimal, weights: list[int]) -> list[Decimal]:
+    wsum = sum(weights)
+    months = []
+    for w in weights[:11]:
+        months.append((total * w / wsum / 1000).to_integral_value(ROUND_FLOOR) * 1000)
+    months.append(total - sum(months, ZERO))
+    return months
+
+
+def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]) -> list[Payment]:
+    year = planner.year
+    scale = planner.scale
+    wdays = {m: _working_days(year, m) for m in range(1, 13)}
+    payments: list[Payment] = []
+    for opd in opds:
+        rng = planner.rng(opd.kode, "sp2d")
+        for s in opd.subkeg:
+            new_sub = s.murni is None
+            for akun, (pagu, comp, dana) in _akun_totals(s, "perubahan").items():
+                if comp == "peg":
+                    r = rng.uniform(0.955, 0.995)
+                elif comp == "btt":
+                    r = rng.uniform(0.05, 0.45)
+                else:
+                    r = min(1.0, s.ratio * rng.uniform(0.95, 1.04))
+                cents = rng.random() < 0.03
+                q = CENT if cents else Decimal(1)
+                realised = (pagu * Decimal(str(round(r, 6)))).quantize(q, ROUND_FLOOR)
+                if realised <= 0:
+                    continue
+                nama_akun = akun_names.get(akun, akun)
+                if comp == "peg":
+                    payments += _payroll_payments(
+                        rng, opd, s, akun, dana, realised, year, wdays, scale, nama_akun
+                    )
+                else:
+                    payments += _other_payments(
+                        rng,
+                        opd,
+                        s,
+                        akun,
+                        dana,
+                        comp,
+                        realised,
+                        year,
+                        wdays,
+                        scale,
+                        new_sub,
+                        nama_akun,
+                    )
+    # UP: the first small barang-jasa payment of each OPD in the first quarter
+    first: dict[str, Payment] = {}
+    for p in sorted(payments, key=lambda p: (p.tanggal, p.kode_sub_kegiatan, p.kode_akun, p.nilai)):
+        if p.jenis == "GU" and p.tanggal.month <= 3 and p.kode_skpd not in first:
+            first[p.kode_skpd] = p
+            p.jenis = "UP"
+            p.keterangan = f"Uang Persediaan (UP) Tahun Anggaran {year}"
+    payments.sort(
+        key=lambda p: (
+            p.tanggal,
+            p.kode_skpd,
+            p.kode_sub_kegiatan,
+            p.kode_akun,
+            p.nilai,
+            p.keterangan,
+        )
+    )
+    width = max(5, len(str(len(payments))))
+    for i, p in enumerate(payments, start=1):
+        p.nomor = f"{i:0{width}d}/SP2D/{p.jenis}/{p.kode_skpd}/{year}"
+    return payments
+
+
+def _parts(rng: random.Random, total: Decimal, n: int) -> list[Decimal]:
+    n = max(1, min(n, int(total // 1000) or 1))
+    if n == 1:
+        return [total]
+    w = [rng.uniform(0.5, 1.5) for _ in range(n)]
+    s = sum(w)
+    parts = [
+        (total * Decimal(str(round(x / s, 8))) / 100).to_integral_value(ROUND_FLOOR) * 100
+        for x in w[:-1]
+    ]
+    parts.append(total - sum(parts, ZERO))
+    return [p for p in parts if p > 0] if parts[-1] > 0 else [total]
+
+
+def _pick_day(
+    rng: random.Random, wdays: dict[int, list[int]], month: int, year: int, first: bool = False
+) -> dt.date:
+    days = wdays[month]
+    d = days[0] if first else rng.choice(days)
+    return dt.date(year, month, d)
+
+
+def _payroll_payments(
+    rng: random.Random,
+    opd: Opd,
+    s: SubKeg,
+    akun: str,
+    dana: str,
+    realised: Decimal,
+    year: int,
+    wdays: dict[int, list[int]],
+    scale: float,
+    nama_akun: str,
+) -> list[Payment]:
+    """Salaries: one LS payment per month (two at scale >= 1.5), plus THR and the 13th."""
+    weights = _kas_weights("peg", akun, year, False)
+    months = [m for m in range(1, 13) for _ in range(weights[m - 1])]
+    per_month = 2 if scale >= 1.5 else 1
+    slots = [(m, k) for m in months for k in range(per_month)]
+    amounts = _parts(rng, realised, len(slots))
+    seen: dict[int, int] = defaultdict(int)
+    out = []
+    for (m, _), amt in zip(slots, amounts, strict=False):
+        seen[m] += 1
+        if weights[m - 1] > 1 and seen[m] > per_month:
+            label = "THR" if m == THR_MONTH.get(year, 4) else "Gaji Ketiga Belas"
+        else:
+            label = "Gaji Induk" if seen[m] == 1 else "Gaji Susulan"
+        ket = f"{label} {BULAN[m - 1]} {year} - {nama_akun} - {opd.singkatan}"
+        out.append(
+            Payment(
+                _pick_day(rng, wdays, m, year, first=seen[m] == 1),
+                opd.kode,
+                s.kode,
+                akun,
+                dana,
+                "LS",
+                amt,
+                ket,
+            )
+        )
+    return out
+
+
+def _other_payments(
+    rng: random.Random,
+    opd: Opd,
+    s: SubKeg,
+    akun: str,
+    dana: str,
+    comp: str,
+    realised: Decimal,
+    year: int,
+    wdays: dict[int, list[int]],
+    scale: float,
+    new_sub: bool,
+    nama_akun: str,
+) -> list[Payment]:
+    """Contract termins, hibah/bansos tranches, BTT and UP/GU/TU/LS barang-jasa payments."""
+    if comp == "modal":
+        n = max(1, min(6, round(float(realised) / 4e8)))
+    elif comp == "hibah":
+        n = rng.randint(1, 3)
+    elif comp == "bansos":
+        n = 4
+    elif comp == "btt":
+        n = rng.randint(1, 4)
+    else:
+        n = max(1, min(40, round(float(realised) / 7e7)))
+    n = max(1, round(n * scale))
+    weights = list(PAY_MONTHS[comp])
+    if new_sub:
+        weights = [0] * 9 + [max(x, 1) for x in weights[9:]]
+    amounts = _parts(rng, realised, n)
+    months = sorted(rng.choices(range(1, 13), weights=weights, k=len(amounts)))
+    out = []
+    for i, (m, amt) in enumerate(zip(months, amounts, strict=True), start=1):
+        if comp == "modal":
+            jenis = "LS"
+            ket = ("Uang Muka " if i == 1 and len(amounts) > 1 else f"Termin {i} ") + s.nama
+        elif comp in ("hibah", "bansos"):
+            jenis = "LS"
+            word = "Hibah" if comp == "hibah" else "Bantuan Sosial"
+            ket = f"Penyaluran {word} Tahap {i} - {nama_akun}"
+        elif comp == "btt":
+            jenis = "LS"
+            ket = "Belanja Tidak Terduga Penanganan Darurat Banjir dan Tanah Longsor"
+        elif amt >= 50_000_000:
+            jenis = "LS"
+            ket = f"Pembayaran {nama_akun} - {s.nama}"
+        else:
+            x = rng.random()
+            jenis = "GU" if x < 0.82 else "TU" if x < 0.96 else "LS"
+            ket = {
+                "GU": "Penggantian Uang Persediaan (GU)",
+                "TU": "Tambahan Uang Persediaan (TU)",
+                "LS": "Pembayaran Langsung",
+            }[jenis] + f" - {nama_akun}"
+        out.append(
+            Payment(_pick_day(rng, wdays, m, year), opd.kode, s.kode, akun, dana, jenis, amt, ket)
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# writers
+# --------------------------------------------------------------------------------------------
+
+MONEY = {
+    "pagu_rp",
+    "harga_satuan_rp",
+    "total_rp",
+    "nilai_rp",
+    *(f"bulan_{i}" for i in range(1, 13)),
+}
+TITLES = {
+    "dpa_sub_kegiatan": "DOKUMEN PELAKSANAAN {p}ANGGARAN SATUAN KERJA PERANGKAT DAERAH",
+    "dpa_rincian": "RINCIAN DOKUMEN PELAKSANAAN {p}ANGGARAN BELANJA SATUAN KERJA PERANGKAT DAERAH",
+    "anggaran_kas": "ANGGARAN KAS {p}SATUAN KERJA PERANGKAT DAERAH",
+}
+
+
+def _csv_bytes(
+    columns: list[str], rows: list[dict[str, Any]], sep: str, indo: bool, dmy: bool = False
+) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=sep, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        out = []
+        for c in columns:
+            v = r.get(c)
+            if v is None:
+                out.append("")
+            elif isinstance(v, Decimal):
+                if c in MONEY:
+                    out.append(_fmt_money_id(v) if indo else _fmt_money_plain(v))
+                else:  # quantities: decimal comma, no thousands separator
+                    out.append(_fmt_qty(v).replace(".", ",") if indo else _fmt_qty(v))
+            elif isinstance(v, dt.date):
+                out.append(v.strftime("%d/%m/%Y") if dmy else v.isoformat())
+            else:
+                out.append(str(v))
+        w.writerow(out)
+    return buf.getvalue().encode("utf-8")
+
+
+def _write_xlsx(
+    path: Path,
+    table: str,
+    cols: list[tuple[str, str]],
+    rows: list[dict[str, Any]],
+    opd: Opd,
+    year: int,
+    tahap: str,
+) -> None:
+    # Small sheets are fastest in memory; big ones stream row by row (constant_memory).
+    big = len(rows) * len(cols) > 200_000
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True} if big else {"in_memory": True})
+    wb.set_properties(
+        {
+            "title": TITLES[table].format(p=""),
+            "author": "SIPD RI",
+            "company": "Pemerintah Kota Samarinda",
+            "created": FIXED_CREATED,
+        }
+    )
+    ws = wb.add_worksheet("Lampiran")
+    bold = wb.add_format({"bold": True})
+    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2", "text_wrap": True})
+    money = wb.add_format({"num_format": "#,##0", "border": 1})
+    qty = wb.add_format({"num_format": "#,##0.##", "border": 1})
+    txt = wb.add_format({"border": 1})
+    prefix = "PERUBAHAN " if tahap == "perubahan" else ""
+    titles = [
+        TITLES[table].format(p=prefix),
+        "PEMERINTAH KOTA SAMARINDA",
+        f"Tahun Anggaran {year}",
+        f"{opd.kode} - {opd.nama}",
+        "",
+    ]
+    if opd.title_rows == 4:
+        titles = [titles[0], f"PEMERINTAH KOTA SAMARINDA TAHUN ANGGARAN {year}", opd.nama, ""]
+    elif opd.title_rows == 3:
+        titles = [
+            titles[0],
+            f"PEMERINTAH KOTA SAMARINDA - Tahun Anggaran {year}",
+            f"Perangkat Daerah: {opd.nama}",
+        ]
+    for i, t in enumerate(titles):
+        if t:
+            ws.write_string(i, 0, t, bold)
+    hr = len(titles)
+    for j, (_, human) in enumerate(cols):
+        ws.write_string(hr, j, human, head)
+    for i, r in enumerate(rows, start=hr + 1):
+        for j, (name, _) in enumerate(cols):
+            v = r.get(name)
+            if v is None:
+                continue
+            if isinstance(v, Decimal):
+                ws.write_number(i, j, float(v), money if name in MONEY else qty)
+            elif isinstance(v, int):
+                ws.write_number(i, j, v, txt)
+            else:
+                ws.write_string(i, j, str(v), txt)
+    ws.set_column(0, len(cols) - 1, 18)
+    wb.close()
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+
+
+def _years_for(scale: float, years: tuple[int, ...] | None) -> tuple[int, ...]:
+    if years is not None:
+        return tuple(sorted(set(years)))
+    extra = min(3, int(scale) - 2) if scale >= 3 else 0
+    return tuple(range(DEFAULT_YEARS[0] - extra, DEFAULT_YEARS[0])) + DEFAULT_YEARS
+
+
+def _opds_for(ref: Reference, year: int, seed: int) -> list[Opd]:
+    all_codes = sorted(r["kode_skpd"] for r in ref.opd)
+    order = all_codes[:]
+    random.Random(f"{seed}:format").shuffle(order)
+    n = len(order)
+    fmt = {
+        c: ("xlsx" if i < n // 2 else "csv_id" if i < (3 * n) // 4 else "csv_plain")
+        for i, c in enumerate(order)
+    }
+    title_rows = {c: (3, 4, 5)[i % 3] for i, c in enumerate(order)}
+    out = []
+    for r in sorted(ref.opd, key=lambda r: r["kode_skpd"]):
+        if not valid_in_year(r, year):
+            continue
+        bidang = tuple(
+            b
+            for b in (
+                r["kode_bidang_urusan_1"],
+                r["kode_bidang_urusan_2"],
+                r["kode_bidang_urusan_3"],
+            )
+            if b
+        )
+        out.append(
+            Opd(
+                r["kode_skpd"],
+                r["nama_skpd"],
+                r["singkatan"],
+                r["jenis"],
+                bidang,
+                r["kode_kecamatan"],
+                _profile_for(r["singkatan"], r["jenis"], year),
+                fmt[r["kode_skpd"]],
+                title_rows[r["kode_skpd"]],
+            )
+        )
+    return out
+
+
+def _check_codes(planner: Planner, opds: list[Opd], ref: Reference) -> None:
+    for opd in opds:
+        for s in opd.subkeg:
+            key = nomenclature_key(s.kode)
+            if key not in planner.nomen:
+                raise RuntimeError(f"{s.kode} does not resolve in ref_nomenklatur {planner.year}")
+            if key.startswith("X.XX") and s.kode[:4] != opd.bidang[0]:
+                raise RuntimeError(f"{s.kode}: penunjang not instantiated with {opd.bidang[0]}")
+            for tahap in TAHAP:
+                for ln in s.lines(tahap):
+                    if ln.akun not in planner.akun:
+                        raise RuntimeError(f"akun {ln.akun} not valid in {planner.year}")
+                    if ln.dana not in ref.sumber_dana:
+                        raise RuntimeError(f"sumber dana {ln.dana} not in ref_sumber_dana")
+                    if ln.total <= 0:
+                        raise RuntimeError(f"non-positive rincian {s.kode} {ln.akun}")
+
+
+def generate(
+    landing_dir: Path,
+    *,
+    seed: int = 20240101,
+    scale: float = 1.0,
+    years: tuple[int, ...] | None = None,
+) -> dict:
+    """Write the demo landing files and return (and write) the manifest.
+
+    ``years`` defaults to (2024, 2025); with ``scale >= 3`` and no explicit years, earlier fiscal
+    years are added (2023, 2022, 2021). ``scale`` multiplies rincian lines per sub kegiatan and
+    SP2D payments; yearly totals stay at the real APBD size.
+    """
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    landing_dir = Path(landing_dir)
+    ref = Reference.load()
+    yrs = _years_for(scale, years)
+    cols = {
+        "dpa_sub_kegiatan": _contract_columns("sipd", "dpa_sub_kegiatan"),
+        "dpa_rincian": _contract_columns("sipd", "dpa_rincian"),
+        "anggaran_kas": _contract_columns("sipd", "anggaran_kas"),
+        "sp2d": [c for c in _contract_columns("bpkad", "sp2d") if c[0] != "tahun"],
+    }
+    files: list[dict[str, Any]] = []
+    totals: dict[str, Any] = {}
+
+    def emit(rel: str, data: bytes | None, n_rows: int, path: Path | None = None) -> None:
+        path = path or landing_dir / rel
+        if data is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        files.append({"path": rel, "sha256": sha, "rows": n_rows})
+
+    if min(yrs) < 2021:
+        raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
+    # Performance, outcome and beneficiary data with a planted truth (lib/demo_evidence.py).
+    evidence = EvidenceWorld(ref, seed, yrs, scale)
+    for year in yrs:
+        planner = Planner(ref, seed, scale, year)
+        opds = _opds_for(ref, year, seed)
+        t_murni, t_perubahan = TOTALS.get(year, DEFAULT_TOTAL)
+        weights = [o.profile.weight for o in opds]
+        budgets = _split(t_murni, weights)
+        for opd, b in zip(opds, budgets, strict=True):
+            planner.plan_opd(opd, b)
+        planner.plan_perubahan(opds, t_perubahan)
+        _check_codes(planner, opds, ref)
+        evidence.plant_year(planner, opds)
+        payments = _sp2d_for_year(planner, opds, planner.akun)
+
+        per_opd: dict[str, dict[str, Decimal]] = {}
+        pagu_total = {t: ZERO for t in TAHAP}
+        for opd in opds:
+            per_opd[opd.kode] = {"pagu_murni": ZERO, "pagu_perubahan": ZERO, "realisasi": ZERO}
+            for tahap in TAHAP:
+                sub_rows, rin_rows, kas_rows = _tables(opd, year, tahap)
+                pagu = sum((r["pagu_rp"] for r in sub_rows), ZERO)
+                per_opd[opd.kode][f"pagu_{tahap}"] = pagu
+                pagu_total[tahap] += pagu
+                for table, rows in (
+                    ("dpa_sub_kegiatan", sub_rows),
+                    ("dpa_rincian", rin_rows),
+                    ("anggaran_kas", kas_rows),
+                ):
+                    base = f"sipd/{table}/{year}/{opd.kode}/{table}_{tahap}"
+                    if opd.fmt == "xlsx":
+                        rel = f"{base}.xlsx"
+                        path = landing_dir / rel
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        _write_xlsx(path, table, cols[table], rows, opd, year, tahap)
+                        emit(rel, None, len(rows), path)
+                    else:
+                        names = [c for c, _ in cols[table]]
+                        indo = opd.fmt == "csv_id"
+                        data = _csv_bytes(names, rows, ";" if indo else ",", indo)
+                        emit(f"{base}.csv", data, len(rows))
+
+        realisasi = ZERO
+        dmy_months = set(random.Random(f"{seed}:{year}:dates").sample(range(1, 13), 2))
+        by_month: dict[int, list[Payment]] = defaultdict(list)
+        for p in payments:
+            by_month[p.tanggal.month].append(p)
+            per_opd[p.kode_skpd]["realisasi"] += p.nilai
+            realisasi += p.nilai
+        names = [c for c, _ in cols["sp2d"]]
+        for m in range(1, 13):
+            rows = [
+                {
+                    "nomor_sp2d": p.nomor,
+                    "tanggal_sp2d": p.tanggal,
+                    "kode_skpd": p.kode_skpd,
+                    "kode_sub_kegiatan": p.kode_sub_kegiatan,
+                    "kode_akun": p.kode_akun,
+                    "kode_sumber_dana": p.kode_sumber_dana,
+                    "jenis_sp2d": p.jenis,
+                    "nilai_rp": p.nilai,
+                    "keterangan": p.keterangan,
+                }
+                for p in by_month[m]
+            ]
+            data = _csv_bytes(names, rows, ",", False, dmy=m in dmy_months)
+            emit(f"bpkad/sp2d/{year}/sp2d_{year}_{m:02d}.csv", data, len(rows))
+
+        totals[str(year)] = {
+            "pagu": {t: _fmt_money_plain(pagu_total[t]) for t in TAHAP},
+            "realisasi": _fmt_money_plain(realisasi),
+            "per_opd": {
+                k: {kk: _fmt_money_plain(vv) for kk, vv in v.items()}
+                for k, v in sorted(per_opd.items())
+            },
+        }
+
+    evidence.write(landing_dir, emit)
+    manifest = {
+        "seed": seed,
+        "scale": scale,
+        "years": list(yrs),
+        "files": sorted(files, key=lambda f: f["path"]),
+        "totals": totals,
+        "kebenaran": evidence.truth(),
+    }
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    (landing_dir / "_manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return manifest
+
+
+def _tables(opd: Opd, year: int, tahap: str) -> tuple[list[dict], list[dict], list[dict]]:
+    sub_rows: list[dict[str, Any]] = []
+    rin_rows: list[dict[str, Any]] = []
+    kas_rows: list[dict[str, Any]] = []
+    for s in sorted(opd.subkeg, key=lambda s: s.kode):
+        lines = s.lines(tahap)
+        if not lines:
+            continue
+        base = {"tahun": year, "tahap": tahap, "kode_skpd": opd.kode, "kode_sub_kegiatan": s.kode}
+        sub_rows.append(
+            {
+                **base,
+                "nama_skpd": opd.nama,
+                "nama_sub_kegiatan": s.nama,
+                "pagu_rp": s.pagu(tahap),
+                "kode_kelurahan": s.kelurahan or None,
+                "indikator_keluaran": s.indikator,
+                "target_keluaran": s.target_p
+                if tahap == "perubahan" and s.target_p is not None
+                else s.target,
+                "satuan_keluaran": s.satuan_out,
+            }
+        )
+        for ln in lines:
+            rin_rows.append(
+                {
+                    **base,
+                    "no_rincian": ln.no,
+                    "kode_akun": ln.akun,
+                    "kode_sumber_dana": ln.dana,
+                    "uraian_komponen": ln.uraian,
+                    "koefisien": ln.koef,
+                    "volume": ln.volume,
+                    "satuan": ln.satuan,
+                    "harga_satuan_rp": ln.harga,
+                    "total_rp": ln.total,
+                }
+            )
+        for akun, (total, comp, _) in sorted(_akun_totals(s, tahap).items()):
+            w = _kas_weights(comp, akun, year, s.murni is None)
+            months = _anggaran_kas(total, w)
+            kas_rows.append(
+                {
+                    **base,
+                    "kode_akun": akun,
+                    **{f"bulan_{i}": v for i, v in enumerate(months, start=1)},
+                }
+            )
+    return sub_rows, rin_rows, kas_rows

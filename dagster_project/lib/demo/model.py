@@ -1,0 +1,144 @@
+"""The demo world's data model: OPDs, sub kegiatan, DPA lines, payments and the seed-backed
+reference lists. Shared by the budget generator (`generator`) and the evidence world (`evidence`)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dagster_project.lib.core.paths import SEEDS_DIR
+
+FIXED_CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Profile:
+    weight: float
+    peg: float
+    modal: float
+    hibah: float = 0.0
+    bansos: float = 0.0
+    btt: float = 0.0
+    programs: tuple[str, ...] = ()  # restrict substantive sub kegiatan to these programs
+    forced: tuple[str, ...] = ()  # substantive sub kegiatan always budgeted
+    extra_penunjang: tuple[str, ...] = ()
+    context: str = ""  # key into CONTEXT_POOLS
+
+
+@dataclass
+class Line:
+    no: int
+    akun: str
+    dana: str
+    uraian: str
+    koef: str
+    volume: Decimal
+    satuan: str
+    harga: Decimal
+    comp: str  # peg | barjas | modal | hibah | bansos | btt
+    n: int = 0  # koefisien count (volume = n × mult) when the volume can be re-planned
+    mult: int = 0  # 0: volume is fixed, a revision changes the unit price instead
+    tail: str = ""  # koefisien text after the count, e.g. " Orang x 12 Bulan"
+
+    @property
+    def total(self) -> Decimal:
+        return self.volume * self.harga
+
+
+@dataclass
+class SubKeg:
+    kode: str  # instantiated code as written in DPA/SP2D
+    nama: str
+    kind: str
+    kelurahan: str
+    indikator: str
+    target: Decimal | None
+    satuan_out: str
+    murni: list[Line] | None  # None: the sub kegiatan only exists in the perubahan
+    perubahan: list[Line] = field(default_factory=list)
+    ratio: float = 0.9  # realisation ratio drawn for SP2D
+    target_p: Decimal | None = None  # output target in the perubahan (None: same as murni)
+
+    def lines(self, tahap: str) -> list[Line]:
+        return (self.murni or []) if tahap == "murni" else self.perubahan
+
+    def pagu(self, tahap: str) -> Decimal:
+        return sum((ln.total for ln in self.lines(tahap)), ZERO)
+
+
+@dataclass
+class Opd:
+    kode: str
+    nama: str
+    singkatan: str
+    jenis: str
+    bidang: tuple[str, ...]
+    kode_kecamatan: str
+    profile: Profile
+    fmt: str = "csv_plain"  # csv_plain | csv_id | xlsx
+    title_rows: int = 5
+    subkeg: list[SubKeg] = field(default_factory=list)
+
+
+@dataclass
+class Payment:
+    tanggal: dt.date
+    kode_skpd: str
+    kode_sub_kegiatan: str
+    kode_akun: str
+    kode_sumber_dana: str
+    jenis: str
+    nilai: Decimal
+    keterangan: str
+    nomor: str = ""
+
+
+def read_seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def valid_in_year(row: dict[str, str], year: int) -> bool:
+    start = int(row["tahun_mulai"])
+    end = int(row["tahun_selesai"]) if row.get("tahun_selesai") else None
+    return start <= year and (end is None or year <= end)
+
+
+@dataclass
+class Reference:
+    nomenklatur: list[dict[str, str]]
+    akun: list[dict[str, str]]
+    sumber_dana: set[str]
+    opd: list[dict[str, str]]
+    kelurahan_by_kec: dict[str, list[str]]
+
+    @classmethod
+    def load(cls) -> Reference:
+        kel: dict[str, list[str]] = defaultdict(list)
+        for r in read_seed("ref_wilayah"):
+            if r["level"] == "kelurahan":
+                kel[r["kode_kecamatan"]].append(r["kode_wilayah"])
+        return cls(
+            nomenklatur=read_seed("ref_nomenklatur"),
+            akun=read_seed("ref_akun"),
+            sumber_dana={r["kode_sumber_dana"] for r in read_seed("ref_sumber_dana")},
+            opd=read_seed("ref_opd"),
+            kelurahan_by_kec={k: sorted(v) for k, v in sorted(kel.items())},
+        )
+
+    def nomen_for(self, year: int) -> dict[str, dict[str, str]]:
+        return {r["kode_sub_kegiatan"]: r for r in self.nomenklatur if valid_in_year(r, year)}
+
+    def akun_for(self, year: int) -> dict[str, str]:
+        return {r["kode_akun"]: r["nama_akun"] for r in self.akun if valid_in_year(r, year)}
+
+
+def nomenclature_key(kode: str) -> str:
+    """The seed row an emitted code resolves to: B.BB.01.2.KK.SSSS → X.XX.01.2.KK.SSSS."""
+    if kode[4:10] == ".01.2.":
+        return "X.XX" + kode[4:]
+    return kode

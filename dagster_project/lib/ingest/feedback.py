@@ -1,0 +1,257 @@
+"""Submission feedback: one XLSX per processed landing file, for the OPD operator who sent it.
+
+Written by ingest for every file it processes (loaded, partly loaded or rejected; a file that did
+not change is not processed again), beside the quarantine files of the same slot:
+
+    data/quarantine/<sistem>/<tabel>/tahun=<t>/<pengirim>/<periode>__<sha12>.umpan_balik.xlsx
+
+A file that cannot be placed in a slot (wrong folder, a path outside the landing area) gets its
+report under `data/quarantine/<sistem>/<tabel>/_tidak_terpetakan/<sha12>.umpan_balik.xlsx`. The
+name never comes from the sent file's name, so a hostile name cannot steer where it is written.
+
+Sheets (Indonesian headings, frozen header, filter, widths; every cell neutralised by `safe_cells`):
+`Ringkasan` (what was received and what happened, what to do next), `Baris ditolak` (line, column,
+value, rule, reason), `Per aturan` (counts per rule) and `Baris diabaikan` (blank and totals rows).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dagster_project.lib.contracts.model import Contract
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.core.safe_cells import XLSX_OPTIONS, add_sheet
+
+SUFFIX = ".umpan_balik.xlsx"
+MAX_ROWS = 100_000  # rows listed in the XLSX; the .errors.parquet beside it has them all
+UNPLACED = "_tidak_terpetakan"
+_PERSONAL_FLAGS = ("personalData", "pseudonymise", "pseudonymize", "pii")
+
+STATUS_LABEL = {
+    "dimuat": "DIMUAT",
+    "dimuat_sebagian": "DIMUAT SEBAGIAN",
+    "ditolak": "DITOLAK",
+}
+
+ATURAN_PENJELASAN = {
+    "wajib_diisi": "Kolom wajib diisi",
+    "format_number": "Bukan angka yang dikenali",
+    "format_integer": "Bukan bilangan bulat",
+    "format_date": "Bukan tanggal yang dikenali",
+    "format_kode": "Format kode salah",
+    "nilai_diizinkan": "Nilai di luar pilihan",
+    "minimum": "Di bawah batas minimum",
+    "maksimum": "Melebihi batas wajar",
+    "tahun_berbeda": "Tahun berbeda dengan folder",
+    "opd_lain": "Baris milik OPD lain",
+    "periode_berbeda": "Periode berbeda dengan nama berkas",
+    "di_luar_periode": "Tanggal di luar periode berkas",
+    "kode_tidak_berlaku": "Kode tidak berlaku pada tahun anggaran",
+    "duplikat_baris": "Baris duplikat",
+    "kunci_ganda": "Kunci ganda",
+    "kolom_berlebih": "Nilai di luar kolom berjudul",
+}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the report says about one processed file (from the ingest log entry)."""
+
+    berkas: str
+    sha256: str
+    sistem: str
+    tabel: str
+    tahun: int | None
+    pengirim: str | None
+    periode: str | None
+    format: str | None
+    status: str
+    dimuat_pada: datetime
+    baris_dibaca: int
+    baris_dimuat: int
+    baris_karantina: int
+    baris_diabaikan: int
+    pesan: str
+    kontrak: str
+
+    @classmethod
+    def from_log_entry(cls, entry: dict[str, Any]) -> Submission:
+        return cls(
+            berkas=entry["berkas"],
+            sha256=entry["sha256"],
+            sistem=entry["sistem"],
+            tabel=entry["tabel"],
+            tahun=entry.get("tahun"),
+            pengirim=entry.get("pengirim"),
+            periode=entry.get("periode"),
+            format=entry.get("format"),
+            status=entry["status"],
+            dimuat_pada=entry["dimuat_pada"],
+            baris_dibaca=entry.get("baris_dibaca") or 0,
+            baris_dimuat=entry.get("baris_dimuat") or 0,
+            baris_karantina=entry.get("baris_karantina") or 0,
+            baris_diabaikan=entry.get("baris_diabaikan") or 0,
+            pesan=entry.get("pesan") or "",
+            kontrak=f"{entry.get('kontrak_id')} v{entry.get('kontrak_versi')}",
+        )
+
+    @property
+    def label(self) -> str:
+        if self.status == "dimuat" and self.baris_karantina:
+            return STATUS_LABEL["dimuat_sebagian"]
+        return STATUS_LABEL.get(self.status, self.status.upper())
+
+
+def feedback_path(paths: DataPaths, sub: Submission) -> Path:
+    """Where the report of one file version goes (beside its quarantine files)."""
+    base = paths.quarantine / sub.sistem / sub.tabel
+    if sub.tahun is None or not sub.pengirim:
+        return base / UNPLACED / f"{sub.sha256[:12]}{SUFFIX}"
+    periode = sub.periode or "tanpa_periode"
+    return base / f"tahun={sub.tahun}" / sub.pengirim / f"{periode}__{sub.sha256[:12]}{SUFFIX}"
+
+
+def personal_columns(contract: Contract) -> set[str]:
+    """Columns the contract marks as personal data: their values are masked in the report."""
+    return {c.name for c in contract.columns if any(c.extra.get(f) for f in _PERSONAL_FLAGS)}
+
+
+def mask(value: str | None) -> str | None:
+    """`3171234567890001` -> `3171…(16 karakter)`: enough to find the row, not the person."""
+    if value is None:
+        return None
+    return f"{value[:4]}…({len(value)} karakter)"
+
+
+def _mask_personal(errors: pl.DataFrame, hidden: set[str]) -> pl.DataFrame:
+    """Personal values masked in `nilai` and wherever the reason quotes them."""
+    if not hidden or not errors.height:
+        return errors
+    rows = []
+    for r in errors.iter_rows(named=True):
+        if r["kolom"] in hidden and r["nilai"]:
+            r["alasan"] = (r["alasan"] or "").replace(r["nilai"], mask(r["nilai"]) or "")
+            r["nilai"] = mask(r["nilai"])
+        rows.append(r)
+    return pl.DataFrame(rows, schema=errors.schema)
+
+
+def next_step(sub: Submission) -> str:
+    if sub.status == "ditolak" and sub.baris_karantina:
+        return (
+            "Seluruh baris ditolak. Perbaiki baris di lembar 'Baris ditolak' lalu kirim ulang "
+            "berkas ke folder yang sama; data versi sebelumnya tetap dipakai sampai itu."
+        )
+    if sub.status == "ditolak":
+        return (
+            "Berkas tidak dapat dipakai (lihat Pesan). Perbaiki lalu kirim ulang ke folder yang "
+            "sama; data versi sebelumnya tetap dipakai sampai itu."
+        )
+    if sub.baris_karantina:
+        return (
+            "Baris yang lolos sudah dimuat. Perbaiki baris di lembar 'Baris ditolak' lalu kirim "
+            "ulang SELURUH berkas (bukan hanya baris yang diperbaiki): berkas baru menggantikan "
+            "berkas ini untuk periode yang sama."
+        )
+    return "Tidak ada yang perlu dilakukan: semua baris dimuat."
+
+
+def write_feedback(
+    paths: DataPaths,
+    entry: dict[str, Any],
+    contract: Contract,
+    errors: pl.DataFrame,
+    skipped: list[tuple[int, str]] | None = None,
+) -> Path:
+    """Write the XLSX report for one processed file; return its path. Atomic (tmp + rename)."""
+    import xlsxwriter
+
+    sub = Submission.from_log_entry(entry)
+    target = feedback_path(paths, sub)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    errors = _mask_personal(errors, personal_columns(contract))
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+    wb.set_properties({"title": f"Umpan balik kiriman {sub.berkas}", "author": "Gudang data APBD"})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
+    formats = {"header": head, "number": wb.add_format({"num_format": "#,##0"})}
+
+    summary = [
+        ("Berkas", sub.berkas),
+        ("Status", sub.label),
+        ("Pesan", sub.pesan or "-"),
+        ("Langkah berikutnya", next_step(sub)),
+        ("Sumber (tabel)", f"{sub.sistem}.{sub.tabel} — {contract.name}"),
+        ("Tahun anggaran", sub.tahun),
+        ("Pengirim (OPD)", sub.pengirim or "-"),
+        ("Periode", sub.periode or "-"),
+        ("Format terbaca", sub.format or "-"),
+        ("Baris data dibaca", sub.baris_dibaca),
+        ("Baris dimuat", sub.baris_dimuat),
+        ("Baris ditolak (dikarantina)", sub.baris_karantina),
+        ("Baris diabaikan (kosong/jumlah)", sub.baris_diabaikan),
+        ("Diproses pada (UTC)", sub.dimuat_pada.strftime("%d/%m/%Y %H:%M:%S")),
+        ("SHA-256 berkas", sub.sha256),
+        ("Kontrak data", sub.kontrak),
+    ]
+    ws = add_sheet(wb, "Ringkasan", ["Keterangan", "Nilai"], summary, formats=formats)
+    ws.set_column(0, 0, 32)
+    ws.set_column(1, 1, 100, wb.add_format({"text_wrap": True, "valign": "top"}))
+
+    shown = errors.sort("_baris", "kolom", nulls_last=False).head(MAX_ROWS)
+    rows = [
+        (r["_baris"], r["kolom"] or "-", r["nilai"], r["aturan"], r["alasan"])
+        for r in shown.iter_rows(named=True)
+    ]
+    if errors.height > MAX_ROWS:
+        rows.append(
+            (
+                None,
+                "-",
+                None,
+                "terpotong",
+                f"{errors.height - MAX_ROWS} alasan lain tidak ditampilkan",
+            )
+        )
+    add_sheet(
+        wb, "Baris ditolak", ["Baris", "Kolom", "Nilai", "Aturan", "Alasan"], rows, formats=formats
+    )
+    per_rule = (
+        errors.group_by("aturan", "kolom")
+        .agg(pl.col("_baris").n_unique().alias("n"))
+        .sort("n", "aturan", descending=[True, False])
+    )
+    add_sheet(
+        wb,
+        "Per aturan",
+        ["Aturan", "Penjelasan", "Kolom", "Jumlah baris"],
+        [
+            (r["aturan"], ATURAN_PENJELASAN.get(r["aturan"], "-"), r["kolom"] or "-", r["n"])
+            for r in per_rule.iter_rows(named=True)
+        ],
+        formats=formats,
+    )
+    add_sheet(wb, "Baris diabaikan", ["Baris", "Keterangan"], list(skipped or []), formats=formats)
+    wb.close()
+    os.replace(tmp, target)
+    return target
+
+
+def summary_line(entry: dict[str, Any]) -> str:
+    """One line per processed file for the run output (Indonesian)."""
+    sub = Submission.from_log_entry(entry)
+    if sub.status == "ditolak":
+        what = f"DITOLAK — {sub.pesan}"
+    else:
+        what = (
+            f"{sub.baris_dimuat} baris dimuat, {sub.baris_karantina} ditolak, "
+            f"{sub.baris_diabaikan} diabaikan"
+        )
+    where = entry.get("umpan_balik_path")
+    return f"{sub.berkas}: {what}" + (f" (umpan balik: {where})" if where else "")

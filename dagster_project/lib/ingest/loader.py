@@ -1,0 +1,853 @@
+"""Contract-driven ingest: landing file -> typed Parquet in raw/, bad rows to quarantine/.
+
+One landing file fills one *slot*: (source, fiscal year, submitter, period). The newest accepted
+file for a slot replaces that slot's Parquet atomically; every version stays in the ingest log and
+in the content-addressed landing archive. A row that breaks the contract is never dropped silently:
+it goes to quarantine with the line number, column, value, rule and a reason in Indonesian. A file
+that cannot be used at all is rejected whole and the slot keeps its previous version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from dagster_project.lib.contracts.model import Column, Contract
+from dagster_project.lib.contracts.reference import check_codes
+from dagster_project.lib.core.faults import failpoint
+from dagster_project.lib.core.idformat import (
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    split_number_text,
+)
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.ingest.pseudonymise import (
+    hmac_key,
+    normalise_personal,
+    personal_data_checks,
+    protect,
+)
+from dagster_project.lib.ingest.readers import (
+    DEFAULT_MAX_BYTES,
+    LINE_COL,
+    LandingFileError,
+    RawTable,
+    read_landing_file,
+)
+
+ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
+STATUS_LOADED, STATUS_REJECTED, STATUS_UNCHANGED = "dimuat", "ditolak", "tidak_berubah"
+_TEXT = "__teks"
+
+# The ingest log: one row per landing file version. (type, description) per column; the dbt
+# source `meta.ingest_log` is generated from this, so the log is described in one place.
+LOG_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
+    "sha256": (pl.String(), "SHA-256 isi berkas. / SHA-256 of the file content."),
+    "berkas": (pl.String(), "Jalur berkas di landing. / Landing path of the file."),
+    "sistem": (pl.String(), "Sistem sumber (sipd, bpkad, …). / Source system."),
+    "tabel": (pl.String(), "Tabel sumber. / Source table."),
+    "tahun": (pl.Int32(), "Tahun anggaran dari folder. / Fiscal year from the folder."),
+    "pengirim": (pl.String(), "Kode SKPD pengirim, atau bpkad/bps/dinsos. / Sender."),
+    "periode": (pl.String(), "Periode berkas: tahap atau bulan. / File period: phase or month."),
+    "format": (pl.String(), "Format yang terbaca. / Format as read."),
+    "ukuran_byte": (pl.Int64(), "Ukuran berkas. / File size in bytes."),
+    "diterima_pada": (
+        pl.Datetime("us"),
+        "Waktu berkas diterima (mtime, UTC). / Received at (UTC).",
+    ),
+    "dimuat_pada": (pl.Datetime("us"), "Waktu berkas diproses (UTC). / Processed at (UTC)."),
+    "status": (pl.String(), "dimuat atau ditolak. / loaded or rejected."),
+    "baris_dibaca": (pl.Int64(), "Baris data yang dibaca. / Data rows read."),
+    "baris_dimuat": (pl.Int64(), "Baris yang lolos kontrak. / Rows loaded."),
+    "baris_karantina": (pl.Int64(), "Baris yang dikarantina. / Rows quarantined."),
+    "baris_diabaikan": (
+        pl.Int64(),
+        "Baris kosong/jumlah yang diabaikan. / Blank/total rows skipped.",
+    ),
+    "kontrak_id": (pl.String(), "Kontrak data yang dipakai. / Data contract id."),
+    "kontrak_versi": (pl.String(), "Versi kontrak. / Contract version."),
+    "pesan": (pl.String(), "Pesan untuk operator OPD. / Message for the OPD operator."),
+    "raw_path": (pl.String(), "Parquet raw yang ditulis. / Raw Parquet written."),
+    "karantina_path": (pl.String(), "Berkas karantina. / Quarantine files."),
+    "umpan_balik_path": (
+        pl.String(),
+        "Laporan umpan balik XLSX untuk pengirim. / Feedback report for the sender.",
+    ),
+    "run_id": (pl.String(), "Run Dagster yang memuat. / Dagster run id."),
+}
+LOG_SCHEMA = {name: dtype for name, (dtype, _) in LOG_COLUMNS.items()}
+ERROR_SCHEMA = {
+    "_baris": pl.Int32,
+    "kolom": pl.String,
+    "nilai": pl.String,
+    "aturan": pl.String,
+    "alasan": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    system: str
+    table: str
+    tahun: int
+    pengirim: str
+    periode: str
+
+    def raw_file(self, paths: DataPaths) -> Path:
+        return (
+            paths.raw
+            / self.system
+            / self.table
+            / f"tahun={self.tahun}"
+            / self.pengirim
+            / f"{self.periode}.parquet"
+        )
+
+    def quarantine_stem(self, paths: DataPaths, sha256: str) -> Path:
+        return (
+            paths.quarantine
+            / self.system
+            / self.table
+            / f"tahun={self.tahun}"
+            / self.pengirim
+            / f"{self.periode}__{sha256[:12]}"
+        )
+
+
+@dataclass
+class IngestOutcome:
+    berkas: str
+    sha256: str
+    status: str
+    message: str
+    slot: Slot | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why): blank/totals
+    feedback_path: Path | None = None
+
+    def summary(self) -> str:
+        if self.status == STATUS_UNCHANGED:
+            return f"{self.berkas}: tidak berubah sejak dimuat sebelumnya (dilewati)."
+        where = f" Umpan balik: {self.feedback_path.name}" if self.feedback_path else ""
+        if self.status == STATUS_REJECTED:
+            return f"{self.berkas}: DITOLAK. {self.message}{where}"
+        return (
+            f"{self.berkas}: {self.rows_loaded} baris dimuat, {self.rows_quarantined} "
+            f"dikarantina, {self.rows_skipped} diabaikan.{where}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Landing layout
+
+
+def landing_root(contract: Contract, paths: DataPaths) -> Path:
+    return paths.landing / contract.landing_path.split("{", 1)[0].rstrip("/")
+
+
+def _path_regex(contract: Contract) -> re.Pattern[str]:
+    rel = contract.landing_path.split("{", 1)[1] if "{" in contract.landing_path else ""
+    rel = "{" + rel if rel else ""
+    pattern = re.escape(rel).replace(r"\{tahun\}", r"(?P<tahun>\d{4})")
+    pattern = pattern.replace(r"\{kode_skpd\}", r"(?P<kode_skpd>[^/]+)")
+    return re.compile("^" + pattern + r"(?P<file>[^/]+)$")
+
+
+def landing_files(contract: Contract, paths: DataPaths) -> list[Path]:
+    root = landing_root(contract, paths)
+    if not root.exists():
+        return []
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(".part")
+    )
+
+
+def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int, str, str]:
+    """(tahun, pengirim, nama berkas) from the landing path, or LandingFileError."""
+    root = landing_root(contract, paths)
+    real = path.resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise LandingFileError(
+            "Berkas berada di luar folder kiriman (tautan atau nama berkas dengan '..').",
+            rule="jalur_tidak_sah",
+        )
+    rel = path.relative_to(root).as_posix()
+    m = _path_regex(contract).match(rel)
+    example = contract.landing_path.format(tahun="2025", kode_skpd="<kode_skpd>")
+    if not m:
+        raise LandingFileError(
+            f"Berkas diletakkan di folder yang salah ({rel}). Letakkan di landing/{example}.",
+            rule="folder_salah",
+        )
+    if Path(m["file"]).suffix.lower() not in ACCEPTED_SUFFIXES:
+        raise LandingFileError(
+            f"Jenis berkas '{Path(m['file']).suffix}' tidak diterima; kirim .csv atau .xlsx.",
+            rule="jenis_berkas",
+        )
+    pengirim = m.groupdict().get("kode_skpd") or contract.submitter
+    if contract.per_opd and not re.fullmatch(
+        contract.column("kode_skpd").pattern or r".+", pengirim
+    ):
+        raise LandingFileError(
+            f"Nama folder OPD '{pengirim}' bukan kode SKPD yang sah (contoh 1.02.0.00.0.00.01.0000).",
+            rule="folder_opd_salah",
+        )
+    return int(m["tahun"]), pengirim, m["file"]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Ingest log (append-only: one small Parquet file per event, written atomically)
+
+
+def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
+    files = sorted(paths.ingest_log.glob("2*.parquet")) if paths.ingest_log.exists() else []
+    if not files:
+        return pl.DataFrame(schema=LOG_SCHEMA)
+    return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed").sort(
+        "dimuat_pada"
+    )
+
+
+def _write_atomic(frame: pl.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    frame.write_parquet(tmp, compression="zstd", statistics=True)
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    failpoint("ingest_tmp_ditulis")
+    os.replace(tmp, target)
+
+
+def _log(paths: DataPaths, entry: dict) -> None:
+    frame = pl.DataFrame([entry], schema=LOG_SCHEMA)
+    stamp = entry["dimuat_pada"].strftime("%Y%m%dT%H%M%S%f")
+    _write_atomic(frame, paths.ingest_log / f"{stamp}__{entry['sha256'][:12]}.parquet")
+
+
+def clean_partial_writes(paths: DataPaths) -> int:
+    """Remove temp files left by a killed ingest; a finished Parquet is never a temp file."""
+    n = 0
+    for root in (paths.raw, paths.quarantine):
+        if root.exists():
+            for tmp in root.rglob(".*.tmp-*"):
+                tmp.unlink(missing_ok=True)
+                n += 1
+    return n
+
+
+# ---------------------------------------------------------------------------------------------
+# Row validation, derived from the contract
+
+
+def _parse(col: Column, text: pl.Expr) -> pl.Expr:
+    dtype = col.polars_dtype
+    if isinstance(dtype, pl.Decimal):
+        return parse_decimal(text, dtype)
+    if dtype.is_integer():
+        return parse_integer(text, dtype)
+    if dtype == pl.Date:
+        return parse_date(text)
+    if dtype == pl.Boolean:
+        return text.str.to_lowercase().replace_strict(
+            {
+                "ya": True,
+                "y": True,
+                "1": True,
+                "true": True,
+                "tidak": False,
+                "t": False,
+                "0": False,
+                "false": False,
+            },
+            default=None,
+            return_dtype=pl.Boolean,
+        )
+    return text
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}".replace(",", ".") if float(v).is_integer() else str(v)
+
+
+def _column_checks(col: Column) -> list[tuple[str, pl.Expr]]:
+    """(rule, reason-or-null expression) for one column, evaluated on parsed + text columns."""
+    t, v = pl.col(col.name + _TEXT), pl.col(col.name)
+    kind = {"number": "angka", "integer": "bilangan bulat", "date": "tanggal"}.get(col.logical_type)
+    checks: list[tuple[str, pl.Expr]] = []
+    if col.required:
+        checks.append(
+            (
+                "wajib_diisi",
+                pl.when(t.is_null()).then(pl.lit(f"kolom {col.name} wajib diisi tetapi kosong")),
+            )
+        )
+    if kind:
+        hint = " (contoh 31/12/2025 atau 31 Desember 2025)" if kind == "tanggal" else ""
+        checks.append(
+            (
+                f"format_{col.logical_type}",
+                pl.when(t.is_not_null() & v.is_null()).then(
+                    pl.format(f"kolom {col.name}: '{{}}' bukan {kind} yang dikenali{hint}", t)
+                ),
+            )
+        )
+    if col.pattern:
+        checks.append(
+            (
+                "format_kode",
+                pl.when(v.is_not_null() & ~v.cast(pl.String).str.contains(col.pattern)).then(
+                    pl.format(f"kolom {col.name}: '{{}}' tidak sesuai format yang ditetapkan", t)
+                ),
+            )
+        )
+    if col.enum:
+        checks.append(
+            (
+                "nilai_diizinkan",
+                pl.when(v.is_not_null() & ~v.is_in(list(col.enum))).then(
+                    pl.format(
+                        f"kolom {col.name}: '{{}}' bukan salah satu dari {', '.join(col.enum)}", t
+                    )
+                ),
+            )
+        )
+    if col.minimum is not None:
+        neg = " (negatif)" if col.minimum == 0 else ""
+        checks.append(
+            (
+                "minimum",
+                pl.when(v < col.minimum).then(
+                    pl.format(
+                        f"kolom {col.name}: nilai {{}}{neg} di bawah batas minimum {_fmt(col.minimum)}",
+                        t,
+                    )
+                ),
+            )
+        )
+    if col.exclusive_minimum is not None:
+        checks.append(
+            (
+                "minimum",
+                pl.when(v <= col.exclusive_minimum).then(
+                    pl.format(
+                        f"kolom {col.name}: nilai {{}} harus lebih dari {_fmt(col.exclusive_minimum)}",
+                        t,
+                    )
+                ),
+            )
+        )
+    if col.maximum is not None:
+        checks.append(
+            (
+                "maksimum",
+                pl.when(v > col.maximum).then(
+                    pl.format(
+                        f"kolom {col.name}: nilai {{}} melebihi batas wajar {_fmt(col.maximum)}", t
+                    )
+                ),
+            )
+        )
+    checks += personal_data_checks(col, t, v)
+    return checks
+
+
+def _validate(
+    table: RawTable, contract: Contract, *, tahun: int, pengirim: str, periode: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Return (good typed rows, quarantined text rows with `_alasan`, long error table)."""
+    raw = normalise_personal(split_number_text(table.frame, contract.text_columns), contract)
+    texts = raw.select(LINE_COL, *[pl.col(c.name).alias(c.name + _TEXT) for c in contract.columns])
+    parsed = texts.with_columns(
+        _parse(c, pl.col(c.name + _TEXT)).alias(c.name) for c in contract.columns
+    )
+    checks: list[tuple[str, str, pl.Expr]] = []
+    for col in contract.columns:
+        checks += [(col.name, rule, expr) for rule, expr in _column_checks(col)]
+    # Slot consistency: the row must belong to the sender, year and period of the file.
+    checks.append(
+        (
+            "tahun",
+            "tahun_berbeda",
+            pl.when(pl.col("tahun") != tahun).then(
+                pl.format(
+                    f"tahun {{}} berbeda dengan folder kiriman tahun {tahun}", pl.col("tahun")
+                )
+            ),
+        )
+    )
+    if contract.per_opd:
+        checks.append(
+            (
+                "kode_skpd",
+                "opd_lain",
+                pl.when(pl.col("kode_skpd") != pengirim).then(
+                    pl.format(
+                        f"baris milik OPD lain ({{}}), bukan OPD pengirim {pengirim}; "
+                        "kirim lewat folder OPD tersebut",
+                        pl.col("kode_skpd"),
+                    )
+                ),
+            )
+        )
+    if contract.period_column:
+        pc = contract.period_column
+        checks.append(
+            (
+                pc,
+                "periode_berbeda",
+                pl.when(pl.col(pc) != periode).then(
+                    pl.format(f"{pc} '{{}}' berbeda dengan periode berkas '{periode}'", pl.col(pc))
+                ),
+            )
+        )
+    if contract.period_date_column:
+        dc = contract.period_date_column
+        checks.append(
+            (
+                dc,
+                "di_luar_periode",
+                pl.when(
+                    (pl.col(dc).dt.year() != tahun) | (pl.col(dc).dt.month() != int(periode))
+                ).then(
+                    pl.format(
+                        f"tanggal {{}} di luar periode berkas (bulan {periode} tahun {tahun})",
+                        pl.col(dc).cast(pl.String),
+                    )
+                ),
+            )
+        )
+    if table.ragged_lines:
+        spill = pl.col(LINE_COL).replace_strict(
+            table.ragged_lines, default=None, return_dtype=pl.String
+        )
+        checks.append(
+            (
+                "*",
+                "kolom_berlebih",
+                pl.when(spill.is_not_null()).then(
+                    pl.format(
+                        "baris berisi nilai di luar kolom berjudul ('{}'); biasanya angka "
+                        "berkoma desimal (1.234,56) tanpa tanda kutip di CSV berpemisah koma: "
+                        "simpan ulang sebagai CSV berpemisah titik koma",
+                        spill,
+                    )
+                ),
+            )
+        )
+    evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
+    # Code lists, judged against the row's own fiscal year.
+    for col in contract.columns:
+        if col.reference:
+            evaluated = evaluated.with_columns(
+                check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
+            )
+            checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
+    # Duplicates: an identical row repeated is quarantined after its first copy; two different
+    # rows with the same key are both quarantined (which one is right is the OPD's call).
+    pk = contract.primary_key
+    value_cols = [c.name for c in contract.columns]
+    first_line = pl.col(LINE_COL).min().over(value_cols)
+    dup_exact = pl.when(pl.col(LINE_COL) != first_line).then(
+        pl.format("baris duplikat (sama persis dengan baris {})", first_line)
+    )
+    dup_key = (
+        pl.when(
+            pk
+            and (pl.struct(value_cols).n_unique().over(pk) > 1)
+            & pl.all_horizontal(pl.col(pk).is_not_null())
+        ).then(
+            pl.lit(
+                "kunci ganda: " + ", ".join(pk) + " sama dengan baris lain tetapi isinya berbeda"
+            )
+        )
+        if pk
+        else pl.lit(None)
+    )
+    evaluated = evaluated.with_columns(
+        dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
+    )
+    checks += [
+        ("*", "duplikat_baris", pl.lit(None)),
+        (",".join(pk) or "*", "kunci_ganda", pl.lit(None)),
+    ]
+
+    err_cols = [f"__e{i}" for i in range(len(checks))]
+    evaluated = evaluated.with_columns(
+        pl.concat_list(err_cols).list.drop_nulls().list.join("; ").alias("_alasan")
+    )
+    bad_mask = pl.col("_alasan") != ""
+    good = evaluated.filter(~bad_mask).select(
+        LINE_COL, *[pl.col(c.name).cast(c.polars_dtype) for c in contract.columns]
+    )
+    bad_rows = evaluated.filter(bad_mask).select(
+        LINE_COL, *[pl.col(c.name + _TEXT).alias(c.name) for c in contract.columns], "_alasan"
+    )
+    meta = pl.DataFrame(
+        {"__k": err_cols, "kolom": [c for c, _, _ in checks], "aturan": [r for _, r, _ in checks]}
+    )
+    errors = (
+        evaluated.filter(bad_mask)
+        .select(LINE_COL, *err_cols, *[c.name + _TEXT for c in contract.columns])
+        .unpivot(
+            index=[LINE_COL, *[c.name + _TEXT for c in contract.columns]],
+            on=err_cols,
+            variable_name="__k",
+            value_name="alasan",
+        )
+        .drop_nulls("alasan")
+        .join(meta, on="__k")
+    )
+    if errors.height:
+        nilai = pl.coalesce(
+            [
+                pl.when(pl.col("kolom") == c.name).then(pl.col(c.name + _TEXT))
+                for c in contract.columns
+            ]
+        )
+        errors = errors.with_columns(nilai.alias("nilai"))
+    else:
+        errors = errors.with_columns(pl.lit(None, pl.String).alias("nilai"))
+    errors = (
+        errors.select(pl.col(LINE_COL).alias("_baris"), "kolom", "nilai", "aturan", "alasan")
+        .cast(ERROR_SCHEMA)
+        .sort("_baris", "kolom")
+    )
+    return good, bad_rows, errors
+
+
+# ---------------------------------------------------------------------------------------------
+# One file
+
+
+def _period(table: RawTable, contract: Contract, name: str) -> str:
+    if (pat := contract.period_pattern) and (m := pat.search(name)):
+        return m.group(1)
+    col = contract.period_column
+    frame = table.frame
+    if col and col in frame.columns:
+        values = frame[col].drop_nulls().unique().to_list()
+        if len(values) == 1:
+            return str(values[0])
+    what = contract.properties.get("periodDescription") or (
+        f"tahap ({contract.period_pattern.pattern})" if col else "bulan (_01 … _12)"
+    )
+    raise LandingFileError(
+        f"Periode berkas tidak dapat ditentukan: nama berkas harus memuat {what}, "
+        f"misalnya {contract.table}_murni.xlsx atau sp2d_2025_03.csv.",
+        rule="periode_tidak_jelas",
+    )
+
+
+def _fill_from_path(
+    table: RawTable, contract: Contract, tahun: int, pengirim: str, periode: str
+) -> list[str]:
+    """Columns the folder already says (year, OPD, period) may be left out of the file."""
+    filled = []
+    from_path = {"tahun": str(tahun)}
+    if contract.per_opd:
+        from_path["kode_skpd"] = pengirim
+    if contract.period_column:
+        from_path[contract.period_column] = periode
+    names = {c.name for c in contract.columns}
+    for col, value in from_path.items():
+        if col in names and col not in table.frame.columns:
+            table.frame = table.frame.with_columns(pl.lit(value).alias(col))
+            filled.append(col)
+    for c in contract.columns:  # optional columns absent from the file are simply empty
+        if c.name not in table.frame.columns and not c.required:
+            table.frame = table.frame.with_columns(pl.lit(None, pl.String).alias(c.name))
+    return filled
+
+
+def ingest_file(
+    path: Path,
+    contract: Contract,
+    paths: DataPaths,
+    *,
+    log: pl.DataFrame | None = None,
+    run_id: str = "",
+    now: datetime | None = None,
+) -> IngestOutcome:
+    now = (now or datetime.now(UTC)).replace(tzinfo=None)
+    berkas = (
+        path.relative_to(paths.landing).as_posix()
+        if path.is_relative_to(paths.landing)
+        else str(path)
+    )
+    sha = sha256_of(path)
+    log = read_ingest_log(paths) if log is None else log
+    previous = log.filter(pl.col("berkas") == berkas).tail(1)
+    if previous.height and previous["sha256"][0] == sha:
+        return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
+    if _is_current_elsewhere(log, sha, berkas, contract):
+        return IngestOutcome(
+            berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi yang sedang dipakai (dilewati)"
+        )
+    # No key, no personal data: fail loudly before the file is logged (it is not the file's fault).
+    key = hmac_key(paths) if contract.has_personal_data else b""
+
+    stat = path.stat()
+    entry = {
+        "sha256": sha,
+        "berkas": berkas,
+        "sistem": contract.system,
+        "tabel": contract.table,
+        "tahun": None,
+        "pengirim": None,
+        "periode": None,
+        "format": None,
+        "ukuran_byte": stat.st_size,
+        "diterima_pada": datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None),
+        "dimuat_pada": now,
+        "status": STATUS_REJECTED,
+        "baris_dibaca": 0,
+        "baris_dimuat": 0,
+        "baris_karantina": 0,
+        "baris_diabaikan": 0,
+        "kontrak_id": contract.id,
+        "kontrak_versi": contract.version,
+        "pesan": "",
+        "raw_path": None,
+        "karantina_path": None,
+        "umpan_balik_path": None,
+        "run_id": run_id,
+    }
+    slot = None
+    try:
+        tahun, pengirim, name = locate(path, contract, paths)
+        entry.update(tahun=tahun, pengirim=pengirim)
+        if (pat := contract.period_pattern) and (m := pat.search(name)):
+            entry["periode"] = m.group(1)  # known from the name even if the content is unusable
+        if stat.st_size <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
+            _archive(path, sha, paths)
+        table = read_landing_file(path, contract)
+        entry["format"] = table.file_format
+        periode = _period(table, contract, name)
+        slot = Slot(contract.system, contract.table, tahun, pengirim, periode)
+        entry["periode"] = periode
+        filled = _fill_from_path(table, contract, tahun, pengirim, periode)
+        missing = [c.name for c in contract.columns if c.name not in table.frame.columns]
+        if missing:
+            raise LandingFileError(
+                "Kolom wajib tidak ada: "
+                + ", ".join(
+                    f"{m} (judul yang diterima: {', '.join(contract.column(m).aliases[:3]) or m})"
+                    for m in missing
+                )
+                + ". Periksa baris judul kolom.",
+                rule="kolom_hilang",
+            )
+        if table.frame.height == 0:
+            raise LandingFileError(
+                "Berkas tidak berisi baris data di bawah judul kolom.", rule="tanpa_data"
+            )
+        good, bad_rows, errors = _validate(
+            table, contract, tahun=tahun, pengirim=pengirim, periode=periode
+        )
+        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
+    except LandingFileError as exc:
+        entry["pesan"] = exc.message
+        errs = pl.DataFrame(
+            [
+                {
+                    "_baris": None,
+                    "kolom": None,
+                    "nilai": None,
+                    "aturan": exc.rule,
+                    "alasan": exc.message,
+                }
+            ],
+            schema=ERROR_SCHEMA,
+        )
+        outcome = IngestOutcome(berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=errs)
+        return _finish(paths, entry, contract, outcome)
+
+    warnings = []
+    if table.unknown_columns:
+        warnings.append("kolom tambahan diabaikan: " + ", ".join(table.unknown_columns))
+    if filled:
+        warnings.append("diisi dari folder/nama berkas: " + ", ".join(filled))
+    outcome = IngestOutcome(
+        berkas,
+        sha,
+        STATUS_LOADED,
+        "",
+        slot=slot,
+        rows_read=table.frame.height,
+        rows_loaded=good.height,
+        rows_quarantined=bad_rows.height,
+        rows_skipped=len(table.skipped_lines),
+        errors=errors,
+        warnings=warnings,
+        skipped=list(table.skipped_lines),
+    )
+    if bad_rows.height:
+        stem = slot.quarantine_stem(paths, sha)
+        _write_atomic(bad_rows, stem.with_suffix(".rows.parquet"))
+        _write_atomic(errors, stem.with_suffix(".errors.parquet"))
+        entry["karantina_path"] = str(stem.relative_to(paths.root))
+    entry.update(
+        format=table.file_format,
+        baris_dibaca=outcome.rows_read,
+        baris_dimuat=good.height,
+        baris_karantina=bad_rows.height,
+        baris_diabaikan=outcome.rows_skipped,
+        pesan="; ".join(warnings),
+    )
+    if good.height == 0:
+        outcome.status = STATUS_REJECTED
+        outcome.message = (
+            f"Semua {bad_rows.height} baris melanggar kontrak; versi sebelumnya "
+            "tetap dipakai. Lihat umpan balik per baris."
+        )
+        entry.update(status=STATUS_REJECTED, pesan=outcome.message)
+        return _finish(paths, entry, contract, outcome)
+    raw = (
+        good.rename({LINE_COL: "_baris"})
+        .with_columns(
+            pl.lit(sha).alias("_sumber_sha256"),
+            pl.lit(berkas).alias("_sumber_berkas"),
+            pl.lit(now).cast(pl.Datetime("us")).alias("_dimuat_pada"),
+        )
+        .select(
+            *contract.stored_column_names,
+            "_sumber_sha256",
+            "_sumber_berkas",
+            "_baris",
+            "_dimuat_pada",
+        )
+    )
+    target = slot.raw_file(paths)
+    _write_atomic(raw, target)
+    entry.update(status=STATUS_LOADED, raw_path=str(target.relative_to(paths.root)))
+    return _finish(paths, entry, contract, outcome)
+
+
+def _finish(
+    paths: DataPaths, entry: dict, contract: Contract, outcome: IngestOutcome
+) -> IngestOutcome:
+    """Write the sender's feedback report, then the log entry (the log is written last)."""
+    from dagster_project.lib.ingest.feedback import write_feedback
+
+    report = write_feedback(paths, entry, contract, outcome.errors, outcome.skipped)
+    entry["umpan_balik_path"] = str(report.relative_to(paths.root))
+    outcome.feedback_path = report
+    _log(paths, entry)
+    return outcome
+
+
+def _is_current_elsewhere(log: pl.DataFrame, sha: str, berkas: str, contract: Contract) -> bool:
+    """The same content is what its slot holds now, sent again under another name in the same
+    folder for the same period (a copy such as `..._murni (1).csv`): nothing to do."""
+    if "/" not in berkas:
+        return False
+    folder, name = berkas.rsplit("/", 1)
+    same = log.filter(
+        (pl.col("sha256") == sha)
+        & (pl.col("status") == STATUS_LOADED)
+        & pl.col("berkas").str.starts_with(folder + "/")
+        & ~pl.col("berkas").str.slice(len(folder) + 1).str.contains("/")
+    )
+    if (pat := contract.period_pattern) and (m := pat.search(name)):
+        same = same.filter(pl.col("periode") == m.group(1))
+    if not same.height:
+        return False
+    current = current_inputs_from_log(log)
+    return (
+        current.join(same.select(SLOT_COLUMNS).unique(), on=SLOT_COLUMNS)["sha256"]
+        .is_in([sha])
+        .any()
+    )
+
+
+def _archive(path: Path, sha: str, paths: DataPaths) -> None:
+    target = paths.landing_archive / sha[:2] / f"{sha}{path.suffix.lower()}"
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, target)
+
+
+def ingest_source(
+    contract: Contract, paths: DataPaths, *, files: Iterable[Path] | None = None, run_id: str = ""
+) -> list[IngestOutcome]:
+    """Ingest every new or changed landing file of one source, oldest first."""
+    paths.ensure()
+    clean_partial_writes(paths)
+    log = read_ingest_log(paths)
+    candidates = list(files) if files is not None else landing_files(contract, paths)
+    candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))
+    outcomes = [ingest_file(p, contract, paths, log=log, run_id=run_id) for p in candidates]
+    ensure_schema_file(contract, paths)
+    ensure_log_schema_file(paths)
+    return outcomes
+
+
+def ensure_log_schema_file(paths: DataPaths) -> Path:
+    """A zero-row log file, so dbt can read the ingest log before anything was sent."""
+    target = paths.ingest_log / "_schema.parquet"
+    if not target.exists():
+        _write_atomic(pl.DataFrame(schema=LOG_SCHEMA), target)
+    return target
+
+
+def ensure_schema_file(contract: Contract, paths: DataPaths) -> Path:
+    """A zero-row Parquet with the contract's types, so dbt can read a source with no data yet."""
+    target = paths.raw / contract.system / contract.table / "_schema.parquet"
+    if not target.exists():
+        empty = pl.DataFrame(
+            schema={
+                **contract.stored_polars_schema,
+                "_sumber_sha256": pl.String,
+                "_sumber_berkas": pl.String,
+                "_baris": pl.Int32,
+                "_dimuat_pada": pl.Datetime("us"),
+            }
+        )
+        _write_atomic(empty, target)
+    return target
+
+
+SLOT_COLUMNS = ["sistem", "tabel", "tahun", "pengirim", "periode"]
+
+
+def current_inputs(paths: DataPaths) -> pl.DataFrame:
+    """The file version each slot currently holds in raw/ (the newest one loaded)."""
+    return current_inputs_from_log(read_ingest_log(paths))
+
+
+def current_inputs_from_log(log: pl.DataFrame) -> pl.DataFrame:
+    log = log.filter(pl.col("status") == STATUS_LOADED)
+    return (
+        log.sort("dimuat_pada")
+        .group_by(SLOT_COLUMNS, maintain_order=True)
+        .last()
+        .select(*SLOT_COLUMNS, "berkas", "sha256", "dimuat_pada", "baris_dimuat", "baris_karantina")
+        .sort(SLOT_COLUMNS)
+    )

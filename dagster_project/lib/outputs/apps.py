@@ -1,0 +1,136 @@
+"""Helpers shared by the notebooks that run as web apps (`notebooks/*.py`, marimo).
+
+The apps read the published mart only, read-only, with a fresh connection per query so they
+always show the version that is published now (a publish is an atomic rename; an open
+connection would keep reading the old file).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.publish.publisher import open_published
+
+# Vega-Lite number locale: 1.234.567,89 and Rp on chart axes and tooltips.
+VEGA_LOCALE = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+    "time": {
+        "dateTime": "%A, %e %B %Y, %X",
+        "date": "%d/%m/%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+        "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+        "months": [
+            "Januari",
+            "Februari",
+            "Maret",
+            "April",
+            "Mei",
+            "Juni",
+            "Juli",
+            "Agustus",
+            "September",
+            "Oktober",
+            "November",
+            "Desember",
+        ],
+        "shortMonths": [
+            "Jan",
+            "Feb",
+            "Mar",
+            "Apr",
+            "Mei",
+            "Jun",
+            "Jul",
+            "Agu",
+            "Sep",
+            "Okt",
+            "Nov",
+            "Des",
+        ],
+    },
+}
+
+
+def read_frame(paths: DataPaths, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
+    """Run one read-only query on the published mart and return a Polars frame."""
+    with open_published(paths) as con:
+        return con.sql(sql, params=params or {}).pl()
+
+
+def short_name(expr: pl.Expr) -> pl.Expr:
+    """Nomenclature names as a person reads them: 'URUSAN PEMERINTAHAN BIDANG KESEHATAN' →
+    'Kesehatan', 'PROGRAM PENUNJANG …' → 'Program Penunjang …'."""
+    out = expr.str.replace(r"^URUSAN PEMERINTAHAN (BIDANG )?", "").str.to_titlecase()
+    for word in _SMALL_WORDS:
+        out = out.str.replace_all(f" {word.title()} ", f" {word} ", literal=True)
+    return out
+
+
+_SMALL_WORDS = ("dan", "di", "ke", "dari", "yang", "untuk", "atau", "pada", "dengan", "serta")
+
+
+def table_exists(paths: DataPaths, schema: str, table: str) -> bool:
+    """Whether the published mart has `schema.table` (a section can wait for a mart to ship)."""
+    with open_published(paths) as con:
+        (n,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = $schema and table_name = $table",
+            {"schema": schema, "table": table},
+        ).fetchone()
+    return n > 0
+
+
+def skenario_per_opd(baris: pl.DataFrame) -> pl.DataFrame:
+    """Scenario rows (mart_skenario_alokasi columns) summed per OPD, largest cut first: last
+    year's pagu → the proposal, and in words which programs moved and in which tier.
+
+    'penjelasan' reads e.g. '3 program dipotong (tier D: 2, tier C: 1); 1 ditambah (tier A: 1);
+    10 tetap'."""
+
+    return (
+        baris.group_by("kode_skpd")
+        .agg(
+            pl.col("nama_skpd").first(),
+            pl.len().alias("jumlah_program"),
+            pl.col("pagu_dasar_rp").sum(),
+            pl.col("pagu_usulan_rp").sum(),
+            pl.col("perubahan_rp").sum(),
+            pl.struct("tier", "perubahan_rp").alias("_program"),
+        )
+        .with_columns(
+            pl.when(pl.col("pagu_dasar_rp") != 0)
+            .then(
+                pl.col("perubahan_rp").cast(pl.Float64) / pl.col("pagu_dasar_rp").cast(pl.Float64)
+            )
+            .mul(100)
+            .round(2)
+            .alias("perubahan_persen"),
+            pl.col("_program")
+            .map_elements(_penjelasan, return_dtype=pl.String)
+            .alias("penjelasan"),
+        )
+        .drop("_program")
+        .sort(["perubahan_rp", "kode_skpd"])
+    )
+
+
+def _penjelasan(program: list[dict[str, Any]]) -> str:
+    """How an OPD's programs moved, counted per tier."""
+    parts = []
+    for nama, pilih in (
+        ("dipotong", lambda v: v < 0),
+        ("ditambah", lambda v: v > 0),
+    ):
+        tiers = sorted(p["tier"] for p in program if pilih(p["perubahan_rp"]))
+        if tiers:
+            rinci = ", ".join(f"tier {t}: {tiers.count(t)}" for t in sorted(set(tiers)))
+            parts.append(f"{len(tiers)} program {nama} ({rinci})")
+    tetap = sum(1 for p in program if p["perubahan_rp"] == 0)
+    if tetap:
+        parts.append(f"{tetap} tetap")
+    return "; ".join(parts)

@@ -1,0 +1,154 @@
+"""What `apbd status` and the run summary print: published version, stale slots, feedback files.
+
+Staleness is read from the published mart (`marts.mart_status_sumber`, built by dbt from the
+ingest log), so the rule lives in one place; the list of recent submissions and their feedback
+reports comes from the ingest log itself, which is newer than the last publish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from dagster_project.lib.core.paths import DataPaths
+
+MAX_RUN_LINES = 20
+
+
+def _short_time(v) -> str:
+    return v.strftime("%d/%m/%Y %H:%M") if v is not None else "-"
+
+
+def stale_slots(paths: DataPaths, opd: str | None = None) -> pl.DataFrame | None:
+    """Stale slots as the published mart records them (None when no mart or no status mart)."""
+    import duckdb
+
+    from dagster_project.lib.publish.publisher import open_published
+
+    if not paths.published_db.exists():
+        return None
+    try:
+        with open_published(paths) as con:
+            frame = pl.from_arrow(
+                con.execute(
+                    "select * from marts.mart_status_sumber where is_basi "
+                    "order by basi_sejak, sistem, tabel, tahun, pengirim, periode"
+                ).to_arrow_table()
+            )
+    except duckdb.Error:
+        return None
+    return frame.filter(pl.col("pengirim") == opd) if opd else frame
+
+
+def print_status(console: Console, paths: DataPaths, *, opd: str | None, jumlah: int) -> None:
+    from dagster_project.lib.ingest.feedback import summary_line
+    from dagster_project.lib.ingest.loader import STATUS_LOADED, STATUS_REJECTED, read_ingest_log
+    from dagster_project.lib.publish.publisher import list_versions
+
+    versions = list_versions(paths)
+    current = next((v for v in versions if v["is_current"]), None)
+    if not paths.published_db.exists():
+        console.print("Belum ada mart yang diterbitkan. Jalankan: [cyan]make run[/]")
+    elif current is None:
+        console.print(
+            "[bold yellow]Mart terbit tidak dikenal di log penerbitan[/] (diletakkan manual atau "
+            "log hilang); jalankan [cyan]apbd run[/] untuk menerbitkan versi yang tercatat."
+        )
+    else:
+        restored = (
+            f", hasil rollback ke {current['restored_version']}"
+            if current.get("action") == "rollback"
+            else ""
+        )
+        console.print(
+            f"Versi terbit: [bold]{current['version']}[/] pada {current.get('published_at')} "
+            f"(run {current.get('run_id')}{restored}; sha256 {current['sha256'][:12]}); "
+            f"{len(versions)} versi tercatat, "
+            f"{sum(v['archive_exists'] for v in versions)} ada di arsip untuk rollback."
+        )
+
+    stale = stale_slots(paths, opd)
+    if stale is not None and stale.height:
+        t = Table(title="Data basi di mart terbit (kiriman terbaru ditolak, versi lama dipakai)")
+        for col in (
+            "sumber",
+            "tahun",
+            "pengirim",
+            "periode",
+            "basi sejak",
+            "versi dipakai",
+            "alasan",
+        ):
+            t.add_column(col)
+        for r in stale.iter_rows(named=True):
+            t.add_row(
+                f"{r['sistem']}.{r['tabel']}",
+                str(r["tahun"]),
+                r["pengirim"],
+                r["periode"],
+                _short_time(r["basi_sejak"]),
+                (r["sha256_berlaku"] or "belum ada")[:12],
+                (r["alasan_ditolak_terakhir"] or "")[:120],
+            )
+        console.print(t)
+    elif stale is not None:
+        console.print("Tidak ada data basi di mart terbit: setiap slot memakai kiriman terbarunya.")
+
+    log = read_ingest_log(paths)
+    if opd:
+        log = log.filter(pl.col("pengirim") == opd)
+    console.print(
+        f"Berkas dimuat: {log.filter(pl.col('status') == STATUS_LOADED).height}, "
+        f"ditolak: {log.filter(pl.col('status') == STATUS_REJECTED).height}"
+        + (f" (pengirim {opd})" if opd else "")
+    )
+    recent = log.sort("dimuat_pada", descending=True).head(jumlah)
+    if recent.height:
+        console.print(f"{recent.height} kiriman terakhir dan laporan umpan baliknya:")
+    for r in recent.iter_rows(named=True):
+        mark = (
+            "[red]✗[/]"
+            if r["status"] == STATUS_REJECTED
+            else "[yellow]![/]"
+            if r.get("baris_karantina")
+            else "[green]✓[/]"
+        )
+        console.print(f"  {mark} {_short_time(r['dimuat_pada'])} {summary_line(r)}", soft_wrap=True)
+
+
+def print_run_submissions(console: Console, paths: DataPaths, run_id: str) -> None:
+    """One line per file this run processed (all of them when few, else those with problems)."""
+    from dagster_project.lib.ingest.feedback import summary_line
+    from dagster_project.lib.ingest.loader import read_ingest_log
+
+    if not run_id:
+        return
+    done = read_ingest_log(paths).filter(pl.col("run_id") == run_id)
+    if not done.height:
+        console.print("Tidak ada berkas baru atau berubah di landing.")
+        return
+    problems = done.filter((pl.col("status") != "dimuat") | (pl.col("baris_karantina") > 0))
+    shown = done if done.height <= MAX_RUN_LINES else problems
+    console.print(
+        f"Kiriman diproses: {done.height} berkas, {done.height - problems.height} tanpa masalah, "
+        f"{problems.height} dengan baris/berkas ditolak (lihat umpan balik XLSX):"
+    )
+    for r in shown.iter_rows(named=True):
+        console.print(f"  {summary_line(r)}", soft_wrap=True)
+
+
+def write_query_result(frame: pl.DataFrame, output: Path, fmt: str) -> Path:
+    """Write a query result; CSV and XLSX cells are neutralised against formula injection."""
+    from dagster_project.lib.core.safe_cells import write_csv, write_xlsx
+
+    output = Path(output)
+    if fmt == "csv":
+        return write_csv(frame, output)
+    if fmt == "xlsx":
+        return write_xlsx({"hasil": frame}, output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(output)
+    return output

@@ -1,0 +1,1180 @@
+"""Allocation scenarios: next year's APBD per OPD × program under a ceiling (pure, no Dagster).
+
+What a planner gets
+-------------------
+`hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000)` proposes a pagu
+per OPD × program from last year's allocation, the evidence tier of each program and the
+mandatory-spending rules, and explains every change in Indonesian. `simpan_skenario` writes it to
+the scenario store (`data/scenarios/<id>.parquet` + `_indeks.json`), `tulis_xlsx` writes a
+workbook a planner can open. The published mart is never written: the next publish picks the
+store up as the dbt source `skenario.alokasi` and ships it as `marts.mart_skenario_alokasi`
+(see `dbt/models/staging/skenario/`).
+
+Inputs (read by `muat_dari_mart` from the published mart, read-only)
+--------------------------------------------------------------------
+- base: `marts.mart_kepatuhan_belanja_program` at the latest budget position of the base year
+  (the year before `tahun`, else the latest earlier year; tahap = the last phase that year, i.e.
+  pagu akhir): per OPD × program the total, belanja pegawai (5.1.01: committed, never cut),
+  belanja transfer (5.4: committed), the infrastructure part and whether the program counts for
+  education (fungsi 08);
+- tiers: `marts.mart_prioritas_alokasi` (columns used: tahun, kode_skpd, kode_program, tier A–D;
+  the newest row per program with tahun <= `tahun`); a program without a tier is treated as B;
+- rules: `reference.ref_belanja_wajib` (thresholds, `dipakai_skenario`, berlaku_mulai).
+
+The allocation rule (deterministic, exact, whole rupiah)
+--------------------------------------------------------
+Each program's budget is split into a committed part (staff + transfers, kept as it is), an
+infrastructure part and the rest. Money moves only in the last two.
+1. Protection: tier A and `--lindungi` programs keep at least `persen_perlindungan` (100 %) of
+   last year's pagu.
+2. Floors first: for every enforced floor (education ≥ 20 % of the total, infrastructure ≥ 40 % of
+   the total minus transfers, each per-OPD floor) the required amount is computed for the new
+   total. A class short of it is topped up: programs that also help another short floor first,
+   then the best tier (A, B, C, D), in proportion to last year's pagu.
+3. Cuts (total below what is allocated): tier D first, then C, then B, never A or protected
+   programs. Within a tier every program loses the same fraction of what it can lose, except
+   that a floor never goes below its requirement: when a floor's slack is used up, its
+   programs (or their infrastructure part) are held and the rest of the tier carries the cut.
+4. Growth (total above): tier A first, up to +`tambah_maks['A']` (20 %), then B up to
+   +`tambah_maks['B']` (10 %), then A and B together in proportion to their pagu.
+5. Whole rupiah: amounts are computed as exact fractions, rounded down, and the left-over rupiah
+   go first to any floor that rounding pushed below its requirement, then by largest remainder
+   (ties in kode_skpd, kode_program order), so the total equals the ceiling exactly.
+6. The staff cap (belanja pegawai ≤ 30 %) is checked, not enforced: staff costs are never cut,
+   so when committed staff alone exceeds the cap the scenario reports the conflict and its size
+   in rupiah instead of breaking the commitment.
+A ceiling too small for the committed and protected spending and the floors raises
+`SkenarioTidakLayak` with the smallest workable total and the shortfall in rupiah.
+
+Design note: the tier rule (`mart_prioritas_alokasi`, drill-down `mart_prioritas_sub_kegiatan`)
+-----------------------------------------------------------------------------------------------
+Weights and thresholds are in `dbt/seeds/ref_aturan_tier.csv` (one row per parameter with its
+description); the models read them with `ref('ref_aturan_tier')` (macro `aturan_tier_pivot`),
+never as literals, and share the rule through the macros in `dbt/macros/tier_bukti.sql`. Per OPD
+× program × year, from `mart_kinerja_program`, `mart_kinerja_sub_kegiatan` and
+`mart_kebutuhan_wilayah`:
+- five component scores in [0, 1], null when not measurable:
+  serapan (serapan_persen: 1 inside [serapan_sehat_min, 100], falling linearly to 0 at
+  serapan_rendah and at serapan_lebih), capaian keluaran (capaian_keluaran_persen: 0 at or below
+  capaian_keluaran_buruk, 1 at 100 % or more, linear between), dampak outcome where the money
+  went (issue 3's regional evidence instead of OPD self-reported outcome trends: the mean
+  `skor_dampak` of the program over the last `tahun_tren` years that have one, 0 at or below
+  skor_dampak_nol, 1 at or above skor_dampak_terbukti), biaya per keluaran (the realisation-weighted
+  ratio of cost per unit to the peer median over sub kegiatan with at least pembanding_biaya_min
+  peers: 1 at or below 1, 0 at or above rasio_biaya_mahal), kebutuhan wilayah (the
+  realisation-weighted percentile of `indeks_kebutuhan` among kelurahan that year, over the
+  kelurahan where the program's sub kegiatan are located; null when nothing is located);
+- skor_bukti = weighted mean of the components present (weights re-normalised over them);
+- mutu_data = share of the program's sub kegiatan with a measurable output (target > 0 and a
+  numeric realisation, i.e. capaian_keluaran_persen not null);
+- gagal_inti = a core component (serapan, capaian keluaran, dampak outcome) scored 0: money not
+  absorbed, outputs missed, or the outcome did not improve where the money went. A weighted mean
+  alone would let good cost and need figures hide money that produced nothing;
+- history: tahun_riwayat = budget years with a pagu up to this year (missing years skipped); a
+  program is new when tahun_riwayat < tahun_riwayat_min while the warehouse holds that many years
+  (in the warehouse's first year nobody can be seen to be new, so nobody is).
+Tier, the first rule that applies (macro `tier_bukti`):
+  1. program penunjang (X.XX.01: salaries, offices) → B "program penunjang: tidak dinilai
+     terhadap outcome" (its components are still shown);
+  2. pagu akhir 0 → C;
+  3. no measurable output indicator → C "tidak ada indikator terukur" (never A);
+  4. new program → B "program baru, belum ada riwayat" (neither A nor D);
+  5. gagal_inti or skor < ambang_c → D when mutu_data ≥ mutu_data_min_d, else C (poor data alone
+     never makes a cut candidate);
+  6. skor ≥ ambang_a and mutu_data ≥ mutu_data_min_a and the mean effect score ≥
+     skor_dampak_terbukti (dampak terbukti) → A: only programs with evidence that the outcome
+     improved where the money went can earn "pertahankan/tambah";
+  7. skor ≥ ambang_b → B; 8. else C.
+Edge cases, each a dbt unit test (`dbt/models/marts/_marts__prioritas__unit_tests.yml`): no
+indicator at all → C; target 0 → capaian missing (not infinite), never counted as achieved, and
+it lowers mutu_data; a missing year → the effect mean and the history from the years present; a
+new program → B. Each row carries `alasan` (Indonesian: the rule that decided, then every
+component figure and score) and the component figures and scores as columns. The sub kegiatan
+drill-down applies the same rule to each sub kegiatan's own figures and location, inherits the
+program's mean effect score (the regional evidence is measured per program) and has mutu_data 1
+or 0. Measured on the demo data against the generator's planted truth, tier A vs efektif and
+tier D vs tidak_efektif ∪ serapan_rendah (tests/test_pipeline.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from dagster_project.lib.core.fmt import rupiah
+
+ENGINE_VERSION = "1"
+TIERS = ("A", "B", "C", "D")
+TIER_LABEL = {
+    "A": "pertahankan/tambah",
+    "B": "pertahankan",
+    "C": "tinjau ulang",
+    "D": "kandidat pemotongan",
+}
+URUTAN_POTONG = ("D", "C", "B")
+MART_SKENARIO = "mart_skenario_alokasi"
+TABEL_TIER = "marts.mart_prioritas_alokasi"
+INDEKS = "_indeks.json"
+_HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+
+
+# --------------------------------------------------------------------------------------------
+# Errors (Indonesian messages a planner can act on)
+# --------------------------------------------------------------------------------------------
+
+
+class SkenarioError(ValueError):
+    """The inputs of a scenario cannot be used; the message says why, in Indonesian."""
+
+
+class SkenarioTidakLayak(SkenarioError):
+    """No allocation meets the commitments and floors under this ceiling."""
+
+    def __init__(self, message: str, *, pagu_total: int, pagu_minimal: int | None):
+        super().__init__(message)
+        self.pagu_total = pagu_total
+        self.pagu_minimal = pagu_minimal
+
+    @property
+    def kekurangan_rp(self) -> int | None:
+        if self.pagu_minimal is None:
+            return None
+        return self.pagu_minimal - self.pagu_total
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Aturan:
+    """One row of reference.ref_belanja_wajib."""
+
+    kode: str
+    nama: str
+    arah: str  # minimal | maksimal
+    ambang_persen: Decimal
+    berlaku_mulai: int
+    berlaku_sampai: int | None
+    dipakai_skenario: bool
+    dasar_hukum: str = ""
+
+    def wajib_pada(self, tahun: int) -> bool:
+        return self.berlaku_mulai <= tahun and (
+            self.berlaku_sampai is None or tahun <= self.berlaku_sampai
+        )
+
+    def status_pada(self, tahun: int) -> str:
+        if tahun < self.berlaku_mulai:
+            return f"belum wajib (berlaku mulai TA {self.berlaku_mulai})"
+        if self.berlaku_sampai is not None and tahun > self.berlaku_sampai:
+            return f"acuan (tidak lagi wajib sejak TA {self.berlaku_sampai + 1})"
+        return "wajib"
+
+
+@dataclass(frozen=True)
+class OpsiSkenario:
+    """What a planner may choose. Every field enters the scenario id."""
+
+    lindungi: tuple[str, ...] = ()  # kode_program kept at least at last year's level (all OPDs)
+    lantai_opd: tuple[tuple[str, int], ...] = ()  # (kode_skpd, minimum total in rupiah)
+    persen_perlindungan: Decimal = Decimal(100)  # tier A / protected keep >= this % of base
+    tambah_maks: tuple[tuple[str, Decimal], ...] = (("A", Decimal(20)), ("B", Decimal(10)))
+    hanya_aturan_wajib: bool = False  # enforce only rules binding in `tahun` (default: all)
+    tier_bawaan: str = "B"  # tier of a program the tier table does not list
+
+    def normalised(self) -> OpsiSkenario:
+        lantai: dict[str, int] = {}
+        for kode, nilai in self.lantai_opd:
+            if kode in lantai and lantai[kode] != nilai:
+                raise SkenarioError(
+                    f"Lantai OPD {kode} diberikan dua kali dengan nilai berbeda; "
+                    "sebutkan satu nilai saja."
+                )
+            lantai[kode] = int(nilai)
+        return OpsiSkenario(
+            lindungi=tuple(sorted(set(self.lindungi))),
+            lantai_opd=tuple(sorted(lantai.items())),
+            persen_perlindungan=Decimal(self.persen_perlindungan),
+            tambah_maks=tuple((t, Decimal(p)) for t, p in self.tambah_maks),
+            hanya_aturan_wajib=self.hanya_aturan_wajib,
+            tier_bawaan=self.tier_bawaan,
+        )
+
+
+DASAR_COLUMNS = {
+    "kode_skpd": pl.String,
+    "nama_skpd": pl.String,
+    "kode_program": pl.String,
+    "nama_program": pl.String,
+    "kode_fungsi": pl.String,
+    "total_belanja_rp": pl.Decimal(18, 2),
+    "belanja_pegawai_rp": pl.Decimal(18, 2),
+    "belanja_pegawai_hkpd_rp": pl.Decimal(18, 2),
+    "belanja_transfer_rp": pl.Decimal(18, 2),
+    "pendidikan_rp": pl.Decimal(18, 2),
+    "infrastruktur_rp": pl.Decimal(18, 2),
+}
+
+
+@dataclass(frozen=True)
+class DataDasar:
+    """Last year's allocation per OPD × program (columns as in DASAR_COLUMNS)."""
+
+    tahun_dasar: int
+    tahap_dasar: str
+    program: pl.DataFrame
+
+
+def parse_rupiah_bulat(text: str) -> int:
+    """Whole rupiah from a planner's input: `3183000000000` or `3.183.000.000.000` only.
+
+    Anything else (decimals, `Rp`, `T`/`M` suffixes, commas, spaces) is refused with a message
+    that shows both accepted forms: a wrong digit in a budget ceiling is worth a second look."""
+    s = (text or "").strip()
+    if re.fullmatch(r"[0-9]+", s) or re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", s):
+        value = int(s.replace(".", ""))
+        if value > 0:
+            return value
+    raise SkenarioError(
+        f"Nilai rupiah {text!r} tidak dikenali. Tulis rupiah penuh tanpa satuan, mis. "
+        "3183000000000 atau 3.183.000.000.000 (titik sebagai pemisah ribuan); bentuk seperti "
+        "'Rp3,183 T', '3,183e12' atau angka desimal tidak diterima."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the published mart (read-only connection)
+# --------------------------------------------------------------------------------------------
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.DataFrame:
+    # DuckDB 2.0: a relation (`sql`) converts to Polars; a DB-API result (`execute`) does not.
+    return con.sql(sql, params=params).pl()
+
+
+def muat_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
+    """The rules of reference.ref_belanja_wajib."""
+    if not _table_exists(con, "reference", "ref_belanja_wajib"):
+        raise SkenarioError(
+            "Tabel reference.ref_belanja_wajib tidak ada di mart terbit; jalankan pipeline "
+            "(apbd run) dengan versi proyek yang memuat konfigurasi belanja wajib."
+        )
+    rows = con.execute(
+        "select kode_aturan, nama_aturan, arah, ambang_persen, berlaku_mulai, berlaku_sampai, "
+        "dipakai_skenario, dasar_hukum from reference.ref_belanja_wajib order by kode_aturan"
+    ).fetchall()
+    return [
+        Aturan(
+            kode=r[0],
+            nama=r[1],
+            arah=r[2],
+            ambang_persen=Decimal(r[3]),
+            berlaku_mulai=int(r[4]),
+            berlaku_sampai=None if r[5] is None else int(r[5]),
+            dipakai_skenario=bool(r[6]),
+            dasar_hukum=r[7] or "",
+        )
+        for r in rows
+    ]
+
+
+def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int) -> DataDasar:
+    """Last year's allocation: the latest budget position of the newest year before `tahun`."""
+    if not _table_exists(con, "marts", "mart_kepatuhan_belanja_program"):
+        raise SkenarioError(
+            "Tabel marts.mart_kepatuhan_belanja_program tidak ada di mart terbit; jalankan "
+            "pipeline (apbd run) dengan versi proyek terbaru."
+        )
+    found = con.execute(
+        "select max(tahun) from marts.mart_kepatuhan_belanja_program "
+        "where tahun < ? and tahap <> 'realisasi'",
+        [tahun],
+    ).fetchall()[0][0]
+    if found is None:
+        raise SkenarioError(
+            f"Tidak ada data anggaran sebelum TA {tahun} di mart terbit; skenario memerlukan "
+            "alokasi tahun sebelumnya sebagai dasar."
+        )
+    tahap = con.execute(
+        "select tahap from marts.mart_kepatuhan_belanja_program where tahun = ? "
+        "and tahap <> 'realisasi' order by urutan_tahap desc limit 1",
+        [found],
+    ).fetchall()[0][0]
+    cols = ", ".join(DASAR_COLUMNS)
+    frame = _frame(
+        con,
+        f"select {cols} from marts.mart_kepatuhan_belanja_program where tahun = ? and tahap = ? "
+        "order by kode_skpd, kode_program",
+        [found, tahap],
+    )
+    return DataDasar(int(found), tahap, frame.cast(DASAR_COLUMNS))
+
+
+def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
+    """Program tiers from marts.mart_prioritas_alokasi: the newest row per (kode_skpd,
+    kode_program) with tahun <= `tahun`. Program-level rows only when the table also holds sub
+    kegiatan rows (a null `kode_sub_kegiatan`, or `tingkat = 'program'`)."""
+    if not _table_exists(con, "marts", "mart_prioritas_alokasi"):
+        raise SkenarioError(
+            f"Tabel bukti {TABEL_TIER} belum ada di mart terbit, jadi tier program (A–D) belum "
+            "bisa dibaca. Tabel itu dibangun dan diterbitkan oleh pipeline (apbd run) dari mart "
+            "kinerja; mart terbit ini lebih lama. Jalankan pipeline lagi, atau berikan tier dari "
+            "berkas CSV (kode_skpd,kode_program,tier) dengan --tier-berkas."
+        )
+    cols = {r[0] for r in con.execute(f"describe {TABEL_TIER}").fetchall()}
+    missing = {"tahun", "kode_skpd", "kode_program", "tier"} - cols
+    if missing:
+        raise SkenarioError(
+            f"Tabel {TABEL_TIER} tidak memiliki kolom {', '.join(sorted(missing))}; mesin "
+            "skenario memerlukan tahun, kode_skpd, kode_program dan tier."
+        )
+    where = ["tahun <= ?"]
+    if "kode_sub_kegiatan" in cols:
+        where.append("kode_sub_kegiatan is null")
+    if "tingkat" in cols:
+        where.append("tingkat = 'program'")
+    frame = _frame(
+        con,
+        f"select kode_skpd, kode_program, tier from ("
+        f"  select kode_skpd, kode_program, tier, row_number() over ("
+        f"    partition by kode_skpd, kode_program order by tahun desc) as n"
+        f"  from {TABEL_TIER} where {' and '.join(where)}"
+        f") where n = 1 order by kode_skpd, kode_program",
+        [tahun],
+    )
+    return normalise_tier(frame)
+
+
+def muat_tier_csv(path: Path) -> pl.DataFrame:
+    """Tiers a planner supplies by hand: a CSV with kode_skpd, kode_program, tier."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise SkenarioError(f"Berkas tier {path} tidak dapat dibaca: {exc}") from exc
+    missing = {"kode_skpd", "kode_program", "tier"} - set(frame.columns)
+    if missing:
+        raise SkenarioError(
+            f"Berkas tier {path} harus memiliki kolom kode_skpd, kode_program, tier "
+            f"(kurang: {', '.join(sorted(missing))})."
+        )
+    return normalise_tier(frame.select("kode_skpd", "kode_program", "tier"))
+
+
+def normalise_tier(frame: pl.DataFrame) -> pl.DataFrame:
+    """Trimmed upper-case tiers, one per program; anything but A–D is refused."""
+    out = frame.select(
+        pl.col("kode_skpd").cast(pl.String).str.strip_chars(),
+        pl.col("kode_program").cast(pl.String).str.strip_chars(),
+        pl.col("tier").cast(pl.String).str.strip_chars().str.to_uppercase(),
+    )
+    bad = out.filter(~pl.col("tier").is_in(list(TIERS)) | pl.col("tier").is_null())
+    if bad.height:
+        ex = ", ".join(f"{r[0]}/{r[1]}={r[2]!r}" for r in bad.head(5).iter_rows())
+        raise SkenarioError(f"Tier harus A, B, C atau D; {bad.height} baris tidak: {ex}.")
+    dup = out.group_by("kode_skpd", "kode_program").len().filter(pl.col("len") > 1)
+    if dup.height:
+        ex = ", ".join(
+            f"{r[0]}/{r[1]}" for r in dup.sort("kode_skpd", "kode_program").head(5).rows()
+        )
+        raise SkenarioError(f"Tier ganda untuk program yang sama: {ex}; satu tier per program.")
+    return out.sort("kode_skpd", "kode_program")
+
+
+def muat_dari_mart(
+    con: duckdb.DuckDBPyConnection, tahun: int
+) -> tuple[DataDasar, pl.DataFrame, list[Aturan]]:
+    """Base allocation, tiers and rules from one read-only connection to the published mart."""
+    return muat_dasar(con, tahun), muat_tier(con, tahun), muat_aturan(con)
+
+
+# --------------------------------------------------------------------------------------------
+# Result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CekAturan:
+    """A floor or cap evaluated on the proposal."""
+
+    kode: str
+    nama: str
+    arah: str
+    ambang_persen: Decimal
+    pembilang_rp: Decimal
+    penyebut_rp: Decimal
+    batas_rp: Decimal
+    porsi_persen: Decimal | None
+    memenuhi: bool
+    ditegakkan: bool
+    status: str  # wajib / belum wajib / acuan
+    keterangan: str
+
+    @property
+    def selisih_rp(self) -> Decimal:
+        return self.pembilang_rp - self.batas_rp
+
+
+@dataclass
+class HasilSkenario:
+    id_skenario: str
+    tahun: int
+    tahun_dasar: int
+    tahap_dasar: str
+    pagu_total: int
+    opsi: OpsiSkenario
+    baris: pl.DataFrame  # the mart_skenario_alokasi rows
+    cek: list[CekAturan]
+    konflik: list[str]
+    catatan: list[str] = field(default_factory=list)
+
+    @property
+    def parameter(self) -> dict[str, Any]:
+        return {
+            "tahun": self.tahun,
+            "tahun_dasar": self.tahun_dasar,
+            "tahap_dasar": self.tahap_dasar,
+            "pagu_total_rp": self.pagu_total,
+            "lindungi": list(self.opsi.lindungi),
+            "lantai_opd": {k: v for k, v in self.opsi.lantai_opd},
+            "persen_perlindungan": str(self.opsi.persen_perlindungan),
+            "tambah_maks": {t: str(p) for t, p in self.opsi.tambah_maks},
+            "hanya_aturan_wajib": self.opsi.hanya_aturan_wajib,
+            "tier_bawaan": self.opsi.tier_bawaan,
+            "versi_mesin": ENGINE_VERSION,
+        }
+
+    def perubahan_terbesar(self, n: int = 10) -> pl.DataFrame:
+        """The `n` largest changes by absolute rupiah (ties by code), as a planner reads them."""
+        return (
+            self.baris.with_columns(pl.col("perubahan_rp").abs().alias("_abs"))
+            .filter(pl.col("_abs") > 0)
+            .sort(["_abs", "kode_skpd", "kode_program"], descending=[True, False, False])
+            .head(n)
+            .drop("_abs")
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The allocation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Program:
+    key: tuple[str, str]
+    nama_skpd: str | None
+    nama_program: str | None
+    kode_fungsi: str | None
+    tier: str
+    tier_dari_tabel: bool
+    dilindungi_permintaan: bool
+    pagu_dasar: Decimal
+    pegawai: Decimal
+    pegawai_hkpd: Decimal
+    transfer: Decimal
+    tetap: int  # committed: staff + transfers, whole rupiah (rounded up)
+    pendidikan: bool
+
+    @property
+    def dilindungi(self) -> bool:
+        return self.tier == "A" or self.dilindungi_permintaan
+
+
+@dataclass
+class _Unit:
+    """A movable part of one program: its infrastructure spending or the rest."""
+
+    program: int
+    jenis: str  # "infra" | "lain"
+    dasar: int
+    bawah: int  # lower bound (protection)
+    kelas: frozenset[str]
+    x: Fraction = Fraction(0)
+
+
+def _dec(v: Any) -> Decimal:
+    return Decimal(0) if v is None else Decimal(v)
+
+
+def _ceil_int(d: Decimal) -> int:
+    return int(d.to_integral_value(ROUND_CEILING))
+
+
+def _round_int(d: Decimal) -> int:
+    return int(d.to_integral_value(ROUND_HALF_UP))
+
+
+def _persen_of(persen: Decimal, basis: Fraction | int, *, naik: bool) -> int:
+    """persen % of basis in whole rupiah, rounded up (a floor) or down (a cap)."""
+    exact = Fraction(persen) * Fraction(basis) / 100
+    return (
+        -((-exact.numerator) // exact.denominator) if naik else exact.numerator // exact.denominator
+    )
+
+
+class _Alokasi:
+    """One run of the allocation rule at one ceiling (see the module docstring)."""
+
+    def __init__(
+        self,
+        programs: list[_Program],
+        infra: list[int],
+        aturan: list[Aturan],
+        opsi: OpsiSkenario,
+        tahun: int,
+    ):
+        self.programs = programs
+        self.opsi = opsi
+        self.tahun = tahun
+        self.aturan = {a.kode: a for a in aturan}
+        self.ditegakkan = {
+            a.kode
+            for a in aturan
+            if a.dipakai_skenario
+            and a.arah == "minimal"
+            and a.kode in ("pendidikan", "infrastruktur")
+            and (a.wajib_pada(tahun) or not opsi.hanya_aturan_wajib)
+        }
+        lantai = dict(opsi.lantai_opd)
+        self.lantai = lantai
+        self.units: list[_Unit] = []
+        prot = opsi.persen_perlindungan
+        for i, p in enumerate(programs):
+            pagu = _ceil_int(p.pagu_dasar)  # whole rupiah, never below last year
+            infra_dasar = min(infra[i], max(pagu - p.tetap, 0))
+            lain_dasar = max(pagu - p.tetap - infra_dasar, 0)
+            opd_kelas = {f"opd:{p.key[0]}"} if p.key[0] in lantai else set()
+            edu = {"pendidikan"} if p.pendidikan else set()
+            for jenis, dasar in (("infra", infra_dasar), ("lain", lain_dasar)):
+                kelas = set(opd_kelas) | edu
+                if jenis == "infra":
+                    kelas.add("infrastruktur")
+                bawah = 0
+                if p.dilindungi:
+                    bawah = min(dasar, _persen_of(prot, dasar, naik=True))
+                self.units.append(_Unit(i, jenis, dasar, bawah, frozenset(kelas)))
+        self.tetap_total = sum(p.tetap for p in programs)
+        self.transfer_total = sum(p.transfer for p in programs)
+        self.log: dict[int, list[tuple[str, Fraction, str]]] = defaultdict(list)
+
+    # -- floors ---------------------------------------------------------------------------------
+
+    def kebutuhan(self, pagu_total: int) -> dict[str, int]:
+        """Required amount per enforced floor class at this ceiling (whole rupiah, rounded up)."""
+        req: dict[str, int] = {}
+        if "pendidikan" in self.ditegakkan:
+            a = self.aturan["pendidikan"]
+            req["pendidikan"] = _persen_of(a.ambang_persen, pagu_total, naik=True)
+        if "infrastruktur" in self.ditegakkan:
+            a = self.aturan["infrastruktur"]
+            basis = Fraction(pagu_total) - Fraction(self.transfer_total)
+            req["infrastruktur"] = _persen_of(a.ambang_persen, max(basis, Fraction(0)), naik=True)
+        for kode, nilai in self.lantai.items():
+            req[f"opd:{kode}"] = nilai
+        return req
+
+    def _tetap_kelas(self, kelas: str) -> int:
+        if kelas == "pendidikan":
+            return sum(p.tetap for p in self.programs if p.pendidikan)
+        if kelas.startswith("opd:"):
+            kode = kelas[4:]
+            return sum(p.tetap for p in self.programs if p.key[0] == kode)
+        return 0  # infrastructure has no committed part
+
+    def jumlah_kelas(self, kelas: str) -> Fraction:
+        return self._tetap_kelas(kelas) + sum(u.x for u in self.units if kelas in u.kelas)
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def jalankan(self, pagu_total: int, *, catat: bool) -> Fraction:
+        """Allocate; returns the rupiah that could not be cut (0 = feasible)."""
+        for u in self.units:
+            u.x = Fraction(u.dasar)
+        self.log = defaultdict(list)
+        req = self.kebutuhan(pagu_total)
+        self._penuhi_lantai(req, catat=catat)
+        sisa = Fraction(pagu_total - self.tetap_total) - sum(u.x for u in self.units)
+        if sisa < 0:
+            return self._potong(-sisa, req, catat=catat)
+        if sisa > 0:
+            self._tambah(sisa, catat=catat)
+        return Fraction(0)
+
+    def _penuhi_lantai(self, req: Mapping[str, int], *, catat: bool) -> None:
+        for kelas in sorted(req, key=lambda k: (not k.startswith("opd:"), k)):
+            kurang = req[kelas] - self.jumlah_kelas(kelas)
+            if kurang <= 0:
+                continue
+            members = [u for u in self.units if kelas in u.kelas]
+            if not members:
+                raise SkenarioTidakLayak(
+                    f"Batas {self._nama_kelas(kelas)} tidak dapat dipenuhi karena tidak ada "
+                    "program yang dihitung untuknya di data dasar.",
+                    pagu_total=0,
+                    pagu_minimal=None,
+                )
+            # Tier A and B programs first (C and D only when the floor has no A or B program
+            # with money); among them those that also help another floor that is short.
+            pref = [
+                u for u in members if self.programs[u.program].tier in ("A", "B") and u.dasar
+            ] or members
+            short = {k for k in req if k != kelas and req[k] > self.jumlah_kelas(k)}
+            most = max(len(u.kelas & short) for u in pref)
+            group = [u for u in pref if len(u.kelas & short) == most]
+            self._bagi_tambahan(group, kurang, ("lantai", kelas), catat=catat)
+
+    def _potong(self, kurang: Fraction, req: Mapping[str, int], *, catat: bool) -> Fraction:
+        budget = {k: self.jumlah_kelas(k) - req[k] for k in req}
+        for tier in URUTAN_POTONG:
+            units = [u for u in self.units if self.programs[u.program].tier == tier]
+
+            def room(u: _Unit) -> Fraction:
+                return u.x - u.bawah
+
+            def active(u: _Unit) -> bool:
+                return room(u) > 0 and all(budget[k] > 0 for k in u.kelas if k in budget)
+
+            live = [u for u in units if active(u)]
+            while kurang > 0 and live:
+                total = sum(room(u) for u in live)
+                rho = min(Fraction(1), kurang / total)
+                for k in budget:
+                    in_k = sum(room(u) for u in live if k in u.kelas)
+                    if in_k > 0:
+                        rho = min(rho, budget[k] / in_k)
+                for u in live:
+                    cut = rho * room(u)
+                    if not cut:
+                        continue
+                    u.x -= cut
+                    kurang -= cut
+                    for k in u.kelas:
+                        if k in budget:
+                            budget[k] -= cut
+                    if catat:
+                        self.log[u.program].append(("potong", cut, tier))
+                live = [u for u in live if active(u)]
+            if catat:
+                for u in units:
+                    held = [k for k in u.kelas if k in budget and budget[k] <= 0]
+                    if held and room(u) > 0:
+                        self.log[u.program].append(("dijaga", Fraction(0), ",".join(sorted(held))))
+            if kurang <= 0:
+                return Fraction(0)
+        return kurang
+
+    def _tambah(self, tambah: Fraction, *, catat: bool) -> None:
+        self._bagi_tambahan(self.units, tambah, ("tambah", ""), catat=catat)
+
+    def _bagi_tambahan(
+        self, units: Sequence[_Unit], tambah: Fraction, event: tuple[str, str], *, catat: bool
+    ) -> None:
+        """Share extra money over `units`: tier A up to +tambah_maks['A'] of last year, then B up
+        to +tambah_maks['B'], then A and B together in proportion to last year's amounts; units
+        without A or B share it in proportion (or equally when none had money)."""
+        jenis, kelas = event
+        caps = dict(self.opsi.tambah_maks)
+
+        def give(pool: Sequence[_Unit], amount: Fraction, label: str) -> None:
+            weights = [Fraction(u.dasar) for u in pool]
+            if sum(weights) == 0:
+                weights = [Fraction(1)] * len(pool)
+            total = sum(weights)
+            for u, w in zip(pool, weights, strict=True):
+                add = amount * w / total
+                u.x += add
+                if catat and add:
+                    self.log[u.program].append((jenis, add, kelas or label))
+
+        for tier in ("A", "B"):
+            if tier not in caps or tambah <= 0:
+                continue
+            pool = [u for u in units if self.programs[u.program].tier == tier and u.dasar]
+            room = sum(Fraction(u.dasar) * Fraction(caps[tier]) / 100 for u in pool)
+            if pool and room > 0:
+                amount = min(tambah, room)
+                give(pool, amount, tier)
+                tambah -= amount
+        if tambah <= 0:
+            return
+        pool = [u for u in units if self.programs[u.program].tier in ("A", "B") and u.dasar]
+        if not pool:  # no A or B program with money: share over every program that had money
+            pool = [u for u in units if u.dasar] or list(units)
+        give(pool, tambah, "sisa")
+
+    # -- whole rupiah ---------------------------------------------------------------------------
+
+    def bulatkan(self, pagu_total: int) -> list[int]:
+        """Round every unit down, then hand out the left-over rupiah: first to floors that
+        rounding pushed below their requirement, then by largest remainder (ties in order)."""
+        req = self.kebutuhan(pagu_total)
+        base = [u.x.numerator // u.x.denominator for u in self.units]
+        frac = [u.x - b for u, b in zip(self.units, base, strict=True)]
+        left = pagu_total - self.tetap_total - sum(base)
+        order = sorted(range(len(self.units)), key=lambda j: (-frac[j], j))
+        bumped: set[int] = set()
+
+        def kelas_sum(k: str) -> int:
+            return self._tetap_kelas(k) + sum(
+                base[j] + (1 if j in bumped else 0)
+                for j, u in enumerate(self.units)
+                if k in u.kelas
+            )
+
+        for k in sorted(req):
+            for j in order:
+                if kelas_sum(k) >= req[k] or left <= 0:
+                    break
+                if k in self.units[j].kelas and frac[j] > 0 and j not in bumped:
+                    bumped.add(j)
+                    left -= 1
+        for j in order:
+            if left <= 0:
+                break
+            if j not in bumped:
+                bumped.add(j)
+                left -= 1
+        if left != 0:  # pragma: no cover - the sum of remainders is exactly the left-over
+            raise RuntimeError("pembulatan tidak menghabiskan sisa rupiah")
+        return [b + (1 if j in bumped else 0) for j, b in enumerate(base)]
+
+    def _nama_kelas(self, kelas: str) -> str:
+        if kelas.startswith("opd:"):
+            return f"lantai OPD {kelas[4:]}"
+        a = self.aturan[kelas]
+        return f"minimal {kelas} {_persen_teks(a.ambang_persen)}"
+
+
+def _persen_teks(p: Decimal | None) -> str:
+    if p is None:
+        return "-"
+    s = f"{Decimal(p).quantize(_CENT, ROUND_HALF_UP):f}".replace(".", ",")
+    return (s[:-3] if s.endswith(",00") else s) + " %"
+
+
+def _programs(
+    dasar: DataDasar, tier: pl.DataFrame, opsi: OpsiSkenario
+) -> tuple[list[_Program], list[int], list[str]]:
+    frame = dasar.program
+    if frame.is_empty():
+        raise SkenarioError(
+            f"Data dasar TA {dasar.tahun_dasar} kosong; tidak ada yang dialokasikan."
+        )
+    tiers = {(r[0], r[1]): r[2] for r in tier.iter_rows()}
+    known_program = set(frame["kode_program"].to_list())
+    unknown = [k for k in opsi.lindungi if k not in known_program]
+    if unknown:
+        raise SkenarioError(
+            f"Program yang diminta dilindungi tidak ada di data dasar TA {dasar.tahun_dasar}: "
+            f"{', '.join(unknown)}. Gunakan kode program U.BB.PP, mis. 1.02.02."
+        )
+    known_opd = set(frame["kode_skpd"].to_list())
+    unknown = [k for k, _ in opsi.lantai_opd if k not in known_opd]
+    if unknown:
+        raise SkenarioError(
+            f"OPD pada lantai OPD tidak ada di data dasar TA {dasar.tahun_dasar}: "
+            f"{', '.join(unknown)}. Gunakan kode SKPD lengkap, mis. 1.02.0.00.0.00.01.0000."
+        )
+    catatan = []
+    programs, infra = [], []
+    tanpa_tier = 0
+    for r in frame.sort("kode_skpd", "kode_program").iter_rows(named=True):
+        key = (r["kode_skpd"], r["kode_program"])
+        t = tiers.get(key)
+        if t is None:
+            tanpa_tier += 1
+        pegawai, transfer = _dec(r["belanja_pegawai_rp"]), _dec(r["belanja_transfer_rp"])
+        programs.append(
+            _Program(
+                key=key,
+                nama_skpd=r["nama_skpd"],
+                nama_program=r["nama_program"],
+                kode_fungsi=r["kode_fungsi"],
+                tier=t or opsi.tier_bawaan,
+                tier_dari_tabel=t is not None,
+                dilindungi_permintaan=r["kode_program"] in opsi.lindungi,
+                pagu_dasar=_dec(r["total_belanja_rp"]),
+                pegawai=pegawai,
+                pegawai_hkpd=_dec(r["belanja_pegawai_hkpd_rp"]),
+                transfer=transfer,
+                tetap=_ceil_int(pegawai + transfer),
+                pendidikan=_dec(r["pendidikan_rp"]) > 0 and r["kode_fungsi"] == "08",
+            )
+        )
+        infra.append(_round_int(_dec(r["infrastruktur_rp"])))
+    if tanpa_tier:
+        catatan.append(
+            f"{tanpa_tier} program tidak memiliki tier di tabel bukti; diperlakukan sebagai tier "
+            f"{opsi.tier_bawaan} ({TIER_LABEL[opsi.tier_bawaan]})."
+        )
+    extra = set(tiers) - {p.key for p in programs}
+    if extra:
+        catatan.append(
+            f"{len(extra)} program bertier tidak ada di data dasar TA {dasar.tahun_dasar} "
+            "(program baru tanpa pagu dasar) dan tidak dialokasikan."
+        )
+    return programs, infra, catatan
+
+
+def _layak(alokasi: _Alokasi, pagu_total: int) -> bool:
+    try:
+        return alokasi.jalankan(pagu_total, catat=False) == 0
+    except SkenarioTidakLayak:
+        return False
+
+
+def _pagu_minimal(alokasi: _Alokasi, pagu_total: int) -> int | None:
+    """The smallest whole-rupiah ceiling at which the rule finds an allocation (binary search;
+    feasibility only grows with the ceiling: floors take at most 60 % of each extra rupiah)."""
+    lo, hi = pagu_total, max(pagu_total * 2, 1)
+    for _ in range(64):
+        if _layak(alokasi, hi):
+            break
+        lo, hi = hi, hi * 2
+    else:  # pragma: no cover - a floor with no program at all
+        return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _layak(alokasi, mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def id_skenario(payload: Mapping[str, Any]) -> str:
+    """The scenario id: sha256 of the canonical JSON of every input, first 16 hex digits."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _payload(
+    dasar: DataDasar,
+    tier: pl.DataFrame,
+    aturan: list[Aturan],
+    opsi: OpsiSkenario,
+    tahun: int,
+    pagu_total: int,
+) -> dict[str, Any]:
+    return {
+        "versi_mesin": ENGINE_VERSION,
+        "tahun": tahun,
+        "pagu_total": pagu_total,
+        "tahun_dasar": dasar.tahun_dasar,
+        "tahap_dasar": dasar.tahap_dasar,
+        "opsi": {
+            "lindungi": list(opsi.lindungi),
+            "lantai_opd": [list(x) for x in opsi.lantai_opd],
+            "persen_perlindungan": str(opsi.persen_perlindungan),
+            "tambah_maks": [[t, str(p)] for t, p in opsi.tambah_maks],
+            "hanya_aturan_wajib": opsi.hanya_aturan_wajib,
+            "tier_bawaan": opsi.tier_bawaan,
+        },
+        "aturan": [
+            [
+                a.kode,
+                a.arah,
+                str(a.ambang_persen),
+                a.berlaku_mulai,
+                a.berlaku_sampai,
+                a.dipakai_skenario,
+            ]
+            for a in sorted(aturan, key=lambda a: a.kode)
+        ],
+        "dasar": [
+            [str(v) if v is not None else None for v in row]
+            for row in dasar.program.sort("kode_skpd", "kode_program").iter_rows()
+        ],
+        "tier": [list(r) for r in tier.sort("kode_skpd", "kode_program").iter_rows()],
+    }
+
+
+def hitung_skenario(
+    dasar: DataDasar,
+    tier: pl.DataFrame,
+    aturan: Sequence[Aturan],
+    *,
+    tahun: int,
+    pagu_total: int,
+    opsi: OpsiSkenario | None = None,
+) -> HasilSkenario:
+    """Propose next year's pagu per OPD × program under `pagu_total` (see the module docstring).
+    Same inputs, same output (rows, order, id). Raises SkenarioTidakLayak when the ceiling cannot
+    carry the commitments and floors, SkenarioError for unusable inputs."""
+    opsi = (opsi or OpsiSkenario()).normalised()
+    aturan = list(aturan)
+    if opsi.tier_bawaan not in TIERS:
+        raise SkenarioError(f"Tier bawaan harus A, B, C atau D, bukan {opsi.tier_bawaan!r}.")
+    if not isinstance(pagu_total, int) or pagu_total <= 0:
+        raise SkenarioError("Pagu total harus bilangan bulat rupiah yang positif.")
+    if tahun <= dasar.tahun_dasar:
+        raise SkenarioError(
+            f"Tahun skenario ({tahun}) harus sesudah tahun dasar ({dasar.tahun_dasar})."
+        )
+    tier = normalise_tier(tier)
+    programs, infra, catatan = _programs(dasar, tier, opsi)
+    alokasi = _Alokasi(programs, infra, aturan, opsi, tahun)
+
+    for kelas in alokasi.kebutuhan(pagu_total):
+        if not any(kelas in u.kelas for u in alokasi.units):
+            raise SkenarioTidakLayak(
+                f"Batas {alokasi._nama_kelas(kelas)} tidak dapat dipenuhi: tidak ada program di "
+                f"data dasar TA {dasar.tahun_dasar} yang dihitung untuknya.",
+                pagu_total=pagu_total,
+                pagu_minimal=None,
+            )
+    sisa = alokasi.jalankan(pagu_total, catat=True) if _layak(alokasi, pagu_total) else None
+    if sisa is None:
+        minimal = _pagu_minimal(alokasi, pagu_total)
+        raise SkenarioTidakLayak(
+            _pesan_tidak_layak(alokasi, pagu_total, minimal),
+            pagu_total=pagu_total,
+            pagu_minimal=minimal,
+        )
+    nilai = alokasi.bulatkan(pagu_total)
+    usulan = [p.tetap for p in programs]
+    for u, v in zip(alokasi.units, nilai, strict=True):
+        usulan[u.program] += v
+    infra_usulan = [0] * len(programs)
+    for u, v in zip(alokasi.units, nilai, strict=True):
+        if u.jenis == "infra":
+            infra_usulan[u.program] += v
+
+    payload = _payload(dasar, tier, aturan, opsi, tahun, pagu_total)
+    sid = id_skenario(payload)
+    baris = _baris(sid, tahun, dasar, programs, usulan, infra_usulan, alokasi, pagu_total)
+    transfer = sum((p.transfer for p in programs), Decimal(0))
+    pegawai_hkpd = sum((p.pegawai_hkpd for p in programs), Decimal(0))
+    cek, konflik = periksa(baris, pegawai_hkpd, transfer, aturan, tahun, opsi)
+    if sum(usulan) != pagu_total:  # pragma: no cover - guarded by construction
+        raise RuntimeError("jumlah usulan tidak sama dengan pagu total")
+    return HasilSkenario(
+        id_skenario=sid,
+        tahun=tahun,
+        tahun_dasar=dasar.tahun_dasar,
+        tahap_dasar=dasar.tahap_dasar,
+        pagu_total=pagu_total,
+        opsi=opsi,
+        baris=baris,
+        cek=cek,
+        konflik=konflik,
+        catatan=catatan,
+    )
+
+
+def _pesan_tidak_layak(alokasi: _Alokasi, pagu_total: int, minimal: int | None) -> str:
+    lindung = sum(u.bawah for u in alokasi.units)
+    parts = [f"belanja pegawai dan transfer terikat {rupiah(alokasi.tetap_total)}"]
+    if lindung:
+        parts.append(f"program tier A dan yang dilindungi {rupiah(lindung)}")
+    for kode, nilai in alokasi.lantai.items():
+        parts.append(f"lantai OPD {kode} {rupiah(nilai)}")
+    for kode in sorted(alokasi.ditegakkan):
+        a = alokasi.aturan[kode]
+        parts.append(f"batas minimal {kode} {_persen_teks(a.ambang_persen)}")
+    head = f"Pagu total {rupiah(pagu_total)} tidak cukup untuk " + ", ".join(parts) + "."
+    if minimal is None:
+        return head + " Tidak ada pagu total yang dapat memenuhi semua syarat itu."
+    return (
+        f"{head} Pagu total paling sedikit {rupiah(minimal)} diperlukan: kurang "
+        f"{rupiah(minimal - pagu_total)}. Naikkan pagu total, kurangi program yang dilindungi "
+        "atau lantai OPD."
+    )
+
+
+def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: int) -> str:
+    tier_teks = f"Tier {p.tier} ({TIER_LABEL[p.tier]})" + (
+        "" if p.tier_dari_tabel else ", tier bawaan karena tidak ada di tabel bukti"
+    )
+    parts = [tier_teks + "."]
+    events = alokasi.log.get(i, [])
+    lantai = sorted({k for e, _, k in events if e == "lantai"})
+    potong = sum((a for e, a, _ in events if e == "potong"), Fraction(0))
+    tambah = sum((a for e, a, _ in events if e == "tambah"), Fraction(0))
+    dijaga = sorted({k for e, _, ks in events if e == "dijaga" for k in ks.split(",")})
+    beda = Decimal(usulan) - dasar_rp
+    if p.dilindungi_permintaan:
+        parts.append("Dilindungi atas permintaan perencana.")
+    elif p.tier == "A":
+        parts.append("Dilindungi karena tier A.")
+    if lantai:
+        names = ", ".join(alokasi._nama_kelas(k) for k in lantai)
+        parts.append(f"Ditambah agar memenuhi {names}.")
+    if potong:
+        urutan = {
+            "D": "tier D dipotong lebih dulu",
+            "C": "tier C dipotong setelah tier D habis",
+            "B": "tier B dipotong setelah tier D dan C habis",
+        }[p.tier]
+        parts.append(
+            f"Dipotong karena pagu total turun: {urutan}, sebanding dengan belanja non-pegawainya."
+        )
+    if dijaga:
+        names = ", ".join(alokasi._nama_kelas(k) for k in dijaga)
+        parts.append(f"Sebagian tidak dipotong agar {names} tetap terpenuhi.")
+    if tambah:
+        parts.append(
+            "Ditambah karena pagu total naik: tier A dulu, lalu tier B."
+            if p.tier in ("A", "B")
+            else "Ditambah dari sisa kenaikan pagu total."
+        )
+    if usulan == p.tetap and p.tetap > 0 and beda < 0:
+        parts.append(f"Tinggal belanja pegawai/transfer terikat {rupiah(p.tetap)}, tidak dipotong.")
+    elif p.tetap > 0 and beda < 0:
+        parts.append(f"Belanja pegawai {rupiah(p.pegawai)} tidak dipotong (komitmen).")
+    if beda == 0:
+        parts.append("Tidak berubah.")
+    return " ".join(parts)
+
+
+def _baris(
+    sid: str,
+    tahun: int,
+    dasar: DataDasar,
+    programs: list[_Program],
+    usulan: list[int],
+    infra_usulan: list[int],
+    alokasi: _Alokasi,
+    pagu_total: int,
+) -> pl.DataFrame:
+    rows = []
+    for i, (p, u, iu) in enumerate(zip(programs, usulan, infra_usulan, strict=True)):
+        dasar_rp = p.pagu_dasar.quantize(_CENT)
+        beda = (Decimal(u) - dasar_rp).quantize(_CENT)
+        pct = None if dasar_rp == 0 else (beda * _HUNDRED / dasar_rp).quantize(_CENT, ROUND_HALF_UP)
+        rows.append(
+            {
+                "id_skenario": sid,
+                "tahun": tahun,
+                "tahun_dasar": dasar.tahun_dasar,
+                "kode_skpd": p.key[0],
+                "nama_skpd": p.nama_skpd,
+                "kode_program": p.key[1],
+                "nama_program": p.nama_program,
+                "kode_fungsi": p.kode_fungsi,
+                "tier": p.tier,
+                "dilindungi": p.dilindungi,
+                "pagu_dasar_rp": dasar_rp,
+                "belanja_pegawai_rp": p.pegawai.quantize(_CENT),
+                "pagu_usulan_rp": Decimal(u).quantize(_CENT),
+                "perubahan_rp": beda,
+                "perubahan_persen": pct,
+                "infrastruktur_usulan_rp": Decimal(iu).quantize(_CENT),
+                "pagu_total_rp": Decimal(pagu_total).quantize(_CENT),
+                "alasan": _alasan(alokasi, i, p, dasar_rp, u),
+            }
+        )
+    return pl.DataFrame(rows, schema=skema_mart(), orient="row").sort("kode_skpd", "kode_program")
+
+
+def skema_mart() -> dict[str, pl.DataType]:
+    """Column names and types of mart_skenario_alokasi, from its contract."""
+    from dagster_project.lib.contracts.model import mart_contracts
+
+    return mart_contracts()[MART_SKENARIO].polars_schema
+
+
+# --------------------------------------------------------------------------------------------
+# Checks on a proposal (independent of how it was computed)
+# --------------------------------------------------------------------------------------------
+
+
+def periksa(
+    baris: pl.DataFrame,
+    pegawai_hkpd: Decimal,
+    transfer: Decimal,
+    aturan: Sequence[Aturan],
+    tahun: int,
+    opsi: OpsiSkenario,
+) -> tuple[list[CekAturan], list[str]]:
+    """Every floor and cap of ref_belanja_wajib measured on the proposal rows, given the
+    committed staff spending as UU HKPD counts it and the (unchanged) transfers; and the
+    conflicts (a cap that committed staff costs alone break). Health has no per-program split in
+    the scenario rows and is left to mart_kepatuhan_belanja."""
+    total = Decimal(baris["pagu_usulan_rp"].sum())
+    edu = Decimal(baris.filter(pl.col("kode_fungsi") == "08")["pagu_usulan_rp"].sum())
+    infra = Decimal(baris["infrastruktur_usulan_rp"].sum())
+    cek, konflik = [], []
+    for a in sorted(aturan, key=lambda a: a.kode):
+        if a.kode == "pendidikan":
+            num, den = edu, total
+        elif a.kode == "infrastruktur":
+            num, den = infra, total - transfer
+        elif a.kode == "pegawai":
+            num, den = pegawai_hkpd, total
+        else:
+            continue
+        naik = a.arah == "minimal"
+        batas = Decimal(_persen_of(a.ambang_persen, Fraction(den), naik=naik))
+        memenuhi = num >= batas if naik else num <= batas
+        porsi = None if den == 0 else (num * _HUNDRED / den).quantize(_CENT, ROUND_HALF_UP)
+        ditegakkan = a.dipakai_skenario and (a.wajib_pada(tahun) or not opsi.hanya_aturan_wajib)
+        status = a.status_pada(tahun)
+        if memenuhi:
+            ruang = abs(num - batas)
+            ket = (
+                "Memenuhi, tepat di batas."
+                if ruang == 0
+                else f"Memenuhi, {'lebih' if naik else 'masih'} {rupiah(ruang)} "
+                + ("di atas batas." if naik else "di bawah batas.")
+            )
+        elif a.kode == "pegawai":
+            ket = (
+                f"KONFLIK: belanja pegawai terikat {rupiah(num)} = {_persen_teks(porsi)} dari "
+                f"pagu total, melebihi batas {_persen_teks(a.ambang_persen)} sebesar "
+                f"{rupiah(num - batas)}. Skenario tidak memotong belanja pegawai (komitmen), "
+                "jadi batas ini hanya dapat dipenuhi dengan kebijakan kepegawaian atau pagu total "
+                f"paling sedikit {rupiah(_pagu_untuk_batas_atas(num, a.ambang_persen))}."
+            )
+            konflik.append(f"{ket} Status aturan: {status}.")
+        else:
+            ket = f"TIDAK memenuhi: kurang {rupiah(batas - num)}."
+            if ditegakkan:  # pragma: no cover - the allocation guarantees enforced floors
+                konflik.append(f"{a.nama}: {ket}")
+        cek.append(
+            CekAturan(
+                kode=a.kode,
+                nama=a.nama,
+                arah=a.arah,
+                ambang_persen=a.ambang_persen,
+                pembilang_rp=num,
+                penyebut_rp=den,
+                batas_rp=batas,
+                porsi_persen=porsi,
+                memenuhi=memenuhi,
+                ditegakkan=ditegakkan and a.arah == "minimal",
+                status=status,
+                keterangan=ket,
+            )
+        )
+    return cek, konflik
+
+
+def _pagu_untuk_batas_atas(nilai: Decimal, persen: Decimal) -> int:
+    """The smallest total under which `nilai` is at most `persen` %: ceil(nilai × 100 / persen)."""
+    exact = Fraction(nilai) * 100 / Fraction(persen)
+    return -((-exact.numerator) // exact.denominator)
