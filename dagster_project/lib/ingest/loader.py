@@ -9,8 +9,6 @@ that cannot be used at all is rejected whole and the slot keeps its previous ver
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shutil
 from collections.abc import Iterable
@@ -24,6 +22,7 @@ from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import Column, Contract
 from dagster_project.lib.contracts.reference import check_codes
 from dagster_project.lib.core.faults import failpoint
+from dagster_project.lib.core.files import atomic_write, sha256_file
 from dagster_project.lib.core.idformat import (
     parse_date,
     parse_decimal,
@@ -175,14 +174,6 @@ def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int, str, 
     return int(m["tahun"]), pengirim, m["file"]
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # ---------------------------------------------------------------------------------------------
 # Ingest log (append-only: one small Parquet file per event, written atomically)
 
@@ -197,13 +188,9 @@ def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
 
 
 def _write_atomic(frame: pl.DataFrame, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    frame.write_parquet(tmp, compression="zstd", statistics=True)
-    with tmp.open("rb+") as fh:
-        os.fsync(fh.fileno())
-    failpoint("ingest_tmp_ditulis")
-    os.replace(tmp, target)
+    with atomic_write(target) as tmp:
+        frame.write_parquet(tmp, compression="zstd", statistics=True)
+        failpoint("ingest_tmp_ditulis")  # written, not renamed yet: a kill leaves only the tmp
 
 
 def _log(paths: DataPaths, entry: dict) -> None:
@@ -562,7 +549,7 @@ def ingest_file(
         if path.is_relative_to(paths.landing)
         else str(path)
     )
-    sha = sha256_of(path)
+    sha = sha256_file(path)
     log = read_ingest_log(paths) if log is None else log
     previous = log.filter(pl.col("berkas") == berkas).tail(1)
     if previous.height and previous["sha256"][0] == sha:
@@ -752,10 +739,8 @@ def _archive(path: Path, sha: str, paths: DataPaths) -> None:
     target = paths.landing_archive / sha[:2] / f"{sha}{path.suffix.lower()}"
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, target)
+    with atomic_write(target, durable=False) as tmp:
+        shutil.copyfile(path, tmp)
 
 
 def ingest_source(

@@ -17,7 +17,6 @@ such as `=HYPERLINK(...)` arriving in an OPD's file can never become a live form
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dagster_project.lib.core.files import atomic_write, write_text_atomic
 from dagster_project.lib.core.fmt import angka, persen, rupiah
+from dagster_project.lib.core.idformat import NAMA_BULAN
 from dagster_project.lib.core.safe_cells import neutralise_cell
 
 if TYPE_CHECKING:
@@ -35,20 +36,6 @@ if TYPE_CHECKING:
 
     from dagster_project.lib.core.paths import DataPaths
 
-NAMA_BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 DEFAULT_AMBANG = Decimal("0.5")  # realisation below half of the cash plan to date is flagged
 RUPIAH_FORMAT = "[$Rp-421]#,##0"  # Excel shows Rp1.234.567 with Indonesian regional settings
 PERSEN_FORMAT = "0.0%"
@@ -890,13 +877,6 @@ def build_report(
 # --------------------------------------------------------------------------------------------
 
 
-def _atomic_target(path: Path) -> Path:
-    """A temporary name beside `path`: writers fill it, then `os.replace` it onto `path`, so a
-    reader never opens a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def _display(col: ReportColumn, value: Any) -> str:
     """The value as a person reads it: Rp1.234.567, 78,7 %, 1.234, 2,35."""
     if value is None or value == "":
@@ -926,10 +906,14 @@ def _width(col: ReportColumn, rows: Sequence[dict[str, Any]], total: dict | None
 
 def write_xlsx(report: Report, path: Path) -> Path:
     """The workbook for Excel: one sheet per table plus 'Catatan' (sources, definitions)."""
+    with atomic_write(path) as tmp:
+        _fill_xlsx(report, tmp)
+    return Path(path)
+
+
+def _fill_xlsx(report: Report, tmp: Path) -> None:
     import xlsxwriter
 
-    path = Path(path)
-    tmp = _atomic_target(path)
     wb = xlsxwriter.Workbook(
         str(tmp),
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
@@ -1010,8 +994,6 @@ def write_xlsx(report: Report, path: Path) -> Path:
         ws.write_string(i, 0, neutralise_cell(k), fmt["text"])
         ws.write_string(i, 1, neutralise_cell(v), fmt["text"])
     wb.close()
-    os.replace(tmp, path)
-    return path
 
 
 def _write_cell(ws, r: int, c: int, col: ReportColumn, value: Any, cell_format) -> None:
@@ -1058,11 +1040,7 @@ def render_html(report: Report) -> str:
 
 
 def write_html(report: Report, path: Path) -> Path:
-    path = Path(path)
-    tmp = _atomic_target(path)
-    tmp.write_text(render_html(report), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, render_html(report))
 
 
 _PDF_REPLACE = str.maketrans(
@@ -1145,11 +1123,9 @@ def write_pdf(report: Report, path: Path) -> Path:
             row = pt.row()
             row.cell(_latin1(k))
             row.cell(_latin1(v))
-    path = Path(path)
-    tmp = _atomic_target(path)
-    pdf.output(str(tmp))
-    os.replace(tmp, path)
-    return path
+    with atomic_write(path) as tmp:
+        pdf.output(str(tmp))
+    return Path(path)
 
 
 WRITERS = {"xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}
