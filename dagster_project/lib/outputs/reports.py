@@ -181,7 +181,7 @@ def _match_opd(opds: list[tuple[str, str, str | None]], text: str, tahun: int):
             )
     raise ReportError(
         f"OPD '{text}' tidak ditemukan di anggaran tahun {tahun}.",
-        'lihat daftar OPD: apbd query "select distinct kode_skpd, nama_skpd from '
+        'lihat daftar OPD: apbd kueri "select distinct kode_skpd, nama_skpd from '
         f'marts.mart_anggaran_realisasi where tahun = {tahun}"',
     )
 
@@ -211,7 +211,7 @@ def _match_program(con, tahun: int, text: str, kode_skpd: str | None) -> tuple[s
         )
     raise ReportError(
         f"Program '{text}' tidak ditemukan di anggaran {where}.",
-        'lihat daftar program: apbd query "select distinct kode_program, nama_program from '
+        'lihat daftar program: apbd kueri "select distinct kode_program, nama_program from '
         f'marts.mart_anggaran_realisasi where tahun = {tahun}"',
     )
 
