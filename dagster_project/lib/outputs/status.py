@@ -30,12 +30,10 @@ def stale_slots(paths: DataPaths, opd: str | None = None) -> pl.DataFrame | None
         return None
     try:
         with open_published(paths) as con:
-            frame = pl.from_arrow(
-                con.execute(
-                    "select * from marts.mart_status_sumber where is_basi "
-                    "order by basi_sejak, sistem, tabel, tahun, pengirim, periode"
-                ).to_arrow_table()
-            )
+            frame = con.sql(  # a relation, not a DB-API cursor: no extra copy, no warning
+                "select * from marts.mart_status_sumber where is_basi "
+                "order by basi_sejak, sistem, tabel, tahun, pengirim, periode"
+            ).pl()
     except duckdb.Error:
         return None
     return frame.filter(pl.col("pengirim") == opd) if opd else frame
