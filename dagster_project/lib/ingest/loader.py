@@ -338,7 +338,31 @@ def _validate(
     checks: list[tuple[str, str, pl.Expr]] = []
     for col in contract.columns:
         checks += [(col.name, rule, expr) for rule, expr in _column_checks(col)]
-    # Slot consistency: the row must belong to the sender, year and period of the file.
+    checks += _slot_checks(table, contract, tahun=tahun, pengirim=pengirim, periode=periode)
+    evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
+    # Code lists, judged against the row's own fiscal year.
+    for col in contract.columns:
+        if col.reference:
+            evaluated = evaluated.with_columns(
+                check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
+            )
+            checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
+    dup_exact, dup_key = _duplicate_reasons(contract)
+    evaluated = evaluated.with_columns(
+        dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
+    )
+    checks += [
+        ("*", "duplikat_baris", pl.lit(None)),
+        (",".join(contract.primary_key) or "*", "kunci_ganda", pl.lit(None)),
+    ]
+    return _split_by_errors(evaluated, checks, contract)
+
+
+def _slot_checks(
+    table: RawTable, contract: Contract, *, tahun: int, pengirim: str, periode: str
+) -> list[tuple[str, str, pl.Expr]]:
+    """The row must belong to the sender, year and period of the file, and fit its columns."""
+    checks: list[tuple[str, str, pl.Expr]] = []
     checks.append(
         (
             "tahun",
@@ -409,16 +433,12 @@ def _validate(
                 ),
             )
         )
-    evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
-    # Code lists, judged against the row's own fiscal year.
-    for col in contract.columns:
-        if col.reference:
-            evaluated = evaluated.with_columns(
-                check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
-            )
-            checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
-    # Duplicates: an identical row repeated is quarantined after its first copy; two different
-    # rows with the same key are both quarantined (which one is right is the OPD's call).
+    return checks
+
+
+def _duplicate_reasons(contract: Contract) -> tuple[pl.Expr, pl.Expr]:
+    """An identical row repeated is quarantined after its first copy; two different rows with
+    the same key are both quarantined (which one is right is the OPD's call)."""
     pk = contract.primary_key
     value_cols = [c.name for c in contract.columns]
     first_line = pl.col(LINE_COL).min().over(value_cols)
@@ -438,14 +458,14 @@ def _validate(
         if pk
         else pl.lit(None)
     )
-    evaluated = evaluated.with_columns(
-        dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
-    )
-    checks += [
-        ("*", "duplikat_baris", pl.lit(None)),
-        (",".join(pk) or "*", "kunci_ganda", pl.lit(None)),
-    ]
+    return dup_exact, dup_key
 
+
+def _split_by_errors(
+    evaluated: pl.DataFrame, checks: list[tuple[str, str, pl.Expr]], contract: Contract
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rows without an error are typed and kept; the others keep their text and `_alasan`; the
+    long error table has one row per (line, rule) with the column and the value as sent."""
     err_cols = [f"__e{i}" for i in range(len(checks))]
     evaluated = evaluated.with_columns(
         pl.concat_list(err_cols).list.drop_nulls().list.join("; ").alias("_alasan")
@@ -561,8 +581,41 @@ def ingest_file(
     # No key, no personal data: fail loudly before the file is logged (it is not the file's fault).
     key = hmac_key(paths) if contract.has_personal_data else b""
 
+    entry = _log_entry(path, sha, berkas, contract, now=now, run_id=run_id)
+    slot = None
+    try:
+        tahun, pengirim, name = locate(path, contract, paths)
+        entry.update(tahun=tahun, pengirim=pengirim)
+        if (pat := contract.period_pattern) and (m := pat.search(name)):
+            entry["periode"] = m.group(1)  # known from the name even if the content is unusable
+        if entry["ukuran_byte"] <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
+            _archive(path, sha, paths)
+        table = read_landing_file(path, contract)
+        entry["format"] = table.file_format
+        periode = _period(table, contract, name)
+        slot = Slot(contract.system, contract.table, tahun, pengirim, periode)
+        entry["periode"] = periode
+        filled = _fill_from_path(table, contract, tahun, pengirim, periode)
+        _require_columns_and_rows(table, contract)
+        good, bad_rows, errors = _validate(
+            table, contract, tahun=tahun, pengirim=pengirim, periode=periode
+        )
+        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
+    except LandingFileError as exc:
+        entry["pesan"] = exc.message
+        outcome = IngestOutcome(
+            berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=_file_error(exc)
+        )
+        return _finish(paths, entry, contract, outcome)
+    return _load(paths, entry, contract, table, slot, good, bad_rows, errors, filled, now=now)
+
+
+def _log_entry(
+    path: Path, sha: str, berkas: str, contract: Contract, *, now: datetime, run_id: str
+) -> dict:
+    """The ingest-log record of one file version, as rejected until it is loaded."""
     stat = path.stat()
-    entry = {
+    return {
         "sha256": sha,
         "berkas": berkas,
         "sistem": contract.system,
@@ -587,56 +640,48 @@ def ingest_file(
         "umpan_balik_path": None,
         "run_id": run_id,
     }
-    slot = None
-    try:
-        tahun, pengirim, name = locate(path, contract, paths)
-        entry.update(tahun=tahun, pengirim=pengirim)
-        if (pat := contract.period_pattern) and (m := pat.search(name)):
-            entry["periode"] = m.group(1)  # known from the name even if the content is unusable
-        if stat.st_size <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
-            _archive(path, sha, paths)
-        table = read_landing_file(path, contract)
-        entry["format"] = table.file_format
-        periode = _period(table, contract, name)
-        slot = Slot(contract.system, contract.table, tahun, pengirim, periode)
-        entry["periode"] = periode
-        filled = _fill_from_path(table, contract, tahun, pengirim, periode)
-        missing = [c.name for c in contract.columns if c.name not in table.frame.columns]
-        if missing:
-            raise LandingFileError(
-                "Kolom wajib tidak ada: "
-                + ", ".join(
-                    f"{m} (judul yang diterima: {', '.join(contract.column(m).aliases[:3]) or m})"
-                    for m in missing
-                )
-                + ". Periksa baris judul kolom.",
-                rule="kolom_hilang",
-            )
-        if table.frame.height == 0:
-            raise LandingFileError(
-                "Berkas tidak berisi baris data di bawah judul kolom.", rule="tanpa_data"
-            )
-        good, bad_rows, errors = _validate(
-            table, contract, tahun=tahun, pengirim=pengirim, periode=periode
-        )
-        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
-    except LandingFileError as exc:
-        entry["pesan"] = exc.message
-        errs = pl.DataFrame(
-            [
-                {
-                    "_baris": None,
-                    "kolom": None,
-                    "nilai": None,
-                    "aturan": exc.rule,
-                    "alasan": exc.message,
-                }
-            ],
-            schema=ERROR_SCHEMA,
-        )
-        outcome = IngestOutcome(berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=errs)
-        return _finish(paths, entry, contract, outcome)
 
+
+def _require_columns_and_rows(table: RawTable, contract: Contract) -> None:
+    """A file without a contract column or without data rows is rejected whole."""
+    missing = [c.name for c in contract.columns if c.name not in table.frame.columns]
+    if missing:
+        raise LandingFileError(
+            "Kolom wajib tidak ada: "
+            + ", ".join(
+                f"{m} (judul yang diterima: {', '.join(contract.column(m).aliases[:3]) or m})"
+                for m in missing
+            )
+            + ". Periksa baris judul kolom.",
+            rule="kolom_hilang",
+        )
+    if table.frame.height == 0:
+        raise LandingFileError(
+            "Berkas tidak berisi baris data di bawah judul kolom.", rule="tanpa_data"
+        )
+
+
+def _file_error(exc: LandingFileError) -> pl.DataFrame:
+    """The error table of a file rejected whole: one row, no line or column."""
+    row = {"_baris": None, "kolom": None, "nilai": None, "aturan": exc.rule, "alasan": exc.message}
+    return pl.DataFrame([row], schema=ERROR_SCHEMA)
+
+
+def _load(
+    paths: DataPaths,
+    entry: dict,
+    contract: Contract,
+    table: RawTable,
+    slot: Slot,
+    good: pl.DataFrame,
+    bad_rows: pl.DataFrame,
+    errors: pl.DataFrame,
+    filled: list[str],
+    *,
+    now: datetime,
+) -> IngestOutcome:
+    """Quarantine the bad rows, replace the slot's raw Parquet with the good ones, log it."""
+    sha, berkas = entry["sha256"], entry["berkas"]
     warnings = []
     if table.unknown_columns:
         warnings.append("kolom tambahan diabaikan: " + ", ".join(table.unknown_columns))
