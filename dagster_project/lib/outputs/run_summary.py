@@ -74,6 +74,13 @@ class StageBars:
                 self.finish(name)
 
 
+def _problem(r: dict[str, Any]) -> str:
+    """One short line per file with a problem; the details are in its feedback workbook."""
+    if r["status"] == "ditolak" and not r["baris_karantina"]:
+        return f"{r['berkas']}: ditolak utuh — {(r['pesan'] or '')[:90]}"
+    return f"{r['berkas']}: {_n(r['baris_karantina'])} baris dikarantina"
+
+
 def _run_files(paths: DataPaths, run_ids: list[str]) -> pl.DataFrame:
     from dagster_project.lib.ingest.loader import read_ingest_log
 
@@ -89,7 +96,6 @@ def print_run_summary(
     log_file: Path | None,
 ) -> None:
     """Rows in and quarantined, checks, the per-OPD table, stage times, the log file's path."""
-    from dagster_project.lib.ingest.feedback import summary_line
     from dagster_project.lib.publish.publisher import current_version
 
     done = _run_files(paths, report.run_ids)
@@ -108,7 +114,7 @@ def print_run_summary(
                 f"{paths.quarantine}/"
             )
             for r in problems.head(MAX_PROBLEM_FILES).iter_rows(named=True):
-                console.print(f"  [yellow]![/] {summary_line(r)}", soft_wrap=True, highlight=False)
+                console.print(f"  [yellow]![/] {_problem(r)}", highlight=False)
             if problems.height > MAX_PROBLEM_FILES:
                 console.print(
                     f"  … dan {problems.height - MAX_PROBLEM_FILES} berkas lain: [cyan]apbd status[/]"
