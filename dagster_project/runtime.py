@@ -193,10 +193,10 @@ _DBT_NODE = re.compile(rb"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
 
 
 class PipelineWatch:
-    """What a running pipeline is doing, read every half second without touching it: the Dagster
+    """What a running pipeline is doing, read every second without touching it: the Dagster
     runs started since `since` (their steps started and finished), the ingest log folder (files
     processed) and the run's log file (dbt's "N of M OK" lines). It only reads; `on_update` gets
-    the stages' states (the CLI draws one progress bar per stage from them)."""
+    the stages' states about once a second (the CLI draws one progress bar per stage)."""
 
     def __init__(self, instance, paths: DataPaths, log_file: Path | None, on_update) -> None:
         from dagster_project.lib.contracts.model import mart_contracts, source_contracts
@@ -218,6 +218,7 @@ class PipelineWatch:
             "publish": StageState("langkah", total=1),
         }
         self._dbt_done: set[bytes] = set()
+        self._finished_runs: dict[str, list] = {}
         self._log_offset = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pipeline-watch", daemon=True)
@@ -248,11 +249,14 @@ class PipelineWatch:
         ingest.done = min(self._ingest_logged() - self.logged_before, ingest.total or 0)
         self._read_dbt_progress()
         created = datetime.fromtimestamp(self.since - 1, tz=UTC)
-        steps = [
-            st
-            for run in self.instance.get_runs(filters=dg.RunsFilter(created_after=created))
-            for st in self.instance.get_run_step_stats(run.run_id)
-        ]
+        steps = []
+        for run in self.instance.get_runs(filters=dg.RunsFilter(created_after=created)):
+            stats = self._finished_runs.get(run.run_id)
+            if stats is None:
+                stats = self.instance.get_run_step_stats(run.run_id)
+                if run.is_finished:  # its steps no longer change: read them once
+                    self._finished_runs[run.run_id] = stats
+            steps += stats
         for name in ("gerbang mutu", "publish"):
             mine = [st for st in steps if _stage(st.step_key) == name]
             self.states[name].started = bool(mine)
@@ -265,7 +269,7 @@ class PipelineWatch:
         return self.states
 
     def _loop(self) -> None:
-        while not self._stop.wait(0.5):
+        while not self._stop.wait(1.0):
             try:
                 self.on_update(self.poll())
             except Exception:  # display only: never let it disturb the run
@@ -323,7 +327,7 @@ def run_pipeline(
     `rebuild` job (dbt, gate, publish: what the daily schedule runs). A failed ingest run
     stops there: nothing is rebuilt or published.
 
-    `on_progress(states)` (optional) is called about twice a second with each stage's
+    `on_progress(states)` (optional) is called about once a second with each stage's
     `StageState` while the pipeline runs (see `PipelineWatch`; `log_file` is where this process's
     output goes, for dbt's node count).
     """
