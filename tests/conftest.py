@@ -81,21 +81,28 @@ def demo_run(tmp_path_factory) -> DemoRun:
     """The session's one published demo: generated, then run through the whole pipeline in this
     process (every ingest partition, dbt build, gate, publish) with `TEST_HMAC_KEY`."""
     import contextlib
-    import io
 
+    from dagster_project.lib.core.capture import capture_output
     from dagster_project.lib.demo.generator import generate
     from dagster_project.runtime import ensure_dbt_manifest, run_pipeline
     from tests.pipeline_kit import DEMO_SCALE, DEMO_YEARS, pipeline_env
 
     root = tmp_path_factory.mktemp("demo")
-    out = io.StringIO()
+    log = root / "demo_run.log"  # this process's and dbt's output during the run, as `apbd run`
     with pipeline_env(root) as paths:
         ensure_dbt_manifest()
         manifest = generate(paths.landing, scale=DEMO_SCALE, years=DEMO_YEARS)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            report = run_pipeline()
-    assert report.success, (report.failed_steps, report.failed_checks, out.getvalue()[-4000:])
-    return DemoRun(root, paths, manifest, report, out.getvalue())
+        # fd 1 and 2 (dbt, the children) and, under pytest's capture, Python's own streams too
+        with (
+            capture_output(log),
+            log.open("a", encoding="utf-8") as fh,
+            contextlib.redirect_stdout(fh),
+            contextlib.redirect_stderr(fh),
+        ):
+            report = run_pipeline(log_file=log)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert report.success, (report.failed_steps, report.failed_checks, output[-4000:])
+    return DemoRun(root, paths, manifest, report, output)
 
 
 @pytest.fixture(scope="session")
