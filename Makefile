@@ -25,7 +25,7 @@ PUBLISHED := $(APBD_DATA_DIR)/published/apbd_mart.duckdb
 
 DBT_INPUTS := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: setup run test lint dev app docs demo clean
+.PHONY: setup run test test-fast lint dev app docs demo clean
 setup: $(VENV)/.installed dbt/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
 $(UV):
@@ -49,8 +49,13 @@ run: setup
 demo: setup
 	$(BIN)/apbd demo
 
+# Every test (≤ 8 min on 2 cores: one shared published demo, see tests/conftest.py). While
+# developing, `make test-fast` skips the tests that run the pipeline or dbt (marked slow).
 test: setup
 	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/sqlfluff lint dbt

@@ -1,8 +1,9 @@
 """Great Expectations (1.x) suites for the marts, built from the mart contracts.
 
-Contract facts (column set, required → not null, `logicalTypeOptions` minimum/maximum/
-exclusiveMinimum, `pattern`, allowed values) become expectations here, so they are written once,
-in the contract. What a contract cannot say (money is never negative, the revised budget replaces
+Contract facts (column set, `logicalTypeOptions` minimum/maximum/exclusiveMinimum, `pattern`,
+allowed values) become expectations here, so they are written once, in the contract. Required
+columns are not restated: not-null is dbt's constraint in the build and the gate's contract check
+(`required_not_null`) on the file. What a contract cannot say (money is never negative, the revised budget replaces
 the original one, …) is a business rule, registered by model name in `BUSINESS_RULES`.
 
 GX validates pandas frames read from the read-only build connection (`con.execute(...).df()`);
@@ -61,7 +62,8 @@ def _typed(value: str, logical_type: str) -> Any:
 
 
 def contract_expectations(contract: Contract) -> list[Expectation]:
-    """Expectations that restate facts of the contract (nothing else)."""
+    """Expectations that restate facts of the contract (nothing else): the column set, ranges,
+    patterns and allowed values."""
     _, gxe = _gx()
     src = f"contract:{contract.path.name}"
     exps: list[Expectation] = [
@@ -75,14 +77,9 @@ def contract_expectations(contract: Contract) -> list[Expectation]:
             ),
         )
     ]
+    # Not-null is not restated here: dbt's not_null constraint enforces it in the build and the
+    # gate's contract check (`required_not_null`) checks the file; one rule, one mechanism there.
     for c in contract.columns:
-        if c.required:
-            exps.append(
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column=c.name,
-                    meta=_meta(f"{c.name} wajib terisi", f"{c.name} is required", src),
-                )
-            )
         low, strict = c.minimum, False
         if isinstance(c.exclusive_minimum, bool):  # JSON-Schema draft-4 style: a flag
             strict = c.exclusive_minimum
