@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts.model import Column, Contract
-from dagster_project.lib.contracts.reference import check_codes
+from dagster_project.lib.contracts.reference import check_codes, check_sign
 from dagster_project.lib.core.faults import failpoint
 from dagster_project.lib.core.idformat import (
     parse_date,
@@ -466,6 +466,13 @@ def _validate(
                 check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
             )
             checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
+    # Signs that depend on another column (an SP2D is positive, a refund negative).
+    for col in contract.columns:
+        if rule := col.extra.get("signRule"):
+            evaluated = evaluated.with_columns(
+                check_sign(evaluated, col.name, rule).alias(f"__e{len(checks)}")
+            )
+            checks.append((col.name, "tanda_nilai", pl.lit(None)))
     # Duplicates: an identical row repeated is quarantined after its first copy; two different
     # rows with the same key are both quarantined (which one is right is the OPD's call).
     pk = contract.primary_key
