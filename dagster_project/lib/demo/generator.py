@@ -2313,7 +2313,7 @@ def _tables(
                 **base,
                 "nama_skpd": opd.nama,
                 "nama_sub_kegiatan": s.nama,
-                "pagu_rp": s.pagu(tahap),
+                "pagu_rp": sum((ln.total for ln in lines), ZERO),
                 "kode_kelurahan": s.kelurahan or None,
                 "indikator_keluaran": s.indikator,
                 "target_keluaran": s.target_p
