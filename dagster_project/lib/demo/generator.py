@@ -1540,8 +1540,9 @@ class Planner:
 # --------------------------------------------------------------------------------------------
 
 # Two OPDs shift money between their own lines by pergeseran (Perkada, total unchanged), so the
-# marts' "latest phase" rule has a case each way: one with pergeseran and no perubahan, one with
-# a pergeseran before and another after the perubahan. Every other OPD has murni + perubahan.
+# marts' "latest phase" rule has a case each way: one with pergeseran and no perubahan (every
+# year), one with a pergeseran before and another after the perubahan (the first generated year;
+# the newest year, the scenario's base, ends at its APBD-P). Every other OPD: murni + perubahan.
 PERGESERAN_TANPA_PERUBAHAN = "2.23.2.24.0.00.01.0000"  # Dinas Perpustakaan dan Kearsipan
 PERGESERAN_SESUDAH_PERUBAHAN = "2.07.0.00.0.00.01.0000"  # Dinas Tenaga Kerja
 
@@ -1573,7 +1574,9 @@ def _geser(rng: random.Random, lines: dict[str, list[Line]]) -> dict[str, list[L
     return new
 
 
-def _plan_pergeseran(planner: Planner, opds: list[Opd]) -> dict[str, list[Fase]]:
+def _plan_pergeseran(
+    planner: Planner, opds: list[Opd], sesudah_perubahan: bool
+) -> dict[str, list[Fase]]:
     """The DPA phases of the OPDs that shift by pergeseran; s.perubahan becomes each sub
     kegiatan's final lines (what payments, cash plans and evidence are drawn against)."""
     fases: dict[str, list[Fase]] = {}
@@ -1583,7 +1586,7 @@ def _plan_pergeseran(planner: Planner, opds: list[Opd]) -> dict[str, list[Fase]]
             opd.subkeg = [s for s in opd.subkeg if s.murni is not None]
             akhir = _geser(rng, {s.kode: s.murni or [] for s in opd.subkeg})
             fases[opd.kode] = [("murni", None), ("pergeseran_1", akhir)]
-        elif opd.kode == PERGESERAN_SESUDAH_PERUBAHAN:
+        elif opd.kode == PERGESERAN_SESUDAH_PERUBAHAN and sesudah_perubahan:
             sebelum = _geser(rng, {s.kode: s.murni for s in opd.subkeg if s.murni})
             perubahan = {s.kode: s.perubahan for s in opd.subkeg}
             akhir = _geser(rng, perubahan)
@@ -2204,7 +2207,7 @@ def generate(
         for opd, b in zip(opds, budgets, strict=True):
             planner.plan_opd(opd, b)
         planner.plan_perubahan(opds, t_perubahan)
-        fases = _plan_pergeseran(planner, opds)
+        fases = _plan_pergeseran(planner, opds, sesudah_perubahan=year == yrs[0])
         _check_codes(planner, opds, ref)
         evidence.plant_year(planner, opds)
         payments = _sp2d_for_year(planner, opds, planner.akun)
