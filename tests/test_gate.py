@@ -73,6 +73,10 @@ CONTRACT_YAML = textwrap.dedent(
             required: true
             customProperties:
               - {property: allowedValues, value: [operasi, modal]}
+          - name: tahap_akhir
+            logicalType: string
+            physicalType: VARCHAR
+            required: true
           - name: pagu_murni_rp
             logicalType: number
             physicalType: DECIMAL(18, 2)
@@ -105,15 +109,15 @@ CONTRACT_YAML = textwrap.dedent(
 DDL = f"""
 create schema marts;
 create table marts.{MART} (
-    tahun INTEGER, kode_sub_kegiatan VARCHAR, jenis_belanja VARCHAR,
+    tahun INTEGER, kode_sub_kegiatan VARCHAR, jenis_belanja VARCHAR, tahap_akhir VARCHAR,
     pagu_murni_rp DECIMAL(18,2), pagu_perubahan_rp DECIMAL(18,2), pagu_akhir_rp DECIMAL(18,2),
     realisasi_rp DECIMAL(18,2), serapan_persen DECIMAL(9,2), keterangan VARCHAR
 );
 insert into marts.{MART} values
-    (2025, '1.02.02.2.02.0004', 'operasi', 1000000.00, null,       1000000.00,  750000.00,  75.00, null),
-    (2025, '1.01.02.2.01.0001', 'modal',   5000000.00, 6000000.00, 6000000.00, 6000000.00, 100.00, 'APBD-P'),
-    (2025, '7.01.02.2.02.0002', 'operasi',  250000.00, 200000.00,   200000.00,       0.00,   0.00, null),
-    (2024, '1.02.02.2.02.0004', 'operasi',  900000.00, null,         900000.00,  899999.99,  99.99, null);
+    (2025, '1.02.02.2.02.0004', 'operasi', 'murni', 1000000.00, null,       1000000.00,  750000.00,  75.00, null),
+    (2025, '1.01.02.2.01.0001', 'modal', 'perubahan', 5000000.00, 6000000.00, 6000000.00, 6000000.00, 100.00, 'APBD-P'),
+    (2025, '7.01.02.2.02.0002', 'operasi', 'perubahan', 250000.00, 200000.00,   200000.00,       0.00,   0.00, null),
+    (2024, '1.02.02.2.02.0004', 'operasi', 'murni', 900000.00, null,         900000.00,  899999.99,  99.99, null);
 """
 
 
@@ -401,12 +405,12 @@ def test_view_instead_of_table_fails_table_exists(tmp_path, contract):
         # business rule: money is never negative
         (f"update marts.{MART} set realisasi_rp = -5 where tahun = 2024",
          "realisasi_rp tidak boleh negatif (1 baris"),
-        # business rule: pagu_akhir = pagu_perubahan where there is an APBD-P
+        # business rule: pagu_akhir = pagu_perubahan where the final phase is the APBD-P
         (f"update marts.{MART} set pagu_akhir_rp = 1 where pagu_perubahan_rp = 6000000",
-         "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila ada APBD-P (1 baris"),
-        # business rule: otherwise pagu_akhir = pagu_murni
+         "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila tahap akhir = perubahan (1 baris"),
+        # business rule: where the final phase is murni, pagu_akhir = pagu_murni
         (f"update marts.{MART} set pagu_akhir_rp = 1 where tahun = 2024",
-         "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tidak ada APBD-P (1 baris"),
+         "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tahap akhir = murni (1 baris"),
         # contract: tahun minimum 2020, maximum 2035
         (f"update marts.{MART} set tahun = 2040 where tahun = 2024",
          "tahun harus minimal 2020 dan maksimal 2035 (1 baris, contoh: 2040)"),

@@ -16,7 +16,11 @@ import duckdb
 import pytest
 
 from dagster_project.lib.core.paths import DataPaths
-from dagster_project.lib.demo.generator import generate
+from dagster_project.lib.demo.generator import (
+    PERGESERAN_SESUDAH_PERUBAHAN,
+    PERGESERAN_TANPA_PERUBAHAN,
+    generate,
+)
 from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.runtime import ensure_dbt_manifest, run_pipeline
 from tests.pipeline_kit import pipeline_env
@@ -72,6 +76,29 @@ def test_mart_reconciles_to_the_rupiah_with_the_generator_manifest(pipeline):
         )
         expected = {k: Decimal(v["realisasi"]) for k, v in totals["per_opd"].items()}
         assert {k: v for k, v in per_opd.items() if v} == {k: v for k, v in expected.items() if v}
+        # realisasi is SP2D spending minus refunds: UP and TU advances are in no mart figure
+        (advances, refunds) = query(
+            paths,
+            f"""select count(*) filter (where jenis_sp2d in ('UP', 'TU')),
+                   count(*) filter (where nilai_rp < 0)
+            from marts.fct_realisasi where tahun = {int(tahun)}""",
+        )[0]
+        assert advances == 0 and refunds > 0
+        # pagu akhir per OPD is its latest phase, pergeseran included
+        akhir = dict(
+            (k, (t, p))
+            for k, t, p in query(
+                paths,
+                f"""select kode_skpd, any_value(tahap_akhir), sum(pagu_akhir_rp)
+                from marts.mart_anggaran_realisasi where tahun = {int(tahun)} group by all""",
+            )
+        )
+        assert {k: p for k, (_, p) in akhir.items() if p} == {
+            k: Decimal(v["pagu_akhir"]) for k, v in totals["per_opd"].items()
+        }
+        assert akhir[PERGESERAN_TANPA_PERUBAHAN][0] == "pergeseran_1"
+        if tahun == "2024":  # the first generated year
+            assert akhir[PERGESERAN_SESUDAH_PERUBAHAN][0] == "pergeseran_perubahan_1"
 
 
 def test_published_file_holds_marts_only_and_no_views_over_raw(pipeline):

@@ -145,7 +145,8 @@ _MONEY_RULE = re.compile(r"^(pagu|realisasi)(_\w+)?_rp$")
 
 def anggaran_realisasi_rules(contract: Contract) -> list[Expectation]:
     """mart_anggaran_realisasi: money never negative, serapan set exactly where pagu akhir > 0,
-    pagu akhir = pagu perubahan where there is one, else pagu murni; at least one row."""
+    pagu akhir = the pagu of the final phase where that is perubahan or murni (a pergeseran final
+    phase is checked by dbt against fct_anggaran); at least one row."""
     _, gxe = _gx()
     from great_expectations.expectations.row_conditions import Column as Col
 
@@ -166,20 +167,20 @@ def anggaran_realisasi_rules(contract: Contract) -> list[Expectation]:
         gxe.ExpectColumnPairValuesToBeEqual(
             column_A="pagu_akhir_rp",
             column_B="pagu_perubahan_rp",
-            row_condition=Col("pagu_perubahan_rp").is_not_null(),
+            row_condition=Col("tahap_akhir") == "perubahan",
             meta=_meta(
-                "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila ada APBD-P",
-                "pagu_akhir_rp must equal pagu_perubahan_rp where it is not null",
+                "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila tahap akhir = perubahan",
+                "pagu_akhir_rp must equal pagu_perubahan_rp where the final phase is perubahan",
                 src,
             ),
         ),
         gxe.ExpectColumnPairValuesToBeEqual(
             column_A="pagu_akhir_rp",
             column_B="pagu_murni_rp",
-            row_condition=Col("pagu_perubahan_rp").is_null(),
+            row_condition=Col("tahap_akhir") == "murni",
             meta=_meta(
-                "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tidak ada APBD-P",
-                "pagu_akhir_rp must equal pagu_murni_rp where pagu_perubahan_rp is null",
+                "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tahap akhir = murni",
+                "pagu_akhir_rp must equal pagu_murni_rp where the final phase is murni",
                 src,
             ),
         ),

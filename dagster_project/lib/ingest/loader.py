@@ -20,7 +20,7 @@ import polars as pl
 
 from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import Column, Contract
-from dagster_project.lib.contracts.reference import check_codes
+from dagster_project.lib.contracts.reference import check_codes, check_sign
 from dagster_project.lib.core.faults import failpoint
 from dagster_project.lib.core.files import atomic_write, sha256_file
 from dagster_project.lib.core.idformat import (
@@ -347,6 +347,13 @@ def _validate(
                 check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
             )
             checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
+    # Signs that depend on another column (an SP2D is positive, a refund negative).
+    for col in contract.columns:
+        if rule := col.extra.get("signRule"):
+            evaluated = evaluated.with_columns(
+                check_sign(evaluated, col.name, rule).alias(f"__e{len(checks)}")
+            )
+            checks.append((col.name, "tanda_nilai", pl.lit(None)))
     dup_exact, dup_key = _duplicate_reasons(contract)
     evaluated = evaluated.with_columns(
         dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
