@@ -98,6 +98,11 @@ KOTA = dasar(
 KOTA_TIER = tiers(E_01="B", E_02="D", P_01="B", P_02="C", S_01="B", S_02="D", S_03="A")
 
 
+# Every rule of the seed held, also those binding only from 2027 (the engine's default holds
+# the rules in force in the scenario year).
+SEMUA = sk.OpsiSkenario(hanya_aturan_wajib=False)
+
+
 def by_program(h: sk.HasilSkenario) -> dict[str, dict]:
     return {r["kode_program"]: r for r in h.baris.iter_rows(named=True)}
 
@@ -136,7 +141,9 @@ def test_pagu_total_refuses_anything_else_and_says_which_forms_work(text):
 
 
 def test_cut_scenario_meets_every_floor_sums_exactly_and_never_cuts_staff():
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M + 7)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M + 7
+    )
     rows = by_program(h)
     total = sum(r["pagu_usulan_rp"] for r in rows.values())
     assert total == Decimal(1_200 * M + 7)  # to the rupiah, odd rupiah included
@@ -159,7 +166,9 @@ def test_cut_scenario_meets_every_floor_sums_exactly_and_never_cuts_staff():
 
 
 def test_infrastructure_floor_holds_the_infrastructure_part_and_the_rest_of_the_tier_pays():
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     rows = by_program(h)
     # 40 % of 1,200 M = 480 M of the 550 M infrastructure: exactly 70 M of it may go
     assert sum(r["infrastruktur_usulan_rp"] for r in rows.values()) == Decimal(480 * M)
@@ -249,7 +258,9 @@ def test_teacher_allowances_from_tkd_do_not_count_against_the_staff_cap():
 
 
 def test_rules_not_yet_binding_can_be_left_out():
-    strict = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    strict = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     loose = sk.hitung_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M,
         opsi=sk.OpsiSkenario(hanya_aturan_wajib=True),
@@ -267,7 +278,9 @@ def test_rules_not_yet_binding_can_be_left_out():
 
 
 def test_protected_programs_and_opd_floors_are_kept():
-    opsi = sk.OpsiSkenario(lindungi=("S.02",), lantai_opd=(("P", 500 * M),))
+    opsi = sk.OpsiSkenario(
+        lindungi=("S.02",), lantai_opd=(("P", 500 * M),), hanya_aturan_wajib=False
+    )
     h = sk.hitung_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_300 * M, opsi=opsi
     )
@@ -309,13 +322,17 @@ def test_a_ceiling_below_the_commitments_says_by_how_many_rupiah():
 
 def test_the_smallest_workable_ceiling_accounts_for_the_floors():
     with pytest.raises(sk.SkenarioTidakLayak) as exc:
-        sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=700 * M)
+        sk.hitung_skenario(
+            KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=700 * M
+        )
     minimal = exc.value.pagu_minimal
     assert minimal is not None and minimal > 700 * M
     assert "batas minimal infrastruktur 40 %" in str(exc.value)
-    sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=minimal)
+    sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=minimal)
     with pytest.raises(sk.SkenarioTidakLayak):
-        sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=minimal - 1)
+        sk.hitung_skenario(
+            KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=minimal - 1
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +357,7 @@ def test_a_program_without_a_tier_is_treated_as_b_and_said_so():
 )
 def test_bad_tier_tables_are_refused(frame, pesan):
     with pytest.raises(sk.SkenarioError, match=pesan):
-        sk.hitung_skenario(KOTA, frame, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+        sk.hitung_skenario(KOTA, frame, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M)
 
 
 def test_tiers_are_read_at_program_level_newest_first_and_a_missing_table_is_explained():
@@ -393,18 +410,22 @@ def test_the_base_is_the_latest_budget_position_before_the_year():
 
 
 def test_same_inputs_give_the_same_id_rows_parquet_and_workbook(tmp_path):
-    a = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)
-    b = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)
+    a = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011
+    )
+    b = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011
+    )
     assert a.id_skenario == b.id_skenario and a.baris.equals(b.baris)
     assert parquet_bytes(a) == parquet_bytes(b)
     x1, x2 = tulis_xlsx(a, tmp_path / "1.xlsx"), tulis_xlsx(b, tmp_path / "2.xlsx")
     assert x1.read_bytes() == x2.read_bytes()
     other = sk.hitung_skenario(
-        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_012
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_012
     )
     assert other.id_skenario != a.id_skenario
     retiered = sk.hitung_skenario(KOTA, KOTA_TIER.with_columns(pl.lit("B").alias("tier")),
-                                  aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)  # fmt: skip
+                                  aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011)  # fmt: skip
     assert retiered.id_skenario != a.id_skenario
 
 
@@ -440,7 +461,9 @@ def test_workbook_has_indonesian_headings_rupiah_format_frozen_header_filter(tmp
 
 def test_store_saves_once_and_reads_back(tmp_path):
     paths = DataPaths(tmp_path / "data")
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     first = simpan(h, paths)
     stamp = baca_indeks(paths)[0]["disimpan_pada"]
     again = simpan(h, paths)
@@ -477,7 +500,9 @@ def test_cli_refuses_a_malformed_opd_floor(tmp_path):
 def test_a_floor_no_program_can_serve_is_named():
     base = dasar(prog("S", "S.01", 100 * M))
     with pytest.raises(sk.SkenarioTidakLayak, match="minimal pendidikan 20 %") as exc:
-        sk.hitung_skenario(base, tiers(S_01="B"), aturan_seed(), tahun=2026, pagu_total=90 * M)
+        sk.hitung_skenario(
+            base, tiers(S_01="B"), aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=90 * M
+        )
     assert exc.value.pagu_minimal is None and "tidak ada program" in str(exc.value)
 
 
@@ -505,7 +530,9 @@ def test_gx_business_rules_catch_a_proposal_below_staff_and_a_met_rule_with_a_ga
     from dagster_project.lib.contracts.model import mart_contracts
     from dagster_project.lib.gate.expectations import gx_checks
 
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     bad = h.baris.with_columns(
         pl.when(pl.col("kode_program") == "E.01")
         .then(pl.lit(Decimal(1)).cast(pl.Decimal(18, 2)))

@@ -19,6 +19,7 @@ renamed as (
         -- attributes
         cast(tahun as integer) as tahun,
         cast(tahun_dasar as integer) as tahun_dasar,
+        cast(tahap_dasar as varchar) as tahap_dasar,
         cast(nama_skpd as varchar) as nama_skpd,
         cast(nama_program as varchar) as nama_program,
         cast(kode_fungsi as varchar) as kode_fungsi,
@@ -29,6 +30,7 @@ renamed as (
         -- numbers
         cast(pagu_dasar_rp as decimal(18, 2)) as pagu_dasar_rp,
         cast(belanja_pegawai_rp as decimal(18, 2)) as belanja_pegawai_rp,
+        cast(terkunci_rp as decimal(18, 2)) as terkunci_rp,
         cast(pagu_usulan_rp as decimal(18, 2)) as pagu_usulan_rp,
         cast(perubahan_rp as decimal(18, 2)) as perubahan_rp,
         cast(perubahan_persen as decimal(9, 2)) as perubahan_persen,
