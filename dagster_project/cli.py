@@ -292,11 +292,18 @@ def scenario(
     hanya_aturan_wajib: Annotated[
         bool,
         typer.Option(
-            "--hanya-aturan-wajib",
-            help="Jaga hanya batas yang sudah wajib pada tahun itu (default: juga batas UU HKPD "
-            "yang wajib mulai 2027).",
+            "--hanya-aturan-wajib/--aturan-mendatang",
+            help="Default: jaga batas yang berlaku pada tahun skenario; --aturan-mendatang juga "
+            "menjaga batas yang baru wajib sesudahnya (UU HKPD: infrastruktur 40 % mulai 2027).",
         ),
-    ] = False,
+    ] = True,
+    dasar_tahap: Annotated[
+        str,
+        typer.Option(
+            "--dasar",
+            help="Dasar skenario: perubahan (default, posisi akhir tahun dasar) atau murni.",
+        ),
+    ] = "perubahan",
     simpan: Annotated[
         bool,
         typer.Option(
@@ -331,10 +338,13 @@ def scenario(
             hanya_aturan_wajib=hanya_aturan_wajib,
         )
         with open_published(paths) as con:
-            dasar = sk.muat_dasar(con, tahun)
+            dasar = sk.muat_dasar(con, tahun, dasar_tahap)
             aturan = sk.muat_aturan(con)
+            kebijakan = sk.muat_kebijakan(con)
             tier = sk.muat_tier_csv(tier_berkas) if tier_berkas else sk.muat_tier(con, tahun)
-        hasil = sk.hitung_skenario(dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi)
+        hasil = sk.hitung_skenario(
+            dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi, kebijakan=kebijakan
+        )
     except sk.SkenarioTidakLayak as exc:
         _fail(str(exc), "naikkan --pagu-total, kurangi --lindungi atau --lantai-opd.")
     except sk.SkenarioError as exc:

@@ -1236,7 +1236,7 @@ def hitung_skenario(
     usulan = [p.tetap for p in programs]
     for u, v in zip(alokasi.units, nilai, strict=True):
         usulan[u.program] += v
-    infra_usulan = [0] * len(programs)
+    infra_usulan = [p.kunci_infra for p in programs]  # locked infrastructure counts too
     for u, v in zip(alokasi.units, nilai, strict=True):
         if u.jenis == "infra":
             infra_usulan[u.program] += v
