@@ -453,7 +453,7 @@ def test_earmarked_money_never_leaves_its_program_under_a_cut_or_a_floor_top_up(
     assert rows["S.01"]["terkunci_rp"] == Decimal(450 * M)
     assert rows["E.01"]["pagu_usulan_rp"] == Decimal(160 * M)  # 20 % of 800 M
     assert rows["S.02"]["pagu_usulan_rp"] == Decimal(190 * M)  # C pays once D's free part is gone
-    assert "dana terikat Rp450.000.000.000 (dana terikat (DAK Fisik)" in rows["S.01"]["alasan"]
+    assert "dana terikat Rp450.000.000.000 (DAK Fisik: tidak dipindah" in rows["S.01"]["alasan"]
     (kunci,) = [k for k in h.kunci if k[2] == "S.01"]
     assert kunci[4] == "sumber_dana_terikat" and kunci[5] == 450 * M
     assert "DAK Fisik: UU 1/2022 (HKPD)" in kunci[7]  # the legal basis, from the seed
@@ -488,7 +488,7 @@ def test_a_multi_year_contract_is_a_floor_of_its_program_in_its_year_only():
     assert_jumlah(h)
     assert rows["P.02"]["pagu_usulan_rp"] == Decimal(300 * M)  # D cut down to the obligation
     assert rows["P.02"]["infrastruktur_usulan_rp"] == Decimal(300 * M)  # capital: infrastructure
-    assert "kontrak tahun jamak TJ/001 (Jembatan) Rp300.000.000.000" in rows["P.02"]["alasan"]
+    assert "kontrak tahun jamak Rp300.000.000.000 (TJ/001, Jembatan" in rows["P.02"]["alasan"]
     # 2027: the 520 M obligation exceeds last year's program: the program grows to it
     h27 = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2027, pagu_total=1_000 * M,
                              kebijakan=kebijakan)  # fmt: skip

@@ -967,7 +967,7 @@ def _kunci_program(
                     "sumber_dana_terikat",
                     _persen_naik(persen, nilai),
                     _persen_naik(persen, _dec(r.get("terikat_infrastruktur_rp"))),
-                    f"dana terikat ({sumber}) {rupiah(nilai)} tetap pada program ini",
+                    f"{sumber}: tidak dipindah ke program lain",
                     dasar or kebijakan.dasar_hukum("sumber_dana_terikat"),
                 )
             )
@@ -981,7 +981,7 @@ def _kunci_program(
                 "tahun_jamak",
                 nilai,
                 nilai if infra else 0,
-                f"kewajiban kontrak tahun jamak {k.nomor} ({k.nama}) {rupiah(k.nilai)}",
+                f"{k.nomor}, {k.nama}: kewajiban TA {k.tahun} {rupiah(k.nilai)}",
                 kebijakan.dasar_hukum("tahun_jamak"),
             )
         )
@@ -992,8 +992,8 @@ def _kunci_program(
                 "btt",
                 _persen_naik(persen, nilai),
                 0,
-                f"belanja tidak terduga (BTT) paling sedikit {_persen_teks(persen)} dari "
-                f"{rupiah(nilai)}",
+                f"paling sedikit {_persen_teks(persen)} dari BTT tahun dasar {rupiah(nilai)}; "
+                "bukan program, tidak dinilai tier",
                 kebijakan.dasar_hukum("btt"),
             )
         )
@@ -1004,7 +1004,7 @@ def _kunci_program(
                 "spm",
                 _persen_naik(persen, nilai),
                 _persen_naik(persen, _dec(r.get("spm_infrastruktur_rp"))),
-                f"belanja sub kegiatan SPM paling sedikit {_persen_teks(persen)} dari "
+                f"paling sedikit {_persen_teks(persen)} dari belanja sub kegiatan SPM tahun dasar "
                 f"{rupiah(nilai)}",
                 kebijakan.dasar_hukum("spm"),
             )
@@ -1380,7 +1380,7 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
             f"Tinggal bagian terkunci {rupiah(p.tetap)} (pegawai, transfer dan lantai di atas), "
             "tidak dipotong."
         )
-    elif p.tetap > 0 and beda < 0:
+    elif p.pegawai > 0 and beda < 0:
         parts.append(f"Belanja pegawai {rupiah(p.pegawai)} tidak dipotong (komitmen).")
     if beda == 0:
         parts.append("Tidak berubah.")
@@ -1406,6 +1406,7 @@ def _baris(
             {
                 "id_skenario": sid,
                 "tahun": tahun,
+                "is_bawaan": False,
                 "tahun_dasar": dasar.tahun_dasar,
                 "tahap_dasar": dasar.tahap_dasar,
                 "kode_skpd": p.key[0],
@@ -1494,7 +1495,7 @@ def baris_skenario_bawaan(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     hasil = skenario_bawaan(con)
     if hasil is None:
         return pl.DataFrame(schema=skema_mart())
-    return hasil.baris.select(list(skema_mart()))
+    return hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(skema_mart()))
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ skenario as (
 
     select * from semua
     qualify row_number() over (
-        partition by id_skenario, kode_skpd, kode_program order by kode_skpd
+        partition by id_skenario, kode_skpd, kode_program order by is_bawaan desc
     ) = 1
 
 ),
@@ -27,6 +27,7 @@ final as (
     select
         id_skenario,
         tahun,
+        is_bawaan,
         tahun_dasar,
         tahap_dasar,
         kode_skpd,

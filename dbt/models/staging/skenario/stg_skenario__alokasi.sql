@@ -1,10 +1,11 @@
 {#- One row per saved scenario x OPD x program, as `apbd scenario` wrote it to data/scenarios.
-    The store may be empty (no scenario saved yet): source_or_empty then gives no rows. -#}
+    The store may be empty (no scenario saved yet): source_or_empty then gives no rows; a file an
+    older engine wrote reads the columns it lacks (tahap_dasar, terkunci_rp, is_bawaan) as null. -#}
 with
 
 source as (
 
-    select * from {{ source_or_empty('skenario', 'alokasi') }}
+    select * from {{ source_or_empty('skenario', 'alokasi', fill_missing=true) }}
 
 ),
 
@@ -18,6 +19,7 @@ renamed as (
 
         -- attributes
         cast(tahun as integer) as tahun,
+        coalesce(cast(is_bawaan as boolean), false) as is_bawaan,
         cast(tahun_dasar as integer) as tahun_dasar,
         cast(tahap_dasar as varchar) as tahap_dasar,
         cast(nama_skpd as varchar) as nama_skpd,
