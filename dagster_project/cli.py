@@ -364,9 +364,18 @@ def _print_skenario(hasil, xlsx: Path, stored: Path | None) -> None:
     beda = Decimal(hasil.pagu_total) - dasar
     console.print(
         f"[bold]Skenario {hasil.id_skenario}[/]: TA {hasil.tahun}, pagu total "
-        f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar}: {rupiah(dasar)}, "
+        f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar} {hasil.tahap_dasar}: "
+        f"{rupiah(dasar)}, "
         f"{'naik' if beda >= 0 else 'turun'} {rupiah(abs(beda))})"
     )
+    if kunci := hasil.kunci_per_jenis():
+        from dagster_project.lib.planning.scenario import JENIS_KUNCI
+
+        console.print(
+            f"Tidak dapat dipindah {rupiah(sum(kunci.values()))}: "
+            + ", ".join(f"{JENIS_KUNCI[j].lower()} {rupiah(v)}" for j, v in kunci.items())
+            + " (rincian dan dasar hukum: lembar 'Kunci dan lantai')."
+        )
     cek = Table(title="Batas belanja wajib pada usulan")
     for col, just in (("Aturan", "left"), ("Porsi", "right"), ("Status", "left"), ("", "left")):
         cek.add_column(col, justify=just)
