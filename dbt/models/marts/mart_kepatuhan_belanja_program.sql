@@ -83,7 +83,7 @@ ditandai as (
             order by length(terikat.kode_awalan) desc
             limit 1
         ) as kelompok_terikat,
-        exists (
+        exists(
             select 1
             from {{ ref('ref_spm_sub_kegiatan') }} as spm
             where
@@ -158,8 +158,10 @@ per_program as (
             sum(case when is_terikat and is_infrastruktur then nilai_rp else 0 end)
             as decimal(18, 2)
         ) as terikat_infrastruktur_rp,
-        string_agg(distinct case when is_terikat then kelompok_terikat end, '; '
-            order by case when is_terikat then kelompok_terikat end) as sumber_terikat,
+        string_agg(
+            distinct case when is_terikat then kelompok_terikat end, '; '
+            order by case when is_terikat then kelompok_terikat end
+        ) as sumber_terikat,
         cast(sum(case when is_spm_bebas then nilai_rp else 0 end) as decimal(18, 2)) as spm_rp,
         cast(
             sum(case when is_spm_bebas and is_infrastruktur then nilai_rp else 0 end)

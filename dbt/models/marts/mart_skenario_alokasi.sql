@@ -16,9 +16,10 @@ semua as (
 skenario as (
 
     select * from semua
-    qualify row_number() over (
-        partition by id_skenario, kode_skpd, kode_program order by is_bawaan desc
-    ) = 1
+    qualify
+        row_number() over (
+            partition by id_skenario, kode_skpd, kode_program order by is_bawaan desc
+        ) = 1
 
 ),
 
