@@ -19,12 +19,23 @@ Inputs (read by `muat_dari_mart` from the published mart, read-only)
   education (fungsi 08);
 - tiers: `marts.mart_prioritas_alokasi` (columns used: tahun, kode_skpd, kode_program, tier A–D;
   the newest row per program with tahun <= `tahun`); a program without a tier is treated as B;
-- rules: `reference.ref_belanja_wajib` (thresholds, `dipakai_skenario`, berlaku_mulai).
+- rules: `reference.ref_belanja_wajib` (thresholds, `dipakai_skenario`, berlaku_mulai);
+- what may not move (`muat_kebijakan`, issue 10): `reference.ref_lantai_skenario` (the floors and
+  their legal basis, percent of the base amount), `ref_kontrak_tahun_jamak` (multi-year contract
+  obligations per fiscal year), `ref_sumber_dana_terikat` (earmarked sources, for the reasons);
+  the rupiah per program come with the base (terikat_rp, spm_rp, btt_rp and their infrastructure
+  parts, computed in mart_kepatuhan_belanja_program);
+- the base (`--dasar`): the final position of the base year (default) or its murni;
+- a program the tier mart marks outside the tiers (a boolean `di_luar_tier`/`dinilai_tier`
+  column, see KOLOM_DI_LUAR_TIER) is never cut or grown by tier.
 
 The allocation rule (deterministic, exact, whole rupiah)
 --------------------------------------------------------
-Each program's budget is split into a committed part (staff + transfers, kept as it is), an
-infrastructure part and the rest. Money moves only in the last two.
+Each program's budget is split into a locked part (staff + transfers, and the floors of
+ref_lantai_skenario: earmarked non-staff money stays in its program, BTT and the SPM sub kegiatan
+keep their base amount, a multi-year contract's obligation that year; each with its reason and
+legal basis in `HasilSkenario.kunci`), an infrastructure part and the rest. Money moves only in
+the last two; a locked part above last year's program grows the program to it.
 1. Protection: tier A and `--lindungi` programs keep at least `persen_perlindungan` (100 %) of
    last year's pagu.
 2. Floors first: for every enforced floor (education ≥ 20 % of the total, infrastructure ≥ 40 % of
@@ -43,8 +54,11 @@ infrastructure part and the rest. Money moves only in the last two.
 6. The staff cap (belanja pegawai ≤ 30 %) is checked, not enforced: staff costs are never cut,
    so when committed staff alone exceeds the cap the scenario reports the conflict and its size
    in rupiah instead of breaking the commitment.
-A ceiling too small for the committed and protected spending and the floors raises
-`SkenarioTidakLayak` with the smallest workable total and the shortfall in rupiah.
+A ceiling too small for the locked and protected spending and the floors raises
+`SkenarioTidakLayak` naming each binding floor in rupiah, with the smallest workable total and
+the shortfall. The rules enforced by default are those in force in the scenario year
+(`hanya_aturan_wajib`); later ones on request. `skenario_bawaan` is the default scenario each
+publish ships (dbt/models/intermediate/int_skenario_bawaan_computed.py).
 
 Design note: the tier rule (`mart_prioritas_alokasi`, drill-down `mart_prioritas_sub_kegiatan`)
 -----------------------------------------------------------------------------------------------
