@@ -405,6 +405,11 @@ def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(published, wi
 def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published):
     (entry,) = baca_indeks(published)
     saved = pl.read_parquet(direktori(published) / f"{entry['id_skenario']}.parquet")
+    # a scenario an older engine saved, without the columns added since: still published
+    lama = "0123456789abcdef"
+    saved.drop("tahap_dasar", "terkunci_rp", "is_bawaan").with_columns(
+        id_skenario=pl.lit(lama)
+    ).write_parquet(direktori(published) / f"{lama}.parquet")
     report = run_pipeline()
     assert report.success, (report.failed_steps, report.failed_checks)
     with duckdb.connect(str(published.published_db), read_only=True) as con:
@@ -415,3 +420,9 @@ def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published):
     assert mart.height == saved.height
     assert mart.sort("kode_skpd", "kode_program").equals(saved.sort("kode_skpd", "kode_program"))
     assert mart["pagu_usulan_rp"].sum() == Decimal(PAGU_2026)
+    assert rows(
+        published.published_db,
+        "select count(*), count(tahap_dasar), count(terkunci_rp), bool_or(is_bawaan) "
+        "from marts.mart_skenario_alokasi where id_skenario = ?",
+        [lama],
+    ) == [(saved.height, 0, 0, False)]
