@@ -158,7 +158,7 @@ def _ringkasan(s: _Sheet, hasil: HasilSkenario) -> None:
         ("Perlindungan tier A", f"≥ {p['persen_perlindungan']} % pagu dasar", "text"),
         (
             "Aturan belum wajib ikut dijaga",
-            "tidak (hanya aturan yang berlaku pada tahun skenario)"
+            "tidak"
             if p["hanya_aturan_wajib"]
             else "ya (aturan yang baru wajib sesudah tahun skenario juga dijaga)",
             "text",
