@@ -278,9 +278,10 @@ def scenario(
         str,
         typer.Option(
             "--dasar",
-            help="Dasar skenario: perubahan (default, posisi akhir tahun dasar) atau murni.",
+            help="Dasar skenario: murni (default: APBD murni tahun dasar, seperti saat KUA-PPAS "
+            "disusun) atau perubahan (posisi akhir tahun dasar).",
         ),
-    ] = "perubahan",
+    ] = "murni",
     simpan: Annotated[
         bool,
         typer.Option(

@@ -139,7 +139,7 @@ def test_the_scenario_mart_ships_only_the_default_scenario_before_any_is_saved(p
         published.published_db,
         "select count(distinct id_skenario), min(tahun), min(pagu_total_rp), sum(pagu_usulan_rp), "
         "bool_and(is_bawaan), min(tahap_dasar) from marts.mart_skenario_alokasi",
-    ) == [(1, 2026, Decimal(PAGU_2026), Decimal(PAGU_2026), True, "perubahan")]
+    ) == [(1, 2026, Decimal(PAGU_2026), Decimal(PAGU_2026), True, "murni")]
     assert rows(published.published_db, "select count(*) from reference.ref_aturan_tier")[0][0] > 0
 
 
@@ -233,7 +233,7 @@ def test_the_scenario_reads_the_published_evidence_tiers(with_tiers):
 @pytest.fixture(scope="module")
 def skenario_2026(with_tiers):
     with duckdb.connect(str(with_tiers), read_only=True) as con:
-        dasar, tier, aturan, kebijakan = sk.muat_dari_mart(con, 2026)
+        dasar, tier, aturan, kebijakan = sk.muat_dari_mart(con, 2026, "perubahan")
         transfer = con.execute(
             "select sum(belanja_transfer_rp), sum(belanja_pegawai_hkpd_rp) "
             "from marts.mart_kepatuhan_belanja_program where tahun = 2025 and tahap = 'perubahan'"

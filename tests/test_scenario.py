@@ -420,7 +420,7 @@ def test_the_base_is_the_latest_budget_position_before_the_year():
             "kode_skpd, kode_program, total_belanja_rp) values (?, ?, ?, 'S', 'S.01', ?)",
             [tahun, tahap, urutan, total],
         )
-    d = sk.muat_dasar(con, 2026)
+    d = sk.muat_dasar(con, 2026, "perubahan")  # the final position: the last phase that year
     assert (d.tahun_dasar, d.tahap_dasar) == (2025, "pergeseran_1")
     assert d.program["total_belanja_rp"].to_list() == [Decimal(11)]
     with pytest.raises(sk.SkenarioError, match="sebelum TA 2024"):
@@ -586,8 +586,8 @@ def test_base_choice_murni_or_perubahan_changes_the_base_and_the_id():
             "kode_skpd, kode_program, total_belanja_rp) values (2025, ?, ?, 'S', 'S.01', ?)",
             [tahap, urutan, total],
         )
-    murni, akhir = sk.muat_dasar(con, 2026, "murni"), sk.muat_dasar(con, 2026)
-    assert (murni.tahap_dasar, akhir.tahap_dasar) == ("murni", "perubahan")  # default: perubahan
+    murni, akhir = sk.muat_dasar(con, 2026), sk.muat_dasar(con, 2026, "perubahan")
+    assert (murni.tahap_dasar, akhir.tahap_dasar) == ("murni", "perubahan")  # default: murni
     assert murni.program["total_belanja_rp"].to_list() == [Decimal(100)]
     assert akhir.program["total_belanja_rp"].to_list() == [Decimal(130)]
     hm = sk.hitung_skenario(murni, tiers(S_01="B"), tanpa_batas(), tahun=2026, pagu_total=120)

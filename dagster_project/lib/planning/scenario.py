@@ -25,7 +25,8 @@ Inputs (read by `muat_dari_mart` from the published mart, read-only)
   obligations per fiscal year), `ref_sumber_dana_terikat` (earmarked sources, for the reasons);
   the rupiah per program come with the base (terikat_rp, spm_rp, btt_rp and their infrastructure
   parts, computed in mart_kepatuhan_belanja_program);
-- the base (`--dasar`): the final position of the base year (default) or its murni;
+- the base (`--dasar`): the base year's murni (default: KUA-PPAS N+1 is drafted before the
+  APBD-P of N) or its final position (perubahan);
 - a program the tier mart marks outside the tiers (a boolean `di_luar_tier`/`dinilai_tier`
   column, see KOLOM_DI_LUAR_TIER) is never cut or grown by tier.
 
@@ -249,7 +250,9 @@ DASAR_COLUMNS = {
     "spm_infrastruktur_rp": pl.Decimal(18, 2),
     "btt_rp": pl.Decimal(18, 2),
 }
-DASAR_PILIHAN = ("perubahan", "murni")  # the base: final position (default) or the original APBD
+# The base: last year's original APBD (default: the TAPD drafts KUA-PPAS N+1 in mid-year N, before
+# the APBD-P of N) or its final position (perubahan, or a later pergeseran).
+DASAR_PILIHAN = ("murni", "perubahan")
 
 
 @dataclass(frozen=True)
@@ -376,10 +379,10 @@ def muat_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
     ]
 
 
-def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "perubahan") -> DataDasar:
-    """Last year's allocation in the newest budget year before `tahun`: its final position
-    (`dasar="perubahan"`: the perubahan, or a later pergeseran) or its original APBD
-    (`dasar="murni"`). Columns of DASAR_COLUMNS the mart lacks (an older mart) are zero."""
+def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni") -> DataDasar:
+    """Last year's allocation in the newest budget year before `tahun`: its original APBD
+    (`dasar="murni"`, the default) or its final position (`dasar="perubahan"`: the perubahan, or a
+    later pergeseran). Columns of DASAR_COLUMNS the mart lacks (an older mart) are zero."""
     if dasar not in DASAR_PILIHAN:
         raise SkenarioError(
             f"Dasar skenario harus 'murni' atau 'perubahan', bukan {dasar!r}: murni = APBD murni "
@@ -541,7 +544,7 @@ def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
 
 
 def muat_dari_mart(
-    con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "perubahan"
+    con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni"
 ) -> tuple[DataDasar, pl.DataFrame, list[Aturan], Kebijakan]:
     """Base allocation, tiers, rules and floors from one read-only connection to the mart."""
     return (

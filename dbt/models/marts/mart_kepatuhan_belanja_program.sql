@@ -13,8 +13,8 @@
     - education and health by fungsi (08, 06), through the bidang urusan of the sub kegiatan.
     What the allocation scenario may not move (lib/planning/scenario.py), per program, outside
     staff (5.1.01), transfers (5.4) and BTT: spending from an earmarked source (the longest
-    prefix of kode_sumber_dana in ref_sumber_dana_terikat) and the rest of the spending of SPM sub
-    kegiatan (ref_spm_sub_kegiatan); BTT (5.3) on its own. -#}
+    prefix of kode_sumber_dana in ref_sumber_dana_terikat) and the rest of the operating spending
+    (not capital 5.2) of SPM sub kegiatan (ref_spm_sub_kegiatan); BTT (5.3) on its own. -#}
 
 with
 
@@ -119,8 +119,9 @@ dikunci as (
     select
         *,
         not (is_pegawai or is_transfer or is_btt) and kelompok_terikat is not null as is_terikat,
-        not (is_pegawai or is_transfer or is_btt) and kelompok_terikat is null and is_spm
-            as is_spm_bebas
+        not (is_pegawai or is_transfer or is_btt or is_modal)
+        and kelompok_terikat is null
+        and is_spm as is_spm_bebas
     from ditandai
 
 ),
