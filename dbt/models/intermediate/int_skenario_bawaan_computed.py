@@ -1,6 +1,6 @@
 """The default allocation scenario every publish ships (issue 10): the year after the latest
 budget year, at the ceiling of ref_plafon_skenario (else that year's murni total), with the
-default options of `apbd scenario` (base = final position, rules in force that year, every floor
+default options of `apbd scenario` (base = murni, rules in force that year, every floor
 of ref_lantai_skenario). The engine is dagster_project/lib/planning/scenario.py, the same code
 `apbd scenario` runs; it reads the tables below by name from this build. No rows when the build
 holds no budget or the ceiling cannot carry the floors (the reason is logged)."""
