@@ -274,6 +274,14 @@ def scenario(
             "mulai 2027). Default: hanya aturan yang berlaku pada tahun skenario.",
         ),
     ] = False,
+    dasar_tahap: Annotated[
+        str,
+        typer.Option(
+            "--dasar",
+            help="Dasar skenario: murni (default: APBD murni tahun dasar, seperti saat KUA-PPAS "
+            "disusun) atau perubahan (posisi akhir tahun dasar).",
+        ),
+    ] = "murni",
     simpan: Annotated[
         bool,
         typer.Option(
@@ -308,10 +316,13 @@ def scenario(
             hanya_aturan_wajib=not aturan_mendatang,
         )
         with open_published(paths) as con:
-            dasar = sk.muat_dasar(con, tahun)
+            dasar = sk.muat_dasar(con, tahun, dasar_tahap)
             aturan = sk.muat_aturan(con)
+            kebijakan = sk.muat_kebijakan(con)
             tier = sk.muat_tier_csv(tier_berkas) if tier_berkas else sk.muat_tier(con, tahun)
-        hasil = sk.hitung_skenario(dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi)
+        hasil = sk.hitung_skenario(
+            dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi, kebijakan=kebijakan
+        )
     except sk.SkenarioTidakLayak as exc:
         _fail(str(exc), "naikkan --pagu-total, kurangi --lindungi atau --lantai-opd.")
     except sk.SkenarioError as exc:
@@ -331,9 +342,18 @@ def _print_skenario(hasil, xlsx: Path, stored: Path | None) -> None:
     beda = Decimal(hasil.pagu_total) - dasar
     console.print(
         f"[bold]Skenario {hasil.id_skenario}[/]: TA {hasil.tahun}, pagu total "
-        f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar}: {rupiah(dasar)}, "
+        f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar} {hasil.tahap_dasar}: "
+        f"{rupiah(dasar)}, "
         f"{'naik' if beda >= 0 else 'turun'} {rupiah(abs(beda))})"
     )
+    if kunci := hasil.kunci_per_jenis():
+        from dagster_project.lib.planning.scenario import JENIS_KUNCI
+
+        console.print(
+            f"Tidak dapat dipindah {rupiah(sum(kunci.values()))}: "
+            + ", ".join(f"{JENIS_KUNCI[j].lower()} {rupiah(v)}" for j, v in kunci.items())
+            + " (rincian dan dasar hukum: lembar 'Kunci dan lantai')."
+        )
     cek = Table(title="Batas belanja wajib pada usulan")
     for col, just in (("Aturan", "left"), ("Porsi", "right"), ("Status", "left"), ("", "left")):
         cek.add_column(col, justify=just)

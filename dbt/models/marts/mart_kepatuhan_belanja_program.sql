@@ -13,7 +13,11 @@
       never equipment, official travel or general goods and services);
     - belanja pegawai under UU HKPD Pasal 146 excludes teacher allowances paid from TKD, i.e.
       5.1.01 lines funded by DAK Non Fisik TPG, Tamsil and TKG;
-    - education and health by fungsi (08, 06), through the bidang urusan of the sub kegiatan. -#}
+    - education and health by fungsi (08, 06), through the bidang urusan of the sub kegiatan.
+    What the allocation scenario may not move (lib/planning/scenario.py), per program, outside
+    staff (5.1.01), transfers (5.4) and BTT: spending from an earmarked source (the longest
+    prefix of kode_sumber_dana in ref_sumber_dana_terikat) and the rest of the operating spending
+    (not capital 5.2) of SPM sub kegiatan (ref_spm_sub_kegiatan); BTT (5.3) on its own. -#}
 
 with
 
@@ -96,6 +100,23 @@ ditandai as (
         baris.kode_akun like '5.1.01.%' as is_pegawai,
         baris.kode_akun like '5.2.%' as is_modal,
         baris.kode_akun like '5.4.%' as is_transfer,
+        baris.kode_akun like '5.3.%' as is_btt,
+        (
+            select terikat.kelompok
+            from {{ ref('ref_sumber_dana_terikat') }} as terikat
+            where
+                baris.kode_sumber_dana = terikat.kode_awalan
+                or starts_with(baris.kode_sumber_dana, terikat.kode_awalan || '.')
+            order by length(terikat.kode_awalan) desc
+            limit 1
+        ) as kelompok_terikat,
+        exists(
+            select 1
+            from {{ ref('ref_spm_sub_kegiatan') }} as spm
+            where
+                baris.kode_sub_kegiatan = spm.kode_awalan
+                or starts_with(baris.kode_sub_kegiatan, spm.kode_awalan || '.')
+        ) as is_spm,
         baris.kode_akun like '5.1.01.%'
         and baris.kode_sumber_dana in (
             '2.02.01.01.04.04',  -- DAK Non Fisik TPG PNSD
@@ -119,6 +140,18 @@ ditandai as (
     left join akun_infrastruktur
         on baris.kode_akun = akun_infrastruktur.kode_akun
     where baris.kode_akun like '5.%'
+
+),
+
+dikunci as (
+
+    select
+        *,
+        not (is_pegawai or is_transfer or is_btt) and kelompok_terikat is not null as is_terikat,
+        not (is_pegawai or is_transfer or is_btt or is_modal)
+        and kelompok_terikat is null
+        and is_spm as is_spm_bebas
+    from ditandai
 
 ),
 
@@ -149,8 +182,24 @@ per_program as (
             sum(case when kode_fungsi = '06' and not is_pegawai then nilai_rp else 0 end)
             as decimal(18, 2)
         ) as kesehatan_rp,
+        cast(sum(case when is_terikat then nilai_rp else 0 end) as decimal(18, 2))
+            as terikat_rp,
+        cast(
+            sum(case when is_terikat and is_infrastruktur then nilai_rp else 0 end)
+            as decimal(18, 2)
+        ) as terikat_infrastruktur_rp,
+        string_agg(
+            distinct case when is_terikat then kelompok_terikat end, '; '
+            order by case when is_terikat then kelompok_terikat end
+        ) as sumber_terikat,
+        cast(sum(case when is_spm_bebas then nilai_rp else 0 end) as decimal(18, 2)) as spm_rp,
+        cast(
+            sum(case when is_spm_bebas and is_infrastruktur then nilai_rp else 0 end)
+            as decimal(18, 2)
+        ) as spm_infrastruktur_rp,
+        cast(sum(case when is_btt then nilai_rp else 0 end) as decimal(18, 2)) as btt_rp,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
-    from ditandai
+    from dikunci
     group by
         tahun,
         tahap,
@@ -196,6 +245,12 @@ final as (
         per_program.pendidikan_rp,
         per_program.infrastruktur_rp,
         per_program.kesehatan_rp,
+        per_program.terikat_rp,
+        per_program.terikat_infrastruktur_rp,
+        cast(per_program.sumber_terikat as varchar) as sumber_terikat,
+        per_program.spm_rp,
+        per_program.spm_infrastruktur_rp,
+        per_program.btt_rp,
         cast(per_program.sumber_sha256 as varchar) as sumber_sha256
     from per_program
     left join program
