@@ -124,9 +124,12 @@ def personal_columns(contract: Contract) -> set[str]:
 
 
 def mask(value: str | None) -> str | None:
-    """`3171234567890001` -> `(disamarkan)`: the line number finds the row; no digit of it is
-    quoted (four digits of a NIK already narrow a person down to one kecamatan)."""
-    return None if value is None else MASK
+    """`3171234567890001` -> `(disamarkan, 16 karakter)`: the line number finds the row and the
+    length says what is wrong; no digit of it is quoted (four digits of a NIK already narrow a
+    person down to one kecamatan). A value ingest already masked stays as it is."""
+    if value is None or value == MASK:
+        return value
+    return f"{MASK[:-1]}, {len(value)} karakter)"
 
 
 def _mask_personal(errors: pl.DataFrame, hidden: set[str]) -> pl.DataFrame:
