@@ -517,7 +517,11 @@ def ekspor(
     """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
     import duckdb
 
-    from dagster_project.lib.outputs.exports import export_published, validate_package
+    from dagster_project.lib.outputs.exports import (
+        SmallCellError,
+        export_published,
+        validate_package,
+    )
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -535,6 +539,8 @@ def ekspor(
                 errors = validate_package(result.descriptor)
     except FileNotFoundError as exc:
         _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
+    except SmallCellError as exc:
+        _fail(str(exc), "jalankan: apbd run (mart baru menerapkan aturan sel kecil)")
     except duckdb.Error as exc:
         _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
     except OSError as exc:

@@ -252,14 +252,27 @@ def scanned_values(paths: DataPaths) -> tuple[set[str], set]:
                     texts |= {r[0] for r in con.execute(sql).fetchall() if r[0] is not None}
                 elif dtype in ("DATE", "TIMESTAMP", "BIGINT", "HUGEINT"):
                     dates |= {r[0] for r in con.execute(sql).fetchall() if r[0] is not None}
-    if paths.exports.exists():
-        for f in paths.exports.rglob("*"):
-            if f.is_file() and f.suffix.lower() in (".csv", ".json", ".txt", ".xml"):
+    # Exports and reports, and what ingest tells the sender of personal data (quarantine
+    # messages, feedback workbooks).
+    for folder in (paths.exports, paths.quarantine / "dinsos"):
+        for f in folder.rglob("*") if folder.exists() else []:
+            if f.is_file() and f.suffix.lower() in (".csv", ".json", ".txt", ".xml", ".html"):
                 texts.add(f.read_text(encoding="utf-8", errors="replace"))
             elif f.is_file() and f.suffix.lower() == ".xlsx":
                 for sheet in pl.read_excel(f, sheet_id=0, infer_schema_length=0).values():
                     texts |= {str(v) for c in sheet.columns for v in sheet[c] if v is not None}
     return texts, dates
+
+
+def quarantine_messages(paths: DataPaths) -> list[str]:
+    """Every reason and value ingest wrote about a rejected beneficiary row."""
+    import polars as pl
+
+    out: list[str] = []
+    for f in (paths.quarantine / "dinsos").rglob("*.errors.parquet"):
+        errors = pl.read_parquet(f)
+        out += [v for c in ("nilai", "alasan") for v in errors[c].drop_nulls().to_list()]
+    return out
 
 
 def test_no_nik_name_or_birth_date_leaves_ingest(pipeline):
@@ -286,6 +299,16 @@ def test_no_nik_name_or_birth_date_leaves_ingest(pipeline):
     rendered = {d.isoformat() for d in births} | {d.strftime("%d/%m/%Y") for d in births}
     tokens = {tok for t in texts for tok in re.findall(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}", t)}
     assert not tokens & rendered
+    # Not even part of a NIK (issue 16): the 10 digits after the kecamatan code (birth date and
+    # serial) nowhere, and no quarantine message quotes a digit of one, not even the first four.
+    tail_windows = {n[i : i + 10] for n in niks for i in range(len(n) - 9)}
+    runs = {run for t in texts for run in re.findall(r"\d{10,}", t)}
+    assert not {r[i : i + 10] for r in runs for i in range(len(r) - 9)} & tail_windows
+    messages = quarantine_messages(paths)
+    assert any("NIK" in m for m in messages), "the demo sends bad NIKs"
+    prefixes = "647201–647210"  # the contract's rule, quoted in the reason, is nobody's NIK
+    quoting = [m for m in messages if re.search(r"\d{4}", m.replace(prefixes, ""))]
+    assert not [m for m in quoting if "NIK" in m or "nik" in m], quoting[:3]
 
 
 def test_second_run_is_a_noop_for_unchanged_files_and_still_publishes(pipeline):
