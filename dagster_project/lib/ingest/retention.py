@@ -125,12 +125,14 @@ class PurgeReport:
         )
 
 
-def _versions(paths: DataPaths, contracts: Iterable[Contract]) -> pl.DataFrame:
+def _versions(
+    paths: DataPaths, contracts: Iterable[Contract], log: pl.DataFrame | None
+) -> pl.DataFrame:
     """One row per file version of the personal-data sources in the ingest log."""
     from dagster_project.lib.ingest.loader import read_ingest_log
 
     keys = [(c.system, c.table) for c in contracts]
-    log = read_ingest_log(paths)
+    log = read_ingest_log(paths) if log is None else log
     if not keys or not log.height:
         return pl.DataFrame()
     log = log.filter(
@@ -173,12 +175,14 @@ def purge(
     sebelum: date | None = None,
     sha256: str | None = None,
     contracts: Iterable[Contract] | None = None,
+    log: pl.DataFrame | None = None,
 ) -> PurgeReport:
     """Remove personal-data files past their retention (default), loaded before `sebelum`, or of
-    one file version (`sha256`, a prefix of at least 8 characters). Returns what went."""
+    one file version (`sha256`, a prefix of at least 8 characters). Returns what went. `log`:
+    the ingest log when the caller has just read it."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     by_key = {(c.system, c.table): c for c in (contracts or personal_contracts())}
-    versions = _versions(paths, by_key.values())
+    versions = _versions(paths, by_key.values(), log)
     report = PurgeReport()
     if sha256 is not None:
         sha256 = sha256.strip().lower()
