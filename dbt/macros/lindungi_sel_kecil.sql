@@ -14,7 +14,7 @@
     when the passes were not enough, so the gate blocks the publish rather than leak.
     The model nulls the count and every money column where `is_disembunyikan`.
 -#}
-{% macro lindungi_sel_kecil(hitungan, kunci, garis, putaran=6) %}
+{% macro lindungi_sel_kecil(hitungan, kunci, garis, putaran=10) %}
 ambang_sel as (
 
     select max(ambang_minimum) as ambang_minimum
