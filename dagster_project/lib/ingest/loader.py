@@ -820,7 +820,7 @@ def ingest_source(
     ensure_schema_file(contract, paths)
     ensure_log_schema_file(paths)
     if contract.has_personal_data:
-        protect_at_rest(contract, paths)
+        protect_at_rest(contract, paths, log)
         purge(paths, contracts=[contract], log=log)  # past the contract's retention period
     return outcomes
 

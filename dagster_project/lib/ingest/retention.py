@@ -86,8 +86,9 @@ def personal_roots(contract: Contract, paths: DataPaths) -> list[Path]:
     return [paths.landing / landing, paths.raw / base, paths.quarantine / base]
 
 
-def protect_at_rest(contract: Contract, paths: DataPaths) -> None:
-    """Owner-only permissions on every file of a personal-data source (after each ingest)."""
+def protect_at_rest(contract: Contract, paths: DataPaths, log: pl.DataFrame | None = None) -> None:
+    """Owner-only permissions on every file of a personal-data source (after each ingest), also
+    on what an older version of the pipeline left readable (archive copies included)."""
     if not contract.has_personal_data:
         return
     for root in personal_roots(contract, paths):
@@ -95,6 +96,10 @@ def protect_at_rest(contract: Contract, paths: DataPaths) -> None:
             make_private(root, root.parent)
             for p in root.rglob("*"):
                 make_private(p, root)
+    versions = _versions(paths, [contract], log)
+    for sha in versions["sha256"].to_list() if versions.height else []:
+        for copy in (paths.landing_archive / sha[:2]).glob(f"{sha}.*"):
+            make_private(copy, paths.landing_archive.parent)
 
 
 # ---------------------------------------------------------------------------------------------
