@@ -1,4 +1,4 @@
-"""The web apps answer only their own page (issue 16 point 7): a real `apbd app` server on a free
+"""The web apps answer only their own page (issue 16 point 7): a real `apbd aplikasi` server on a free
 loopback port refuses a WebSocket from a foreign Origin or with a foreign Host and accepts the
 app's own; listening for other machines without a token is refused."""
 
@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    """`apbd app perencana` on a free 127.0.0.1 port (an empty data folder is enough: the app
+    """`apbd aplikasi perencana` on a free 127.0.0.1 port (an empty data folder is enough: the app
     answers with its 'no published mart yet' page); stopped by its own PID afterwards."""
     tmp = tmp_path_factory.mktemp("app")
     port = _free_port()
@@ -51,7 +51,7 @@ def app_url(tmp_path_factory):
     }
     apbd = Path(sys.executable).with_name("apbd")
     proc = subprocess.Popen(
-        [str(apbd), "app", "perencana", "--host", "127.0.0.1", "--port", str(port)],
+        [str(apbd), "aplikasi", "perencana", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=log,
@@ -63,11 +63,11 @@ def app_url(tmp_path_factory):
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"apbd app berhenti: {(tmp / 'app.log').read_text()[-2000:]}")
+                pytest.fail(f"apbd aplikasi berhenti: {(tmp / 'app.log').read_text()[-2000:]}")
             with contextlib.suppress(OSError), urllib.request.urlopen(f"http://{url}/", timeout=5):
                 break
             if time.monotonic() > deadline:
-                pytest.fail("apbd app tidak menjawab dalam 90 detik")
+                pytest.fail("apbd aplikasi tidak menjawab dalam 90 detik")
             time.sleep(0.3)
         yield url
     finally:

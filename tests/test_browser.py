@@ -1,4 +1,4 @@
-"""The planner app in a real browser: `apbd app` (marimo) on a free loopback port, Debian's headless
+"""The planner app in a real browser: `apbd aplikasi` (marimo) on a free loopback port, Debian's headless
 Chromium driven by Playwright. Change the year; the spending table and chart and the kelurahan
 table and chart must all change. Every request that is not to the app's own server is blocked and
 recorded: the app must need none.
@@ -64,7 +64,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def planner_app(published_demo, tmp_path):
-    """`apbd app perencana` (what `make app` runs: the notebook behind the Origin/Host guard) in
+    """`apbd aplikasi perencana` (what `make app` runs: the notebook behind the Origin/Host guard) in
     its own session on a free 127.0.0.1 port; stopped by its PID afterwards."""
     port = _free_port()
     log = (tmp_path / "marimo.log").open("w")
@@ -77,7 +77,7 @@ def planner_app(published_demo, tmp_path):
     }
     apbd = Path(sys.executable).with_name("apbd")
     proc = subprocess.Popen(
-        [str(apbd), "app", "perencana", "--host", "127.0.0.1", "--port", str(port)],
+        [str(apbd), "aplikasi", "perencana", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=log,
@@ -89,12 +89,12 @@ def planner_app(published_demo, tmp_path):
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"apbd app berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}")
+                pytest.fail(f"apbd aplikasi berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}")
             with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
                     break
             if time.monotonic() > deadline:
-                pytest.fail("apbd app tidak menjawab dalam 60 detik")
+                pytest.fail("apbd aplikasi tidak menjawab dalam 60 detik")
             time.sleep(0.3)
         yield url
     finally:

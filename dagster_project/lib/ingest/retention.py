@@ -19,7 +19,6 @@ every file that holds its rows as personal data:
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts.model import Contract, source_contracts
+from dagster_project.lib.core.files import atomic_write
 from dagster_project.lib.core.paths import DataPaths
 
 PRIVATE_FILE = 0o600
@@ -160,7 +160,8 @@ def _versions(
 
 def _files_of(version: dict, paths: DataPaths, contract: Contract) -> list[Path]:
     """Every file on disk that holds this version's personal data (as sent, or its rejects)."""
-    from dagster_project.lib.ingest.loader import landing_files, sha256_of
+    from dagster_project.lib.core.files import sha256_file
+    from dagster_project.lib.ingest.loader import landing_files
 
     sha = version["sha256"]
     found = list((paths.landing_archive / sha[:2]).glob(f"{sha}.*"))
@@ -169,7 +170,7 @@ def _files_of(version: dict, paths: DataPaths, contract: Contract) -> list[Path]
     found += [paths.root / p for p in version["umpan_balik"]]
     named = {paths.landing / b for b in version["semua_berkas"]}
     # The same content under another name (a renamed copy is skipped, never logged) goes too.
-    found += [p for p in landing_files(contract, paths) if p in named or sha256_of(p) == sha]
+    found += [p for p in landing_files(contract, paths) if p in named or sha256_file(p) == sha]
     return [p for p in dict.fromkeys(found) if p.is_file()]
 
 
@@ -237,12 +238,8 @@ def purge(
 
 def _record(paths: DataPaths, removed: pl.DataFrame, now: datetime) -> None:
     """Append what was removed to the purge index (one small Parquet per purge, atomic)."""
-    folder = purge_log_dir(paths)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{now:%Y%m%dT%H%M%S%f}.parquet"
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    removed.write_parquet(tmp)
-    os.replace(tmp, target)
+    with atomic_write(purge_log_dir(paths) / f"{now:%Y%m%dT%H%M%S%f}.parquet") as tmp:
+        removed.write_parquet(tmp)
 
 
 def read_purge_log(paths: DataPaths) -> pl.DataFrame:
