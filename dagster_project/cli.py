@@ -605,6 +605,7 @@ def hapus_data_pribadi(
     """Hapus berkas asli berisi data pribadi (NIK, nama, tgl lahir): retensi atau permintaan."""
     from datetime import date
 
+    from dagster_project.lib.ingest.loader import read_ingest_log
     from dagster_project.lib.ingest.retention import purge
     from dagster_project.runtime import configure_environment
 
@@ -612,7 +613,8 @@ def hapus_data_pribadi(
         tanggal = date.fromisoformat(sebelum) if sebelum else None
     except ValueError:
         _fail(f"tanggal '{sebelum}' tidak dikenali.", "tulis sebagai TTTT-BB-HH, mis. 2026-01-31.")
-    report = purge(configure_environment(data_dir), sebelum=tanggal, sha256=berkas)
+    paths = configure_environment(data_dir)
+    report = purge(paths, read_ingest_log(paths), sebelum=tanggal, sha256=berkas)
     for row in report.removed.iter_rows(named=True):
         console.print(f"  {row['sha256'][:12]}  {row['berkas']}  ({row['baris_dibaca']} baris)")
     console.print(report.summary())

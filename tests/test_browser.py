@@ -89,7 +89,9 @@ def planner_app(published_demo, tmp_path):
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"apbd aplikasi berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}")
+                pytest.fail(
+                    f"apbd aplikasi berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}"
+                )
             with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
                     break

@@ -108,10 +108,12 @@ def test_retention_removes_the_file_as_sent_and_keeps_its_lineage(data_paths):
     assert raw and len(quarantine) == 3  # rows, errors, feedback workbook
     loaded = entry["dimuat_pada"]
     assert BANSOS.retention_days == 90
-    assert not purge(data_paths, now=loaded + timedelta(days=89)).files  # not yet due
+    assert not purge(
+        data_paths, read_ingest_log(data_paths), now=loaded + timedelta(days=89)
+    ).files  # not yet due
     assert sent.exists()
 
-    report = purge(data_paths, now=loaded + timedelta(days=91))
+    report = purge(data_paths, read_ingest_log(data_paths), now=loaded + timedelta(days=91))
     assert not sent.exists()
     assert not list(data_paths.landing_archive.rglob(f"{entry['sha256']}.*"))
     assert not any(q.exists() for q in quarantine)
@@ -124,7 +126,9 @@ def test_retention_removes_the_file_as_sent_and_keeps_its_lineage(data_paths):
     assert read_ingest_log(data_paths)["sha256"].to_list() == [entry["sha256"]]  # untouched
     assert "1 versi berkas data pribadi dihapus" in report.summary()
 
-    again = purge(data_paths, now=loaded + timedelta(days=120))  # idempotent
+    again = purge(
+        data_paths, read_ingest_log(data_paths), now=loaded + timedelta(days=120)
+    )  # idempotent
     assert not again.files and "sudah bersih" in again.summary()
     assert read_purge_log(data_paths).height == 1
     assert ingest_source(BANSOS, data_paths) == []  # nothing left to load, raw unchanged

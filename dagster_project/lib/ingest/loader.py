@@ -815,7 +815,7 @@ def ingest_source(
     ensure_log_schema_file(paths)
     if contract.has_personal_data:
         protect_at_rest(contract, paths, log)
-        purge(paths, contracts=[contract], log=log)  # past the contract's retention period
+        purge(paths, log, contracts=[contract])  # past the contract's retention period
     return outcomes
 
 

@@ -86,7 +86,7 @@ def personal_roots(contract: Contract, paths: DataPaths) -> list[Path]:
     return [paths.landing / landing, paths.raw / base, paths.quarantine / base]
 
 
-def protect_at_rest(contract: Contract, paths: DataPaths, log: pl.DataFrame | None = None) -> None:
+def protect_at_rest(contract: Contract, paths: DataPaths, log: pl.DataFrame) -> None:
     """Owner-only permissions on every file of a personal-data source (after each ingest), also
     on what an older version of the pipeline left readable (archive copies included)."""
     if not contract.has_personal_data:
@@ -96,7 +96,7 @@ def protect_at_rest(contract: Contract, paths: DataPaths, log: pl.DataFrame | No
             make_private(root, root.parent)
             for p in root.rglob("*"):
                 make_private(p, root)
-    versions = _versions(paths, [contract], log)
+    versions = _versions([contract], log)
     for sha in versions["sha256"].to_list() if versions.height else []:
         for copy in (paths.landing_archive / sha[:2]).glob(f"{sha}.*"):
             make_private(copy, paths.landing_archive.parent)
@@ -130,14 +130,9 @@ class PurgeReport:
         )
 
 
-def _versions(
-    paths: DataPaths, contracts: Iterable[Contract], log: pl.DataFrame | None
-) -> pl.DataFrame:
+def _versions(contracts: Iterable[Contract], log: pl.DataFrame) -> pl.DataFrame:
     """One row per file version of the personal-data sources in the ingest log."""
-    from dagster_project.lib.ingest.loader import read_ingest_log
-
     keys = [(c.system, c.table) for c in contracts]
-    log = read_ingest_log(paths) if log is None else log
     if not keys or not log.height:
         return pl.DataFrame()
     log = log.filter(
@@ -161,7 +156,6 @@ def _versions(
 def _files_of(version: dict, paths: DataPaths, contract: Contract) -> list[Path]:
     """Every file on disk that holds this version's personal data (as sent, or its rejects)."""
     from dagster_project.lib.core.files import sha256_file
-    from dagster_project.lib.ingest.loader import landing_files
 
     sha = version["sha256"]
     found = list((paths.landing_archive / sha[:2]).glob(f"{sha}.*"))
@@ -170,25 +164,27 @@ def _files_of(version: dict, paths: DataPaths, contract: Contract) -> list[Path]
     found += [paths.root / p for p in version["umpan_balik"]]
     named = {paths.landing / b for b in version["semua_berkas"]}
     # The same content under another name (a renamed copy is skipped, never logged) goes too.
-    found += [p for p in landing_files(contract, paths) if p in named or sha256_file(p) == sha]
+    landing = personal_roots(contract, paths)[0]
+    sent = [p for p in landing.rglob("*") if p.is_file()] if landing.exists() else []
+    found += [p for p in sent if p in named or sha256_file(p) == sha]
     return [p for p in dict.fromkeys(found) if p.is_file()]
 
 
 def purge(
     paths: DataPaths,
+    log: pl.DataFrame,
     *,
     now: datetime | None = None,
     sebelum: date | None = None,
     sha256: str | None = None,
     contracts: Iterable[Contract] | None = None,
-    log: pl.DataFrame | None = None,
 ) -> PurgeReport:
     """Remove personal-data files past their retention (default), loaded before `sebelum`, or of
     one file version (`sha256`, a prefix of at least 8 characters). Returns what went. `log`:
-    the ingest log when the caller has just read it."""
+    the ingest log (`ingest.loader.read_ingest_log`), which says what was loaded when."""
     now = (now or datetime.now(UTC)).replace(tzinfo=None)
     by_key = {(c.system, c.table): c for c in (contracts or personal_contracts())}
-    versions = _versions(paths, by_key.values(), log)
+    versions = _versions(by_key.values(), log)
     report = PurgeReport()
     if sha256 is not None:
         sha256 = sha256.strip().lower()
