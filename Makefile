@@ -66,10 +66,12 @@ DEV_PORT ?= 3000
 dev: setup
 	$(BIN)/dg dev --host 127.0.0.1 --port $(DEV_PORT)
 
-# The planner app: a marimo notebook served read-only on 127.0.0.1 (no token on loopback).
+# The planner app: a marimo notebook served read-only on 127.0.0.1 behind an Origin/Host check
+# (lib/outputs/app_server.py; no token on loopback). `make app APP=keuangan` for the finance app.
+APP ?= perencana
 app: setup
 	@test -f $(PUBLISHED) || { echo "Belum ada mart terbit: jalankan dulu 'make run'."; exit 1; }
-	$(BIN)/marimo run notebooks/01_perencana_alokasi.py --host 127.0.0.1 --port $(APP_PORT) --headless
+	$(BIN)/apbd aplikasi $(APP) --host 127.0.0.1 --port $(APP_PORT)
 
 # The data dictionary: dbt docs with every mart column described (Indonesian / English). The
 # catalog (column types) is read from the published mart, read-only (profiles.yml target `docs`);

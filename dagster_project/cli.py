@@ -16,7 +16,8 @@ from dagster_project.lib.core.fmt import persen, rupiah
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
     epilog="Nama Inggris juga diterima (English aliases): kueri = query, skenario = scenario, "
-    "pulihkan = rollback, laporan = report, ekspor = export.",
+    "pulihkan = rollback, laporan = report, ekspor = export, aplikasi = app, "
+    "hapus-data-pribadi = purge-personal-data.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -514,7 +515,11 @@ def ekspor(
     """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
     import duckdb
 
-    from dagster_project.lib.outputs.exports import export_published, validate_package
+    from dagster_project.lib.outputs.exports import (
+        SmallCellError,
+        export_published,
+        validate_package,
+    )
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -532,6 +537,8 @@ def ekspor(
                 errors = validate_package(result.descriptor)
     except FileNotFoundError as exc:
         _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
+    except SmallCellError as exc:
+        _fail(str(exc), "jalankan: apbd run (mart baru menerapkan aturan sel kecil)")
     except duckdb.Error as exc:
         _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
     except OSError as exc:
@@ -555,6 +562,84 @@ def ekspor(
         )
     if validasi:
         console.print("[green]✓[/] lolos validasi frictionless")
+
+
+NOTEBOOK_APPS = {"perencana": "01_perencana_alokasi.py", "keuangan": "02_keuangan_serapan.py"}
+
+
+@_command("aplikasi", "app")
+def aplikasi(
+    nama: Annotated[str, typer.Argument(help="perencana atau keuangan.")] = "perencana",
+    host: Annotated[
+        str, typer.Option(help="Alamat yang didengar (default hanya komputer ini).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 2718,
+    berkas_token: Annotated[
+        Path | None,
+        typer.Option(
+            "--berkas-token", help="Berkas berisi token login (wajib bila bukan 127.0.0.1)."
+        ),
+    ] = None,
+    nama_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--nama-host", help="Nama host lain yang boleh dipakai peramban (boleh berulang)."
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Aplikasi web perencana/keuangan (marimo), hanya untuk halamannya sendiri (web app)."""
+    from dagster_project.lib.core.paths import PROJECT_ROOT
+    from dagster_project.lib.outputs.app_server import AppServerError, serve
+    from dagster_project.runtime import configure_environment
+
+    if nama not in NOTEBOOK_APPS:
+        _fail(f"aplikasi '{nama}' tidak dikenal.", "pilih " + " atau ".join(NOTEBOOK_APPS))
+    configure_environment(data_dir)
+    console.print(f"Aplikasi {nama}: http://{host}:{port}/ (Ctrl-C untuk berhenti)")
+    try:
+        serve(
+            PROJECT_ROOT / "notebooks" / NOTEBOOK_APPS[nama],
+            host=host,
+            port=port,
+            token_file=berkas_token,
+            extra_hosts=nama_host or (),
+        )
+    except AppServerError as exc:
+        _fail(str(exc), "lihat README, bagian aplikasi untuk komputer lain.")
+
+
+@_command("hapus-data-pribadi", "purge-personal-data")
+def hapus_data_pribadi(
+    sebelum: Annotated[
+        str | None,
+        typer.Option(
+            "--sebelum", help="Hapus berkas yang dimuat sebelum tanggal ini (2026-01-31)."
+        ),
+    ] = None,
+    berkas: Annotated[
+        str | None, typer.Option("--berkas", help="sha256 berkas yang dihapus (min. 8 karakter).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Hapus berkas asli berisi data pribadi (NIK, nama, tgl lahir): retensi atau permintaan."""
+    from datetime import date
+
+    from dagster_project.lib.ingest.loader import read_ingest_log
+    from dagster_project.lib.ingest.retention import purge
+    from dagster_project.runtime import configure_environment
+
+    try:
+        tanggal = date.fromisoformat(sebelum) if sebelum else None
+    except ValueError:
+        _fail(f"tanggal '{sebelum}' tidak dikenali.", "tulis sebagai TTTT-BB-HH, mis. 2026-01-31.")
+    paths = configure_environment(data_dir)
+    report = purge(paths, read_ingest_log(paths), sebelum=tanggal, sha256=berkas)
+    for row in report.removed.iter_rows(named=True):
+        console.print(f"  {row['sha256'][:12]}  {row['berkas']}  ({row['baris_dibaca']} baris)")
+    console.print(report.summary())
+    if report.unknown_sha:
+        raise typer.Exit(code=1)
 
 
 @contracts_app.command("generate")

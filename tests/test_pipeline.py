@@ -280,9 +280,11 @@ def scanned_values(paths: DataPaths) -> tuple[set[str], set]:
                     texts |= {r[0] for r in con.execute(sql).fetchall() if r[0] is not None}
                 elif dtype in ("DATE", "TIMESTAMP", "BIGINT", "HUGEINT"):
                     dates |= {r[0] for r in con.execute(sql).fetchall() if r[0] is not None}
-    if paths.exports.exists():
-        for f in paths.exports.rglob("*"):
-            if f.is_file() and f.suffix.lower() in (".csv", ".json", ".txt", ".xml"):
+    # Exports and reports, and what ingest tells the sender of personal data (quarantine
+    # messages, feedback workbooks).
+    for folder in (paths.exports, paths.quarantine / "dinsos"):
+        for f in folder.rglob("*") if folder.exists() else []:
+            if f.is_file() and f.suffix.lower() in (".csv", ".json", ".txt", ".xml", ".html"):
                 texts.add(f.read_text(encoding="utf-8", errors="replace"))
             elif f.is_file() and f.suffix.lower() == ".xlsx":
                 for sheet in pl.read_excel(f, sheet_id=0, infer_schema_length=0).values():
@@ -290,10 +292,37 @@ def scanned_values(paths: DataPaths) -> tuple[set[str], set]:
     return texts, dates
 
 
+def quarantine_messages(paths: DataPaths) -> list[str]:
+    """Every reason and value ingest wrote about a rejected beneficiary row."""
+    import polars as pl
+
+    out: list[str] = []
+    for f in (paths.quarantine / "dinsos").rglob("*.errors.parquet"):
+        errors = pl.read_parquet(f)
+        out += [v for c in ("nilai", "alasan") for v in errors[c].drop_nulls().to_list()]
+    return out
+
+
+def write_exports_and_a_report(paths: DataPaths) -> None:
+    """What planners and the public receive: the open-data export and the city report."""
+    from dagster_project.lib.outputs import reports
+    from dagster_project.lib.outputs.exports import export_published
+    from dagster_project.lib.publish.publisher import open_published
+
+    export_published(paths)
+    with open_published(paths) as con:
+        report = reports.build_report(con, reports.resolve_selection(con, 2025))
+    folder = paths.exports / "laporan"
+    folder.mkdir(parents=True, exist_ok=True)
+    reports.write_xlsx(report, folder / f"{report.file_stem}.xlsx")
+    reports.write_html(report, folder / f"{report.file_stem}.html")
+
+
 def test_no_nik_name_or_birth_date_leaves_ingest(pipeline):
     import re
 
     paths, _, _ = pipeline
+    write_exports_and_a_report(paths)
     niks, names, births = personal_data_sent(paths)
     assert len(niks) > 1000 and len(names) > 500 and len(births) > 1000
     texts, values = scanned_values(paths)
@@ -314,6 +343,28 @@ def test_no_nik_name_or_birth_date_leaves_ingest(pipeline):
     rendered = {d.isoformat() for d in births} | {d.strftime("%d/%m/%Y") for d in births}
     tokens = {tok for t in texts for tok in re.findall(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}", t)}
     assert not tokens & rendered
+    # No cell under the small-cell threshold in the exports either (the columns that count
+    # people are those the mart contracts and dbt YAML mark; the export states them).
+    import polars as pl
+
+    package = json.loads((paths.exports / "apbd" / "datapackage.json").read_text("utf-8"))
+    rule = package["kerahasiaan"]
+    assert "fct_penerima_bansos" in rule["kolom_hitungan_orang"]
+    for table, cols in rule["kolom_hitungan_orang"].items():
+        frame = pl.read_csv(paths.exports / "apbd" / "csv" / f"{table}.csv", infer_schema_length=0)
+        for col in cols:
+            v = frame[col].cast(pl.Int64, strict=False)
+            assert not ((v > 0) & (v < rule["ambang_sel_minimum"])).any(), (table, col)
+    # Not even part of a NIK (issue 16): no quarantine message holds the 10 digits after the
+    # kecamatan code (birth date and serial) or quotes a digit of one, not even the first four.
+    messages = quarantine_messages(paths)
+    assert any("NIK" in m for m in messages), "the demo sends bad NIKs"
+    tail_windows = {n[i : i + 10] for n in niks for i in range(len(n) - 9)}
+    runs = {run for m in messages for run in re.findall(r"\d{10,}", m)}
+    assert not {r[i : i + 10] for r in runs for i in range(len(r) - 9)} & tail_windows
+    prefixes = "647201–647210"  # the contract's rule, quoted in the reason, is nobody's NIK
+    quoting = [m for m in messages if re.search(r"\d{4}", m.replace(prefixes, ""))]
+    assert not [m for m in quoting if "NIK" in m or "nik" in m], quoting[:3]
 
 
 def test_broken_file_is_quarantined_and_a_failed_gate_keeps_the_published_mart(pipeline):

@@ -62,6 +62,8 @@ def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[obje
     if col.relationship and not source:
         model, field = col.relationship
         tests.append({"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}})
+    if col.extra.get("countsPeople") and not source:
+        tests.append("sel_kecil")  # the small-cell rule (dbt/tests/generic/sel_kecil.sql)
     return tests
 
 
@@ -205,6 +207,8 @@ def marts_yaml(contracts: list[Contract]) -> str:
             }
             if col.required:
                 entry["constraints"] = [{"type": "not_null"}]
+            if col.extra.get("countsPeople"):  # published counts of people: one rule covers all
+                entry["config"] = {"meta": {"hitungan_orang": True}}
             if t := _column_tests(col, c, source=False):
                 entry["data_tests"] = t
             columns.append(entry)
