@@ -67,6 +67,12 @@ class DataPaths:
     def exports(self) -> Path:
         return self.root / "exports"
 
+    @property
+    def tmp(self) -> Path:
+        """Scratch space (the spill files of `apbd query`), removed after use; never under
+        `published/`."""
+        return self.root / "tmp"
+
     def ensure(self) -> None:
         for p in (
             self.landing,
