@@ -212,7 +212,7 @@ def query(
     except OutputRefused as exc:
         _fail(exc.message, exc.hint)
     except QueryStopped as exc:
-        _fail(f"kueri dihentikan. {exc.message}", "persempit kueri lalu coba lagi")
+        _fail(exc.message, "persempit kueri lalu coba lagi")
     except QueryRefused as exc:
         _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd query "select ... from marts..."')
     except FileNotFoundError as exc:

@@ -134,12 +134,6 @@ def query_to_file(paths: DataPaths, sql: str, target: Path, fmt: str) -> int:
             return _WRITERS[fmt](reader, tmp, guard)
 
 
-def _batches(reader: Any, guard: QueryGuard) -> Iterator[pa.RecordBatch]:
-    for batch in reader:
-        guard.check()
-        yield batch
-
-
 def _unique(names: list[str]) -> list[str]:
     """Column names made unique (`a`, `a_2`): `select 1 as a, 2 as a` is legal SQL."""
     seen: dict[str, int] = {}
@@ -170,7 +164,7 @@ def _write_csv(reader: Any, tmp: Path, guard: QueryGuard) -> int:
         fh.write(codecs.BOM_UTF8)
         header = pl.DataFrame(schema=dict.fromkeys(neutralise_header(_unique(reader.schema.names))))
         header.write_csv(fh)
-        for batch in _batches(reader, guard):
+        for batch in guard.batches(reader):
             neutralise_frame(_as_frame(batch)).write_csv(fh, include_header=False)
             rows += batch.num_rows
     return rows
@@ -183,7 +177,7 @@ def _write_parquet(reader: Any, tmp: Path, guard: QueryGuard) -> int:
     schema = pa.schema([f.with_name(n) for f, n in zip(schema, _unique(schema.names), strict=True)])
     rows = 0
     with pq.ParquetWriter(tmp, schema) as writer:
-        for batch in _batches(reader, guard):
+        for batch in guard.batches(reader):
             writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
             rows += batch.num_rows
     return rows
@@ -193,7 +187,7 @@ def _write_xlsx(reader: Any, tmp: Path, guard: QueryGuard) -> int:
     import xlsxwriter
 
     batches, rows = [], 0
-    for batch in _batches(reader, guard):  # at most one sheet of rows is held
+    for batch in guard.batches(reader):  # at most one sheet of rows is held
         rows += batch.num_rows
         if rows > XLSX_MAX_ROWS - 1:
             raise OutputRefused(

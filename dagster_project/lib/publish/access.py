@@ -11,7 +11,7 @@ Two locks, so neither alone has to be perfect:
    of it back on. The engine refuses what the first lock might miss.
 
 PRAGMA allow-list (`ALLOWED_PRAGMAS`): only the ones that describe the mart — `show_tables`,
-`show_tables_expanded`, `show_databases`, `show`, `table_info`, `database_list`, `database_size`,
+`show_tables_expanded`, `show_databases`, `table_info`, `database_list`, `database_size`,
 `storage_info`, `version`, `platform`, `functions`, `collations`. Every other PRAGMA (profiling to
 a file, checkpoints, settings) is refused before it reaches the engine. `SHOW`, `DESCRIBE` and
 `SUMMARIZE` are SELECTs to DuckDB and stay allowed.
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from dagster_project.lib.core.paths import DataPaths
 
@@ -56,7 +57,6 @@ ALLOWED_PRAGMAS = frozenset(
         "show_tables",
         "show_tables_expanded",
         "show_databases",
-        "show",
         "table_info",
         "database_list",
         "database_size",
@@ -279,12 +279,14 @@ def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 
 def explain_error(exc: duckdb.Error, limits: QueryLimits | None = None) -> QueryRefused | None:
-    """The engine's refusal of a locked-down action, or its stop at a limit, as a QueryRefused /
-    QueryStopped (None for other errors: a wrong column name is the user's to read)."""
+    """The engine's refusal of a locked-down action, or (given the `limits`) its stop at a memory
+    limit, as a QueryRefused / QueryStopped; None for other errors (a wrong column name is the
+    user's to read)."""
     text = str(exc)
-    if isinstance(exc, duckdb.OutOfMemoryException) or "max_temp_directory_size" in text:
-        memory, spill = (limits.memory, limits.spill) if limits else ("?", "?")
-        return QueryStopped(_MEMORY.format(memory=memory, spill=spill), rule="batas_memori")
+    if limits and isinstance(exc, duckdb.OutOfMemoryException):
+        return QueryStopped(
+            _MEMORY.format(memory=limits.memory, spill=limits.spill), rule="batas_memori"
+        )
     if isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text:
         return QueryRefused(_FILES, rule="akses_berkas")
     if "read-only mode" in text or "read_only" in text.lower():
@@ -321,6 +323,19 @@ def query_batches(con: duckdb.DuckDBPyConnection, sql: str, batch_rows: int = 65
         raise
 
 
+def _engine_error(exc: Exception) -> duckdb.Error:
+    """A DuckDB error that came through the Arrow stream, as its DuckDB class again."""
+    text = str(exc)
+    for prefix, kind in (
+        ("INTERRUPT Error", duckdb.InterruptException),
+        ("Out of Memory Error", duckdb.OutOfMemoryException),
+        ("Permission Error", duckdb.PermissionException),
+    ):
+        if prefix in text:
+            return kind(text[text.index(prefix) :])
+    return duckdb.Error(text)
+
+
 class QueryGuard:
     """The time limit of one query and the engine's stops and refusals as Indonesian errors.
 
@@ -346,6 +361,21 @@ class QueryGuard:
     def check(self) -> None:
         if self.expired.is_set():
             raise self._timeout()
+
+    def batches(self, reader: Any) -> Iterator[Any]:
+        """The record batches of `reader` (from `query_batches`), the time limit checked between
+        them. An engine error while streaming reaches Python as an Arrow/OS error: it is raised
+        again as the DuckDB error it is, so it is explained like any other."""
+        batches = iter(reader)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (OSError, pa.ArrowException) as exc:
+                raise _engine_error(exc) from exc
+            self.check()
+            yield batch
 
     def __enter__(self) -> QueryGuard:
         self._timer.start()
