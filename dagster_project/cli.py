@@ -217,6 +217,8 @@ def query(
         _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd query "select ... from marts..."')
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan: apbd run")
+    except OSError as exc:
+        _fail(f"hasil tidak bisa ditulis: {exc.strerror or exc}", "pilih folder atau nama lain")
     except ValueError as exc:  # a query limit set wrongly in the environment
         _fail(str(exc), "perbaiki variabel APBD_QUERY_* atau hapus agar memakai nilai bawaan")
     except duckdb.Error as exc:

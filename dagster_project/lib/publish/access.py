@@ -18,7 +18,7 @@ a file, checkpoints, settings) is refused before it reaches the engine. `SHOW`, 
 
 Limits (`QueryLimits`, configuration with defaults from the machine): one query may use at most
 `APBD_QUERY_MEMORY` (default a quarter of the RAM), `APBD_QUERY_THREADS` (default half the
-cores), `APBD_QUERY_TIMEOUT` seconds (default 120; `QueryGuard` interrupts the engine from a timer
+cores), `APBD_QUERY_TIMEOUT` seconds (default 300; `QueryGuard` interrupts the engine from a timer
 thread) and `APBD_QUERY_SPILL` of spill files (default a fifth of the free disk, at most 20 GB).
 Spill files go to `data/tmp/query-<pid>`, never next to the mart in `published/`, and the folder
 is removed when the connection closes, even after an error; folders left by killed processes are
@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from dagster_project.lib.core.paths import DataPaths
 
@@ -139,7 +138,7 @@ class QueryLimits:
         return cls(
             memory=_size(env, "APBD_QUERY_MEMORY", f"{max(256, ram_mb // 4)}MB"),
             threads=int(_number(env, "APBD_QUERY_THREADS", max(1, _machine_cpus() // 2), 1)),
-            seconds=_number(env, "APBD_QUERY_TIMEOUT", 120, 0.1),
+            seconds=_number(env, "APBD_QUERY_TIMEOUT", 300, 0.1),
             spill=_size(env, "APBD_QUERY_SPILL", f"{max(256, min(free_mb // 5, 20 * 1024))}MB"),
         )
 
@@ -195,7 +194,7 @@ def _number(env: dict[str, str], name: str, default: float, least: float) -> flo
         number = float(value)
     except ValueError:
         number = float("nan")
-    if not number >= least:  # also NaN
+    if not least <= number < 1e9:  # also NaN and infinity
         raise ValueError(f"{name}={value!r} tidak sah: tulis angka {least:g} atau lebih.")
     return number
 
@@ -366,6 +365,8 @@ class QueryGuard:
         """The record batches of `reader` (from `query_batches`), the time limit checked between
         them. An engine error while streaming reaches Python as an Arrow/OS error: it is raised
         again as the DuckDB error it is, so it is explained like any other."""
+        import pyarrow as pa  # here, not at import: query subprocesses start faster
+
         batches = iter(reader)
         while True:
             try:
