@@ -309,6 +309,27 @@ def test_an_existing_file_is_overwritten_only_with_timpa(mart, tmp_path):
     assert target.read_text(encoding="utf-8-sig").splitlines() == ["satu", "1"]
 
 
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_on_a_terminal_overwriting_is_asked_first(mart, tmp_path):
+    target = tmp_path / "hasil.csv"
+    env = {**os.environ, "APBD_DATA_DIR": str(mart.root)}
+    cmd = [str(PROJECT_ROOT / ".venv/bin/apbd"), "query", "select 1 as satu", "--format", "csv"]
+    for answer, expected in (("n", "punya orang lain\n"), ("y", "\ufeffsatu\n1\n")):
+        target.write_text("punya orang lain\n")
+        terminal, keyboard = os.openpty()
+        proc = subprocess.Popen(
+            [*cmd, "-o", str(target)], stdin=keyboard, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=env, text=True,
+        )  # fmt: skip
+        os.write(terminal, f"{answer}\n".encode())
+        out, err = proc.communicate(timeout=300)
+        os.close(terminal)
+        os.close(keyboard)
+        assert "sudah ada. Timpa?" in out, out + err
+        assert target.read_text(encoding="utf-8") == expected
+        assert proc.returncode == (0 if answer == "y" else 1)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial_one(mart, tmp_path, fmt):
     """The query fails after 200,000 rows (several batches already written to the temporary

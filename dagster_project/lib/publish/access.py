@@ -29,6 +29,7 @@ Only the published mart is opened (never the build file, never raw Parquet).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -244,7 +245,7 @@ def open_for_query(
             con.close()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-        if paths.tmp.is_dir() and not any(paths.tmp.iterdir()):
+        with contextlib.suppress(OSError):  # still used by another query: leave it
             paths.tmp.rmdir()
 
 
