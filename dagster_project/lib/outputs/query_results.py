@@ -78,7 +78,7 @@ def check_output(paths: DataPaths, output: Path | None, fmt: str, *, overwrite: 
         raise OutputRefused(
             f"hasil kueri tidak boleh ditulis ke {target}: folder data proyek ({root}) menyimpan "
             "mart terbit, kunci rahasia, log ingest dan berkas kiriman OPD",
-            f"pilih folder lain, atau folder ekspor: --output {exports / target.name}",
+            f"pilih folder lain, atau folder ekspor: --output {exports / f'hasil.{fmt}'}",
             rule="folder_data",
         )
     if target.is_dir():
