@@ -230,6 +230,18 @@ def test_xlsx_over_the_sheet_limit_is_refused_before_anything_is_written(mart, t
     assert time.monotonic() - t < 60  # refused from the count, not after writing a sheet
 
 
+def test_a_sheet_holds_the_header_plus_limit_minus_one_rows(mart, tmp_path, monkeypatch):
+    """The boundary, on a sheet shrunk to 101 rows: 100 data rows fit, 101 do not."""
+    monkeypatch.setattr(query_results, "XLSX_MAX_ROWS", 101)
+    out = tmp_path / "batas.xlsx"
+    result = cli(mart, "query", "select range from range(100)", "--format", "xlsx", "-o", str(out))
+    assert result.exit_code == 0 and "100 baris ditulis" in text(result)
+    assert openpyxl.load_workbook(out)["hasil"].max_row == 101
+    out.unlink()
+    result = cli(mart, "query", "select range from range(101)", "--format", "xlsx", "-o", str(out))
+    assert result.exit_code == 1 and "lebih dari 100 baris" in text(result) and not out.exists()
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
 def test_the_count_printed_is_the_count_written(mart, tmp_path, monkeypatch, fmt):
     """5,000 rows streamed in batches of 1,000: the file holds exactly what is reported."""
