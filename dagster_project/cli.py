@@ -194,6 +194,7 @@ def query(
     from dagster_project.lib.outputs.query_results import (
         OutputRefused,
         check_output,
+        output_format,
         query_table,
         query_to_file,
     )
@@ -201,8 +202,8 @@ def query(
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    fmt = fmt.lower()
     try:
+        fmt = output_format(fmt, output)
         if fmt == "table":
             console.print(query_table(paths, sql, limit))
             return

@@ -303,6 +303,17 @@ def test_output_refuses_a_symlink_into_the_data_folder(mart, tmp_path):
     assert key.read_bytes() == b"k" * 32
 
 
+def test_the_format_follows_the_file_name_when_not_given(mart, tmp_path):
+    out = tmp_path / "hasil.xlsx"
+    result = cli(mart, "query", "select 1 as satu", "-o", str(out))
+    assert result.exit_code == 0 and "1 baris ditulis" in text(result)
+    assert openpyxl.load_workbook(out)["hasil"]["A2"].value == 1
+    result = cli(mart, "query", "select 1", "-o", str(tmp_path / "hasil.txt"))
+    assert result.exit_code == 1 and "tidak dikenali" in text(result)
+    result = cli(mart, "query", "select 1", "--format", "json", "-o", str(tmp_path / "x.json"))
+    assert result.exit_code == 1 and "format 'json' tidak dikenal" in text(result)
+
+
 def test_output_may_go_to_the_exports_folder(mart):
     target = mart.exports / "kueri" / "hasil.csv"
     result = cli(mart, "query", "select 1 as satu", "--format", "csv", "-o", str(target))

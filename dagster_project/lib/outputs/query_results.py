@@ -60,6 +60,21 @@ class OutputRefused(Exception):
         self.message, self.hint, self.rule = message, hint, rule
 
 
+def output_format(fmt: str, output: Path | None) -> str:
+    """The format asked for; with `--output` but no `--format`, the one the file name says."""
+    fmt = fmt.lower()
+    if fmt == "table" and output is not None:
+        suffix = Path(output).suffix.lower().lstrip(".")
+        if suffix not in _WRITERS:
+            raise OutputRefused(
+                f"format berkas {output} tidak dikenali",
+                "pakai --format csv, xlsx atau parquet (atau akhiran .csv/.xlsx/.parquet)",
+                rule="format",
+            )
+        return suffix
+    return fmt
+
+
 def check_output(paths: DataPaths, output: Path | None, fmt: str, *, overwrite: bool) -> Path:
     """The file a query result may be written to, or OutputRefused saying why not."""
     if fmt not in FORMATS:
