@@ -49,6 +49,7 @@ from dagster_project.lib.publish.access import (
 
 FORMATS = ("table", "csv", "xlsx", "parquet")
 XLSX_MAX_ROWS = 1_048_576  # one Excel sheet, header row included
+XLSX_MAX_COLUMNS = 16_384
 BATCH_ROWS = 65_536
 
 
@@ -145,8 +146,11 @@ def query_to_file(paths: DataPaths, sql: str, target: Path, fmt: str) -> int:
     limits = QueryLimits.from_env(paths.root)
     with open_for_query(paths, limits) as con, QueryGuard(con, limits) as guard:
         reader = query_batches(con, sql, BATCH_ROWS)
-        with _atomic(target) as tmp:
-            return _WRITERS[fmt](reader, tmp, guard)
+        try:
+            with _atomic(target) as tmp:
+                return _WRITERS[fmt](reader, tmp, guard)
+        finally:
+            reader.close()  # the reader holds the database open until it is closed
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -201,6 +205,13 @@ def _write_parquet(reader: Any, tmp: Path, guard: QueryGuard) -> int:
 def _write_xlsx(reader: Any, tmp: Path, guard: QueryGuard) -> int:
     import xlsxwriter
 
+    if len(reader.schema) > XLSX_MAX_COLUMNS:
+        raise OutputRefused(
+            f"hasil kueri punya {len(reader.schema)} kolom, padahal satu lembar Excel memuat "
+            f"paling banyak {angka(XLSX_MAX_COLUMNS, 0)} kolom; tidak ada berkas yang ditulis",
+            "pakai --format csv atau parquet, atau pilih kolom yang perlu saja",
+            rule="batas_xlsx",
+        )
     batches, rows = [], 0
     for batch in guard.batches(reader):  # at most one sheet of rows is held
         rows += batch.num_rows

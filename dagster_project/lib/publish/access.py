@@ -19,7 +19,8 @@ a file, checkpoints, settings) is refused before it reaches the engine. `SHOW`, 
 Limits (`QueryLimits`, configuration with defaults from the machine): one query may use at most
 `APBD_QUERY_MEMORY` (default a quarter of the RAM), `APBD_QUERY_THREADS` (default half the
 cores), `APBD_QUERY_TIMEOUT` seconds (default 300; `QueryGuard` interrupts the engine from a timer
-thread) and `APBD_QUERY_SPILL` of spill files (default a fifth of the free disk, at most 20 GB).
+thread) and `APBD_QUERY_SPILL` of spill files (default a fifth of the free disk in whole GB,
+at least 1, at most 20).
 Spill files go to `data/tmp/query-<pid>`, never next to the mart in `published/`, and the folder
 is removed when the connection closes, even after an error; folders left by killed processes are
 removed by the next query.
@@ -140,7 +141,7 @@ class QueryLimits:
             memory=_size(env, "APBD_QUERY_MEMORY", f"{max(256, ram_mb // 4)}MB"),
             threads=int(_number(env, "APBD_QUERY_THREADS", max(1, _machine_cpus() // 2), 1)),
             seconds=_number(env, "APBD_QUERY_TIMEOUT", 300, 0.1),
-            spill=_size(env, "APBD_QUERY_SPILL", f"{max(256, min(free_mb // 5, 20 * 1024))}MB"),
+            spill=_size(env, "APBD_QUERY_SPILL", f"{max(1, min(free_mb // 5 // 1024, 20))}GB"),
         )
 
     def config(self, spill_dir: Path) -> dict[str, str | bool | int]:
