@@ -198,7 +198,7 @@ def query(
         query_table,
         query_to_file,
     )
-    from dagster_project.lib.publish.access import QueryRefused, QueryStopped
+    from dagster_project.lib.publish.access import LimitSettingInvalid, QueryRefused, QueryStopped
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -220,7 +220,7 @@ def query(
         _fail(str(exc), "jalankan: apbd run")
     except OSError as exc:
         _fail(f"hasil tidak bisa ditulis: {exc.strerror or exc}", "pilih folder atau nama lain")
-    except ValueError as exc:  # a query limit set wrongly in the environment
+    except LimitSettingInvalid as exc:
         _fail(str(exc), "perbaiki variabel APBD_QUERY_* atau hapus agar memakai nilai bawaan")
     except duckdb.Error as exc:
         _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd query "show all tables"')

@@ -74,7 +74,7 @@ def test_a_cross_join_is_stopped_by_the_time_limit_with_an_indonesian_message(ma
     elapsed = time.monotonic() - t
     assert result.exit_code == 1, result.output
     assert elapsed < 15, elapsed  # stopped by the limit, not run to the end
-    assert "Kueri dihentikan setelah 1.5 detik (batas waktu apbd query, APBD_QUERY_TIMEOUT)" in (
+    assert "Kueri dihentikan setelah 1,5 detik (batas waktu apbd query, APBD_QUERY_TIMEOUT)" in (
         text(result)
     )
     assert "hindari CROSS JOIN" in text(result) and "Traceback" not in result.output

@@ -95,7 +95,7 @@ _PRAGMA = (
     + ". Untuk melihat tabel: SHOW ALL TABLES; kolom: DESCRIBE marts.<tabel>."
 )
 _TIMEOUT = (
-    "Kueri dihentikan setelah {seconds:g} detik (batas waktu apbd query, APBD_QUERY_TIMEOUT). "
+    "Kueri dihentikan setelah {seconds} detik (batas waktu apbd query, APBD_QUERY_TIMEOUT). "
     "Persempit kueri: saring dengan WHERE, ringkas dengan GROUP BY, ambil sebagian dengan LIMIT, "
     "dan hindari CROSS JOIN atau JOIN tanpa syarat ON."
 )
@@ -121,6 +121,10 @@ class QueryRefused(Exception):
 
 class QueryStopped(QueryRefused):
     """A query that ran and was stopped by a limit (time, memory). Indonesian `message`."""
+
+
+class LimitSettingInvalid(ValueError):
+    """An APBD_QUERY_* setting that cannot be read. Indonesian message."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,9 @@ def _size(env: dict[str, str], name: str, default: str) -> str:
     if not value:
         return default
     if not _SIZE.match(value):
-        raise ValueError(f"{name}={value!r} tidak sah: tulis ukuran seperti 2GB atau 512MB.")
+        raise LimitSettingInvalid(
+            f"{name}={value!r} tidak sah: tulis ukuran seperti 2GB atau 512MB."
+        )
     return value
 
 
@@ -197,7 +203,7 @@ def _number(env: dict[str, str], name: str, default: float, least: float) -> flo
     except ValueError:
         number = float("nan")
     if not least <= number < 1e9:  # also NaN and infinity
-        raise ValueError(f"{name}={value!r} tidak sah: tulis angka {least:g} atau lebih.")
+        raise LimitSettingInvalid(f"{name}={value!r} tidak sah: tulis angka {least:g} atau lebih.")
     return number
 
 
@@ -357,7 +363,8 @@ class QueryGuard:
         self.con.interrupt()
 
     def _timeout(self) -> QueryStopped:
-        return QueryStopped(_TIMEOUT.format(seconds=self.limits.seconds), rule="batas_waktu")
+        seconds = f"{self.limits.seconds:g}".replace(".", ",")  # Indonesian decimal comma
+        return QueryStopped(_TIMEOUT.format(seconds=seconds), rule="batas_waktu")
 
     def check(self) -> None:
         if self.expired.is_set():
