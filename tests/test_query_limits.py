@@ -487,6 +487,3 @@ def test_the_pragma_check_fails_closed():
     assert exc.value.rule == "ditolak_pragma"
     assert "SHOW ALL TABLES" in exc.value.message  # says what to use instead
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([__file__, "-q"]))
