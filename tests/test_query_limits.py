@@ -486,4 +486,3 @@ def test_the_pragma_check_fails_closed():
         check_statement(con, "PRAGMA enable_progress_bar")
     assert exc.value.rule == "ditolak_pragma"
     assert "SHOW ALL TABLES" in exc.value.message  # says what to use instead
-
