@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 
 from dagster_project.lib.contracts import jadwal
+from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.contracts.reference import opd_codes
 from dagster_project.lib.core.paths import SEEDS_DIR
-from dagster_project.lib.ingest.loader import LOG_SCHEMA
 from tests.conftest import DINKES
 
 ACUAN = date(2025, 3, 1)

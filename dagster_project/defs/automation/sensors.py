@@ -34,7 +34,7 @@ INGEST_CHECKS = dg.AssetSelection.checks_for_assets(*ingest.ingest_assets)
 
 
 def job_name(scheme: Partitioning | None) -> str:
-    return "muat_" + ("_".join(scheme.dimensions) if scheme else "tanpa_partisi")
+    return "ingest_" + ("_".join(scheme.dimensions) if scheme else "tanpa_partisi")
 
 
 def _load_jobs() -> dict:

@@ -73,6 +73,11 @@ class DataPaths:
         `published/`."""
         return self.root / "tmp"
 
+    @property
+    def logs(self) -> Path:
+        """Full logs of `apbd run` (dbt, Dagster, library warnings); the terminal gets a summary."""
+        return self.root / "logs"
+
     def ensure(self) -> None:
         for p in (
             self.landing,

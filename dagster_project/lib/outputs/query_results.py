@@ -18,9 +18,6 @@
 from __future__ import annotations
 
 import codecs
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +26,7 @@ import pyarrow as pa
 from rich.table import Table
 from rich.text import Text
 
+from dagster_project.lib.core.files import atomic_write
 from dagster_project.lib.core.fmt import angka
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.core.safe_cells import (
@@ -112,18 +110,6 @@ def check_output(paths: DataPaths, output: Path | None, fmt: str, *, overwrite: 
     return target
 
 
-@contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
-    """A temporary file beside `target`, renamed onto it only when the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def query_table(paths: DataPaths, sql: str, limit: int) -> Table:
     """The first `limit` rows as a Rich table; a caption says when there were more."""
     limits = QueryLimits.from_env(paths.root)
@@ -147,7 +133,7 @@ def query_to_file(paths: DataPaths, sql: str, target: Path, fmt: str) -> int:
     with open_for_query(paths, limits) as con, QueryGuard(con, limits) as guard:
         reader = query_batches(con, sql, BATCH_ROWS)
         try:
-            with _atomic(target) as tmp:
+            with atomic_write(target) as tmp:
                 return _WRITERS[fmt](reader, tmp, guard)
         finally:
             reader.close()  # the reader holds the database open until it is closed
