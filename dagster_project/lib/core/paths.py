@@ -69,8 +69,8 @@ class DataPaths:
 
     @property
     def tmp(self) -> Path:
-        """Scratch space (the spill files of `apbd query`), removed after use; never under
-        `published/`."""
+        """Scratch space, never under `published/`: DuckDB spill files of dbt builds and of
+        `apbd kueri` (`query-<pid>/`, removed after each query)."""
         return self.root / "tmp"
 
     @property

@@ -30,7 +30,6 @@ Only the published mart is opened (never the build file, never raw Parquet).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -252,8 +251,6 @@ def open_for_query(
             con.close()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-        with contextlib.suppress(OSError):  # still used by another query: leave it
-            paths.tmp.rmdir()
 
 
 def check_statement(con: duckdb.DuckDBPyConnection, sql: str) -> None:
