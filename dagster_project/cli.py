@@ -44,6 +44,12 @@ def _command(name: str, alias: str):
 
 
 def _fail(message: str, hint: str) -> None:
+    from rich.markup import escape
+
+    from dagster_project.lib.core.safe_cells import terminal_text
+
+    # Messages quote user input (SQL, paths): never markup, never terminal control codes.
+    message, hint = escape(terminal_text(message)), escape(terminal_text(hint))
     err.print(f"[bold red]Gagal:[/] {message}\n[dim]Yang bisa dilakukan:[/] {hint}")
     raise typer.Exit(code=1)
 
@@ -158,49 +164,51 @@ def query(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Berkas hasil untuk csv/xlsx/parquet.")
     ] = None,
+    timpa: Annotated[bool, typer.Option("--timpa", help="Timpa berkas --output yang ada.")] = False,
 ) -> None:
     """Kueri SQL hanya-baca atas mart terbit (read-only SQL on the published mart)."""
-    import warnings
-
     import duckdb
-    import polars as pl
 
-    from dagster_project.lib.outputs.status import write_query_result
-    from dagster_project.lib.publish.access import QueryRefused, open_for_query, run_query
+    from dagster_project.lib.outputs.query_results import (
+        OutputRefused,
+        check_output,
+        output_format,
+        query_table,
+        query_to_file,
+    )
+    from dagster_project.lib.publish.access import LimitSettingInvalid, QueryRefused, QueryStopped
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    fmt = fmt.lower()
-    if fmt not in ("table", "csv", "xlsx", "parquet"):
-        _fail(f"format '{fmt}' tidak dikenal", "pakai --format table, csv, xlsx atau parquet")
-    if fmt != "table" and output is None:
-        _fail(f"--format {fmt} perlu --output <berkas>", f"contoh: --output hasil.{fmt}")
-    if output is not None and output.resolve().is_relative_to(paths.published.resolve()):
-        _fail("hasil kueri tidak boleh ditulis ke folder mart terbit", "pilih folder lain")
     try:
-        with open_for_query(paths) as con:
-            cur = run_query(con, sql)
-            if fmt == "table":
-                cols = [d[0] for d in cur.description]
-                rows = cur.fetchmany(limit)
-            else:
-                with warnings.catch_warnings():  # one small extra copy is fine here
-                    warnings.simplefilter("ignore", UserWarning)
-                    frame = pl.from_arrow(cur.to_arrow_table())
+        fmt = output_format(fmt, output)
+        if fmt == "table":
+            console.print(query_table(paths, sql, limit))
+            return
+        timpa = timpa or _ask_overwrite(output)
+        target = check_output(paths, output, fmt, overwrite=timpa)
+        console.print(f"{query_to_file(paths, sql, target, fmt)} baris ditulis ke {target}")
+    except OutputRefused as exc:
+        _fail(exc.message, exc.hint)
+    except QueryStopped as exc:
+        _fail(exc.message, "persempit kueri lalu coba lagi")
     except QueryRefused as exc:
         _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd kueri "select ... from marts..."')
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan: apbd run")
+    except OSError as exc:
+        _fail(f"hasil tidak bisa ditulis: {exc.strerror or exc}", "pilih folder atau nama lain")
+    except LimitSettingInvalid as exc:
+        _fail(str(exc), "perbaiki variabel APBD_QUERY_* atau hapus agar memakai nilai bawaan")
     except duckdb.Error as exc:
         _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd kueri "show all tables"')
-    if fmt != "table":
-        written = write_query_result(frame, output, fmt)
-        console.print(f"{frame.height} baris ditulis ke {written}")
-        return
-    table = Table(*cols)
-    for r in rows:
-        table.add_row(*["" if v is None else str(v) for v in r])
-    console.print(table)
+
+
+def _ask_overwrite(output: Path | None) -> bool:
+    """On a terminal, ask before overwriting an existing --output file (elsewhere: --timpa)."""
+    if output is None or not output.is_file() or not sys.stdin.isatty():
+        return False
+    return typer.confirm(f"Berkas {output} sudah ada. Timpa?", default=False)
 
 
 @_command("pulihkan", "rollback")
