@@ -362,9 +362,14 @@ diacak as (
                 program_indikator.kode_program,
                 resampel.resampel
             order by
+                -- one string, then one hash: DuckDB's multi-argument hash combines the
+                -- argument hashes so weakly that the orders barely change between resamples
                 hash(
-                    aturan.benih_resampel, program_indikator.tahun, program_indikator.kode_skpd,
-                    program_indikator.kode_program, resampel.resampel, sisaan.kode_wilayah
+                    concat_ws(
+                        '|', aturan.benih_resampel, program_indikator.tahun,
+                        program_indikator.kode_skpd, program_indikator.kode_program,
+                        resampel.resampel, sisaan.kode_wilayah
+                    )
                 ),
                 sisaan.kode_wilayah
         ) as slot
