@@ -1,5 +1,6 @@
 # Two commands do everything from a fresh machine with Python 3.11 and the package registries:
 #   make run   — set up, generate the Samarinda demo data if landing is empty, run the pipeline, publish
+#                (a progress bar per stage and a short summary; full logs in data/logs/)
 #   make test  — set up, then lint and run every test
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -32,7 +33,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
 	@touch $@
 
 dbt/target/manifest.json: $(VENV)/.installed $(DBT_INPUTS)

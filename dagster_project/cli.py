@@ -15,6 +15,8 @@ from dagster_project.lib.core.fmt import persen, rupiah
 
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
+    epilog="Nama Inggris juga diterima (English aliases): kueri = query, skenario = scenario, "
+    "pulihkan = rollback, laporan = report, ekspor = export.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -27,6 +29,17 @@ DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Folder data (default: ./data atau APBD_DATA_DIR)."),
 ]
+
+
+def _command(name: str, alias: str):
+    """A command under its Indonesian name, and under its English alias (not listed twice)."""
+
+    def register(fn):
+        app.command(name)(fn)
+        app.command(alias, hidden=True)(fn)
+        return fn
+
+    return register
 
 
 def _fail(message: str, hint: str) -> None:
@@ -63,102 +76,66 @@ def run(
     demo_if_empty: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Buat data demo bila landing kosong.")
     ] = True,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Tampilkan semua log (dbt, Dagster) di layar, bukan ke berkas."
+        ),
+    ] = False,
 ) -> None:
-    """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything)."""
-    import time
+    """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything).
 
+    Layar: satu bilah kemajuan per tahap dan ringkasan; log lengkap ke data/logs/."""
+    import contextlib
+    import time
+    from datetime import datetime
+
+    from dagster_project.lib.core.capture import capture_output
     from dagster_project.lib.ingest.pseudonymise import ensure_hmac_key
-    from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+    from dagster_project.lib.outputs.run_summary import StageBars, print_run_summary
+    from dagster_project.runtime import (
+        STAGES,
+        configure_environment,
+        ensure_dbt_manifest,
+        run_pipeline,
+    )
 
     t0 = time.perf_counter()
     paths = configure_environment(data_dir)
     ensure_hmac_key(paths)  # a local key (data/.secrets, mode 600) unless APBD_HMAC_KEY is set
+    make_demo = demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*"))
+    log_file = None if verbose else paths.logs / f"run_{datetime.now():%Y%m%dT%H%M%S}.log"
     stages: dict[str, float] = {}
-    if demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*")):
-        from dagster_project.lib.demo.generator import generate
+    names = ["data demo"] * make_demo + ["persiapan", *STAGES]
+    try:
+        with contextlib.ExitStack() as stack:
+            terminal = stack.enter_context(capture_output(log_file)) if log_file else None
+            bars = stack.enter_context(StageBars(Console(file=terminal), names, disable=verbose))
+            if make_demo:
+                from dagster_project.lib.demo.generator import generate
 
-        t = time.perf_counter()
-        generate(paths.landing)
-        stages["data demo"] = time.perf_counter() - t
-    t = time.perf_counter()
-    ensure_dbt_manifest()
-    stages["persiapan (dbt parse, impor)"] = time.perf_counter() - t
-    report = run_pipeline()
+                t = time.perf_counter()
+                bars.begin("data demo")
+                generate(paths.landing)
+                bars.finish("data demo")
+                stages["data demo"] = time.perf_counter() - t
+            t = time.perf_counter()
+            bars.begin("persiapan")
+            ensure_dbt_manifest()
+            bars.finish("persiapan")
+            stages["persiapan"] = time.perf_counter() - t
+            report = run_pipeline(log_level="INFO", on_progress=bars.update, log_file=log_file)
+            if report.success:
+                for name in STAGES:
+                    bars.finish(name)
+    except BaseException:
+        if log_file is not None:
+            err.print(f"[bold red]Run terhenti.[/] Log lengkap: {log_file}", highlight=False)
+        raise
     stages.update(report.stage_seconds)
-    _print_run(report, paths, stages, time.perf_counter() - t0)
+    print_run_summary(console, paths, report, stages, time.perf_counter() - t0, log_file)
     if not report.success:
         raise typer.Exit(code=1)
-
-
-def _print_run(report, paths, stages: dict[str, float], total: float) -> None:
-    from dagster_project.lib.outputs.status import print_run_submissions
-    from dagster_project.lib.publish.publisher import current_version
-
-    print_run_submissions(console, paths, report.run_id)
-    if report.success:
-        _print_opd_summary(paths)
-        version = current_version(paths) or {}
-        console.print(
-            f"[bold green]Mart terbit:[/] {paths.published_db} (versi {version.get('version', '?')})"
-        )
-    else:
-        console.print(
-            "[bold red]Tidak ada yang diterbitkan; mart terakhir yang baik tetap dipakai.[/]"
-        )
-        for name, why in report.failed_checks:
-            console.print(f"  [red]✗ cek {name}[/]: {why}")
-        for step, why in report.failed_steps:
-            console.print(f"  [red]✗ langkah {step}[/]: {why.splitlines()[0] if why else ''}")
-    timing = Table(title="Waktu per tahap (detik)", show_header=True)
-    timing.add_column("tahap")
-    timing.add_column("detik", justify="right")
-    for name, sec in stages.items():
-        timing.add_row(name, f"{sec:.1f}")
-    timing.add_row("[bold]total[/]", f"[bold]{total:.1f}[/]")
-    console.print(timing)
-    console.print(
-        'Kueri: [cyan]apbd query "select * from marts.mart_anggaran_realisasi limit 10"[/]'
-    )
-
-
-def _print_opd_summary(paths) -> None:
-    from dagster_project.lib.publish.publisher import open_published
-
-    with open_published(paths) as con:
-        rows = con.execute(
-            """
-            select m.tahun, m.kode_skpd, coalesce(any_value(o.singkatan), any_value(m.nama_skpd)),
-                   sum(m.pagu_akhir_rp) as pagu, sum(m.realisasi_rp) as realisasi
-            from marts.mart_anggaran_realisasi as m
-            left join reference.ref_opd as o on o.kode_skpd = m.kode_skpd
-            where m.tahun = (select max(tahun) from marts.mart_anggaran_realisasi)
-            group by m.tahun, m.kode_skpd order by pagu desc
-            """
-        ).fetchall()
-    table = Table(title=f"Pagu, realisasi, serapan per OPD — tahun {rows[0][0] if rows else '-'}")
-    for col, just in (
-        ("OPD", "left"),
-        ("Pagu akhir", "right"),
-        ("Realisasi", "right"),
-        ("Serapan", "right"),
-    ):
-        table.add_column(col, justify=just)
-    for _, kode, nama, pagu, real in rows:
-        table.add_row(
-            f"{nama or kode}",
-            rupiah(pagu),
-            rupiah(real),
-            persen(real / pagu * 100 if pagu else None),
-        )
-    total_p = sum(r[3] or 0 for r in rows)
-    total_r = sum(r[4] or 0 for r in rows)
-    table.add_row(
-        "[bold]Total[/]",
-        rupiah(total_p),
-        rupiah(total_r),
-        persen(total_r / total_p * 100 if total_p else None),
-    )
-    console.print(table)
 
 
 @app.command()
@@ -177,7 +154,7 @@ def status(
     print_status(console, paths, opd=opd, jumlah=jumlah)
 
 
-@app.command()
+@_command("kueri", "query")
 def query(
     sql: Annotated[str, typer.Argument(help="SQL SELECT atas mart terbit.")],
     data_dir: DataDir = None,
@@ -218,11 +195,11 @@ def query(
                     warnings.simplefilter("ignore", UserWarning)
                     frame = pl.from_arrow(cur.to_arrow_table())
     except QueryRefused as exc:
-        _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd query "select ... from marts..."')
+        _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd kueri "select ... from marts..."')
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan: apbd run")
     except duckdb.Error as exc:
-        _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd query "show all tables"')
+        _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd kueri "show all tables"')
     if fmt != "table":
         written = write_query_result(frame, output, fmt)
         console.print(f"{frame.height} baris ditulis ke {written}")
@@ -233,7 +210,7 @@ def query(
     console.print(table)
 
 
-@app.command()
+@_command("pulihkan", "rollback")
 def rollback(
     versi: Annotated[
         str | None, typer.Option(help="Versi tujuan (default: versi sebelumnya).")
@@ -256,7 +233,7 @@ def rollback(
     )
 
 
-@app.command()
+@_command("skenario", "scenario")
 def scenario(
     tahun: Annotated[
         int, typer.Option("--tahun", help="Tahun anggaran yang diusulkan, mis. 2026.")
@@ -297,12 +274,12 @@ def scenario(
             "marts.mart_prioritas_alokasi.",
         ),
     ] = None,
-    hanya_aturan_wajib: Annotated[
+    aturan_mendatang: Annotated[
         bool,
         typer.Option(
-            "--hanya-aturan-wajib",
-            help="Jaga hanya batas yang sudah wajib pada tahun itu (default: juga batas UU HKPD "
-            "yang wajib mulai 2027).",
+            "--aturan-mendatang/--hanya-aturan-wajib",
+            help="Pratinjau: jaga juga batas yang baru wajib sesudah tahun skenario (UU HKPD, "
+            "mulai 2027). Default: hanya aturan yang berlaku pada tahun skenario.",
         ),
     ] = False,
     simpan: Annotated[
@@ -336,7 +313,7 @@ def scenario(
         opsi = sk.OpsiSkenario(
             lindungi=tuple(lindungi or ()),
             lantai_opd=tuple(lantai),
-            hanya_aturan_wajib=hanya_aturan_wajib,
+            hanya_aturan_wajib=not aturan_mendatang,
         )
         with open_published(paths) as con:
             dasar = sk.muat_dasar(con, tahun)
@@ -346,7 +323,7 @@ def scenario(
     except sk.SkenarioTidakLayak as exc:
         _fail(str(exc), "naikkan --pagu-total, kurangi --lindungi atau --lantai-opd.")
     except sk.SkenarioError as exc:
-        _fail(str(exc), "periksa pilihan perintah: apbd scenario --help")
+        _fail(str(exc), "periksa pilihan perintah: apbd skenario --help")
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan pipeline dulu: apbd run")
     xlsx = output or paths.exports / f"skenario_{hasil.id_skenario}.xlsx"
@@ -414,7 +391,7 @@ def _progress():
     )
 
 
-@app.command()
+@_command("laporan", "report")
 def laporan(
     tahun: Annotated[
         int | None,
@@ -507,7 +484,7 @@ def laporan(
         console.print(f"  ditulis: {p}")
 
 
-@app.command()
+@_command("ekspor", "export")
 def ekspor(
     keluar: Annotated[
         Path | None,

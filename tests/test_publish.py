@@ -122,7 +122,7 @@ def test_publish_swaps_atomically_and_archives(paths):
     assert read_version(archived) == 1
 
     log = sorted(paths.publish_log.glob("*.json"))
-    assert len(log) == 2 and not list(paths.publish_log.glob(".*.tmp"))
+    assert len(log) == 2 and not list(paths.publish_log.glob(".*.tmp*"))
     assert e2["inputs"][0]["sha256"] == f"{2:064x}"
     assert current_version(paths)["version"] == e2["version"]
     versions = list_versions(paths)

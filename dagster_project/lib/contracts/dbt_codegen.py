@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from dagster_project.lib.contracts.ingest_log import LOG_COLUMNS
 from dagster_project.lib.contracts.model import Column, Contract, mart_contracts, source_contracts
 from dagster_project.lib.core.paths import DBT_DIR
 
@@ -110,9 +111,7 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
 
 
 def ingest_log_yaml() -> str:
-    """The ingest log as dbt source `meta.ingest_log` (columns from `ingest.LOG_COLUMNS`)."""
-    from dagster_project.lib.ingest.loader import LOG_COLUMNS
-
+    """The ingest log as dbt source `meta.ingest_log` (columns from `ingest_log.LOG_COLUMNS`)."""
     table = {
         "name": "ingest_log",
         "description": (
@@ -136,7 +135,9 @@ def ingest_log_yaml() -> str:
         "version": 2,
         "sources": [{"name": "meta", "description": "Metadata pipeline.", "tables": [table]}],
     }
-    return HEADER.format(what="dagster_project/lib/ingest/loader.py LOG_COLUMNS") + _dump(doc)
+    return HEADER.format(what="dagster_project/lib/contracts/ingest_log.py LOG_COLUMNS") + _dump(
+        doc
+    )
 
 
 def scenario_source_yaml() -> str:

@@ -67,6 +67,11 @@ class DataPaths:
     def exports(self) -> Path:
         return self.root / "exports"
 
+    @property
+    def logs(self) -> Path:
+        """Full logs of `apbd run` (dbt, Dagster, library warnings); the terminal gets a summary."""
+        return self.root / "logs"
+
     def ensure(self) -> None:
         for p in (
             self.landing,

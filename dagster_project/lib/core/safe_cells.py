@@ -23,6 +23,8 @@ from typing import Any
 
 import polars as pl
 
+from dagster_project.lib.core.files import atomic_write
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
 _DANGER = r"^[=+\-@\t\r\n]"
@@ -141,21 +143,17 @@ def write_cell(ws: Any, row: int, col: int, value: Any, formats: dict[str, Any] 
 
 def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
     """An XLSX with one neutralised, filterable sheet per frame (written atomically)."""
-    import os
-
     import xlsxwriter
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
-    formats = {
-        "number": wb.add_format({"num_format": "#,##0.##"}),
-        "date": wb.add_format({"num_format": "dd/mm/yyyy"}),
-        "datetime": wb.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
-    }
-    for name, frame in sheets.items():
-        add_sheet(wb, name, frame.columns, frame.rows(), formats=formats)
-    wb.close()
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        formats = {
+            "number": wb.add_format({"num_format": "#,##0.##"}),
+            "date": wb.add_format({"num_format": "dd/mm/yyyy"}),
+            "datetime": wb.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
+        }
+        for name, frame in sheets.items():
+            add_sheet(wb, name, frame.columns, frame.rows(), formats=formats)
+        wb.close()
     return path

@@ -1974,7 +1974,7 @@ def generate(
 
     if min(yrs) < 2021:
         raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
-    # Performance, outcome and beneficiary data with a planted truth (lib/demo_evidence.py).
+    # Performance, outcome and beneficiary data with a planted truth (lib/demo/evidence.py).
     evidence = EvidenceWorld(ref, seed, yrs, scale, tanpa_efek=tanpa_efek)
     for year in yrs:
         planner = Planner(ref, seed, scale, year)

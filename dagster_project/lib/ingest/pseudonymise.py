@@ -28,6 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts.model import Column, Contract
+from dagster_project.lib.core.files import atomic_write
 from dagster_project.lib.core.paths import DataPaths
 
 KEY_ENV = "APBD_HMAC_KEY"
@@ -81,11 +82,10 @@ def ensure_hmac_key(paths: DataPaths) -> Path | None:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.parent.chmod(0o700)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
-        os.replace(tmp, target)
+        with atomic_write(target) as tmp:  # created mode 600: never readable by others
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
     target.chmod(0o600)
     return target
 

@@ -24,7 +24,6 @@ into place, so a half-written export is never visible.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from dagster_project.lib.core.files import sha256_file
 from dagster_project.lib.core.paths import DBT_DIR
 from dagster_project.lib.core.safe_cells import neutralise_sql
 
@@ -246,14 +246,6 @@ def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @dataclass
 class ExportResult:
     folder: Path
@@ -335,7 +327,7 @@ def _resource(
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": csv.stat().st_size,
-        "hash": f"sha256:{_sha256(csv)}",
+        "hash": f"sha256:{sha256_file(csv)}",
         "schema": schema,
     }
 
