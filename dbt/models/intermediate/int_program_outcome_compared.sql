@@ -430,7 +430,10 @@ rentang as (
         urutan_acak.kode_program,
         urutan_acak.galat_baku,
         urutan_acak.urut[
-            greatest(1, cast(ceil((1 - aturan.tingkat_keyakinan) / 2 * urutan_acak.jumlah) as integer))
+            greatest(
+                1,
+                cast(ceil((1 - aturan.tingkat_keyakinan) / 2 * urutan_acak.jumlah) as integer)
+            )
         ] as q_bawah,
         urutan_acak.urut[
             least(
