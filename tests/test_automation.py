@@ -57,6 +57,10 @@ def submit_on_time(paths) -> None:
                 tenggat = calendar[(contract.system, contract.table, "*")][1]
             else:
                 periode = contract.period_pattern.search(name)[1]
+                if (contract.system, contract.table, periode) not in calendar:
+                    # a pergeseran has no due date in the reporting calendar: it arrives mid-year
+                    redate(f, date(int(tahun), 6, 30))
+                    continue
                 bulan, tenggat = calendar[(contract.system, contract.table, periode)]
             redate(f, jadwal.due_date(tahun, bulan, tenggat) - timedelta(days=3))
 
