@@ -16,7 +16,8 @@ from dagster_project.lib.core.fmt import persen, rupiah
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
     epilog="Nama Inggris juga diterima (English aliases): kueri = query, skenario = scenario, "
-    "pulihkan = rollback, laporan = report, ekspor = export.",
+    "pulihkan = rollback, laporan = report, ekspor = export, aplikasi = app, "
+    "hapus-data-pribadi = purge-personal-data.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -43,6 +44,12 @@ def _command(name: str, alias: str):
 
 
 def _fail(message: str, hint: str) -> None:
+    from rich.markup import escape
+
+    from dagster_project.lib.core.safe_cells import terminal_text
+
+    # Messages quote user input (SQL, paths): never markup, never terminal control codes.
+    message, hint = escape(terminal_text(message)), escape(terminal_text(hint))
     err.print(f"[bold red]Gagal:[/] {message}\n[dim]Yang bisa dilakukan:[/] {hint}")
     raise typer.Exit(code=1)
 
@@ -157,49 +164,51 @@ def query(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Berkas hasil untuk csv/xlsx/parquet.")
     ] = None,
+    timpa: Annotated[bool, typer.Option("--timpa", help="Timpa berkas --output yang ada.")] = False,
 ) -> None:
     """Kueri SQL hanya-baca atas mart terbit (read-only SQL on the published mart)."""
-    import warnings
-
     import duckdb
-    import polars as pl
 
-    from dagster_project.lib.outputs.status import write_query_result
-    from dagster_project.lib.publish.access import QueryRefused, open_for_query, run_query
+    from dagster_project.lib.outputs.query_results import (
+        OutputRefused,
+        check_output,
+        output_format,
+        query_table,
+        query_to_file,
+    )
+    from dagster_project.lib.publish.access import LimitSettingInvalid, QueryRefused, QueryStopped
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    fmt = fmt.lower()
-    if fmt not in ("table", "csv", "xlsx", "parquet"):
-        _fail(f"format '{fmt}' tidak dikenal", "pakai --format table, csv, xlsx atau parquet")
-    if fmt != "table" and output is None:
-        _fail(f"--format {fmt} perlu --output <berkas>", f"contoh: --output hasil.{fmt}")
-    if output is not None and output.resolve().is_relative_to(paths.published.resolve()):
-        _fail("hasil kueri tidak boleh ditulis ke folder mart terbit", "pilih folder lain")
     try:
-        with open_for_query(paths) as con:
-            cur = run_query(con, sql)
-            if fmt == "table":
-                cols = [d[0] for d in cur.description]
-                rows = cur.fetchmany(limit)
-            else:
-                with warnings.catch_warnings():  # one small extra copy is fine here
-                    warnings.simplefilter("ignore", UserWarning)
-                    frame = pl.from_arrow(cur.to_arrow_table())
+        fmt = output_format(fmt, output)
+        if fmt == "table":
+            console.print(query_table(paths, sql, limit))
+            return
+        timpa = timpa or _ask_overwrite(output)
+        target = check_output(paths, output, fmt, overwrite=timpa)
+        console.print(f"{query_to_file(paths, sql, target, fmt)} baris ditulis ke {target}")
+    except OutputRefused as exc:
+        _fail(exc.message, exc.hint)
+    except QueryStopped as exc:
+        _fail(exc.message, "persempit kueri lalu coba lagi")
     except QueryRefused as exc:
         _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd kueri "select ... from marts..."')
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan: apbd run")
+    except OSError as exc:
+        _fail(f"hasil tidak bisa ditulis: {exc.strerror or exc}", "pilih folder atau nama lain")
+    except LimitSettingInvalid as exc:
+        _fail(str(exc), "perbaiki variabel APBD_QUERY_* atau hapus agar memakai nilai bawaan")
     except duckdb.Error as exc:
         _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd kueri "show all tables"')
-    if fmt != "table":
-        written = write_query_result(frame, output, fmt)
-        console.print(f"{frame.height} baris ditulis ke {written}")
-        return
-    table = Table(*cols)
-    for r in rows:
-        table.add_row(*["" if v is None else str(v) for v in r])
-    console.print(table)
+
+
+def _ask_overwrite(output: Path | None) -> bool:
+    """On a terminal, ask before overwriting an existing --output file (elsewhere: --timpa)."""
+    if output is None or not output.is_file() or not sys.stdin.isatty():
+        return False
+    return typer.confirm(f"Berkas {output} sudah ada. Timpa?", default=False)
 
 
 @_command("pulihkan", "rollback")
@@ -514,7 +523,11 @@ def ekspor(
     """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
     import duckdb
 
-    from dagster_project.lib.outputs.exports import export_published, validate_package
+    from dagster_project.lib.outputs.exports import (
+        SmallCellError,
+        export_published,
+        validate_package,
+    )
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -532,6 +545,8 @@ def ekspor(
                 errors = validate_package(result.descriptor)
     except FileNotFoundError as exc:
         _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
+    except SmallCellError as exc:
+        _fail(str(exc), "jalankan: apbd run (mart baru menerapkan aturan sel kecil)")
     except duckdb.Error as exc:
         _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
     except OSError as exc:
@@ -555,6 +570,84 @@ def ekspor(
         )
     if validasi:
         console.print("[green]✓[/] lolos validasi frictionless")
+
+
+NOTEBOOK_APPS = {"perencana": "01_perencana_alokasi.py", "keuangan": "02_keuangan_serapan.py"}
+
+
+@_command("aplikasi", "app")
+def aplikasi(
+    nama: Annotated[str, typer.Argument(help="perencana atau keuangan.")] = "perencana",
+    host: Annotated[
+        str, typer.Option(help="Alamat yang didengar (default hanya komputer ini).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 2718,
+    berkas_token: Annotated[
+        Path | None,
+        typer.Option(
+            "--berkas-token", help="Berkas berisi token login (wajib bila bukan 127.0.0.1)."
+        ),
+    ] = None,
+    nama_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--nama-host", help="Nama host lain yang boleh dipakai peramban (boleh berulang)."
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Aplikasi web perencana/keuangan (marimo), hanya untuk halamannya sendiri (web app)."""
+    from dagster_project.lib.core.paths import PROJECT_ROOT
+    from dagster_project.lib.outputs.app_server import AppServerError, serve
+    from dagster_project.runtime import configure_environment
+
+    if nama not in NOTEBOOK_APPS:
+        _fail(f"aplikasi '{nama}' tidak dikenal.", "pilih " + " atau ".join(NOTEBOOK_APPS))
+    configure_environment(data_dir)
+    console.print(f"Aplikasi {nama}: http://{host}:{port}/ (Ctrl-C untuk berhenti)")
+    try:
+        serve(
+            PROJECT_ROOT / "notebooks" / NOTEBOOK_APPS[nama],
+            host=host,
+            port=port,
+            token_file=berkas_token,
+            extra_hosts=nama_host or (),
+        )
+    except AppServerError as exc:
+        _fail(str(exc), "lihat README, bagian aplikasi untuk komputer lain.")
+
+
+@_command("hapus-data-pribadi", "purge-personal-data")
+def hapus_data_pribadi(
+    sebelum: Annotated[
+        str | None,
+        typer.Option(
+            "--sebelum", help="Hapus berkas yang dimuat sebelum tanggal ini (2026-01-31)."
+        ),
+    ] = None,
+    berkas: Annotated[
+        str | None, typer.Option("--berkas", help="sha256 berkas yang dihapus (min. 8 karakter).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Hapus berkas asli berisi data pribadi (NIK, nama, tgl lahir): retensi atau permintaan."""
+    from datetime import date
+
+    from dagster_project.lib.ingest.loader import read_ingest_log
+    from dagster_project.lib.ingest.retention import purge
+    from dagster_project.runtime import configure_environment
+
+    try:
+        tanggal = date.fromisoformat(sebelum) if sebelum else None
+    except ValueError:
+        _fail(f"tanggal '{sebelum}' tidak dikenali.", "tulis sebagai TTTT-BB-HH, mis. 2026-01-31.")
+    paths = configure_environment(data_dir)
+    report = purge(paths, read_ingest_log(paths), sebelum=tanggal, sha256=berkas)
+    for row in report.removed.iter_rows(named=True):
+        console.print(f"  {row['sha256'][:12]}  {row['berkas']}  ({row['baris_dibaca']} baris)")
+    console.print(report.summary())
+    if report.unknown_sha:
+        raise typer.Exit(code=1)
 
 
 @contracts_app.command("generate")

@@ -189,6 +189,7 @@ class StageState:
     finished: bool = False
 
 
+INSTANCE_POLL_SECONDS = 5.0  # reading step stats from the event log costs CPU the run needs
 _DBT_NODE = re.compile(rb"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
 
 
@@ -219,6 +220,7 @@ class PipelineWatch:
         }
         self._dbt_done: set[bytes] = set()
         self._finished_runs: dict[str, list] = {}
+        self._asked_at = float("-inf")
         self._log_offset = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pipeline-watch", daemon=True)
@@ -248,6 +250,9 @@ class PipelineWatch:
         ingest = self.states["ingest"]
         ingest.done = min(self._ingest_logged() - self.logged_before, ingest.total or 0)
         self._read_dbt_progress()
+        if time.monotonic() - self._asked_at < INSTANCE_POLL_SECONDS:
+            return self.states  # files and dbt nodes move every second; steps are asked less
+        self._asked_at = time.monotonic()
         created = datetime.fromtimestamp(self.since - 1, tz=UTC)
         steps = []
         for run in self.instance.get_runs(filters=dg.RunsFilter(created_after=created)):
@@ -282,6 +287,7 @@ class PipelineWatch:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        self._asked_at = float("-inf")
         with contextlib.suppress(Exception):
             self.poll()
 

@@ -39,10 +39,7 @@ RANK = {
 DAGSTER_ALLOWED = ("defs", "definitions", "runtime")
 
 # Known edges that break the rule today, each with who removes it. Keep this empty.
-KNOWN_EXCEPTIONS: set[tuple[str, str]] = {
-    # gate.run_gate imports gx_checks lazily; branch house-tests deletes run_gate (issue 11 §1).
-    ("lib.gate.checks", "lib.gate.expectations"),
-}
+KNOWN_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -59,7 +59,7 @@ def rerun(published_demo, tmp_path_factory):
         env=env_for(root),
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,  # about a minute on an idle machine; generous for a shared, loaded one
     )
     return root, proc
 

@@ -5,6 +5,9 @@
 - `dbt/models/marts/_marts__models.yml`: every mart with `contract: enforced`, typed and described
   columns, constraints and tests, from `data_contracts/marts/`.
 
+One mechanism per kind of rule: types and not-null are the enforced dbt contract and its
+`not_null` constraints; uniqueness, accepted values and relationships are generated dbt tests.
+
 Run `apbd contracts generate` after editing a contract; a test fails while the files are stale.
 """
 
@@ -46,8 +49,11 @@ def _dbt_type(col: Column) -> str:
 
 
 def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[object]:
+    """Generated dbt data tests. On a mart, a required column gets a `not_null` constraint
+    (`marts_yaml`), never a `not_null` test as well: the enforced contract already fails the build
+    on a null, so the test could never fail. Sources cannot carry constraints: they keep it."""
     tests: list[object] = []
-    if col.required:
+    if col.required and source:
         tests.append("not_null")
     if col.unique or (col.primary_key and len(contract.stored_primary_key) == 1):
         tests.append("unique")
@@ -56,6 +62,8 @@ def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[obje
     if col.relationship and not source:
         model, field = col.relationship
         tests.append({"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}})
+    if col.extra.get("countsPeople") and not source:
+        tests.append("sel_kecil")  # the small-cell rule (dbt/tests/generic/sel_kecil.sql)
     return tests
 
 
@@ -199,6 +207,8 @@ def marts_yaml(contracts: list[Contract]) -> str:
             }
             if col.required:
                 entry["constraints"] = [{"type": "not_null"}]
+            if col.extra.get("countsPeople"):  # published counts of people: one rule covers all
+                entry["config"] = {"meta": {"hitungan_orang": True}}
             if t := _column_tests(col, c, source=False):
                 entry["data_tests"] = t
             columns.append(entry)

@@ -68,6 +68,12 @@ class DataPaths:
         return self.root / "exports"
 
     @property
+    def tmp(self) -> Path:
+        """Scratch space, never under `published/`: DuckDB spill files of dbt builds and of
+        `apbd kueri` (`query-<pid>/`, removed after each query)."""
+        return self.root / "tmp"
+
+    @property
     def logs(self) -> Path:
         """Full logs of `apbd run` (dbt, Dagster, library warnings); the terminal gets a summary."""
         return self.root / "logs"

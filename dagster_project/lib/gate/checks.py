@@ -1,12 +1,14 @@
 """The quality gate: decides whether a finished build may replace the published mart.
 
 Runs after dbt has exited (architecture rules 2-4): `finalize_build` drops the schemas that must
-not ship and checkpoints the file, then `run_gate` opens the build file READ-ONLY and collects
-three kinds of evidence into `CheckResult`s:
+not ship and checkpoints the file; then the gate's asset checks (`defs/publish/checks.py`) open the
+build file READ-ONLY and the publish asset (`defs/publish/assets.py`) reads dbt's results. Three
+kinds of evidence, each a list of `CheckResult`s:
 
-- dbt's own results (`run_results.json`): every model, test and unit test of the run;
-- the mart contracts (`data_contracts/marts/*.odcs.yaml`): table, columns, types, nulls, key, rows;
-- the GX suites in `expectations.py` (contract facts + business rules, on pandas frames).
+- `dbt_checks`: dbt's own results (`run_results.json`): every model, test and unit test of the run;
+- `contract_checks`: the mart contracts (`data_contracts/marts/*.odcs.yaml`): table, columns,
+  types, required columns without nulls, key, rows (the gate's independent check of the file);
+- `expectations.gx_checks`: the GX suites (contract ranges, patterns, values + business rules).
 
 Messages are Indonesian, one sentence a planner or OPD operator can act on; English goes in
 `metadata["message_en"]`. No Dagster import here: `defs/` turns these into asset checks.
@@ -57,52 +59,6 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass
-class GateResult:
-    """All checks of one gate run. `passed` = every blocking check passed."""
-
-    checks: list[CheckResult]
-    build_db: Path | None = None
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    @property
-    def failures(self) -> list[CheckResult]:
-        """Blocking checks that failed: any one of them stops the publish."""
-        return [c for c in self.checks if c.is_blocking_failure]
-
-    @property
-    def warnings(self) -> list[CheckResult]:
-        """Non-blocking checks that failed: reported, but the mart may still be published."""
-        return [c for c in self.checks if not c.passed and not c.blocking]
-
-    def summary(self) -> str:
-        """Short Indonesian report: the verdict, then each failed check and why."""
-        n = len(self.checks)
-        if self.passed:
-            head = f"Gerbang mutu LULUS: {n} pemeriksaan, tidak ada yang memblokir."
-        else:
-            head = (
-                f"Gerbang mutu GAGAL: {len(self.failures)} dari {n} pemeriksaan memblokir; "
-                "mart terbit yang lama tetap dipakai."
-            )
-        lines = [head]
-        lines += [f"- GAGAL {c.target} / {c.name}: {c.message}" for c in self.failures]
-        lines += [f"- PERINGATAN {c.target} / {c.name}: {c.message}" for c in self.warnings]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "total": len(self.checks),
-            "failed_blocking": len(self.failures),
-            "warnings": len(self.warnings),
-            "checks": [c.to_dict() for c in self.checks],
-        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -659,7 +615,7 @@ def _jsonable(v: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# Build file housekeeping and the gate itself
+# Build file housekeeping
 # --------------------------------------------------------------------------------------------
 
 
@@ -695,73 +651,3 @@ def finalize_build(
             "utuh, jadi tidak boleh diperiksa atau diterbitkan."
         )
     return {"build_db": str(build_db), "dropped_schemas": dropped, "size": build_db.stat().st_size}
-
-
-def run_gate(
-    build_db: Path,
-    contracts: Sequence[Contract],
-    *,
-    run_results_path: Path | None,
-    manifest_path: Path | None = None,
-    started_at: datetime | None = None,
-    business_rules: dict[str, Any] | None = None,
-) -> GateResult:
-    """Collect dbt, contract and GX evidence on the finished build (opened read-only).
-
-    `run_results_path=None` skips the dbt evidence (for callers that gate dbt separately);
-    `business_rules` overrides `expectations.BUSINESS_RULES` (tests)."""
-    from dagster_project.lib.gate.expectations import gx_checks
-
-    build_db = Path(build_db)
-    checks: list[CheckResult] = []
-    if run_results_path is not None:
-        checks += dbt_checks(Path(run_results_path), manifest_path, started_at=started_at)
-
-    if not build_db.exists():
-        checks.append(
-            CheckResult(
-                name="build_file",
-                target="build",
-                passed=False,
-                blocking=True,
-                message=f"File build {build_db.name} tidak ditemukan; dbt tidak menghasilkan "
-                "mart, jadi tidak ada yang bisa diterbitkan.",
-                metadata={"path": str(build_db), "message_en": "build file missing"},
-            )
-        )
-        return GateResult(checks, build_db)
-    if wal_path(build_db).exists():
-        checks.append(
-            CheckResult(
-                name="build_file",
-                target="build",
-                passed=False,
-                blocking=True,
-                message=f"File build {build_db.name} masih punya WAL (belum di-CHECKPOINT); "
-                "jalankan finalize_build dulu.",
-                metadata={"path": str(build_db), "message_en": "build file has a WAL"},
-            )
-        )
-        return GateResult(checks, build_db)
-    try:
-        con = duckdb.connect(str(build_db), read_only=True)
-    except duckdb.Error as e:
-        checks.append(
-            CheckResult(
-                name="build_file",
-                target="build",
-                passed=False,
-                blocking=True,
-                message=f"File build {build_db.name} tidak bisa dibuka untuk diperiksa (mungkin "
-                "masih dipakai proses lain); tunggu dbt selesai lalu ulangi.",
-                metadata={"path": str(build_db), "error": str(e), "message_en": str(e)},
-            )
-        )
-        return GateResult(checks, build_db)
-    try:
-        checks += contract_checks(con, contracts)
-        kwargs = {} if business_rules is None else {"business_rules": business_rules}
-        checks += gx_checks(con, contracts, **kwargs)
-    finally:
-        con.close()
-    return GateResult(checks, build_db)

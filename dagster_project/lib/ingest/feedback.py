@@ -27,6 +27,7 @@ from dagster_project.lib.contracts.model import Contract
 from dagster_project.lib.core.files import atomic_write
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.core.safe_cells import XLSX_OPTIONS, add_sheet
+from dagster_project.lib.ingest.pseudonymise import MASK
 
 SUFFIX = ".umpan_balik.xlsx"
 MAX_ROWS = 100_000  # rows listed in the XLSX; the .errors.parquet beside it has them all
@@ -123,10 +124,12 @@ def personal_columns(contract: Contract) -> set[str]:
 
 
 def mask(value: str | None) -> str | None:
-    """`3171234567890001` -> `3171…(16 karakter)`: enough to find the row, not the person."""
-    if value is None:
-        return None
-    return f"{value[:4]}…({len(value)} karakter)"
+    """`3171234567890001` -> `(disamarkan, 16 karakter)`: the line number finds the row and the
+    length says what is wrong; no digit of it is quoted (four digits of a NIK already narrow a
+    person down to one kecamatan). A value ingest already masked stays as it is."""
+    if value is None or value == MASK:
+        return value
+    return f"{MASK[:-1]}, {len(value)} karakter)"
 
 
 def _mask_personal(errors: pl.DataFrame, hidden: set[str]) -> pl.DataFrame:

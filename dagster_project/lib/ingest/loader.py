@@ -20,7 +20,7 @@ import polars as pl
 
 from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import Column, Contract
-from dagster_project.lib.contracts.reference import check_codes
+from dagster_project.lib.contracts.reference import check_codes, check_sign
 from dagster_project.lib.core.faults import failpoint
 from dagster_project.lib.core.files import atomic_write, sha256_file
 from dagster_project.lib.core.idformat import (
@@ -42,6 +42,12 @@ from dagster_project.lib.ingest.readers import (
     LandingFileError,
     RawTable,
     read_landing_file,
+)
+from dagster_project.lib.ingest.retention import (
+    PRIVATE_FILE,
+    make_private,
+    protect_at_rest,
+    purge,
 )
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
@@ -187,9 +193,12 @@ def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
     )
 
 
-def _write_atomic(frame: pl.DataFrame, target: Path) -> None:
+def _write_atomic(frame: pl.DataFrame, target: Path, *, private: bool = False) -> None:
+    """`private` (personal data): the file is 0600 before it appears under its name."""
     with atomic_write(target) as tmp:
         frame.write_parquet(tmp, compression="zstd", statistics=True)
+        if private:
+            tmp.chmod(PRIVATE_FILE)
         failpoint("ingest_tmp_ditulis")  # written, not renamed yet: a kill leaves only the tmp
 
 
@@ -347,6 +356,13 @@ def _validate(
                 check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
             )
             checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
+    # Signs that depend on another column (an SP2D is positive, a refund negative).
+    for col in contract.columns:
+        if rule := col.extra.get("signRule"):
+            evaluated = evaluated.with_columns(
+                check_sign(evaluated, col.name, rule).alias(f"__e{len(checks)}")
+            )
+            checks.append((col.name, "tanda_nilai", pl.lit(None)))
     dup_exact, dup_key = _duplicate_reasons(contract)
     evaluated = evaluated.with_columns(
         dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
@@ -589,7 +605,7 @@ def ingest_file(
         if (pat := contract.period_pattern) and (m := pat.search(name)):
             entry["periode"] = m.group(1)  # known from the name even if the content is unusable
         if entry["ukuran_byte"] <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
-            _archive(path, sha, paths)
+            _archive(path, sha, paths, private=contract.has_personal_data)
         table = read_landing_file(path, contract)
         entry["format"] = table.file_format
         periode = _period(table, contract, name)
@@ -703,8 +719,9 @@ def _load(
     )
     if bad_rows.height:
         stem = slot.quarantine_stem(paths, sha)
-        _write_atomic(bad_rows, stem.with_suffix(".rows.parquet"))
-        _write_atomic(errors, stem.with_suffix(".errors.parquet"))
+        private = contract.has_personal_data
+        _write_atomic(bad_rows, stem.with_suffix(".rows.parquet"), private=private)
+        _write_atomic(errors, stem.with_suffix(".errors.parquet"), private=private)
         entry["karantina_path"] = str(stem.relative_to(paths.root))
     entry.update(
         format=table.file_format,
@@ -738,7 +755,7 @@ def _load(
         )
     )
     target = slot.raw_file(paths)
-    _write_atomic(raw, target)
+    _write_atomic(raw, target, private=contract.has_personal_data)
     entry.update(status=STATUS_LOADED, raw_path=str(target.relative_to(paths.root)))
     return _finish(paths, entry, contract, outcome)
 
@@ -780,12 +797,15 @@ def _is_current_elsewhere(log: pl.DataFrame, sha: str, berkas: str, contract: Co
     )
 
 
-def _archive(path: Path, sha: str, paths: DataPaths) -> None:
+def _archive(path: Path, sha: str, paths: DataPaths, *, private: bool = False) -> None:
     target = paths.landing_archive / sha[:2] / f"{sha}{path.suffix.lower()}"
     if target.exists():
         return
     with atomic_write(target, durable=False) as tmp:
         shutil.copyfile(path, tmp)
+        if private:  # owner-only before it appears; its folders too
+            tmp.chmod(PRIVATE_FILE)
+            make_private(tmp, paths.landing_archive.parent)
 
 
 def ingest_source(
@@ -800,6 +820,9 @@ def ingest_source(
     outcomes = [ingest_file(p, contract, paths, log=log, run_id=run_id) for p in candidates]
     ensure_schema_file(contract, paths)
     ensure_log_schema_file(paths)
+    if contract.has_personal_data:
+        protect_at_rest(contract, paths, log)
+        purge(paths, log, contracts=[contract])  # past the contract's retention period
     return outcomes
 
 

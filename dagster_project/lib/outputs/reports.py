@@ -852,9 +852,15 @@ def _notes(
         ("Bulan laporan", f"{NAMA_BULAN[bulan - 1]} (bulan terakhir dengan SP2D di mart)"),
         (
             "Pagu akhir",
-            "DPA perubahan bila OPD memiliki DPA perubahan tahun itu, selain itu DPA murni.",
+            "DPA tahap terakhir OPD tahun itu (murni, pergeseran, perubahan, atau pergeseran "
+            "sesudah perubahan).",
         ),
-        ("Realisasi", "Jumlah nilai SP2D (BPKAD); sama dengan mart sampai rupiah."),
+        (
+            "Realisasi",
+            "Belanja yang diakui dari SP2D BPKAD: LS, GU, GU nihil dan TU nihil, dikurangi "
+            "pengembalian; UP dan TU (uang muka bendahara) tidak dihitung. Sama dengan mart "
+            "sampai rupiah.",
+        ),
         ("Serapan", "Realisasi ÷ pagu akhir."),
         (
             "Realisasi thd rencana kas",

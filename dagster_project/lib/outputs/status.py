@@ -7,8 +7,6 @@ reports comes from the ingest log itself, which is newer than the last publish.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 from rich.console import Console
 from rich.table import Table
@@ -113,17 +111,3 @@ def print_status(console: Console, paths: DataPaths, *, opd: str | None, jumlah:
             else "[green]✓[/]"
         )
         console.print(f"  {mark} {_short_time(r['dimuat_pada'])} {summary_line(r)}", soft_wrap=True)
-
-
-def write_query_result(frame: pl.DataFrame, output: Path, fmt: str) -> Path:
-    """Write a query result; CSV and XLSX cells are neutralised against formula injection."""
-    from dagster_project.lib.core.safe_cells import write_csv, write_xlsx
-
-    output = Path(output)
-    if fmt == "csv":
-        return write_csv(frame, output)
-    if fmt == "xlsx":
-        return write_xlsx({"hasil": frame}, output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(output)
-    return output

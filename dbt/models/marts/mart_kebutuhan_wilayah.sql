@@ -163,8 +163,16 @@ digabung as (
         ] -%}
             coalesce(belanja.belanja_{{ nama }}_rp, 0) as belanja_{{ nama }}_rp,
         {% endfor -%}
-        coalesce(bansos.jumlah_penerima, 0) as jumlah_penerima_bansos,
-        coalesce(bansos.nilai_bantuan_rp, 0) as nilai_bansos_rp
+        -- small cells suppressed upstream (lindungi_sel_kecil): null stays null, never 0
+        case
+            when not coalesce(bansos.is_disembunyikan, false)
+                then coalesce(bansos.jumlah_penerima, 0)
+        end as jumlah_penerima_bansos,
+        case
+            when not coalesce(bansos.is_disembunyikan, false)
+                then coalesce(bansos.nilai_bantuan_rp, 0)
+        end as nilai_bansos_rp,
+        bansos.alasan_disembunyikan as alasan_bansos_disembunyikan
     from baris
     left join nilai_outcome
         on
@@ -312,6 +320,7 @@ final as (
         cast(per_kapita.jumlah_penerima_bansos as integer) as jumlah_penerima_bansos,
         cast(per_kapita.nilai_bansos_rp as decimal(18, 2)) as nilai_bansos_rp,
         cast(per_kapita.cakupan_bansos_persen as decimal(9, 2)) as cakupan_bansos_persen,
+        cast(per_kapita.alasan_bansos_disembunyikan as varchar) as alasan_bansos_disembunyikan,
         cast(kesenjangan.peringkat_belanja_per_kapita as integer) as peringkat_belanja_per_kapita,
         cast(kesenjangan.indeks_layanan as decimal(9, 4)) as indeks_layanan,
         cast(kesenjangan.kesenjangan as decimal(9, 4)) as kesenjangan,

@@ -5,9 +5,12 @@
 
     The code lists of the definitions live here, once, in the `ditandai` CTE (the seed describes
     them in words):
-    - infrastructure (UU HKPD Pasal 147, an approximation: SIPD has no infrastructure tag):
-      belanja modal (5.2) outside the support program U.BB.01, plus belanja barang dan jasa
-      (5.1.02) of bidang urusan 1.03 PUPR and 1.04 Perumahan outside the support program;
+    - infrastructure (UU HKPD Pasal 147: belanja infrastruktur pelayanan publik, i.e. building
+      and maintaining public-service and economic facilities): the account classification is
+      data, reference.ref_infrastruktur_akun; the longest matching account prefix decides whether
+      a line counts and whether only outside the support program U.BB.01 (capital land, buildings
+      and roads/networks, and maintenance of buildings and roads/networks, in service programs;
+      never equipment, official travel or general goods and services);
     - belanja pegawai under UU HKPD Pasal 146 excludes teacher allowances paid from TKD, i.e.
       5.1.01 lines funded by DAK Non Fisik TPG, Tamsil and TKG;
     - education and health by fungsi (08, 06), through the bidang urusan of the sub kegiatan.
@@ -39,7 +42,7 @@ realisasi as (
     select
         tahun,
         'realisasi' as tahap,
-        100 as urutan_tahap,
+        1000 as urutan_tahap,
         kode_skpd,
         kode_sub_kegiatan,
         kode_akun,
@@ -55,6 +58,30 @@ baris as (
     select * from anggaran
     union all
     select * from realisasi
+
+),
+
+infrastruktur_akun as (
+
+    select
+        cast(awalan_akun as varchar) as awalan_akun,
+        cast(dihitung as boolean) as dihitung,
+        cast(cakupan_program as varchar) as cakupan_program
+    from {{ ref('ref_infrastruktur_akun') }}
+
+),
+
+-- The longest account prefix of ref_infrastruktur_akun that matches each account in use.
+akun_infrastruktur as (
+
+    select
+        akun.kode_akun,
+        arg_max(infra.dihitung, length(infra.awalan_akun)) as dihitung,
+        arg_max(infra.cakupan_program, length(infra.awalan_akun)) as cakupan_program
+    from (select distinct kode_akun from baris) as akun
+    inner join infrastruktur_akun as infra
+        on starts_with(akun.kode_akun, infra.awalan_akun || '.')
+    group by akun.kode_akun
 
 ),
 
@@ -97,19 +124,21 @@ ditandai as (
             '2.02.01.01.04.06'   -- DAK Non Fisik TKG PNSD
         ) as is_tunjangan_guru_tkd,
         substr(sub_kegiatan.kode_program, 6, 2) = '01' as is_penunjang,
-        (
-            baris.kode_akun like '5.2.%'
-            or (
-                baris.kode_akun like '5.1.02.%'
-                and sub_kegiatan.kode_bidang_urusan in ('1.03', '1.04')
-            )
-        )
-        and substr(sub_kegiatan.kode_program, 6, 2) != '01' as is_infrastruktur
+        coalesce(
+            akun_infrastruktur.dihitung
+            and (
+                akun_infrastruktur.cakupan_program = 'semua'
+                or substr(sub_kegiatan.kode_program, 6, 2) != '01'
+            ),
+            false
+        ) as is_infrastruktur
     from baris
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
         on
             baris.tahun = sub_kegiatan.tahun
             and baris.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
+    left join akun_infrastruktur
+        on baris.kode_akun = akun_infrastruktur.kode_akun
     where baris.kode_akun like '5.%'
 
 ),
