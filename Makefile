@@ -1,5 +1,6 @@
 # Two commands do everything from a fresh machine with Python 3.11 and the package registries:
 #   make run   — set up, generate the Samarinda demo data if landing is empty, run the pipeline, publish
+#                (a progress bar per stage and a short summary; full logs in data/logs/)
 #   make test  — set up, then lint and run every test
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -24,7 +25,7 @@ PUBLISHED := $(APBD_DATA_DIR)/published/apbd_mart.duckdb
 
 DBT_INPUTS := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: setup run test lint dev app docs demo clean
+.PHONY: setup run test test-fast lint dev app docs demo clean
 setup: $(VENV)/.installed dbt/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
 $(UV):
@@ -32,7 +33,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
 	@touch $@
 
 dbt/target/manifest.json: $(VENV)/.installed $(DBT_INPUTS)
@@ -48,8 +49,13 @@ run: setup
 demo: setup
 	$(BIN)/apbd demo
 
+# Every test (≤ 8 min on 2 cores: one shared published demo, see tests/conftest.py). While
+# developing, `make test-fast` skips the tests that run the pipeline or dbt (marked slow).
 test: setup
 	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/sqlfluff lint dbt
@@ -60,10 +66,12 @@ DEV_PORT ?= 3000
 dev: setup
 	$(BIN)/dg dev --host 127.0.0.1 --port $(DEV_PORT)
 
-# The planner app: a marimo notebook served read-only on 127.0.0.1 (no token on loopback).
+# The planner app: a marimo notebook served read-only on 127.0.0.1 behind an Origin/Host check
+# (lib/outputs/app_server.py; no token on loopback). `make app APP=keuangan` for the finance app.
+APP ?= perencana
 app: setup
 	@test -f $(PUBLISHED) || { echo "Belum ada mart terbit: jalankan dulu 'make run'."; exit 1; }
-	$(BIN)/marimo run notebooks/01_perencana_alokasi.py --host 127.0.0.1 --port $(APP_PORT) --headless
+	$(BIN)/apbd aplikasi $(APP) --host 127.0.0.1 --port $(APP_PORT)
 
 # The data dictionary: dbt docs with every mart column described (Indonesian / English). The
 # catalog (column types) is read from the published mart, read-only (profiles.yml target `docs`);

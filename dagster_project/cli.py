@@ -15,6 +15,9 @@ from dagster_project.lib.core.fmt import persen, rupiah
 
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
+    epilog="Nama Inggris juga diterima (English aliases): kueri = query, skenario = scenario, "
+    "pulihkan = rollback, laporan = report, ekspor = export, aplikasi = app, "
+    "hapus-data-pribadi = purge-personal-data.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -29,7 +32,24 @@ DataDir = Annotated[
 ]
 
 
+def _command(name: str, alias: str):
+    """A command under its Indonesian name, and under its English alias (not listed twice)."""
+
+    def register(fn):
+        app.command(name)(fn)
+        app.command(alias, hidden=True)(fn)
+        return fn
+
+    return register
+
+
 def _fail(message: str, hint: str) -> None:
+    from rich.markup import escape
+
+    from dagster_project.lib.core.safe_cells import terminal_text
+
+    # Messages quote user input (SQL, paths): never markup, never terminal control codes.
+    message, hint = escape(terminal_text(message)), escape(terminal_text(hint))
     err.print(f"[bold red]Gagal:[/] {message}\n[dim]Yang bisa dilakukan:[/] {hint}")
     raise typer.Exit(code=1)
 
@@ -55,102 +75,66 @@ def run(
     demo_if_empty: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Buat data demo bila landing kosong.")
     ] = True,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Tampilkan semua log (dbt, Dagster) di layar, bukan ke berkas."
+        ),
+    ] = False,
 ) -> None:
-    """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything)."""
-    import time
+    """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything).
 
+    Layar: satu bilah kemajuan per tahap dan ringkasan; log lengkap ke data/logs/."""
+    import contextlib
+    import time
+    from datetime import datetime
+
+    from dagster_project.lib.core.capture import capture_output
     from dagster_project.lib.ingest.pseudonymise import ensure_hmac_key
-    from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+    from dagster_project.lib.outputs.run_summary import StageBars, print_run_summary
+    from dagster_project.runtime import (
+        STAGES,
+        configure_environment,
+        ensure_dbt_manifest,
+        run_pipeline,
+    )
 
     t0 = time.perf_counter()
     paths = configure_environment(data_dir)
     ensure_hmac_key(paths)  # a local key (data/.secrets, mode 600) unless APBD_HMAC_KEY is set
+    make_demo = demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*"))
+    log_file = None if verbose else paths.logs / f"run_{datetime.now():%Y%m%dT%H%M%S}.log"
     stages: dict[str, float] = {}
-    if demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*")):
-        from dagster_project.lib.demo.generator import generate
+    names = ["data demo"] * make_demo + ["persiapan", *STAGES]
+    try:
+        with contextlib.ExitStack() as stack:
+            terminal = stack.enter_context(capture_output(log_file)) if log_file else None
+            bars = stack.enter_context(StageBars(Console(file=terminal), names, disable=verbose))
+            if make_demo:
+                from dagster_project.lib.demo.generator import generate
 
-        t = time.perf_counter()
-        generate(paths.landing)
-        stages["data demo"] = time.perf_counter() - t
-    t = time.perf_counter()
-    ensure_dbt_manifest()
-    stages["persiapan (dbt parse, impor)"] = time.perf_counter() - t
-    report = run_pipeline()
+                t = time.perf_counter()
+                bars.begin("data demo")
+                generate(paths.landing)
+                bars.finish("data demo")
+                stages["data demo"] = time.perf_counter() - t
+            t = time.perf_counter()
+            bars.begin("persiapan")
+            ensure_dbt_manifest()
+            bars.finish("persiapan")
+            stages["persiapan"] = time.perf_counter() - t
+            report = run_pipeline(log_level="INFO", on_progress=bars.update, log_file=log_file)
+            if report.success:
+                for name in STAGES:
+                    bars.finish(name)
+    except BaseException:
+        if log_file is not None:
+            err.print(f"[bold red]Run terhenti.[/] Log lengkap: {log_file}", highlight=False)
+        raise
     stages.update(report.stage_seconds)
-    _print_run(report, paths, stages, time.perf_counter() - t0)
+    print_run_summary(console, paths, report, stages, time.perf_counter() - t0, log_file)
     if not report.success:
         raise typer.Exit(code=1)
-
-
-def _print_run(report, paths, stages: dict[str, float], total: float) -> None:
-    from dagster_project.lib.outputs.status import print_run_submissions
-    from dagster_project.lib.publish.publisher import current_version
-
-    print_run_submissions(console, paths, report.run_id)
-    if report.success:
-        _print_opd_summary(paths)
-        version = current_version(paths) or {}
-        console.print(
-            f"[bold green]Mart terbit:[/] {paths.published_db} (versi {version.get('version', '?')})"
-        )
-    else:
-        console.print(
-            "[bold red]Tidak ada yang diterbitkan; mart terakhir yang baik tetap dipakai.[/]"
-        )
-        for name, why in report.failed_checks:
-            console.print(f"  [red]✗ cek {name}[/]: {why}")
-        for step, why in report.failed_steps:
-            console.print(f"  [red]✗ langkah {step}[/]: {why.splitlines()[0] if why else ''}")
-    timing = Table(title="Waktu per tahap (detik)", show_header=True)
-    timing.add_column("tahap")
-    timing.add_column("detik", justify="right")
-    for name, sec in stages.items():
-        timing.add_row(name, f"{sec:.1f}")
-    timing.add_row("[bold]total[/]", f"[bold]{total:.1f}[/]")
-    console.print(timing)
-    console.print(
-        'Kueri: [cyan]apbd query "select * from marts.mart_anggaran_realisasi limit 10"[/]'
-    )
-
-
-def _print_opd_summary(paths) -> None:
-    from dagster_project.lib.publish.publisher import open_published
-
-    with open_published(paths) as con:
-        rows = con.execute(
-            """
-            select m.tahun, m.kode_skpd, coalesce(any_value(o.singkatan), any_value(m.nama_skpd)),
-                   sum(m.pagu_akhir_rp) as pagu, sum(m.realisasi_rp) as realisasi
-            from marts.mart_anggaran_realisasi as m
-            left join reference.ref_opd as o on o.kode_skpd = m.kode_skpd
-            where m.tahun = (select max(tahun) from marts.mart_anggaran_realisasi)
-            group by m.tahun, m.kode_skpd order by pagu desc
-            """
-        ).fetchall()
-    table = Table(title=f"Pagu, realisasi, serapan per OPD — tahun {rows[0][0] if rows else '-'}")
-    for col, just in (
-        ("OPD", "left"),
-        ("Pagu akhir", "right"),
-        ("Realisasi", "right"),
-        ("Serapan", "right"),
-    ):
-        table.add_column(col, justify=just)
-    for _, kode, nama, pagu, real in rows:
-        table.add_row(
-            f"{nama or kode}",
-            rupiah(pagu),
-            rupiah(real),
-            persen(real / pagu * 100 if pagu else None),
-        )
-    total_p = sum(r[3] or 0 for r in rows)
-    total_r = sum(r[4] or 0 for r in rows)
-    table.add_row(
-        "[bold]Total[/]",
-        rupiah(total_p),
-        rupiah(total_r),
-        persen(total_r / total_p * 100 if total_p else None),
-    )
-    console.print(table)
 
 
 @app.command()
@@ -169,7 +153,7 @@ def status(
     print_status(console, paths, opd=opd, jumlah=jumlah)
 
 
-@app.command()
+@_command("kueri", "query")
 def query(
     sql: Annotated[str, typer.Argument(help="SQL SELECT atas mart terbit.")],
     data_dir: DataDir = None,
@@ -180,52 +164,54 @@ def query(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Berkas hasil untuk csv/xlsx/parquet.")
     ] = None,
+    timpa: Annotated[bool, typer.Option("--timpa", help="Timpa berkas --output yang ada.")] = False,
 ) -> None:
     """Kueri SQL hanya-baca atas mart terbit (read-only SQL on the published mart)."""
-    import warnings
-
     import duckdb
-    import polars as pl
 
-    from dagster_project.lib.outputs.status import write_query_result
-    from dagster_project.lib.publish.access import QueryRefused, open_for_query, run_query
+    from dagster_project.lib.outputs.query_results import (
+        OutputRefused,
+        check_output,
+        output_format,
+        query_table,
+        query_to_file,
+    )
+    from dagster_project.lib.publish.access import LimitSettingInvalid, QueryRefused, QueryStopped
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    fmt = fmt.lower()
-    if fmt not in ("table", "csv", "xlsx", "parquet"):
-        _fail(f"format '{fmt}' tidak dikenal", "pakai --format table, csv, xlsx atau parquet")
-    if fmt != "table" and output is None:
-        _fail(f"--format {fmt} perlu --output <berkas>", f"contoh: --output hasil.{fmt}")
-    if output is not None and output.resolve().is_relative_to(paths.published.resolve()):
-        _fail("hasil kueri tidak boleh ditulis ke folder mart terbit", "pilih folder lain")
     try:
-        with open_for_query(paths) as con:
-            cur = run_query(con, sql)
-            if fmt == "table":
-                cols = [d[0] for d in cur.description]
-                rows = cur.fetchmany(limit)
-            else:
-                with warnings.catch_warnings():  # one small extra copy is fine here
-                    warnings.simplefilter("ignore", UserWarning)
-                    frame = pl.from_arrow(cur.to_arrow_table())
+        fmt = output_format(fmt, output)
+        if fmt == "table":
+            console.print(query_table(paths, sql, limit))
+            return
+        timpa = timpa or _ask_overwrite(output)
+        target = check_output(paths, output, fmt, overwrite=timpa)
+        console.print(f"{query_to_file(paths, sql, target, fmt)} baris ditulis ke {target}")
+    except OutputRefused as exc:
+        _fail(exc.message, exc.hint)
+    except QueryStopped as exc:
+        _fail(exc.message, "persempit kueri lalu coba lagi")
     except QueryRefused as exc:
-        _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd query "select ... from marts..."')
+        _fail(f"perintah ditolak. {exc.message}", 'contoh: apbd kueri "select ... from marts..."')
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan: apbd run")
+    except OSError as exc:
+        _fail(f"hasil tidak bisa ditulis: {exc.strerror or exc}", "pilih folder atau nama lain")
+    except LimitSettingInvalid as exc:
+        _fail(str(exc), "perbaiki variabel APBD_QUERY_* atau hapus agar memakai nilai bawaan")
     except duckdb.Error as exc:
-        _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd query "show all tables"')
-    if fmt != "table":
-        written = write_query_result(frame, output, fmt)
-        console.print(f"{frame.height} baris ditulis ke {written}")
-        return
-    table = Table(*cols)
-    for r in rows:
-        table.add_row(*["" if v is None else str(v) for v in r])
-    console.print(table)
+        _fail(str(exc).splitlines()[0], 'periksa nama tabel/kolom: apbd kueri "show all tables"')
 
 
-@app.command()
+def _ask_overwrite(output: Path | None) -> bool:
+    """On a terminal, ask before overwriting an existing --output file (elsewhere: --timpa)."""
+    if output is None or not output.is_file() or not sys.stdin.isatty():
+        return False
+    return typer.confirm(f"Berkas {output} sudah ada. Timpa?", default=False)
+
+
+@_command("pulihkan", "rollback")
 def rollback(
     versi: Annotated[
         str | None, typer.Option(help="Versi tujuan (default: versi sebelumnya).")
@@ -248,7 +234,7 @@ def rollback(
     )
 
 
-@app.command()
+@_command("skenario", "scenario")
 def scenario(
     tahun: Annotated[
         int, typer.Option("--tahun", help="Tahun anggaran yang diusulkan, mis. 2026.")
@@ -289,14 +275,22 @@ def scenario(
             "marts.mart_prioritas_alokasi.",
         ),
     ] = None,
-    hanya_aturan_wajib: Annotated[
+    aturan_mendatang: Annotated[
         bool,
         typer.Option(
-            "--hanya-aturan-wajib",
-            help="Jaga hanya batas yang sudah wajib pada tahun itu (default: juga batas UU HKPD "
-            "yang wajib mulai 2027).",
+            "--aturan-mendatang/--hanya-aturan-wajib",
+            help="Pratinjau: jaga juga batas yang baru wajib sesudah tahun skenario (UU HKPD, "
+            "mulai 2027). Default: hanya aturan yang berlaku pada tahun skenario.",
         ),
     ] = False,
+    dasar_tahap: Annotated[
+        str,
+        typer.Option(
+            "--dasar",
+            help="Dasar skenario: murni (default: APBD murni tahun dasar, seperti saat KUA-PPAS "
+            "disusun) atau perubahan (posisi akhir tahun dasar).",
+        ),
+    ] = "murni",
     simpan: Annotated[
         bool,
         typer.Option(
@@ -328,17 +322,20 @@ def scenario(
         opsi = sk.OpsiSkenario(
             lindungi=tuple(lindungi or ()),
             lantai_opd=tuple(lantai),
-            hanya_aturan_wajib=hanya_aturan_wajib,
+            hanya_aturan_wajib=not aturan_mendatang,
         )
         with open_published(paths) as con:
-            dasar = sk.muat_dasar(con, tahun)
+            dasar = sk.muat_dasar(con, tahun, dasar_tahap)
             aturan = sk.muat_aturan(con)
+            kebijakan = sk.muat_kebijakan(con)
             tier = sk.muat_tier_csv(tier_berkas) if tier_berkas else sk.muat_tier(con, tahun)
-        hasil = sk.hitung_skenario(dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi)
+        hasil = sk.hitung_skenario(
+            dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi, kebijakan=kebijakan
+        )
     except sk.SkenarioTidakLayak as exc:
         _fail(str(exc), "naikkan --pagu-total, kurangi --lindungi atau --lantai-opd.")
     except sk.SkenarioError as exc:
-        _fail(str(exc), "periksa pilihan perintah: apbd scenario --help")
+        _fail(str(exc), "periksa pilihan perintah: apbd skenario --help")
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan pipeline dulu: apbd run")
     xlsx = output or paths.exports / f"skenario_{hasil.id_skenario}.xlsx"
@@ -354,9 +351,18 @@ def _print_skenario(hasil, xlsx: Path, stored: Path | None) -> None:
     beda = Decimal(hasil.pagu_total) - dasar
     console.print(
         f"[bold]Skenario {hasil.id_skenario}[/]: TA {hasil.tahun}, pagu total "
-        f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar}: {rupiah(dasar)}, "
+        f"{rupiah(hasil.pagu_total)} (dasar TA {hasil.tahun_dasar} {hasil.tahap_dasar}: "
+        f"{rupiah(dasar)}, "
         f"{'naik' if beda >= 0 else 'turun'} {rupiah(abs(beda))})"
     )
+    if kunci := hasil.kunci_per_jenis():
+        from dagster_project.lib.planning.scenario import JENIS_KUNCI
+
+        console.print(
+            f"Tidak dapat dipindah {rupiah(sum(kunci.values()))}: "
+            + ", ".join(f"{JENIS_KUNCI[j].lower()} {rupiah(v)}" for j, v in kunci.items())
+            + " (rincian dan dasar hukum: lembar 'Kunci dan lantai')."
+        )
     cek = Table(title="Batas belanja wajib pada usulan")
     for col, just in (("Aturan", "left"), ("Porsi", "right"), ("Status", "left"), ("", "left")):
         cek.add_column(col, justify=just)
@@ -406,7 +412,7 @@ def _progress():
     )
 
 
-@app.command()
+@_command("laporan", "report")
 def laporan(
     tahun: Annotated[
         int | None,
@@ -499,7 +505,7 @@ def laporan(
         console.print(f"  ditulis: {p}")
 
 
-@app.command()
+@_command("ekspor", "export")
 def ekspor(
     keluar: Annotated[
         Path | None,
@@ -517,7 +523,11 @@ def ekspor(
     """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
     import duckdb
 
-    from dagster_project.lib.outputs.exports import export_published, validate_package
+    from dagster_project.lib.outputs.exports import (
+        SmallCellError,
+        export_published,
+        validate_package,
+    )
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
@@ -535,6 +545,8 @@ def ekspor(
                 errors = validate_package(result.descriptor)
     except FileNotFoundError as exc:
         _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
+    except SmallCellError as exc:
+        _fail(str(exc), "jalankan: apbd run (mart baru menerapkan aturan sel kecil)")
     except duckdb.Error as exc:
         _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
     except OSError as exc:
@@ -558,6 +570,84 @@ def ekspor(
         )
     if validasi:
         console.print("[green]✓[/] lolos validasi frictionless")
+
+
+NOTEBOOK_APPS = {"perencana": "01_perencana_alokasi.py", "keuangan": "02_keuangan_serapan.py"}
+
+
+@_command("aplikasi", "app")
+def aplikasi(
+    nama: Annotated[str, typer.Argument(help="perencana atau keuangan.")] = "perencana",
+    host: Annotated[
+        str, typer.Option(help="Alamat yang didengar (default hanya komputer ini).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 2718,
+    berkas_token: Annotated[
+        Path | None,
+        typer.Option(
+            "--berkas-token", help="Berkas berisi token login (wajib bila bukan 127.0.0.1)."
+        ),
+    ] = None,
+    nama_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--nama-host", help="Nama host lain yang boleh dipakai peramban (boleh berulang)."
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Aplikasi web perencana/keuangan (marimo), hanya untuk halamannya sendiri (web app)."""
+    from dagster_project.lib.core.paths import PROJECT_ROOT
+    from dagster_project.lib.outputs.app_server import AppServerError, serve
+    from dagster_project.runtime import configure_environment
+
+    if nama not in NOTEBOOK_APPS:
+        _fail(f"aplikasi '{nama}' tidak dikenal.", "pilih " + " atau ".join(NOTEBOOK_APPS))
+    configure_environment(data_dir)
+    console.print(f"Aplikasi {nama}: http://{host}:{port}/ (Ctrl-C untuk berhenti)")
+    try:
+        serve(
+            PROJECT_ROOT / "notebooks" / NOTEBOOK_APPS[nama],
+            host=host,
+            port=port,
+            token_file=berkas_token,
+            extra_hosts=nama_host or (),
+        )
+    except AppServerError as exc:
+        _fail(str(exc), "lihat README, bagian aplikasi untuk komputer lain.")
+
+
+@_command("hapus-data-pribadi", "purge-personal-data")
+def hapus_data_pribadi(
+    sebelum: Annotated[
+        str | None,
+        typer.Option(
+            "--sebelum", help="Hapus berkas yang dimuat sebelum tanggal ini (2026-01-31)."
+        ),
+    ] = None,
+    berkas: Annotated[
+        str | None, typer.Option("--berkas", help="sha256 berkas yang dihapus (min. 8 karakter).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Hapus berkas asli berisi data pribadi (NIK, nama, tgl lahir): retensi atau permintaan."""
+    from datetime import date
+
+    from dagster_project.lib.ingest.loader import read_ingest_log
+    from dagster_project.lib.ingest.retention import purge
+    from dagster_project.runtime import configure_environment
+
+    try:
+        tanggal = date.fromisoformat(sebelum) if sebelum else None
+    except ValueError:
+        _fail(f"tanggal '{sebelum}' tidak dikenali.", "tulis sebagai TTTT-BB-HH, mis. 2026-01-31.")
+    paths = configure_environment(data_dir)
+    report = purge(paths, read_ingest_log(paths), sebelum=tanggal, sha256=berkas)
+    for row in report.removed.iter_rows(named=True):
+        console.print(f"  {row['sha256'][:12]}  {row['berkas']}  ({row['baris_dibaca']} baris)")
+    console.print(report.summary())
+    if report.unknown_sha:
+        raise typer.Exit(code=1)
 
 
 @contracts_app.command("generate")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT, DataPaths
@@ -127,6 +131,7 @@ class RunReport:
     failed_steps: list[tuple[str, str]] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
     warned_checks: list[tuple[str, str]] = field(default_factory=list)  # WARN: reported only
+    passed_checks: int = 0
 
     def add(self, result, instance) -> None:
         """Fold one in-process run's outcome, failures and step times into the report."""
@@ -148,6 +153,7 @@ class RunReport:
                 )
             if ev.event_type_value == "ASSET_CHECK_EVALUATION":
                 data = ev.event_specific_data
+                self.passed_checks += bool(data.passed)
                 if not data.passed:
                     name = f"{'/'.join(data.asset_key.path)}:{data.check_name}"
                     warned = data.severity == dg.AssetCheckSeverity.WARN
@@ -156,14 +162,134 @@ class RunReport:
                     )
 
 
+STAGES = ("ingest", "dbt build", "gerbang mutu", "publish")
+
+
 def _stage(step_key: str) -> str:
+    """The pipeline stage a Dagster step belongs to (checks on the raw sources are ingest's)."""
     if step_key.startswith("apbd_dbt_models"):
         return "dbt build"
-    if "matches_contract" in step_key or "passes_expectations" in step_key:
+    if step_key.startswith("marts__") and step_key.endswith(
+        ("matches_contract", "passes_expectations")
+    ):
         return "gerbang mutu"
     if step_key.startswith("published"):
         return "publish"
     return "ingest"
+
+
+@dataclass
+class StageState:
+    """How far one stage is: `done` of `total` units (files, dbt nodes, checks; None: unknown)."""
+
+    unit: str
+    done: int = 0
+    total: int | None = None
+    started: bool = False
+    finished: bool = False
+
+
+INSTANCE_POLL_SECONDS = 5.0  # reading step stats from the event log costs CPU the run needs
+_DBT_NODE = re.compile(rb"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+
+
+class PipelineWatch:
+    """What a running pipeline is doing, read every second without touching it: the Dagster
+    runs started since `since` (their steps started and finished), the ingest log folder (files
+    processed) and the run's log file (dbt's "N of M OK" lines). It only reads; `on_update` gets
+    the stages' states about once a second (the CLI draws one progress bar per stage)."""
+
+    def __init__(self, instance, paths: DataPaths, log_file: Path | None, on_update) -> None:
+        from dagster_project.lib.contracts.model import mart_contracts, source_contracts
+        from dagster_project.lib.ingest.loader import landing_files
+
+        self.instance, self.paths, self.log_file, self.on_update = (
+            instance,
+            paths,
+            log_file,
+            on_update,
+        )
+        self.since = time.time()
+        self.logged_before = self._ingest_logged()
+        files = sum(len(landing_files(c, paths)) for c in source_contracts().values())
+        self.states = {
+            "ingest": StageState("berkas", total=files),
+            "dbt build": StageState("node"),
+            "gerbang mutu": StageState("cek", total=2 * len(mart_contracts())),
+            "publish": StageState("langkah", total=1),
+        }
+        self._dbt_done: set[bytes] = set()
+        self._finished_runs: dict[str, list] = {}
+        self._asked_at = float("-inf")
+        self._log_offset = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="pipeline-watch", daemon=True)
+
+    def _ingest_logged(self) -> int:
+        folder = self.paths.ingest_log
+        return sum(1 for _ in folder.glob("2*.parquet")) if folder.exists() else 0
+
+    def _read_dbt_progress(self) -> None:
+        if self.log_file is None or not self.log_file.exists():
+            return
+        with self.log_file.open("rb") as fh:
+            fh.seek(self._log_offset)
+            chunk = fh.read()
+        cut = chunk.rfind(b"\n") + 1  # whole lines only; the rest is read next time
+        self._log_offset += cut
+        state = self.states["dbt build"]
+        for m in _DBT_NODE.finditer(chunk[:cut]):
+            self._dbt_done.add(m.group(1))
+            state.total = max(state.total or 0, int(m.group(2)))
+        state.done = len(self._dbt_done)
+        state.started = state.started or bool(self._dbt_done)
+
+    def poll(self) -> dict[str, StageState]:
+        import dagster as dg
+
+        ingest = self.states["ingest"]
+        ingest.done = min(self._ingest_logged() - self.logged_before, ingest.total or 0)
+        self._read_dbt_progress()
+        if time.monotonic() - self._asked_at < INSTANCE_POLL_SECONDS:
+            return self.states  # files and dbt nodes move every second; steps are asked less
+        self._asked_at = time.monotonic()
+        created = datetime.fromtimestamp(self.since - 1, tz=UTC)
+        steps = []
+        for run in self.instance.get_runs(filters=dg.RunsFilter(created_after=created)):
+            stats = self._finished_runs.get(run.run_id)
+            if stats is None:
+                stats = self.instance.get_run_step_stats(run.run_id)
+                if run.is_finished:  # its steps no longer change: read them once
+                    self._finished_runs[run.run_id] = stats
+            steps += stats
+        for name in ("gerbang mutu", "publish"):
+            mine = [st for st in steps if _stage(st.step_key) == name]
+            self.states[name].started = bool(mine)
+            self.states[name].done = sum(1 for st in mine if st.end_time)
+        seen = {_stage(st.step_key) for st in steps if st.start_time}
+        for i, name in enumerate(STAGES):
+            self.states[name].started |= name in seen
+            # A stage is over once a later one has begun.
+            self.states[name].finished |= any(later in seen for later in STAGES[i + 1 :])
+        return self.states
+
+    def _loop(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                self.on_update(self.poll())
+            except Exception:  # display only: never let it disturb the run
+                continue
+
+    def __enter__(self) -> PipelineWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._asked_at = float("-inf")
+        with contextlib.suppress(Exception):
+            self.poll()
 
 
 def full_range_tags(partitions_def, instance) -> dict[str, str] | None:
@@ -196,14 +322,20 @@ def add_time_partitions(instance, paths: DataPaths) -> dict[str, list[str]]:
     return added
 
 
-def run_pipeline(log_level: str = "WARNING") -> RunReport:
+def run_pipeline(
+    log_level: str = "WARNING", *, on_progress=None, log_file: Path | None = None
+) -> RunReport:
     """Materialise every asset in this process: every partition of every ingest asset, then
     dbt, the gate and the publish.
 
     A run holds one partitions definition, so this is one run per partitions definition of the
     ingest assets (each over all its partitions, `BackfillPolicy.single_run`), then the
-    `bangun_ulang` job (dbt, gate, publish: what the daily schedule runs). A failed ingest run
+    `rebuild` job (dbt, gate, publish: what the daily schedule runs). A failed ingest run
     stops there: nothing is rebuilt or published.
+
+    `on_progress(states)` (optional) is called about once a second with each stage's
+    `StageState` while the pipeline runs (see `PipelineWatch`; `log_file` is where this process's
+    output goes, for dbt's node count).
     """
     import dagster as dg
 
@@ -226,34 +358,40 @@ def run_pipeline(log_level: str = "WARNING") -> RunReport:
     for asset in ingest_assets:
         groups.setdefault(id(asset.partitions_def), (asset.partitions_def, []))[1].append(asset)
     report = RunReport(success=True, seconds=0.0)
-    for pdef, assets in groups.values():
-        tags = full_range_tags(pdef, instance) if pdef is not None else None
-        if pdef is not None and tags is None:
-            # Nothing sent for these sources yet: only the empty tables dbt reads them as.
-            for a in assets:
-                ingest_source(source_contracts()[".".join(a.key.path)], paths, files=[])
-            continue
-        # Ingest and its own checks only (dbt's tests on the sources run with dbt, below).
-        keys = {a.key for a in assets}
-        own_checks = [
-            c
-            for c in [*checks.contract_checks, *checks.freshness_checks]
-            if {k.asset_key for k in c.check_keys} <= keys
-        ]
-        result = dg.materialize(
-            [*assets, *own_checks],
-            selection=dg.AssetSelection.assets(*assets),
-            instance=instance,
-            resources=definitions.resources,
-            tags={**(tags or {}), **owner},
-            raise_on_error=False,
-            run_config=run_config,
-        )
-        report.add(result, instance)
-    if report.success:
-        result = definitions.resolve_job_def(rebuild_job.name).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config, tags=owner
-        )
-        report.add(result, instance)
+    watch = (
+        PipelineWatch(instance, paths, log_file, on_progress)
+        if on_progress
+        else contextlib.nullcontext()
+    )
+    with watch:
+        for pdef, assets in groups.values():
+            tags = full_range_tags(pdef, instance) if pdef is not None else None
+            if pdef is not None and tags is None:
+                # Nothing sent for these sources yet: only the empty tables dbt reads them as.
+                for a in assets:
+                    ingest_source(source_contracts()[".".join(a.key.path)], paths, files=[])
+                continue
+            # Ingest and its own checks only (dbt's tests on the sources run with dbt, below).
+            keys = {a.key for a in assets}
+            own_checks = [
+                c
+                for c in [*checks.contract_checks, *checks.freshness_checks]
+                if {k.asset_key for k in c.check_keys} <= keys
+            ]
+            result = dg.materialize(
+                [*assets, *own_checks],
+                selection=dg.AssetSelection.assets(*assets),
+                instance=instance,
+                resources=definitions.resources,
+                tags={**(tags or {}), **owner},
+                raise_on_error=False,
+                run_config=run_config,
+            )
+            report.add(result, instance)
+        if report.success:
+            result = definitions.resolve_job_def(rebuild_job.name).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config, tags=owner
+            )
+            report.add(result, instance)
     report.seconds = time.perf_counter() - start
     return report

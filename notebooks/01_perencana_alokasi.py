@@ -659,6 +659,7 @@ def _(ada_mart_prioritas, open_published, pagu_skenario, paths, pl, sk, tahun_sk
         with open_published(paths) as _con:
             _dasar = sk.muat_dasar(_con, tahun_skenario)
             _aturan = sk.muat_aturan(_con)
+            _kebijakan = sk.muat_kebijakan(_con)
             _tier = (
                 sk.muat_tier(_con, tahun_skenario)
                 if ada_mart_prioritas
@@ -667,7 +668,12 @@ def _(ada_mart_prioritas, open_published, pagu_skenario, paths, pl, sk, tahun_sk
                 )
             )
         hasil_skenario = sk.hitung_skenario(
-            _dasar, _tier, _aturan, tahun=tahun_skenario, pagu_total=pagu_skenario
+            _dasar,
+            _tier,
+            _aturan,
+            tahun=tahun_skenario,
+            pagu_total=pagu_skenario,
+            kebijakan=_kebijakan,
         )
     except sk.SkenarioError as exc:  # SkenarioTidakLayak included
         masalah_skenario = exc

@@ -1,9 +1,34 @@
-"""Shared fixtures: a fresh data folder per test, quiet telemetry, no network."""
+"""Shared fixtures: a fresh data folder per test, quiet telemetry, no network, and ONE published demo.
+
+How to write a test that needs published data (read this before adding a pipeline run):
+
+- Read-only: take `published_demo` (a `DataPaths`). It is one Samarinda demo (scale
+  `DEMO_SCALE`, years `DEMO_YEARS`, pseudonymised with `TEST_HMAC_KEY`) run once per session
+  through the real pipeline (ingest, dbt build, gate, publish). Never change anything under it:
+  every other test reads the same files. `demo_run` gives the same run with its root folder, the
+  generator's manifest (planted truth and totals) and the run report.
+- Changing state (new landing files, a kill, a saved scenario, another run): take `copy_demo`
+  and call it, e.g. `root, paths = copy_demo("isolasi")`: a copy of the demo's data folder in a
+  new tmp folder, next to an empty `dagster_home/` for that copy. Run the real pipeline on it in a
+  subprocess with `pipeline_kit.run_to_end(root)` / `start_run(root)`, or in this process inside
+  `with pipeline_kit.pipeline_env(root): run_pipeline()`.
+- Nothing published needed: `data_paths` (an empty data folder, APBD_DATA_DIR set for the test).
+- A new world only when the demo cannot be it (the automation module re-dates and withholds
+  files before the first ingest): build it under `pipeline_env` and mark the module `slow`.
+
+Tests that use `published_demo`, `demo_run`, `copy_demo`, `baseline_run` or `built_db` (a dbt
+build on hand-made raw files, test_dbt_project), directly or through another fixture, are marked
+`slow` automatically (`pytest_collection_modifyitems` below): `make test-fast` runs the rest
+(`-m "not slow"`), `make test` runs everything.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,12 +41,22 @@ os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
 # Tests bring their own pseudonymisation key (never the one `make run` creates under data/);
 # test_pseudonymise recomputes pseudonyms with it.
 os.environ.setdefault("APBD_HMAC_KEY", "kunci-uji-hanya-untuk-pytest-0123456789")
-# A secret that only the pipeline runs of the secrets test know: no file, log or output may
-# ever contain it.
+# The one key of the shared demo and every copy of it: a secret that no file, log or output may
+# ever contain (test_isolation checks).
 TEST_HMAC_KEY = "uji-" + os.urandom(16).hex()
 
 DINKES = "1.02.0.00.0.00.01.0000"
 DISDIKBUD = "1.01.2.22.0.00.01.0000"
+
+# Fixtures that run the pipeline (or dbt build) or stand on one that did: their tests are `slow`.
+SLOW_FIXTURES = frozenset({"demo_run", "published_demo", "copy_demo", "baseline_run", "built_db"})
+
+
+def pytest_collection_modifyitems(config, items):
+    slow = pytest.mark.slow
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(slow)
 
 
 @pytest.fixture
@@ -32,44 +67,68 @@ def data_paths(tmp_path, monkeypatch) -> DataPaths:
     return paths
 
 
-@pytest.fixture(scope="session")
-def baseline_run(tmp_path_factory):
-    """One small demo (scale 0.2, 2024) run to the end by `apbd run` in a subprocess, with the
-    HMAC key in the environment. Fault and isolation tests copy its data folder and break it."""
-    from dagster_project.lib.demo.generator import generate
-    from tests.pipeline_kit import DEMO_SCALE, DEMO_YEARS, run_to_end
-
-    root = tmp_path_factory.mktemp("baseline")
-    generate(root / "data" / "landing", scale=DEMO_SCALE, years=DEMO_YEARS)
-    rc, out = run_to_end(root, APBD_HMAC_KEY=TEST_HMAC_KEY)
-    assert rc == 0, out[-6000:]
-    return root, out
+@dataclass
+class DemoRun:
+    root: Path  # holds data/ and dagster_home/
+    paths: DataPaths
+    manifest: dict[str, Any]  # the generator's: files, totals, planted truth
+    report: Any  # runtime.RunReport of the run
+    output: str  # what the run printed (checked for the secret key)
 
 
 @pytest.fixture(scope="session")
-def published_demo(tmp_path_factory) -> DataPaths:
-    """A small demo data set run through the whole pipeline and published, once per session, for
-    the tests of what users touch (reports, exports, notebooks, the browser app, the data
-    dictionary). Treat it as read-only: those tools must never change the published mart."""
-    from dagster_project.lib.demo.generator import generate
-    from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+def demo_run(tmp_path_factory) -> DemoRun:
+    """The session's one published demo: generated, then run through the whole pipeline in this
+    process (every ingest partition, dbt build, gate, publish) with `TEST_HMAC_KEY`."""
+    import contextlib
 
-    root = tmp_path_factory.mktemp("published_demo")
-    saved = {k: os.environ.get(k) for k in ("APBD_DATA_DIR", "DAGSTER_HOME")}
-    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
-    try:
-        paths = configure_environment(root / "data")
+    from dagster_project.lib.core.capture import capture_output
+    from dagster_project.lib.demo.generator import generate
+    from dagster_project.runtime import ensure_dbt_manifest, run_pipeline
+    from tests.pipeline_kit import DEMO_SCALE, DEMO_YEARS, pipeline_env
+
+    root = tmp_path_factory.mktemp("demo")
+    log = root / "demo_run.log"  # this process's and dbt's output during the run, as `apbd run`
+    with pipeline_env(root) as paths:
         ensure_dbt_manifest()
-        generate(paths.landing, scale=0.2, years=(2024, 2025))
-        report = run_pipeline()
-    finally:  # the environment of later tests stays as it was
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    assert report.success, (report.failed_steps, report.failed_checks)
-    return paths
+        manifest = generate(paths.landing, scale=DEMO_SCALE, years=DEMO_YEARS)
+        # fd 1 and 2 (dbt, the children) and, under pytest's capture, Python's own streams too
+        with (
+            capture_output(log),
+            log.open("a", encoding="utf-8") as fh,
+            contextlib.redirect_stdout(fh),
+            contextlib.redirect_stderr(fh),
+        ):
+            report = run_pipeline(log_file=log)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert report.success, (report.failed_steps, report.failed_checks, output[-4000:])
+    return DemoRun(root, paths, manifest, report, output)
+
+
+@pytest.fixture(scope="session")
+def published_demo(demo_run) -> DataPaths:
+    """The shared demo's data folder (published mart, landing, raw, logs). Read-only: the tools
+    users touch (reports, exports, notebooks, the app, the data dictionary) must never change it."""
+    return demo_run.paths
+
+
+@pytest.fixture(scope="session")
+def baseline_run(demo_run) -> tuple[Path, str]:
+    """(root, output) of the shared demo, for tests that copy its folder and break it."""
+    return demo_run.root, demo_run.output
+
+
+@pytest.fixture(scope="session")
+def copy_demo(demo_run, tmp_path_factory) -> Callable[[str], tuple[Path, DataPaths]]:
+    """`copy_demo(name)` -> (root, paths): a private copy of the shared demo's data folder under a
+    new tmp `root`, with `root/dagster_home` left fresh. Change and re-run it as you like."""
+    from tests.pipeline_kit import copy_state
+
+    def make(name: str) -> tuple[Path, DataPaths]:
+        root = tmp_path_factory.mktemp(name)
+        return root, copy_state(demo_run.root, root)
+
+    return make
 
 
 @pytest.fixture(scope="session")

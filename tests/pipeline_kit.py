@@ -1,7 +1,9 @@
-"""Running the real pipeline (`apbd run`) in a subprocess, for fault and end-to-end tests.
+"""Running the real pipeline, for fault and end-to-end tests.
 
-Each run gets its own data folder and DAGSTER_HOME; the process is started in its own session so
-a SIGKILL can take it down with its children (dbt) at once, like a power cut or the OOM killer.
+`apbd run` in a subprocess (`start_run`, `run_to_end`): each run gets its own data folder and
+DAGSTER_HOME; the process is started in its own session so a SIGKILL can take it down with its
+children (dbt) at once, like a power cut or the OOM killer. `start_publish`: only the publish step,
+on a build file, in a subprocess to kill. `pipeline_env`: the environment for a run in this process.
 """
 
 from __future__ import annotations
@@ -13,16 +15,39 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from dagster_project.lib.core.paths import PROJECT_ROOT, DataPaths
 
 APBD = str(Path(sys.executable).with_name("apbd"))
+# The session's shared demo (tests/conftest.py `demo_run`): small (0.2 is what the reports,
+# notebooks, tiers and scenario tests are written against; test_pipeline's personal-data scan
+# needs 0.3 and runs its own world), two years for the carried-over, scenario and
+# year-on-year marts.
 DEMO_SCALE = 0.2
-DEMO_YEARS = (2024,)
+DEMO_YEARS = (2024, 2025)
+
+
+@contextlib.contextmanager
+def pipeline_env(root: Path, **extra: str) -> Iterator[DataPaths]:
+    """Run the pipeline in this process on `root/data` with `root/dagster_home` and the shared
+    demo's key (tests/conftest.py TEST_HMAC_KEY); every variable is restored afterwards."""
+    from dagster_project.runtime import configure_environment
+    from tests.conftest import TEST_HMAC_KEY
+
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        mp.setenv("APBD_HMAC_KEY", TEST_HMAC_KEY)
+        for key, value in extra.items():
+            mp.setenv(key, value)
+        yield configure_environment(root / "data")  # sets APBD_DATA_DIR (undone below)
+    finally:
+        mp.undo()
 
 
 def env_for(root: Path, **extra: str) -> dict[str, str]:
@@ -70,6 +95,43 @@ def run_to_end(root: Path, timeout: float = 300, **extra: str) -> tuple[int, str
         kill_group(proc)
         raise
     return rc, output_of(proc)
+
+
+# The publish step alone, as the orchestrator runs it once the gate's checks passed: the gate's
+# contract checks on the build (read-only), then `publish()` with the current inputs.
+_PUBLISH = """
+import json, sys
+from pathlib import Path
+import duckdb
+from dagster_project.lib.contracts.model import mart_contracts
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.gate.checks import contract_checks
+from dagster_project.lib.ingest.loader import current_inputs
+from dagster_project.lib.publish.publisher import publish
+paths, build, run_id = DataPaths(Path(sys.argv[1])), Path(sys.argv[2]), sys.argv[3]
+with duckdb.connect(str(build), read_only=True) as con:
+    checks = contract_checks(con, mart_contracts().values())
+failed = [c.name for c in checks if c.blocking and not c.passed]
+if failed:
+    sys.exit("gate failed: " + json.dumps(failed))
+publish(build, paths, run_id=run_id, inputs=current_inputs(paths).to_dicts(), checks=checks)
+"""
+
+
+def start_publish(root: Path, build: Path, run_id: str, **extra: str) -> subprocess.Popen:
+    """Gate and publish `build` into `root/data` in a subprocess (its own session, to kill)."""
+    log_path = root / f"publish_{time.time_ns()}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _PUBLISH, str(root / "data"), str(build), run_id],
+            cwd=PROJECT_ROOT,
+            env=env_for(root, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    proc.log_path = log_path  # type: ignore[attr-defined]
+    return proc
 
 
 def kill_group(proc: subprocess.Popen) -> None:

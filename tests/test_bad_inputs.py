@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -445,8 +446,48 @@ def test_absurd_sp2d_amount_is_quarantined(data_paths):
         ],
     )
     outcome = ingest_one(data_paths, SP2D)
-    assert rules(outcome) == {2: {"minimum"}, 3: {"maksimum"}}
+    assert rules(outcome) == {2: {"tanda_nilai"}, 3: {"maksimum"}}  # an SP2D of 0 is not one
     assert outcome.rows_loaded == 1
+
+
+def test_sp2d_sign_follows_its_type_refunds_and_corrections_load(data_paths):
+    """ref_jenis_sp2d.tanda: an SP2D is positive, a refund (PENGEMBALIAN, STS) a negative contra
+    row, a correction (KOREKSI) signed but not zero; an unknown type is refused by name."""
+    tail = f"{DINKES},{SUB_1},5.1.02.01.01.0024,1.02.01.01.02"
+    land_sp2d(
+        data_paths,
+        [
+            f"0001/SP2D/LS/2024,02/12/2024,{tail},LS,-1000000",
+            f"0002/STS/PENGEMBALIAN/2024,03/12/2024,{tail},PENGEMBALIAN,500000",
+            f"0003/STS/PENGEMBALIAN/2024,04/12/2024,{tail},PENGEMBALIAN,-500000",
+            f"0004/KOREKSI/KOREKSI/2024,05/12/2024,{tail},KOREKSI,0",
+            f"0005/KOREKSI/KOREKSI/2024,06/12/2024,{tail},KOREKSI,-250000",
+            f"0006/SP2D/UP/2024,09/12/2024,{tail},UP,10000000",
+            f'0007/SP2D/TU_NIHIL/2024,10/12/2024,{tail},TU_NIHIL,"(5.000.000)"',
+            f"0008/SP2D/XX/2024,11/12/2024,{tail},XX,1000",
+        ],
+    )
+    outcome = ingest_one(data_paths, SP2D)
+    assert rules(outcome) == {
+        2: {"tanda_nilai"},
+        3: {"tanda_nilai"},
+        5: {"tanda_nilai"},
+        8: {"tanda_nilai"},
+        9: {"kode_tidak_berlaku"},
+    }
+    alasan = dict(zip(outcome.errors["_baris"], outcome.errors["alasan"], strict=True))
+    assert alasan[2] == "kolom nilai_rp: nilai -1000000.00 harus positif untuk jenis_sp2d LS"
+    assert (
+        alasan[3] == "kolom nilai_rp: nilai 500000.00 harus negatif untuk jenis_sp2d PENGEMBALIAN"
+    )
+    assert alasan[5] == "kolom nilai_rp: nilai 0.00 harus bukan nol untuk jenis_sp2d KOREKSI"
+    assert "jenis SP2D" in alasan[9] and "'XX' tidak dikenal" in alasan[9]
+    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/tahun=2024/bpkad/12.parquet")
+    assert dict(zip(raw["jenis_sp2d"], raw["nilai_rp"], strict=True)) == {
+        "PENGEMBALIAN": Decimal("-500000.00"),
+        "KOREKSI": Decimal("-250000.00"),
+        "UP": Decimal("10000000.00"),
+    }
 
 
 def test_unknown_code_is_quarantined(data_paths):
@@ -576,7 +617,9 @@ def test_nik_malformed_or_from_another_region_is_quarantined_and_masked(data_pat
     outcome = ingest_one(data_paths, contract)
     assert outcome.rows_loaded == 1 and rules(outcome) == {3: {"format_kode"}, 4: {"format_kode"}}
     listed = feedback_sheets(outcome)["Baris ditolak"][1:]
-    assert [r[2] for r in listed] == ["6472…(12 karakter)", "6471…(16 karakter)"]
+    # No digit of a NIK, not even the first four (issue 16); the length says what is wrong.
+    assert [r[2] for r in listed] == ["(disamarkan, 12 karakter)", "(disamarkan, 16 karakter)"]
+    assert not any(re.search(r"\d{4}", r[4]) for r in listed), listed
     with zipfile.ZipFile(outcome.feedback_path) as z:
         text = b"".join(z.read(n) for n in z.namelist())
     assert short.encode() not in text and other.encode() not in text  # masked in the report

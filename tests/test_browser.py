@@ -1,4 +1,4 @@
-"""The planner app in a real browser: `marimo run` on a free loopback port, Debian's headless
+"""The planner app in a real browser: `apbd aplikasi` (marimo) on a free loopback port, Debian's headless
 Chromium driven by Playwright. Change the year; the spending table and chart and the kelurahan
 table and chart must all change. Every request that is not to the app's own server is blocked and
 recorded: the app must need none.
@@ -24,7 +24,6 @@ import pytest
 from dagster_project.lib.core.paths import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-APP = PROJECT_ROOT / "notebooks" / "01_perencana_alokasi.py"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -65,7 +64,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def planner_app(published_demo, tmp_path):
-    """`marimo run` in its own session on a free 127.0.0.1 port; stopped by its PID afterwards."""
+    """`apbd aplikasi perencana` (what `make app` runs: the notebook behind the Origin/Host guard) in
+    its own session on a free 127.0.0.1 port; stopped by its PID afterwards."""
     port = _free_port()
     log = (tmp_path / "marimo.log").open("w")
     env = {
@@ -75,9 +75,9 @@ def planner_app(published_demo, tmp_path):
         "HOME": str(tmp_path),  # marimo's own state files stay out of the real home
         "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"),  # and its session cache out of notebooks/
     }
-    marimo = Path(sys.executable).with_name("marimo")
+    apbd = Path(sys.executable).with_name("apbd")
     proc = subprocess.Popen(
-        [str(marimo), "run", str(APP), "--host", "127.0.0.1", "--port", str(port), "--headless"],
+        [str(apbd), "aplikasi", "perencana", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=log,
@@ -89,12 +89,14 @@ def planner_app(published_demo, tmp_path):
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"marimo run berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}")
+                pytest.fail(
+                    f"apbd aplikasi berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}"
+                )
             with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
                     break
             if time.monotonic() > deadline:
-                pytest.fail("marimo run tidak menjawab dalam 60 detik")
+                pytest.fail("apbd aplikasi tidak menjawab dalam 60 detik")
             time.sleep(0.3)
         yield url
     finally:

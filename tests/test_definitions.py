@@ -107,8 +107,8 @@ def test_sensor_schedule_jobs_and_freshness(definitions, specs):
     assert schedule.name == "daily_refresh" and schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Makassar"
     jobs = {j.name for j in definitions.resolve_all_job_defs()}
-    assert {"muat_opd_tahun", "muat_bulan_tahun", "bangun_ulang"} <= jobs
-    rebuild = definitions.resolve_job_def("bangun_ulang")
+    assert {"ingest_opd_tahun", "ingest_bulan_tahun", "rebuild"} <= jobs
+    rebuild = definitions.resolve_job_def("rebuild")
     assert PUBLISHED in rebuild.asset_layer.executable_asset_keys
     assert not set(SOURCES) & set(rebuild.asset_layer.executable_asset_keys)
     assert isinstance(specs[PUBLISHED].freshness_policy, dg.FreshnessPolicy)

@@ -40,7 +40,8 @@ INTS = {"tahun", "no_rincian"}
 TARGETS = {2024: (5_100e9, 5_640e9), 2025: (4_980e9, 5_800e9)}
 FILE_RE = re.compile(
     r"^(sipd/(dpa_sub_kegiatan|dpa_rincian|anggaran_kas)/(20[0-9]{2})/([0-9.]{22})/"
-    r"\2_(murni|perubahan)\.(csv|xlsx)|bpkad/sp2d/(20[0-9]{2})/sp2d_\7_(0[1-9]|1[0-2])\.csv)$"
+    r"\2_(murni|perubahan|pergeseran_[0-9]+|pergeseran_perubahan_[0-9]+)\.(csv|xlsx)"
+    r"|bpkad/sp2d/(20[0-9]{2})/sp2d_\7_(0[1-9]|1[0-2])\.csv)$"
 )
 # Performance, outcome and beneficiary files (issue 3); their content is tested in test_demo_evidence.
 EVIDENCE_RE = re.compile(
@@ -180,6 +181,30 @@ def money(d: Decimal) -> str:
     return f"{d:.2f}"
 
 
+# The spending types of the accounting rule, read from the seed the warehouse uses (the generator
+# states the rule independently): UP and TU advances are not spending.
+BELANJA = {r["jenis_sp2d"] for r in seed("ref_jenis_sp2d") if r["diakui_belanja"] == "true"}
+URUTAN = {"murni": 0, "perubahan": 99}
+
+
+def urutan(tahap: str) -> int:
+    """murni -> pergeseran_N -> perubahan -> pergeseran_perubahan_N."""
+    if tahap in URUTAN:
+        return URUTAN[tahap]
+    n = int(tahap.rsplit("_", 1)[1])
+    return 100 + n if tahap.startswith("pergeseran_perubahan_") else n
+
+
+def tahap_akhir(rows: list[dict[str, Any]]) -> dict[tuple[int, str], str]:
+    """(tahun, kode_skpd) -> the latest DPA phase of that OPD."""
+    out: dict[tuple[int, str], str] = {}
+    for r in rows:
+        k = (r["tahun"], r["kode_skpd"])
+        if k not in out or urutan(r["tahap"]) > urutan(out[k]):
+            out[k] = r["tahap"]
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # determinism, layout, manifest
 # ---------------------------------------------------------------------------------------------
@@ -211,11 +236,20 @@ def test_files_are_at_the_documented_paths(landing: tuple[Path, dict]) -> None:
     for year in (2024, 2025):
         opds = [r["kode_skpd"] for r in seed("ref_opd") if valid(r, year)]
         assert len(opds) == 40
+        fases = {
+            demo.PERGESERAN_TANPA_PERUBAHAN: ("murni", "pergeseran_1"),
+            demo.PERGESERAN_SESUDAH_PERUBAHAN: (
+                "murni", "pergeseran_1", "perubahan", "pergeseran_perubahan_1"
+            ) if year == 2024 else ("murni", "perubahan"),
+        }  # fmt: skip
+        assert set(fases) <= set(opds)
         for kode in opds:
             for table in TABLES:
-                for tahap in ("murni", "perubahan"):
+                for tahap in fases.get(kode, ("murni", "perubahan")):
                     stem = f"sipd/{table}/{year}/{kode}/{table}_{tahap}"
                     assert f"{stem}.csv" in on_disk or f"{stem}.xlsx" in on_disk, stem
+            phases = {p.rsplit(".", 1)[0] for p in on_disk if f"/{year}/{kode}/dpa_rincian_" in p}
+            assert len(phases) == len(fases.get(kode, ("murni", "perubahan"))), (kode, phases)
         months = sorted(p for p in on_disk if p.startswith(f"bpkad/sp2d/{year}/"))
         assert months == [f"bpkad/sp2d/{year}/sp2d_{year}_{m:02d}.csv" for m in range(1, 13)]
     # the retired OPD (Bappeda, merged into Bapperida in 2023) sends nothing in 2024–2025
@@ -340,18 +374,25 @@ def test_anggaran_kas_sums_to_rincian_per_akun(tables: dict) -> None:
     assert second > first
 
 
-def test_sp2d_never_exceeds_pagu_perubahan(tables: dict) -> None:
+def test_sp2d_never_exceeds_pagu_akhir(tables: dict) -> None:
+    """Net spending (refunds and corrections included, advances not) per line stays within the
+    pagu of the OPD's latest phase (pergeseran included); advances are drawn on budget lines."""
+    akhir = tahap_akhir(tables["dpa_rincian"])
     pagu = defaultdict(Decimal)
     for r in tables["dpa_rincian"]:
-        if r["tahap"] == "perubahan":
+        if r["tahap"] == akhir[(r["tahun"], r["kode_skpd"])]:
             pagu[(r["tahun"], r["kode_skpd"], r["kode_sub_kegiatan"], r["kode_akun"])] += r[
                 "total_rp"
             ]
     paid = defaultdict(Decimal)
+    lines = set()
     for r in tables["sp2d"]:
-        assert r["nilai_rp"] > 0
-        paid[(r["tahun"], r["kode_skpd"], r["kode_sub_kegiatan"], r["kode_akun"])] += r["nilai_rp"]
-    assert set(paid) <= set(pagu)
+        key = (r["tahun"], r["kode_skpd"], r["kode_sub_kegiatan"], r["kode_akun"])
+        lines.add(key)
+        if r["jenis_sp2d"] in BELANJA:
+            paid[key] += r["nilai_rp"]
+    assert lines <= set(pagu)
+    assert all(v >= 0 for v in paid.values())
     over = [k for k, v in paid.items() if v > pagu[k]]
     assert not over, over[:5]
 
@@ -366,10 +407,23 @@ def test_sp2d_rows_are_well_formed(tables: dict, landing: tuple[Path, dict]) -> 
         nomor = Counter(r["nomor_sp2d"] for r in rows)
         assert max(nomor.values()) == 1
         for r in rows:
-            assert re.match(rf"^[0-9]{{5,}}/SP2D/{r['jenis_sp2d']}/{re.escape(r['kode_skpd'])}/{year}$",
+            dokumen = {"PENGEMBALIAN": "STS", "KOREKSI": "KOREKSI"}.get(r["jenis_sp2d"], "SP2D")
+            assert re.match(rf"^[0-9]{{5,}}/{dokumen}/{r['jenis_sp2d']}/{re.escape(r['kode_skpd'])}/{year}$",
                             r["nomor_sp2d"])  # fmt: skip
             assert r["tanggal_sp2d"].year == year and r["tanggal_sp2d"].weekday() < 5
-        assert {r["jenis_sp2d"] for r in rows} == {"LS", "UP", "GU", "TU"}
+            if r["jenis_sp2d"] == "PENGEMBALIAN":
+                assert r["nilai_rp"] < 0  # a refund is a contra row
+            elif r["jenis_sp2d"] == "KOREKSI":
+                assert r["nilai_rp"] != 0
+            else:
+                assert r["nilai_rp"] > 0
+        jenis = Counter(r["jenis_sp2d"] for r in rows)
+        assert set(jenis) == {
+            "LS", "UP", "GU", "GU_NIHIL", "TU", "TU_NIHIL", "PENGEMBALIAN", "KOREKSI"
+        }  # fmt: skip
+        # every TU advance is settled; corrections come in pairs that cancel out
+        assert jenis["TU"] == jenis["TU_NIHIL"]
+        assert sum(r["nilai_rp"] for r in rows if r["jenis_sp2d"] == "KOREKSI") == 0
         # salaries are paid every month by LS
         gaji = {(r["kode_skpd"], r["tanggal_sp2d"].month) for r in rows
                 if r["kode_akun"] == "5.1.01.01.01.0001"}  # fmt: skip
@@ -427,7 +481,8 @@ def test_realisation_is_mostly_70_to_98_percent_of_pagu(tables: dict) -> None:
             pagu[(r["tahun"], r["kode_skpd"], r["kode_sub_kegiatan"])] = r["pagu_rp"]
     paid = defaultdict(Decimal)
     for r in tables["sp2d"]:
-        paid[(r["tahun"], r["kode_skpd"], r["kode_sub_kegiatan"])] += r["nilai_rp"]
+        if r["jenis_sp2d"] in BELANJA:
+            paid[(r["tahun"], r["kode_skpd"], r["kode_sub_kegiatan"])] += r["nilai_rp"]
     ratios = sorted(float(paid[k] / v) for k, v in pagu.items())
     in_band = sum(1 for x in ratios if 0.70 <= x <= 0.99) / len(ratios)
     assert in_band >= 0.6, in_band
@@ -498,16 +553,20 @@ def test_manifest_totals_equal_the_files(landing: tuple[Path, dict], tables: dic
         for tahap in ("murni", "perubahan"):
             total = sum((r["pagu_rp"] for r in subs if r["tahap"] == tahap), Decimal(0))
             assert got["pagu"][tahap] == money(total)
-        assert got["realisasi"] == money(sum((r["nilai_rp"] for r in pays), Decimal(0)))
+        # realisasi = SP2D spending minus refunds, UP and TU advances excluded
+        spent = [r for r in pays if r["jenis_sp2d"] in BELANJA]
+        assert any(r["jenis_sp2d"] == "UP" for r in pays) and len(spent) < len(pays)
+        assert got["realisasi"] == money(sum((r["nilai_rp"] for r in spent), Decimal(0)))
+        akhir = tahap_akhir(subs)
         per_opd: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         for r in subs:
             per_opd[r["kode_skpd"]][f"pagu_{r['tahap']}"] += r["pagu_rp"]
-        for r in pays:
+            if r["tahap"] == akhir[(year, r["kode_skpd"])]:
+                per_opd[r["kode_skpd"]]["pagu_akhir"] += r["pagu_rp"]
+        for r in spent:
             per_opd[r["kode_skpd"]]["realisasi"] += r["nilai_rp"]
-        expected = {
-            k: {f: money(v[f]) for f in ("pagu_murni", "pagu_perubahan", "realisasi")}
-            for k, v in per_opd.items()
-        }
+        fields = ("pagu_murni", "pagu_perubahan", "pagu_akhir", "realisasi")
+        expected = {k: {f: money(v[f]) for f in fields} for k, v in per_opd.items()}
         assert got["per_opd"] == expected
 
 

@@ -1,7 +1,9 @@
 """The quality gate on real DuckDB files and real GX, with a synthetic mart contract.
 
 Each violation fixture breaks exactly one rule (commented) and must fail the check that guards
-that rule, with a message that names the column or test.
+that rule, with a message that names the column or test. The gate is what production runs: the
+contract checks and GX suites of the gate's asset checks (`defs/publish/checks.py`) and dbt's
+results read by the publish asset (`defs/publish/assets.py`), which is materialised for real here.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from dagster_project.lib.contracts.model import Contract, load_contract
+from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.gate.checks import (
     EXISTS,
     HAS_ROWS,
@@ -26,10 +30,10 @@ from dagster_project.lib.gate.checks import (
     dbt_checks,
     finalize_build,
     normalise_type,
-    run_gate,
     wal_path,
 )
 from dagster_project.lib.gate.expectations import gx_checks
+from dagster_project.lib.publish.publisher import PublishError, publish, sha256_file
 
 MART = "mart_anggaran_realisasi"
 TARGET = f"marts.{MART}"
@@ -69,6 +73,10 @@ CONTRACT_YAML = textwrap.dedent(
             required: true
             customProperties:
               - {property: allowedValues, value: [operasi, modal]}
+          - name: tahap_akhir
+            logicalType: string
+            physicalType: VARCHAR
+            required: true
           - name: pagu_murni_rp
             logicalType: number
             physicalType: DECIMAL(18, 2)
@@ -101,15 +109,15 @@ CONTRACT_YAML = textwrap.dedent(
 DDL = f"""
 create schema marts;
 create table marts.{MART} (
-    tahun INTEGER, kode_sub_kegiatan VARCHAR, jenis_belanja VARCHAR,
+    tahun INTEGER, kode_sub_kegiatan VARCHAR, jenis_belanja VARCHAR, tahap_akhir VARCHAR,
     pagu_murni_rp DECIMAL(18,2), pagu_perubahan_rp DECIMAL(18,2), pagu_akhir_rp DECIMAL(18,2),
     realisasi_rp DECIMAL(18,2), serapan_persen DECIMAL(9,2), keterangan VARCHAR
 );
 insert into marts.{MART} values
-    (2025, '1.02.02.2.02.0004', 'operasi', 1000000.00, null,       1000000.00,  750000.00,  75.00, null),
-    (2025, '1.01.02.2.01.0001', 'modal',   5000000.00, 6000000.00, 6000000.00, 6000000.00, 100.00, 'APBD-P'),
-    (2025, '7.01.02.2.02.0002', 'operasi',  250000.00, 200000.00,   200000.00,       0.00,   0.00, null),
-    (2024, '1.02.02.2.02.0004', 'operasi',  900000.00, null,         900000.00,  899999.99,  99.99, null);
+    (2025, '1.02.02.2.02.0004', 'operasi', 'murni', 1000000.00, null,       1000000.00,  750000.00,  75.00, null),
+    (2025, '1.01.02.2.01.0001', 'modal', 'perubahan', 5000000.00, 6000000.00, 6000000.00, 6000000.00, 100.00, 'APBD-P'),
+    (2025, '7.01.02.2.02.0002', 'operasi', 'perubahan', 250000.00, 200000.00,   200000.00,       0.00,   0.00, null),
+    (2024, '1.02.02.2.02.0004', 'operasi', 'murni', 900000.00, null,         900000.00,  899999.99,  99.99, null);
 """
 
 
@@ -137,8 +145,47 @@ def check(results, name: str, target: str = TARGET):
 
 
 def contract_and_gx(path: Path, contract: Contract):
+    """The gate's two asset checks on one mart, on the build file opened read-only."""
     with duckdb.connect(str(path), read_only=True) as con:
         return contract_checks(con, [contract]), gx_checks(con, [contract])
+
+
+def blocking_failures(results) -> list:
+    """What stops the publish: any blocking check that failed (a warning never does)."""
+    return [r for r in results if r.blocking and not r.passed]
+
+
+def data_folder(tmp_path: Path) -> DataPaths:
+    paths = DataPaths(tmp_path / "data")
+    paths.ensure()
+    (paths.build / "dbt_target").mkdir()
+    return paths
+
+
+def build_file(paths: DataPaths) -> Path:
+    """Where dbt writes the build the publish asset takes (`WarehouseResource.build_db`)."""
+    from dagster_project.defs.resources import BUILD_FILE
+
+    return paths.build / BUILD_FILE
+
+
+def materialise_publish(paths: DataPaths) -> tuple[bool, str]:
+    """Materialise the real publish asset on `paths` (it reads dbt's run_results.json and
+    manifest.json in build/dbt_target); returns (success, the step's failure message)."""
+    from dagster_project.defs.publish.assets import apbd_mart
+    from dagster_project.defs.resources import WarehouseResource
+
+    result = dg.materialize(
+        [apbd_mart],
+        resources={"warehouse": WarehouseResource(data_dir=str(paths.root))},
+        raise_on_error=False,
+    )
+    failures = [
+        str(ev.event_specific_data.error.message)
+        for ev in result.all_events
+        if ev.event_type_value == "STEP_FAILURE"
+    ]
+    return result.success, " ".join(failures)
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,34 +258,37 @@ def manifest(tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
-def test_good_mart_passes_every_check(tmp_path, contract):
-    build = finalize_build(make_build(tmp_path / "build.duckdb"))["build_db"]
+def test_good_mart_passes_every_check_and_is_published(tmp_path, contract):
+    paths = data_folder(tmp_path)
+    target = paths.build / "dbt_target"
+    build = Path(finalize_build(make_build(build_file(paths)))["build_db"])
     rr = run_results(
-        tmp_path,
+        target,
         node(MODEL_UID, "success", None),
         node(TEST_UID, "pass"),
         node(UNIT_UID, "pass"),
     )
     started = datetime.now(UTC) - timedelta(minutes=1)
-    gate = run_gate(
-        Path(build),
-        [contract],
-        run_results_path=rr,
-        manifest_path=manifest(tmp_path),
-        started_at=started,
-    )
-    assert gate.passed, gate.summary()
-    names = {(c.name, c.target) for c in gate.checks}
+    cc, gx_results = contract_and_gx(build, contract)
+    checks = [*dbt_checks(rr, manifest(target), started_at=started), *cc, *gx_results]
+    assert not blocking_failures(checks), [c.message for c in blocking_failures(checks)]
+    assert all(c.passed for c in checks)
+    names = {(c.name, c.target) for c in checks}
     for name in (EXISTS, MATCHES_CONTRACT, REQUIRED_NOT_NULL, PRIMARY_KEY_UNIQUE, HAS_ROWS):
         assert (name, TARGET) in names
     assert (PASSES_EXPECTATIONS, TARGET) in names
     assert (f"not_null_{MART}_realisasi_rp", TARGET) in names
     assert ("hitung_serapan", TARGET) in names
     assert ("dbt_model", TARGET) in names
-    gx = check(gate.checks, PASSES_EXPECTATIONS)
-    # contract facts (column set, 5 required, tahun range, pattern, enum) + business rules
-    assert gx.metadata["expectations"] >= 13
-    assert gate.summary().startswith("Gerbang mutu LULUS")
+    gx = check(checks, PASSES_EXPECTATIONS)
+    # contract facts (column set, tahun range, pattern, enum) + business rules; not-null is the
+    # contract check's rule (REQUIRED_NOT_NULL above), never GX's as well
+    assert gx.metadata["expectations"] >= 8
+    # The gate passed: the publish asset makes exactly this build the published mart.
+    sha = sha256_file(build)
+    success, failure = materialise_publish(paths)
+    assert success, failure
+    assert sha256_file(paths.published_db) == sha and not build.exists()
 
 
 def test_contract_types_are_normalised_by_duckdb():
@@ -299,7 +349,8 @@ def test_null_in_required_column_fails_required_not_null(tmp_path, contract):
     assert "realisasi_rp (1 baris)" in bad.message
     assert bad.metadata["null_counts"] == {"realisasi_rp": 1}
     assert check(cc, MATCHES_CONTRACT).passed
-    assert "realisasi_rp wajib terisi" in gx[0].message
+    # One mechanism per rule: the contract check above, not a GX expectation as well.
+    assert gx[0].passed, gx[0].message
 
 
 def test_duplicate_key_fails_primary_key_unique(tmp_path, contract):
@@ -354,12 +405,12 @@ def test_view_instead_of_table_fails_table_exists(tmp_path, contract):
         # business rule: money is never negative
         (f"update marts.{MART} set realisasi_rp = -5 where tahun = 2024",
          "realisasi_rp tidak boleh negatif (1 baris"),
-        # business rule: pagu_akhir = pagu_perubahan where there is an APBD-P
+        # business rule: pagu_akhir = pagu_perubahan where the final phase is the APBD-P
         (f"update marts.{MART} set pagu_akhir_rp = 1 where pagu_perubahan_rp = 6000000",
-         "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila ada APBD-P (1 baris"),
-        # business rule: otherwise pagu_akhir = pagu_murni
+         "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila tahap akhir = perubahan (1 baris"),
+        # business rule: where the final phase is murni, pagu_akhir = pagu_murni
         (f"update marts.{MART} set pagu_akhir_rp = 1 where tahun = 2024",
-         "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tidak ada APBD-P (1 baris"),
+         "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tahap akhir = murni (1 baris"),
         # contract: tahun minimum 2020, maximum 2035
         (f"update marts.{MART} set tahun = 2040 where tahun = 2024",
          "tahun harus minimal 2020 dan maksimal 2035 (1 baris, contoh: 2040)"),
@@ -439,12 +490,17 @@ def test_missing_or_stale_run_results_is_one_blocking_failure(tmp_path, contract
     (torn,) = dbt_checks(tmp_path / "run_results.json", None)
     assert not torn.passed and "rusak" in torn.message
 
-    build = make_build(tmp_path / "b.duckdb")
-    gate = run_gate(build, [contract], run_results_path=tmp_path / "absent.json")
-    assert not gate.passed
-    assert [c.name for c in gate.failures] == ["dbt_run_results"]
-    assert gate.summary().startswith("Gerbang mutu GAGAL: 1 dari")
-    assert "run_results.json" in gate.summary()
+    # A good mart without dbt's results: that one failure alone stops the publish.
+    paths = data_folder(tmp_path / "tanpa_hasil_dbt")
+    build = make_build(build_file(paths))
+    cc, gx = contract_and_gx(build, contract)
+    checks = [*dbt_checks(paths.build / "dbt_target" / "run_results.json", None), *cc, *gx]
+    assert [c.name for c in blocking_failures(checks)] == ["dbt_run_results"]
+    success, failure = materialise_publish(paths)
+    assert not success
+    assert "Gerbang mutu gagal; mart lama tetap terbit" in failure
+    assert "run_results.json" in failure
+    assert not paths.published_db.exists() and build.exists()
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,10 +533,12 @@ def test_finalize_build_drops_schemas_and_leaves_no_wal(tmp_path):
         assert {"staging", "intermediate"}.isdisjoint(schemas)
         assert con.execute("select b from marts.mart_x").fetchone() == (2,)
 
-    # a gate run refuses a build that still has a WAL
+    # a build that still has a WAL is never published
     with duckdb.connect(str(path)) as con:
         con.execute("pragma disable_checkpoint_on_shutdown")
         con.execute("set checkpoint_threshold = '1GB'")
         con.execute("insert into marts.mart_x values (3)")
-    gate = run_gate(path, [], run_results_path=None)
-    assert not gate.passed and "WAL" in gate.failures[0].message
+    paths = data_folder(tmp_path)
+    with pytest.raises(PublishError, match="WAL"):  # the publish step refuses it
+        publish(path, paths, run_id="run-wal", inputs=[], checks=[])
+    assert not paths.published_db.exists()

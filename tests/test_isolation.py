@@ -1,7 +1,8 @@
 """Isolation between OPDs, end to end: one OPD's bad file never blocks the others.
 
-From a published baseline, OPD A sends a new version of its rincian (same rows, new bytes) and
-BPKAD a December SP2D that pushes one of A's lines above its pagu; OPD B sends a broken rincian.
+On a copy of the session's published demo, OPD A sends a new version of its rincian (same rows,
+new bytes) and BPKAD a December SP2D that pushes one of A's lines above its pagu; OPD B sends a
+broken rincian.
 The next run publishes: A's new version and the new SP2D are in the mart, B's figures still come
 from its previous version, and `mart_status_sumber` says B's slot is stale and since when.
 Also here, on the same runs: no secret (the HMAC key) in the repo, logs or outputs.
@@ -20,7 +21,7 @@ from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.lib.publish.publisher import list_versions
 from tests.conftest import TEST_HMAC_KEY
-from tests.pipeline_kit import APBD, copy_state, crlf, env_for, published_checks, run_to_end
+from tests.pipeline_kit import APBD, crlf, env_for, published_checks, run_to_end
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +32,8 @@ def q(paths, sql, params=None):
 
 
 @pytest.fixture(scope="module")
-def two_opds(baseline_run, tmp_path_factory):
-    root = tmp_path_factory.mktemp("isolasi")
-    paths = copy_state(baseline_run[0], root)
+def two_opds(copy_demo, baseline_run):
+    root, paths = copy_demo("isolasi")
     rincian = sorted((paths.landing / "sipd" / "dpa_rincian" / "2024").iterdir())
     csv_opds = [d for d in rincian if (d / "dpa_rincian_murni.csv").exists()]
     opd_a, opd_b = csv_opds[0].name, csv_opds[1].name

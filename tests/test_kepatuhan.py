@@ -1,4 +1,4 @@
-"""The reporting calendar: due dates, what counts as received, days late (lib/jadwal.py).
+"""The reporting calendar: due dates, what counts as received, days late (lib/contracts/jadwal.py).
 
 The dbt model mart_kepatuhan_pelaporan follows the same rules (its unit test in
 dbt/models/marts/_kepatuhan_pelaporan__unit_tests.yml uses the SP2D cases below; the end-to-end test
@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 
 from dagster_project.lib.contracts import jadwal
+from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.contracts.reference import opd_codes
 from dagster_project.lib.core.paths import SEEDS_DIR
-from dagster_project.lib.ingest.loader import LOG_SCHEMA
 from tests.conftest import DINKES
 
 ACUAN = date(2025, 3, 1)

@@ -1,8 +1,9 @@
 """Mandatory-spending compliance and allocation scenarios on the published demo mart, end to end.
 
-One demo data set (2024–2025) is run through the real pipeline once per module. The evidence
-tiers a scenario needs are the real published `marts.mart_prioritas_alokasi` (issue 4); only the
-"no tier table" message is tested on a copy of the mart without it.
+On a copy of the session's published demo (2024–2025). The evidence tiers a scenario needs are
+the real published `marts.mart_prioritas_alokasi` (issue 4); only the "no tier table" message is
+tested on a copy of the mart without it. The run that republishes a saved scenario is also the
+"second run" whose no-op ingest test_pipeline's test used to pay a run of its own for.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
+from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.lib.planning import scenario as sk
 from dagster_project.lib.planning.store import baca_indeks, direktori, parquet_bytes
 from dagster_project.lib.planning.workbook import tulis_xlsx
-from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+from dagster_project.runtime import run_pipeline
+from tests.pipeline_kit import pipeline_env
 
 pytestmark = pytest.mark.slow
 
@@ -28,18 +31,12 @@ TPG_TAMSIL_TKG = ("2.02.01.01.04.04", "2.02.01.01.04.05", "2.02.01.01.04.06")
 
 
 @pytest.fixture(scope="module")
-def published(published_demo, tmp_path_factory):
-    """A copy of the session's published demo (scale 0.2, 2024–2025) with its own Dagster home:
-    this module saves a scenario and publishes again, which the shared demo must never see."""
-    root = tmp_path_factory.mktemp("kepatuhan")
-    shutil.copytree(published_demo.root, root / "data", symlinks=True)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-    mp.setenv("APBD_DATA_DIR", str(root / "data"))
-    paths = configure_environment(root / "data")
-    ensure_dbt_manifest()
-    yield paths
-    mp.undo()
+def published(copy_demo):
+    """A copy of the session's published demo with its own Dagster home: this module saves a
+    scenario and publishes again, which the shared demo must never see."""
+    root, _ = copy_demo("kepatuhan")
+    with pipeline_env(root) as paths:
+        yield paths
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +85,8 @@ def test_kepatuhan_matches_an_independent_computation_from_the_line_mart(publish
         select sum({kolom}),
                sum({kolom}) filter (where kode_fungsi = '08'),
                sum({kolom}) filter (where substr(kode_program, 6, 2) <> '01' and (
-                   kode_akun like '5.2.%' or (kode_akun like '5.1.02.%'
-                   and kode_bidang_urusan in ('1.03', '1.04')))),
+                   kode_akun similar to '5[.]2[.]0[134][.].*'
+                   or kode_akun similar to '5[.]1[.]02[.]03[.]0[34][.].*')),
                sum({kolom}) filter (where kode_akun like '5.1.01.%'),
                sum({kolom}) filter (where kode_akun like '5.1.01.%'
                    and kode_sumber_dana not in ({tpg})),
@@ -127,16 +124,79 @@ def test_kepatuhan_covers_every_phase_and_realisasi_for_every_rule(published):
         "select tahun, tahap, count(*) from marts.mart_kepatuhan_belanja group by all order by all",
     )
     assert got == [
-        (2024, "murni", 4), (2024, "perubahan", 4), (2024, "realisasi", 4),
-        (2025, "murni", 4), (2025, "perubahan", 4), (2025, "realisasi", 4),
+        (2024, "murni", 4), (2024, "pergeseran_1", 4), (2024, "pergeseran_perubahan_1", 4),
+        (2024, "perubahan", 4), (2024, "realisasi", 4),
+        (2025, "murni", 4), (2025, "pergeseran_1", 4), (2025, "perubahan", 4),
+        (2025, "realisasi", 4),
     ]  # fmt: skip
 
 
-def test_the_scenario_mart_ships_empty_before_any_scenario_is_saved(published):
-    assert rows(published.published_db, "select count(*) from marts.mart_skenario_alokasi") == [
-        (0,)
-    ]
+def test_the_scenario_mart_ships_only_the_default_scenario_before_any_is_saved(published):
+    """Every publish ships one default scenario (issue 10): 2026 (after the latest budget year
+    2025) at the ref_plafon_skenario ceiling, summing to it exactly; nothing saved yet."""
+    assert rows(
+        published.published_db,
+        "select count(distinct id_skenario), min(tahun), min(pagu_total_rp), sum(pagu_usulan_rp), "
+        "bool_and(is_bawaan), min(tahap_dasar) from marts.mart_skenario_alokasi",
+    ) == [(1, 2026, Decimal(PAGU_2026), Decimal(PAGU_2026), True, "murni")]
     assert rows(published.published_db, "select count(*) from reference.ref_aturan_tier")[0][0] > 0
+
+
+def test_the_readme_scenario_query_returns_rows_on_the_default_demo(published):
+    # README "Three questions a planner asks": the default scenario for Dinas Kesehatan
+    found = rows(
+        published.published_db,
+        """select kode_program, tier, pagu_dasar_rp, pagu_usulan_rp, perubahan_persen
+           from marts.mart_skenario_alokasi where is_bawaan
+           and nama_skpd = 'Dinas Kesehatan' order by perubahan_rp""",
+    )
+    assert len(found) >= 2
+
+
+def test_earmarked_spending_matches_an_independent_sum_over_the_dpa_lines(published):
+    """terikat_rp per year and phase = the non-staff, non-transfer, non-BTT DPA lines whose
+    sumber dana falls under a ref_sumber_dana_terikat prefix, summed here from fct_anggaran."""
+    mart = dict(
+        ((t, h), v)
+        for t, h, v in rows(
+            published.published_db,
+            "select tahun, tahap, sum(terikat_rp) from marts.mart_kepatuhan_belanja_program "
+            "where tahap in ('murni', 'perubahan') group by all",
+        )
+    )
+    lines = rows(
+        published.published_db,
+        """select a.tahun, a.tahap, sum(a.pagu_rp) from marts.fct_anggaran as a
+           where a.tahap in ('murni', 'perubahan')
+             and a.kode_akun like '5.%' and a.kode_akun not like '5.1.01.%'
+             and a.kode_akun not like '5.3.%' and a.kode_akun not like '5.4.%'
+             and exists (select 1 from reference.ref_sumber_dana_terikat as t
+                         where a.kode_sumber_dana = t.kode_awalan
+                            or starts_with(a.kode_sumber_dana, t.kode_awalan || '.'))
+           group by all""",
+    )
+    assert lines and all(mart[(t, h)] == v for t, h, v in lines), (mart, lines)
+    # the issue's figure: Rp529 M non-staff earmarked money in the 2025 final position
+    assert Decimal(500 * 10**9) < mart[(2025, "perubahan")] < Decimal(560 * 10**9)
+
+
+def test_the_default_scenario_keeps_every_locked_rupiah_in_its_program(published):
+    got = rows(
+        published.published_db,
+        """select s.kode_program, s.pagu_usulan_rp, s.terkunci_rp,
+                  p.belanja_pegawai_rp + p.belanja_transfer_rp + p.terikat_rp + p.btt_rp
+                  + p.spm_rp as dikunci_dasar, p.btt_rp, s.alasan
+           from marts.mart_skenario_alokasi as s
+           join marts.mart_kepatuhan_belanja_program as p
+             on p.tahun = s.tahun_dasar and p.tahap = s.tahap_dasar
+            and p.kode_skpd = s.kode_skpd and p.kode_program = s.kode_program
+           where s.is_bawaan""",
+    )
+    assert got
+    for kode, usulan, terkunci, dikunci_dasar, btt, alasan in got:
+        assert usulan >= terkunci >= ceil_cent(dikunci_dasar) - 1, kode  # + contracts
+        if btt > 0:
+            assert usulan >= btt and "belanja tidak terduga (btt)" in alasan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,14 +232,17 @@ def test_the_scenario_reads_the_published_evidence_tiers(with_tiers):
 @pytest.fixture(scope="module")
 def skenario_2026(with_tiers):
     with duckdb.connect(str(with_tiers), read_only=True) as con:
-        dasar, tier, aturan = sk.muat_dari_mart(con, 2026)
+        dasar, tier, aturan, kebijakan = sk.muat_dari_mart(con, 2026, "perubahan")
         transfer = con.execute(
             "select sum(belanja_transfer_rp), sum(belanja_pegawai_hkpd_rp) "
             "from marts.mart_kepatuhan_belanja_program where tahun = 2025 and tahap = 'perubahan'"
         ).fetchall()[0]
-    opsi = sk.OpsiSkenario(lindungi=(protected_code(with_tiers),))
+    # The 2027 floors held in 2026 and no locks beyond staff (the engine's rule alone; the
+    # default scenario with every lock is tested on the published mart above).
+    opsi = sk.OpsiSkenario(lindungi=(protected_code(with_tiers),), hanya_aturan_wajib=False)
     hasil = sk.hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=PAGU_2026, opsi=opsi)
-    return hasil, dasar, tier, aturan, opsi, transfer
+    assert kebijakan.lantai  # read from the published seeds, applied by `apbd scenario`
+    return hasil, dasar, tier, aturan, opsi, transfer, None
 
 
 def test_scenario_sums_exactly_to_the_2026_ceiling(skenario_2026):
@@ -197,13 +260,13 @@ def test_scenario_meets_the_education_floor(skenario_2026):
 
 
 def test_scenario_meets_the_infrastructure_floor(skenario_2026):
-    hasil, *_, (transfer, _) = skenario_2026
+    hasil, *_, (transfer, _), _ = skenario_2026
     infra = hasil.baris["infrastruktur_usulan_rp"].sum()
     assert infra * 100 >= (Decimal(PAGU_2026) - transfer) * 40
 
 
 def test_scenario_staff_cap_is_met_or_reported_as_a_conflict_with_its_exact_excess(skenario_2026):
-    hasil, *_, (_, pegawai_hkpd) = skenario_2026
+    hasil, *_, (_, pegawai_hkpd), _ = skenario_2026
     cap = floor_cent(Decimal(PAGU_2026) * 30 / 100)
     c = next(c for c in hasil.cek if c.kode == "pegawai")
     assert c.pembilang_rp == pegawai_hkpd
@@ -218,7 +281,7 @@ def test_scenario_staff_cap_is_met_or_reported_as_a_conflict_with_its_exact_exce
 
 
 def test_scenario_never_cuts_staff_and_keeps_protected_programs(skenario_2026):
-    hasil, *_, opsi, _ = skenario_2026
+    hasil, *_, opsi, _, _ = skenario_2026
     b = hasil.baris
     assert (b["pagu_usulan_rp"] >= b["belanja_pegawai_rp"]).all()
     protected = b.filter(pl.col("dilindungi"))
@@ -242,8 +305,9 @@ def test_scenario_cuts_d_before_c_before_b(skenario_2026):
 
 
 def test_scenario_is_deterministic_to_the_byte(skenario_2026, tmp_path):
-    hasil, dasar, tier, aturan, opsi, _ = skenario_2026
-    again = sk.hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=PAGU_2026, opsi=opsi)
+    hasil, dasar, tier, aturan, opsi, _, kebijakan = skenario_2026
+    again = sk.hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=PAGU_2026, opsi=opsi,
+                               kebijakan=kebijakan)  # fmt: skip
     assert again.id_skenario == hasil.id_skenario
     assert parquet_bytes(again) == parquet_bytes(hasil)
     one, two = tulis_xlsx(hasil, tmp_path / "1.xlsx"), tulis_xlsx(again, tmp_path / "2.xlsx")
@@ -298,6 +362,30 @@ def test_cli_infeasible_ceiling_says_by_how_many_rupiah(published, tier_csv):
     assert result.exit_code == 1 and "tidak cukup" in out and "kurang Rp" in out
 
 
+def test_cli_2026_ceiling_with_the_defaults_writes_its_workbook(published, tmp_path):
+    """`apbd scenario --tahun 2026 --pagu-total 3183000000000` on the demo: rules in force in
+    2026, every lock of the seeds; the workbook lists each locked rupiah with its legal basis."""
+    import openpyxl
+
+    xlsx = tmp_path / "bawaan.xlsx"
+    result = _cli(published, "--tahun", "2026", "--pagu-total", "3183000000000",
+                  "--output", str(xlsx), "--tanpa-simpan")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    kunci = openpyxl.load_workbook(xlsx)["Kunci dan lantai"]
+    jenis = {r[4].value for r in kunci.iter_rows(min_row=2)}
+    assert {"Belanja pegawai", "Dana terikat", "Belanja tidak terduga (BTT)"} <= jenis
+    assert {"Lantai SPM", "Kontrak tahun jamak"} <= jenis
+    murni = _cli(published, "--tahun", "2026", "--pagu-total", "3183000000000", "--dasar",
+                 "murni", "--output", str(tmp_path / "murni.xlsx"), "--tanpa-simpan")  # fmt: skip
+    assert murni.exit_code == 0, murni.output
+    assert "dasar TA 2025 murni" in " ".join(murni.output.split())
+    strict = _cli(published, "--tahun", "2026", "--pagu-total", "3183000000000",
+                  "--aturan-mendatang", "--tanpa-simpan")  # fmt: skip
+    if strict.exit_code:  # the 2027 floors on top of the locks: refused, naming each floor
+        out = " ".join(strict.output.split())
+        assert "dana terikat Rp" in out and "batas minimal infrastruktur 40 %" in out
+
+
 def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(published, with_tiers, tmp_path):
     xlsx = tmp_path / "skenario_2026.xlsx"
     protect = protected_code(with_tiers)
@@ -313,10 +401,28 @@ def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(published, wi
     assert (direktori(published) / f"{entry['id_skenario']}.parquet").exists()
 
 
-def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published):
+LAMA = "0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def republished(published):
+    """The next plain run after a scenario was saved (landing unchanged): what the ingest log
+    and the publish log held before it, and its report."""
+    log_before = read_ingest_log(published).height
+    versions_before = len(list(published.publish_log.glob("*.json")))
+    # beside it, a scenario an older engine saved, without the columns added since: still published
     (entry,) = baca_indeks(published)
     saved = pl.read_parquet(direktori(published) / f"{entry['id_skenario']}.parquet")
-    report = run_pipeline()
+    saved.drop("tahap_dasar", "terkunci_rp", "is_bawaan").with_columns(
+        id_skenario=pl.lit(LAMA)
+    ).write_parquet(direktori(published) / f"{LAMA}.parquet")
+    return log_before, versions_before, run_pipeline()
+
+
+def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published, republished):
+    (entry,) = baca_indeks(published)
+    saved = pl.read_parquet(direktori(published) / f"{entry['id_skenario']}.parquet")
+    report = republished[2]
     assert report.success, (report.failed_steps, report.failed_checks)
     with duckdb.connect(str(published.published_db), read_only=True) as con:
         mart = con.sql(
@@ -326,3 +432,21 @@ def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published):
     assert mart.height == saved.height
     assert mart.sort("kode_skpd", "kode_program").equals(saved.sort("kode_skpd", "kode_program"))
     assert mart["pagu_usulan_rp"].sum() == Decimal(PAGU_2026)
+    assert rows(
+        published.published_db,
+        "select count(*), count(tahap_dasar), count(terkunci_rp), bool_or(is_bawaan) "
+        "from marts.mart_skenario_alokasi where id_skenario = ?",
+        [LAMA],
+    ) == [(saved.height, 0, 0, False)]
+
+
+def test_second_run_is_a_noop_for_unchanged_files_and_still_publishes(published, republished):
+    """(From test_pipeline: the same second run serves both.)"""
+    log_before, versions_before, report = republished
+    assert report.success, (report.failed_steps, report.failed_checks)
+    assert read_ingest_log(published).height == log_before  # nothing re-ingested
+    versions = sorted(p.name for p in published.publish_log.glob("*.json"))
+    assert len(versions) == versions_before + 1 == 2
+    with duckdb.connect(str(published.published_db), read_only=True) as con:
+        (n,) = con.execute("select count(*) from marts.mart_anggaran_realisasi").fetchone()
+    assert n > 0

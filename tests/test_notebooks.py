@@ -176,12 +176,15 @@ def test_planner_scenario_is_computed_in_memory_at_the_2026_ceiling(published_de
     # the same figures as lib/scenario on the same inputs (no tiers yet: every program B)
     with open_published(published_demo) as con:
         dasar, aturan = sk.muat_dasar(con, 2026), sk.muat_aturan(con)
+        kebijakan = sk.muat_kebijakan(con)
         tier = (
             sk.muat_tier(con, 2026)
             if defs["ada_mart_prioritas"]
             else hasil.baris.clear().select("kode_skpd", "kode_program", "tier")
         )
-    again = sk.hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000)
+    again = sk.hitung_skenario(
+        dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000, kebijakan=kebijakan
+    )
     assert again.id_skenario == hasil.id_skenario
     assert "Per OPD: pagu TA 2025 → Usulan TA 2026" in text
     if not defs["ada_mart_prioritas"]:

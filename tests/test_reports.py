@@ -40,14 +40,22 @@ HEADER_ROW = 4  # title, subtitle, blank, then the headings
 
 @pytest.mark.parametrize(
     "value",
-    ['=HYPERLINK("http://x","klik")', "+cmd|' /C calc'!A0", "-5 hari", "@SUM(A1)", "\t=1", "\r=1"],
+    [
+        '=HYPERLINK("http://x","klik")',
+        "+cmd|' /C calc'!A0",
+        "-5 hari",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+        " =1",
+    ],  # leading spaces do not hide a formula (issue 16)
 )
 def test_text_that_a_spreadsheet_would_evaluate_gets_an_apostrophe(value):
     assert neutralise_cell(value) == "'" + value
 
 
 @pytest.mark.parametrize(
-    "value", ["Dinas Kesehatan", "1.02.02", "", " =1", 5, -5, Decimal("-1.5"), None, True]
+    "value", ["Dinas Kesehatan", "1.02.02", "", " -5", 5, -5, Decimal("-1.5"), None, True]
 )
 def test_plain_text_and_numbers_pass_unchanged(value):
     assert neutralise_cell(value) is value or neutralise_cell(value) == value

@@ -44,6 +44,22 @@ def aturan_seed() -> list[sk.Aturan]:
         ]
 
 
+def kebijakan_seed(*kontrak: sk.Kontrak) -> sk.Kebijakan:
+    """The real floors and earmarked sources of the seeds, with the given contracts."""
+    with (SEEDS_DIR / "ref_lantai_skenario.csv").open(encoding="utf-8", newline="") as f:
+        lantai = tuple(
+            sk.Lantai(r["kode_lantai"], r["nama_lantai"], Decimal(r["persen_dari_dasar"]),
+                      r["dasar_hukum"], r["keterangan"])
+            for r in csv.DictReader(f)
+        )  # fmt: skip
+    with (SEEDS_DIR / "ref_sumber_dana_terikat.csv").open(encoding="utf-8", newline="") as f:
+        terikat = tuple(
+            sk.DanaTerikat(r["kode_awalan"], r["kelompok"], r["peruntukan"], r["dasar_hukum"])
+            for r in csv.DictReader(f)
+        )
+    return sk.Kebijakan(lantai, tuple(kontrak), terikat)
+
+
 def tanpa_batas() -> list[sk.Aturan]:
     """Rules present but none enforced (to test tiers, growth and rounding alone)."""
     return [
@@ -53,9 +69,16 @@ def tanpa_batas() -> list[sk.Aturan]:
 
 
 def prog(
-    skpd, program, total, *, pegawai=0, infra=0, fungsi="01", transfer=0, hkpd=None, nama=None
-):
+    skpd, program, total, *, pegawai=0, infra=0, fungsi="01", transfer=0, hkpd=None, nama=None,
+    terikat=0, terikat_infra=0, sumber=None, spm=0, btt=0,
+):  # fmt: skip
     return {
+        "terikat_rp": Decimal(terikat),
+        "terikat_infrastruktur_rp": Decimal(terikat_infra),
+        "sumber_terikat": sumber,
+        "spm_rp": Decimal(spm),
+        "spm_infrastruktur_rp": Decimal(0),
+        "btt_rp": Decimal(btt),
         "kode_skpd": skpd,
         "nama_skpd": f"OPD {skpd}",
         "kode_program": program,
@@ -98,6 +121,11 @@ KOTA = dasar(
 KOTA_TIER = tiers(E_01="B", E_02="D", P_01="B", P_02="C", S_01="B", S_02="D", S_03="A")
 
 
+# Every rule of the seed held, also those binding only from 2027 (the engine's default holds
+# the rules in force in the scenario year).
+SEMUA = sk.OpsiSkenario(hanya_aturan_wajib=False)
+
+
 def by_program(h: sk.HasilSkenario) -> dict[str, dict]:
     return {r["kode_program"]: r for r in h.baris.iter_rows(named=True)}
 
@@ -136,7 +164,9 @@ def test_pagu_total_refuses_anything_else_and_says_which_forms_work(text):
 
 
 def test_cut_scenario_meets_every_floor_sums_exactly_and_never_cuts_staff():
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M + 7)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M + 7
+    )
     rows = by_program(h)
     total = sum(r["pagu_usulan_rp"] for r in rows.values())
     assert total == Decimal(1_200 * M + 7)  # to the rupiah, odd rupiah included
@@ -159,7 +189,9 @@ def test_cut_scenario_meets_every_floor_sums_exactly_and_never_cuts_staff():
 
 
 def test_infrastructure_floor_holds_the_infrastructure_part_and_the_rest_of_the_tier_pays():
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     rows = by_program(h)
     # 40 % of 1,200 M = 480 M of the 550 M infrastructure: exactly 70 M of it may go
     assert sum(r["infrastruktur_usulan_rp"] for r in rows.values()) == Decimal(480 * M)
@@ -249,7 +281,9 @@ def test_teacher_allowances_from_tkd_do_not_count_against_the_staff_cap():
 
 
 def test_rules_not_yet_binding_can_be_left_out():
-    strict = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    strict = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     loose = sk.hitung_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M,
         opsi=sk.OpsiSkenario(hanya_aturan_wajib=True),
@@ -267,7 +301,9 @@ def test_rules_not_yet_binding_can_be_left_out():
 
 
 def test_protected_programs_and_opd_floors_are_kept():
-    opsi = sk.OpsiSkenario(lindungi=("S.02",), lantai_opd=(("P", 500 * M),))
+    opsi = sk.OpsiSkenario(
+        lindungi=("S.02",), lantai_opd=(("P", 500 * M),), hanya_aturan_wajib=False
+    )
     h = sk.hitung_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_300 * M, opsi=opsi
     )
@@ -309,13 +345,17 @@ def test_a_ceiling_below_the_commitments_says_by_how_many_rupiah():
 
 def test_the_smallest_workable_ceiling_accounts_for_the_floors():
     with pytest.raises(sk.SkenarioTidakLayak) as exc:
-        sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=700 * M)
+        sk.hitung_skenario(
+            KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=700 * M
+        )
     minimal = exc.value.pagu_minimal
     assert minimal is not None and minimal > 700 * M
     assert "batas minimal infrastruktur 40 %" in str(exc.value)
-    sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=minimal)
+    sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=minimal)
     with pytest.raises(sk.SkenarioTidakLayak):
-        sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=minimal - 1)
+        sk.hitung_skenario(
+            KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=minimal - 1
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +380,7 @@ def test_a_program_without_a_tier_is_treated_as_b_and_said_so():
 )
 def test_bad_tier_tables_are_refused(frame, pesan):
     with pytest.raises(sk.SkenarioError, match=pesan):
-        sk.hitung_skenario(KOTA, frame, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+        sk.hitung_skenario(KOTA, frame, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M)
 
 
 def test_tiers_are_read_at_program_level_newest_first_and_a_missing_table_is_explained():
@@ -380,11 +420,190 @@ def test_the_base_is_the_latest_budget_position_before_the_year():
             "kode_skpd, kode_program, total_belanja_rp) values (?, ?, ?, 'S', 'S.01', ?)",
             [tahun, tahap, urutan, total],
         )
-    d = sk.muat_dasar(con, 2026)
+    d = sk.muat_dasar(con, 2026, "perubahan")  # the final position: the last phase that year
     assert (d.tahun_dasar, d.tahap_dasar) == (2025, "pergeseran_1")
     assert d.program["total_belanja_rp"].to_list() == [Decimal(11)]
     with pytest.raises(sk.SkenarioError, match="sebelum TA 2024"):
         sk.muat_dasar(con, 2024)
+
+
+# ---------------------------------------------------------------------------------------------
+# what may not move: earmarked money, multi-year contracts, BTT, SPM (issue 10)
+# ---------------------------------------------------------------------------------------------
+
+
+def assert_jumlah(h: sk.HasilSkenario) -> None:
+    assert sum(h.baris["pagu_usulan_rp"].to_list()) == Decimal(h.pagu_total)
+
+
+def test_earmarked_money_never_leaves_its_program_under_a_cut_or_a_floor_top_up():
+    # S.01 (tier D) is 90 % DAK Fisik; the education floor must be topped up by cutting D.
+    base = dasar(
+        prog("E", "E.01", 100 * M, fungsi="08"),
+        prog("S", "S.01", 500 * M, terikat=450 * M, sumber="DAK Fisik"),
+        prog("S", "S.02", 400 * M),
+    )
+    t = tiers(E_01="B", S_01="D", S_02="C")
+    aturan = [a for a in aturan_seed() if a.kode == "pendidikan"]
+    h = sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=800 * M,
+                           kebijakan=kebijakan_seed())  # fmt: skip
+    rows = by_program(h)
+    assert_jumlah(h)
+    assert rows["S.01"]["pagu_usulan_rp"] == Decimal(450 * M)  # only its free 50 M moved
+    assert rows["S.01"]["terkunci_rp"] == Decimal(450 * M)
+    assert rows["E.01"]["pagu_usulan_rp"] == Decimal(160 * M)  # 20 % of 800 M
+    assert rows["S.02"]["pagu_usulan_rp"] == Decimal(190 * M)  # C pays once D's free part is gone
+    assert "dana terikat Rp450.000.000.000 (DAK Fisik: tidak dipindah" in rows["S.01"]["alasan"]
+    (kunci,) = [k for k in h.kunci if k[2] == "S.01"]
+    assert kunci[4] == "sumber_dana_terikat" and kunci[5] == 450 * M
+    assert "DAK Fisik: UU 1/2022 (HKPD)" in kunci[7]  # the legal basis, from the seed
+    # without the policy the same money would have been cut (the lock is what holds it)
+    bebas = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=800 * M))
+    assert bebas["S.01"]["pagu_usulan_rp"] < Decimal(450 * M)
+
+
+def test_earmarked_money_does_not_grow_with_the_tiers():
+    base = dasar(
+        prog("S", "S.01", 100 * M, terikat=100 * M, sumber="BLUD"), prog("S", "S.02", 100 * M)
+    )
+    h = sk.hitung_skenario(base, tiers(S_01="A", S_02="B"), tanpa_batas(), tahun=2026,
+                           pagu_total=220 * M, kebijakan=kebijakan_seed())  # fmt: skip
+    rows = by_program(h)
+    assert_jumlah(h)
+    assert rows["S.01"]["pagu_usulan_rp"] == Decimal(100 * M)  # BLUD revenue: not the city's
+    assert rows["S.02"]["pagu_usulan_rp"] == Decimal(120 * M)
+
+
+KONTRAK_2026 = sk.Kontrak("TJ/001", 2026, "P", "P.02", Decimal(300 * M), "Jembatan", None, "5.2.04")
+KONTRAK_2027 = sk.Kontrak("TJ/001", 2027, "P", "P.02", Decimal(520 * M), "Jembatan", None, "5.2.04")
+
+
+def test_a_multi_year_contract_is_a_floor_of_its_program_in_its_year_only():
+    base = dasar(prog("P", "P.02", 500 * M, infra=450 * M), prog("S", "S.02", 500 * M))
+    t = tiers(P_02="D", S_02="C")
+    kebijakan = kebijakan_seed(KONTRAK_2026, KONTRAK_2027)
+    h = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=600 * M,
+                           kebijakan=kebijakan)  # fmt: skip
+    rows = by_program(h)
+    assert_jumlah(h)
+    assert rows["P.02"]["pagu_usulan_rp"] == Decimal(300 * M)  # D cut down to the obligation
+    assert rows["P.02"]["infrastruktur_usulan_rp"] == Decimal(300 * M)  # capital: infrastructure
+    assert "kontrak tahun jamak Rp300.000.000.000 (TJ/001, Jembatan" in rows["P.02"]["alasan"]
+    # 2027: the 520 M obligation exceeds last year's program: the program grows to it
+    h27 = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2027, pagu_total=1_000 * M,
+                             kebijakan=kebijakan)  # fmt: skip
+    assert_jumlah(h27)
+    assert by_program(h27)["P.02"]["pagu_usulan_rp"] == Decimal(520 * M)
+    assert by_program(h27)["S.02"]["pagu_usulan_rp"] == Decimal(480 * M)
+
+
+def test_a_contract_for_a_program_without_a_base_is_refused_by_number():
+    base = dasar(prog("S", "S.02", 500 * M))
+    with pytest.raises(sk.SkenarioError, match=r"TJ/001 \(P P.02\)"):
+        sk.hitung_skenario(base, tiers(S_02="C"), tanpa_batas(), tahun=2026, pagu_total=500 * M,
+                           kebijakan=kebijakan_seed(KONTRAK_2026))  # fmt: skip
+
+
+def test_btt_keeps_its_minimum_and_is_never_cut_or_grown_by_tier():
+    # BPKAD's program: 30 M BTT (5.3) and 20 M of other spending; tier D (low absorption).
+    base = dasar(prog("K", "K.02", 50 * M, btt=30 * M), prog("S", "S.02", 100 * M))
+    t = tiers(K_02="D", S_02="D")
+    h = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=40 * M,
+                           kebijakan=kebijakan_seed())  # fmt: skip
+    rows = by_program(h)
+    assert_jumlah(h)
+    assert rows["K.02"]["pagu_usulan_rp"] >= Decimal(30 * M)
+    assert "belanja tidak terduga (btt) Rp30.000.000.000" in rows["K.02"]["alasan"]
+    up = sk.hitung_skenario(base, tiers(K_02="A", S_02="B"), tanpa_batas(), tahun=2026,
+                            pagu_total=200 * M, kebijakan=kebijakan_seed())  # fmt: skip
+    # growth goes to the movable parts only: K.02's 20 M (+20 %, then a share), never the BTT
+    assert_jumlah(up)
+    assert by_program(up)["K.02"]["terkunci_rp"] == Decimal(30 * M)
+
+
+def test_a_row_the_tier_mart_marks_outside_the_tiers_is_neither_cut_nor_grown():
+    base = dasar(prog("K", "K.02", 50 * M), prog("S", "S.02", 100 * M), prog("S", "S.03", 100 * M))
+    t = tiers(K_02="D", S_02="D", S_03="A").with_columns(
+        di_luar_tier=pl.col("kode_program") == "K.02"
+    )
+    down = by_program(sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=200 * M))
+    assert down["K.02"]["pagu_usulan_rp"] == Decimal(50 * M)
+    assert down["S.02"]["pagu_usulan_rp"] == Decimal(50 * M)
+    assert "Di luar tier (bukan program)" in down["K.02"]["alasan"]
+    up = by_program(sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=300 * M))
+    assert up["K.02"]["pagu_usulan_rp"] == Decimal(50 * M)
+
+
+def test_spm_spending_keeps_its_floor_when_its_program_is_cut():
+    base = dasar(prog("D", "D.02", 200 * M, spm=120 * M), prog("S", "S.02", 200 * M))
+    h = sk.hitung_skenario(base, tiers(D_02="D", S_02="D"), tanpa_batas(), tahun=2026,
+                           pagu_total=134 * M, kebijakan=kebijakan_seed())  # fmt: skip
+    rows = by_program(h)
+    assert_jumlah(h)
+    # 14 M of the 280 M movable stay, in proportion: D.02 keeps 120 M + 80/280 of 14 M
+    assert rows["D.02"]["pagu_usulan_rp"] == Decimal(124 * M)
+    assert rows["S.02"]["pagu_usulan_rp"] == Decimal(10 * M)
+    assert "lantai spm Rp120.000.000.000" in rows["D.02"]["alasan"]
+    assert "UU 23/2014 Pasal 298" in next(k[7] for k in h.kunci if k[4] == "spm")
+
+
+def test_floors_above_the_ceiling_are_refused_naming_each_binding_floor():
+    base = dasar(
+        prog("P", "P.02", 500 * M, pegawai=50 * M),
+        prog("K", "K.02", 50 * M, btt=30 * M),
+        prog("S", "S.01", 300 * M, terikat=100 * M, sumber="DAK Fisik; Pendapatan BLUD"),
+        prog("D", "D.02", 200 * M, spm=60 * M),
+    )
+    t = tiers(P_02="D", K_02="D", S_01="D", D_02="D")
+    with pytest.raises(sk.SkenarioTidakLayak) as exc:
+        sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=500 * M,
+                           kebijakan=kebijakan_seed(KONTRAK_2026))  # fmt: skip
+    pesan = str(exc.value)
+    for bagian in (
+        "belanja pegawai dan transfer terikat Rp50.000.000.000",
+        "dana terikat Rp100.000.000.000",
+        "kontrak tahun jamak Rp300.000.000.000",
+        "belanja tidak terduga (btt) Rp30.000.000.000",
+        "lantai spm Rp60.000.000.000",
+        "kurang Rp40.000.000.000",
+    ):
+        assert bagian in pesan, (bagian, pesan)
+    assert exc.value.pagu_minimal == 540 * M
+
+
+def test_base_choice_murni_or_perubahan_changes_the_base_and_the_id():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    cols = ", ".join(f"{c} {'varchar' if t == pl.String else 'decimal(18,2)'}"
+                     for c, t in sk.DASAR_COLUMNS.items())  # fmt: skip
+    con.execute(
+        f"create table marts.mart_kepatuhan_belanja_program (tahun integer, tahap varchar, "
+        f"urutan_tahap integer, {cols})"
+    )
+    for tahap, urutan, total in [("murni", 0, 100), ("perubahan", 50, 130), ("realisasi", 100, 90)]:
+        con.execute(
+            "insert into marts.mart_kepatuhan_belanja_program (tahun, tahap, urutan_tahap, "
+            "kode_skpd, kode_program, total_belanja_rp) values (2025, ?, ?, 'S', 'S.01', ?)",
+            [tahap, urutan, total],
+        )
+    murni, akhir = sk.muat_dasar(con, 2026), sk.muat_dasar(con, 2026, "perubahan")
+    assert (murni.tahap_dasar, akhir.tahap_dasar) == ("murni", "perubahan")  # default: murni
+    assert murni.program["total_belanja_rp"].to_list() == [Decimal(100)]
+    assert akhir.program["total_belanja_rp"].to_list() == [Decimal(130)]
+    hm = sk.hitung_skenario(murni, tiers(S_01="B"), tanpa_batas(), tahun=2026, pagu_total=120)
+    ha = sk.hitung_skenario(akhir, tiers(S_01="B"), tanpa_batas(), tahun=2026, pagu_total=120)
+    assert hm.baris["pagu_dasar_rp"].to_list() == [Decimal(100)]
+    assert ha.baris["pagu_dasar_rp"].to_list() == [Decimal(130)]
+    assert hm.baris["tahap_dasar"].to_list() == ["murni"]
+    assert hm.id_skenario != ha.id_skenario
+    with pytest.raises(sk.SkenarioError, match="'murni' atau 'perubahan'"):
+        sk.muat_dasar(con, 2026, "pergeseran")
+
+
+def test_the_rules_in_force_in_the_scenario_year_are_the_default():
+    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    assert not cek(h, "infrastruktur").ditegakkan  # binds from 2027
+    assert cek(h, "pendidikan").ditegakkan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,18 +612,22 @@ def test_the_base_is_the_latest_budget_position_before_the_year():
 
 
 def test_same_inputs_give_the_same_id_rows_parquet_and_workbook(tmp_path):
-    a = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)
-    b = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)
+    a = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011
+    )
+    b = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011
+    )
     assert a.id_skenario == b.id_skenario and a.baris.equals(b.baris)
     assert parquet_bytes(a) == parquet_bytes(b)
     x1, x2 = tulis_xlsx(a, tmp_path / "1.xlsx"), tulis_xlsx(b, tmp_path / "2.xlsx")
     assert x1.read_bytes() == x2.read_bytes()
     other = sk.hitung_skenario(
-        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_234_567_891_012
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_012
     )
     assert other.id_skenario != a.id_skenario
     retiered = sk.hitung_skenario(KOTA, KOTA_TIER.with_columns(pl.lit("B").alias("tier")),
-                                  aturan_seed(), tahun=2026, pagu_total=1_234_567_891_011)  # fmt: skip
+                                  aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011)  # fmt: skip
     assert retiered.id_skenario != a.id_skenario
 
 
@@ -424,12 +647,12 @@ def test_workbook_has_indonesian_headings_rupiah_format_frozen_header_filter(tmp
     h = sk.hitung_skenario(base, tiers(S_01="A", S_02="D"), tanpa_batas(), tahun=2026,
                            pagu_total=150 * M)  # fmt: skip
     wb = openpyxl.load_workbook(tulis_xlsx(h, tmp_path / "s.xlsx"))
-    assert wb.sheetnames == ["Ringkasan", "Usulan per program", "Per OPD"]
+    assert wb.sheetnames == ["Ringkasan", "Usulan per program", "Kunci dan lantai", "Per OPD"]
     ws = wb["Usulan per program"]
     head = [c.value for c in ws[1]]
     assert head[:4] == ["Kode SKPD", "Nama OPD", "Kode program", "Nama program"]
     assert "Pagu usulan (Rp)" in head and "Alasan" in head
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:N3"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:O3"
     col = head.index("Pagu usulan (Rp)") + 1
     assert '"Rp"#,##0' in ws.cell(row=2, column=col).number_format
     assert ws.cell(row=2, column=col).value == 100 * M
@@ -438,9 +661,40 @@ def test_workbook_has_indonesian_headings_rupiah_format_frozen_header_filter(tmp
     assert "Pemeriksaan batas belanja wajib" in summary and "Sepuluh perubahan terbesar" in summary
 
 
+def test_workbook_shows_the_ceiling_and_every_locked_rupiah_with_its_reason(tmp_path):
+    base = dasar(
+        prog("P", "P.02", 500 * M, pegawai=20 * M, infra=450 * M),
+        prog("K", "K.02", 50 * M, btt=30 * M),
+        prog("S", "S.01", 300 * M, terikat=100 * M, sumber="DAK Fisik"),
+        prog("D", "D.02", 200 * M, spm=60 * M),
+    )
+    h = sk.hitung_skenario(base, tiers(P_02="D", K_02="D", S_01="D", D_02="D"), tanpa_batas(),
+                           tahun=2026, pagu_total=800 * M,
+                           kebijakan=kebijakan_seed(KONTRAK_2026))  # fmt: skip
+    wb = openpyxl.load_workbook(tulis_xlsx(h, tmp_path / "s.xlsx"))
+    ws = wb["Kunci dan lantai"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    jenis = {(r[2], r[4]): r for r in rows}
+    assert jenis[("P.02", "Kontrak tahun jamak")][5] == 300 * M
+    assert jenis[("P.02", "Belanja pegawai")][5] == 20 * M
+    assert jenis[("K.02", "Belanja tidak terduga (BTT)")][5] == 30 * M
+    assert "PP 12/2019" in jenis[("K.02", "Belanja tidak terduga (BTT)")][7]
+    assert jenis[("S.01", "Dana terikat")][5] == 100 * M
+    assert "Perpres petunjuk teknis DAK Fisik" in jenis[("S.01", "Dana terikat")][7]
+    assert jenis[("D.02", "Lantai SPM")][5] == 60 * M
+    ringkasan = {
+        r[0].value: r[1].value for r in wb["Ringkasan"].iter_rows() if r[0].value and r[1].value
+    }
+    assert ringkasan["Pagu total (plafon)"] == 800 * M
+    assert ringkasan["Jumlah terkunci"] == 510 * M  # 20 + 300 + 30 + 100 + 60
+    assert ringkasan["Dapat dialokasikan menurut tier bukti"] == 290 * M
+
+
 def test_store_saves_once_and_reads_back(tmp_path):
     paths = DataPaths(tmp_path / "data")
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     first = simpan(h, paths)
     stamp = baca_indeks(paths)[0]["disimpan_pada"]
     again = simpan(h, paths)
@@ -477,7 +731,9 @@ def test_cli_refuses_a_malformed_opd_floor(tmp_path):
 def test_a_floor_no_program_can_serve_is_named():
     base = dasar(prog("S", "S.01", 100 * M))
     with pytest.raises(sk.SkenarioTidakLayak, match="minimal pendidikan 20 %") as exc:
-        sk.hitung_skenario(base, tiers(S_01="B"), aturan_seed(), tahun=2026, pagu_total=90 * M)
+        sk.hitung_skenario(
+            base, tiers(S_01="B"), aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=90 * M
+        )
     assert exc.value.pagu_minimal is None and "tidak ada program" in str(exc.value)
 
 
@@ -505,7 +761,9 @@ def test_gx_business_rules_catch_a_proposal_below_staff_and_a_met_rule_with_a_ga
     from dagster_project.lib.contracts.model import mart_contracts
     from dagster_project.lib.gate.expectations import gx_checks
 
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    h = sk.hitung_skenario(
+        KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+    )
     bad = h.baris.with_columns(
         pl.when(pl.col("kode_program") == "E.01")
         .then(pl.lit(Decimal(1)).cast(pl.Decimal(18, 2)))

@@ -91,7 +91,7 @@ def test_a_new_file_requests_exactly_one_run_for_exactly_its_partition(ticks, da
     settled(f)
     (req,) = ticks.tick()
     assert req.run_key == sha(f)
-    assert req.job_name == "muat_opd_tahun"
+    assert req.job_name == "ingest_opd_tahun"
     assert req.partition_key == dg.MultiPartitionKey({"opd": DINKES, "tahun": "2025"})
     selected = set(req.asset_selection)
     assert selected & INGEST_KEYS == {DPA_KEY}  # that source only, none of the others
@@ -159,7 +159,7 @@ def test_monthly_sp2d_file_runs_its_month(ticks, data_paths):
     f.write_text("nomor_sp2d,tanggal_sp2d\n1,2025-03-04\n", encoding="utf-8")
     settled(f)
     (req,) = ticks.tick()
-    assert req.job_name == "muat_bulan_tahun"
+    assert req.job_name == "ingest_bulan_tahun"
     assert req.partition_key == dg.MultiPartitionKey({"bulan": "03", "tahun": "2025"})
     assert set(req.asset_selection) & INGEST_KEYS == {dg.AssetKey(["bpkad", "sp2d"])}
 
@@ -177,7 +177,7 @@ def test_quarterly_kinerja_report_runs_its_opd_and_quarter(ticks, data_paths):
     f.write_text("kode_skpd,triwulan\n" + DINKES + ",2\n", encoding="utf-8")
     settled(f)
     (req,) = ticks.tick()
-    assert req.job_name == "muat_opd_periode"
+    assert req.job_name == "ingest_opd_periode"
     assert req.partition_key == dg.MultiPartitionKey({"opd": DINKES, "periode": "2025-tw2"})
     assert set(req.asset_selection) & INGEST_KEYS == {dg.AssetKey(["opd", "realisasi_kinerja"])}
 

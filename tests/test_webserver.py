@@ -160,7 +160,7 @@ def test_dev_server_shows_every_asset_and_check_and_stops_cleanly(tmp_path):
         "landing_sensor": "RUNNING"
     }
     assert [s["name"] for s in repo["schedules"]] == ["daily_refresh"]
-    assert {"muat_opd_tahun", "muat_bulan_tahun", "bangun_ulang"} <= {
+    assert {"ingest_opd_tahun", "ingest_bulan_tahun", "rebuild"} <= {
         j["name"] for j in repo["jobs"]
     }
     assert clean, "processes of the dev server outlived it"

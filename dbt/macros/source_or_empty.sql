@@ -4,25 +4,31 @@
     read_parquet fails at bind time on a glob that matches nothing, so at execution the macro
     counts the files behind the source's external_location first; when there are none it
     renders an empty relation with the source's declared columns and types instead. At parse time
-    it renders the source, so lineage is unchanged.
+    it renders the source, so lineage is unchanged. With fill_missing, files that lack a declared
+    column (written before the column existed) read it as null instead of failing.
 -#}
-{% macro source_or_empty(source_name, table_name) -%}
+{% macro source_or_empty(source_name, table_name, fill_missing=false) -%}
 {%- set relation = source(source_name, table_name) -%}
 {%- if execute -%}
 {%- set pattern = (relation | string).split("'")[1] -%}
 {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
-{%- if found.columns[0].values()[0] > 0 -%}
-{{ relation }}
-{%- else -%}
 {%- set node = graph.sources.values()
     | selectattr('source_name', 'equalto', source_name)
     | selectattr('name', 'equalto', table_name)
     | first -%}
+{%- set empty -%}
 (select
 {%- for column in node.columns.values() %}
     cast(null as {{ column.data_type }}) as {{ column.name }}{{ "," if not loop.last }}
 {%- endfor %}
 where false)
+{%- endset -%}
+{%- if found.columns[0].values()[0] == 0 -%}
+{{ empty }}
+{%- elif fill_missing -%}
+(select * from {{ empty }} union all by name select * from {{ relation }})
+{%- else -%}
+{{ relation }}
 {%- endif -%}
 {%- else -%}
 {{ relation }}

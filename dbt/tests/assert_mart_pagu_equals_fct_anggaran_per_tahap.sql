@@ -1,6 +1,6 @@
 -- Per fiscal year x OPD: the murni, perubahan and final pagu in mart_anggaran_realisasi equal
--- fct_anggaran for that phase (final = perubahan when the OPD has one, else murni). Returns each
--- OPD-year where a phase differs.
+-- fct_anggaran for that phase (final = the OPD's phase with the highest urutan_tahap that year,
+-- pergeseran included). Returns each OPD-year where a phase differs.
 with
 
 mart as (
@@ -17,15 +17,36 @@ mart as (
 
 ),
 
-fakta as (
+tahap_terakhir as (
 
     select
         tahun,
         kode_skpd,
-        sum(case when tahap = 'murni' then pagu_rp end) as pagu_murni_rp,
-        sum(case when tahap = 'perubahan' then pagu_rp end) as pagu_perubahan_rp
+        max(urutan_tahap) as urutan_tahap
     from {{ ref('fct_anggaran') }}
     group by tahun, kode_skpd
+
+),
+
+fakta as (
+
+    select
+        anggaran.tahun,
+        anggaran.kode_skpd,
+        max(case when anggaran.urutan_tahap = terakhir.urutan_tahap then anggaran.tahap end)
+            as tahap_akhir,
+        sum(case when anggaran.tahap = 'murni' then anggaran.pagu_rp end) as pagu_murni_rp,
+        sum(case when anggaran.tahap = 'perubahan' then anggaran.pagu_rp end)
+            as pagu_perubahan_rp,
+        sum(
+            case when anggaran.urutan_tahap = terakhir.urutan_tahap then anggaran.pagu_rp end
+        ) as pagu_akhir_rp
+    from {{ ref('fct_anggaran') }} as anggaran
+    inner join tahap_terakhir as terakhir
+        on
+            anggaran.tahun = terakhir.tahun
+            and anggaran.kode_skpd = terakhir.kode_skpd
+    group by anggaran.tahun, anggaran.kode_skpd
 
 ),
 
@@ -35,12 +56,13 @@ compared as (
         coalesce(mart.tahun, fakta.tahun) as tahun,
         coalesce(mart.kode_skpd, fakta.kode_skpd) as kode_skpd,
         mart.tahap_akhir,
+        fakta.tahap_akhir as tahap_akhir_fct,
         mart.pagu_murni_rp as pagu_murni_mart_rp,
         fakta.pagu_murni_rp as pagu_murni_fct_rp,
         mart.pagu_perubahan_rp as pagu_perubahan_mart_rp,
         fakta.pagu_perubahan_rp as pagu_perubahan_fct_rp,
         mart.pagu_akhir_rp as pagu_akhir_mart_rp,
-        coalesce(fakta.pagu_perubahan_rp, fakta.pagu_murni_rp) as pagu_akhir_fct_rp
+        fakta.pagu_akhir_rp as pagu_akhir_fct_rp
     from mart
     full outer join fakta
         on
@@ -54,3 +76,4 @@ where
     coalesce(pagu_murni_mart_rp, 0) <> coalesce(pagu_murni_fct_rp, 0)
     or coalesce(pagu_perubahan_mart_rp, -1) <> coalesce(pagu_perubahan_fct_rp, -1)
     or coalesce(pagu_akhir_mart_rp, 0) <> coalesce(pagu_akhir_fct_rp, 0)
+    or coalesce(tahap_akhir, 'murni') <> coalesce(tahap_akhir_fct, 'murni')

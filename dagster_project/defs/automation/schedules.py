@@ -13,7 +13,7 @@ import dagster as dg
 from dagster_project.defs.automation.sensors import DOWNSTREAM, INGEST_CHECKS
 
 rebuild_job = dg.define_asset_job(
-    name="bangun_ulang",
+    name="rebuild",
     selection=DOWNSTREAM | INGEST_CHECKS,
     description=(
         "dbt membangun ulang gudang dari semua data raw, gerbang mutu, terbit; semua cek sumber "

@@ -3,7 +3,7 @@
 One run per file: that source's ingest asset for exactly the partition the file fills, then dbt
 (always the whole project: it rebuilds the warehouse from all raw), the gate's blocking checks
 and the publish. Run key = the file's sha256, so the same bytes never start a second run. A file
-still being written waits for a later tick (`lib/landing_watch.py`). A file that fits no
+still being written waits for a later tick (`lib/ingest/landing_watch.py`). A file that fits no
 partition (wrong folder, OPD not in the master, no period in its name) starts one run over every
 partition of its source, so ingest rejects it with a reason the sender can act on.
 """
@@ -34,7 +34,7 @@ INGEST_CHECKS = dg.AssetSelection.checks_for_assets(*ingest.ingest_assets)
 
 
 def job_name(scheme: Partitioning | None) -> str:
-    return "muat_" + ("_".join(scheme.dimensions) if scheme else "tanpa_partisi")
+    return "ingest_" + ("_".join(scheme.dimensions) if scheme else "tanpa_partisi")
 
 
 def _load_jobs() -> dict:

@@ -1,6 +1,6 @@
 """Ingest assets: one per source contract, keyed like the dbt source they feed.
 
-Each is partitioned as its contract's landing path says (`lib/partitions.py`): OPD × tahun for
+Each is partitioned as its contract's landing path says (`lib/ingest/partitions.py`): OPD × tahun for
 what every OPD sends, tahun × bulan for BPKAD's monthly SP2D, OPD × periode for a quarterly OPD
 report. Years (and year-periods) are dynamic partitions, added as files for them arrive. A run
 for one partition ingests that partition's landing files only; a run over every partition (one

@@ -2,7 +2,7 @@
 
 - `matches_contract` (blocking): dbt never reads a source that breaks its contract.
 - `submitted_on_time` (warning): which senders are past the reporting calendar's due date with
-  nothing loaded. The same rule builds `marts.mart_kepatuhan_pelaporan` (lib/jadwal.py).
+  nothing loaded. The same rule builds `marts.mart_kepatuhan_pelaporan` (lib/contracts/jadwal.py).
 """
 
 import dagster as dg

@@ -5,6 +5,9 @@
 - `dbt/models/marts/_marts__models.yml`: every mart with `contract: enforced`, typed and described
   columns, constraints and tests, from `data_contracts/marts/`.
 
+One mechanism per kind of rule: types and not-null are the enforced dbt contract and its
+`not_null` constraints; uniqueness, accepted values and relationships are generated dbt tests.
+
 Run `apbd contracts generate` after editing a contract; a test fails while the files are stale.
 """
 
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from dagster_project.lib.contracts.ingest_log import LOG_COLUMNS
 from dagster_project.lib.contracts.model import Column, Contract, mart_contracts, source_contracts
 from dagster_project.lib.core.paths import DBT_DIR
 
@@ -45,8 +49,11 @@ def _dbt_type(col: Column) -> str:
 
 
 def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[object]:
+    """Generated dbt data tests. On a mart, a required column gets a `not_null` constraint
+    (`marts_yaml`), never a `not_null` test as well: the enforced contract already fails the build
+    on a null, so the test could never fail. Sources cannot carry constraints: they keep it."""
     tests: list[object] = []
-    if col.required:
+    if col.required and source:
         tests.append("not_null")
     if col.unique or (col.primary_key and len(contract.stored_primary_key) == 1):
         tests.append("unique")
@@ -55,6 +62,8 @@ def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[obje
     if col.relationship and not source:
         model, field = col.relationship
         tests.append({"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}})
+    if col.extra.get("countsPeople") and not source:
+        tests.append("sel_kecil")  # the small-cell rule (dbt/tests/generic/sel_kecil.sql)
     return tests
 
 
@@ -110,9 +119,7 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
 
 
 def ingest_log_yaml() -> str:
-    """The ingest log as dbt source `meta.ingest_log` (columns from `ingest.LOG_COLUMNS`)."""
-    from dagster_project.lib.ingest.loader import LOG_COLUMNS
-
+    """The ingest log as dbt source `meta.ingest_log` (columns from `ingest_log.LOG_COLUMNS`)."""
     table = {
         "name": "ingest_log",
         "description": (
@@ -136,7 +143,9 @@ def ingest_log_yaml() -> str:
         "version": 2,
         "sources": [{"name": "meta", "description": "Metadata pipeline.", "tables": [table]}],
     }
-    return HEADER.format(what="dagster_project/lib/ingest/loader.py LOG_COLUMNS") + _dump(doc)
+    return HEADER.format(what="dagster_project/lib/contracts/ingest_log.py LOG_COLUMNS") + _dump(
+        doc
+    )
 
 
 def scenario_source_yaml() -> str:
@@ -198,6 +207,8 @@ def marts_yaml(contracts: list[Contract]) -> str:
             }
             if col.required:
                 entry["constraints"] = [{"type": "not_null"}]
+            if col.extra.get("countsPeople"):  # published counts of people: one rule covers all
+                entry["config"] = {"meta": {"hitungan_orang": True}}
             if t := _column_tests(col, c, source=False):
                 entry["data_tests"] = t
             columns.append(entry)

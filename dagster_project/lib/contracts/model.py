@@ -95,6 +95,9 @@ class Contract:
     description: str
     columns: tuple[Column, ...]
     properties: dict[str, Any]
+    retention_days: int | None = (
+        None  # ODCS slaProperties `retention`: how long a sent file is kept
+    )
 
     @property
     def key(self) -> str:
@@ -248,7 +251,22 @@ def load_contract(path: Path) -> Contract:
         description=" ".join((desc or obj.description or "").split()),
         columns=tuple(_column(p) for p in obj.properties or []),
         properties=_custom(odcs.customProperties),
+        retention_days=_retention_days(odcs),
     )
+
+
+_DAYS_PER_UNIT = {"d": 1, "day": 1, "days": 1, "hari": 1, "y": 365, "year": 365, "years": 365}
+
+
+def _retention_days(odcs: OpenDataContractStandard) -> int | None:
+    """The `retention` SLA property in days (`value: 90, unit: d`), or None when unset."""
+    for sla in odcs.slaProperties or []:
+        if sla.property == "retention":
+            unit = (sla.unit or "d").lower()
+            if unit not in _DAYS_PER_UNIT:
+                raise ValueError(f"retention unit {sla.unit!r} not understood (use d or y)")
+            return int(sla.value) * _DAYS_PER_UNIT[unit]
+    return None
 
 
 @cache

@@ -109,6 +109,40 @@ def check_codes(
     return out.select(reason.alias("r"))["r"]
 
 
+_SIGN_WORDS = {"positif": "positif", "negatif": "negatif", "bukan_nol": "bukan nol"}
+
+
+def check_sign(frame: pl.DataFrame, column: str, rule: dict[str, str]) -> pl.Series:
+    """For each row: null if `column` has the sign the code list allows for the row's type, else
+    the reason (Indonesian). `rule` is the contract's `signRule`: {column: the type column,
+    reference: "seed.sign_column"}, the seed keyed by a column of the type column's name, with sign
+    values positif, negatif or bukan_nol. Unknown types
+    pass here: the type column's own reference check reports them."""
+    name, sign_col = rule["reference"].split(".", 1)
+    kind_col = rule["column"]
+    table = seed(name).select(pl.col(kind_col), pl.col(sign_col).alias("_tanda"))
+    rows = frame.select(pl.col(kind_col), pl.col(column).alias("_v")).join(
+        table, on=kind_col, how="left", maintain_order="left"
+    )
+    v, tanda = pl.col("_v"), pl.col("_tanda")
+    wrong = (
+        ((tanda == "positif") & (v <= 0))
+        | ((tanda == "negatif") & (v >= 0))
+        | ((tanda == "bukan_nol") & (v == 0))
+    )
+    reason = pl.when(v.is_not_null() & wrong.fill_null(False)).then(
+        pl.format(
+            "kolom {}: nilai {} harus {} untuk {} {}",
+            pl.lit(column),
+            v.cast(pl.String),
+            tanda.replace_strict(_SIGN_WORDS, default=tanda),
+            pl.lit(kind_col),
+            pl.col(kind_col),
+        )
+    )
+    return rows.select(reason.alias("r"))["r"]
+
+
 _LABELS = {
     "ref_nomenklatur": "nomenklatur sub kegiatan Permendagri 90",
     "ref_akun": "kode rekening belanja",
@@ -116,6 +150,7 @@ _LABELS = {
     "ref_opd": "daftar OPD Kota Samarinda",
     "ref_wilayah": "kode wilayah Kota Samarinda",
     "ref_indikator": "daftar indikator outcome wilayah (ref_indikator)",
+    "ref_jenis_sp2d": "daftar jenis SP2D (UP, GU, GU_NIHIL, TU, TU_NIHIL, LS, PENGEMBALIAN, KOREKSI)",
 }
 
 

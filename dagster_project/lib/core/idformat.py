@@ -9,6 +9,24 @@ from __future__ import annotations
 
 import polars as pl
 
+# The one list of Indonesian month names (reports, apps, demo, date parsing).
+NAMA_BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+NAMA_BULAN_SINGKAT = tuple(n[:3] for n in NAMA_BULAN)  # Jan … Agu … Des
+
+# Month words as written in dates, to month number: full names, abbreviations, old spellings.
 BULAN = {
     "januari": 1,
     "jan": 1,

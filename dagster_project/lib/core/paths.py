@@ -67,6 +67,17 @@ class DataPaths:
     def exports(self) -> Path:
         return self.root / "exports"
 
+    @property
+    def tmp(self) -> Path:
+        """Scratch space, never under `published/`: DuckDB spill files of dbt builds and of
+        `apbd kueri` (`query-<pid>/`, removed after each query)."""
+        return self.root / "tmp"
+
+    @property
+    def logs(self) -> Path:
+        """Full logs of `apbd run` (dbt, Dagster, library warnings); the terminal gets a summary."""
+        return self.root / "logs"
+
     def ensure(self) -> None:
         for p in (
             self.landing,

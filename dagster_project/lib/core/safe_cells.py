@@ -8,10 +8,18 @@ goes through this module: `neutralise_cell` for one value, `neutralise_frame` fo
 `write_csv` / `write_xlsx` for whole files.
 
 Rule (OWASP "CSV injection"): such a text value gets a leading apostrophe `'`, so the program shows
-it as text. A value that is a plain number (`-5000000`, `+62`, `-1.234,5`) is left alone: it
-cannot be a formula and OPD operators must be able to read it as they typed it. Numbers, dates and
-booleans are never touched. XLSX files are written with xlsxwriter with string-to-formula, -URL and
--number conversion off, so a text cell is always stored as text.
+it as text. The prefix is looked for after any leading spaces (also no-break and ideographic spaces),
+and the full-width forms `＝ ＋ － ＠` count too: spreadsheet programs with an East-Asian input method
+read them as their ASCII twins. A value that is a plain number (`-5000000`, `+62`, `-1.234,5`) is
+left alone: it cannot be a formula and OPD operators must be able to read it as they typed it.
+Numbers, dates and booleans are never touched; column names are text like any other cell. XLSX
+files are written with xlsxwriter with string-to-formula, -URL and -number conversion off, so a text
+cell is always stored as text. The rule is written once (`_DANGER`, `_PLAIN_NUMBER`) and run by
+Python, Polars and DuckDB alike.
+
+Terminals are the other place a cell can act: `terminal_text` makes a value safe to print (control
+characters such as ESC and bidirectional overrides shown as `\\x1b`-style escapes); print it as a
+`rich.text.Text`, never as markup, so `[link=…]` or `[/bold]` in a cell stays literal.
 """
 
 from __future__ import annotations
@@ -23,9 +31,15 @@ from typing import Any
 
 import polars as pl
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
-_DANGER = r"^[=+\-@\t\r\n]"
+from dagster_project.lib.core.files import atomic_write
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_SPACES = " \u00a0\u3000"  # space, no-break space, ideographic (full-width) space
+# A formula sign after optional spaces, or a tab / CR / LF first. Literal characters only, so the
+# same pattern runs in Python `re`, Polars (Rust regex) and DuckDB (RE2).
+_DANGER = f"^(?:[\t\r\n]|[{_SPACES}]*[=+\\-@＝＋－＠])"
+_PLAIN_NUMBER = re.compile(f"^[{_SPACES}]*[+-]?[0-9][0-9.,]*$")
+_DANGER_RE = re.compile(_DANGER)
 
 XLSX_OPTIONS = {
     "strings_to_formulas": False,
@@ -39,7 +53,7 @@ def is_dangerous(value: Any) -> bool:
     """True when a spreadsheet program would treat this text value as a formula."""
     return (
         isinstance(value, str)
-        and value.startswith(FORMULA_PREFIXES)
+        and _DANGER_RE.match(value) is not None
         and not _PLAIN_NUMBER.match(value)
     )
 
@@ -69,17 +83,45 @@ def neutralise_sql(column: str) -> str:
 
 
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every String column of `frame` neutralised; other types unchanged."""
-    cols = [n for n, t in frame.schema.items() if t == pl.String]
-    return frame.with_columns(neutralise_expr(pl.col(c)).alias(c) for c in cols) if cols else frame
+    """Every text column of `frame` neutralised (String, and Enum/Categorical as String); other
+    types unchanged. Column names are left as they are: `neutralise_header` is for writing them."""
+    text = (pl.String, pl.Categorical, pl.Enum)
+    cols = [n for n, t in frame.schema.items() if isinstance(t, text) or t in text]
+    exprs = (neutralise_expr(pl.col(c).cast(pl.String)).alias(c) for c in cols)
+    return frame.with_columns(exprs) if cols else frame
+
+
+def neutralise_header(names: Iterable[str]) -> list[str]:
+    """Column names as they may be written to a CSV or XLSX header row."""
+    return [str(neutralise_cell(str(n))) for n in names]
 
 
 def write_csv(frame: pl.DataFrame, path: Path, *, separator: str = ",") -> Path:
-    """A CSV (UTF-8 with BOM, so Excel reads Indonesian text right) with every cell neutralised."""
+    """A CSV (UTF-8 with BOM, so Excel reads Indonesian text right) with every cell and column
+    name neutralised."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_frame(frame).write_csv(path, separator=separator, include_bom=True)
+    safe = neutralise_frame(frame)
+    safe.columns = neutralise_header(safe.columns)
+    safe.write_csv(path, separator=separator, include_bom=True)
     return path
+
+
+# C0 and C1 control characters (ESC, BEL, backspace, CSI …), DEL, and the invisible
+# direction/joiner marks that make text display other than it reads. Newline and tab are layout.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(value: Any) -> str:
+    """A value as text that is safe to print in a terminal: control characters shown as escapes
+    (`\\x1b`), never sent. Print the result as `rich.text.Text` so `[…]` is not read as markup."""
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 def _width(values: Iterable[Any], header: str) -> float:
@@ -91,30 +133,44 @@ def add_sheet(
     workbook: Any,
     name: str,
     headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
     *,
     formats: dict[str, Any] | None = None,
 ) -> Any:
-    """One table sheet: bold frozen header, autofilter, column widths, every cell neutralised.
+    """One table sheet: bold frozen header, autofilter, column widths, every cell and column name
+    neutralised.
 
-    `workbook` is an `xlsxwriter.Workbook` created with `XLSX_OPTIONS`; strings are written with
+    `workbook` is an `xlsxwriter.Workbook` created with `XLSX_OPTIONS` (plus `constant_memory` for
+    long results: `rows` may be a generator, written once in order); strings are written with
     `write_string`, so nothing a sender typed is ever stored as a formula."""
     formats = formats or {}
     ws = workbook.add_worksheet(name[:31])
     bold = formats.get("header") or workbook.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
     )
-    for c, h in enumerate(headers):
-        ws.write_string(0, c, str(h), bold)
-    for r, row in enumerate(rows, start=1):
+    for c, h in enumerate(neutralise_header(headers)):
+        ws.write_string(0, c, h, bold)
+    sample, n = [], 0  # the first 2,000 rows size the columns
+    for n, row in enumerate(rows, start=1):
+        if n <= 2000:
+            sample.append(row)
         for c, v in enumerate(row):
-            write_cell(ws, r, c, v, formats)
+            write_cell(ws, n, c, v, formats)
     ws.freeze_panes(1, 0)
     if headers:
-        ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
         for c, h in enumerate(headers):
-            ws.set_column(c, c, _width((row[c] for row in rows[:2000]), str(h)))
+            ws.set_column(c, c, _width((row[c] for row in sample), str(h)))
     return ws
+
+
+def number_formats(workbook: Any) -> dict[str, Any]:
+    """The number and date formats `write_cell` uses, added to `workbook`."""
+    return {
+        "number": workbook.add_format({"num_format": "#,##0.##"}),
+        "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
+        "datetime": workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
+    }
 
 
 def write_cell(ws: Any, row: int, col: int, value: Any, formats: dict[str, Any] | None = None):
@@ -129,8 +185,10 @@ def write_cell(ws: Any, row: int, col: int, value: Any, formats: dict[str, Any] 
         ws.write_boolean(row, col, value)
     elif isinstance(value, int | float | Decimal):
         ws.write_number(row, col, float(value), formats.get("number"))
-    elif isinstance(value, datetime):
+    elif isinstance(value, datetime) and value.tzinfo is None:
         ws.write_datetime(row, col, value, formats.get("datetime"))
+    elif isinstance(value, datetime):  # Excel has no time zones: keep the offset, as text
+        ws.write_string(row, col, value.isoformat(sep=" "))
     elif isinstance(value, date):
         ws.write_datetime(
             row, col, datetime(value.year, value.month, value.day), formats.get("date")
@@ -141,21 +199,13 @@ def write_cell(ws: Any, row: int, col: int, value: Any, formats: dict[str, Any] 
 
 def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> Path:
     """An XLSX with one neutralised, filterable sheet per frame (written atomically)."""
-    import os
-
     import xlsxwriter
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
-    formats = {
-        "number": wb.add_format({"num_format": "#,##0.##"}),
-        "date": wb.add_format({"num_format": "dd/mm/yyyy"}),
-        "datetime": wb.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
-    }
-    for name, frame in sheets.items():
-        add_sheet(wb, name, frame.columns, frame.rows(), formats=formats)
-    wb.close()
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        formats = number_formats(wb)
+        for name, frame in sheets.items():
+            add_sheet(wb, name, frame.columns, frame.rows(), formats=formats)
+        wb.close()
     return path

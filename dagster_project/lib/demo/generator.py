@@ -2,7 +2,8 @@
 
 ``generate(landing_dir)`` writes what the OPDs and BPKAD would drop into ``data/landing``:
 
-* ``sipd/dpa_sub_kegiatan/{tahun}/{kode_skpd}/dpa_sub_kegiatan_{murni|perubahan}.{csv|xlsx}``
+* ``sipd/dpa_sub_kegiatan/{tahun}/{kode_skpd}/dpa_sub_kegiatan_{tahap}.{csv|xlsx}`` (murni and
+  perubahan; two OPDs also pergeseran_1 and pergeseran_perubahan_1, see PERGESERAN_*)
 * ``sipd/dpa_rincian/{tahun}/{kode_skpd}/dpa_rincian_{tahap}.{csv|xlsx}``
 * ``sipd/anggaran_kas/{tahun}/{kode_skpd}/anggaran_kas_{tahap}.{csv|xlsx}``
 * ``bpkad/sp2d/{tahun}/sp2d_{tahun}_{MM}.csv``
@@ -33,6 +34,7 @@ import math
 import random
 import re
 from collections import defaultdict
+from dataclasses import replace
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
@@ -1534,14 +1536,88 @@ class Planner:
 
 
 # --------------------------------------------------------------------------------------------
+# pergeseran: DPA phases besides murni and perubahan
+# --------------------------------------------------------------------------------------------
+
+# Two OPDs shift money between their own lines by pergeseran (Perkada, total unchanged), so the
+# marts' "latest phase" rule has a case each way: one with pergeseran and no perubahan (every
+# year), one with a pergeseran before and another after the perubahan (the first generated year;
+# the newest year, the scenario's base, ends at its APBD-P). Every other OPD: murni + perubahan.
+PERGESERAN_TANPA_PERUBAHAN = "2.23.2.24.0.00.01.0000"  # Dinas Perpustakaan dan Kearsipan
+PERGESERAN_SESUDAH_PERUBAHAN = "2.07.0.00.0.00.01.0000"  # Dinas Tenaga Kerja
+
+# The DPA files of an OPD in one year: (tahap, lines per sub kegiatan); None = s.lines(tahap).
+Fase = tuple[str, dict[str, list[Line]] | None]
+FASE_BIASA: list[Fase] = [("murni", None), ("perubahan", None)]
+
+
+def _geser(rng: random.Random, lines: dict[str, list[Line]]) -> dict[str, list[Line]]:
+    """A pergeseran of one OPD's DPA: a copy where part of one goods/services or capital line
+    moves to a new rincian line of another sub kegiatan. The OPD total is unchanged."""
+    new = {k: [replace(ln) for ln in v] for k, v in sorted(lines.items())}
+    movable = [(k, ln) for k, v in new.items() for ln in v if ln.comp in ("barjas", "modal")]
+    if len(movable) < 2:
+        return new
+    k_from, donor = movable[rng.randrange(len(movable))]
+    receivers = [(k, ln) for k, ln in movable if k != k_from] or movable
+    k_to, like = receivers[rng.randrange(len(receivers))]
+    cut = _floor100(donor.harga * Decimal(str(round(rng.uniform(0.10, 0.25), 4))))
+    if cut <= 0:
+        return new
+    donor.harga -= cut
+    amount = donor.volume * cut
+    no = max(ln.no for ln in new[k_to]) + 1
+    uraian = f"Tambahan hasil pergeseran: {like.uraian}"
+    new[k_to].append(
+        Line(no, like.akun, like.dana, uraian, "1 Paket", Decimal(1), "Paket", amount, like.comp)
+    )
+    return new
+
+
+def _plan_pergeseran(
+    planner: Planner, opds: list[Opd], sesudah_perubahan: bool
+) -> dict[str, list[Fase]]:
+    """The DPA phases of the OPDs that shift by pergeseran; s.perubahan becomes each sub
+    kegiatan's final lines (what payments, cash plans and evidence are drawn against)."""
+    fases: dict[str, list[Fase]] = {}
+    for opd in opds:
+        rng = planner.rng(opd.kode, "pergeseran")
+        if opd.kode == PERGESERAN_TANPA_PERUBAHAN:
+            opd.subkeg = [s for s in opd.subkeg if s.murni is not None]
+            akhir = _geser(rng, {s.kode: s.murni or [] for s in opd.subkeg})
+            fases[opd.kode] = [("murni", None), ("pergeseran_1", akhir)]
+        elif opd.kode == PERGESERAN_SESUDAH_PERUBAHAN and sesudah_perubahan:
+            sebelum = _geser(rng, {s.kode: s.murni for s in opd.subkeg if s.murni})
+            perubahan = {s.kode: s.perubahan for s in opd.subkeg}
+            akhir = _geser(rng, perubahan)
+            fases[opd.kode] = [
+                ("murni", None),
+                ("pergeseran_1", sebelum),
+                ("perubahan", perubahan),
+                ("pergeseran_perubahan_1", akhir),
+            ]
+        else:
+            continue
+        for s in opd.subkeg:
+            s.perubahan = akhir[s.kode]
+            if opd.kode == PERGESERAN_TANPA_PERUBAHAN:
+                s.target_p = None
+    return fases
+
+
+# --------------------------------------------------------------------------------------------
 # anggaran kas and SP2D
 # --------------------------------------------------------------------------------------------
 
 
 def _akun_totals(s: SubKeg, tahap: str) -> dict[str, tuple[Decimal, str, str]]:
     """{akun: (total, component, first sumber dana)} for one sub kegiatan and tahap."""
+    return _akun_totals_of(s.lines(tahap))
+
+
+def _akun_totals_of(lines: list[Line]) -> dict[str, tuple[Decimal, str, str]]:
     out: dict[str, tuple[Decimal, str, str]] = {}
-    for ln in s.lines(tahap):
+    for ln in lines:
         if ln.akun in out:
             t, c, d = out[ln.akun]
             out[ln.akun] = (t + ln.total, c, d)
@@ -1577,11 +1653,15 @@ def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]
     scale = planner.scale
     wdays = {m: _working_days(year, m) for m in range(1, 13)}
     payments: list[Payment] = []
+    # Room left on each budget line (pagu akhir - spending) and its funding source, per
+    # (OPD, sub kegiatan): a correction may only move spending to a line with room.
+    ruang: dict[tuple[str, str], dict[str, tuple[Decimal, str]]] = defaultdict(dict)
     for opd in opds:
         rng = planner.rng(opd.kode, "sp2d")
         for s in opd.subkeg:
             new_sub = s.murni is None
             for akun, (pagu, comp, dana) in _akun_totals(s, "perubahan").items():
+                ruang[(opd.kode, s.kode)][akun] = (pagu, dana)
                 if comp == "peg":
                     r = rng.uniform(0.955, 0.995)
                 elif comp == "btt":
@@ -1593,6 +1673,7 @@ def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]
                 realised = (pagu * Decimal(str(round(r, 6)))).quantize(q, ROUND_FLOOR)
                 if realised <= 0:
                     continue
+                ruang[(opd.kode, s.kode)][akun] = (pagu - realised, dana)
                 nama_akun = akun_names.get(akun, akun)
                 if comp == "peg":
                     payments += _payroll_payments(
@@ -1613,13 +1694,8 @@ def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]
                         new_sub,
                         nama_akun,
                     )
-    # UP: the first small barang-jasa payment of each OPD in the first quarter
-    first: dict[str, Payment] = {}
-    for p in sorted(payments, key=lambda p: (p.tanggal, p.kode_sub_kegiatan, p.kode_akun, p.nilai)):
-        if p.jenis == "GU" and p.tanggal.month <= 3 and p.kode_skpd not in first:
-            first[p.kode_skpd] = p
-            p.jenis = "UP"
-            p.keterangan = f"Uang Persediaan (UP) Tahun Anggaran {year}"
+    payments += _uang_persediaan(planner, payments, wdays)
+    payments += _pengembalian_dan_koreksi(planner, payments, ruang, wdays)
     payments.sort(
         key=lambda p: (
             p.tanggal,
@@ -1632,8 +1708,156 @@ def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]
     )
     width = max(5, len(str(len(payments))))
     for i, p in enumerate(payments, start=1):
-        p.nomor = f"{i:0{width}d}/SP2D/{p.jenis}/{p.kode_skpd}/{year}"
+        dokumen = {"PENGEMBALIAN": "STS", "KOREKSI": "KOREKSI"}.get(p.jenis, "SP2D")
+        p.nomor = f"{i:0{width}d}/{dokumen}/{p.jenis}/{p.kode_skpd}/{year}"
     return payments
+
+
+# The SP2D types that are spending (LRA, Permendagri 77/2020): the generator's own statement of
+# the rule whose outcome the manifest's `realisasi` records. UP and TU advances are not spending.
+BELANJA = frozenset({"LS", "GU", "GU_NIHIL", "TU_NIHIL", "PENGEMBALIAN", "KOREKSI"})
+JUTA = Decimal(1_000_000)
+RIBU = Decimal(1000)
+
+
+def _ceil_to(x: Decimal, step: Decimal) -> Decimal:
+    return -((-x / step).to_integral_value(ROUND_FLOOR)) * step
+
+
+def _floor_to(x: Decimal, step: Decimal) -> Decimal:
+    return (x / step).to_integral_value(ROUND_FLOOR) * step
+
+
+def _later_day(
+    rng: random.Random, wdays: dict[int, list[int]], after: dt.date, max_months: int = 2
+) -> dt.date:
+    """A working day after `after` within the same fiscal year (the last one when none is)."""
+    month = min(12, after.month + rng.randint(0, max_months))
+    days = [d for d in wdays[month] if dt.date(after.year, month, d) > after]
+    while not days and month < 12:
+        month += 1
+        days = wdays[month]
+    if not days:
+        return after
+    return dt.date(after.year, month, rng.choice(days))
+
+
+def _uang_persediaan(
+    planner: Planner, payments: list[Payment], wdays: dict[int, list[int]]
+) -> list[Payment]:
+    """The treasurer's advances around the spending already drawn: each OPD that spends through
+    GU gets a UP advance in January (not spending) and settles its last December GU as GU nihil;
+    each TU spending becomes the settlement (TU nihil) of a TU advance drawn earlier that month
+    (the advance is not spending; its unused rest goes back to the kas daerah)."""
+    year = planner.year
+    rng = planner.rng("bpkad", "uang-persediaan")
+    extra: list[Payment] = []
+    gu: dict[str, list[Payment]] = defaultdict(list)
+    for p in sorted(payments, key=lambda p: (p.tanggal, p.kode_sub_kegiatan, p.kode_akun, p.nilai)):
+        if p.jenis == "GU":
+            gu[p.kode_skpd].append(p)
+        elif p.jenis == "TU":
+            p.jenis = "TU_NIHIL"
+            p.keterangan = p.keterangan.replace(
+                "Tambahan Uang Persediaan (TU)", "Pertanggungjawaban TU (TU nihil)"
+            )
+            first = wdays[p.tanggal.month][0]
+            day = dt.date(year, p.tanggal.month, min(first, p.tanggal.day))
+            advance = _ceil_to(p.nilai * Decimal(str(round(rng.uniform(1.0, 1.2), 4))), JUTA)
+            extra.append(
+                replace(
+                    p,
+                    tanggal=day,
+                    jenis="TU",
+                    nilai=advance,
+                    keterangan=p.keterangan.replace(
+                        "Pertanggungjawaban TU (TU nihil)", "Tambahan Uang Persediaan (TU)"
+                    ),
+                )
+            )
+    for _, spent in sorted(gu.items()):
+        first = spent[0]
+        extra.append(
+            replace(
+                first,
+                tanggal=dt.date(year, 1, wdays[1][0]),
+                jenis="UP",
+                nilai=_ceil_to(sum((p.nilai for p in spent), ZERO) / 10, JUTA),
+                keterangan=f"Uang Persediaan (UP) Tahun Anggaran {year}",
+            )
+        )
+        last = spent[-1]
+        if last.tanggal.month == 12:
+            last.jenis = "GU_NIHIL"
+            last.keterangan = last.keterangan.replace(
+                "Penggantian Uang Persediaan (GU)", "Pertanggungjawaban UP akhir tahun (GU nihil)"
+            )
+    return extra
+
+
+def _pengembalian_dan_koreksi(
+    planner: Planner,
+    payments: list[Payment],
+    ruang: dict[tuple[str, str], dict[str, tuple[Decimal, str]]],
+    wdays: dict[int, list[int]],
+) -> list[Payment]:
+    """Refunds of overpaid goods/services and capital payments (STS, negative contra rows: about
+    2 % of them, at least one) and corrections of a payment charged to the wrong account (a
+    signed pair moving half of it to another line of the same sub kegiatan with room; up to
+    three, at least one when any line has room). Every line keeps spending within its pagu."""
+    rng = planner.rng("bpkad", "pengembalian")
+    spent = [
+        p
+        for p in payments
+        if p.jenis in ("LS", "GU", "TU_NIHIL")
+        and p.kode_akun.startswith(("5.1.02.", "5.2."))
+        and p.nilai >= JUTA
+    ]
+    out: list[Payment] = []
+    refunds = [p for p in spent if rng.random() < 0.02] or spent[:1]
+    for p in refunds:
+        amount = _floor_to(p.nilai * Decimal(str(round(rng.uniform(0.02, 0.15), 4))), RIBU)
+        if amount <= 0:
+            continue
+        out.append(
+            replace(
+                p,
+                tanggal=_later_day(rng, wdays, p.tanggal),
+                jenis="PENGEMBALIAN",
+                nilai=-amount,
+                keterangan=f"Pengembalian kelebihan pembayaran (STS) - {p.keterangan}",
+            )
+        )
+    refunded = {id(p) for p in refunds}
+    koreksi = 0
+    for i in rng.sample(range(len(spent)), len(spent)):
+        p = spent[i]
+        if koreksi == 3 or id(p) in refunded or p.nilai < 5 * JUTA:
+            continue
+        amount = _floor_to(p.nilai / 2, RIBU)
+        lines = ruang[(p.kode_skpd, p.kode_sub_kegiatan)]
+        fits = sorted(a for a, (room, _) in lines.items() if a != p.kode_akun and room >= amount)
+        if not fits:
+            continue
+        to = fits[0]
+        room, dana = lines[to]
+        lines[to] = (room - amount, dana)
+        day = _later_day(rng, wdays, p.tanggal)
+        ket = f"Koreksi salah bebankan akun {p.kode_akun} ke {to}"
+        out.append(replace(p, tanggal=day, jenis="KOREKSI", nilai=-amount, keterangan=ket))
+        out.append(
+            replace(
+                p,
+                tanggal=day,
+                kode_akun=to,
+                kode_sumber_dana=dana,
+                jenis="KOREKSI",
+                nilai=amount,
+                keterangan=ket,
+            )
+        )
+        koreksi += 1
+    return out
 
 
 def _parts(rng: random.Random, total: Decimal, n: int) -> list[Decimal]:
@@ -1972,7 +2196,7 @@ def generate(
 
     if min(yrs) < 2021:
         raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
-    # Performance, outcome and beneficiary data with a planted truth (lib/demo_evidence.py).
+    # Performance, outcome and beneficiary data with a planted truth (lib/demo/evidence.py).
     evidence = EvidenceWorld(ref, seed, yrs, scale)
     for year in yrs:
         planner = Planner(ref, seed, scale, year)
@@ -1983,6 +2207,7 @@ def generate(
         for opd, b in zip(opds, budgets, strict=True):
             planner.plan_opd(opd, b)
         planner.plan_perubahan(opds, t_perubahan)
+        fases = _plan_pergeseran(planner, opds, sesudah_perubahan=year == yrs[0])
         _check_codes(planner, opds, ref)
         evidence.plant_year(planner, opds)
         _place_lines(evidence, opds, seed, year)
@@ -1991,12 +2216,19 @@ def generate(
         per_opd: dict[str, dict[str, Decimal]] = {}
         pagu_total = {t: ZERO for t in TAHAP}
         for opd in opds:
-            per_opd[opd.kode] = {"pagu_murni": ZERO, "pagu_perubahan": ZERO, "realisasi": ZERO}
-            for tahap in TAHAP:
-                sub_rows, rin_rows, kas_rows = _tables(opd, year, tahap)
+            per_opd[opd.kode] = {
+                "pagu_murni": ZERO,
+                "pagu_perubahan": ZERO,
+                "pagu_akhir": ZERO,
+                "realisasi": ZERO,
+            }
+            for tahap, lines in fases.get(opd.kode, FASE_BIASA):
+                sub_rows, rin_rows, kas_rows = _tables(opd, year, tahap, lines)
                 pagu = sum((r["pagu_rp"] for r in sub_rows), ZERO)
-                per_opd[opd.kode][f"pagu_{tahap}"] = pagu
-                pagu_total[tahap] += pagu
+                if tahap in TAHAP:
+                    per_opd[opd.kode][f"pagu_{tahap}"] = pagu
+                    pagu_total[tahap] += pagu
+                per_opd[opd.kode]["pagu_akhir"] = pagu  # phases are written in order
                 for table, rows in (
                     ("dpa_sub_kegiatan", sub_rows),
                     ("dpa_rincian", rin_rows),
@@ -2020,8 +2252,9 @@ def generate(
         by_month: dict[int, list[Payment]] = defaultdict(list)
         for p in payments:
             by_month[p.tanggal.month].append(p)
-            per_opd[p.kode_skpd]["realisasi"] += p.nilai
-            realisasi += p.nilai
+            if p.jenis in BELANJA:  # UP and TU advances are not spending
+                per_opd[p.kode_skpd]["realisasi"] += p.nilai
+                realisasi += p.nilai
         names = [c for c, _ in cols["sp2d"]]
         for m in range(1, 13):
             rows = [
@@ -2118,12 +2351,16 @@ def _place_lines(evidence: EvidenceWorld, opds: list[Opd], seed: int, year: int)
                     s.lokasi_rincian[ln.no] = KOTA
 
 
-def _tables(opd: Opd, year: int, tahap: str) -> tuple[list[dict], list[dict], list[dict]]:
+def _tables(
+    opd: Opd, year: int, tahap: str, fase: dict[str, list[Line]] | None = None
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """The DPA rows of one OPD at one phase: `fase` holds the lines of a pergeseran (or of a
+    perubahan followed by one); without it, the sub kegiatan's own murni/perubahan lines."""
     sub_rows: list[dict[str, Any]] = []
     rin_rows: list[dict[str, Any]] = []
     kas_rows: list[dict[str, Any]] = []
     for s in sorted(opd.subkeg, key=lambda s: s.kode):
-        lines = s.lines(tahap)
+        lines = fase.get(s.kode, []) if fase is not None else s.lines(tahap)
         if not lines:
             continue
         base = {"tahun": year, "tahap": tahap, "kode_skpd": opd.kode, "kode_sub_kegiatan": s.kode}
@@ -2132,11 +2369,12 @@ def _tables(opd: Opd, year: int, tahap: str) -> tuple[list[dict], list[dict], li
                 **base,
                 "nama_skpd": opd.nama,
                 "nama_sub_kegiatan": s.nama,
-                "pagu_rp": s.pagu(tahap),
+                "pagu_rp": sum((ln.total for ln in lines), ZERO),
                 "kode_kelurahan": s.kelurahan or None,
                 "indikator_keluaran": s.indikator,
                 "target_keluaran": s.target_p
-                if tahap == "perubahan" and s.target_p is not None
+                if tahap.startswith(("perubahan", "pergeseran_perubahan"))
+                and s.target_p is not None
                 else s.target,
                 "satuan_keluaran": s.satuan_out,
             }
@@ -2157,7 +2395,7 @@ def _tables(opd: Opd, year: int, tahap: str) -> tuple[list[dict], list[dict], li
                     "kode_lokasi": s.lokasi_rincian.get(ln.no),
                 }
             )
-        for akun, (total, comp, _) in sorted(_akun_totals(s, tahap).items()):
+        for akun, (total, comp, _) in sorted(_akun_totals_of(lines).items()):
             w = _kas_weights(comp, akun, year, s.murni is None)
             months = _anggaran_kas(total, w)
             kas_rows.append(

@@ -1,12 +1,14 @@
 """The quality gate: decides whether a finished build may replace the published mart.
 
 Runs after dbt has exited (architecture rules 2-4): `finalize_build` drops the schemas that must
-not ship and checkpoints the file, then `run_gate` opens the build file READ-ONLY and collects
-three kinds of evidence into `CheckResult`s:
+not ship and checkpoints the file; then the gate's asset checks (`defs/publish/checks.py`) open the
+build file READ-ONLY and the publish asset (`defs/publish/assets.py`) reads dbt's results. Three
+kinds of evidence, each a list of `CheckResult`s:
 
-- dbt's own results (`run_results.json`): every model, test and unit test of the run;
-- the mart contracts (`data_contracts/marts/*.odcs.yaml`): table, columns, types, nulls, key, rows;
-- the GX suites in `expectations.py` (contract facts + business rules, on pandas frames).
+- `dbt_checks`: dbt's own results (`run_results.json`): every model, test and unit test of the run;
+- `contract_checks`: the mart contracts (`data_contracts/marts/*.odcs.yaml`): table, columns,
+  types, required columns without nulls, key, rows (the gate's independent check of the file);
+- `expectations.gx_checks`: the GX suites (contract ranges, patterns, values + business rules).
 
 Messages are Indonesian, one sentence a planner or OPD operator can act on; English goes in
 `metadata["message_en"]`. No Dagster import here: `defs/` turns these into asset checks.
@@ -57,52 +59,6 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass
-class GateResult:
-    """All checks of one gate run. `passed` = every blocking check passed."""
-
-    checks: list[CheckResult]
-    build_db: Path | None = None
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    @property
-    def failures(self) -> list[CheckResult]:
-        """Blocking checks that failed: any one of them stops the publish."""
-        return [c for c in self.checks if c.is_blocking_failure]
-
-    @property
-    def warnings(self) -> list[CheckResult]:
-        """Non-blocking checks that failed: reported, but the mart may still be published."""
-        return [c for c in self.checks if not c.passed and not c.blocking]
-
-    def summary(self) -> str:
-        """Short Indonesian report: the verdict, then each failed check and why."""
-        n = len(self.checks)
-        if self.passed:
-            head = f"Gerbang mutu LULUS: {n} pemeriksaan, tidak ada yang memblokir."
-        else:
-            head = (
-                f"Gerbang mutu GAGAL: {len(self.failures)} dari {n} pemeriksaan memblokir; "
-                "mart terbit yang lama tetap dipakai."
-            )
-        lines = [head]
-        lines += [f"- GAGAL {c.target} / {c.name}: {c.message}" for c in self.failures]
-        lines += [f"- PERINGATAN {c.target} / {c.name}: {c.message}" for c in self.warnings]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "total": len(self.checks),
-            "failed_blocking": len(self.failures),
-            "warnings": len(self.warnings),
-            "checks": [c.to_dict() for c in self.checks],
-        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,20 +353,10 @@ def contract_checks(
 
 
 def _contract_checks_one(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[CheckResult]:
+    """The five checks of one mart, in order; when the table is missing the other four fail,
+    saying why."""
+    result = _result_factory(contract)
     target = contract.key
-    table = _table_sql(contract)
-    base_meta = {"contract": contract.id, "contract_version": contract.version}
-
-    def result(name: str, passed: bool, message: str, en: str, **meta: Any) -> CheckResult:
-        return CheckResult(
-            name=name,
-            target=target,
-            passed=passed,
-            blocking=True,
-            message=message,
-            metadata={**base_meta, **meta, "message_en": en},
-        )
-
     table_type = _table_type(con, contract)
     if table_type is None:
         out = [
@@ -426,10 +372,39 @@ def _contract_checks_one(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
         for name in (MATCHES_CONTRACT, REQUIRED_NOT_NULL, PRIMARY_KEY_UNIQUE, HAS_ROWS):
             out.append(result(name, False, blocked, "not checked: table missing", skipped=True))
         return out
+    actual = _actual_columns(con, contract)
+    table = _table_sql(contract)
+    return [
+        _check_is_table(contract, table_type, result),
+        _check_columns(contract, actual, result),
+        _check_required(con, contract, table, actual, result),
+        _check_primary_key(con, contract, table, actual, result),
+        _check_rows(con, contract, table, result),
+    ]
 
+
+def _result_factory(contract: Contract):
+    """`result(name, passed, message_id, message_en, **meta)` for one contract's checks."""
+    base_meta = {"contract": contract.id, "contract_version": contract.version}
+
+    def result(name: str, passed: bool, message: str, en: str, **meta: Any) -> CheckResult:
+        return CheckResult(
+            name=name,
+            target=contract.key,
+            passed=passed,
+            blocking=True,
+            message=message,
+            metadata={**base_meta, **meta, "message_en": en},
+        )
+
+    return result
+
+
+def _check_is_table(contract: Contract, table_type: str, result) -> CheckResult:
+    target = contract.key
     if table_type != "BASE TABLE":
         # A view in the mart points at staging views or raw Parquet that do not ship to users.
-        exists = result(
+        return result(
             EXISTS,
             False,
             f"{target} berupa VIEW, bukan tabel; mart terbit harus berisi tabel agar bisa "
@@ -437,12 +412,12 @@ def _contract_checks_one(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
             f"{target} is a {table_type}, not a table",
             table_type=table_type,
         )
-    else:
-        exists = result(EXISTS, True, f"Tabel {target} ada.", f"table {target} exists")
-    out = [exists]
+    return result(EXISTS, True, f"Tabel {target} ada.", f"table {target} exists")
 
-    # --- columns and types -------------------------------------------------------------------
-    actual = _actual_columns(con, contract)
+
+def _check_columns(contract: Contract, actual: dict[str, str], result) -> CheckResult:
+    """Exact column set and DuckDB types."""
+    target = contract.key
     expected: dict[str, str] = {}
     bad_contract_types: dict[str, str] = {}
     for c in contract.columns:
@@ -478,30 +453,30 @@ def _contract_checks_one(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
             f"Struktur {target} tidak sesuai kontrak ({'; '.join(problems)}); model dbt atau "
             f"kontrak {contract.path.name} perlu diselaraskan sebelum mart terbit."
         )
-        out.append(
-            result(
-                MATCHES_CONTRACT,
-                False,
-                msg,
-                f"schema of {target} differs from the contract",
-                missing_columns=missing,
-                extra_columns=extra,
-                wrong_types=wrong,
-                unknown_contract_types=bad_contract_types,
-            )
+        return result(
+            MATCHES_CONTRACT,
+            False,
+            msg,
+            f"schema of {target} differs from the contract",
+            missing_columns=missing,
+            extra_columns=extra,
+            wrong_types=wrong,
+            unknown_contract_types=bad_contract_types,
         )
     else:
-        out.append(
-            result(
-                MATCHES_CONTRACT,
-                True,
-                f"Kolom dan tipe {target} sesuai kontrak ({len(expected)} kolom).",
-                "columns and types match the contract",
-                columns=len(expected),
-            )
+        return result(
+            MATCHES_CONTRACT,
+            True,
+            f"Kolom dan tipe {target} sesuai kontrak ({len(expected)} kolom).",
+            "columns and types match the contract",
+            columns=len(expected),
         )
 
-    # --- required columns have no nulls --------------------------------------------------------
+
+def _check_required(
+    con: duckdb.DuckDBPyConnection, contract: Contract, table: str, actual: dict[str, str], result
+) -> CheckResult:
+    target = contract.key
     required = [c.name for c in contract.columns if c.required and c.name in actual]
     required_missing = [c.name for c in contract.columns if c.required and c.name not in actual]
     nulls: dict[str, int] = {}
@@ -515,52 +490,48 @@ def _contract_checks_one(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
     if nulls or required_missing:
         parts = [f"{c} ({n} baris)" for c, n in nulls.items()]
         parts += [f"{c} (kolom tidak ada)" for c in required_missing]
-        out.append(
-            result(
-                REQUIRED_NOT_NULL,
-                False,
-                f"Kolom wajib di {target} berisi nilai kosong: {', '.join(parts)}; lengkapi data "
-                "sumbernya atau perbaiki model sebelum mart terbit.",
-                f"required columns with nulls: {nulls}; missing: {required_missing}",
-                null_counts=nulls,
-                missing_columns=required_missing,
-            )
+        return result(
+            REQUIRED_NOT_NULL,
+            False,
+            f"Kolom wajib di {target} berisi nilai kosong: {', '.join(parts)}; lengkapi data "
+            "sumbernya atau perbaiki model sebelum mart terbit.",
+            f"required columns with nulls: {nulls}; missing: {required_missing}",
+            null_counts=nulls,
+            missing_columns=required_missing,
         )
     else:
-        out.append(
-            result(
-                REQUIRED_NOT_NULL,
-                True,
-                f"Semua kolom wajib di {target} terisi.",
-                "no nulls in required columns",
-                required_columns=required,
-            )
+        return result(
+            REQUIRED_NOT_NULL,
+            True,
+            f"Semua kolom wajib di {target} terisi.",
+            "no nulls in required columns",
+            required_columns=required,
         )
 
-    # --- primary key -----------------------------------------------------------------------------
+
+def _check_primary_key(
+    con: duckdb.DuckDBPyConnection, contract: Contract, table: str, actual: dict[str, str], result
+) -> CheckResult:
+    target = contract.key
     pk = contract.primary_key
     pk_missing = [c for c in pk if c not in actual]
     if not pk:
-        out.append(
-            result(
-                PRIMARY_KEY_UNIQUE,
-                True,
-                f"Kontrak {target} tidak menetapkan kunci utama; tidak ada yang diperiksa.",
-                "contract declares no primary key",
-                skipped=True,
-            )
+        return result(
+            PRIMARY_KEY_UNIQUE,
+            True,
+            f"Kontrak {target} tidak menetapkan kunci utama; tidak ada yang diperiksa.",
+            "contract declares no primary key",
+            skipped=True,
         )
     elif pk_missing:
-        out.append(
-            result(
-                PRIMARY_KEY_UNIQUE,
-                False,
-                f"Kunci utama {target} tidak dapat diperiksa karena kolom "
-                f"{', '.join(pk_missing)} tidak ada.",
-                f"primary key columns missing: {pk_missing}",
-                primary_key=pk,
-                missing_columns=pk_missing,
-            )
+        return result(
+            PRIMARY_KEY_UNIQUE,
+            False,
+            f"Kunci utama {target} tidak dapat diperiksa karena kolom "
+            f"{', '.join(pk_missing)} tidak ada.",
+            f"primary key columns missing: {pk_missing}",
+            primary_key=pk,
+            missing_columns=pk_missing,
         )
     else:
         cols = ", ".join(qident(c) for c in pk)
@@ -583,65 +554,58 @@ def _contract_checks_one(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
                 parts.append(f"{dup_groups} nilai kunci muncul lebih dari sekali, mis. {shown}")
             if null_keys:
                 parts.append(f"{null_keys} baris dengan kunci kosong")
-            out.append(
-                result(
-                    PRIMARY_KEY_UNIQUE,
-                    False,
-                    f"Kunci utama {target} ({', '.join(pk)}) tidak unik: {'; '.join(parts)}; "
-                    "ada baris ganda yang harus dihapus atau digabung di model dbt.",
-                    f"primary key not unique: {dup_groups} duplicated keys, {null_keys} null keys",
-                    primary_key=pk,
-                    duplicate_keys=int(dup_groups),
-                    null_keys=int(null_keys),
-                    examples=examples,
-                )
+            return result(
+                PRIMARY_KEY_UNIQUE,
+                False,
+                f"Kunci utama {target} ({', '.join(pk)}) tidak unik: {'; '.join(parts)}; "
+                "ada baris ganda yang harus dihapus atau digabung di model dbt.",
+                f"primary key not unique: {dup_groups} duplicated keys, {null_keys} null keys",
+                primary_key=pk,
+                duplicate_keys=int(dup_groups),
+                null_keys=int(null_keys),
+                examples=examples,
             )
         else:
-            out.append(
-                result(
-                    PRIMARY_KEY_UNIQUE,
-                    True,
-                    f"Kunci utama {target} ({', '.join(pk)}) unik.",
-                    "primary key is unique",
-                    primary_key=pk,
-                )
+            return result(
+                PRIMARY_KEY_UNIQUE,
+                True,
+                f"Kunci utama {target} ({', '.join(pk)}) unik.",
+                "primary key is unique",
+                primary_key=pk,
             )
 
-    # --- rows ------------------------------------------------------------------------------------
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, contract: Contract, table: str, result
+) -> CheckResult:
+    target = contract.key
     n_rows = con.execute(f"select count(*) from {table}").fetchone()[0]
     if n_rows > 0:
-        out.append(
-            result(
-                HAS_ROWS,
-                True,
-                f"{target} berisi {n_rows} baris.",
-                f"{n_rows} rows",
-                **{"dagster/row_count": n_rows},
-            )
+        return result(
+            HAS_ROWS,
+            True,
+            f"{target} berisi {n_rows} baris.",
+            f"{n_rows} rows",
+            **{"dagster/row_count": n_rows},
         )
     elif contract.properties.get("bolehKosong"):
         # A mart filled by users, not by sources (saved scenarios): empty is a valid state.
-        out.append(
-            result(
-                HAS_ROWS,
-                True,
-                f"{target} kosong (0 baris); kontraknya mengizinkan tabel kosong.",
-                "table is empty, which its contract allows (bolehKosong)",
-                **{"dagster/row_count": 0},
-            )
+        return result(
+            HAS_ROWS,
+            True,
+            f"{target} kosong (0 baris); kontraknya mengizinkan tabel kosong.",
+            "table is empty, which its contract allows (bolehKosong)",
+            **{"dagster/row_count": 0},
         )
     else:
-        out.append(
-            result(
-                HAS_ROWS,
-                False,
-                f"{target} kosong (0 baris); kemungkinan data sumber belum masuk, jadi mart "
-                "yang lama tetap dipakai.",
-                "table is empty",
-                **{"dagster/row_count": 0},
-            )
+        return result(
+            HAS_ROWS,
+            False,
+            f"{target} kosong (0 baris); kemungkinan data sumber belum masuk, jadi mart "
+            "yang lama tetap dipakai.",
+            "table is empty",
+            **{"dagster/row_count": 0},
         )
-    return out
 
 
 def _jsonable(v: Any) -> Any:
@@ -651,7 +615,7 @@ def _jsonable(v: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# Build file housekeeping and the gate itself
+# Build file housekeeping
 # --------------------------------------------------------------------------------------------
 
 
@@ -687,73 +651,3 @@ def finalize_build(
             "utuh, jadi tidak boleh diperiksa atau diterbitkan."
         )
     return {"build_db": str(build_db), "dropped_schemas": dropped, "size": build_db.stat().st_size}
-
-
-def run_gate(
-    build_db: Path,
-    contracts: Sequence[Contract],
-    *,
-    run_results_path: Path | None,
-    manifest_path: Path | None = None,
-    started_at: datetime | None = None,
-    business_rules: dict[str, Any] | None = None,
-) -> GateResult:
-    """Collect dbt, contract and GX evidence on the finished build (opened read-only).
-
-    `run_results_path=None` skips the dbt evidence (for callers that gate dbt separately);
-    `business_rules` overrides `expectations.BUSINESS_RULES` (tests)."""
-    from dagster_project.lib.gate.expectations import gx_checks
-
-    build_db = Path(build_db)
-    checks: list[CheckResult] = []
-    if run_results_path is not None:
-        checks += dbt_checks(Path(run_results_path), manifest_path, started_at=started_at)
-
-    if not build_db.exists():
-        checks.append(
-            CheckResult(
-                name="build_file",
-                target="build",
-                passed=False,
-                blocking=True,
-                message=f"File build {build_db.name} tidak ditemukan; dbt tidak menghasilkan "
-                "mart, jadi tidak ada yang bisa diterbitkan.",
-                metadata={"path": str(build_db), "message_en": "build file missing"},
-            )
-        )
-        return GateResult(checks, build_db)
-    if wal_path(build_db).exists():
-        checks.append(
-            CheckResult(
-                name="build_file",
-                target="build",
-                passed=False,
-                blocking=True,
-                message=f"File build {build_db.name} masih punya WAL (belum di-CHECKPOINT); "
-                "jalankan finalize_build dulu.",
-                metadata={"path": str(build_db), "message_en": "build file has a WAL"},
-            )
-        )
-        return GateResult(checks, build_db)
-    try:
-        con = duckdb.connect(str(build_db), read_only=True)
-    except duckdb.Error as e:
-        checks.append(
-            CheckResult(
-                name="build_file",
-                target="build",
-                passed=False,
-                blocking=True,
-                message=f"File build {build_db.name} tidak bisa dibuka untuk diperiksa (mungkin "
-                "masih dipakai proses lain); tunggu dbt selesai lalu ulangi.",
-                metadata={"path": str(build_db), "error": str(e), "message_en": str(e)},
-            )
-        )
-        return GateResult(checks, build_db)
-    try:
-        checks += contract_checks(con, contracts)
-        kwargs = {} if business_rules is None else {"business_rules": business_rules}
-        checks += gx_checks(con, contracts, **kwargs)
-    finally:
-        con.close()
-    return GateResult(checks, build_db)

@@ -1,8 +1,9 @@
 """Great Expectations (1.x) suites for the marts, built from the mart contracts.
 
-Contract facts (column set, required → not null, `logicalTypeOptions` minimum/maximum/
-exclusiveMinimum, `pattern`, allowed values) become expectations here, so they are written once,
-in the contract. What a contract cannot say (money is never negative, the revised budget replaces
+Contract facts (column set, `logicalTypeOptions` minimum/maximum/exclusiveMinimum, `pattern`,
+allowed values) become expectations here, so they are written once, in the contract. Required
+columns are not restated: not-null is dbt's constraint in the build and the gate's contract check
+(`required_not_null`) on the file. What a contract cannot say (money is never negative, the revised budget replaces
 the original one, …) is a business rule, registered by model name in `BUSINESS_RULES`.
 
 GX validates pandas frames read from the read-only build connection (`con.execute(...).df()`);
@@ -61,7 +62,8 @@ def _typed(value: str, logical_type: str) -> Any:
 
 
 def contract_expectations(contract: Contract) -> list[Expectation]:
-    """Expectations that restate facts of the contract (nothing else)."""
+    """Expectations that restate facts of the contract (nothing else): the column set, ranges,
+    patterns and allowed values."""
     _, gxe = _gx()
     src = f"contract:{contract.path.name}"
     exps: list[Expectation] = [
@@ -75,14 +77,9 @@ def contract_expectations(contract: Contract) -> list[Expectation]:
             ),
         )
     ]
+    # Not-null is not restated here: dbt's not_null constraint enforces it in the build and the
+    # gate's contract check (`required_not_null`) checks the file; one rule, one mechanism there.
     for c in contract.columns:
-        if c.required:
-            exps.append(
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column=c.name,
-                    meta=_meta(f"{c.name} wajib terisi", f"{c.name} is required", src),
-                )
-            )
         low, strict = c.minimum, False
         if isinstance(c.exclusive_minimum, bool):  # JSON-Schema draft-4 style: a flag
             strict = c.exclusive_minimum
@@ -148,7 +145,8 @@ _MONEY_RULE = re.compile(r"^(pagu|realisasi)(_\w+)?_rp$")
 
 def anggaran_realisasi_rules(contract: Contract) -> list[Expectation]:
     """mart_anggaran_realisasi: money never negative, serapan set exactly where pagu akhir > 0,
-    pagu akhir = pagu perubahan where there is one, else pagu murni; at least one row."""
+    pagu akhir = the pagu of the final phase where that is perubahan or murni (a pergeseran final
+    phase is checked by dbt against fct_anggaran); at least one row."""
     _, gxe = _gx()
     from great_expectations.expectations.row_conditions import Column as Col
 
@@ -169,20 +167,20 @@ def anggaran_realisasi_rules(contract: Contract) -> list[Expectation]:
         gxe.ExpectColumnPairValuesToBeEqual(
             column_A="pagu_akhir_rp",
             column_B="pagu_perubahan_rp",
-            row_condition=Col("pagu_perubahan_rp").is_not_null(),
+            row_condition=Col("tahap_akhir") == "perubahan",
             meta=_meta(
-                "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila ada APBD-P",
-                "pagu_akhir_rp must equal pagu_perubahan_rp where it is not null",
+                "pagu_akhir_rp harus sama dengan pagu_perubahan_rp bila tahap akhir = perubahan",
+                "pagu_akhir_rp must equal pagu_perubahan_rp where the final phase is perubahan",
                 src,
             ),
         ),
         gxe.ExpectColumnPairValuesToBeEqual(
             column_A="pagu_akhir_rp",
             column_B="pagu_murni_rp",
-            row_condition=Col("pagu_perubahan_rp").is_null(),
+            row_condition=Col("tahap_akhir") == "murni",
             meta=_meta(
-                "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tidak ada APBD-P",
-                "pagu_akhir_rp must equal pagu_murni_rp where pagu_perubahan_rp is null",
+                "pagu_akhir_rp harus sama dengan pagu_murni_rp bila tahap akhir = murni",
+                "pagu_akhir_rp must equal pagu_murni_rp where the final phase is murni",
                 src,
             ),
         ),

@@ -16,7 +16,6 @@ value, rule, reason), `Per aturan` (counts per rule) and `Baris diabaikan` (blan
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +24,10 @@ from typing import Any
 import polars as pl
 
 from dagster_project.lib.contracts.model import Contract
+from dagster_project.lib.core.files import atomic_write
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.core.safe_cells import XLSX_OPTIONS, add_sheet
+from dagster_project.lib.ingest.pseudonymise import MASK
 
 SUFFIX = ".umpan_balik.xlsx"
 MAX_ROWS = 100_000  # rows listed in the XLSX; the .errors.parquet beside it has them all
@@ -123,10 +124,12 @@ def personal_columns(contract: Contract) -> set[str]:
 
 
 def mask(value: str | None) -> str | None:
-    """`3171234567890001` -> `3171…(16 karakter)`: enough to find the row, not the person."""
-    if value is None:
-        return None
-    return f"{value[:4]}…({len(value)} karakter)"
+    """`3171234567890001` -> `(disamarkan, 16 karakter)`: the line number finds the row and the
+    length says what is wrong; no digit of it is quoted (four digits of a NIK already narrow a
+    person down to one kecamatan). A value ingest already masked stays as it is."""
+    if value is None or value == MASK:
+        return value
+    return f"{MASK[:-1]}, {len(value)} karakter)"
 
 
 def _mask_personal(errors: pl.DataFrame, hidden: set[str]) -> pl.DataFrame:
@@ -176,70 +179,77 @@ def write_feedback(
     target = feedback_path(paths, sub)
     target.parent.mkdir(parents=True, exist_ok=True)
     errors = _mask_personal(errors, personal_columns(contract))
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
-    wb.set_properties({"title": f"Umpan balik kiriman {sub.berkas}", "author": "Gudang data APBD"})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
-    formats = {"header": head, "number": wb.add_format({"num_format": "#,##0"})}
-
-    summary = [
-        ("Berkas", sub.berkas),
-        ("Status", sub.label),
-        ("Pesan", sub.pesan or "-"),
-        ("Langkah berikutnya", next_step(sub)),
-        ("Sumber (tabel)", f"{sub.sistem}.{sub.tabel} — {contract.name}"),
-        ("Tahun anggaran", sub.tahun),
-        ("Pengirim (OPD)", sub.pengirim or "-"),
-        ("Periode", sub.periode or "-"),
-        ("Format terbaca", sub.format or "-"),
-        ("Baris data dibaca", sub.baris_dibaca),
-        ("Baris dimuat", sub.baris_dimuat),
-        ("Baris ditolak (dikarantina)", sub.baris_karantina),
-        ("Baris diabaikan (kosong/jumlah)", sub.baris_diabaikan),
-        ("Diproses pada (UTC)", sub.dimuat_pada.strftime("%d/%m/%Y %H:%M:%S")),
-        ("SHA-256 berkas", sub.sha256),
-        ("Kontrak data", sub.kontrak),
-    ]
-    ws = add_sheet(wb, "Ringkasan", ["Keterangan", "Nilai"], summary, formats=formats)
-    ws.set_column(0, 0, 32)
-    ws.set_column(1, 1, 100, wb.add_format({"text_wrap": True, "valign": "top"}))
-
-    shown = errors.sort("_baris", "kolom", nulls_last=False).head(MAX_ROWS)
-    rows = [
-        (r["_baris"], r["kolom"] or "-", r["nilai"], r["aturan"], r["alasan"])
-        for r in shown.iter_rows(named=True)
-    ]
-    if errors.height > MAX_ROWS:
-        rows.append(
-            (
-                None,
-                "-",
-                None,
-                "terpotong",
-                f"{errors.height - MAX_ROWS} alasan lain tidak ditampilkan",
-            )
+    with atomic_write(target, durable=False) as tmp:  # regenerated if lost
+        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        wb.set_properties(
+            {"title": f"Umpan balik kiriman {sub.berkas}", "author": "Gudang data APBD"}
         )
-    add_sheet(
-        wb, "Baris ditolak", ["Baris", "Kolom", "Nilai", "Aturan", "Alasan"], rows, formats=formats
-    )
-    per_rule = (
-        errors.group_by("aturan", "kolom")
-        .agg(pl.col("_baris").n_unique().alias("n"))
-        .sort("n", "aturan", descending=[True, False])
-    )
-    add_sheet(
-        wb,
-        "Per aturan",
-        ["Aturan", "Penjelasan", "Kolom", "Jumlah baris"],
-        [
-            (r["aturan"], ATURAN_PENJELASAN.get(r["aturan"], "-"), r["kolom"] or "-", r["n"])
-            for r in per_rule.iter_rows(named=True)
-        ],
-        formats=formats,
-    )
-    add_sheet(wb, "Baris diabaikan", ["Baris", "Keterangan"], list(skipped or []), formats=formats)
-    wb.close()
-    os.replace(tmp, target)
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
+        formats = {"header": head, "number": wb.add_format({"num_format": "#,##0"})}
+
+        summary = [
+            ("Berkas", sub.berkas),
+            ("Status", sub.label),
+            ("Pesan", sub.pesan or "-"),
+            ("Langkah berikutnya", next_step(sub)),
+            ("Sumber (tabel)", f"{sub.sistem}.{sub.tabel} — {contract.name}"),
+            ("Tahun anggaran", sub.tahun),
+            ("Pengirim (OPD)", sub.pengirim or "-"),
+            ("Periode", sub.periode or "-"),
+            ("Format terbaca", sub.format or "-"),
+            ("Baris data dibaca", sub.baris_dibaca),
+            ("Baris dimuat", sub.baris_dimuat),
+            ("Baris ditolak (dikarantina)", sub.baris_karantina),
+            ("Baris diabaikan (kosong/jumlah)", sub.baris_diabaikan),
+            ("Diproses pada (UTC)", sub.dimuat_pada.strftime("%d/%m/%Y %H:%M:%S")),
+            ("SHA-256 berkas", sub.sha256),
+            ("Kontrak data", sub.kontrak),
+        ]
+        ws = add_sheet(wb, "Ringkasan", ["Keterangan", "Nilai"], summary, formats=formats)
+        ws.set_column(0, 0, 32)
+        ws.set_column(1, 1, 100, wb.add_format({"text_wrap": True, "valign": "top"}))
+
+        shown = errors.sort("_baris", "kolom", nulls_last=False).head(MAX_ROWS)
+        rows = [
+            (r["_baris"], r["kolom"] or "-", r["nilai"], r["aturan"], r["alasan"])
+            for r in shown.iter_rows(named=True)
+        ]
+        if errors.height > MAX_ROWS:
+            rows.append(
+                (
+                    None,
+                    "-",
+                    None,
+                    "terpotong",
+                    f"{errors.height - MAX_ROWS} alasan lain tidak ditampilkan",
+                )
+            )
+        add_sheet(
+            wb,
+            "Baris ditolak",
+            ["Baris", "Kolom", "Nilai", "Aturan", "Alasan"],
+            rows,
+            formats=formats,
+        )
+        per_rule = (
+            errors.group_by("aturan", "kolom")
+            .agg(pl.col("_baris").n_unique().alias("n"))
+            .sort("n", "aturan", descending=[True, False])
+        )
+        add_sheet(
+            wb,
+            "Per aturan",
+            ["Aturan", "Penjelasan", "Kolom", "Jumlah baris"],
+            [
+                (r["aturan"], ATURAN_PENJELASAN.get(r["aturan"], "-"), r["kolom"] or "-", r["n"])
+                for r in per_rule.iter_rows(named=True)
+            ],
+            formats=formats,
+        )
+        add_sheet(
+            wb, "Baris diabaikan", ["Baris", "Keterangan"], list(skipped or []), formats=formats
+        )
+        wb.close()
     return target
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts.model import Contract
+from dagster_project.lib.core.files import sha256_file
 from dagster_project.lib.core.paths import DataPaths
-from dagster_project.lib.ingest.loader import landing_files, read_ingest_log, sha256_of
+from dagster_project.lib.ingest.loader import landing_files, read_ingest_log
 
 SETTLE_SECONDS = 60.0
 
@@ -63,7 +64,7 @@ def scan(
     *,
     now: float,
     settle_seconds: float = SETTLE_SECONDS,
-    hasher: Callable[[Path], str] = sha256_of,
+    hasher: Callable[[Path], str] = sha256_file,
 ) -> Scan:
     """Look at every landing file of every source once; return what is ready and new."""
     before: dict[str, list] = dict((cursor or {}).get("files", {}))

@@ -9,8 +9,6 @@ that cannot be used at all is rejected whole and the slot keeps its previous ver
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shutil
 from collections.abc import Iterable
@@ -20,9 +18,11 @@ from pathlib import Path
 
 import polars as pl
 
+from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import Column, Contract
-from dagster_project.lib.contracts.reference import check_codes
+from dagster_project.lib.contracts.reference import check_codes, check_sign
 from dagster_project.lib.core.faults import failpoint
+from dagster_project.lib.core.files import atomic_write, sha256_file
 from dagster_project.lib.core.idformat import (
     parse_date,
     parse_decimal,
@@ -43,48 +43,17 @@ from dagster_project.lib.ingest.readers import (
     RawTable,
     read_landing_file,
 )
+from dagster_project.lib.ingest.retention import (
+    PRIVATE_FILE,
+    make_private,
+    protect_at_rest,
+    purge,
+)
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
 STATUS_LOADED, STATUS_REJECTED, STATUS_UNCHANGED = "dimuat", "ditolak", "tidak_berubah"
 _TEXT = "__teks"
 
-# The ingest log: one row per landing file version. (type, description) per column; the dbt
-# source `meta.ingest_log` is generated from this, so the log is described in one place.
-LOG_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
-    "sha256": (pl.String(), "SHA-256 isi berkas. / SHA-256 of the file content."),
-    "berkas": (pl.String(), "Jalur berkas di landing. / Landing path of the file."),
-    "sistem": (pl.String(), "Sistem sumber (sipd, bpkad, …). / Source system."),
-    "tabel": (pl.String(), "Tabel sumber. / Source table."),
-    "tahun": (pl.Int32(), "Tahun anggaran dari folder. / Fiscal year from the folder."),
-    "pengirim": (pl.String(), "Kode SKPD pengirim, atau bpkad/bps/dinsos. / Sender."),
-    "periode": (pl.String(), "Periode berkas: tahap atau bulan. / File period: phase or month."),
-    "format": (pl.String(), "Format yang terbaca. / Format as read."),
-    "ukuran_byte": (pl.Int64(), "Ukuran berkas. / File size in bytes."),
-    "diterima_pada": (
-        pl.Datetime("us"),
-        "Waktu berkas diterima (mtime, UTC). / Received at (UTC).",
-    ),
-    "dimuat_pada": (pl.Datetime("us"), "Waktu berkas diproses (UTC). / Processed at (UTC)."),
-    "status": (pl.String(), "dimuat atau ditolak. / loaded or rejected."),
-    "baris_dibaca": (pl.Int64(), "Baris data yang dibaca. / Data rows read."),
-    "baris_dimuat": (pl.Int64(), "Baris yang lolos kontrak. / Rows loaded."),
-    "baris_karantina": (pl.Int64(), "Baris yang dikarantina. / Rows quarantined."),
-    "baris_diabaikan": (
-        pl.Int64(),
-        "Baris kosong/jumlah yang diabaikan. / Blank/total rows skipped.",
-    ),
-    "kontrak_id": (pl.String(), "Kontrak data yang dipakai. / Data contract id."),
-    "kontrak_versi": (pl.String(), "Versi kontrak. / Contract version."),
-    "pesan": (pl.String(), "Pesan untuk operator OPD. / Message for the OPD operator."),
-    "raw_path": (pl.String(), "Parquet raw yang ditulis. / Raw Parquet written."),
-    "karantina_path": (pl.String(), "Berkas karantina. / Quarantine files."),
-    "umpan_balik_path": (
-        pl.String(),
-        "Laporan umpan balik XLSX untuk pengirim. / Feedback report for the sender.",
-    ),
-    "run_id": (pl.String(), "Run Dagster yang memuat. / Dagster run id."),
-}
-LOG_SCHEMA = {name: dtype for name, (dtype, _) in LOG_COLUMNS.items()}
 ERROR_SCHEMA = {
     "_baris": pl.Int32,
     "kolom": pl.String,
@@ -211,14 +180,6 @@ def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int, str, 
     return int(m["tahun"]), pengirim, m["file"]
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # ---------------------------------------------------------------------------------------------
 # Ingest log (append-only: one small Parquet file per event, written atomically)
 
@@ -232,14 +193,13 @@ def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
     )
 
 
-def _write_atomic(frame: pl.DataFrame, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    frame.write_parquet(tmp, compression="zstd", statistics=True)
-    with tmp.open("rb+") as fh:
-        os.fsync(fh.fileno())
-    failpoint("ingest_tmp_ditulis")
-    os.replace(tmp, target)
+def _write_atomic(frame: pl.DataFrame, target: Path, *, private: bool = False) -> None:
+    """`private` (personal data): the file is 0600 before it appears under its name."""
+    with atomic_write(target) as tmp:
+        frame.write_parquet(tmp, compression="zstd", statistics=True)
+        if private:
+            tmp.chmod(PRIVATE_FILE)
+        failpoint("ingest_tmp_ditulis")  # written, not renamed yet: a kill leaves only the tmp
 
 
 def _log(paths: DataPaths, entry: dict) -> None:
@@ -387,7 +347,38 @@ def _validate(
     checks: list[tuple[str, str, pl.Expr]] = []
     for col in contract.columns:
         checks += [(col.name, rule, expr) for rule, expr in _column_checks(col)]
-    # Slot consistency: the row must belong to the sender, year and period of the file.
+    checks += _slot_checks(table, contract, tahun=tahun, pengirim=pengirim, periode=periode)
+    evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
+    # Code lists, judged against the row's own fiscal year.
+    for col in contract.columns:
+        if col.reference:
+            evaluated = evaluated.with_columns(
+                check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
+            )
+            checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
+    # Signs that depend on another column (an SP2D is positive, a refund negative).
+    for col in contract.columns:
+        if rule := col.extra.get("signRule"):
+            evaluated = evaluated.with_columns(
+                check_sign(evaluated, col.name, rule).alias(f"__e{len(checks)}")
+            )
+            checks.append((col.name, "tanda_nilai", pl.lit(None)))
+    dup_exact, dup_key = _duplicate_reasons(contract)
+    evaluated = evaluated.with_columns(
+        dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
+    )
+    checks += [
+        ("*", "duplikat_baris", pl.lit(None)),
+        (",".join(contract.primary_key) or "*", "kunci_ganda", pl.lit(None)),
+    ]
+    return _split_by_errors(evaluated, checks, contract)
+
+
+def _slot_checks(
+    table: RawTable, contract: Contract, *, tahun: int, pengirim: str, periode: str
+) -> list[tuple[str, str, pl.Expr]]:
+    """The row must belong to the sender, year and period of the file, and fit its columns."""
+    checks: list[tuple[str, str, pl.Expr]] = []
     checks.append(
         (
             "tahun",
@@ -458,16 +449,12 @@ def _validate(
                 ),
             )
         )
-    evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
-    # Code lists, judged against the row's own fiscal year.
-    for col in contract.columns:
-        if col.reference:
-            evaluated = evaluated.with_columns(
-                check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
-            )
-            checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
-    # Duplicates: an identical row repeated is quarantined after its first copy; two different
-    # rows with the same key are both quarantined (which one is right is the OPD's call).
+    return checks
+
+
+def _duplicate_reasons(contract: Contract) -> tuple[pl.Expr, pl.Expr]:
+    """An identical row repeated is quarantined after its first copy; two different rows with
+    the same key are both quarantined (which one is right is the OPD's call)."""
     pk = contract.primary_key
     value_cols = [c.name for c in contract.columns]
     first_line = pl.col(LINE_COL).min().over(value_cols)
@@ -487,14 +474,14 @@ def _validate(
         if pk
         else pl.lit(None)
     )
-    evaluated = evaluated.with_columns(
-        dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
-    )
-    checks += [
-        ("*", "duplikat_baris", pl.lit(None)),
-        (",".join(pk) or "*", "kunci_ganda", pl.lit(None)),
-    ]
+    return dup_exact, dup_key
 
+
+def _split_by_errors(
+    evaluated: pl.DataFrame, checks: list[tuple[str, str, pl.Expr]], contract: Contract
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rows without an error are typed and kept; the others keep their text and `_alasan`; the
+    long error table has one row per (line, rule) with the column and the value as sent."""
     err_cols = [f"__e{i}" for i in range(len(checks))]
     evaluated = evaluated.with_columns(
         pl.concat_list(err_cols).list.drop_nulls().list.join("; ").alias("_alasan")
@@ -598,7 +585,7 @@ def ingest_file(
         if path.is_relative_to(paths.landing)
         else str(path)
     )
-    sha = sha256_of(path)
+    sha = sha256_file(path)
     log = read_ingest_log(paths) if log is None else log
     previous = log.filter(pl.col("berkas") == berkas).tail(1)
     if previous.height and previous["sha256"][0] == sha:
@@ -610,8 +597,41 @@ def ingest_file(
     # No key, no personal data: fail loudly before the file is logged (it is not the file's fault).
     key = hmac_key(paths) if contract.has_personal_data else b""
 
+    entry = _log_entry(path, sha, berkas, contract, now=now, run_id=run_id)
+    slot = None
+    try:
+        tahun, pengirim, name = locate(path, contract, paths)
+        entry.update(tahun=tahun, pengirim=pengirim)
+        if (pat := contract.period_pattern) and (m := pat.search(name)):
+            entry["periode"] = m.group(1)  # known from the name even if the content is unusable
+        if entry["ukuran_byte"] <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
+            _archive(path, sha, paths, private=contract.has_personal_data)
+        table = read_landing_file(path, contract)
+        entry["format"] = table.file_format
+        periode = _period(table, contract, name)
+        slot = Slot(contract.system, contract.table, tahun, pengirim, periode)
+        entry["periode"] = periode
+        filled = _fill_from_path(table, contract, tahun, pengirim, periode)
+        _require_columns_and_rows(table, contract)
+        good, bad_rows, errors = _validate(
+            table, contract, tahun=tahun, pengirim=pengirim, periode=periode
+        )
+        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
+    except LandingFileError as exc:
+        entry["pesan"] = exc.message
+        outcome = IngestOutcome(
+            berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=_file_error(exc)
+        )
+        return _finish(paths, entry, contract, outcome)
+    return _load(paths, entry, contract, table, slot, good, bad_rows, errors, filled, now=now)
+
+
+def _log_entry(
+    path: Path, sha: str, berkas: str, contract: Contract, *, now: datetime, run_id: str
+) -> dict:
+    """The ingest-log record of one file version, as rejected until it is loaded."""
     stat = path.stat()
-    entry = {
+    return {
         "sha256": sha,
         "berkas": berkas,
         "sistem": contract.system,
@@ -636,56 +656,48 @@ def ingest_file(
         "umpan_balik_path": None,
         "run_id": run_id,
     }
-    slot = None
-    try:
-        tahun, pengirim, name = locate(path, contract, paths)
-        entry.update(tahun=tahun, pengirim=pengirim)
-        if (pat := contract.period_pattern) and (m := pat.search(name)):
-            entry["periode"] = m.group(1)  # known from the name even if the content is unusable
-        if stat.st_size <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
-            _archive(path, sha, paths)
-        table = read_landing_file(path, contract)
-        entry["format"] = table.file_format
-        periode = _period(table, contract, name)
-        slot = Slot(contract.system, contract.table, tahun, pengirim, periode)
-        entry["periode"] = periode
-        filled = _fill_from_path(table, contract, tahun, pengirim, periode)
-        missing = [c.name for c in contract.columns if c.name not in table.frame.columns]
-        if missing:
-            raise LandingFileError(
-                "Kolom wajib tidak ada: "
-                + ", ".join(
-                    f"{m} (judul yang diterima: {', '.join(contract.column(m).aliases[:3]) or m})"
-                    for m in missing
-                )
-                + ". Periksa baris judul kolom.",
-                rule="kolom_hilang",
-            )
-        if table.frame.height == 0:
-            raise LandingFileError(
-                "Berkas tidak berisi baris data di bawah judul kolom.", rule="tanpa_data"
-            )
-        good, bad_rows, errors = _validate(
-            table, contract, tahun=tahun, pengirim=pengirim, periode=periode
-        )
-        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
-    except LandingFileError as exc:
-        entry["pesan"] = exc.message
-        errs = pl.DataFrame(
-            [
-                {
-                    "_baris": None,
-                    "kolom": None,
-                    "nilai": None,
-                    "aturan": exc.rule,
-                    "alasan": exc.message,
-                }
-            ],
-            schema=ERROR_SCHEMA,
-        )
-        outcome = IngestOutcome(berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=errs)
-        return _finish(paths, entry, contract, outcome)
 
+
+def _require_columns_and_rows(table: RawTable, contract: Contract) -> None:
+    """A file without a contract column or without data rows is rejected whole."""
+    missing = [c.name for c in contract.columns if c.name not in table.frame.columns]
+    if missing:
+        raise LandingFileError(
+            "Kolom wajib tidak ada: "
+            + ", ".join(
+                f"{m} (judul yang diterima: {', '.join(contract.column(m).aliases[:3]) or m})"
+                for m in missing
+            )
+            + ". Periksa baris judul kolom.",
+            rule="kolom_hilang",
+        )
+    if table.frame.height == 0:
+        raise LandingFileError(
+            "Berkas tidak berisi baris data di bawah judul kolom.", rule="tanpa_data"
+        )
+
+
+def _file_error(exc: LandingFileError) -> pl.DataFrame:
+    """The error table of a file rejected whole: one row, no line or column."""
+    row = {"_baris": None, "kolom": None, "nilai": None, "aturan": exc.rule, "alasan": exc.message}
+    return pl.DataFrame([row], schema=ERROR_SCHEMA)
+
+
+def _load(
+    paths: DataPaths,
+    entry: dict,
+    contract: Contract,
+    table: RawTable,
+    slot: Slot,
+    good: pl.DataFrame,
+    bad_rows: pl.DataFrame,
+    errors: pl.DataFrame,
+    filled: list[str],
+    *,
+    now: datetime,
+) -> IngestOutcome:
+    """Quarantine the bad rows, replace the slot's raw Parquet with the good ones, log it."""
+    sha, berkas = entry["sha256"], entry["berkas"]
     warnings = []
     if table.unknown_columns:
         warnings.append("kolom tambahan diabaikan: " + ", ".join(table.unknown_columns))
@@ -707,8 +719,9 @@ def ingest_file(
     )
     if bad_rows.height:
         stem = slot.quarantine_stem(paths, sha)
-        _write_atomic(bad_rows, stem.with_suffix(".rows.parquet"))
-        _write_atomic(errors, stem.with_suffix(".errors.parquet"))
+        private = contract.has_personal_data
+        _write_atomic(bad_rows, stem.with_suffix(".rows.parquet"), private=private)
+        _write_atomic(errors, stem.with_suffix(".errors.parquet"), private=private)
         entry["karantina_path"] = str(stem.relative_to(paths.root))
     entry.update(
         format=table.file_format,
@@ -742,7 +755,7 @@ def ingest_file(
         )
     )
     target = slot.raw_file(paths)
-    _write_atomic(raw, target)
+    _write_atomic(raw, target, private=contract.has_personal_data)
     entry.update(status=STATUS_LOADED, raw_path=str(target.relative_to(paths.root)))
     return _finish(paths, entry, contract, outcome)
 
@@ -784,14 +797,15 @@ def _is_current_elsewhere(log: pl.DataFrame, sha: str, berkas: str, contract: Co
     )
 
 
-def _archive(path: Path, sha: str, paths: DataPaths) -> None:
+def _archive(path: Path, sha: str, paths: DataPaths, *, private: bool = False) -> None:
     target = paths.landing_archive / sha[:2] / f"{sha}{path.suffix.lower()}"
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, target)
+    with atomic_write(target, durable=False) as tmp:
+        shutil.copyfile(path, tmp)
+        if private:  # owner-only before it appears; its folders too
+            tmp.chmod(PRIVATE_FILE)
+            make_private(tmp, paths.landing_archive.parent)
 
 
 def ingest_source(
@@ -806,6 +820,9 @@ def ingest_source(
     outcomes = [ingest_file(p, contract, paths, log=log, run_id=run_id) for p in candidates]
     ensure_schema_file(contract, paths)
     ensure_log_schema_file(paths)
+    if contract.has_personal_data:
+        protect_at_rest(contract, paths, log)
+        purge(paths, log, contracts=[contract])  # past the contract's retention period
     return outcomes
 
 

@@ -23,11 +23,13 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
 from dagster_project.lib.contracts.model import Column, Contract
+from dagster_project.lib.core.files import atomic_write
 from dagster_project.lib.core.paths import DataPaths
 
 KEY_ENV = "APBD_HMAC_KEY"
@@ -81,11 +83,10 @@ def ensure_hmac_key(paths: DataPaths) -> Path | None:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.parent.chmod(0o700)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
-        os.replace(tmp, target)
+        with atomic_write(target) as tmp:  # created mode 600: never readable by others
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
     target.chmod(0o600)
     return target
 
@@ -152,11 +153,10 @@ def personal_data_checks(col: Column, text: pl.Expr, value: pl.Expr) -> list[tup
                 (
                     "nik_bukan_samarinda",
                     pl.when(sixteen & ~text.str.slice(0, 6).is_in(prefixes)).then(
-                        pl.format(
-                            f"kolom {col.name}: 6 angka pertama NIK ({{}}…) bukan kode kecamatan "
-                            f"Kota Samarinda ({prefixes[0]}–{prefixes[-1]}); penerima berdomisili "
-                            "di luar kota tidak masuk daftar ini",
-                            text.str.slice(0, 4),
+                        pl.lit(
+                            f"kolom {col.name}: 6 angka pertama NIK bukan kode kecamatan Kota "
+                            f"Samarinda ({prefixes[0]}–{prefixes[-1]}); penerima berdomisili di "
+                            "luar kota tidak masuk daftar ini"
                         )
                     ),
                 )
@@ -192,9 +192,23 @@ def _hash_expr(column: str, key: bytes) -> pl.Expr:
     )
 
 
+# A NIK (or most of one) typed into another column: 12 or more digits in a row. No other column
+# of a personal-data source holds such a run (amounts that long are over every maximum anyway).
+_NIK_LIKE = r"\d{12,}"
+
+
 def _scrub(text: str | None, value: str | None) -> str | None:
     """`text` without `value` in it (a reason must never quote personal data)."""
     return text.replace(value, MASK) if text and value else text
+
+
+def _scrub_nik_like(frame: pl.DataFrame, keep: Iterable[str] = ()) -> pl.DataFrame:
+    """Every NIK-like digit run in the text columns of `frame` masked (except `keep`)."""
+    return frame.with_columns(
+        pl.col(c).str.replace_all(_NIK_LIKE, MASK)
+        for c, t in frame.schema.items()
+        if t == pl.String and c not in keep
+    )
 
 
 def age_band(birth: pl.Expr, tahun: pl.Expr) -> pl.Expr:
@@ -254,45 +268,5 @@ def protect(
         errors = errors.with_columns(
             pl.Series("alasan", alasan, pl.String), pl.Series("nilai", masked, pl.String)
         )
-    return good, bad_rows, errors
-    names = [c.name for c in personal]
-    # Good rows: typed values -> pseudonyms and bands, then the personal columns go.
-    derived = []
-    for c in personal:
-        pd = c.personal_data
-        if pd["transform"] == "hmac":
-            derived.append(_hash_expr(c.name, key).alias(pd["output"]))
-        elif pd["transform"] == "age_band":
-            derived.append(age_band(pl.col(c.name), pl.col("tahun")).alias(pd["output"]))
-    good = good.with_columns(derived).drop(names)
-    # Quarantined rows (text): the operator finds a row by its line number; reasons lose the
-    # values of personal columns; a NIK keeps only its pseudonym.
-    if bad_rows.height:
-        scrubbed = pl.col("_alasan")
-        for name in names:
-            scrubbed = (
-                pl.when(pl.col(name).is_not_null() & (pl.col(name).str.len_chars() > 0))
-                .then(scrubbed.str.replace_all(pl.col(name), pl.lit(MASK), literal=True))
-                .otherwise(scrubbed)
-            )
-        hashed = [
-            _hash_expr(c.name, key).alias(c.personal_data["output"])
-            for c in personal
-            if c.personal_data["transform"] == "hmac"
-        ]
-        bad_rows = bad_rows.with_columns(scrubbed.alias("_alasan"), *hashed).drop(names)
-    else:
-        bad_rows = bad_rows.drop(names)
-    if errors.height:
-        is_personal = pl.col("kolom").is_in(names)
-        errors = errors.with_columns(
-            pl.when(is_personal & pl.col("nilai").is_not_null() & (pl.col("nilai") != ""))
-            .then(pl.col("alasan").str.replace_all(pl.col("nilai"), pl.lit(MASK), literal=True))
-            .otherwise(pl.col("alasan"))
-            .alias("alasan"),
-            pl.when(is_personal & pl.col("nilai").is_not_null())
-            .then(pl.lit(MASK))
-            .otherwise(pl.col("nilai"))
-            .alias("nilai"),
-        )
-    return good, bad_rows, errors
+    hashes = [c.personal_data["output"] for c in personal if c.personal_data["transform"] == "hmac"]
+    return good, _scrub_nik_like(bad_rows, keep=hashes), _scrub_nik_like(errors)

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from dagster_project.lib.core.idformat import NAMA_BULAN, NAMA_BULAN_SINGKAT
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.publish.publisher import open_published
 
@@ -24,34 +25,8 @@ VEGA_LOCALE = {
         "periods": ["AM", "PM"],
         "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
         "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
-        "months": [
-            "Januari",
-            "Februari",
-            "Maret",
-            "April",
-            "Mei",
-            "Juni",
-            "Juli",
-            "Agustus",
-            "September",
-            "Oktober",
-            "November",
-            "Desember",
-        ],
-        "shortMonths": [
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "Mei",
-            "Jun",
-            "Jul",
-            "Agu",
-            "Sep",
-            "Okt",
-            "Nov",
-            "Des",
-        ],
+        "months": list(NAMA_BULAN),
+        "shortMonths": list(NAMA_BULAN_SINGKAT),
     },
 }
 

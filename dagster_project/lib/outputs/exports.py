@@ -24,7 +24,6 @@ into place, so a half-written export is never visible.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from dagster_project.lib.core.files import sha256_file
 from dagster_project.lib.core.paths import DBT_DIR
 from dagster_project.lib.core.safe_cells import neutralise_sql
 
@@ -164,6 +164,7 @@ class TableDoc:
     required: set[str] = field(default_factory=set)
     primary_key: list[str] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)
+    people: set[str] = field(default_factory=set)  # counts of people: the small-cell rule
 
 
 def _is_hard_not_null(test: object) -> bool:
@@ -196,6 +197,8 @@ def table_docs() -> dict[str, TableDoc]:
                     doc.primary_key = list(args["combination_of_columns"])
             for col in model.get("columns", []):
                 doc.columns[col["name"]] = " ".join((col.get("description") or "").split())
+                if ((col.get("config") or {}).get("meta") or {}).get("hitungan_orang"):
+                    doc.people.add(col["name"])
                 names = {t if isinstance(t, str) else next(iter(t)) for t in _tests(col)}
                 if any(_is_hard_not_null(t) for t in _tests(col)):
                     doc.required.add(col["name"])
@@ -209,7 +212,45 @@ def table_docs() -> dict[str, TableDoc]:
         doc.required |= {c.name for c in contract.columns if c.required}
         doc.primary_key = contract.primary_key or doc.primary_key
         doc.units = {c.name: c.unit for c in contract.columns if c.unit}
+        doc.people |= {c.name for c in contract.columns if c.extra.get("countsPeople")}
     return docs
+
+
+class SmallCellError(RuntimeError):
+    """A published count of people below the threshold: nothing is exported."""
+
+
+def small_cell_rule(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, Any]:
+    """The small-cell rule as the mart was published with it (threshold from
+    `reference.ref_ambang_sel_kecil`, people-count columns from the contracts and dbt YAML), after
+    checking it holds in every table: a cell between 1 and threshold - 1 stops the export."""
+    docs = table_docs()
+    (ambang,) = con.execute(
+        "select max(ambang_minimum) from reference.ref_ambang_sel_kecil "
+        "where kode_aturan = 'sel_kecil'"
+    ).fetchone()
+    counted = {t: sorted(docs[t].people) for t in tables if t in docs and docs[t].people}
+    for t, cols in counted.items():
+        for c in cols:
+            (n,) = con.execute(
+                f"select count(*) from marts.{_quote(t)} where {_quote(c)} > 0 and {_quote(c)} < ?",
+                [ambang],
+            ).fetchone()
+            if n:
+                raise SmallCellError(
+                    f"{n} baris marts.{t}.{c} menghitung kurang dari {ambang} orang; ekspor "
+                    "dibatalkan (UU PDP). Terbitkan ulang mart dengan `apbd run`."
+                )
+    return {
+        "ambang_sel_minimum": ambang,
+        "kolom_hitungan_orang": {t: cols for t, cols in counted.items()},
+        "aturan": (
+            f"Setiap angka yang menghitung orang di bawah {ambang} tidak diterbitkan (kosong, "
+            "dengan tanda dan alasan), beserta sel pelengkap yang memungkinkan sel kecil "
+            "dihitung ulang dari total (reference.ref_ambang_sel_kecil, UU 27/2022 PDP). / "
+            f"Every count of people below {ambang} is suppressed, with complementary cells."
+        ),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,14 +285,6 @@ def _quote(name: str) -> str:
 
 def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass
@@ -335,7 +368,7 @@ def _resource(
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": csv.stat().st_size,
-        "hash": f"sha256:{_sha256(csv)}",
+        "hash": f"sha256:{sha256_file(csv)}",
         "schema": schema,
     }
 
@@ -467,6 +500,7 @@ def build_descriptor(
             "mart_run_id": meta.get("run_id"),
             "mart_sha256": meta.get("sha256"),
         },
+        "kerahasiaan": small_cell_rule(con, tables),
         "columnTypes": _custom_column_types(),
         "model": _model_v03(),
         "resources": [_resource(con, t, folder, docs.get(t, TableDoc())) for t in tables],

@@ -17,7 +17,6 @@ such as `=HYPERLINK(...)` arriving in an OPD's file can never become a live form
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dagster_project.lib.core.files import atomic_write, write_text_atomic
 from dagster_project.lib.core.fmt import angka, persen, rupiah
+from dagster_project.lib.core.idformat import NAMA_BULAN
 from dagster_project.lib.core.safe_cells import neutralise_cell
 
 if TYPE_CHECKING:
@@ -35,20 +36,6 @@ if TYPE_CHECKING:
 
     from dagster_project.lib.core.paths import DataPaths
 
-NAMA_BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 DEFAULT_AMBANG = Decimal("0.5")  # realisation below half of the cash plan to date is flagged
 RUPIAH_FORMAT = "[$Rp-421]#,##0"  # Excel shows Rp1.234.567 with Indonesian regional settings
 PERSEN_FORMAT = "0.0%"
@@ -194,7 +181,7 @@ def _match_opd(opds: list[tuple[str, str, str | None]], text: str, tahun: int):
             )
     raise ReportError(
         f"OPD '{text}' tidak ditemukan di anggaran tahun {tahun}.",
-        'lihat daftar OPD: apbd query "select distinct kode_skpd, nama_skpd from '
+        'lihat daftar OPD: apbd kueri "select distinct kode_skpd, nama_skpd from '
         f'marts.mart_anggaran_realisasi where tahun = {tahun}"',
     )
 
@@ -224,7 +211,7 @@ def _match_program(con, tahun: int, text: str, kode_skpd: str | None) -> tuple[s
         )
     raise ReportError(
         f"Program '{text}' tidak ditemukan di anggaran {where}.",
-        'lihat daftar program: apbd query "select distinct kode_program, nama_program from '
+        'lihat daftar program: apbd kueri "select distinct kode_program, nama_program from '
         f'marts.mart_anggaran_realisasi where tahun = {tahun}"',
     )
 
@@ -624,7 +611,7 @@ def build_report(
     ambang: Decimal = DEFAULT_AMBANG,
     now: datetime | None = None,
 ) -> Report:
-    """All tables of one report, from the published mart (`con` read-only)."""
+    """All tables of one report, from the published mart (`con` read-only): one sheet each."""
     if bulan is None:
         bulan = reporting_month(con, sel.tahun)
     if not 1 <= bulan <= 12:
@@ -639,78 +626,223 @@ def build_report(
         r["opd"] = r.get("singkatan") or r.get("nama_skpd") or r["kode_skpd"]
     measures = _measure_columns(bulan)
     total = totals(detail, ambang)
+    meta = meta or {}
+    return Report(
+        title=f"Laporan realisasi APBD {sel.tahun} — {sel.label}",
+        subtitle=(
+            f"Sumber: mart APBD terbit versi {meta.get('version', '-')} "
+            f"(diterbitkan {meta.get('published_at', '-')}); realisasi dan rencana kas s.d. "
+            f"{NAMA_BULAN[bulan - 1]} {sel.tahun}."
+        ),
+        selection=sel,
+        bulan=bulan,
+        ambang=ambang,
+        tables=[
+            _summary_table(sel, detail, measures, total, ambang),
+            ReportTable(
+                "Rincian",
+                "Rincian per sub kegiatan",
+                [*DETAIL_LEAD, *measures],
+                detail,
+                {**total, "opd": "Jumlah"},
+            ),
+            ReportTable(
+                "Jenis belanja",
+                "Menurut jenis belanja",
+                JENIS_COLUMNS,
+                spending_type_rows(con, sel),
+                {**totals(detail, ambang), "kode_akun_3": "Jumlah", "tanda": ""},
+            ),
+            _curve_table(con, sel),
+            _kinerja_program_table(con, sel),
+            _kinerja_sub_table(con, sel),
+            _overspent_table(con, sel),
+        ],
+        notes=_notes(sel, meta, bulan, ambang, now or datetime.now().astimezone()),
+    )
 
-    if sel.scope == "kota":
-        keys = ["kode_skpd", "nama_skpd"]
-        lead = [
+
+# The lead columns of the summary sheet per scope, and what it is "per".
+SUMMARY_LEAD = {
+    "kota": (
+        ["kode_skpd", "nama_skpd"],
+        [
             ReportColumn("kode_skpd", "Kode OPD", "code", 1.8),
             ReportColumn("nama_skpd", "OPD", "text", 3.5),
-        ]
-        per = "per OPD"
-    elif sel.scope == "opd":
-        keys = ["kode_program", "nama_program"]
-        lead = [
+        ],
+        "per OPD",
+    ),
+    "opd": (
+        ["kode_program", "nama_program"],
+        [
             ReportColumn("kode_program", "Kode program", "code", 1.0),
             ReportColumn("nama_program", "Program", "text", 4.0),
-        ]
-        per = "per program"
-    else:
-        keys = ["opd", "kode_kegiatan", "nama_kegiatan"]
-        lead = [
+        ],
+        "per program",
+    ),
+    "program": (
+        ["opd", "kode_kegiatan", "nama_kegiatan"],
+        [
             ReportColumn("opd", "OPD", "text", 1.4),
             ReportColumn("kode_kegiatan", "Kode kegiatan", "code", 1.2),
             ReportColumn("nama_kegiatan", "Kegiatan", "text", 3.5),
-        ]
-        per = "per OPD dan kegiatan"
-    summary = rollup(detail, keys, ambang)
+        ],
+        "per OPD dan kegiatan",
+    ),
+}
+DETAIL_LEAD = [
+    ReportColumn("opd", "OPD", "text", 1.2),
+    ReportColumn("kode_program", "Kode program", "code", 1.0, in_pdf=False),
+    ReportColumn("nama_program", "Program", "text", 3.0, in_pdf=False),
+    ReportColumn("kode_kegiatan", "Kode kegiatan", "code", 1.2, in_pdf=False),
+    ReportColumn("nama_kegiatan", "Kegiatan", "text", 3.0, in_pdf=False),
+    ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.6),
+    ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 3.5),
+]
+CURVE_COLUMNS = [
+    ReportColumn("nama_bulan", "Bulan", "text", 1.0),
+    ReportColumn("rencana_kas", "Rencana kas bulan ini", "rupiah", 1.5),
+    ReportColumn("realisasi", "Realisasi bulan ini", "rupiah", 1.5),
+    ReportColumn("rencana_kas_kumulatif", "Rencana kas kumulatif", "rupiah", 1.5),
+    ReportColumn("realisasi_kumulatif", "Realisasi kumulatif", "rupiah", 1.5),
+    ReportColumn("rencana_kas_kumulatif_persen", "Rencana kas kumulatif / pagu", "percent", 1.0),
+    ReportColumn("serapan_kumulatif_persen", "Serapan kumulatif / pagu", "percent", 1.0),
+]
+JENIS_COLUMNS = [
+    ReportColumn("kode_akun_3", "Kode jenis belanja", "code", 1.0),
+    ReportColumn("nama_akun_3", "Jenis belanja", "text", 3.0),
+    ReportColumn("pagu_murni", "Pagu murni", "rupiah", 1.5),
+    ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.5),
+    ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.5),
+    ReportColumn("sisa_pagu", "Sisa pagu", "rupiah", 1.5),
+    ReportColumn("serapan", "Serapan", "percent", 0.8),
+    ReportColumn("baris_melebihi_pagu", "Baris akun melebihi pagu", "count", 0.8),
+]
+KINERJA_PROGRAM_COLUMNS = [
+    ReportColumn("opd", "OPD", "text", 1.2),
+    ReportColumn("kode_program", "Kode program", "code", 1.0),
+    ReportColumn("nama_program", "Program", "text", 3.0),
+    ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.5),
+    ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.5),
+    ReportColumn("serapan", "Serapan", "percent", 0.8),
+    ReportColumn("capaian_keluaran", "Capaian keluaran", "percent", 0.9),
+    ReportColumn("capaian_outcome", "Capaian outcome (laporan OPD)", "percent", 0.9),
+    ReportColumn("skor_dampak", "Skor dampak", "number", 0.8),
+    ReportColumn("rasio_biaya_tertinggi", "Biaya per unit tertinggi / median", "number", 0.9),
+    ReportColumn("klasifikasi_teks", "Klasifikasi", "text", 1.3),
+    ReportColumn("tanda_kinerja", "Tanda kinerja", "text", 2.2),
+    ReportColumn("alasan", "Alasan", "text", 3.5),
+]
+KINERJA_SUB_COLUMNS = [
+    ReportColumn("opd", "OPD", "text", 1.1),
+    ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.5),
+    ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 2.6, in_pdf=False),
+    ReportColumn("nama_wilayah_lokasi", "Lokasi", "text", 1.3),
+    ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.4),
+    ReportColumn("indikator_keluaran", "Indikator keluaran", "text", 3.0),
+    ReportColumn("kode_satuan", "Satuan", "text", 0.8),
+    ReportColumn("target_keluaran", "Target keluaran", "number", 0.9),
+    ReportColumn("realisasi_keluaran", "Realisasi keluaran", "number", 0.9),
+    ReportColumn("capaian_keluaran", "Capaian keluaran", "percent", 0.9),
+    ReportColumn("biaya_per_unit_rp", "Biaya per unit keluaran", "rupiah", 1.4),
+    ReportColumn("median_biaya_per_unit_rp", "Median biaya per unit", "rupiah", 1.4),
+    ReportColumn("rasio_biaya_terhadap_median", "Biaya per unit / median", "number", 0.8),
+    ReportColumn("tanda_kinerja", "Tanda kinerja", "text", 2.0),
+    ReportColumn("keterangan", "Keterangan", "text", 2.5, in_pdf=False),
+]
+OVERSPENT_COLUMNS = [
+    ReportColumn("kode_skpd", "Kode OPD", "code", 1.6),
+    ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.5),
+    ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 3.0),
+    ReportColumn("kode_akun", "Kode akun", "code", 1.5),
+    ReportColumn("nama_akun", "Akun", "text", 3.0),
+    ReportColumn("nama_sumber_dana", "Sumber dana", "text", 1.8),
+    ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.4),
+    ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.4),
+    ReportColumn("kelebihan", "Kelebihan", "rupiah", 1.4),
+]
 
-    detail_cols = [
-        ReportColumn("opd", "OPD", "text", 1.2),
-        ReportColumn("kode_program", "Kode program", "code", 1.0, in_pdf=False),
-        ReportColumn("nama_program", "Program", "text", 3.0, in_pdf=False),
-        ReportColumn("kode_kegiatan", "Kode kegiatan", "code", 1.2, in_pdf=False),
-        ReportColumn("nama_kegiatan", "Kegiatan", "text", 3.0, in_pdf=False),
-        ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.6),
-        ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 3.5),
-        *measures,
-    ]
-    curve = absorption_curve(con, sel)
-    curve_cols = [
-        ReportColumn("nama_bulan", "Bulan", "text", 1.0),
-        ReportColumn("rencana_kas", "Rencana kas bulan ini", "rupiah", 1.5),
-        ReportColumn("realisasi", "Realisasi bulan ini", "rupiah", 1.5),
-        ReportColumn("rencana_kas_kumulatif", "Rencana kas kumulatif", "rupiah", 1.5),
-        ReportColumn("realisasi_kumulatif", "Realisasi kumulatif", "rupiah", 1.5),
-        ReportColumn(
-            "rencana_kas_kumulatif_persen", "Rencana kas kumulatif / pagu", "percent", 1.0
-        ),
-        ReportColumn("serapan_kumulatif_persen", "Serapan kumulatif / pagu", "percent", 1.0),
-    ]
-    curve_total = {
-        "nama_bulan": "Jumlah",
-        "rencana_kas": sum((r["rencana_kas"] for r in curve), Decimal(0)),
-        "realisasi": sum((r["realisasi"] for r in curve), Decimal(0)),
-    }
-    jenis = spending_type_rows(con, sel)
-    jenis_cols = [
-        ReportColumn("kode_akun_3", "Kode jenis belanja", "code", 1.0),
-        ReportColumn("nama_akun_3", "Jenis belanja", "text", 3.0),
-        ReportColumn("pagu_murni", "Pagu murni", "rupiah", 1.5),
-        ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.5),
-        ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.5),
-        ReportColumn("sisa_pagu", "Sisa pagu", "rupiah", 1.5),
-        ReportColumn("serapan", "Serapan", "percent", 0.8),
-        ReportColumn("baris_melebihi_pagu", "Baris akun melebihi pagu", "count", 0.8),
-    ]
 
-    meta = meta or {}
-    now = now or datetime.now().astimezone()
-    subtitle = (
-        f"Sumber: mart APBD terbit versi {meta.get('version', '-')} "
-        f"(diterbitkan {meta.get('published_at', '-')}); realisasi dan rencana kas s.d. "
-        f"{NAMA_BULAN[bulan - 1]} {sel.tahun}."
+def _sum(rows: Sequence[dict[str, Any]], key: str) -> Decimal:
+    return sum((r[key] for r in rows), Decimal(0))
+
+
+def _summary_table(
+    sel: Selection,
+    detail: list[dict[str, Any]],
+    measures: list[ReportColumn],
+    total: dict[str, Any],
+    ambang: Decimal,
+) -> ReportTable:
+    keys, lead, per = SUMMARY_LEAD[sel.scope]
+    return ReportTable(
+        "Ringkasan",
+        f"Ringkasan {per}",
+        lead + measures,
+        rollup(detail, keys, ambang),
+        {**total, lead[0].key: "Jumlah"},
     )
-    notes = [
+
+
+def _curve_table(con: duckdb.DuckDBPyConnection, sel: Selection) -> ReportTable:
+    curve = absorption_curve(con, sel)
+    total = {
+        "nama_bulan": "Jumlah",
+        "rencana_kas": _sum(curve, "rencana_kas"),
+        "realisasi": _sum(curve, "realisasi"),
+    }
+    return ReportTable(
+        "Kurva serapan", "Rencana kas dan realisasi per bulan", CURVE_COLUMNS, curve, total
+    )
+
+
+def _kinerja_program_table(con: duckdb.DuckDBPyConnection, sel: Selection) -> ReportTable:
+    rows = kinerja_program_rows(con, sel)
+    total = {
+        "opd": "Jumlah",
+        "pagu_akhir": _sum(rows, "pagu_akhir"),
+        "realisasi": _sum(rows, "realisasi"),
+    }
+    total["serapan"] = _ratio(total["realisasi"], total["pagu_akhir"])
+    return ReportTable(
+        "Kinerja program",
+        "Serapan, capaian dan tanda kinerja per program",
+        KINERJA_PROGRAM_COLUMNS,
+        rows,
+        total,
+    )
+
+
+def _kinerja_sub_table(con: duckdb.DuckDBPyConnection, sel: Selection) -> ReportTable:
+    rows = kinerja_sub_kegiatan_rows(con, sel)
+    return ReportTable(
+        "Kinerja sub kegiatan",
+        "Capaian dan biaya per unit keluaran per sub kegiatan dan lokasi",
+        KINERJA_SUB_COLUMNS,
+        rows,
+        {"opd": "Jumlah", "realisasi": _sum(rows, "realisasi")},
+    )
+
+
+def _overspent_table(con: duckdb.DuckDBPyConnection, sel: Selection) -> ReportTable:
+    rows = overspent_lines(con, sel)
+    total = {"kode_skpd": "Jumlah"} | {
+        k: _sum(rows, k) for k in ("pagu_akhir", "realisasi", "kelebihan")
+    }
+    return ReportTable(
+        "Melebihi pagu",
+        "Baris akun yang realisasinya melebihi pagu akhir",
+        OVERSPENT_COLUMNS,
+        rows,
+        total,
+    )
+
+
+def _notes(
+    sel: Selection, meta: dict[str, Any], bulan: int, ambang: Decimal, now: datetime
+) -> list[tuple[str, str]]:
+    """The 'Catatan' sheet: where the figures come from and what each measure means."""
+    return [
         ("Cakupan", f"{sel.label}, tahun anggaran {sel.tahun}"),
         ("Versi mart terbit", str(meta.get("version", "-"))),
         ("Diterbitkan pada", str(meta.get("published_at", "-"))),
@@ -720,9 +852,15 @@ def build_report(
         ("Bulan laporan", f"{NAMA_BULAN[bulan - 1]} (bulan terakhir dengan SP2D di mart)"),
         (
             "Pagu akhir",
-            "DPA perubahan bila OPD memiliki DPA perubahan tahun itu, selain itu DPA murni.",
+            "DPA tahap terakhir OPD tahun itu (murni, pergeseran, perubahan, atau pergeseran "
+            "sesudah perubahan).",
         ),
-        ("Realisasi", "Jumlah nilai SP2D (BPKAD); sama dengan mart sampai rupiah."),
+        (
+            "Realisasi",
+            "Belanja yang diakui dari SP2D BPKAD: LS, GU, GU nihil dan TU nihil, dikurangi "
+            "pengembalian; UP dan TU (uang muka bendahara) tidak dihitung. Sama dengan mart "
+            "sampai rupiah.",
+        ),
         ("Serapan", "Realisasi ÷ pagu akhir."),
         (
             "Realisasi thd rencana kas",
@@ -762,139 +900,11 @@ def build_report(
             + ". Batas 60 % dan 2× median sama dengan mart kinerja.",
         ),
     ]
-    kinerja_program = kinerja_program_rows(con, sel)
-    kinerja_program_cols = [
-        ReportColumn("opd", "OPD", "text", 1.2),
-        ReportColumn("kode_program", "Kode program", "code", 1.0),
-        ReportColumn("nama_program", "Program", "text", 3.0),
-        ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.5),
-        ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.5),
-        ReportColumn("serapan", "Serapan", "percent", 0.8),
-        ReportColumn("capaian_keluaran", "Capaian keluaran", "percent", 0.9),
-        ReportColumn("capaian_outcome", "Capaian outcome (laporan OPD)", "percent", 0.9),
-        ReportColumn("skor_dampak", "Skor dampak", "number", 0.8),
-        ReportColumn("rasio_biaya_tertinggi", "Biaya per unit tertinggi / median", "number", 0.9),
-        ReportColumn("klasifikasi_teks", "Klasifikasi", "text", 1.3),
-        ReportColumn("tanda_kinerja", "Tanda kinerja", "text", 2.2),
-        ReportColumn("alasan", "Alasan", "text", 3.5),
-    ]
-    kinerja_program_total = {
-        "opd": "Jumlah",
-        "pagu_akhir": sum((r["pagu_akhir"] for r in kinerja_program), Decimal(0)),
-        "realisasi": sum((r["realisasi"] for r in kinerja_program), Decimal(0)),
-    }
-    kinerja_program_total["serapan"] = _ratio(
-        kinerja_program_total["realisasi"], kinerja_program_total["pagu_akhir"]
-    )
-    kinerja_sub = kinerja_sub_kegiatan_rows(con, sel)
-    kinerja_sub_cols = [
-        ReportColumn("opd", "OPD", "text", 1.1),
-        ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.5),
-        ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 2.6, in_pdf=False),
-        ReportColumn("nama_wilayah_lokasi", "Lokasi", "text", 1.3),
-        ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.4),
-        ReportColumn("indikator_keluaran", "Indikator keluaran", "text", 3.0),
-        ReportColumn("kode_satuan", "Satuan", "text", 0.8),
-        ReportColumn("target_keluaran", "Target keluaran", "number", 0.9),
-        ReportColumn("realisasi_keluaran", "Realisasi keluaran", "number", 0.9),
-        ReportColumn("capaian_keluaran", "Capaian keluaran", "percent", 0.9),
-        ReportColumn("biaya_per_unit_rp", "Biaya per unit keluaran", "rupiah", 1.4),
-        ReportColumn("median_biaya_per_unit_rp", "Median biaya per unit", "rupiah", 1.4),
-        ReportColumn("rasio_biaya_terhadap_median", "Biaya per unit / median", "number", 0.8),
-        ReportColumn("tanda_kinerja", "Tanda kinerja", "text", 2.0),
-        ReportColumn("keterangan", "Keterangan", "text", 2.5, in_pdf=False),
-    ]
-    kinerja_sub_total = {
-        "opd": "Jumlah",
-        "realisasi": sum((r["realisasi"] for r in kinerja_sub), Decimal(0)),
-    }
-    over = overspent_lines(con, sel)
-    over_cols = [
-        ReportColumn("kode_skpd", "Kode OPD", "code", 1.6),
-        ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.5),
-        ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 3.0),
-        ReportColumn("kode_akun", "Kode akun", "code", 1.5),
-        ReportColumn("nama_akun", "Akun", "text", 3.0),
-        ReportColumn("nama_sumber_dana", "Sumber dana", "text", 1.8),
-        ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.4),
-        ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.4),
-        ReportColumn("kelebihan", "Kelebihan", "rupiah", 1.4),
-    ]
-    over_total = {
-        "kode_skpd": "Jumlah",
-        **{
-            k: sum((r[k] for r in over), Decimal(0))
-            for k in ("pagu_akhir", "realisasi", "kelebihan")
-        },
-    }
-    lead_label = {lead[0].key: "Jumlah"}
-    return Report(
-        title=f"Laporan realisasi APBD {sel.tahun} — {sel.label}",
-        subtitle=subtitle,
-        selection=sel,
-        bulan=bulan,
-        ambang=ambang,
-        tables=[
-            ReportTable(
-                "Ringkasan", f"Ringkasan {per}", lead + measures, summary, {**total, **lead_label}
-            ),
-            ReportTable(
-                "Rincian",
-                "Rincian per sub kegiatan",
-                detail_cols,
-                detail,
-                {**total, "opd": "Jumlah"},
-            ),
-            ReportTable(
-                "Jenis belanja",
-                "Menurut jenis belanja",
-                jenis_cols,
-                jenis,
-                {**totals(detail, ambang), "kode_akun_3": "Jumlah", "tanda": ""},
-            ),
-            ReportTable(
-                "Kurva serapan",
-                "Rencana kas dan realisasi per bulan",
-                curve_cols,
-                curve,
-                curve_total,
-            ),
-            ReportTable(
-                "Kinerja program",
-                "Serapan, capaian dan tanda kinerja per program",
-                kinerja_program_cols,
-                kinerja_program,
-                kinerja_program_total,
-            ),
-            ReportTable(
-                "Kinerja sub kegiatan",
-                "Capaian dan biaya per unit keluaran per sub kegiatan dan lokasi",
-                kinerja_sub_cols,
-                kinerja_sub,
-                kinerja_sub_total,
-            ),
-            ReportTable(
-                "Melebihi pagu",
-                "Baris akun yang realisasinya melebihi pagu akhir",
-                over_cols,
-                over,
-                over_total,
-            ),
-        ],
-        notes=notes,
-    )
 
 
 # --------------------------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------------------------
-
-
-def _atomic_target(path: Path) -> Path:
-    """A temporary name beside `path`: writers fill it, then `os.replace` it onto `path`, so a
-    reader never opens a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
 def _display(col: ReportColumn, value: Any) -> str:
@@ -926,10 +936,14 @@ def _width(col: ReportColumn, rows: Sequence[dict[str, Any]], total: dict | None
 
 def write_xlsx(report: Report, path: Path) -> Path:
     """The workbook for Excel: one sheet per table plus 'Catatan' (sources, definitions)."""
+    with atomic_write(path) as tmp:
+        _fill_xlsx(report, tmp)
+    return Path(path)
+
+
+def _fill_xlsx(report: Report, tmp: Path) -> None:
     import xlsxwriter
 
-    path = Path(path)
-    tmp = _atomic_target(path)
     wb = xlsxwriter.Workbook(
         str(tmp),
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
@@ -1010,8 +1024,6 @@ def write_xlsx(report: Report, path: Path) -> Path:
         ws.write_string(i, 0, neutralise_cell(k), fmt["text"])
         ws.write_string(i, 1, neutralise_cell(v), fmt["text"])
     wb.close()
-    os.replace(tmp, path)
-    return path
 
 
 def _write_cell(ws, r: int, c: int, col: ReportColumn, value: Any, cell_format) -> None:
@@ -1058,11 +1070,7 @@ def render_html(report: Report) -> str:
 
 
 def write_html(report: Report, path: Path) -> Path:
-    path = Path(path)
-    tmp = _atomic_target(path)
-    tmp.write_text(render_html(report), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, render_html(report))
 
 
 _PDF_REPLACE = str.maketrans(
@@ -1145,11 +1153,9 @@ def write_pdf(report: Report, path: Path) -> Path:
             row = pt.row()
             row.cell(_latin1(k))
             row.cell(_latin1(v))
-    path = Path(path)
-    tmp = _atomic_target(path)
-    pdf.output(str(tmp))
-    os.replace(tmp, path)
-    return path
+    with atomic_write(path) as tmp:
+        pdf.output(str(tmp))
+    return Path(path)
 
 
 WRITERS = {"xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}

@@ -7,15 +7,11 @@ reports comes from the ingest log itself, which is newer than the last publish.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
 from dagster_project.lib.core.paths import DataPaths
-
-MAX_RUN_LINES = 20
 
 
 def _short_time(v) -> str:
@@ -32,12 +28,10 @@ def stale_slots(paths: DataPaths, opd: str | None = None) -> pl.DataFrame | None
         return None
     try:
         with open_published(paths) as con:
-            frame = pl.from_arrow(
-                con.execute(
-                    "select * from marts.mart_status_sumber where is_basi "
-                    "order by basi_sejak, sistem, tabel, tahun, pengirim, periode"
-                ).to_arrow_table()
-            )
+            frame = con.sql(  # a relation, not a DB-API cursor: no extra copy, no warning
+                "select * from marts.mart_status_sumber where is_basi "
+                "order by basi_sejak, sistem, tabel, tahun, pengirim, periode"
+            ).pl()
     except duckdb.Error:
         return None
     return frame.filter(pl.col("pengirim") == opd) if opd else frame
@@ -117,38 +111,3 @@ def print_status(console: Console, paths: DataPaths, *, opd: str | None, jumlah:
             else "[green]✓[/]"
         )
         console.print(f"  {mark} {_short_time(r['dimuat_pada'])} {summary_line(r)}", soft_wrap=True)
-
-
-def print_run_submissions(console: Console, paths: DataPaths, run_id: str) -> None:
-    """One line per file this run processed (all of them when few, else those with problems)."""
-    from dagster_project.lib.ingest.feedback import summary_line
-    from dagster_project.lib.ingest.loader import read_ingest_log
-
-    if not run_id:
-        return
-    done = read_ingest_log(paths).filter(pl.col("run_id") == run_id)
-    if not done.height:
-        console.print("Tidak ada berkas baru atau berubah di landing.")
-        return
-    problems = done.filter((pl.col("status") != "dimuat") | (pl.col("baris_karantina") > 0))
-    shown = done if done.height <= MAX_RUN_LINES else problems
-    console.print(
-        f"Kiriman diproses: {done.height} berkas, {done.height - problems.height} tanpa masalah, "
-        f"{problems.height} dengan baris/berkas ditolak (lihat umpan balik XLSX):"
-    )
-    for r in shown.iter_rows(named=True):
-        console.print(f"  {summary_line(r)}", soft_wrap=True)
-
-
-def write_query_result(frame: pl.DataFrame, output: Path, fmt: str) -> Path:
-    """Write a query result; CSV and XLSX cells are neutralised against formula injection."""
-    from dagster_project.lib.core.safe_cells import write_csv, write_xlsx
-
-    output = Path(output)
-    if fmt == "csv":
-        return write_csv(frame, output)
-    if fmt == "xlsx":
-        return write_xlsx({"hasil": frame}, output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(output)
-    return output

@@ -19,12 +19,24 @@ Inputs (read by `muat_dari_mart` from the published mart, read-only)
   education (fungsi 08);
 - tiers: `marts.mart_prioritas_alokasi` (columns used: tahun, kode_skpd, kode_program, tier A–D;
   the newest row per program with tahun <= `tahun`); a program without a tier is treated as B;
-- rules: `reference.ref_belanja_wajib` (thresholds, `dipakai_skenario`, berlaku_mulai).
+- rules: `reference.ref_belanja_wajib` (thresholds, `dipakai_skenario`, berlaku_mulai);
+- what may not move (`muat_kebijakan`, issue 10): `reference.ref_lantai_skenario` (the floors and
+  their legal basis, percent of the base amount), `ref_kontrak_tahun_jamak` (multi-year contract
+  obligations per fiscal year), `ref_sumber_dana_terikat` (earmarked sources, for the reasons);
+  the rupiah per program come with the base (terikat_rp, spm_rp, btt_rp and their infrastructure
+  parts, computed in mart_kepatuhan_belanja_program);
+- the base (`--dasar`): the base year's murni (default: KUA-PPAS N+1 is drafted before the
+  APBD-P of N) or its final position (perubahan);
+- a program the tier mart marks outside the tiers (a boolean `di_luar_tier`/`dinilai_tier`
+  column, see KOLOM_DI_LUAR_TIER) is never cut or grown by tier.
 
 The allocation rule (deterministic, exact, whole rupiah)
 --------------------------------------------------------
-Each program's budget is split into a committed part (staff + transfers, kept as it is), an
-infrastructure part and the rest. Money moves only in the last two.
+Each program's budget is split into a locked part (staff + transfers, and the floors of
+ref_lantai_skenario: earmarked non-staff money stays in its program, BTT and the SPM sub kegiatan
+keep their base amount, a multi-year contract's obligation that year; each with its reason and
+legal basis in `HasilSkenario.kunci`), an infrastructure part and the rest. Money moves only in
+the last two; a locked part above last year's program grows the program to it.
 1. Protection: tier A and `--lindungi` programs keep at least `persen_perlindungan` (100 %) of
    last year's pagu.
 2. Floors first: for every enforced floor (education ≥ 20 % of the total, infrastructure ≥ 40 % of
@@ -43,8 +55,11 @@ infrastructure part and the rest. Money moves only in the last two.
 6. The staff cap (belanja pegawai ≤ 30 %) is checked, not enforced: staff costs are never cut,
    so when committed staff alone exceeds the cap the scenario reports the conflict and its size
    in rupiah instead of breaking the commitment.
-A ceiling too small for the committed and protected spending and the floors raises
-`SkenarioTidakLayak` with the smallest workable total and the shortfall in rupiah.
+A ceiling too small for the locked and protected spending and the floors raises
+`SkenarioTidakLayak` naming each binding floor in rupiah, with the smallest workable total and
+the shortfall. The rules enforced by default are those in force in the scenario year
+(`hanya_aturan_wajib`); later ones on request. `skenario_bawaan` is the default scenario each
+publish ships (dbt/models/intermediate/int_skenario_bawaan_computed.py).
 
 Design note: the tier rule (`mart_prioritas_alokasi`, drill-down `mart_prioritas_sub_kegiatan`)
 -----------------------------------------------------------------------------------------------
@@ -114,7 +129,7 @@ import polars as pl
 
 from dagster_project.lib.core.fmt import rupiah
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 TIERS = ("A", "B", "C", "D")
 TIER_LABEL = {
     "A": "pertahankan/tambah",
@@ -193,7 +208,7 @@ class OpsiSkenario:
     lantai_opd: tuple[tuple[str, int], ...] = ()  # (kode_skpd, minimum total in rupiah)
     persen_perlindungan: Decimal = Decimal(100)  # tier A / protected keep >= this % of base
     tambah_maks: tuple[tuple[str, Decimal], ...] = (("A", Decimal(20)), ("B", Decimal(10)))
-    hanya_aturan_wajib: bool = False  # enforce only rules binding in `tahun` (default: all)
+    hanya_aturan_wajib: bool = True  # enforce only rules binding in `tahun` (False: also later)
     tier_bawaan: str = "B"  # tier of a program the tier table does not list
 
     def normalised(self) -> OpsiSkenario:
@@ -227,7 +242,69 @@ DASAR_COLUMNS = {
     "belanja_transfer_rp": pl.Decimal(18, 2),
     "pendidikan_rp": pl.Decimal(18, 2),
     "infrastruktur_rp": pl.Decimal(18, 2),
+    # what the scenario may not move (see mart_kepatuhan_belanja_program); absent = none
+    "terikat_rp": pl.Decimal(18, 2),
+    "terikat_infrastruktur_rp": pl.Decimal(18, 2),
+    "sumber_terikat": pl.String,
+    "spm_rp": pl.Decimal(18, 2),
+    "spm_infrastruktur_rp": pl.Decimal(18, 2),
+    "btt_rp": pl.Decimal(18, 2),
 }
+# The base: last year's original APBD (default: the TAPD drafts KUA-PPAS N+1 in mid-year N, before
+# the APBD-P of N) or its final position (perubahan, or a later pergeseran).
+DASAR_PILIHAN = ("murni", "perubahan")
+
+
+@dataclass(frozen=True)
+class Lantai:
+    """One row of reference.ref_lantai_skenario: a floor as a percent of its base amount."""
+
+    kode: str  # btt | spm | sumber_dana_terikat | tahun_jamak
+    nama: str
+    persen: Decimal
+    dasar_hukum: str
+    keterangan: str = ""
+
+
+@dataclass(frozen=True)
+class Kontrak:
+    """One row of reference.ref_kontrak_tahun_jamak: an obligation in one fiscal year."""
+
+    nomor: str
+    tahun: int
+    kode_skpd: str
+    kode_program: str
+    nilai: Decimal
+    nama: str = ""
+    kode_sub_kegiatan: str | None = None
+    kode_akun: str | None = None
+
+
+@dataclass(frozen=True)
+class DanaTerikat:
+    """One row of reference.ref_sumber_dana_terikat (for the reasons and the workbook)."""
+
+    kode_awalan: str
+    kelompok: str
+    peruntukan: str
+    dasar_hukum: str
+
+
+@dataclass(frozen=True)
+class Kebijakan:
+    """What the scenario may not move beyond staff and transfers: the floors of
+    ref_lantai_skenario (a floor absent here is not applied), the multi-year contracts and the
+    earmarked-source list. `Kebijakan()` applies none (hand-made tests of the tier rule)."""
+
+    lantai: tuple[Lantai, ...] = ()
+    kontrak: tuple[Kontrak, ...] = ()
+    dana_terikat: tuple[DanaTerikat, ...] = ()
+
+    def persen(self, kode: str) -> Decimal | None:
+        return next((x.persen for x in self.lantai if x.kode == kode), None)
+
+    def dasar_hukum(self, kode: str) -> str:
+        return next((x.dasar_hukum for x in self.lantai if x.kode == kode), "")
 
 
 @dataclass(frozen=True)
@@ -302,8 +379,15 @@ def muat_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
     ]
 
 
-def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int) -> DataDasar:
-    """Last year's allocation: the latest budget position of the newest year before `tahun`."""
+def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni") -> DataDasar:
+    """Last year's allocation in the newest budget year before `tahun`: its original APBD
+    (`dasar="murni"`, the default) or its final position (`dasar="perubahan"`: the perubahan, or a
+    later pergeseran). Columns of DASAR_COLUMNS the mart lacks (an older mart) are zero."""
+    if dasar not in DASAR_PILIHAN:
+        raise SkenarioError(
+            f"Dasar skenario harus 'murni' atau 'perubahan', bukan {dasar!r}: murni = APBD murni "
+            "tahun dasar, perubahan = posisi akhir tahun dasar (perubahan/pergeseran terakhir)."
+        )
     if not _table_exists(con, "marts", "mart_kepatuhan_belanja_program"):
         raise SkenarioError(
             "Tabel marts.mart_kepatuhan_belanja_program tidak ada di mart terbit; jalankan "
@@ -319,12 +403,19 @@ def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int) -> DataDasar:
             f"Tidak ada data anggaran sebelum TA {tahun} di mart terbit; skenario memerlukan "
             "alokasi tahun sebelumnya sebagai dasar."
         )
-    tahap = con.execute(
+    where = "tahap = 'murni'" if dasar == "murni" else "tahap <> 'realisasi'"
+    row = con.execute(
         "select tahap from marts.mart_kepatuhan_belanja_program where tahun = ? "
-        "and tahap <> 'realisasi' order by urutan_tahap desc limit 1",
+        f"and {where} order by urutan_tahap desc limit 1",
         [found],
-    ).fetchall()[0][0]
-    cols = ", ".join(DASAR_COLUMNS)
+    ).fetchall()
+    if not row:
+        raise SkenarioError(
+            f"TA {found} tidak memiliki anggaran murni di mart terbit; pilih --dasar perubahan."
+        )
+    tahap = row[0][0]
+    ada = {r[0] for r in con.execute("describe marts.mart_kepatuhan_belanja_program").fetchall()}
+    cols = ", ".join(c if c in ada else f"null as {c}" for c in DASAR_COLUMNS)
     frame = _frame(
         con,
         f"select {cols} from marts.mart_kepatuhan_belanja_program where tahun = ? and tahap = ? "
@@ -334,10 +425,18 @@ def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int) -> DataDasar:
     return DataDasar(int(found), tahap, frame.cast(DASAR_COLUMNS))
 
 
+# A boolean column of the tier mart that marks rows outside the tiers (not programs: BTT, ...);
+# the first present is read: true in a `di_luar_tier`-like column, false in a `dinilai`-like one.
+KOLOM_DI_LUAR_TIER = ("di_luar_tier", "bukan_program", "tidak_dinilai")
+KOLOM_DINILAI_TIER = ("dinilai_tier", "bertier", "dinilai")
+
+
 def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
     """Program tiers from marts.mart_prioritas_alokasi: the newest row per (kode_skpd,
     kode_program) with tahun <= `tahun`. Program-level rows only when the table also holds sub
-    kegiatan rows (a null `kode_sub_kegiatan`, or `tingkat = 'program'`)."""
+    kegiatan rows (a null `kode_sub_kegiatan`, or `tingkat = 'program'`). When the mart marks
+    rows as outside the tiers (KOLOM_DI_LUAR_TIER / KOLOM_DINILAI_TIER), the frame carries
+    `di_luar_tier`: such rows are never cut or grown by tier."""
     if not _table_exists(con, "marts", "mart_prioritas_alokasi"):
         raise SkenarioError(
             f"Tabel bukti {TABEL_TIER} belum ada di mart terbit, jadi tier program (A–D) belum "
@@ -357,10 +456,14 @@ def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
         where.append("kode_sub_kegiatan is null")
     if "tingkat" in cols:
         where.append("tingkat = 'program'")
+    flag = next((f"coalesce({c}, false)" for c in KOLOM_DI_LUAR_TIER if c in cols), None) or next(
+        (f"not coalesce({c}, true)" for c in KOLOM_DINILAI_TIER if c in cols), None
+    )
+    extra = f", {flag} as di_luar_tier" if flag else ""
     frame = _frame(
         con,
-        f"select kode_skpd, kode_program, tier from ("
-        f"  select kode_skpd, kode_program, tier, row_number() over ("
+        f"select * exclude (n) from ("
+        f"  select kode_skpd, kode_program, tier{extra}, row_number() over ("
         f"    partition by kode_skpd, kode_program order by tahun desc) as n"
         f"  from {TABEL_TIER} where {' and '.join(where)}"
         f") where n = 1 order by kode_skpd, kode_program",
@@ -385,11 +488,13 @@ def muat_tier_csv(path: Path) -> pl.DataFrame:
 
 
 def normalise_tier(frame: pl.DataFrame) -> pl.DataFrame:
-    """Trimmed upper-case tiers, one per program; anything but A–D is refused."""
+    """Trimmed upper-case tiers, one per program; anything but A–D is refused. An optional
+    boolean `di_luar_tier` (not a program: never cut or grown by tier) is kept."""
     out = frame.select(
         pl.col("kode_skpd").cast(pl.String).str.strip_chars(),
         pl.col("kode_program").cast(pl.String).str.strip_chars(),
         pl.col("tier").cast(pl.String).str.strip_chars().str.to_uppercase(),
+        *([pl.col("di_luar_tier").cast(pl.Boolean)] if "di_luar_tier" in frame.columns else []),
     )
     bad = out.filter(~pl.col("tier").is_in(list(TIERS)) | pl.col("tier").is_null())
     if bad.height:
@@ -404,11 +509,50 @@ def normalise_tier(frame: pl.DataFrame) -> pl.DataFrame:
     return out.sort("kode_skpd", "kode_program")
 
 
+def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
+    """The floors, multi-year contracts and earmarked sources of the reference seeds."""
+    for table in ("ref_lantai_skenario", "ref_kontrak_tahun_jamak", "ref_sumber_dana_terikat"):
+        if not _table_exists(con, "reference", table):
+            raise SkenarioError(
+                f"Tabel reference.{table} tidak ada di mart terbit, jadi lantai skenario (dana "
+                "terikat, BTT, SPM, kontrak tahun jamak) belum bisa dibaca; jalankan pipeline "
+                "(apbd run) dengan versi proyek terbaru."
+            )
+    lantai = tuple(
+        Lantai(r[0], r[1], Decimal(r[2]), r[3] or "", r[4] or "")
+        for r in con.execute(
+            "select kode_lantai, nama_lantai, persen_dari_dasar, dasar_hukum, keterangan "
+            "from reference.ref_lantai_skenario order by kode_lantai"
+        ).fetchall()
+    )
+    kontrak = tuple(
+        Kontrak(r[0], int(r[1]), r[2], r[3], Decimal(r[4]), r[5] or "", r[6], r[7])
+        for r in con.execute(
+            "select nomor_persetujuan, tahun_anggaran, kode_skpd, kode_program, nilai_rp, "
+            "nama_pekerjaan, kode_sub_kegiatan, kode_akun from reference.ref_kontrak_tahun_jamak "
+            "order by tahun_anggaran, nomor_persetujuan"
+        ).fetchall()
+    )
+    terikat = tuple(
+        DanaTerikat(r[0], r[1], r[2] or "", r[3] or "")
+        for r in con.execute(
+            "select kode_awalan, kelompok, peruntukan, dasar_hukum "
+            "from reference.ref_sumber_dana_terikat order by kode_awalan"
+        ).fetchall()
+    )
+    return Kebijakan(lantai, kontrak, terikat)
+
+
 def muat_dari_mart(
-    con: duckdb.DuckDBPyConnection, tahun: int
-) -> tuple[DataDasar, pl.DataFrame, list[Aturan]]:
-    """Base allocation, tiers and rules from one read-only connection to the published mart."""
-    return muat_dasar(con, tahun), muat_tier(con, tahun), muat_aturan(con)
+    con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni"
+) -> tuple[DataDasar, pl.DataFrame, list[Aturan], Kebijakan]:
+    """Base allocation, tiers, rules and floors from one read-only connection to the mart."""
+    return (
+        muat_dasar(con, tahun, dasar),
+        muat_tier(con, tahun),
+        muat_aturan(con),
+        muat_kebijakan(con),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,6 +594,15 @@ class HasilSkenario:
     cek: list[CekAturan]
     konflik: list[str]
     catatan: list[str] = field(default_factory=list)
+    # every locked rupiah: (kode_skpd, nama_skpd, kode_program, nama_program, jenis, rupiah,
+    # uraian, dasar_hukum); jenis in JENIS_KUNCI
+    kunci: list[tuple] = field(default_factory=list)
+
+    def kunci_per_jenis(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for row in self.kunci:
+            out[row[4]] += row[5]
+        return dict(out)
 
     @property
     def parameter(self) -> dict[str, Any]:
@@ -496,12 +649,30 @@ class _Program:
     pegawai: Decimal
     pegawai_hkpd: Decimal
     transfer: Decimal
-    tetap: int  # committed: staff + transfers, whole rupiah (rounded up)
+    tetap: int  # never moved: staff + transfers + every lock below, whole rupiah (rounded up)
     pendidikan: bool
+    komitmen: int = 0  # staff + transfers, whole rupiah (rounded up)
+    kunci: list[_Kunci] = field(default_factory=list)  # the other locked rupiah, with reasons
+    di_luar_tier: bool = False  # not a program (BTT, ...): never cut or grown by tier
 
     @property
     def dilindungi(self) -> bool:
         return self.tier == "A" or self.dilindungi_permintaan
+
+    @property
+    def kunci_infra(self) -> int:
+        return sum(k.infrastruktur for k in self.kunci)
+
+
+@dataclass(frozen=True)
+class _Kunci:
+    """Rupiah of one program the scenario may not move, and why."""
+
+    jenis: str  # sumber_dana_terikat | btt | spm | tahun_jamak
+    nilai: int
+    infrastruktur: int  # the part that counts as infrastructure
+    uraian: str  # what it is, with the amounts it comes from
+    dasar_hukum: str
 
 
 @dataclass
@@ -565,7 +736,7 @@ class _Alokasi:
         prot = opsi.persen_perlindungan
         for i, p in enumerate(programs):
             pagu = _ceil_int(p.pagu_dasar)  # whole rupiah, never below last year
-            infra_dasar = min(infra[i], max(pagu - p.tetap, 0))
+            infra_dasar = min(max(infra[i] - p.kunci_infra, 0), max(pagu - p.tetap, 0))
             lain_dasar = max(pagu - p.tetap - infra_dasar, 0)
             opd_kelas = {f"opd:{p.key[0]}"} if p.key[0] in lantai else set()
             edu = {"pendidikan"} if p.pendidikan else set()
@@ -574,7 +745,9 @@ class _Alokasi:
                 if jenis == "infra":
                     kelas.add("infrastruktur")
                 bawah = 0
-                if p.dilindungi:
+                if p.di_luar_tier:  # not a program: the tiers never cut it
+                    bawah = dasar
+                elif p.dilindungi:
                     bawah = min(dasar, _persen_of(prot, dasar, naik=True))
                 self.units.append(_Unit(i, jenis, dasar, bawah, frozenset(kelas)))
         self.tetap_total = sum(p.tetap for p in programs)
@@ -603,7 +776,7 @@ class _Alokasi:
         if kelas.startswith("opd:"):
             kode = kelas[4:]
             return sum(p.tetap for p in self.programs if p.key[0] == kode)
-        return 0  # infrastructure has no committed part
+        return sum(p.kunci_infra for p in self.programs)  # the locked infrastructure
 
     def jumlah_kelas(self, kelas: str) -> Fraction:
         return self._tetap_kelas(kelas) + sum(u.x for u in self.units if kelas in u.kelas)
@@ -640,7 +813,9 @@ class _Alokasi:
             # Tier A and B programs first (C and D only when the floor has no A or B program
             # with money); among them those that also help another floor that is short.
             pref = [
-                u for u in members if self.programs[u.program].tier in ("A", "B") and u.dasar
+                u
+                for u in members
+                if self._tumbuh(u) and self.programs[u.program].tier in ("A", "B")
             ] or members
             short = {k for k in req if k != kelas and req[k] > self.jumlah_kelas(k)}
             most = max(len(u.kelas & short) for u in pref)
@@ -690,6 +865,10 @@ class _Alokasi:
     def _tambah(self, tambah: Fraction, *, catat: bool) -> None:
         self._bagi_tambahan(self.units, tambah, ("tambah", ""), catat=catat)
 
+    def _tumbuh(self, u: _Unit) -> bool:
+        """May grow with the tiers: had money and is a program (not BTT and the like)."""
+        return bool(u.dasar) and not self.programs[u.program].di_luar_tier
+
     def _bagi_tambahan(
         self, units: Sequence[_Unit], tambah: Fraction, event: tuple[str, str], *, catat: bool
     ) -> None:
@@ -713,7 +892,7 @@ class _Alokasi:
         for tier in ("A", "B"):
             if tier not in caps or tambah <= 0:
                 continue
-            pool = [u for u in units if self.programs[u.program].tier == tier and u.dasar]
+            pool = [u for u in units if self._tumbuh(u) and self.programs[u.program].tier == tier]
             room = sum(Fraction(u.dasar) * Fraction(caps[tier]) / 100 for u in pool)
             if pool and room > 0:
                 amount = min(tambah, room)
@@ -721,9 +900,13 @@ class _Alokasi:
                 tambah -= amount
         if tambah <= 0:
             return
-        pool = [u for u in units if self.programs[u.program].tier in ("A", "B") and u.dasar]
+        pool = [u for u in units if self._tumbuh(u) and self.programs[u.program].tier in ("A", "B")]
         if not pool:  # no A or B program with money: share over every program that had money
-            pool = [u for u in units if u.dasar] or list(units)
+            pool = (
+                [u for u in units if self._tumbuh(u)]
+                or [u for u in units if not self.programs[u.program].di_luar_tier]
+                or list(units)
+            )
         give(pool, tambah, "sisa")
 
     # -- whole rupiah ---------------------------------------------------------------------------
@@ -776,15 +959,108 @@ def _persen_teks(p: Decimal | None) -> str:
     return (s[:-3] if s.endswith(",00") else s) + " %"
 
 
+def _persen_naik(persen: Decimal, nilai: Decimal) -> int:
+    """persen % of a rupiah amount, whole rupiah rounded up (a floor never rounds down)."""
+    return _persen_of(persen, Fraction(nilai), naik=True) if nilai > 0 else 0
+
+
+def _kunci_program(
+    r: Mapping[str, Any], kebijakan: Kebijakan, kontrak: Sequence[Kontrak]
+) -> list[_Kunci]:
+    """The locked rupiah of one base row (see Kebijakan), largest legal weight first."""
+    out = []
+    penunjang = r["kode_program"][5:7] == "01"
+    if (persen := kebijakan.persen("sumber_dana_terikat")) is not None:
+        nilai = _dec(r.get("terikat_rp"))
+        if nilai > 0:
+            sumber = r.get("sumber_terikat") or "sumber dana terikat"
+            dasar = "; ".join(
+                f"{d.kelompok}: {d.dasar_hukum}"
+                for d in kebijakan.dana_terikat
+                if d.kelompok in sumber.split("; ")
+            )
+            out.append(
+                _Kunci(
+                    "sumber_dana_terikat",
+                    _persen_naik(persen, nilai),
+                    _persen_naik(persen, _dec(r.get("terikat_infrastruktur_rp"))),
+                    f"{sumber}: tidak dipindah ke program lain",
+                    dasar or kebijakan.dasar_hukum("sumber_dana_terikat"),
+                )
+            )
+    for k in kontrak:
+        if (persen := kebijakan.persen("tahun_jamak")) is None:
+            break
+        infra = (k.kode_akun or "").startswith("5.2") and not penunjang
+        nilai = _persen_naik(persen, k.nilai)
+        out.append(
+            _Kunci(
+                "tahun_jamak",
+                nilai,
+                nilai if infra else 0,
+                f"{k.nomor}, {k.nama}: kewajiban TA {k.tahun} {rupiah(k.nilai)}",
+                kebijakan.dasar_hukum("tahun_jamak"),
+            )
+        )
+    if (persen := kebijakan.persen("btt")) is not None and _dec(r.get("btt_rp")) > 0:
+        nilai = _dec(r.get("btt_rp"))
+        out.append(
+            _Kunci(
+                "btt",
+                _persen_naik(persen, nilai),
+                0,
+                f"paling sedikit {_persen_teks(persen)} dari BTT tahun dasar {rupiah(nilai)}; "
+                "bukan program, tidak dinilai tier",
+                kebijakan.dasar_hukum("btt"),
+            )
+        )
+    if (persen := kebijakan.persen("spm")) is not None and _dec(r.get("spm_rp")) > 0:
+        nilai = _dec(r.get("spm_rp"))
+        out.append(
+            _Kunci(
+                "spm",
+                _persen_naik(persen, nilai),
+                _persen_naik(persen, _dec(r.get("spm_infrastruktur_rp"))),
+                f"paling sedikit {_persen_teks(persen)} dari belanja sub kegiatan SPM tahun dasar "
+                f"{rupiah(nilai)}",
+                kebijakan.dasar_hukum("spm"),
+            )
+        )
+    return out
+
+
 def _programs(
-    dasar: DataDasar, tier: pl.DataFrame, opsi: OpsiSkenario
+    dasar: DataDasar,
+    tier: pl.DataFrame,
+    opsi: OpsiSkenario,
+    kebijakan: Kebijakan | None = None,
+    tahun: int | None = None,
 ) -> tuple[list[_Program], list[int], list[str]]:
     frame = dasar.program
     if frame.is_empty():
         raise SkenarioError(
             f"Data dasar TA {dasar.tahun_dasar} kosong; tidak ada yang dialokasikan."
         )
+    kebijakan = kebijakan or Kebijakan()
     tiers = {(r[0], r[1]): r[2] for r in tier.iter_rows()}
+    luar = (
+        {(r[0], r[1]) for r in tier.filter(pl.col("di_luar_tier")).iter_rows()}
+        if "di_luar_tier" in tier.columns
+        else set()
+    )
+    kontrak: dict[tuple[str, str], list[Kontrak]] = defaultdict(list)
+    for k in kebijakan.kontrak:
+        if k.tahun == tahun:
+            kontrak[(k.kode_skpd, k.kode_program)].append(k)
+    keys = set(zip(frame["kode_skpd"].to_list(), frame["kode_program"].to_list(), strict=True))
+    lepas = [k for key, ks in sorted(kontrak.items()) if key not in keys for k in ks]
+    if lepas:
+        raise SkenarioError(
+            "Kontrak tahun jamak untuk program yang tidak ada di data dasar TA "
+            f"{dasar.tahun_dasar}: "
+            + ", ".join(f"{k.nomor} ({k.kode_skpd} {k.kode_program})" for k in lepas)
+            + ". Perbaiki kode SKPD/program di dbt/seeds/ref_kontrak_tahun_jamak.csv."
+        )
     known_program = set(frame["kode_program"].to_list())
     unknown = [k for k in opsi.lindungi if k not in known_program]
     if unknown:
@@ -808,6 +1084,8 @@ def _programs(
         if t is None:
             tanpa_tier += 1
         pegawai, transfer = _dec(r["belanja_pegawai_rp"]), _dec(r["belanja_transfer_rp"])
+        kunci = _kunci_program(r, kebijakan, kontrak.get(key, ()))
+        komitmen = _ceil_int(pegawai + transfer)
         programs.append(
             _Program(
                 key=key,
@@ -821,8 +1099,11 @@ def _programs(
                 pegawai=pegawai,
                 pegawai_hkpd=_dec(r["belanja_pegawai_hkpd_rp"]),
                 transfer=transfer,
-                tetap=_ceil_int(pegawai + transfer),
+                tetap=komitmen + sum(k.nilai for k in kunci),
                 pendidikan=_dec(r["pendidikan_rp"]) > 0 and r["kode_fungsi"] == "08",
+                komitmen=komitmen,
+                kunci=kunci,
+                di_luar_tier=key in luar,
             )
         )
         infra.append(_round_int(_dec(r["infrastruktur_rp"])))
@@ -879,6 +1160,7 @@ def _payload(
     opsi: OpsiSkenario,
     tahun: int,
     pagu_total: int,
+    kebijakan: Kebijakan,
 ) -> dict[str, Any]:
     return {
         "versi_mesin": ENGINE_VERSION,
@@ -910,6 +1192,14 @@ def _payload(
             for row in dasar.program.sort("kode_skpd", "kode_program").iter_rows()
         ],
         "tier": [list(r) for r in tier.sort("kode_skpd", "kode_program").iter_rows()],
+        "kebijakan": {
+            "lantai": [[x.kode, str(x.persen)] for x in kebijakan.lantai],
+            "kontrak": [
+                [k.nomor, k.tahun, k.kode_skpd, k.kode_program, str(k.nilai), k.kode_akun]
+                for k in kebijakan.kontrak
+                if k.tahun == tahun
+            ],
+        },
     }
 
 
@@ -921,8 +1211,11 @@ def hitung_skenario(
     tahun: int,
     pagu_total: int,
     opsi: OpsiSkenario | None = None,
+    kebijakan: Kebijakan | None = None,
 ) -> HasilSkenario:
     """Propose next year's pagu per OPD × program under `pagu_total` (see the module docstring).
+    `kebijakan` holds what may not move besides staff and transfers (earmarked money, BTT, SPM,
+    multi-year contracts; `muat_kebijakan` reads it from the mart); None applies none of it.
     Same inputs, same output (rows, order, id). Raises SkenarioTidakLayak when the ceiling cannot
     carry the commitments and floors, SkenarioError for unusable inputs."""
     opsi = (opsi or OpsiSkenario()).normalised()
@@ -936,7 +1229,8 @@ def hitung_skenario(
             f"Tahun skenario ({tahun}) harus sesudah tahun dasar ({dasar.tahun_dasar})."
         )
     tier = normalise_tier(tier)
-    programs, infra, catatan = _programs(dasar, tier, opsi)
+    kebijakan = kebijakan or Kebijakan()
+    programs, infra, catatan = _programs(dasar, tier, opsi, kebijakan, tahun)
     alokasi = _Alokasi(programs, infra, aturan, opsi, tahun)
 
     for kelas in alokasi.kebutuhan(pagu_total):
@@ -959,12 +1253,12 @@ def hitung_skenario(
     usulan = [p.tetap for p in programs]
     for u, v in zip(alokasi.units, nilai, strict=True):
         usulan[u.program] += v
-    infra_usulan = [0] * len(programs)
+    infra_usulan = [p.kunci_infra for p in programs]  # locked infrastructure counts too
     for u, v in zip(alokasi.units, nilai, strict=True):
         if u.jenis == "infra":
             infra_usulan[u.program] += v
 
-    payload = _payload(dasar, tier, aturan, opsi, tahun, pagu_total)
+    payload = _payload(dasar, tier, aturan, opsi, tahun, pagu_total, kebijakan)
     sid = id_skenario(payload)
     baris = _baris(sid, tahun, dasar, programs, usulan, infra_usulan, alokasi, pagu_total)
     transfer = sum((p.transfer for p in programs), Decimal(0))
@@ -983,12 +1277,57 @@ def hitung_skenario(
         cek=cek,
         konflik=konflik,
         catatan=catatan,
+        kunci=[
+            (p.key[0], p.nama_skpd, p.key[1], p.nama_program, jenis, nilai, uraian, dasar_hukum)
+            for p in programs
+            for jenis, nilai, uraian, dasar_hukum in _rincian_kunci(p)
+        ],
     )
 
 
+JENIS_KUNCI = {
+    "pegawai": "Belanja pegawai",
+    "transfer": "Belanja transfer",
+    "sumber_dana_terikat": "Dana terikat",
+    "tahun_jamak": "Kontrak tahun jamak",
+    "btt": "Belanja tidak terduga (BTT)",
+    "spm": "Lantai SPM",
+}
+
+
+def _rincian_kunci(p: _Program) -> list[tuple[str, int, str, str]]:
+    """Every locked rupiah of one program: (jenis, rupiah, what, legal basis)."""
+    out = []
+    if p.pegawai > 0:
+        out.append(("pegawai", _ceil_int(p.pegawai), "belanja pegawai (5.1.01): komitmen", ""))
+    if p.transfer > 0:
+        out.append(
+            (
+                "transfer",
+                p.komitmen - _ceil_int(p.pegawai) if p.pegawai > 0 else p.komitmen,
+                "belanja transfer (5.4: bagi hasil, bantuan keuangan): komitmen",
+                "",
+            )
+        )
+    out += [(k.jenis, k.nilai, k.uraian, k.dasar_hukum) for k in p.kunci]
+    return out
+
+
 def _pesan_tidak_layak(alokasi: _Alokasi, pagu_total: int, minimal: int | None) -> str:
-    lindung = sum(u.bawah for u in alokasi.units)
-    parts = [f"belanja pegawai dan transfer terikat {rupiah(alokasi.tetap_total)}"]
+    lindung = sum(u.bawah for u in alokasi.units if not alokasi.programs[u.program].di_luar_tier)
+    luar = sum(u.bawah for u in alokasi.units if alokasi.programs[u.program].di_luar_tier)
+    per_jenis: dict[str, int] = defaultdict(int)
+    for p in alokasi.programs:
+        for k in p.kunci:
+            per_jenis[k.jenis] += k.nilai
+    parts = [
+        "belanja pegawai dan transfer terikat " + rupiah(sum(p.komitmen for p in alokasi.programs))
+    ]
+    for jenis in ("sumber_dana_terikat", "tahun_jamak", "btt", "spm"):
+        if per_jenis.get(jenis):
+            parts.append(f"{JENIS_KUNCI[jenis].lower()} {rupiah(per_jenis[jenis])}")
+    if luar:
+        parts.append(f"pos di luar tier {rupiah(luar)}")
     if lindung:
         parts.append(f"program tier A dan yang dilindungi {rupiah(lindung)}")
     for kode, nilai in alokasi.lantai.items():
@@ -1002,7 +1341,8 @@ def _pesan_tidak_layak(alokasi: _Alokasi, pagu_total: int, minimal: int | None) 
     return (
         f"{head} Pagu total paling sedikit {rupiah(minimal)} diperlukan: kurang "
         f"{rupiah(minimal - pagu_total)}. Naikkan pagu total, kurangi program yang dilindungi "
-        "atau lantai OPD."
+        "atau lantai OPD; lantai dana terikat, BTT, SPM dan kontrak tahun jamak ada di "
+        "dbt/seeds/ref_lantai_skenario.csv."
     )
 
 
@@ -1017,6 +1357,16 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
     tambah = sum((a for e, a, _ in events if e == "tambah"), Fraction(0))
     dijaga = sorted({k for e, _, ks in events if e == "dijaga" for k in ks.split(",")})
     beda = Decimal(usulan) - dasar_rp
+    if p.di_luar_tier:
+        parts.append("Di luar tier (bukan program): tidak dipotong atau ditambah menurut tier.")
+    if p.kunci:
+        parts.append(
+            "Terkunci: "
+            + "; ".join(
+                f"{JENIS_KUNCI[k.jenis].lower()} {rupiah(k.nilai)} ({k.uraian})" for k in p.kunci
+            )
+            + "."
+        )
     if p.dilindungi_permintaan:
         parts.append("Dilindungi atas permintaan perencana.")
     elif p.tier == "A":
@@ -1043,8 +1393,11 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
             else "Ditambah dari sisa kenaikan pagu total."
         )
     if usulan == p.tetap and p.tetap > 0 and beda < 0:
-        parts.append(f"Tinggal belanja pegawai/transfer terikat {rupiah(p.tetap)}, tidak dipotong.")
-    elif p.tetap > 0 and beda < 0:
+        parts.append(
+            f"Tinggal bagian terkunci {rupiah(p.tetap)} (pegawai, transfer dan lantai di atas), "
+            "tidak dipotong."
+        )
+    elif p.pegawai > 0 and beda < 0:
         parts.append(f"Belanja pegawai {rupiah(p.pegawai)} tidak dipotong (komitmen).")
     if beda == 0:
         parts.append("Tidak berubah.")
@@ -1070,7 +1423,9 @@ def _baris(
             {
                 "id_skenario": sid,
                 "tahun": tahun,
+                "is_bawaan": False,
                 "tahun_dasar": dasar.tahun_dasar,
+                "tahap_dasar": dasar.tahap_dasar,
                 "kode_skpd": p.key[0],
                 "nama_skpd": p.nama_skpd,
                 "kode_program": p.key[1],
@@ -1080,6 +1435,7 @@ def _baris(
                 "dilindungi": p.dilindungi,
                 "pagu_dasar_rp": dasar_rp,
                 "belanja_pegawai_rp": p.pegawai.quantize(_CENT),
+                "terkunci_rp": Decimal(p.tetap).quantize(_CENT),
                 "pagu_usulan_rp": Decimal(u).quantize(_CENT),
                 "perubahan_rp": beda,
                 "perubahan_persen": pct,
@@ -1096,6 +1452,67 @@ def skema_mart() -> dict[str, pl.DataType]:
     from dagster_project.lib.contracts.model import mart_contracts
 
     return mart_contracts()[MART_SKENARIO].polars_schema
+
+
+# --------------------------------------------------------------------------------------------
+# The default scenario every publish ships
+# --------------------------------------------------------------------------------------------
+
+
+def plafon_bawaan(con: duckdb.DuckDBPyConnection) -> tuple[int, int, str] | None:
+    """(tahun, pagu_total, where the ceiling comes from) of the default scenario: the year after
+    the newest budget year, at its row of reference.ref_plafon_skenario, else at the newest
+    year's murni total. None when the mart holds no budget."""
+    if not _table_exists(con, "marts", "mart_kepatuhan_belanja_program"):
+        return None
+    terakhir = con.execute(
+        "select max(tahun) from marts.mart_kepatuhan_belanja_program where tahap <> 'realisasi'"
+    ).fetchall()[0][0]
+    if terakhir is None:
+        return None
+    tahun = int(terakhir) + 1
+    if _table_exists(con, "reference", "ref_plafon_skenario"):
+        row = con.execute(
+            "select pagu_total_rp, sumber from reference.ref_plafon_skenario where tahun = ?",
+            [tahun],
+        ).fetchall()
+        if row:
+            return tahun, _ceil_int(Decimal(row[0][0])), f"ref_plafon_skenario: {row[0][1]}"
+    murni = con.execute(
+        "select sum(total_belanja_rp) from marts.mart_kepatuhan_belanja_program "
+        "where tahun = ? and tahap = 'murni'",
+        [terakhir],
+    ).fetchall()[0][0]
+    if murni is None:
+        return None
+    return tahun, _ceil_int(Decimal(murni)), f"pagu murni TA {terakhir}"
+
+
+def skenario_bawaan(con: duckdb.DuckDBPyConnection) -> HasilSkenario | None:
+    """The default scenario (see `plafon_bawaan`) with the default options, or None when there
+    is no budget or the ceiling cannot carry the floors."""
+    plafon = plafon_bawaan(con)
+    if plafon is None:
+        return None
+    tahun, pagu_total, asal = plafon
+    dasar, tier, aturan, kebijakan = muat_dari_mart(con, tahun)
+    try:
+        hasil = hitung_skenario(
+            dasar, tier, aturan, tahun=tahun, pagu_total=pagu_total, kebijakan=kebijakan
+        )
+    except SkenarioTidakLayak as exc:
+        print(f"Skenario bawaan TA {tahun} tidak dibuat: {exc}")
+        return None
+    hasil.catatan.append(f"Skenario bawaan penerbitan; plafon dari {asal}.")
+    return hasil
+
+
+def baris_skenario_bawaan(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The rows of the default scenario in the mart's columns (none when there is none)."""
+    hasil = skenario_bawaan(con)
+    if hasil is None:
+        return pl.DataFrame(schema=skema_mart())
+    return hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(skema_mart()))
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import contextlib
 import fcntl
 import io
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 import polars as pl
 
+from dagster_project.lib.core.files import write_bytes_atomic
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.planning.scenario import INDEKS, HasilSkenario, SkenarioError, skema_mart
 
@@ -53,15 +53,6 @@ def _kunci(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-
-
-def _tulis_atomik(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _entri(hasil: HasilSkenario) -> dict[str, Any]:
@@ -94,7 +85,7 @@ def simpan(hasil: HasilSkenario, paths: DataPaths) -> Path:
     data = parquet_bytes(hasil)
     with _kunci(folder):
         if not target.exists() or target.read_bytes() != data:
-            _tulis_atomik(target, data)
+            write_bytes_atomic(target, data)
         indeks = baca_indeks(paths)
         lama = next((e for e in indeks if e["id_skenario"] == hasil.id_skenario), None)
         entri = _entri(hasil)
@@ -106,7 +97,7 @@ def simpan(hasil: HasilSkenario, paths: DataPaths) -> Path:
             key=lambda e: e["id_skenario"],
         )
         text = json.dumps(indeks, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        _tulis_atomik(folder / INDEKS, text.encode("utf-8"))
+        write_bytes_atomic(folder / INDEKS, text.encode("utf-8"))
     return target
 
 

@@ -1,8 +1,9 @@
 """A scenario as an Excel workbook a planner can open, filter and forward.
 
-Sheets: `Ringkasan` (parameters, the floor/cap checks, conflicts, the ten largest changes),
-`Usulan per program` (every OPD × program with tier, base, committed staff cost, proposal,
-change and reason) and `Per OPD`. Indonesian headings, `Rp` number format (Excel shows the
+Sheets: `Ringkasan` (parameters, the ceiling and every locked rupiah by kind, the floor/cap
+checks, conflicts, the ten largest changes), `Usulan per program` (every OPD × program with tier,
+base, committed staff cost, locked rupiah, proposal, change and reason), `Kunci dan lantai` (every
+locked rupiah: program, kind, amount, what it is and its legal basis) and `Per OPD`. Indonesian headings, `Rp` number format (Excel shows the
 thousands separator of the reader's locale), frozen header row, autofilter, column widths.
 Same scenario, same bytes (the document date is fixed, xlsxwriter writes no other clock).
 """
@@ -19,7 +20,12 @@ import xlsxwriter
 
 from dagster_project.lib.core.fmt import rupiah
 from dagster_project.lib.core.safe_cells import neutralise_cell
-from dagster_project.lib.planning.scenario import TIER_LABEL, CekAturan, HasilSkenario
+from dagster_project.lib.planning.scenario import (
+    JENIS_KUNCI,
+    TIER_LABEL,
+    CekAturan,
+    HasilSkenario,
+)
 
 _DOC_DATE = dt.datetime(2000, 1, 1)  # fixed: the workbook must not depend on the clock
 RP = '"Rp"#,##0;[Red]-"Rp"#,##0'
@@ -71,6 +77,7 @@ PROGRAM_COLUMNS = [
     ("Dilindungi", "dilindungi", "text", 10),
     ("Pagu dasar (Rp)", "pagu_dasar_rp", "rp", 21),
     ("Belanja pegawai terikat (Rp)", "belanja_pegawai_rp", "rp", 21),
+    ("Terkunci (Rp)", "terkunci_rp", "rp", 21),
     ("Pagu usulan (Rp)", "pagu_usulan_rp", "rp", 21),
     ("Perubahan (Rp)", "perubahan_rp", "rp", 21),
     ("Perubahan (%)", "perubahan_persen", "persen", 12),
@@ -106,6 +113,7 @@ def tulis_xlsx(hasil: HasilSkenario, path: Path) -> Path:
     }
     _ringkasan(_Sheet(wb, "Ringkasan", fmt), hasil)
     _program(_Sheet(wb, "Usulan per program", fmt), hasil)
+    _kunci(_Sheet(wb, "Kunci dan lantai", fmt), hasil)
     _opd(_Sheet(wb, "Per OPD", fmt), hasil)
     wb.close()
     return path
@@ -133,7 +141,12 @@ def _ringkasan(s: _Sheet, hasil: HasilSkenario) -> None:
     info = [
         ("Id skenario", hasil.id_skenario, "text"),
         ("Tahun anggaran usulan", hasil.tahun, "angka"),
-        (f"Dasar: pagu akhir TA {hasil.tahun_dasar} (tahap {hasil.tahap_dasar})", dasar, "rp"),
+        (
+            f"Dasar: TA {hasil.tahun_dasar} tahap {hasil.tahap_dasar} "
+            + ("(APBD murni)" if hasil.tahap_dasar == "murni" else "(posisi akhir)"),
+            dasar,
+            "rp",
+        ),
         ("Pagu total usulan", hasil.pagu_total, "rp"),
         ("Perubahan total", Decimal(hasil.pagu_total) - dasar, "rp"),
         ("Program dilindungi (permintaan)", ", ".join(p["lindungi"]) or "tidak ada", "text"),
@@ -145,7 +158,9 @@ def _ringkasan(s: _Sheet, hasil: HasilSkenario) -> None:
         ("Perlindungan tier A", f"≥ {p['persen_perlindungan']} % pagu dasar", "text"),
         (
             "Aturan belum wajib ikut dijaga",
-            "tidak" if p["hanya_aturan_wajib"] else "ya (disiapkan untuk TA 2027)",
+            "tidak"
+            if p["hanya_aturan_wajib"]
+            else "ya (aturan yang baru wajib sesudah tahun skenario juga dijaga)",
             "text",
         ),
         ("Versi mesin skenario", p["versi_mesin"], "text"),
@@ -156,6 +171,24 @@ def _ringkasan(s: _Sheet, hasil: HasilSkenario) -> None:
         s.write(row, 1, value, kind)
         row += 1
     row += 1
+    s.write(row, 0, "Plafon dan bagian yang tidak dapat dipindah", "bold")
+    per_jenis = hasil.kunci_per_jenis()
+    terkunci = sum(per_jenis.values())
+    plafon = [
+        {"uraian": "Pagu total (plafon)", "nilai": hasil.pagu_total},
+        *(
+            {"uraian": JENIS_KUNCI[j], "nilai": per_jenis[j]}
+            for j in JENIS_KUNCI
+            if per_jenis.get(j)
+        ),
+        {"uraian": "Jumlah terkunci", "nilai": terkunci},
+        {"uraian": "Dapat dialokasikan menurut tier bukti", "nilai": hasil.pagu_total - terkunci},
+    ]
+    row = s.table(
+        row + 1, [("Uraian", "uraian", "text", 34), ("Rupiah", "nilai", "rp", 22)], plafon
+    )
+    s.write(row, 0, "Rincian dan dasar hukum setiap rupiah terkunci: lembar 'Kunci dan lantai'.")
+    row += 2
     s.write(row, 0, "Pemeriksaan batas belanja wajib", "bold")
     cek_rows = [
         {
@@ -198,6 +231,35 @@ def _program(s: _Sheet, hasil: HasilSkenario) -> None:
     last = s.table(0, PROGRAM_COLUMNS, rows)
     s.ws.freeze_panes(1, 0)
     s.ws.autofilter(0, 0, max(last - 1, 0), len(PROGRAM_COLUMNS) - 1)
+
+
+def _kunci(s: _Sheet, hasil: HasilSkenario) -> None:
+    rows = [
+        {
+            "kode_skpd": r[0],
+            "nama_skpd": r[1],
+            "kode_program": r[2],
+            "nama_program": r[3],
+            "jenis": JENIS_KUNCI[r[4]],
+            "nilai": r[5],
+            "uraian": r[6],
+            "dasar_hukum": r[7],
+        }
+        for r in hasil.kunci
+    ]
+    columns = [
+        ("Kode SKPD", "kode_skpd", "text", 24),
+        ("Nama OPD", "nama_skpd", "text", 36),
+        ("Kode program", "kode_program", "text", 13),
+        ("Nama program", "nama_program", "text", 44),
+        ("Jenis", "jenis", "text", 24),
+        ("Terkunci (Rp)", "nilai", "rp", 21),
+        ("Uraian", "uraian", "wrap", 60),
+        ("Dasar hukum", "dasar_hukum", "wrap", 70),
+    ]
+    last = s.table(0, columns, rows)
+    s.ws.freeze_panes(1, 0)
+    s.ws.autofilter(0, 0, max(last - 1, 0), len(columns) - 1)
 
 
 def _opd(s: _Sheet, hasil: HasilSkenario) -> None:

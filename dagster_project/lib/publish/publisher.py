@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -28,6 +27,12 @@ from typing import Any
 import duckdb
 
 from dagster_project.lib.core.faults import failpoint
+from dagster_project.lib.core.files import (
+    atomic_write,
+    fsync_dir,
+    sha256_file,
+    write_json_atomic,
+)
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.gate.checks import CheckResult, wal_path
 
@@ -44,30 +49,6 @@ class PublishError(RuntimeError):
 # --------------------------------------------------------------------------------------------
 # Small file-system helpers
 # --------------------------------------------------------------------------------------------
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _utc_now() -> datetime:
@@ -88,21 +69,14 @@ def _link_or_copy(src: Path, dst: Path) -> str:
         os.link(src, dst)
         return "hardlink"
     except OSError:
-        tmp = dst.with_name(f".{dst.name}.tmp")
-        shutil.copyfile(src, tmp)
-        _fsync_file(tmp)
-        os.replace(tmp, dst)
+        with atomic_write(dst) as tmp:
+            shutil.copyfile(src, tmp)
         return "copy"
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2, default=str)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    write_json_atomic(path, data)
+    fsync_dir(path.parent)
 
 
 @contextlib.contextmanager
@@ -222,7 +196,7 @@ def _archive_current(paths: DataPaths, entries: list[dict[str, Any]]) -> dict[st
     method = "exists"
     if not dst.exists():
         method = _link_or_copy(db, dst)
-        _fsync_dir(dst.parent)
+        fsync_dir(dst.parent)
     return {"version": version, "file": str(dst.relative_to(paths.published)), "method": method}
 
 
@@ -233,7 +207,7 @@ def _prune_archive(paths: DataPaths, keep: int) -> list[str]:
         old.unlink(missing_ok=True)
         removed.append(old.name)
     if removed:
-        _fsync_dir(paths.publish_archive)
+        fsync_dir(paths.publish_archive)
     return removed
 
 
@@ -306,9 +280,9 @@ def publish(
         _write_json_atomic(paths.publish_log / f"{version}.json", entry)
         failpoint("publish_sebelum_ganti", paths.root)
         os.replace(build_db, paths.published_db)
-        _fsync_dir(paths.published)
+        fsync_dir(paths.published)
         if build_db.parent != paths.published:
-            _fsync_dir(build_db.parent)
+            fsync_dir(build_db.parent)
         failpoint("publish_sesudah_ganti", paths.root)
     return entry
 
@@ -364,39 +338,36 @@ def rollback(paths: DataPaths, version: str | None = None) -> dict[str, Any]:
                 "versi lain."
             )
 
-        tmp = paths.published / f".{paths.published_db.name}.rollback.tmp"
-        shutil.copyfile(src, tmp)
-        _fsync_file(tmp)
-        digest = sha256_file(tmp)
-        if digest != target.get("sha256"):
-            tmp.unlink(missing_ok=True)
-            raise PublishError(
-                f"File arsip versi {target['version']} tidak cocok dengan sha256 di log "
-                "(rusak atau diubah); rollback dibatalkan."
-            )
-        archived = _archive_current(paths, entries)
-        now = _utc_now()
-        new_version = f"{_stamp(now)}__rollback"
-        restored_origin = target.get("restored_version") or target["version"]
-        entry = {
-            "version": new_version,
-            "action": "rollback",
-            "run_id": target.get("run_id"),
-            "published_at": now.isoformat(),
-            "file": paths.published_db.name,
-            "sha256": digest,
-            "size_bytes": tmp.stat().st_size,
-            "restored_version": restored_origin,
-            "restored_from": str(src.relative_to(paths.published)),
-            "inputs": target.get("inputs", []),
-            "checks": target.get("checks", {}),
-            "previous_version": archived["version"] if archived else None,
-            "previous_archived_as": archived["file"] if archived else None,
-            "archive_file": str(archive_file(paths, new_version).relative_to(paths.published)),
-        }
-        _write_json_atomic(paths.publish_log / f"{new_version}.json", entry)  # before the swap
-        os.replace(tmp, paths.published_db)
-        _fsync_dir(paths.published)
+        with atomic_write(paths.published_db) as tmp:  # a copy of the archive, verified first
+            shutil.copyfile(src, tmp)
+            digest = sha256_file(tmp)
+            if digest != target.get("sha256"):
+                raise PublishError(
+                    f"File arsip versi {target['version']} tidak cocok dengan sha256 di log "
+                    "(rusak atau diubah); rollback dibatalkan."
+                )
+            archived = _archive_current(paths, entries)
+            now = _utc_now()
+            new_version = f"{_stamp(now)}__rollback"
+            restored_origin = target.get("restored_version") or target["version"]
+            entry = {
+                "version": new_version,
+                "action": "rollback",
+                "run_id": target.get("run_id"),
+                "published_at": now.isoformat(),
+                "file": paths.published_db.name,
+                "sha256": digest,
+                "size_bytes": tmp.stat().st_size,
+                "restored_version": restored_origin,
+                "restored_from": str(src.relative_to(paths.published)),
+                "inputs": target.get("inputs", []),
+                "checks": target.get("checks", {}),
+                "previous_version": archived["version"] if archived else None,
+                "previous_archived_as": archived["file"] if archived else None,
+                "archive_file": str(archive_file(paths, new_version).relative_to(paths.published)),
+            }
+            _write_json_atomic(paths.publish_log / f"{new_version}.json", entry)  # before the swap
+        fsync_dir(paths.published)
     return entry
 
 

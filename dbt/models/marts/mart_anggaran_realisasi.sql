@@ -1,16 +1,18 @@
 {#- One row per fiscal year x OPD x sub kegiatan x account x funding source: budget (murni,
-    perubahan, final) against realisation (SP2D), with the drill-down names.
+    perubahan, final) against realisation (spending recognised in fct_realisasi), with the
+    drill-down names.
 
-    Phase rule: an OPD that has a perubahan DPA in a year is measured against it (a line missing
-    from the perubahan has a final pagu of 0); any other OPD against its murni DPA. Pergeseran
-    phases stay in fct_anggaran only.
+    Phase rule (macro is_tahap_akhir): each OPD is measured against its DPA at the latest phase it
+    has that year by urutan_tahap (murni -> pergeseran_N -> perubahan -> pergeseran_perubahan_N):
+    an OPD with only a pergeseran takes it, a pergeseran after the perubahan replaces the
+    perubahan. A line missing from that phase has a final pagu of 0.
 
     Budget and realisation are stacked and then grouped by the line key: a full outer join in
     effect, so a payment on a line without budget still appears and the mart total equals the
-    SP2D total to the rupiah. -#}
+    recognised spending to the rupiah. -#}
 with
 
-anggaran as (
+anggaran_semua_tahap as (
 
     select
         tahun,
@@ -20,9 +22,18 @@ anggaran as (
         kode_sumber_dana,
         tahap,
         pagu_rp,
-        sumber_sha256
+        sumber_sha256,
+        {{ is_tahap_akhir(urutan_tahap('tahap')) }} as is_tahap_akhir
     from {{ ref('fct_anggaran') }}
-    where tahap in ('murni', 'perubahan')
+
+),
+
+-- The phases a figure of this mart comes from: murni, perubahan and the final one (an
+-- intermediate pergeseran adds no line and no lineage).
+anggaran as (
+
+    select * from anggaran_semua_tahap
+    where tahap in ('murni', 'perubahan') or is_tahap_akhir
 
 ),
 
@@ -45,7 +56,8 @@ opd_tahap_akhir as (
     select
         tahun,
         kode_skpd,
-        max(case when tahap = 'perubahan' then 1 else 0 end) = 1 as ada_perubahan
+        max(tahap) filter (where is_tahap_akhir) as tahap_akhir,
+        bool_or(tahap = 'perubahan') as ada_perubahan
     from anggaran
     group by tahun, kode_skpd
 
@@ -61,6 +73,7 @@ ditumpuk as (
         kode_sumber_dana,
         case when tahap = 'murni' then pagu_rp else 0 end as pagu_murni_rp,
         case when tahap = 'perubahan' then pagu_rp else 0 end as pagu_perubahan_rp,
+        case when is_tahap_akhir then pagu_rp else 0 end as pagu_akhir_rp,
         0 as realisasi_rp,
         0 as jumlah_sp2d
     from anggaran
@@ -75,6 +88,7 @@ ditumpuk as (
         kode_sumber_dana,
         0 as pagu_murni_rp,
         0 as pagu_perubahan_rp,
+        0 as pagu_akhir_rp,
         nilai_rp as realisasi_rp,
         1 as jumlah_sp2d
     from realisasi
@@ -91,6 +105,7 @@ per_baris as (
         kode_sumber_dana,
         cast(sum(pagu_murni_rp) as decimal(18, 2)) as pagu_murni_rp,
         cast(sum(pagu_perubahan_rp) as decimal(18, 2)) as pagu_perubahan_rp,
+        cast(sum(pagu_akhir_rp) as decimal(18, 2)) as pagu_akhir_rp,
         cast(sum(realisasi_rp) as decimal(18, 2)) as realisasi_rp,
         cast(sum(jumlah_sp2d) as integer) as jumlah_sp2d
     from ditumpuk
@@ -151,13 +166,7 @@ dengan_tahap as (
     select
         per_baris.*,
         coalesce(opd_tahap_akhir.ada_perubahan, false) as ada_perubahan,
-        case
-            when opd_tahap_akhir.ada_perubahan then 'perubahan' else 'murni'
-        end as tahap_akhir,
-        case
-            when opd_tahap_akhir.ada_perubahan then per_baris.pagu_perubahan_rp
-            else per_baris.pagu_murni_rp
-        end as pagu_akhir_rp
+        coalesce(opd_tahap_akhir.tahap_akhir, 'murni') as tahap_akhir
     from per_baris
     left join opd_tahap_akhir
         on

@@ -185,8 +185,16 @@ digabung as (
         ] -%}
             coalesce(belanja.belanja_{{ nama }}_rp, 0) as belanja_{{ nama }}_rp,
         {% endfor -%}
-        coalesce(bansos.jumlah_penerima, 0) as jumlah_penerima_bansos,
-        coalesce(bansos.nilai_bantuan_rp, 0) as nilai_bansos_rp,
+        -- small cells suppressed upstream (lindungi_sel_kecil): null stays null, never 0
+        case
+            when not coalesce(bansos.is_disembunyikan, false)
+                then coalesce(bansos.jumlah_penerima, 0)
+        end as jumlah_penerima_bansos,
+        case
+            when not coalesce(bansos.is_disembunyikan, false)
+                then coalesce(bansos.nilai_bantuan_rp, 0)
+        end as nilai_bansos_rp,
+        bansos.alasan_disembunyikan as alasan_bansos_disembunyikan,
         bansos_kota.bansos_dibayar_rp,
         bansos_kota.bansos_dibayar_program_berdaftar_rp,
         bansos_kota.nilai_bantuan_daftar_rp as nilai_bansos_daftar_kota_rp
@@ -383,6 +391,7 @@ final as (
         cast(per_kapita.jumlah_penerima_bansos as integer) as jumlah_penerima_bansos,
         cast(per_kapita.nilai_bansos_rp as decimal(18, 2)) as nilai_bansos_rp,
         cast(per_kapita.cakupan_bansos_persen as decimal(9, 2)) as cakupan_bansos_persen,
+        cast(per_kapita.alasan_bansos_disembunyikan as varchar) as alasan_bansos_disembunyikan,
         cast(per_kapita.nilai_bansos_daftar_kota_rp as decimal(18, 2))
             as nilai_bansos_daftar_kota_rp,
         cast(per_kapita.bansos_dibayar_program_berdaftar_rp as decimal(18, 2))

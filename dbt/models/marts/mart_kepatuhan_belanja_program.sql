@@ -5,12 +5,19 @@
 
     The code lists of the definitions live here, once, in the `ditandai` CTE (the seed describes
     them in words):
-    - infrastructure (UU HKPD Pasal 147, an approximation: SIPD has no infrastructure tag):
-      belanja modal (5.2) outside the support program U.BB.01, plus belanja barang dan jasa
-      (5.1.02) of bidang urusan 1.03 PUPR and 1.04 Perumahan outside the support program;
+    - infrastructure (UU HKPD Pasal 147: belanja infrastruktur pelayanan publik, i.e. building
+      and maintaining public-service and economic facilities): the account classification is
+      data, reference.ref_infrastruktur_akun; the longest matching account prefix decides whether
+      a line counts and whether only outside the support program U.BB.01 (capital land, buildings
+      and roads/networks, and maintenance of buildings and roads/networks, in service programs;
+      never equipment, official travel or general goods and services);
     - belanja pegawai under UU HKPD Pasal 146 excludes teacher allowances paid from TKD, i.e.
       5.1.01 lines funded by DAK Non Fisik TPG, Tamsil and TKG;
-    - education and health by fungsi (08, 06), through the bidang urusan of the sub kegiatan. -#}
+    - education and health by fungsi (08, 06), through the bidang urusan of the sub kegiatan.
+    What the allocation scenario may not move (lib/planning/scenario.py), per program, outside
+    staff (5.1.01), transfers (5.4) and BTT: spending from an earmarked source (the longest
+    prefix of kode_sumber_dana in ref_sumber_dana_terikat) and the rest of the operating spending
+    (not capital 5.2) of SPM sub kegiatan (ref_spm_sub_kegiatan); BTT (5.3) on its own. -#}
 
 with
 
@@ -35,7 +42,7 @@ realisasi as (
     select
         tahun,
         'realisasi' as tahap,
-        100 as urutan_tahap,
+        1000 as urutan_tahap,
         kode_skpd,
         kode_sub_kegiatan,
         kode_akun,
@@ -54,6 +61,30 @@ baris as (
 
 ),
 
+infrastruktur_akun as (
+
+    select
+        cast(awalan_akun as varchar) as awalan_akun,
+        cast(dihitung as boolean) as dihitung,
+        cast(cakupan_program as varchar) as cakupan_program
+    from {{ ref('ref_infrastruktur_akun') }}
+
+),
+
+-- The longest account prefix of ref_infrastruktur_akun that matches each account in use.
+akun_infrastruktur as (
+
+    select
+        akun.kode_akun,
+        arg_max(infra.dihitung, length(infra.awalan_akun)) as dihitung,
+        arg_max(infra.cakupan_program, length(infra.awalan_akun)) as cakupan_program
+    from (select distinct kode_akun from baris) as akun
+    inner join infrastruktur_akun as infra
+        on starts_with(akun.kode_akun, infra.awalan_akun || '.')
+    group by akun.kode_akun
+
+),
+
 ditandai as (
 
     select
@@ -69,6 +100,23 @@ ditandai as (
         baris.kode_akun like '5.1.01.%' as is_pegawai,
         baris.kode_akun like '5.2.%' as is_modal,
         baris.kode_akun like '5.4.%' as is_transfer,
+        baris.kode_akun like '5.3.%' as is_btt,
+        (
+            select terikat.kelompok
+            from {{ ref('ref_sumber_dana_terikat') }} as terikat
+            where
+                baris.kode_sumber_dana = terikat.kode_awalan
+                or starts_with(baris.kode_sumber_dana, terikat.kode_awalan || '.')
+            order by length(terikat.kode_awalan) desc
+            limit 1
+        ) as kelompok_terikat,
+        exists(
+            select 1
+            from {{ ref('ref_spm_sub_kegiatan') }} as spm
+            where
+                baris.kode_sub_kegiatan = spm.kode_awalan
+                or starts_with(baris.kode_sub_kegiatan, spm.kode_awalan || '.')
+        ) as is_spm,
         baris.kode_akun like '5.1.01.%'
         and baris.kode_sumber_dana in (
             '2.02.01.01.04.04',  -- DAK Non Fisik TPG PNSD
@@ -76,20 +124,34 @@ ditandai as (
             '2.02.01.01.04.06'   -- DAK Non Fisik TKG PNSD
         ) as is_tunjangan_guru_tkd,
         substr(sub_kegiatan.kode_program, 6, 2) = '01' as is_penunjang,
-        (
-            baris.kode_akun like '5.2.%'
-            or (
-                baris.kode_akun like '5.1.02.%'
-                and sub_kegiatan.kode_bidang_urusan in ('1.03', '1.04')
-            )
-        )
-        and substr(sub_kegiatan.kode_program, 6, 2) != '01' as is_infrastruktur
+        coalesce(
+            akun_infrastruktur.dihitung
+            and (
+                akun_infrastruktur.cakupan_program = 'semua'
+                or substr(sub_kegiatan.kode_program, 6, 2) != '01'
+            ),
+            false
+        ) as is_infrastruktur
     from baris
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
         on
             baris.tahun = sub_kegiatan.tahun
             and baris.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
+    left join akun_infrastruktur
+        on baris.kode_akun = akun_infrastruktur.kode_akun
     where baris.kode_akun like '5.%'
+
+),
+
+dikunci as (
+
+    select
+        *,
+        not (is_pegawai or is_transfer or is_btt) and kelompok_terikat is not null as is_terikat,
+        not (is_pegawai or is_transfer or is_btt or is_modal)
+        and kelompok_terikat is null
+        and is_spm as is_spm_bebas
+    from ditandai
 
 ),
 
@@ -120,8 +182,24 @@ per_program as (
             sum(case when kode_fungsi = '06' and not is_pegawai then nilai_rp else 0 end)
             as decimal(18, 2)
         ) as kesehatan_rp,
+        cast(sum(case when is_terikat then nilai_rp else 0 end) as decimal(18, 2))
+            as terikat_rp,
+        cast(
+            sum(case when is_terikat and is_infrastruktur then nilai_rp else 0 end)
+            as decimal(18, 2)
+        ) as terikat_infrastruktur_rp,
+        string_agg(
+            distinct case when is_terikat then kelompok_terikat end, '; '
+            order by case when is_terikat then kelompok_terikat end
+        ) as sumber_terikat,
+        cast(sum(case when is_spm_bebas then nilai_rp else 0 end) as decimal(18, 2)) as spm_rp,
+        cast(
+            sum(case when is_spm_bebas and is_infrastruktur then nilai_rp else 0 end)
+            as decimal(18, 2)
+        ) as spm_infrastruktur_rp,
+        cast(sum(case when is_btt then nilai_rp else 0 end) as decimal(18, 2)) as btt_rp,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
-    from ditandai
+    from dikunci
     group by
         tahun,
         tahap,
@@ -167,6 +245,12 @@ final as (
         per_program.pendidikan_rp,
         per_program.infrastruktur_rp,
         per_program.kesehatan_rp,
+        per_program.terikat_rp,
+        per_program.terikat_infrastruktur_rp,
+        cast(per_program.sumber_terikat as varchar) as sumber_terikat,
+        per_program.spm_rp,
+        per_program.spm_infrastruktur_rp,
+        per_program.btt_rp,
         cast(per_program.sumber_sha256 as varchar) as sumber_sha256
     from per_program
     left join program

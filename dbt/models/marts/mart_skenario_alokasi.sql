@@ -1,11 +1,25 @@
-{#- One row per saved allocation scenario x OPD x program: the proposal of `apbd scenario`
-    (dagster_project/lib/scenario.py), shipped with the published mart so planners can query and
-    compare scenarios. Column order as in the contract. -#}
+{#- One row per allocation scenario x OPD x program: the scenarios `apbd scenario` saved
+    (dagster_project/lib/planning/scenario.py) and the default scenario of this build
+    (int_skenario_bawaan_computed), shipped so planners can query and compare them. A saved
+    scenario with the default's inputs has its id: it is shipped once. Column order as in the
+    contract. -#}
 with
+
+semua as (
+
+    select * from {{ ref('int_skenario_bawaan_computed') }}
+    union all by name
+    select * from {{ ref('stg_skenario__alokasi') }}
+
+),
 
 skenario as (
 
-    select * from {{ ref('stg_skenario__alokasi') }}
+    select * from semua
+    qualify
+        row_number() over (
+            partition by id_skenario, kode_skpd, kode_program order by is_bawaan desc
+        ) = 1
 
 ),
 
@@ -14,7 +28,9 @@ final as (
     select
         id_skenario,
         tahun,
+        is_bawaan,
         tahun_dasar,
+        tahap_dasar,
         kode_skpd,
         nama_skpd,
         kode_program,
@@ -24,6 +40,7 @@ final as (
         dilindungi,
         pagu_dasar_rp,
         belanja_pegawai_rp,
+        terkunci_rp,
         pagu_usulan_rp,
         perubahan_rp,
         perubahan_persen,
