@@ -58,6 +58,14 @@ def _fail(message: str, hint: str) -> None:
 def demo(
     scale: Annotated[float, typer.Option(help="Pengali volume data (skala benchmark).")] = 1.0,
     seed: Annotated[int, typer.Option(help="Benih acak; sama benih = berkas identik.")] = 20240101,
+    tanpa_efek: Annotated[
+        bool,
+        typer.Option(
+            "--tanpa-efek",
+            help="Dunia plasebo: anggaran dan belanja sama, tetapi tidak ada program yang "
+            "benar-benar berdampak (uji metode bukti).",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Tulis data demo Samarinda ke data/landing (write the demo landing files)."""
@@ -65,7 +73,7 @@ def demo(
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    manifest = generate(paths.landing, seed=seed, scale=scale)
+    manifest = generate(paths.landing, seed=seed, scale=scale, tanpa_efek=tanpa_efek)
     console.print(f"{len(manifest['files'])} berkas demo ditulis ke {paths.landing}")
 
 

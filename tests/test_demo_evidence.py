@@ -165,3 +165,94 @@ def test_dpa_lists_several_places_and_the_whole_city_but_never_an_underserved_ke
         }
         & treated
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The harder world (issue 10): regression to the mean, shared kelurahan, lagged effects, noise
+# comparable to effects, and the placebo world where every true effect is zero.
+
+
+def outcome_table(root: Path) -> dict[tuple[str, int, str], float]:
+    rows = read(root, "bps.indikator_wilayah", "bps")
+    kel = rows.filter(
+        pl.col("kode_wilayah").str.count_matches(r"\.") == 3,
+        pl.col("kode_indikator").is_in(["prevalensi_stunting", "persentase_penduduk_miskin"]),
+        pl.col("sumber").is_in(["e-PPGBM", "DTKS"]),
+    )
+    return {
+        (r["kode_indikator"], int(float(r["tahun"])), r["kode_wilayah"]): float(
+            str(r["nilai"]).replace(".", "").replace(",", ".")
+            if "," in str(r["nilai"])
+            else r["nilai"]
+        )
+        for r in kel.iter_rows(named=True)
+    }
+
+
+def test_kelurahan_chosen_for_money_looked_worse_and_untreated_ones_regress_to_the_mean(landing):
+    root, manifest = landing
+    truth = manifest["kebenaran"]
+    values = outcome_table(root)
+    indikator = {(p["kode_skpd"], p["kode_program"]): p["indikator"] for p in truth["program"]}
+    treated: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for w in truth["wilayah_sasaran"]:
+        ind = indikator[(w["kode_skpd"], w["kode_program"])]
+        if ind in ("prevalensi_stunting", "persentase_penduduk_miskin"):
+            treated[(ind, w["tahun"])] |= set(w["kelurahan"])
+    gaps, slopes = [], []
+    for (ind, year), kels in treated.items():
+        last = {k: v for (i, y, k), v in values.items() if i == ind and y == year - 1}
+        mean_all = sum(last.values()) / len(last)
+        mean_treated = sum(last[k] for k in kels if k in last) / len([k for k in kels if k in last])
+        gaps.append(mean_treated - mean_all)  # both indicators: higher is worse
+        # among kelurahan no program touched, the worse last year, the more they improve
+        pairs = [
+            (last[k], last[k] - values[(ind, year, k)])
+            for k in last
+            if k not in kels and (ind, year, k) in values
+        ]
+        mx = sum(x for x, _ in pairs) / len(pairs)
+        my = sum(y for _, y in pairs) / len(pairs)
+        slopes.append(
+            sum((x - mx) * (y - my) for x, y in pairs) / sum((x - mx) ** 2 for x, _ in pairs)
+        )
+    assert all(g > 0 for g in gaps), gaps  # money goes where the indicator looked worst
+    assert all(s > 0 for s in slopes), slopes  # regression to the mean without any program
+
+
+def test_programs_share_kelurahan_and_capital_works_show_their_effect_a_year_later(landing):
+    _, manifest = landing
+    truth = manifest["kebenaran"]
+    indikator = {(p["kode_skpd"], p["kode_program"]): p["indikator"] for p in truth["program"]}
+    seen: Counter = Counter()
+    for w in truth["wilayah_sasaran"]:
+        for k in w["kelurahan"]:
+            seen[(w["tahun"], indikator[(w["kode_skpd"], w["kode_program"])], k)] += 1
+    assert sum(1 for n in seen.values() if n > 1) >= 5, "programs serving one indicator overlap"
+    efektif = [p for p in truth["program"] if p["kelas"] == "efektif"]
+    assert all(set(p["tahun_dampak"]) <= {2024, 2025} for p in efektif)
+    assert any(p["tahun_dampak"] == [2025] for p in efektif), "a lagged (capital) effect"
+    assert truth["tanpa_efek"] is False
+
+
+def test_placebo_world_has_the_same_budget_and_no_true_effect(landing, tmp_path):
+    _root, manifest = landing
+    placebo = demo.generate(tmp_path, scale=0.2, years=(2024, 2025), tanpa_efek=True)
+    truth = placebo["kebenaran"]
+    assert truth["tanpa_efek"] is True
+    assert not any(p["tahun_dampak"] for p in truth["program"])
+    assert not any(p["kelas"] == "efektif" for p in truth["program"])
+    # The first year's locations are identical; later ones follow what the outcomes looked like
+    # (which differ without effects), so only DPA locations of later years may move.
+    first = [w for w in truth["wilayah_sasaran"] if w["tahun"] == 2024]
+    assert first == [w for w in manifest["kebenaran"]["wilayah_sasaran"] if w["tahun"] == 2024]
+    same = {f["path"]: f["sha256"] for f in manifest["files"]}
+    other = {f["path"]: f["sha256"] for f in placebo["files"]}
+    assert same.keys() == other.keys()
+    changed = {p for p in same if same[p] != other[p]}
+    # beneficiaries follow the poverty figures, which differ without effects
+    allowed = ("bps/", "opd/realisasi_kinerja/", "dinsos/", "sipd/dpa_sub_kegiatan/2025/")
+    assert changed and all(p.startswith(allowed) for p in changed), [
+        p for p in sorted(changed) if not p.startswith(allowed)
+    ]
+    assert placebo["totals"] == manifest["totals"]  # spending identical to the rupiah

@@ -122,19 +122,44 @@ def precision_recall(predicted: set, actual: set) -> tuple[float, float]:
     )
 
 
+def efektif_truth(manifest: dict) -> set[tuple[int, str, str]]:
+    """Program-years whose planted effect shows in that year's outcome change (issue 10: capital
+    works show a year later, the placebo world never)."""
+    return {
+        (t, p["kode_skpd"], p["kode_program"])
+        for p in manifest["kebenaran"]["program"]
+        if p["kelas"] == "efektif"
+        for t in p["tahun_dampak"]
+    }
+
+
 def planted_truth_scores(paths: DataPaths, manifest: dict) -> dict[str, tuple[float, float]]:
     """Precision and recall of the marts' own classification against the generator's truth,
-    per (year, OPD, program) row and per (year, kelurahan) row."""
+    per (year, OPD, program) row and per (year, kelurahan) row. efektif is scored twice: on
+    every program-year whose planted effect shows, and on those where the evidence reaches the
+    minimum size of ref_aturan_dampak (status_dampak berdampak or tidak_berdampak)."""
     truth = {
         (p["kode_skpd"], p["kode_program"]): p["kelas"] for p in manifest["kebenaran"]["program"]
     }
     rows = query(
-        paths, "select tahun, kode_skpd, kode_program, klasifikasi from marts.mart_kinerja_program"
+        paths,
+        "select tahun, kode_skpd, kode_program, klasifikasi, status_dampak "
+        "from marts.mart_kinerja_program",
     )
     scores = {}
+    shows = efektif_truth(manifest)
     for kelas in KELAS:
-        predicted = {(t, o, p) for t, o, p, k in rows if k == kelas}
-        actual = {(t, o, p) for t, o, p, _ in rows if truth.get((o, p)) == kelas}
+        predicted = {(t, o, p) for t, o, p, k, _ in rows if k == kelas}
+        if kelas == "efektif":
+            actual = {(t, o, p) for t, o, p, _, _ in rows if (t, o, p) in shows}
+            scores["efektif (semua)"] = precision_recall(predicted, actual)
+            actual = {
+                (t, o, p)
+                for t, o, p, _, s in rows
+                if (t, o, p) in shows and s in ("berdampak", "tidak_berdampak")
+            }
+        else:
+            actual = {(t, o, p) for t, o, p, _, _ in rows if truth.get((o, p)) == kelas}
         scores[kelas] = precision_recall(predicted, actual)
     under = set(manifest["kebenaran"]["kelurahan_kurang_terlayani"])
     wilayah = query(
@@ -152,6 +177,12 @@ def test_planted_truth_is_found_by_the_marts(pipeline):
     paths, manifest, _ = pipeline
     scores = planted_truth_scores(paths, manifest)
     shown = {k: (round(p, 3), round(r, 3)) for k, (p, r) in scores.items()}
+    print(f"\nklasifikasi vs planted truth (precision, recall): {shown}")
+    # Issue 10: below the minimum evidence (3 kelurahan of its own, Rp500 juta) a program is
+    # belum_cukup_bukti, never efektif, so recall over every program-year with a planted effect
+    # is reported, not asserted; precision is, and recall where the evidence is sufficient.
+    overall = scores.pop("efektif (semua)")
+    assert overall[0] >= 0.8, shown
     assert all(p >= 0.8 and r >= 0.8 for p, r in scores.values()), shown
 
 
@@ -166,10 +197,11 @@ def tier_truth_scores(paths: DataPaths, manifest: dict) -> dict[str, tuple[float
         paths, "select tahun, kode_skpd, kode_program, tier from marts.mart_prioritas_alokasi"
     )
     boros = {"tidak_efektif", "serapan_rendah"}
+    shows = efektif_truth(manifest)
     return {
         "A~efektif": precision_recall(
             {(t, o, p) for t, o, p, tier in rows if tier == "A"},
-            {(t, o, p) for t, o, p, _ in rows if truth.get((o, p)) == "efektif"},
+            {(t, o, p) for t, o, p, _ in rows if (t, o, p) in shows},
         ),
         "D~tidak_efektif|serapan_rendah": precision_recall(
             {(t, o, p) for t, o, p, tier in rows if tier == "D"},
@@ -183,7 +215,9 @@ def test_evidence_tiers_find_the_planted_effective_and_wasteful_programs(pipelin
     scores = tier_truth_scores(paths, manifest)
     shown = {k: (round(p, 3), round(r, 3)) for k, (p, r) in scores.items()}
     print(f"\ntier vs planted truth (precision, recall): {shown}")
-    assert all(p >= 0.8 and r >= 0.8 for p, r in scores.values()), shown
+    # A needs an effect seen on enough evidence (issue 10): its recall is reported, not asserted
+    assert scores["A~efektif"][0] >= 0.8, shown
+    assert all(p >= 0.8 and r >= 0.8 for k, (p, r) in scores.items() if k != "A~efektif"), shown
     # Every program has exactly one tier per year, and the support programs are never judged.
     (dup, penunjang_bukan_b) = query(
         paths,
@@ -192,6 +226,39 @@ def test_evidence_tiers_find_the_planted_effective_and_wasteful_programs(pipelin
            from marts.mart_prioritas_alokasi""",
     )[0]
     assert dup == 0 and penunjang_bukan_b == 0
+
+
+def test_one_verdict_one_story_and_every_reason_states_its_own_sign(pipeline):
+    paths, _, _ = pipeline
+    import re
+
+    rows = query(
+        paths,
+        """select k.klasifikasi, p.tier, p.ditier, p.program_penunjang, p.program_baru,
+                  k.selisih_perbaikan_outcome, k.alasan_dampak, p.alasan
+           from marts.mart_kinerja_program as k
+           join marts.mart_prioritas_alokasi as p using (tahun, kode_skpd, kode_program)""",
+    )
+    signed = 0
+    for klas, tier, ditier, penunjang, baru, selisih, kalimat, alasan in rows:
+        assert tier != "A" or klas == "efektif"
+        assert tier != "D" or klas in ("serapan_rendah", "tidak_efektif")
+        assert klas != "belum_cukup_bukti" or tier in ("B", "C")
+        assert ditier == (tier is not None)
+        if klas in ("serapan_rendah", "tidak_efektif") and not (penunjang or baru):
+            assert tier in ("C", "D")
+        m = re.search(
+            r"selisih ([+-]?[\d.]*\d,\d\d) poin \((lebih baik|lebih buruk|sama)", kalimat or ""
+        )
+        if selisih is None or not m:
+            continue
+        signed += 1
+        angka = Decimal(m.group(1).replace(".", "").replace(",", "."))
+        assert angka == round(selisih, 2), (kalimat, selisih)
+        arah = "lebih baik" if angka > 0 else "lebih buruk" if angka < 0 else "sama"
+        assert m.group(2) == arah, kalimat
+        assert kalimat in alasan  # the tier repeats the effect sentence word for word
+    assert signed >= 5
 
 
 def test_spending_in_kelurahan_plus_city_wide_equals_total_realisation(pipeline):

@@ -9,8 +9,6 @@
         'serapan_tinggi_persen': 80,
         'keluaran_rendah_persen': 60,
         'capaian_maksimum_rata_rata_persen': 150,
-        'skor_dampak_minimum': 2.0,
-        'kelurahan_pembanding_minimum': 5,
         'rasio_biaya_tinggi': 2.0,
         'pembanding_biaya_minimum': 3,
         'batas_hari_laporan': 10,

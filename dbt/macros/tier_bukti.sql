@@ -9,8 +9,8 @@
     {%- set nama = [
         'bobot_serapan', 'bobot_capaian_keluaran', 'bobot_dampak_outcome',
         'bobot_biaya_per_keluaran', 'bobot_kebutuhan_wilayah', 'ambang_a', 'ambang_b',
-        'ambang_c', 'serapan_sehat_min', 'serapan_rendah', 'serapan_lebih',
-        'capaian_keluaran_buruk', 'skor_dampak_nol', 'skor_dampak_terbukti', 'tahun_tren',
+        'serapan_sehat_min', 'serapan_rendah', 'serapan_lebih',
+        'capaian_keluaran_buruk', 'tahun_tren',
         'rasio_biaya_mahal', 'pembanding_biaya_min', 'mutu_data_min_a', 'mutu_data_min_d',
         'tahun_riwayat_min'
     ] -%}
@@ -55,23 +55,34 @@
     ({{ pembilang | join(' + ') }}) / nullif({{ penyebut | join(' + ') }}, 0)
 {%- endmacro %}
 
-{#- The tier, first rule that applies wins. Expects the columns program_penunjang, pagu_akhir_rp,
-    jumlah_indikator_terukur, program_baru, gagal_inti, skor_bukti, mutu_data, dampak_terbukti
-    and the `aturan` columns. -#}
+{#- The tier, first rule that applies wins. One verdict, one story: the tier follows the
+    klasifikasi of mart_kinerja_program (column klasifikasi_kinerja) and never contradicts it:
+    D only with evidence of waste (serapan_rendah, or tidak_efektif: outputs missed with the money
+    absorbed, or the whole effect interval below a meaningful effect), A only with an effect seen
+    (efektif); "belum cukup bukti" is B or C, never A or D. Rows whose money is all outside the
+    tiers (BTT, transfers: ref_belanja_bukti) get no tier. Expects the columns ditier,
+    program_penunjang, pagu_dinilai_rp, jumlah_indikator_terukur, program_baru, klasifikasi_kinerja,
+    skor_bukti, mutu_data and the `aturan` columns. -#}
 {% macro tier_bukti() -%}
     case
+        when not ditier then null
         when program_penunjang then 'B'
-        when coalesce(pagu_akhir_rp, 0) = 0 then 'C'
+        when coalesce(pagu_dinilai_rp, 0) = 0 then 'C'
+        when jumlah_indikator_terukur = 0 and klasifikasi_kinerja = 'efektif' then 'B'
         when jumlah_indikator_terukur = 0 then 'C'
-        when program_baru then 'B'
-        when (gagal_inti or skor_bukti < aturan.ambang_c) and mutu_data >= aturan.mutu_data_min_d
-            then 'D'
-        when gagal_inti or skor_bukti < aturan.ambang_c then 'C'
         when
-            skor_bukti >= aturan.ambang_a
+            klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif')
+            and not program_baru
+            and mutu_data >= aturan.mutu_data_min_d
+            then 'D'
+        when klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif') then 'C'
+        when program_baru then 'B'
+        when
+            klasifikasi_kinerja = 'efektif'
+            and skor_bukti >= aturan.ambang_a
             and mutu_data >= aturan.mutu_data_min_a
-            and dampak_terbukti
             then 'A'
+        when klasifikasi_kinerja = 'efektif' then 'B'
         when skor_bukti >= aturan.ambang_b then 'B'
         else 'C'
     end
@@ -83,6 +94,7 @@
         when 'B' then 'B pertahankan'
         when 'C' then 'C tinjau ulang'
         when 'D' then 'D kandidat pemotongan'
+        else 'tanpa tier: di luar penilaian (BTT/transfer)'
     end
 {%- endmacro %}
 
@@ -91,105 +103,94 @@
     coalesce({{ angka_id(x, 2) }}, '-')
 {%- endmacro %}
 
-{#- Plain-Indonesian reasons: what decided the tier, then every component figure and score. -#}
+{#- Plain-Indonesian reasons: what decided the tier, the effect sentence of mart_kinerja_program
+    (alasan_dampak, the same words as the klasifikasi), then every component figure and score. -#}
 {% macro alasan_tier(tier) -%}
     concat_ws(
         '; ',
         case
+            when not ditier
+                then 'di luar tier bukti: seluruh pagu ' || coalesce(jenis_tanpa_tier, '-')
+                    || ' (ref_belanja_bukti), tidak dinilai dan tidak dipotong skenario'
             when program_penunjang
                 then 'program penunjang (gaji, kantor): tidak dinilai terhadap outcome, dipertahankan'
-            when coalesce(pagu_akhir_rp, 0) = 0
+            when coalesce(pagu_dinilai_rp, 0) = 0
                 then 'pagu akhir 0: tidak ada belanja untuk dinilai'
             when jumlah_indikator_terukur = 0
                 then 'tidak ada indikator terukur: OPD tidak melaporkan keluaran dengan target dan realisasi berupa angka'
-            when program_baru
-                then 'program baru, belum ada riwayat (' || tahun_riwayat || ' tahun berpagu)'
-        end,
-        case
-            when
-                {{ tier }} in ('C', 'D')
-                and not program_penunjang
-                and coalesce(pagu_akhir_rp, 0) <> 0
-                and jumlah_indikator_terukur > 0
-                and not program_baru
-                then concat_ws(
-                        '; ',
-                        case
-                            when skor_serapan = 0
-                                then 'uang tidak terserap: serapan '
-                                    || {{ angka_id('serapan_persen', 0) }} || '% (skor serapan 0)'
-                        end,
-                        case
-                            when skor_capaian_keluaran = 0
-                                then 'keluaran tidak tercapai: capaian keluaran '
-                                    || {{ angka_id('capaian_keluaran_persen', 0) }}
-                                    || '% (skor keluaran 0)'
-                        end,
-                        case
-                            when skor_dampak_outcome = 0
-                                then 'outcome di kelurahan sasaran tidak membaik lebih dari variasi wajar (rata-rata skor dampak '
-                                    || {{ angka_id('skor_dampak_rata_rata', 1) }} || ')'
-                        end,
-                        case
-                            when skor_bukti < aturan.ambang_c
-                                then 'skor bukti ' || {{ skor_teks('skor_bukti') }}
-                                    || ' di bawah ambang D ' || {{ skor_teks('aturan.ambang_c') }}
-                        end,
-                        case
-                            when mutu_data < aturan.mutu_data_min_d
-                                then 'mutu data ' || {{ angka_id('mutu_data * 100', 0) }}
-                                    || '% di bawah ' || {{ angka_id('aturan.mutu_data_min_d * 100', 0) }}
-                                    || '%: belum cukup untuk kandidat pemotongan, tinjau ulang'
-                        end,
-                        case
-                            when
-                                {{ tier }} = 'C'
-                                and not gagal_inti
-                                and skor_bukti >= aturan.ambang_c
-                                then 'skor bukti ' || {{ skor_teks('skor_bukti') }}
-                                    || ' di bawah ambang B ' || {{ skor_teks('aturan.ambang_b') }}
-                        end
-                    )
-        end,
-        case
-            when {{ tier }} = 'A'
-                then 'skor bukti ' || {{ skor_teks('skor_bukti') }} || ' >= ambang A '
-                    || {{ skor_teks('aturan.ambang_a') }} || ', dampak outcome terbukti, mutu data '
-                    || {{ angka_id('mutu_data * 100', 0) }} || '%'
-            when
-                {{ tier }} = 'B'
-                and not program_penunjang
-                and not program_baru
-                then 'skor bukti ' || {{ skor_teks('skor_bukti') }} || ' >= ambang B '
-                    || {{ skor_teks('aturan.ambang_b') }}
                     || case
-                        when skor_bukti >= aturan.ambang_a and not dampak_terbukti
-                            then ', belum A: dampak outcome belum terbukti'
-                        when skor_bukti >= aturan.ambang_a and mutu_data < aturan.mutu_data_min_a
-                            then ', belum A: mutu data ' || {{ angka_id('mutu_data * 100', 0) }}
-                                || '% di bawah ' || {{ angka_id('aturan.mutu_data_min_a * 100', 0) }} || '%'
+                        when {{ tier }} = 'B' then ' (dampak outcome terlihat: dipertahankan, tetapi tidak bisa A)'
                         else ''
                     end
+            when klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif')
+                then case
+                    when klasifikasi_kinerja = 'serapan_rendah'
+                        then 'bukti pemborosan: uang tidak terserap (serapan '
+                            || {{ angka_id('serapan_dinilai_persen', 0) }} || '%)'
+                    when capaian_keluaran_persen <= aturan.capaian_keluaran_buruk
+                        then 'bukti pemborosan: keluaran tidak tercapai (capaian keluaran '
+                            || {{ angka_id('capaian_keluaran_persen', 0) }} || '% dengan serapan '
+                            || {{ angka_id('serapan_dinilai_persen', 0) }} || '%)'
+                    else 'bukti pemborosan: outcome tidak membaik sebesar dampak bermakna'
+                end
+                || case
+                    when {{ tier }} = 'C' and program_baru
+                        then ', tetapi program baru (' || tahun_riwayat
+                            || ' tahun berpagu): tinjau ulang, bukan kandidat pemotongan'
+                    when {{ tier }} = 'C'
+                        then ', tetapi mutu data ' || {{ angka_id('mutu_data * 100', 0) }}
+                            || '% di bawah ' || {{ angka_id('aturan.mutu_data_min_d * 100', 0) }}
+                            || '%: tinjau ulang, bukan kandidat pemotongan'
+                    else ''
+                end
+            when program_baru
+                then 'program baru, belum ada riwayat (' || tahun_riwayat || ' tahun berpagu)'
+            when {{ tier }} = 'A'
+                then 'dampak outcome terlihat (seluruh rentang di atas 0), skor bukti '
+                    || {{ skor_teks('skor_bukti') }} || ' >= ambang A '
+                    || {{ skor_teks('aturan.ambang_a') }} || ', mutu data '
+                    || {{ angka_id('mutu_data * 100', 0) }} || '%'
+            when klasifikasi_kinerja = 'efektif'
+                then 'dampak outcome terlihat, belum A: '
+                    || case
+                        when skor_bukti < aturan.ambang_a
+                            then 'skor bukti ' || {{ skor_teks('skor_bukti') }} || ' di bawah ambang A '
+                                || {{ skor_teks('aturan.ambang_a') }}
+                        else 'mutu data ' || {{ angka_id('mutu_data * 100', 0) }} || '% di bawah '
+                            || {{ angka_id('aturan.mutu_data_min_a * 100', 0) }} || '%'
+                    end
+            when {{ tier }} = 'B'
+                then 'skor bukti ' || {{ skor_teks('skor_bukti') }} || ' >= ambang B '
+                    || {{ skor_teks('aturan.ambang_b') }} || ', tanpa bukti dampak maupun pemborosan'
+            when {{ tier }} = 'C'
+                then 'skor bukti ' || {{ skor_teks('skor_bukti') }} || ' di bawah ambang B '
+                    || {{ skor_teks('aturan.ambang_b') }}
+                    || ': tinjau ulang (tanpa bukti pemborosan, bukan kandidat pemotongan)'
         end,
-        'angka: serapan ' || coalesce({{ angka_id('serapan_persen', 0) }} || '%', '-')
-            || ' (skor ' || {{ skor_teks('skor_serapan') }} || ')'
-            || ', capaian keluaran '
-            || coalesce({{ angka_id('capaian_keluaran_persen', 0) }} || '%', 'tidak dihitung')
-            || ' (skor ' || {{ skor_teks('skor_capaian_keluaran') }} || ')'
-            || ', dampak outcome '
-            || coalesce(
-                'rata-rata skor dampak ' || {{ angka_id('skor_dampak_rata_rata', 1) }} || ' dari '
-                || jumlah_tahun_dampak || ' tahun',
-                'tidak terukur'
-            )
-            || ' (skor ' || {{ skor_teks('skor_dampak_outcome') }} || ')'
-            || ', biaya per keluaran '
-            || coalesce({{ angka_id('rasio_biaya_terhadap_median', 1) }} || ' kali median sejenis', 'tanpa pembanding')
-            || ' (skor ' || {{ skor_teks('skor_biaya_per_keluaran') }} || ')'
-            || ', kebutuhan kelurahan dilayani '
-            || coalesce('persentil ' || {{ angka_id('persentil_kebutuhan * 100', 0) }}, 'tidak berlokasi')
-            || ' (skor ' || {{ skor_teks('skor_kebutuhan_wilayah') }} || ')'
-            || ', mutu data ' || coalesce({{ angka_id('mutu_data * 100', 0) }} || '%', '-')
-            || ', skor bukti ' || {{ skor_teks('skor_bukti') }}
+        alasan_dampak,
+        case
+            when ditier and coalesce(pagu_akhir_rp - pagu_dinilai_rp, 0) <> 0
+                then 'Rp' || {{ angka_id('(pagu_akhir_rp - pagu_dinilai_rp) / 1000000', 0) }}
+                    || ' juta ' || coalesce(jenis_tanpa_tier, 'BTT/transfer')
+                    || ' di luar tier: tidak dinilai dan tidak dipotong skenario'
+        end,
+        case
+            when ditier
+                then 'angka: serapan ' || coalesce({{ angka_id('serapan_dinilai_persen', 0) }} || '%', '-')
+                    || ' (skor ' || {{ skor_teks('skor_serapan') }} || ')'
+                    || ', capaian keluaran '
+                    || coalesce({{ angka_id('capaian_keluaran_persen', 0) }} || '%', 'tidak dihitung')
+                    || ' (skor ' || {{ skor_teks('skor_capaian_keluaran') }} || ')'
+                    || ', dampak outcome ' || replace(coalesce(status_dampak, 'tidak_terukur'), '_', ' ')
+                    || ' (skor ' || {{ skor_teks('skor_dampak_outcome') }} || ')'
+                    || ', biaya per keluaran '
+                    || coalesce({{ angka_id('rasio_biaya_terhadap_median', 1) }} || ' kali median sejenis', 'tanpa pembanding')
+                    || ' (skor ' || {{ skor_teks('skor_biaya_per_keluaran') }} || ')'
+                    || ', kebutuhan kelurahan dilayani '
+                    || coalesce('persentil ' || {{ angka_id('persentil_kebutuhan * 100', 0) }}, 'tidak berlokasi')
+                    || ' (skor ' || {{ skor_teks('skor_kebutuhan_wilayah') }} || ')'
+                    || ', mutu data ' || coalesce({{ angka_id('mutu_data * 100', 0) }} || '%', '-')
+                    || ', skor bukti ' || {{ skor_teks('skor_bukti') }}
+        end
     )
 {%- endmacro %}

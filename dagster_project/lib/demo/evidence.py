@@ -78,7 +78,11 @@ class OutcomeSpec:
     """A kelurahan-level outcome: baseline from need, yearly trend, noise and planted effect.
 
     `better` is +1 when higher is better, -1 when lower is better; trend, sigma and effect are in
-    the indicator's unit, measured in the "better" direction."""
+    the indicator's unit, measured in the "better" direction. The observed value is a structural
+    level (baseline from need, common trend, planted effects) plus a transient shock that decays
+    by `RHO_TRANSIEN` a year (sigma is the yearly shock), so a kelurahan that looked bad last year
+    tends to look better this year without any program: regression to the mean. `effect` is
+    about 1.5 standard deviations of the year-on-year change, comparable to the noise."""
 
     kode: str
     sumber: str
@@ -94,18 +98,21 @@ class OutcomeSpec:
 
 OUTCOMES: dict[str, OutcomeSpec] = {
     "persentase_penduduk_miskin": OutcomeSpec(
-        "persentase_penduduk_miskin", "DTKS", "dtks", -1, 6.0, 26.0, 0.3, 0.4, 1.5
+        "persentase_penduduk_miskin", "DTKS", "dtks", -1, 6.0, 26.0, 0.3, 0.4, 0.7
     ),
     "prevalensi_stunting": OutcomeSpec(
-        "prevalensi_stunting", "e-PPGBM", "dinkes", -1, 6.0, 24.0, 0.5, 0.6, 2.2
+        "prevalensi_stunting", "e-PPGBM", "dinkes", -1, 6.0, 24.0, 0.5, 0.6, 1.0
     ),
     "angka_partisipasi_sekolah": OutcomeSpec(
-        "angka_partisipasi_sekolah", "Dapodik", "dapodik", 1, 97.0, 85.0, 0.3, 0.6, 2.0
+        "angka_partisipasi_sekolah", "Dapodik", "dapodik", 1, 97.0, 85.0, 0.3, 0.6, 1.0
     ),
     "akses_fasilitas_kesehatan": OutcomeSpec(
-        "akses_fasilitas_kesehatan", "Dinkes", "dinkes", 1, 98.0, 62.0, 0.6, 1.0, 3.0
+        "akses_fasilitas_kesehatan", "Dinkes", "dinkes", 1, 98.0, 62.0, 0.6, 1.0, 1.7
     ),
 }
+RHO_TRANSIEN = 0.5  # share of last year's transient shock still present this year
+SELEKSI_KEBUTUHAN = 1.2  # how strongly OPDs pick the kelurahan that looked worst last year
+PORSI_MODAL_BERJEDA = 0.5  # a sub kegiatan mostly belanja modal shows its effect a year later
 # City-level series (BPS and the Ministry of Health); real values where domain.md has them.
 KOTA_SERIES: dict[tuple[str, str], dict[int, float]] = {
     ("ipm", "BPS"): {2021: 80.76, 2022: 81.52, 2023: 82.32, 2024: 83.11, 2025: 83.64, 2026: 84.1},
@@ -196,8 +203,16 @@ class ProgramPlan:
 class EvidenceWorld:
     """The demo's hidden state across fiscal years: need, outcomes, program classes, effects."""
 
-    def __init__(self, ref: Reference, seed: int, years: tuple[int, ...], scale: float):
+    def __init__(
+        self,
+        ref: Reference,
+        seed: int,
+        years: tuple[int, ...],
+        scale: float,
+        tanpa_efek: bool = False,
+    ):
         self.seed = seed
+        self.tanpa_efek = tanpa_efek  # the placebo world: every true effect is zero
         self.years = years
         self.scale = scale
         self.outcome_years = (min(years) - 1, *years)
@@ -230,11 +245,16 @@ class EvidenceWorld:
                 coverage=rng.uniform(0.22, 0.40) if u else rng.uniform(0.62, 0.95),
             )  # fmt: skip
         self._population(rows, rng)
+        self.struktur: dict[tuple[str, str], float] = {}  # (kelurahan, indikator) -> level
+        self.transien: dict[tuple[str, str], float] = {}  # (kelurahan, indikator) -> shock
         self._baselines(rng)
         self.plans: dict[tuple[str, str], ProgramPlan] = {}
         self.treated: dict[tuple[int, str, str], list[str]] = {}  # (tahun, opd, program) -> kel
         self.present: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.effects: dict[tuple[int, str, str], float] = defaultdict(float)
+        # (tahun, opd, program) -> the outcome years its planted effect shows in
+        self.effect_years: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+        self.simulated_until = self.outcome_years[0]
         self._outcomes_done = False
         self.people: dict[str, list[dict[str, Any]]] = {}
         self.budget_years: list[tuple[Planner, list[Opd]]] = []
@@ -270,8 +290,11 @@ class EvidenceWorld:
         for kel in self.kelurahan.values():
             for spec in OUTCOMES.values():
                 span = spec.at_full_need - spec.at_no_need
-                v = spec.at_no_need + span * kel.need + rng.gauss(0, 0.08 * abs(span))
-                kel.nilai[(spec.kode, y0)] = min(99.5, max(0.5, v))
+                level = spec.at_no_need + span * kel.need + rng.gauss(0, 0.08 * abs(span))
+                shock = rng.gauss(0, spec.sigma / math.sqrt(1 - RHO_TRANSIEN**2))
+                self.struktur[(kel.kode, spec.kode)] = level
+                self.transien[(kel.kode, spec.kode)] = shock
+                kel.nilai[(spec.kode, y0)] = min(99.5, max(0.5, level + shock))
 
     def _pool(self, opd: Opd) -> list[str]:
         """Kelurahan where an OPD may locate spending: its own kecamatan for a kecamatan office,
@@ -283,12 +306,31 @@ class EvidenceWorld:
             and (not opd.kode_kecamatan or k.kode_kecamatan == opd.kode_kecamatan)
         )
 
-    def _weighted_sample(self, rng: random.Random, pool: list[str], n: int) -> list[str]:
-        """`n` distinct kelurahan, more likely where need is higher."""
+    def _weighted_sample(
+        self,
+        rng: random.Random,
+        pool: list[str],
+        n: int,
+        indikator: str | None = None,
+        year: int | None = None,
+    ) -> list[str]:
+        """`n` distinct kelurahan, more likely where need is higher; for a program serving an
+        outcome indicator, more likely where that indicator looked worst last year (observed,
+        transient shock included: the kelurahan chosen for money regress to the mean)."""
         chosen: list[str] = []
         left = list(pool)
+        weight = {k: 0.3 + self.kelurahan[k].need for k in left}
+        if indikator in OUTCOMES and year is not None:
+            spec = OUTCOMES[indikator]
+            last = {k: self.kelurahan[k].nilai[(spec.kode, year - 1)] for k in left}
+            mean = sum(last.values()) / len(last)
+            sd = math.sqrt(sum((v - mean) ** 2 for v in last.values()) / len(last)) or 1.0
+            weight = {
+                k: math.exp(SELEKSI_KEBUTUHAN * spec.better * (mean - v) / sd)
+                for k, v in last.items()
+            }
         while left and len(chosen) < n:
-            w = [0.3 + self.kelurahan[k].need for k in left]
+            w = [weight[k] for k in left]
             pick = rng.choices(left, weights=w)[0]
             chosen.append(pick)
             left.remove(pick)
@@ -305,7 +347,7 @@ class EvidenceWorld:
         spatial = indikator in OUTCOMES and any(s.kind != "bansos" for s in subs)
         r = rng.random()
         if any(s.kind == "btt" for s in subs):
-            kelas = SERAPAN_RENDAH  # the unforeseen-spending reserve is mostly left unspent
+            kelas = LAINNYA  # the BTT reserve is left mostly unspent by design, not by waste
             spatial = False
         elif prog[5:7] == "01":
             kelas = LAINNYA
@@ -344,34 +386,45 @@ class EvidenceWorld:
                     s.ratio = rng.uniform(0.84, 0.98)
                 elif s.ratio < 0.66:
                     s.ratio = rng.uniform(0.66, 0.80)
-        # Locations: effective programs first, so the others can keep out of their kelurahan
-        # (overlapping treated areas would make any comparison confounded).
-        effective_areas: dict[str, set[str]] = defaultdict(set)
-        order = sorted(
-            programs, key=lambda t: (t[1].kelas != EFEKTIF, t[0].kode, t[1].kode_program)
-        )
-        for opd, plan, subs in order:
+        # Locations: every located sub kegiatan of a program serving a kelurahan outcome in its
+        # own kelurahan, chosen where the indicator looked worst last year; programs serving the
+        # same indicator may share kelurahan (nothing keeps them apart). An effective program's
+        # effect lands in the year its spending can matter: the same year, or a year later for a
+        # sub kegiatan that is mostly belanja modal (effects beyond the last outcome year are
+        # never observed).
+        self._simulate_until(year - 1)
+        for opd, plan, subs in sorted(programs, key=lambda t: (t[0].kode, t[1].kode_program)):
             rng = self.rng("lokasi", year, opd.kode, plan.kode_program)
             pool = self._pool(opd)
             if plan.spatial and pool:
-                locatable = [s for s in subs if s.kind != "bansos"]
-                n = max(1, min(6, round(len(locatable) * rng.uniform(0.4, 0.7))))
-                free = [k for k in pool if k not in effective_areas[plan.indikator]]
+                locatable = sorted((s for s in subs if s.kind != "bansos"), key=lambda s: s.kode)
                 area = self._weighted_sample(
-                    rng, free if len(free) >= n and plan.kelas != EFEKTIF else pool, n
+                    rng, pool, min(len(locatable), 8), plan.indikator, year
                 )
-                for i, s in enumerate(sorted(locatable, key=lambda s: s.kode)):
+                for i, s in enumerate(locatable):
                     s.kelurahan = area[i % len(area)]
                 self.treated[(year, opd.kode, plan.kode_program)] = sorted(set(area))
                 if plan.kelas == EFEKTIF:
-                    effective_areas[plan.indikator] |= set(area)
                     spec = OUTCOMES[plan.indikator]
-                    for k in area:
-                        self.effects[(year, k, spec.kode)] += spec.effect * rng.uniform(0.85, 1.15)
+                    for s in locatable:
+                        size = spec.effect * rng.uniform(0.85, 1.15)
+                        lag = 1 if self._modal_share(s) >= PORSI_MODAL_BERJEDA else 0
+                        if self.tanpa_efek or year + lag > self.outcome_years[-1]:
+                            continue
+                        key = (year + lag, s.kelurahan, spec.kode)
+                        self.effects[key] += size / max(1, len(locatable) // len(area))
+                        self.effect_years[(year, opd.kode, plan.kode_program)].add(year + lag)
             else:
                 for s in sorted(subs, key=lambda s: s.kode):
                     if s.kelurahan:
                         s.kelurahan = self._weighted_sample(rng, pool, 1)[0] if pool else ""
+
+    @staticmethod
+    def _modal_share(s: SubKeg) -> float:
+        lines = s.lines("perubahan") or s.lines("murni")
+        total = sum((ln.total for ln in lines), Decimal(0))
+        modal = sum((ln.total for ln in lines if ln.comp == "modal"), Decimal(0))
+        return float(modal / total) if total else 0.0
 
     @staticmethod
     def _under_spend_ratio(rng: random.Random, subs: list[SubKeg]) -> float:
@@ -392,20 +445,28 @@ class EvidenceWorld:
 
     # -- outcomes ------------------------------------------------------------------------------
 
+    def _simulate_until(self, last: int) -> None:
+        """Outcome values up to year `last` (every effect landing in those years is planted by
+        then: effects land in the spending year or the year after)."""
+        for y in range(self.simulated_until + 1, last + 1):
+            for spec in OUTCOMES.values():
+                rng = self.rng("outcome", spec.kode, y)
+                for kode, kel in sorted(self.kelurahan.items()):
+                    key = (kode, spec.kode)
+                    self.struktur[key] += spec.better * (
+                        spec.trend + self.effects.get((y, kode, spec.kode), 0.0)
+                    )
+                    self.transien[key] = RHO_TRANSIEN * self.transien[
+                        key
+                    ] + spec.better * rng.gauss(0, spec.sigma)
+                    value = self.struktur[key] + self.transien[key]
+                    kel.nilai[(spec.kode, y)] = min(99.5, max(0.5, value))
+            self.simulated_until = y
+
     def _simulate_outcomes(self) -> None:
         if self._outcomes_done:
             return
-        for spec in OUTCOMES.values():
-            rng = self.rng("outcome", spec.kode)
-            for y in self.outcome_years[1:]:
-                for kode, kel in sorted(self.kelurahan.items()):
-                    prev = kel.nilai[(spec.kode, y - 1)]
-                    better = (
-                        spec.trend
-                        + rng.gauss(0, spec.sigma)
-                        + self.effects.get((y, kode, spec.kode), 0.0)
-                    )
-                    kel.nilai[(spec.kode, y)] = min(99.5, max(0.5, prev + spec.better * better))
+        self._simulate_until(self.outcome_years[-1])
         self._outcomes_done = True
 
     def kota_value(self, indikator: str, year: int) -> float:
@@ -827,7 +888,11 @@ class EvidenceWorld:
 
     def truth(self) -> dict[str, Any]:
         self._simulate_outcomes()
+        landing: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for (_, o, p), ys in self.effect_years.items():
+            landing[(o, p)] |= ys
         return {
+            "tanpa_efek": self.tanpa_efek,
             "catatan": (
                 "Kebenaran tersembunyi demo: dipakai uji untuk mengukur presisi dan recall "
                 "klasifikasi mart, tidak pernah dibaca model dbt."
@@ -836,11 +901,14 @@ class EvidenceWorld:
                 {
                     "kode_skpd": p.kode_skpd,
                     "kode_program": p.kode_program,
-                    "kelas": p.kelas,
+                    "kelas": TIDAK_EFEKTIF if self.tanpa_efek and p.kelas == EFEKTIF else p.kelas,
                     "indikator": p.indikator,
                     "terukur_per_kelurahan": p.spatial,
                     "keluaran_tidak_tercapai": p.misses_outputs,
                     "tahun": sorted(set(self.present[(p.kode_skpd, p.kode_program)])),
+                    # outcome years in which this program's planted effect shows (none in the
+                    # placebo world, none before capital works can matter)
+                    "tahun_dampak": sorted(landing[(p.kode_skpd, p.kode_program)]),
                 }
                 for _, p in sorted(self.plans.items())
             ],

@@ -2165,12 +2165,14 @@ def generate(
     seed: int = 20240101,
     scale: float = 1.0,
     years: tuple[int, ...] | None = None,
+    tanpa_efek: bool = False,
 ) -> dict:
     """Write the demo landing files and return (and write) the manifest.
 
     ``years`` defaults to (2024, 2025); with ``scale >= 3`` and no explicit years, earlier fiscal
     years are added (2023, 2022, 2021). ``scale`` multiplies rincian lines per sub kegiatan and
-    SP2D payments; yearly totals stay at the real APBD size.
+    SP2D payments; yearly totals stay at the real APBD size. ``tanpa_efek`` writes the placebo
+    world: the same budget and spending, every true outcome effect zero.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -2197,7 +2199,7 @@ def generate(
     if min(yrs) < 2021:
         raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
     # Performance, outcome and beneficiary data with a planted truth (lib/demo/evidence.py).
-    evidence = EvidenceWorld(ref, seed, yrs, scale)
+    evidence = EvidenceWorld(ref, seed, yrs, scale, tanpa_efek=tanpa_efek)
     for year in yrs:
         planner = Planner(ref, seed, scale, year)
         opds = _opds_for(ref, year, seed)

@@ -348,18 +348,20 @@ def _serapan_rules(src: str) -> list[Expectation]:
 
 def kinerja_program_rules(contract: Contract) -> list[Expectation]:
     """mart_kinerja_program: serapan only with a pagu; the class agrees with the figures it
-    rests on (serapan < 60 is serapan_rendah, efektif has a score >= 2); located spending is
+    rests on (serapan of the tiered money < 60 is serapan_rendah; efektif has its whole effect
+    interval above 0 and at least the minimum evidence of ref_aturan_dampak); located spending is
     part of the realisation."""
     _, gxe = _gx()
     from great_expectations.expectations.row_conditions import Column as Col
 
     src = "business:mart_kinerja_program"
+    aturan = _aturan_dampak()
     return [
         *_serapan_rules(src),
         gxe.ExpectColumnValuesToBeInSet(
             column="klasifikasi",
             value_set=["serapan_rendah"],
-            row_condition=Col("serapan_persen") < 60,
+            row_condition=Col("serapan_dinilai_persen") < 60,
             meta=_meta(
                 "program dengan serapan di bawah 60% harus berklasifikasi serapan_rendah",
                 "a programme absorbing under 60 % must be classed serapan_rendah",
@@ -367,12 +369,51 @@ def kinerja_program_rules(contract: Contract) -> list[Expectation]:
             ),
         ),
         gxe.ExpectColumnValuesToBeBetween(
-            column="skor_dampak",
-            min_value=2,
+            column="selisih_batas_bawah",
+            min_value=0,
+            strict_min=True,
             row_condition=Col("klasifikasi") == "efektif",
             meta=_meta(
-                "program efektif harus punya skor dampak minimal 2",
-                "an efektif programme must have an effect score of at least 2",
+                "program efektif harus punya seluruh rentang dampak di atas 0",
+                "an efektif programme must have its whole effect interval above 0",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="jumlah_kelurahan_sasaran",
+            min_value=aturan["kelurahan_sasaran_min"],
+            row_condition=Col("klasifikasi") == "efektif",
+            meta=_meta(
+                f"program efektif harus punya sekurang-kurangnya "
+                f"{aturan['kelurahan_sasaran_min']:g} kelurahan sasaran (ref_aturan_dampak)",
+                "an efektif programme must rest on the minimum number of kelurahan",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="belanja_sasaran_rp",
+            min_value=aturan["belanja_sasaran_min_rp"],
+            row_condition=Col("klasifikasi") == "efektif",
+            meta=_meta(
+                f"program efektif harus berbelanja sekurang-kurangnya "
+                f"Rp{aturan['belanja_sasaran_min_rp']:,.0f} di kelurahan sasaran (ref_aturan_dampak)",
+                "an efektif programme must rest on the minimum spending",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="klasifikasi",
+            value_set=[
+                "serapan_rendah",
+                "tidak_efektif",
+                "belum_dapat_dinilai",
+                "belum_cukup_bukti",
+            ],
+            row_condition=Col("status_dampak") == "belum_cukup_bukti",
+            meta=_meta(
+                "belum cukup bukti dampak tidak pernah efektif (dan tidak_efektif hanya karena "
+                "serapan atau keluaran)",
+                "not enough evidence is never efektif",
                 src,
             ),
         ),
@@ -492,6 +533,16 @@ def _aturan_tier() -> dict[str, float]:
         return {r["kode_parameter"]: float(r["nilai"]) for r in csv.DictReader(f)}
 
 
+def _aturan_dampak() -> dict[str, float]:
+    """The effect method's parameters from the seed ref_aturan_dampak (never copied here)."""
+    import csv
+
+    from dagster_project.lib.core.paths import DBT_DIR
+
+    with (DBT_DIR / "seeds" / "ref_aturan_dampak.csv").open(encoding="utf-8", newline="") as f:
+        return {r["kode_parameter"]: float(r["nilai"]) for r in csv.DictReader(f)}
+
+
 def _prioritas_rules(src: str, kolom_terukur: str) -> list[Expectation]:
     """Tier rules shared by mart_prioritas_alokasi and its sub kegiatan drill-down: a tier A row
     has the data quality, the score and the proven effect the rule asks for; nothing measurable
@@ -527,8 +578,48 @@ def _prioritas_rules(src: str, kolom_terukur: str) -> list[Expectation]:
             value_set=[True],
             row_condition=Col("tier") == "A",
             meta=_meta(
-                "tier A hanya untuk program yang dampak outcome-nya terbukti",
-                "tier A needs a proven outcome effect",
+                "tier A hanya untuk program yang dampak outcome-nya terlihat (rentang di atas 0)",
+                "tier A needs an outcome effect whose interval lies above 0",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="klasifikasi_kinerja",
+            value_set=["efektif"],
+            row_condition=Col("tier") == "A",
+            meta=_meta(
+                "tier A hanya untuk klasifikasi efektif (satu putusan, satu cerita)",
+                "tier A only for an efektif klasifikasi",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="klasifikasi_kinerja",
+            value_set=["serapan_rendah", "tidak_efektif"],
+            row_condition=Col("tier") == "D",
+            meta=_meta(
+                "tier D hanya dengan bukti pemborosan (serapan_rendah atau tidak_efektif); "
+                "belum cukup bukti bukan gagal",
+                "tier D only with evidence of waste",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="tier",
+            value_set=["B", "C"],
+            row_condition=Col("klasifikasi_kinerja") == "belum_cukup_bukti",
+            meta=_meta(
+                "belum cukup bukti tidak pernah tier A atau D",
+                "not enough evidence is never tier A or D",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeNull(
+            column="tier",
+            row_condition=Col("ditier") == False,  # noqa: E712 (GX column condition)
+            meta=_meta(
+                "BTT dan transfer (ref_belanja_bukti) di luar tier: tier kosong",
+                "rows outside the tiers have no tier",
                 src,
             ),
         ),

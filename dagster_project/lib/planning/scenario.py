@@ -68,47 +68,43 @@ description); the models read them with `ref('ref_aturan_tier')` (macro `aturan_
 never as literals, and share the rule through the macros in `dbt/macros/tier_bukti.sql`. Per OPD
 × program × year, from `mart_kinerja_program`, `mart_kinerja_sub_kegiatan` and
 `mart_kebutuhan_wilayah`:
-- five component scores in [0, 1], null when not measurable:
-  serapan (serapan_persen: 1 inside [serapan_sehat_min, 100], falling linearly to 0 at
-  serapan_rendah and at serapan_lebih), capaian keluaran (capaian_keluaran_persen: 0 at or below
-  capaian_keluaran_buruk, 1 at 100 % or more, linear between), dampak outcome where the money
-  went (issue 3's regional evidence instead of OPD self-reported outcome trends: the mean
-  `skor_dampak` of the program over the last `tahun_tren` years that have one, 0 at or below
-  skor_dampak_nol, 1 at or above skor_dampak_terbukti), biaya per keluaran (the realisation-weighted
-  ratio of cost per unit to the peer median over sub kegiatan with at least pembanding_biaya_min
-  peers: 1 at or below 1, 0 at or above rasio_biaya_mahal), kebutuhan wilayah (the
-  realisation-weighted percentile of `indeks_kebutuhan` among kelurahan that year, over the
-  kelurahan where the program's sub kegiatan are located; null when nothing is located);
-- skor_bukti = weighted mean of the components present (weights re-normalised over them);
-- mutu_data = share of the program's sub kegiatan with a measurable output (target > 0 and a
-  numeric realisation, i.e. capaian_keluaran_persen not null);
-- gagal_inti = a core component (serapan, capaian keluaran, dampak outcome) scored 0: money not
-  absorbed, outputs missed, or the outcome did not improve where the money went. A weighted mean
-  alone would let good cost and need figures hide money that produced nothing;
-- history: tahun_riwayat = budget years with a pagu up to this year (missing years skipped); a
-  program is new when tahun_riwayat < tahun_riwayat_min while the warehouse holds that many years
-  (in the warehouse's first year nobody can be seen to be new, so nobody is).
-Tier, the first rule that applies (macro `tier_bukti`):
-  1. program penunjang (X.XX.01: salaries, offices) → B "program penunjang: tidak dinilai
-     terhadap outcome" (its components are still shown);
-  2. pagu akhir 0 → C;
-  3. no measurable output indicator → C "tidak ada indikator terukur" (never A);
-  4. new program → B "program baru, belum ada riwayat" (neither A nor D);
-  5. gagal_inti or skor < ambang_c → D when mutu_data ≥ mutu_data_min_d, else C (poor data alone
-     never makes a cut candidate);
-  6. skor ≥ ambang_a and mutu_data ≥ mutu_data_min_a and the mean effect score ≥
-     skor_dampak_terbukti (dampak terbukti) → A: only programs with evidence that the outcome
-     improved where the money went can earn "pertahankan/tambah";
-  7. skor ≥ ambang_b → B; 8. else C.
-Edge cases, each a dbt unit test (`dbt/models/marts/_marts__prioritas__unit_tests.yml`): no
-indicator at all → C; target 0 → capaian missing (not infinite), never counted as achieved, and
-it lowers mutu_data; a missing year → the effect mean and the history from the years present; a
-new program → B. Each row carries `alasan` (Indonesian: the rule that decided, then every
-component figure and score) and the component figures and scores as columns. The sub kegiatan
-drill-down applies the same rule to each sub kegiatan's own figures and location, inherits the
-program's mean effect score (the regional evidence is measured per program) and has mutu_data 1
-or 0. Measured on the demo data against the generator's planted truth, tier A vs efektif and
-tier D vs tidak_efektif ∪ serapan_rendah (tests/test_pipeline.py).
+- the program's verdict (klasifikasi of `mart_kinerja_program`, issue 10): serapan_rendah (the
+  money inside the tiers, BTT and transfers left out, below 60 %), tidak_efektif (outputs missed
+  with the money absorbed, or evidence of no effect: the whole effect interval below the smallest
+  meaningful effect), efektif (the whole interval above 0), belum_cukup_bukti (too little
+  evidence, or an interval holding both 0 and a meaningful effect). The effect method
+  (`int_program_outcome_compared`, parameters in `ref_aturan_dampak`, lags in `ref_belanja_bukti`):
+  located spending judged after its lag (belanja modal a year later), kelurahan shared with
+  another program serving the indicator left out and listed, the change regressed on last year's
+  level over untouched kelurahan (regression to the mean), a realisation-weighted mean residual,
+  and a deterministic permutation interval (the same rupiah placed at random on comparison
+  kelurahan); below kelurahan_sasaran_min kelurahan or belanja_sasaran_min_rp it is never
+  efektif or tidak_efektif;
+- five component scores in [0, 1], null when not measurable: serapan (serapan_dinilai_persen: 1
+  inside [serapan_sehat_min, 100], falling linearly to 0 at serapan_rendah and at
+  serapan_lebih), capaian keluaran (0 at or below capaian_keluaran_buruk, 1 at 100 % or more),
+  dampak outcome (1 when the effect is seen, 0 with evidence of no effect, null otherwise: not
+  significant is not failed), biaya per keluaran (realisation-weighted ratio to the peer median,
+  1 at or below 1, 0 at or above rasio_biaya_mahal), kebutuhan wilayah (realisation-weighted need
+  percentile of the kelurahan served); skor_bukti = weighted mean of those present;
+- mutu_data = share of the program's sub kegiatan with a measurable output; history:
+  tahun_riwayat = budget years with a pagu; a program is new when tahun_riwayat <
+  tahun_riwayat_min while the warehouse holds that many years.
+Tier, the first rule that applies (macro `tier_bukti`); it never contradicts the verdict
+(dbt test assert_tier_sejalan_klasifikasi, GX rules on both marts):
+  0. all money BTT or transfers (ref_belanja_bukti.dinilai_tier false) → no tier, `ditier` false,
+     outside the scenario's cuts; a program's BTT part is left out of its serapan;
+  1. program penunjang → B; 2. pagu akhir 0 → C; 3. no measurable output → B if efektif, else C;
+  4. serapan_rendah or tidak_efektif (evidence of waste) → D when the program is not new and
+     mutu_data ≥ mutu_data_min_d, else C;
+  5. new program → B; 6. efektif with skor ≥ ambang_a and mutu_data ≥ mutu_data_min_a → A,
+     other efektif → B; 7. skor ≥ ambang_b → B; 8. else C (never D without evidence).
+Each row carries `alasan` (the deciding rule, the effect sentence of mart_kinerja_program word
+for word, then every component figure) and the figures as columns. The sub kegiatan drill-down
+judges its own absorption and outputs and inherits its program's effect verdict. Edge cases are
+dbt unit tests (`_marts__prioritas__unit_tests.yml`); measured against the generator's planted
+truth (efektif where the planted effect shows that year; D vs tidak_efektif ∪ serapan_rendah) in
+tests/test_pipeline.py, and on the placebo world in tests/test_placebo_pipeline.py.
 """
 
 from __future__ import annotations

@@ -6,9 +6,16 @@
     outcome indicator the program serves (ref_pohon_kinerja) improve more in the kelurahan where
     its money was spent than elsewhere (int_program_outcome_compared). klasifikasi follows from
     these, in this order: belum_dapat_dinilai (no pagu), serapan_rendah, tidak_efektif (outputs
-    missed with money absorbed), efektif (outcome improved where the money went), tidak_efektif
-    (outcome measurable and not improved), belum_dapat_dinilai (no measurable output or an
-    incomplete report), dampak_belum_terukur (outputs delivered, no regional evidence). -#}
+    missed with money absorbed), efektif (outcome improved where the money went: the whole
+    uncertainty interval above 0), tidak_efektif (evidence of no effect: the whole interval below
+    the smallest meaningful effect), belum_cukup_bukti (the effect was measured but the evidence is
+    below the minimum size of ref_aturan_dampak or its interval is too wide either way: not
+    significant is not failed), belum_dapat_dinilai (no measurable output or an incomplete
+    report), dampak_belum_terukur (outputs delivered, no regional evidence). Absorption is judged
+    on the money inside the evidence tiers: BTT and transfers (ref_belanja_bukti.dinilai_tier
+    false) are left out of serapan_dinilai_persen. alasan_dampak is the one sentence about the
+    outcome effect, built from the same columns as the verdict; mart_prioritas_alokasi repeats
+    it. -#}
 with
 
 sub_kegiatan as (
@@ -37,6 +44,25 @@ sumber_per_program as (
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from sumber
     group by tahun, kode_skpd, kode_program
+
+),
+
+tanpa_tier as (
+
+    select
+        sub.tahun,
+        sub.kode_skpd,
+        sub.kode_program,
+        sum(jenis.pagu_tanpa_tier_rp) as pagu_tanpa_tier_rp,
+        sum(jenis.realisasi_tanpa_tier_rp) as realisasi_tanpa_tier_rp,
+        string_agg(distinct jenis.jenis_tanpa_tier, ', ') as jenis_tanpa_tier
+    from sub_kegiatan as sub
+    inner join {{ ref('int_belanja_jenis_per_sub_kegiatan') }} as jenis
+        on
+            sub.tahun = jenis.tahun
+            and sub.kode_skpd = jenis.kode_skpd
+            and sub.kode_sub_kegiatan = jenis.kode_sub_kegiatan
+    group by sub.tahun, sub.kode_skpd, sub.kode_program
 
 ),
 
@@ -126,6 +152,15 @@ digabung as (
         program.*,
         substr(program.kode_program, 6, 2) = '01' as program_penunjang,
         {{ persen_half_up('program.realisasi_rp', 'program.pagu_akhir_rp') }} as serapan_persen,
+        coalesce(tanpa_tier.pagu_tanpa_tier_rp, 0) as pagu_tanpa_tier_rp,
+        coalesce(tanpa_tier.realisasi_tanpa_tier_rp, 0) as realisasi_tanpa_tier_rp,
+        tanpa_tier.jenis_tanpa_tier,
+        {{ persen_half_up(
+            'program.realisasi_rp - coalesce(tanpa_tier.realisasi_tanpa_tier_rp, 0)',
+            'program.pagu_akhir_rp - coalesce(tanpa_tier.pagu_tanpa_tier_rp, 0)'
+        ) }} as serapan_dinilai_persen,
+        program.pagu_akhir_rp <> coalesce(tanpa_tier.pagu_tanpa_tier_rp, 0)
+        or program.realisasi_rp <> coalesce(tanpa_tier.realisasi_tanpa_tier_rp, 0) as ditier,
         {{ persen_half_up('program.realisasi_berlokasi_rp', 'program.realisasi_rp') }}
             as belanja_berlokasi_persen,
         outcome_dilaporkan.indikator as indikator_outcome_opd,
@@ -143,8 +178,27 @@ digabung as (
         dampak.perbaikan_sasaran,
         dampak.perbaikan_pembanding,
         dampak.selisih_perbaikan,
-        dampak.skor_dampak
+        dampak.skor_dampak,
+        dampak.jumlah_kelurahan_berjeda,
+        dampak.jeda_dampak_tahun_maks,
+        dampak.tahun_belanja_awal,
+        dampak.tahun_belanja_akhir,
+        dampak.jumlah_kelurahan_bersama,
+        dampak.belanja_sasaran_rp,
+        dampak.belanja_bersama_rp,
+        dampak.program_bersama,
+        dampak.kemiringan_kondisi_awal,
+        dampak.selisih_batas_bawah,
+        dampak.selisih_batas_atas,
+        dampak.efek_bermakna,
+        dampak.kekurangan_bukti,
+        dampak.status_dampak
     from program
+    left join tanpa_tier
+        on
+            program.tahun = tanpa_tier.tahun
+            and program.kode_skpd = tanpa_tier.kode_skpd
+            and program.kode_program = tanpa_tier.kode_program
     left join outcome_dilaporkan
         on
             program.tahun = outcome_dilaporkan.tahun
@@ -170,7 +224,7 @@ diklasifikasi as (
 
     select
         digabung.*,
-        coalesce(digabung.serapan_persen < {{ ambang('serapan_rendah_persen') }}, false)
+        coalesce(digabung.serapan_dinilai_persen < {{ ambang('serapan_rendah_persen') }}, false)
             as flag_serapan_rendah,
         coalesce(
             digabung.laporan_lengkap
@@ -181,22 +235,23 @@ diklasifikasi as (
         not digabung.laporan_lengkap as flag_laporan_tidak_lengkap,
         digabung.jumlah_laporan_terlambat > 0 as flag_laporan_terlambat,
         digabung.jumlah_biaya_unit_tinggi > 0 as flag_biaya_unit_tinggi,
-        coalesce(digabung.skor_dampak >= {{ ambang('skor_dampak_minimum') }}, false)
-            as dampak_terbukti,
+        coalesce(digabung.status_dampak = 'berdampak', false) as dampak_terbukti,
         case
-            when digabung.serapan_persen is null then 'belum_dapat_dinilai'
-            when digabung.serapan_persen < {{ ambang('serapan_rendah_persen') }}
+            when digabung.serapan_dinilai_persen is null then 'belum_dapat_dinilai'
+            when digabung.serapan_dinilai_persen < {{ ambang('serapan_rendah_persen') }}
                 then 'serapan_rendah'
             when
                 digabung.laporan_lengkap
                 and digabung.capaian_keluaran_persen < {{ ambang('keluaran_rendah_persen') }}
                 then 'tidak_efektif'
-            when digabung.skor_dampak >= {{ ambang('skor_dampak_minimum') }} then 'efektif'
-            when digabung.skor_dampak is not null then 'tidak_efektif'
+            when digabung.status_dampak = 'berdampak' then 'efektif'
+            when digabung.status_dampak = 'tidak_berdampak' then 'tidak_efektif'
+            when digabung.status_dampak = 'belum_cukup_bukti' then 'belum_cukup_bukti'
             when digabung.jumlah_indikator_terukur = 0 or not digabung.laporan_lengkap
                 then 'belum_dapat_dinilai'
             else 'dampak_belum_terukur'
-        end as klasifikasi
+        end as klasifikasi,
+        {{ alasan_dampak('digabung') }} as alasan_dampak
     from digabung
 
 ),
@@ -213,6 +268,11 @@ final as (
         cast(diklasifikasi.pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
         cast(diklasifikasi.realisasi_rp as decimal(18, 2)) as realisasi_rp,
         cast(diklasifikasi.serapan_persen as decimal(9, 2)) as serapan_persen,
+        cast(diklasifikasi.pagu_tanpa_tier_rp as decimal(18, 2)) as pagu_tanpa_tier_rp,
+        cast(diklasifikasi.realisasi_tanpa_tier_rp as decimal(18, 2)) as realisasi_tanpa_tier_rp,
+        cast(diklasifikasi.serapan_dinilai_persen as decimal(9, 2)) as serapan_dinilai_persen,
+        diklasifikasi.ditier,
+        cast(diklasifikasi.jenis_tanpa_tier as varchar) as jenis_tanpa_tier,
         cast(diklasifikasi.realisasi_berlokasi_rp as decimal(18, 2)) as realisasi_berlokasi_rp,
         cast(diklasifikasi.belanja_berlokasi_persen as decimal(9, 2)) as belanja_berlokasi_persen,
         cast(diklasifikasi.jumlah_sub_kegiatan as integer) as jumlah_sub_kegiatan,
@@ -232,6 +292,15 @@ final as (
             as perbaikan_outcome_pembanding,
         cast(diklasifikasi.selisih_perbaikan as decimal(18, 4)) as selisih_perbaikan_outcome,
         cast(diklasifikasi.skor_dampak as decimal(12, 2)) as skor_dampak,
+        cast(diklasifikasi.selisih_batas_bawah as decimal(18, 4)) as selisih_batas_bawah,
+        cast(diklasifikasi.selisih_batas_atas as decimal(18, 4)) as selisih_batas_atas,
+        cast(diklasifikasi.efek_bermakna as decimal(18, 4)) as efek_bermakna,
+        cast(diklasifikasi.kemiringan_kondisi_awal as decimal(12, 4)) as kemiringan_kondisi_awal,
+        cast(diklasifikasi.jumlah_kelurahan_bersama as integer) as jumlah_kelurahan_bersama,
+        cast(diklasifikasi.belanja_sasaran_rp as decimal(18, 2)) as belanja_sasaran_rp,
+        cast(diklasifikasi.program_bersama as varchar) as program_bersama,
+        cast(diklasifikasi.jeda_dampak_tahun_maks as integer) as jeda_dampak_tahun,
+        cast(coalesce(diklasifikasi.status_dampak, 'tidak_terukur') as varchar) as status_dampak,
         cast(coalesce(diklasifikasi.triwulan_terakhir_opd, 0) as integer) as triwulan_terakhir,
         cast(diklasifikasi.jumlah_laporan_terlambat as integer) as jumlah_laporan_terlambat,
         cast(diklasifikasi.rasio_biaya_tertinggi as decimal(12, 2)) as rasio_biaya_tertinggi,
@@ -242,16 +311,28 @@ final as (
         diklasifikasi.flag_laporan_terlambat,
         diklasifikasi.flag_biaya_unit_tinggi,
         cast(diklasifikasi.klasifikasi as varchar) as klasifikasi,
+        cast(diklasifikasi.alasan_dampak as varchar) as alasan_dampak,
         cast(
             concat_ws(
                 '; ',
                 case
-                    when diklasifikasi.serapan_persen is null
+                    when not diklasifikasi.ditier
+                        then 'seluruh pagu ' || diklasifikasi.jenis_tanpa_tier
+                            || ': di luar penilaian dan tier bukti'
+                    when diklasifikasi.serapan_dinilai_persen is null
                         then 'pagu akhir 0: serapan tidak dapat dihitung'
                 end,
                 case
+                    when diklasifikasi.ditier and diklasifikasi.pagu_tanpa_tier_rp <> 0
+                        then {{ angka_id('diklasifikasi.pagu_tanpa_tier_rp / 1000000', 0) }}
+                            || ' juta rupiah ' || diklasifikasi.jenis_tanpa_tier
+                            || ' tidak ikut dinilai (serapan dinilai '
+                            || coalesce({{ angka_id('diklasifikasi.serapan_dinilai_persen') }}, '-')
+                            || '%)'
+                end,
+                case
                     when diklasifikasi.flag_serapan_rendah
-                        then 'serapan ' || {{ angka_id('diklasifikasi.serapan_persen') }}
+                        then 'serapan ' || {{ angka_id('diklasifikasi.serapan_dinilai_persen') }}
                             || '% (di bawah {{ ambang("serapan_rendah_persen") }}%)'
                 end,
                 case
@@ -259,25 +340,12 @@ final as (
                         then 'capaian keluaran '
                             || {{ angka_id('diklasifikasi.capaian_keluaran_persen') }} || '%'
                     when diklasifikasi.flag_keluaran_rendah
-                        then 'serapan ' || {{ angka_id('diklasifikasi.serapan_persen') }}
+                        then 'serapan ' || {{ angka_id('diklasifikasi.serapan_dinilai_persen') }}
                             || '% tetapi capaian keluaran '
                             || {{ angka_id('diklasifikasi.capaian_keluaran_persen') }} || '%'
                 end,
                 case
-                    when diklasifikasi.dampak_terbukti
-                        then diklasifikasi.nama_indikator_outcome || ' di '
-                            || diklasifikasi.jumlah_kelurahan_sasaran
-                            || ' kelurahan sasaran membaik '
-                            || {{ angka_id('diklasifikasi.selisih_perbaikan', 2) }}
-                            || ' poin lebih banyak daripada kelurahan lain (skor dampak '
-                            || {{ angka_id('diklasifikasi.skor_dampak', 1) }} || ')'
-                    when diklasifikasi.skor_dampak is not null
-                        then diklasifikasi.nama_indikator_outcome || ' di '
-                            || diklasifikasi.jumlah_kelurahan_sasaran
-                            || ' kelurahan sasaran tidak membaik dibanding kelurahan lain (selisih '
-                            || {{ angka_id('diklasifikasi.selisih_perbaikan', 2) }}
-                            || ' poin, skor dampak '
-                            || {{ angka_id('diklasifikasi.skor_dampak', 1) }} || ')'
+                    when diklasifikasi.alasan_dampak is not null then diklasifikasi.alasan_dampak
                     when
                         diklasifikasi.kode_indikator_outcome is not null
                         and not diklasifikasi.ada_data_kelurahan
@@ -289,14 +357,9 @@ final as (
                         and coalesce(diklasifikasi.jumlah_kelurahan_berlokasi, 0) = 0
                         then 'belanja program tidak berlokasi di kelurahan: dampak pada '
                             || diklasifikasi.nama_indikator_outcome || ' tidak dapat diukur'
-                    when
-                        diklasifikasi.kode_indikator_outcome is not null
-                        and coalesce(diklasifikasi.jumlah_kelurahan_sasaran, 0) = 0
-                        then 'data ' || diklasifikasi.nama_indikator_outcome
-                            || ' dua tahun berturut-turut belum tersedia untuk kelurahan sasaran'
                     when diklasifikasi.kode_indikator_outcome is not null
                         then 'data ' || diklasifikasi.nama_indikator_outcome
-                            || ' per kelurahan belum cukup untuk menilai dampak'
+                            || ' dua tahun berturut-turut belum tersedia untuk kelurahan sasaran'
                     when diklasifikasi.program_penunjang
                         then 'program penunjang urusan: tidak dinilai terhadap outcome wilayah'
                     else 'program belum terhubung ke indikator outcome wilayah (pohon kinerja)'

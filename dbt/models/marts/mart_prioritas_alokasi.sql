@@ -1,12 +1,17 @@
 {#- One row per fiscal year x OPD x program: the evidence tier A-D a planner reads before moving
     money (A pertahankan/tambah, B pertahankan, C tinjau ulang, D kandidat pemotongan), with the
     component figures and scores behind it and the reasons in plain Indonesian. The rule (macro
-    tier_bukti, parameters in the seed ref_aturan_tier) is described in the design note of
-    dagster_project/lib/scenario.py. Components, each in [0, 1] and null when not measurable:
-    serapan, capaian keluaran, dampak outcome (mean skor_dampak of issue 3's regional evidence
-    over the last tahun_tren years that have one), biaya per keluaran (realisation-weighted ratio
-    to the peer median) and kebutuhan wilayah (realisation-weighted need percentile of the
-    kelurahan served). mutu_data = share of sub kegiatan with a measurable output. -#}
+    tier_bukti, parameters in the seed ref_aturan_tier) follows the program's klasifikasi in
+    mart_kinerja_program (one verdict: D only with evidence of waste, A only with an effect seen)
+    and is described in the design note of dagster_project/lib/planning/scenario.py. Components,
+    each in [0, 1] and null when not measurable: serapan (of the money inside the tiers: BTT and
+    transfers are left out, ref_belanja_bukti), capaian keluaran, dampak outcome (1 when the
+    effect interval of this year lies above 0, 0 when it lies below a meaningful effect, null
+    when the evidence is not enough), biaya per keluaran (realisation-weighted ratio to the peer
+    median) and kebutuhan wilayah (realisation-weighted need percentile of the kelurahan served).
+    mutu_data = share of sub kegiatan with a measurable output. A program whose money is all
+    outside the tiers has no tier (ditier false, alasan says why); skor_dampak_rata_rata over
+    tahun_tren years is shown for context only and decides nothing. -#}
 with
 
 aturan as (
@@ -124,6 +129,13 @@ komponen as (
         program.skor_dampak,
         program.selisih_perbaikan_outcome,
         program.klasifikasi as klasifikasi_kinerja,
+        program.ditier,
+        program.pagu_tanpa_tier_rp,
+        program.pagu_akhir_rp - program.pagu_tanpa_tier_rp as pagu_dinilai_rp,
+        program.jenis_tanpa_tier,
+        program.serapan_dinilai_persen,
+        program.status_dampak,
+        program.alasan_dampak,
         riwayat.skor_dampak_rata_rata,
         riwayat.jumlah_tahun_dampak,
         per_program.rasio_biaya_terhadap_median,
@@ -133,19 +145,19 @@ komponen as (
         riwayat.tahun_riwayat,
         riwayat.tahun_riwayat < least(aturan.tahun_riwayat_min, tahun_data.jumlah_tahun_data)
             as program_baru,
-        {{ skor_serapan('program.serapan_persen') }} as skor_serapan,
+        {{ skor_serapan('program.serapan_dinilai_persen') }} as skor_serapan,
         {{ skor_ramp(
             'program.capaian_keluaran_persen', 'aturan.capaian_keluaran_buruk', '100.0'
         ) }} as skor_capaian_keluaran,
-        {{ skor_ramp(
-            'riwayat.skor_dampak_rata_rata', 'aturan.skor_dampak_nol', 'aturan.skor_dampak_terbukti'
-        ) }} as skor_dampak_outcome,
+        case program.status_dampak
+            when 'berdampak' then 1.0
+            when 'tidak_berdampak' then 0.0
+        end as skor_dampak_outcome,
         {{ skor_ramp(
             'per_program.rasio_biaya_terhadap_median', 'aturan.rasio_biaya_mahal', '1.0'
         ) }} as skor_biaya_per_keluaran,
         {{ skor_ramp('per_program.persentil_kebutuhan', '0.0', '1.0') }} as skor_kebutuhan_wilayah,
-        coalesce(riwayat.skor_dampak_rata_rata >= aturan.skor_dampak_terbukti, false)
-            as dampak_terbukti
+        coalesce(program.status_dampak = 'berdampak', false) as dampak_terbukti
     from program
     cross join aturan
     inner join riwayat
@@ -174,12 +186,8 @@ dinilai as (
             ('komponen.skor_biaya_per_keluaran', 'aturan.bobot_biaya_per_keluaran'),
             ('komponen.skor_kebutuhan_wilayah', 'aturan.bobot_kebutuhan_wilayah'),
         ]) }} as skor_bukti,
-        coalesce(
-            komponen.skor_serapan = 0
-            or komponen.skor_capaian_keluaran = 0
-            or komponen.skor_dampak_outcome = 0,
-            false
-        ) as gagal_inti
+        coalesce(komponen.klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif'), false)
+            as gagal_inti
     from komponen
     cross join aturan
 
@@ -204,6 +212,7 @@ final as (
         cast(bertier.kode_program as varchar) as kode_program,
         cast(bertier.nama_program as varchar) as nama_program,
         cast(bertier.tier as varchar) as tier,
+        bertier.ditier,
         cast({{ label_tier('bertier.tier') }} as varchar) as label_tier,
         cast(round(bertier.skor_bukti, 4) as decimal(5, 4)) as skor_bukti,
         cast(bertier.pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
@@ -212,6 +221,8 @@ final as (
         bertier.program_baru,
         cast(bertier.tahun_riwayat as integer) as tahun_riwayat,
         cast(bertier.serapan_persen as decimal(9, 2)) as serapan_persen,
+        cast(bertier.pagu_tanpa_tier_rp as decimal(18, 2)) as pagu_tanpa_tier_rp,
+        cast(bertier.serapan_dinilai_persen as decimal(9, 2)) as serapan_dinilai_persen,
         cast(round(bertier.skor_serapan, 4) as decimal(5, 4)) as skor_serapan,
         cast(bertier.capaian_keluaran_persen as decimal(12, 2)) as capaian_keluaran_persen,
         cast(round(bertier.skor_capaian_keluaran, 4) as decimal(5, 4)) as skor_capaian_keluaran,
@@ -220,6 +231,7 @@ final as (
         cast(round(bertier.skor_dampak_rata_rata, 2) as decimal(12, 2)) as skor_dampak_rata_rata,
         cast(bertier.jumlah_tahun_dampak as integer) as jumlah_tahun_dampak,
         cast(round(bertier.skor_dampak_outcome, 4) as decimal(5, 4)) as skor_dampak_outcome,
+        cast(bertier.status_dampak as varchar) as status_dampak,
         cast(round(bertier.rasio_biaya_terhadap_median, 2) as decimal(12, 2))
             as rasio_biaya_terhadap_median,
         cast(round(bertier.skor_biaya_per_keluaran, 4) as decimal(5, 4))

@@ -1,9 +1,12 @@
 {#- One row per fiscal year x OPD x sub kegiatan: the drill-down of mart_prioritas_alokasi with the
     same rule (macro tier_bukti, parameters in ref_aturan_tier) applied to the sub kegiatan's own
-    absorption, output achievement, cost ratio and the need of its kelurahan. The outcome effect
-    is measured per program (int_program_outcome_compared), so the sub kegiatan inherits its
-    program's mean effect score; mutu_data is 1 with a measurable output and 0 without; history
-    counts the years the sub kegiatan had a pagu. -#}
+    absorption (of its money inside the tiers), output achievement, cost ratio and the need of its
+    kelurahan. The outcome effect is measured per program (int_program_outcome_compared), so the
+    sub kegiatan inherits its program's effect verdict (status_dampak); its own klasifikasi_kinerja
+    is serapan_rendah or tidak_efektif from its own absorption and outputs (thresholds of
+    ref_aturan_tier), otherwise the program's effect verdict. mutu_data is 1 with a measurable
+    output and 0 without; history counts the years the sub kegiatan had a pagu. A sub kegiatan
+    whose money is all BTT or transfers (ref_belanja_bukti) has no tier. -#}
 with
 
 aturan as (
@@ -21,6 +24,17 @@ sub as (
 program as (
 
     select * from {{ ref('mart_prioritas_alokasi') }}
+
+),
+
+kinerja as (
+
+    select
+        tahun,
+        kode_skpd,
+        kode_program,
+        alasan_dampak
+    from {{ ref('mart_kinerja_program') }}
 
 ),
 
@@ -79,6 +93,15 @@ komponen as (
         sub.serapan_persen,
         sub.capaian_keluaran_persen,
         sub.jumlah_indikator_terukur,
+        not coalesce(jenis.tanpa_tier, false) as ditier,
+        jenis.jenis_tanpa_tier,
+        sub.pagu_akhir_rp - coalesce(jenis.pagu_tanpa_tier_rp, 0) as pagu_dinilai_rp,
+        {{ persen_half_up(
+            'sub.realisasi_rp - coalesce(jenis.realisasi_tanpa_tier_rp, 0)',
+            'sub.pagu_akhir_rp - coalesce(jenis.pagu_tanpa_tier_rp, 0)'
+        ) }} as serapan_dinilai_persen,
+        program.status_dampak,
+        kinerja.alasan_dampak,
         program.tier as tier_program,
         program.skor_dampak,
         program.selisih_perbaikan_outcome,
@@ -93,13 +116,17 @@ komponen as (
         riwayat.tahun_riwayat,
         riwayat.tahun_riwayat < least(aturan.tahun_riwayat_min, tahun_data.jumlah_tahun_data)
             as program_baru,
-        {{ skor_serapan('sub.serapan_persen') }} as skor_serapan,
+        {{ skor_serapan(persen_half_up(
+            'sub.realisasi_rp - coalesce(jenis.realisasi_tanpa_tier_rp, 0)',
+            'sub.pagu_akhir_rp - coalesce(jenis.pagu_tanpa_tier_rp, 0)'
+        )) }} as skor_serapan,
         {{ skor_ramp(
             'sub.capaian_keluaran_persen', 'aturan.capaian_keluaran_buruk', '100.0'
         ) }} as skor_capaian_keluaran,
-        {{ skor_ramp(
-            'program.skor_dampak_rata_rata', 'aturan.skor_dampak_nol', 'aturan.skor_dampak_terbukti'
-        ) }} as skor_dampak_outcome,
+        case program.status_dampak
+            when 'berdampak' then 1.0
+            when 'tidak_berdampak' then 0.0
+        end as skor_dampak_outcome,
         {{ skor_ramp(
             'case when sub.jumlah_pembanding_biaya >= aturan.pembanding_biaya_min
                 then sub.rasio_biaya_terhadap_median end',
@@ -107,10 +134,14 @@ komponen as (
             '1.0'
         ) }} as skor_biaya_per_keluaran,
         {{ skor_ramp('persentil.persentil_kebutuhan', '0.0', '1.0') }} as skor_kebutuhan_wilayah,
-        coalesce(program.skor_dampak_rata_rata >= aturan.skor_dampak_terbukti, false)
-            as dampak_terbukti
+        coalesce(program.status_dampak = 'berdampak', false) as dampak_terbukti
     from sub
     cross join aturan
+    left join {{ ref('int_belanja_jenis_per_sub_kegiatan') }} as jenis
+        on
+            sub.tahun = jenis.tahun
+            and sub.kode_skpd = jenis.kode_skpd
+            and sub.kode_sub_kegiatan = jenis.kode_sub_kegiatan
     inner join riwayat
         on
             sub.tahun = riwayat.tahun
@@ -123,6 +154,11 @@ komponen as (
             sub.tahun = program.tahun
             and sub.kode_skpd = program.kode_skpd
             and sub.kode_program = program.kode_program
+    left join kinerja
+        on
+            sub.tahun = kinerja.tahun
+            and sub.kode_skpd = kinerja.kode_skpd
+            and sub.kode_program = kinerja.kode_program
     left join persentil
         on
             sub.tahun = persentil.tahun
@@ -130,24 +166,40 @@ komponen as (
 
 ),
 
-dinilai as (
+diklasifikasi as (
 
     select
         komponen.*,
-        {{ skor_bukti([
-            ('komponen.skor_serapan', 'aturan.bobot_serapan'),
-            ('komponen.skor_capaian_keluaran', 'aturan.bobot_capaian_keluaran'),
-            ('komponen.skor_dampak_outcome', 'aturan.bobot_dampak_outcome'),
-            ('komponen.skor_biaya_per_keluaran', 'aturan.bobot_biaya_per_keluaran'),
-            ('komponen.skor_kebutuhan_wilayah', 'aturan.bobot_kebutuhan_wilayah'),
-        ]) }} as skor_bukti,
-        coalesce(
-            komponen.skor_serapan = 0
-            or komponen.skor_capaian_keluaran = 0
-            or komponen.skor_dampak_outcome = 0,
-            false
-        ) as gagal_inti
+        case
+            when komponen.serapan_dinilai_persen is null then 'belum_dapat_dinilai'
+            when komponen.serapan_dinilai_persen < aturan.serapan_rendah then 'serapan_rendah'
+            when komponen.capaian_keluaran_persen < aturan.capaian_keluaran_buruk
+                then 'tidak_efektif'
+            when komponen.status_dampak = 'berdampak' then 'efektif'
+            when komponen.status_dampak = 'tidak_berdampak' then 'tidak_efektif'
+            when komponen.status_dampak = 'belum_cukup_bukti' then 'belum_cukup_bukti'
+            when komponen.jumlah_indikator_terukur = 0 then 'belum_dapat_dinilai'
+            else 'dampak_belum_terukur'
+        end as klasifikasi_kinerja
     from komponen
+    cross join aturan
+
+),
+
+dinilai as (
+
+    select
+        diklasifikasi.*,
+        {{ skor_bukti([
+            ('diklasifikasi.skor_serapan', 'aturan.bobot_serapan'),
+            ('diklasifikasi.skor_capaian_keluaran', 'aturan.bobot_capaian_keluaran'),
+            ('diklasifikasi.skor_dampak_outcome', 'aturan.bobot_dampak_outcome'),
+            ('diklasifikasi.skor_biaya_per_keluaran', 'aturan.bobot_biaya_per_keluaran'),
+            ('diklasifikasi.skor_kebutuhan_wilayah', 'aturan.bobot_kebutuhan_wilayah'),
+        ]) }} as skor_bukti,
+        coalesce(diklasifikasi.klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif'), false)
+            as gagal_inti
+    from diklasifikasi
     cross join aturan
 
 ),
@@ -175,6 +227,7 @@ final as (
         cast(bertier.kode_wilayah_lokasi as varchar) as kode_wilayah_lokasi,
         cast(bertier.nama_wilayah_lokasi as varchar) as nama_wilayah_lokasi,
         cast(bertier.tier as varchar) as tier,
+        bertier.ditier,
         cast({{ label_tier('bertier.tier') }} as varchar) as label_tier,
         cast(round(bertier.skor_bukti, 4) as decimal(5, 4)) as skor_bukti,
         cast(bertier.pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
@@ -183,6 +236,7 @@ final as (
         bertier.program_baru,
         cast(bertier.tahun_riwayat as integer) as tahun_riwayat,
         cast(bertier.serapan_persen as decimal(9, 2)) as serapan_persen,
+        cast(bertier.serapan_dinilai_persen as decimal(9, 2)) as serapan_dinilai_persen,
         cast(round(bertier.skor_serapan, 4) as decimal(5, 4)) as skor_serapan,
         cast(bertier.capaian_keluaran_persen as decimal(12, 2)) as capaian_keluaran_persen,
         cast(round(bertier.skor_capaian_keluaran, 4) as decimal(5, 4)) as skor_capaian_keluaran,
@@ -191,6 +245,8 @@ final as (
         cast(bertier.skor_dampak_rata_rata as decimal(12, 2)) as skor_dampak_rata_rata,
         cast(bertier.jumlah_tahun_dampak as integer) as jumlah_tahun_dampak,
         cast(round(bertier.skor_dampak_outcome, 4) as decimal(5, 4)) as skor_dampak_outcome,
+        cast(bertier.status_dampak as varchar) as status_dampak,
+        cast(bertier.klasifikasi_kinerja as varchar) as klasifikasi_kinerja,
         cast(bertier.rasio_biaya_terhadap_median as decimal(12, 2)) as rasio_biaya_terhadap_median,
         cast(round(bertier.skor_biaya_per_keluaran, 4) as decimal(5, 4))
             as skor_biaya_per_keluaran,

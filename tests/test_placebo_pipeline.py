@@ -1,0 +1,56 @@
+"""The placebo world (issue 10): the same city, budget and spending, every true effect zero.
+
+A method an evaluator would sign finds (almost) nothing here: at most 5 % of program-years are
+efektif or tier A, and no reason claims an effect as "terbukti". One placebo demo is generated
+and run through the real pipeline once for the module.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dagster_project.lib.demo.generator import generate
+from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def placebo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("plasebo")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    paths = configure_environment(root / "data")
+    ensure_dbt_manifest()
+    manifest = generate(paths.landing, scale=0.3, years=(2024, 2025), tanpa_efek=True)
+    report = run_pipeline()
+    assert report.success, (report.failed_steps, report.failed_checks)
+    yield paths, manifest
+    mp.undo()
+
+
+def test_placebo_world_finds_almost_no_effect_and_never_claims_proof(placebo):
+    paths, manifest = placebo
+    assert manifest["kebenaran"]["tanpa_efek"] is True
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        (rows, efektif_or_a, diukur) = con.execute(
+            """select count(*),
+                      count(*) filter (where k.klasifikasi = 'efektif' or p.tier = 'A'),
+                      count(*) filter (where k.status_dampak <> 'tidak_terukur')
+               from marts.mart_kinerja_program as k
+               join marts.mart_prioritas_alokasi as p using (tahun, kode_skpd, kode_program)"""
+        ).fetchone()
+        claims = con.execute(
+            """select kode_program, alasan from marts.mart_kinerja_program
+               where alasan ilike '%terbukti%'
+               union all
+               select kode_program, alasan from marts.mart_prioritas_alokasi
+               where alasan ilike '%terbukti%'"""
+        ).fetchall()
+    print(
+        f"\nplasebo: {efektif_or_a} of {rows} program-years efektif or tier A ({diukur} measured)"
+    )
+    assert diukur >= 20, "the placebo must have effects to measure"
+    assert efektif_or_a <= 0.05 * rows
+    assert not claims, claims[:3]
