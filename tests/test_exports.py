@@ -171,6 +171,12 @@ def test_formula_like_text_is_neutralised_in_csv_and_numbers_are_not(tmp_path):
     paths.published.mkdir(parents=True)
     con = duckdb.connect(str(paths.published_db))
     con.execute("create schema marts")
+    # every published mart carries its small-cell threshold (the export states it)
+    con.execute("create schema reference")
+    con.execute(
+        "create table reference.ref_ambang_sel_kecil as "
+        "select 'sel_kecil' as kode_aturan, 5 as ambang_minimum"
+    )
     con.execute(
         """create table marts.uji as select * from (values
             ('=HYPERLINK("http://contoh","klik")', -5.00::decimal(18,2), 1),
