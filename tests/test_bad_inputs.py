@@ -497,6 +497,30 @@ def test_unknown_code_is_quarantined(data_paths):
     assert err["aturan"] == "kode_tidak_berlaku" and "tidak dikenal" in err["alasan"]
 
 
+def test_dpa_location_is_a_kelurahan_a_kecamatan_or_the_whole_city(data_paths):
+    """Issue 10: a DPA location may name a kelurahan, a kecamatan (split over its kelurahan) or
+    64.72 (seluruh kota); a malformed code or one outside Samarinda is quarantined with a reason."""
+    header = HEADER + ",kode_kelurahan"
+    rows = [
+        f"2024,murni,{DINKES},1.02.02.2.01.0001,1000,kelurahan,64.72.01.1001",
+        f"2024,murni,{DINKES},1.02.02.2.01.0002,1000,kecamatan,64.72.01",
+        f"2024,murni,{DINKES},1.02.02.2.01.0009,1000,seluruh kota,64.72",
+        f"2024,murni,{DINKES},1.02.02.2.02.0001,1000,salah ketik,64.72.1.1001",
+        f"2024,murni,{DINKES},1.02.02.2.02.0002,1000,bukan Samarinda,64.72.99.9999",
+    ]
+    land(data_paths, csv(*rows, header=header))
+    outcome = ingest_one(data_paths)
+    assert (outcome.rows_loaded, outcome.rows_quarantined) == (3, 2)
+    errors = {e["_baris"]: e for e in outcome.errors.to_dicts()}
+    assert set(errors) == {5, 6} and {e["kolom"] for e in errors.values()} == {"kode_kelurahan"}
+    assert errors[6]["aturan"] == "kode_tidak_berlaku" and "tidak dikenal" in errors[6]["alasan"]
+    assert sorted(raw_rows(data_paths)["kode_kelurahan"].to_list()) == [
+        "64.72",
+        "64.72.01",
+        "64.72.01.1001",
+    ]
+
+
 @pytest.mark.parametrize(("tahun", "valid"), [(2020, True), (2024, False)])
 def test_retired_code_is_judged_against_its_own_fiscal_year(data_paths, tahun, valid):
     """2.14.03.2.01.0005 is in the 2020 nomenclature and retired after it. (The seeds' OPD list

@@ -137,6 +137,36 @@ def test_planted_truth_is_consistent_with_the_files(landing):
             assert set(r["kode_kelurahan"]) == areas[key], key
 
 
+def test_dpa_lists_several_places_and_the_whole_city_but_never_an_underserved_kelurahan(landing):
+    """Issue 10: the DPA names every place a sub kegiatan spends in (rincian kode_lokasi) and says
+    plainly when it serves the whole city (64.72); the planted under-served kelurahan never get a
+    line, and programs with a planted outcome keep exactly their planted area (checked above)."""
+    root, manifest = landing
+    under = set(manifest["kebenaran"]["kelurahan_kurang_terlayani"])
+    rincian = read(root, "sipd.dpa_rincian", "sipd/dpa_rincian")
+    dpa = read(root, "sipd.dpa_sub_kegiatan", "sipd/dpa_sub_kegiatan")
+    located = rincian.filter(pl.col("kode_lokasi").is_not_null())
+    places = located.group_by("tahun", "tahap", "kode_skpd", "kode_sub_kegiatan").agg(
+        pl.col("kode_lokasi").filter(pl.col("kode_lokasi") != "64.72").n_unique().alias("n")
+    )
+    assert places.filter(pl.col("n") >= 2).height >= 5  # multi-location sub kegiatan
+    assert located.filter(pl.col("kode_lokasi") == "64.72").height > 0  # office lines: city-wide
+    assert dpa.filter(pl.col("kode_kelurahan") == "64.72").height > 0  # city-wide services
+    assert not set(located["kode_lokasi"].to_list()) & under
+    treated = {
+        (w["tahun"], w["kode_skpd"], w["kode_program"])
+        for w in manifest["kebenaran"]["wilayah_sasaran"]
+    }
+    spread = located.with_columns(pl.col("kode_sub_kegiatan").str.slice(0, 7).alias("program"))
+    assert (
+        not {
+            (int(float(t)), o, p)
+            for t, o, p in spread.select("tahun", "kode_skpd", "program").rows()
+        }
+        & treated
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The harder world (issue 10): regression to the mean, shared kelurahan, lagged effects, noise
 # comparable to effects, and the placebo world where every true effect is zero.

@@ -14,7 +14,7 @@ from dagster_project.lib.demo import evidence as demo_evidence
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt" / "seeds"
 COLUMNS = {
-    "ref_satuan": ["ejaan", "kode_satuan", "nama_satuan", "jenis_satuan"],
+    "ref_satuan": ["ejaan", "kode_satuan", "nama_satuan", "jenis_satuan", "biaya_per_unit_sebanding"],
     "ref_indikator": [
         "kode_indikator", "nama_indikator", "konsep", "definisi", "rumus_perhitungan",
         "interpretasi", "kode_satuan", "arah", "produsen_data", "sumber_acuan_kota",

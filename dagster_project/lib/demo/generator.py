@@ -2212,6 +2212,7 @@ def generate(
         fases = _plan_pergeseran(planner, opds, sesudah_perubahan=year == yrs[0])
         _check_codes(planner, opds, ref)
         evidence.plant_year(planner, opds)
+        _place_lines(evidence, opds, seed, year)
         payments = _sp2d_for_year(planner, opds, planner.akun)
 
         per_opd: dict[str, dict[str, Decimal]] = {}
@@ -2300,6 +2301,58 @@ def generate(
     return manifest
 
 
+KOTA = "64.72"
+# DPA lines of a works or service sub kegiatan that are spent at the office, not on site
+OFFICE_LINE = re.compile(r"Honorarium|Alat Tulis|ATK|Perjalanan Dinas|Rapat|Makan|Cetak", re.I)
+
+
+def _place_lines(evidence: EvidenceWorld, opds: list[Opd], seed: int, year: int) -> None:
+    """Where the DPA says the money is spent, beyond the one kelurahan of a sub kegiatan.
+
+    Only sub kegiatan of programs that serve no outcome in the performance tree are touched, so
+    the evidence world's treated areas stay exactly as planted; the under-served kelurahan never
+    receive a line. Such a program's works sit in up to three kelurahan, one line per place, with
+    the office lines at the city (64.72); a service sub kegiatan without a kelurahan is delivered
+    in two to four kelurahan (its lines spread over them) or says plainly that it serves the whole
+    city (kode_kelurahan 64.72)."""
+    served = [k for k in evidence.kelurahan.values() if not k.underserved]
+    for opd in opds:
+        for s in opd.subkeg:
+            prog = s.kode[:7]
+            plan = evidence.plans.get((opd.kode, prog))
+            if prog[5:7] == "01" or plan is None or plan.indikator is not None:
+                continue
+            rng = random.Random(f"{seed}:lokasi_rincian:{year}:{opd.kode}:{s.kode}")
+            lines = sorted({ln.no: ln for ln in s.lines("murni") + s.perubahan}.values(),
+                           key=lambda ln: ln.no)  # fmt: skip
+            site = [ln for ln in lines if ln.comp in ("modal", "barjas")]
+            site = [ln for ln in site if not OFFICE_LINE.search(ln.uraian)]
+            if s.kelurahan and len(site) >= 2 and rng.random() < 0.6:
+                kec = evidence.kelurahan[s.kelurahan].kode_kecamatan
+                near = sorted(
+                    k.kode for k in served if k.kode_kecamatan == kec and k.kode != s.kelurahan
+                )
+                places = [s.kelurahan, *rng.sample(near, min(len(near), rng.randint(1, 2)))]
+            elif not s.kelurahan and s.kind == "program" and len(site) >= 2:
+                if rng.random() < 0.35:
+                    pool = sorted(
+                        k.kode
+                        for k in served
+                        if not opd.kode_kecamatan or k.kode_kecamatan == opd.kode_kecamatan
+                    )
+                    places = rng.sample(pool, min(len(pool), rng.randint(2, 4)))
+                else:
+                    s.kelurahan = KOTA
+                    continue
+            else:
+                continue
+            for i, ln in enumerate(site):
+                s.lokasi_rincian[ln.no] = places[i % len(places)]
+            for ln in lines:
+                if ln.no not in s.lokasi_rincian and OFFICE_LINE.search(ln.uraian):
+                    s.lokasi_rincian[ln.no] = KOTA
+
+
 def _tables(
     opd: Opd, year: int, tahap: str, fase: dict[str, list[Line]] | None = None
 ) -> tuple[list[dict], list[dict], list[dict]]:
@@ -2341,6 +2394,7 @@ def _tables(
                     "satuan": ln.satuan,
                     "harga_satuan_rp": ln.harga,
                     "total_rp": ln.total,
+                    "kode_lokasi": s.lokasi_rincian.get(ln.no),
                 }
             )
         for akun, (total, comp, _) in sorted(_akun_totals_of(lines).items()):

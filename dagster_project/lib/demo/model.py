@@ -62,6 +62,9 @@ class SubKeg:
     perubahan: list[Line] = field(default_factory=list)
     ratio: float = 0.9  # realisation ratio drawn for SP2D
     target_p: Decimal | None = None  # output target in the perubahan (None: same as murni)
+    # where the DPA says each rincian line is spent (line no -> kelurahan code, or 64.72 for the
+    # whole city); a line not listed follows the sub kegiatan's kelurahan
+    lokasi_rincian: dict[int, str] = field(default_factory=dict)
 
     def lines(self, tahap: str) -> list[Line]:
         return (self.murni or []) if tahap == "murni" else self.perubahan

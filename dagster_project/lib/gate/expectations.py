@@ -432,7 +432,7 @@ def kinerja_program_rules(contract: Contract) -> list[Expectation]:
 
 def kinerja_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
     """mart_kinerja_sub_kegiatan: serapan only with a pagu; a missing capaian always says why;
-    a cost ratio only with a cost per unit."""
+    a cost ratio only with a cost per unit; a missing cost per unit always says why."""
     _, gxe = _gx()
     from great_expectations.expectations.row_conditions import Column as Col
 
@@ -457,12 +457,22 @@ def kinerja_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
                 src,
             ),
         ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="alasan_tanpa_biaya_per_unit",
+            row_condition=Col("biaya_per_unit_rp").is_null(),
+            meta=_meta(
+                "biaya per unit kosong harus disertai alasan_tanpa_biaya_per_unit",
+                "a missing cost per unit must say why",
+                src,
+            ),
+        ),
     ]
 
 
 def kebutuhan_wilayah_rules(contract: Contract) -> list[Expectation]:
-    """mart_kebutuhan_wilayah: one city row per year that is never ranked or flagged; every
-    kelurahan row has a population."""
+    """mart_kebutuhan_wilayah: one city row per year that is never ranked or flagged; a kelurahan
+    whose service cannot be ranked (a tie at zero) is never flagged; every kelurahan row has a
+    population."""
     _, gxe = _gx()
     from great_expectations.expectations.row_conditions import Column as Col
 
@@ -475,6 +485,16 @@ def kebutuhan_wilayah_rules(contract: Contract) -> list[Expectation]:
             meta=_meta(
                 "baris kota tidak pernah ditandai kurang terlayani",
                 "the city row is never flagged under-served",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="kurang_terlayani",
+            value_set=[False],
+            row_condition=Col("dasar_penilaian_layanan") == "tidak_dinilai",
+            meta=_meta(
+                "kelurahan yang layanannya tidak dapat diperingkat tidak ditandai kurang terlayani",
+                "a kelurahan whose service cannot be ranked is never flagged under-served",
                 src,
             ),
         ),

@@ -1,12 +1,21 @@
 {#- One row per fiscal year x kelurahan, plus one row per year for the city (64.72) that holds the
-    spending without a location: population, need indicators, spending per capita in total and by
-    fungsi, social-assistance coverage, and a need-versus-spend gap rank.
+    city-wide spending (seluruh kota: offices, city services, DPA lines without a location):
+    population, need indicators, spending per capita in total and by fungsi, social-assistance
+    coverage, and a need-versus-spend gap rank.
 
     Need: for each need indicator (ref_indikator.indikator_kebutuhan, kelurahan source) a z-score
     across kelurahan that year, signed so that higher means more need; indeks_kebutuhan is their
     mean. Service: the percentile rank of located spending per capita and of beneficiary coverage;
-    indeks_layanan is their mean (0 = least served). kesenjangan = need percentile - indeks_layanan;
-    kurang_terlayani when need is in the top 40 % and indeks_layanan <= 0.25 (macro ambang).
+    indeks_layanan is their mean (0 = least served). A measure that is 0 is not ranked: every
+    kelurahan also uses the city-wide services (belanja_seluruh_kota_per_kapita_rp, the same for
+    all), so kelurahan tied at Rp0 of located spending are not "the least served" by a tie -
+    they are judged on the other measure, or not at all (dasar_penilaian_layanan says which).
+    kesenjangan = need percentile - indeks_layanan; kurang_terlayani when need is in the top 40 %
+    and indeks_layanan <= 0.25 (macro ambang).
+    Coverage (cakupan_bansos_persen) counts the people on the Dinas Sosial lists against the poor
+    population; the lists cover only some bansos programs, so kelengkapan_daftar_bansos_persen
+    compares the aid on the lists with the SP2D bansos paid for the same sub kegiatan and year
+    (int_bansos_daftar_compared_to_sp2d).
     belanja_rp summed over all rows of a year equals the SP2D total of that year to the rupiah. -#}
 with
 
@@ -143,6 +152,19 @@ bansos as (
 
 ),
 
+bansos_kota as (
+
+    select
+        tahun,
+        cast(sum(nilai_bantuan_daftar_rp) as decimal(18, 2)) as nilai_bantuan_daftar_rp,
+        cast(sum(bansos_dibayar_rp) as decimal(18, 2)) as bansos_dibayar_rp,
+        cast(sum(bansos_dibayar_rp) filter (where ada_daftar) as decimal(18, 2))
+            as bansos_dibayar_program_berdaftar_rp
+    from {{ ref('int_bansos_daftar_compared_to_sp2d') }}
+    group by tahun
+
+),
+
 digabung as (
 
     select
@@ -172,7 +194,10 @@ digabung as (
             when not coalesce(bansos.is_disembunyikan, false)
                 then coalesce(bansos.nilai_bantuan_rp, 0)
         end as nilai_bansos_rp,
-        bansos.alasan_disembunyikan as alasan_bansos_disembunyikan
+        bansos.alasan_disembunyikan as alasan_bansos_disembunyikan,
+        bansos_kota.bansos_dibayar_rp,
+        bansos_kota.bansos_dibayar_program_berdaftar_rp,
+        bansos_kota.nilai_bantuan_daftar_rp as nilai_bansos_daftar_kota_rp
     from baris
     left join nilai_outcome
         on
@@ -190,6 +215,20 @@ digabung as (
         on
             baris.tahun = bansos.tahun
             and baris.kode_wilayah = bansos.kode_kelurahan
+    left join bansos_kota
+        on baris.tahun = bansos_kota.tahun
+
+),
+
+-- the city-wide share per resident: every kelurahan uses city services
+seluruh_kota as (
+
+    select
+        tahun,
+        max(belanja_rp) filter (where tingkat_wilayah = 'kota') as belanja_seluruh_kota_rp,
+        sum(jumlah_penduduk) filter (where tingkat_wilayah = 'kelurahan') as penduduk_kota
+    from digabung
+    group by tahun
 
 ),
 
@@ -212,8 +251,21 @@ per_kapita as (
                             2
                         ) as decimal(9, 2)
                     )
-        end as cakupan_bansos_persen
+        end as cakupan_bansos_persen,
+        case
+            when seluruh_kota.penduduk_kota > 0
+                then cast(
+                        round(seluruh_kota.belanja_seluruh_kota_rp / seluruh_kota.penduduk_kota, 2)
+                        as decimal(18, 2)
+                    )
+        end as belanja_seluruh_kota_per_kapita_rp,
+        {{ persen_half_up(
+            'digabung.nilai_bansos_daftar_kota_rp',
+            'digabung.bansos_dibayar_program_berdaftar_rp'
+        ) }} as kelengkapan_daftar_bansos_persen
     from digabung
+    left join seluruh_kota
+        on digabung.tahun = seluruh_kota.tahun
 
 ),
 
@@ -227,7 +279,9 @@ peringkat as (
             as peringkat_kebutuhan,
         rank() over (partition by tahun order by belanja_per_kapita_rp desc nulls last)
             as peringkat_belanja_per_kapita,
-        -- percentiles among kelurahan with a value; a missing value is left out of the mean
+        count(*) filter (where belanja_rp = 0) over per_tahun as jumlah_kelurahan_belanja_nol,
+        -- percentiles among kelurahan with a value; a missing value is left out of the mean, and
+        -- so is a 0: kelurahan tied at zero are not ranked against each other
         case
             when indeks_kebutuhan is not null
                 then percent_rank() over (
@@ -235,16 +289,16 @@ peringkat as (
                     )
         end as persentil_kebutuhan,
         case
-            when belanja_per_kapita_rp is not null
+            when belanja_per_kapita_rp > 0
                 then percent_rank() over (
-                        partition by tahun, belanja_per_kapita_rp is null
+                        partition by tahun, coalesce(belanja_per_kapita_rp > 0, false)
                         order by belanja_per_kapita_rp
                     )
         end as persentil_belanja,
         case
-            when cakupan_bansos_persen is not null
+            when cakupan_bansos_persen > 0
                 then percent_rank() over (
-                        partition by tahun, cakupan_bansos_persen is null
+                        partition by tahun, coalesce(cakupan_bansos_persen > 0, false)
                         order by cakupan_bansos_persen
                     )
         end as persentil_cakupan
@@ -262,7 +316,14 @@ layanan as (
             when peringkat.persentil_belanja is null then peringkat.persentil_cakupan
             when peringkat.persentil_cakupan is null then peringkat.persentil_belanja
             else (peringkat.persentil_belanja + peringkat.persentil_cakupan) / 2
-        end as indeks_layanan
+        end as indeks_layanan,
+        case
+            when peringkat.persentil_belanja is not null and peringkat.persentil_cakupan is not null
+                then 'belanja_dan_cakupan'
+            when peringkat.persentil_cakupan is not null then 'cakupan_saja'
+            when peringkat.persentil_belanja is not null then 'belanja_saja'
+            else 'tidak_dinilai'
+        end as dasar_penilaian_layanan
     from peringkat
 
 ),
@@ -305,6 +366,16 @@ final as (
         cast(kesenjangan.peringkat_kebutuhan as integer) as peringkat_kebutuhan,
         cast(per_kapita.belanja_rp as decimal(18, 2)) as belanja_rp,
         cast(per_kapita.belanja_per_kapita_rp as decimal(18, 2)) as belanja_per_kapita_rp,
+        cast(per_kapita.belanja_seluruh_kota_per_kapita_rp as decimal(18, 2))
+            as belanja_seluruh_kota_per_kapita_rp,
+        cast(
+            case
+                when per_kapita.tingkat_wilayah = 'kelurahan'
+                    then per_kapita.belanja_per_kapita_rp
+                        + per_kapita.belanja_seluruh_kota_per_kapita_rp
+                else per_kapita.belanja_seluruh_kota_per_kapita_rp
+            end as decimal(18, 2)
+        ) as belanja_per_kapita_termasuk_kota_rp,
         {% for nama in [
             'pelayanan_umum', 'ketertiban', 'ekonomi', 'lingkungan_hidup',
             'perumahan_fasilitas_umum', 'kesehatan', 'pariwisata', 'pendidikan',
@@ -321,6 +392,13 @@ final as (
         cast(per_kapita.nilai_bansos_rp as decimal(18, 2)) as nilai_bansos_rp,
         cast(per_kapita.cakupan_bansos_persen as decimal(9, 2)) as cakupan_bansos_persen,
         cast(per_kapita.alasan_bansos_disembunyikan as varchar) as alasan_bansos_disembunyikan,
+        cast(per_kapita.nilai_bansos_daftar_kota_rp as decimal(18, 2))
+            as nilai_bansos_daftar_kota_rp,
+        cast(per_kapita.bansos_dibayar_program_berdaftar_rp as decimal(18, 2))
+            as bansos_dibayar_program_berdaftar_rp,
+        cast(per_kapita.bansos_dibayar_rp as decimal(18, 2)) as bansos_dibayar_kota_rp,
+        cast(per_kapita.kelengkapan_daftar_bansos_persen as decimal(9, 2))
+            as kelengkapan_daftar_bansos_persen,
         cast(kesenjangan.peringkat_belanja_per_kapita as integer) as peringkat_belanja_per_kapita,
         cast(kesenjangan.indeks_layanan as decimal(9, 4)) as indeks_layanan,
         cast(kesenjangan.kesenjangan as decimal(9, 4)) as kesenjangan,
@@ -328,18 +406,70 @@ final as (
         coalesce(kesenjangan.kurang_terlayani, false) as kurang_terlayani,
         cast(
             case
+                when per_kapita.tingkat_wilayah = 'kelurahan'
+                    then kesenjangan.dasar_penilaian_layanan
+            end
+            as varchar
+        ) as dasar_penilaian_layanan,
+        cast(
+            case
                 when per_kapita.tingkat_wilayah = 'kota'
-                    then 'baris kota: belanja yang tidak berlokasi di kelurahan (seluruh kota)'
+                    then 'baris kota: belanja untuk seluruh kota (kantor, layanan kota, DPA tanpa '
+                        || 'lokasi kelurahan), Rp '
+                        || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
+                        || ' per penduduk; daftar penerima bansos memuat Rp '
+                        || coalesce({{ angka_id('per_kapita.nilai_bansos_daftar_kota_rp') }}, '0')
+                        || ' dari Rp '
+                        || coalesce(
+                            {{ angka_id('per_kapita.bansos_dibayar_program_berdaftar_rp') }}, '0'
+                        )
+                        || ' bansos yang dibayar (SP2D) untuk sub kegiatan yang sama'
                 when kesenjangan.kurang_terlayani
                     then 'kebutuhan tinggi (peringkat ' || kesenjangan.peringkat_kebutuhan
-                        || ' dari ' || kesenjangan.jumlah_kelurahan
-                        || ') tetapi belanja berlokasi per kapita Rp '
-                        || {{ angka_id('per_kapita.belanja_per_kapita_rp') }}
-                        || ' (peringkat ' || kesenjangan.peringkat_belanja_per_kapita || ' dari '
-                        || kesenjangan.jumlah_kelurahan || ') dan cakupan bansos '
-                        || coalesce(
-                            {{ angka_id('per_kapita.cakupan_bansos_persen', 1) }} || '%', '-'
-                        )
+                        || ' dari ' || kesenjangan.jumlah_kelurahan || ') dan '
+                        || case
+                            when kesenjangan.persentil_belanja is null
+                                then 'cakupan bansos rendah ('
+                                    || {{ angka_id('per_kapita.cakupan_bansos_persen', 1) }}
+                                    || '% penduduk miskin ada di daftar Dinsos'
+                                    || coalesce(
+                                        ', yang memuat '
+                                        || {{
+                                            angka_id(
+                                                'per_kapita.kelengkapan_daftar_bansos_persen', 1
+                                            )
+                                        }}
+                                        || '% bansos yang dibayar',
+                                        ''
+                                    )
+                                    || '); tidak ada belanja '
+                                    || 'berlokasi khusus di kelurahan ini (seperti '
+                                    || (kesenjangan.jumlah_kelurahan_belanja_nol - 1)
+                                    || ' kelurahan lain), sehingga belanja tidak dipakai untuk '
+                                    || 'peringkat: kelurahan ini tetap dilayani belanja seluruh '
+                                    || 'kota Rp '
+                                    || {{
+                                        angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp')
+                                    }}
+                                    || ' per penduduk'
+                            else 'belanja berlokasi per kapita Rp '
+                                || {{ angka_id('per_kapita.belanja_per_kapita_rp') }}
+                                || ' (peringkat ' || kesenjangan.peringkat_belanja_per_kapita
+                                || ' dari ' || kesenjangan.jumlah_kelurahan
+                                || ', ditambah belanja seluruh kota Rp '
+                                || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
+                                || ' per penduduk) dan cakupan bansos '
+                                || coalesce(
+                                    {{ angka_id('per_kapita.cakupan_bansos_persen', 1) }} || '%',
+                                    '-'
+                                )
+                        end
+                when kesenjangan.dasar_penilaian_layanan = 'tidak_dinilai'
+                    then 'layanan tidak dinilai: tidak ada belanja berlokasi khusus dan tidak ada '
+                        || 'cakupan bansos yang dapat diperingkat; kelurahan ini dilayani belanja '
+                        || 'seluruh kota Rp '
+                        || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
+                        || ' per penduduk'
                 when per_kapita.jumlah_indikator_kebutuhan = 0
                     then 'tidak ada data indikator kebutuhan untuk tahun ini'
             end as varchar

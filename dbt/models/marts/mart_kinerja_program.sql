@@ -1,6 +1,7 @@
 {#- One row per fiscal year x OPD x program: for every rupiah, what was delivered and what changed.
     Pagu and SP2D realisation (summed from mart_kinerja_sub_kegiatan, the drill-down), output
-    achievement (mean over the program's sub kegiatan with a measurable output), the OPD-reported
+    achievement (mean over the program's sub kegiatan with a measurable output, weighted by their
+    pagu akhir), the OPD-reported
     outcome achievement of the program indicator, and the evidence from regional data: did the
     outcome indicator the program serves (ref_pohon_kinerja) improve more in the kelurahan where
     its money was spent than elsewhere (int_program_outcome_compared). klasifikasi follows from
@@ -75,14 +76,27 @@ program as (
         max(nama_program) as nama_program,
         cast(sum(pagu_akhir_rp) as decimal(18, 2)) as pagu_akhir_rp,
         cast(sum(realisasi_rp) as decimal(18, 2)) as realisasi_rp,
-        cast(
-            coalesce(sum(realisasi_rp) filter (where kode_wilayah_lokasi <> '64.72'), 0)
-            as decimal(18, 2)
-        ) as realisasi_berlokasi_rp,
+        cast(sum(realisasi_berlokasi_rp) as decimal(18, 2)) as realisasi_berlokasi_rp,
         count(*) as jumlah_sub_kegiatan,
         sum(jumlah_indikator_keluaran) as jumlah_indikator_keluaran,
         sum(jumlah_indikator_terukur) as jumlah_indikator_terukur,
-        cast(round(avg(capaian_keluaran_persen), 2) as decimal(12, 2)) as capaian_keluaran_persen,
+        -- weighted by pagu: a Rp10 billion sub kegiatan counts for more than a Rp10 million one;
+        -- when the measured sub kegiatan have no pagu at all, the plain mean
+        cast(
+            round(
+                coalesce(
+                    sum(capaian_keluaran_persen * greatest(pagu_akhir_rp, 0))
+                    / nullif(
+                        sum(greatest(pagu_akhir_rp, 0)) filter (
+                            where capaian_keluaran_persen is not null
+                        ),
+                        0
+                    ),
+                    avg(capaian_keluaran_persen)
+                ),
+                2
+            ) as decimal(12, 2)
+        ) as capaian_keluaran_persen,
         min(triwulan_terakhir) as triwulan_terakhir,
         max(rasio_biaya_terhadap_median) filter (where flag_biaya_unit_tinggi)
             as rasio_biaya_tertinggi,

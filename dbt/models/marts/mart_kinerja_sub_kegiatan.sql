@@ -1,13 +1,56 @@
 {#- One row per fiscal year x OPD x sub kegiatan: the drill-down of mart_kinerja_program. Budget
-    and SP2D realisation (fct_belanja_wilayah) against the output indicators the OPD reported
-    (fct_kinerja, each indicator at the latest quarter it was reported), cost per unit of output
-    and its ratio to the median of the same sub kegiatan (nomenclature code and unit) across OPDs,
-    kecamatan and years, and flags with plain-language reasons. -#}
+    and SP2D realisation (fct_belanja_wilayah, summed over its places) against the output
+    indicators the OPD reported (fct_kinerja, each indicator at the latest quarter it was
+    reported), cost per unit of output and its ratio to the median of the same sub kegiatan
+    (nomenclature code and unit) across OPDs, kecamatan and years, and flags with plain-language
+    reasons.
+
+    The indicator that stands for the sub kegiatan's output is the one its DPA names
+    (dim_pohon_kinerja.indikator_keluaran_dpa, matched on the text); when the OPD did not report
+    it, the first measurable one is shown but indikator_menurut_dpa is false. Cost per output is
+    computed only for the DPA's indicator, in a unit whose count means the same thing in every OPD
+    (ref_satuan.biaya_per_unit_sebanding: not paket, dokumen, laporan, ...), at the fourth quarter,
+    and never for a support program (X.XX.01); alasan_tanpa_biaya_per_unit says why not. -#}
 with
 
 belanja as (
 
-    select * from {{ ref('fct_belanja_wilayah') }}
+    select
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        max(kode_program) as kode_program,
+        -- the place with the largest share stands for the location
+        arg_max(kode_wilayah, (realisasi_rp, pagu_akhir_rp, berlokasi)) as kode_wilayah,
+        count(*) filter (where berlokasi) as jumlah_kelurahan_lokasi,
+        sum(pagu_akhir_rp) as pagu_akhir_rp,
+        sum(realisasi_rp) as realisasi_rp,
+        coalesce(sum(realisasi_rp) filter (where berlokasi), 0) as realisasi_berlokasi_rp,
+        {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
+    from {{ ref('fct_belanja_wilayah') }}
+    group by tahun, kode_skpd, kode_sub_kegiatan
+
+),
+
+pohon as (
+
+    select
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        lower(regexp_replace(trim(indikator_keluaran_dpa), '\s+', ' ', 'g')) as indikator_dpa
+    from {{ ref('dim_pohon_kinerja') }}
+    where indikator_keluaran_dpa is not null
+
+),
+
+satuan as (
+
+    select
+        cast(kode_satuan as varchar) as kode_satuan,
+        bool_and(cast(biaya_per_unit_sebanding as boolean)) as biaya_per_unit_sebanding
+    from {{ ref('ref_satuan') }}
+    group by kode_satuan
 
 ),
 
@@ -35,6 +78,24 @@ keluaran_terakhir as (
 
 ),
 
+keluaran_dicocokkan as (
+
+    select
+        keluaran_terakhir.*,
+        coalesce(
+            lower(regexp_replace(trim(keluaran_terakhir.indikator), '\s+', ' ', 'g'))
+            = pohon.indikator_dpa,
+            false
+        ) as menurut_dpa
+    from keluaran_terakhir
+    left join pohon
+        on
+            keluaran_terakhir.tahun = pohon.tahun
+            and keluaran_terakhir.kode_skpd = pohon.kode_skpd
+            and keluaran_terakhir.kode_sub_kegiatan = pohon.kode_sub_kegiatan
+
+),
+
 keluaran as (
 
     select
@@ -59,10 +120,12 @@ keluaran as (
             ) as decimal(12, 2)
         ) as capaian_keluaran_persen,
         min(triwulan) as triwulan_terakhir,
-        -- the first measurable indicator (by text) stands for the sub kegiatan's output
+        -- the DPA's indicator stands for the sub kegiatan's output; failing that the first
+        -- measurable one, marked menurut_dpa false (and then no cost per output)
         arg_min(
             struct_pack(
                 indikator := indikator,
+                menurut_dpa := menurut_dpa,
                 kode_satuan := kode_satuan,
                 jenis_satuan := jenis_satuan,
                 target_angka := target_angka,
@@ -71,11 +134,11 @@ keluaran as (
                 alasan := alasan_capaian_kosong,
                 triwulan := triwulan
             ),
-            (capaian_persen is null, indikator)
+            (not menurut_dpa, capaian_persen is null, indikator)
         ) as utama,
         max(realisasi_keuangan_rp) as realisasi_keuangan_dilaporkan_rp,
         max(realisasi_fisik_persen) as realisasi_fisik_persen
-    from keluaran_terakhir
+    from keluaran_dicocokkan
     group by tahun, kode_skpd, kode_sub_kegiatan
 
 ),
@@ -139,8 +202,10 @@ digabung as (
         coalesce(belanja.kode_program, substr(kunci.kode_sub_kegiatan, 1, 7)) as kode_program,
         substr(kunci.kode_sub_kegiatan, 1, 12) as kode_kegiatan,
         coalesce(belanja.kode_wilayah, '64.72') as kode_wilayah_lokasi,
+        coalesce(belanja.jumlah_kelurahan_lokasi, 0) as jumlah_kelurahan_lokasi,
         coalesce(belanja.pagu_akhir_rp, 0) as pagu_akhir_rp,
         coalesce(belanja.realisasi_rp, 0) as realisasi_rp,
+        coalesce(belanja.realisasi_berlokasi_rp, 0) as realisasi_berlokasi_rp,
         sumber_per_baris.sumber_sha256,
         coalesce(keluaran.jumlah_indikator_keluaran, 0) as jumlah_indikator_keluaran,
         coalesce(keluaran.jumlah_indikator_terukur, 0) as jumlah_indikator_terukur,
@@ -168,28 +233,51 @@ digabung as (
 
 ),
 
-biaya as (
+syarat_biaya as (
 
     select
         digabung.*,
-        coalesce(sub_kegiatan.kode_sub_kegiatan_nomenklatur, digabung.kode_sub_kegiatan)
+        substr(digabung.kode_sub_kegiatan, 6, 2) = '01' as program_penunjang,
+        coalesce(digabung.utama.menurut_dpa, false) as indikator_menurut_dpa,
+        coalesce(satuan.biaya_per_unit_sebanding, false) as satuan_sebanding,
+        case
+            when substr(digabung.kode_sub_kegiatan, 6, 2) = '01'
+                then 'program penunjang (X.XX.01): keluarannya layanan kantor, tidak dibandingkan'
+            when digabung.utama.indikator is null then 'tidak ada indikator keluaran'
+            when not digabung.utama.menurut_dpa
+                then 'indikator keluaran yang disebut DPA tidak dilaporkan'
+            when not coalesce(satuan.biaya_per_unit_sebanding, false)
+                then 'satuan ' || coalesce(digabung.utama.kode_satuan, 'tidak dikenal')
+                    || ' tidak sebanding antar-OPD (ref_satuan)'
+            when coalesce(digabung.utama.triwulan, 0) < 4 then 'laporan triwulan 4 belum ada'
+            when not coalesce(digabung.utama.realisasi_angka > 0, false)
+                then 'realisasi keluaran kosong atau 0'
+            when not digabung.realisasi_rp > 0 then 'belum ada realisasi SP2D'
+        end as alasan_tanpa_biaya_per_unit
+    from digabung
+    left join satuan
+        on digabung.utama.kode_satuan = satuan.kode_satuan
+
+),
+
+biaya as (
+
+    select
+        syarat_biaya.*,
+        coalesce(sub_kegiatan.kode_sub_kegiatan_nomenklatur, syarat_biaya.kode_sub_kegiatan)
             as kode_pembanding,
         case
-            when
-                digabung.utama.jenis_satuan in ('jumlah', 'luas', 'panjang')
-                and digabung.utama.triwulan = 4
-                and digabung.utama.realisasi_angka > 0
-                and digabung.realisasi_rp > 0
+            when syarat_biaya.alasan_tanpa_biaya_per_unit is null
                 then cast(
-                        round(digabung.realisasi_rp / digabung.utama.realisasi_angka, 2)
+                        round(syarat_biaya.realisasi_rp / syarat_biaya.utama.realisasi_angka, 2)
                         as decimal(18, 2)
                     )
         end as biaya_per_unit_rp
-    from digabung
+    from syarat_biaya
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
         on
-            digabung.tahun = sub_kegiatan.tahun
-            and digabung.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
+            syarat_biaya.tahun = sub_kegiatan.tahun
+            and syarat_biaya.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
 
 ),
 
@@ -291,6 +379,11 @@ final as (
         cast(ditandai.rasio_biaya_terhadap_median as decimal(12, 2))
             as rasio_biaya_terhadap_median,
         cast(ditandai.jumlah_pembanding_biaya as integer) as jumlah_pembanding_biaya,
+        cast(ditandai.alasan_tanpa_biaya_per_unit as varchar) as alasan_tanpa_biaya_per_unit,
+        ditandai.program_penunjang,
+        ditandai.indikator_menurut_dpa,
+        cast(ditandai.realisasi_berlokasi_rp as decimal(18, 2)) as realisasi_berlokasi_rp,
+        cast(ditandai.jumlah_kelurahan_lokasi as integer) as jumlah_kelurahan_lokasi,
         ditandai.flag_serapan_rendah,
         ditandai.flag_keluaran_rendah,
         ditandai.flag_tanpa_indikator_terukur,

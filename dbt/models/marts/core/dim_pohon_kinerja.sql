@@ -1,20 +1,39 @@
 {#- The performance cascade (pohon kinerja), one row per fiscal year x OPD x sub kegiatan: the
     sub kegiatan, its kegiatan and program as used in the DPA, the outcome indicator the program
     serves (ref_pohon_kinerja; support programs X.XX.01 serve none), how many indicators each tier
-    reported, and where the sub kegiatan's money is spent. Sub kegiatan come from the budget
-    (fct_belanja_wilayah) and from the performance reports, so one that is reported but not
-    budgeted still appears. -#}
+    reported, the output indicator the DPA names for the sub kegiatan (it stands for the sub
+    kegiatan's output in cost per output and achievement), and where its money is spent (the
+    place with the largest share; jumlah_kelurahan_lokasi counts every kelurahan). Sub kegiatan
+    come from the budget (fct_belanja_wilayah) and from the performance reports, so one that is
+    reported but not budgeted still appears. -#}
 with
 
+-- the place with the largest share of the money stands for the sub kegiatan's location
 belanja as (
 
     select
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
-        kode_wilayah,
-        berlokasi
+        arg_max(kode_wilayah, (realisasi_rp, pagu_akhir_rp, berlokasi)) as kode_wilayah,
+        bool_or(berlokasi) as berlokasi,
+        count(*) filter (where berlokasi) as jumlah_kelurahan
     from {{ ref('fct_belanja_wilayah') }}
+    group by tahun, kode_skpd, kode_sub_kegiatan
+
+),
+
+-- the output indicator the DPA names for the sub kegiatan (latest phase): the tree's output
+keluaran_dpa as (
+
+    select
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        arg_max(indikator_keluaran, urutan_tahap) as indikator_keluaran,
+        arg_max(satuan_keluaran, urutan_tahap) as satuan_keluaran
+    from {{ ref('stg_sipd__dpa_sub_kegiatan') }}
+    group by tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
@@ -77,13 +96,21 @@ final as (
         coalesce(hasil.jumlah, 0) as jumlah_indikator_hasil,
         coalesce(capaian.jumlah, 0) as jumlah_indikator_capaian,
         coalesce(belanja.kode_wilayah, '64.72') as kode_wilayah_lokasi,
-        coalesce(belanja.berlokasi, false) as berlokasi
+        coalesce(belanja.berlokasi, false) as berlokasi,
+        cast(coalesce(belanja.jumlah_kelurahan, 0) as integer) as jumlah_kelurahan_lokasi,
+        keluaran_dpa.indikator_keluaran as indikator_keluaran_dpa,
+        keluaran_dpa.satuan_keluaran as satuan_keluaran_dpa
     from sub_kegiatan
     left join belanja
         on
             sub_kegiatan.tahun = belanja.tahun
             and sub_kegiatan.kode_skpd = belanja.kode_skpd
             and sub_kegiatan.kode_sub_kegiatan = belanja.kode_sub_kegiatan
+    left join keluaran_dpa
+        on
+            sub_kegiatan.tahun = keluaran_dpa.tahun
+            and sub_kegiatan.kode_skpd = keluaran_dpa.kode_skpd
+            and sub_kegiatan.kode_sub_kegiatan = keluaran_dpa.kode_sub_kegiatan
     left join pohon
         on
             substr(sub_kegiatan.kode_sub_kegiatan, 1, 7) = pohon.kode_program

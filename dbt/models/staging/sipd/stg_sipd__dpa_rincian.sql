@@ -25,6 +25,7 @@ renamed as (
         cast(uraian_komponen as varchar) as uraian_komponen,
         cast(koefisien as varchar) as koefisien,
         cast(satuan as varchar) as satuan,
+        cast(kode_lokasi as varchar) as kode_lokasi,
 
         -- numbers
         cast(volume as decimal(18, 4)) as volume,
