@@ -498,7 +498,7 @@ def test_every_code_resolves_in_the_seeds(tables: dict) -> None:
     for a in seed("ref_akun"):
         akun[a["kode_akun"]].append(a)
     dana = {r["kode_sumber_dana"] for r in seed("ref_sumber_dana")}
-    kel = {r["kode_wilayah"]: r for r in seed("ref_wilayah") if r["level"] == "kelurahan"}
+    wilayah = {r["kode_wilayah"]: r for r in seed("ref_wilayah")}
     opd = {r["kode_skpd"]: r for r in seed("ref_opd")}
     for table in (*TABLES, "sp2d"):
         for r in tables[table]:
@@ -520,10 +520,15 @@ def test_every_code_resolves_in_the_seeds(tables: dict) -> None:
     for r in tables["dpa_sub_kegiatan"]:
         assert r["satuan_keluaran"] in demo.SATUAN_KELUARAN
         assert r["indikator_keluaran"]
-        if r["kode_kelurahan"]:
-            assert r["kode_kelurahan"] in kel
+        if r["kode_kelurahan"]:  # a kelurahan, a kecamatan or the whole city (64.72)
+            lokasi = wilayah[r["kode_kelurahan"]]
             kec = opd[r["kode_skpd"]]["kode_kecamatan"]
-            assert not kec or kel[r["kode_kelurahan"]]["kode_kecamatan"] == kec
+            if lokasi["level"] == "kelurahan":
+                assert not kec or lokasi["kode_kecamatan"] == kec
+            elif lokasi["level"] == "kecamatan":
+                assert not kec or lokasi["kode_wilayah"] == kec
+            else:
+                assert lokasi["level"] == "kota"
     located = [r for r in tables["dpa_sub_kegiatan"] if r["kode_kelurahan"]]
     assert 20 <= len(located) < len(tables["dpa_sub_kegiatan"]) / 3
     missing = sum(1 for r in tables["dpa_sub_kegiatan"] if r["target_keluaran"] is None)
