@@ -123,9 +123,10 @@ def test_planner_shows_every_kelurahan_most_under_served_first(published_demo, m
     )
     kelurahan = defs["kelurahan"]
     assert kelurahan.height == len(expected) == 59
-    assert kelurahan["kesenjangan"].to_list() == sorted(
-        (float(r[1]) for r in expected), reverse=True
-    )
+    # a kelurahan whose service could not be measured has no gap: listed last, never ranked
+    known = sorted((float(r[1]) for r in expected if r[1] is not None), reverse=True)
+    unranked = [None] * sum(1 for r in expected if r[1] is None)
+    assert kelurahan["kesenjangan"].to_list() == known + unranked
     kurang = sum(1 for r in expected if r[2])
     assert 0 < kurang == kelurahan["kurang_terlayani"].sum()
     assert f"{kurang} kurang terlayani" in text
