@@ -129,7 +129,7 @@ def test_the_bad_opds_previous_version_stays_and_is_marked_stale(two_opds):
         paths,
         "select status_slot, is_basi, basi_sejak, sha256_berlaku, sha256_ditolak_terakhir, "
         "alasan_ditolak_terakhir, umpan_balik_ditolak_terakhir from marts.mart_status_sumber "
-        "where tabel = 'dpa_rincian' and pengirim = ? and periode = 'murni'",
+        "where tabel = 'dpa_rincian' and pengirim = ? and periode = 'murni' and tahun = 2024",
         [b],
     )
     ((state, stale, since, current, last_bad, reason, feedback),) = row
