@@ -137,7 +137,11 @@ def run(
                     bars.finish(name)
     except BaseException:
         if log_file is not None:
-            err.print(f"[bold red]Run terhenti.[/] Log lengkap: {log_file}", highlight=False)
+            err.print(
+                f"[bold red]Run terhenti.[/] Log lengkap: {log_file}",
+                highlight=False,
+                soft_wrap=True,
+            )
         raise
     stages.update(report.stage_seconds)
     print_run_summary(console, paths, report, stages, time.perf_counter() - t0, log_file)

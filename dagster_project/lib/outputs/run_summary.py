@@ -146,7 +146,7 @@ def print_run_summary(
     times = " · ".join(f"{name} {sec:.0f} dtk" for name, sec in stages.items())
     console.print(f"[bold]Waktu:[/] {times} · [bold]total {total_seconds:.0f} dtk[/]")
     if log_file is not None:
-        console.print(f"[bold]Log lengkap:[/] {log_file}", highlight=False)
+        console.print(f"[bold]Log lengkap:[/] {log_file}", highlight=False, soft_wrap=True)
     console.print(
         'Kueri: [cyan]apbd kueri "select * from marts.mart_anggaran_realisasi limit 10"[/]'
     )
