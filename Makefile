@@ -49,13 +49,15 @@ run: setup
 demo: setup
 	$(BIN)/apbd demo
 
-# Every test (≤ 8 min on 2 cores: one shared published demo, see tests/conftest.py). While
-# developing, `make test-fast` skips the tests that run the pipeline or dbt (marked slow).
+# Every test, on both cores: one shared published demo, one test module per xdist work unit,
+# the modules that run pipelines first (tests/conftest.py). While developing, `make test-fast`
+# skips the tests that run the pipeline or dbt (marked slow).
+PARALLEL := -n 2 --dist loadfile --no-loadscope-reorder
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 
 test-fast: setup
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest $(PARALLEL) -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/sqlfluff lint dbt

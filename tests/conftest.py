@@ -20,10 +20,27 @@ Tests that use `published_demo`, `demo_run`, `copy_demo`, `baseline_run` or `bui
 build on hand-made raw files, test_dbt_project), directly or through another fixture, are marked
 `slow` automatically (`pytest_collection_modifyitems` below): `make test-fast` runs the rest
 (`-m "not slow"`), `make test` runs everything.
+
+`make test` runs on both cores (pytest-xdist, `-n 2 --dist loadfile`, Makefile). What that asks
+of a test module:
+- A module is one unit of work: its tests run in order on one worker, so a module-scoped
+  fixture (a world, a copied demo and its re-run) is built once. State is never shared between
+  modules (but for the shared demo, below): tests that build on one state live in one module.
+- The modules that run their own pipeline are handed out first, longest first (`FIRST` below),
+  so the two cores start on the long work while one of them builds the shared demo. Add a new
+  module that runs a pipeline to `FIRST`, in order of its cost.
+- The shared demo is built once per `make test`, by the first worker that needs it, under a file
+  lock; the other worker reads the same folder (read-only) and gets copies of it like any test.
+  Each worker has its own tmp folders; nothing else is shared between them, and servers pick a
+  free port.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,8 +59,10 @@ os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
 # test_pseudonymise recomputes pseudonyms with it.
 os.environ.setdefault("APBD_HMAC_KEY", "kunci-uji-hanya-untuk-pytest-0123456789")
 # The one key of the shared demo and every copy of it: a secret that no file, log or output may
-# ever contain (test_isolation checks).
-TEST_HMAC_KEY = "uji-" + os.urandom(16).hex()
+# ever contain (test_faults' isolation tests check). New for every `pytest` run; the xdist workers of one run
+# derive the same key from the run's id (the demo one worker builds is copied by the other).
+_RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or os.urandom(16).hex()
+TEST_HMAC_KEY = "uji-" + hashlib.sha256(f"apbd-uji:{_RUN_ID}".encode()).hexdigest()[:32]
 
 DINKES = "1.02.0.00.0.00.01.0000"
 DISDIKBUD = "1.01.2.22.0.00.01.0000"
@@ -52,11 +71,28 @@ DISDIKBUD = "1.01.2.22.0.00.01.0000"
 SLOW_FIXTURES = frozenset({"demo_run", "published_demo", "copy_demo", "baseline_run", "built_db"})
 
 
+# Modules handed out first under xdist, longest first: the shared demo's first user (its build
+# starts at once), then the modules that run worlds of their own. Everything else follows in the
+# usual order (collection order, alphabetical).
+FIRST = (
+    "test_faults",  # builds the shared demo; two killed runs and a recovering one (+ isolation)
+    "test_pipeline",  # its own world (scale 0.3) and a failing re-run
+    "test_automation",  # its own world (re-dated files) and a re-ingest run
+    "test_placebo_pipeline",  # its own placebo world
+    "test_kepatuhan_skenario_pipeline",  # `apbd run` again on a copy of the demo (+ its output)
+    "test_sql_lint",  # sqlfluff over every dbt SQL file
+    "test_dbt_project",  # a dbt build on hand-made raw files (and the dbt unit tests)
+)
+
+
 def pytest_collection_modifyitems(config, items):
     slow = pytest.mark.slow
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(slow)
+    # xdist hands out modules in this order (`--no-loadscope-reorder`, Makefile)
+    rank = {name: i for i, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
 
 
 @pytest.fixture
@@ -72,22 +108,44 @@ class DemoRun:
     root: Path  # holds data/ and dagster_home/
     paths: DataPaths
     manifest: dict[str, Any]  # the generator's: files, totals, planted truth
-    report: Any  # runtime.RunReport of the run
+    report: Any  # runtime.RunReport of the run (its fields as a dict in the other xdist worker)
     output: str  # what the run printed (checked for the secret key)
 
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
     """The session's one published demo: generated, then run through the whole pipeline in this
-    process (every ingest partition, dbt build, gate, publish) with `TEST_HMAC_KEY`."""
-    import contextlib
+    process (every ingest partition, dbt build, gate, publish) with `TEST_HMAC_KEY`. Under xdist
+    the first worker to ask builds it in the folder the workers share; the others wait for it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # not under xdist
+        return _build_demo(tmp_path_factory.mktemp("demo"))
+    shared = tmp_path_factory.getbasetemp().parent  # one folder per run, above each worker's own
+    root = shared / "demo"
+    with (shared / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (or the process dies)
+        done = root / "demo_run.json"
+        if done.exists():
+            saved = json.loads(done.read_text(encoding="utf-8"))
+            log = (root / "demo_run.log").read_text(encoding="utf-8", errors="replace")
+            paths = DataPaths((root / "data").resolve())  # as the builder's `pipeline_env` made it
+            return DemoRun(root, paths, saved["manifest"], saved["report"], log)
+        if root.exists():
+            pytest.fail(f"the shared demo's build failed in the other worker: see {root}")
+        root.mkdir()
+        run = _build_demo(root)
+        done.write_text(
+            json.dumps({"manifest": run.manifest, "report": run.report.__dict__}, default=str),
+            encoding="utf-8",
+        )
+        return run
 
+
+def _build_demo(root: Path) -> DemoRun:
     from dagster_project.lib.core.capture import capture_output
     from dagster_project.lib.demo.generator import generate
     from dagster_project.runtime import ensure_dbt_manifest, run_pipeline
     from tests.pipeline_kit import DEMO_SCALE, DEMO_YEARS, pipeline_env
 
-    root = tmp_path_factory.mktemp("demo")
     log = root / "demo_run.log"  # this process's and dbt's output during the run, as `apbd run`
     with pipeline_env(root) as paths:
         ensure_dbt_manifest()

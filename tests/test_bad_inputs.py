@@ -556,7 +556,7 @@ def test_sp2d_dated_outside_the_fiscal_year_is_quarantined(data_paths):
 def test_realisation_above_pagu_is_loaded_and_left_to_the_mart_flag(data_paths):
     """An SP2D is judged on its own at ingest; that it exceeds the pagu is a finding the mart
     flags (`melebihi_pagu`, dbt unit test mart_anggaran_realisasi_serapan and the end-to-end
-    test in test_isolation.py), never a reason to drop a legal payment."""
+    test in test_faults.py), never a reason to drop a legal payment."""
     land(data_paths, csv(f"2024,murni,{DINKES},{SUB_1},1000,x"))
     assert ingest_one(data_paths).rows_loaded == 1
     land_sp2d(data_paths, [f"0001/SP2D/LS/2024,15/12/2024,{SP2D_TAIL},5000000"])

@@ -11,7 +11,8 @@ from the source contracts, so it is exactly what dbt reads in production:
   nomenclature, 1.02.01... in the DPA) is cut to 450 M.
 - Dinas Pendidikan (OPD_B) has only murni; one payment (5 M) hits a line without budget.
 
-dbt runs once per session (about 10 s); the assertions read the build file read-only.
+dbt runs once per session (about 10 s); the assertions read the build file read-only. The dbt
+unit tests run in this build, once per suite (the pipeline's builds skip them).
 """
 
 from __future__ import annotations
@@ -243,6 +244,14 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (data_dir / "build").mkdir()
     result = _dbt(["build"], data_dir)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    # Every dbt unit test runs (and passes) here, once per suite: the pipeline's builds skip them
+    # (`--exclude-resource-type unit_test`, defs/transform/assets.py).
+    target = data_dir / "dbt_target"
+    declared = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["unit_tests"]
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ran = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+    assert declared and set(ran) == set(declared), sorted(set(declared) ^ set(ran))[:5]
+    assert set(ran.values()) == {"pass"}, [u for u, st in ran.items() if st != "pass"]
     return data_dir / "build" / "test.duckdb"
 
 

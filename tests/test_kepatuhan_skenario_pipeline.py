@@ -3,12 +3,15 @@
 On a copy of the session's published demo (2024–2025). The evidence tiers a scenario needs are
 the real published `marts.mart_prioritas_alokasi` (issue 4); only the "no tier table" message is
 tested on a copy of the mart without it. The run that republishes a saved scenario is also the
-"second run" whose no-op ingest test_pipeline's test used to pay a run of its own for.
+"second run" whose no-op ingest test_pipeline's test used to pay a run of its own for, and the
+`apbd run` a user starts whose terminal output test_cli_run's summary test used to pay a run of
+its own for (it is `apbd run` in a subprocess, as a user runs it).
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import duckdb
@@ -21,8 +24,8 @@ from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.lib.planning import scenario as sk
 from dagster_project.lib.planning.store import baca_indeks, direktori, parquet_bytes
 from dagster_project.lib.planning.workbook import tulis_xlsx
-from dagster_project.runtime import run_pipeline
-from tests.pipeline_kit import pipeline_env
+from tests.conftest import TEST_HMAC_KEY
+from tests.pipeline_kit import APBD, env_for, pipeline_env
 
 pytestmark = pytest.mark.slow
 
@@ -412,10 +415,14 @@ def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(published, wi
 LAMA = "0123456789abcdef"
 
 
+MAX_RUN_LINES = 80
+
+
 @pytest.fixture(scope="module")
 def republished(published):
-    """The next plain run after a scenario was saved (landing unchanged): what the ingest log
-    and the publish log held before it, and its report."""
+    """The next plain run after a scenario was saved (landing unchanged), `apbd run` in a
+    subprocess as a user starts it: what the ingest log and the publish log held before it, the
+    finished process (returncode, stdout, stderr) and the data folder's root."""
     log_before = read_ingest_log(published).height
     versions_before = len(list(published.publish_log.glob("*.json")))
     # beside it, a scenario an older engine saved, without the columns added since: still published
@@ -424,14 +431,22 @@ def republished(published):
     saved.drop("tahap_dasar", "terkunci_rp", "is_bawaan").with_columns(
         id_skenario=pl.lit(LAMA)
     ).write_parquet(direktori(published) / f"{LAMA}.parquet")
-    return log_before, versions_before, run_pipeline()
+    root = published.root.parent
+    proc = subprocess.run(
+        [APBD, "run", "--no-demo", "--data-dir", str(published.root)],
+        env=env_for(root, APBD_HMAC_KEY=TEST_HMAC_KEY),
+        capture_output=True,
+        text=True,
+        timeout=1800,  # about a minute on an idle machine; generous for a shared, loaded one
+    )
+    return log_before, versions_before, proc, root
 
 
 def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published, republished):
     (entry,) = baca_indeks(published)
     saved = pl.read_parquet(direktori(published) / f"{entry['id_skenario']}.parquet")
-    report = republished[2]
-    assert report.success, (report.failed_steps, report.failed_checks)
+    proc = republished[2]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     with duckdb.connect(str(published.published_db), read_only=True) as con:
         mart = con.sql(
             "select * from marts.mart_skenario_alokasi where id_skenario = $id order by all",
@@ -450,11 +465,31 @@ def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published, 
 
 def test_second_run_is_a_noop_for_unchanged_files_and_still_publishes(published, republished):
     """(From test_pipeline: the same second run serves both.)"""
-    log_before, versions_before, report = republished
-    assert report.success, (report.failed_steps, report.failed_checks)
+    log_before, versions_before, proc, _ = republished
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert read_ingest_log(published).height == log_before  # nothing re-ingested
     versions = sorted(p.name for p in published.publish_log.glob("*.json"))
     assert len(versions) == versions_before + 1 == 2
     with duckdb.connect(str(published.published_db), read_only=True) as con:
         (n,) = con.execute("select count(*) from marts.mart_anggaran_realisasi").fetchone()
     assert n > 0
+
+
+def test_run_prints_a_short_summary_and_the_path_of_the_full_log(republished):
+    """(From test_cli_run: what a user sees from `apbd run`; the same run serves both.)"""
+    *_, proc, root = republished
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert len(lines) <= MAX_RUN_LINES, proc.stdout
+    assert proc.stderr.strip() == "", proc.stderr  # no library warning reaches the terminal
+    text = " ".join(proc.stdout.split())
+    for stage in ("ingest", "dbt build", "gerbang mutu", "publish"):
+        assert stage in text
+    assert "Cek mutu:" in text and "lulus" in text and "Mart terbit:" in text
+    assert "Pagu, realisasi, serapan per OPD" in text and "Waktu:" in text
+    (path_line,) = [line for line in lines if line.startswith("Log lengkap:")]
+    log = root / "data" / "logs" / path_line.split(":", 1)[1].strip().rsplit("/", 1)[-1]
+    assert log.exists() and str(log.parent) in path_line
+    full = log.read_text(encoding="utf-8", errors="replace")
+    assert "PASS=" in full and "Warning" in full  # every dbt line and the library warnings
+    assert "BetaWarning" not in proc.stdout and " of " not in proc.stdout.split("Cek mutu")[0]
