@@ -87,7 +87,12 @@ def output_of(proc: subprocess.Popen) -> str:
     return proc.log_path.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
 
 
-def run_to_end(root: Path, timeout: float = 300, **extra: str) -> tuple[int, str]:
+# Safety limits, not expectations: a run takes a few minutes on an idle machine, but under
+# `make test -n 2` two pipelines share the two cores (and the machine may be shared as well).
+RUN_TIMEOUT = 1800
+
+
+def run_to_end(root: Path, timeout: float = RUN_TIMEOUT, **extra: str) -> tuple[int, str]:
     proc = start_run(root, **extra)
     try:
         rc = proc.wait(timeout=timeout)
@@ -142,7 +147,10 @@ def kill_group(proc: subprocess.Popen) -> None:
 
 
 def wait_for(
-    what: Callable[[], bool], proc: subprocess.Popen, timeout: float = 240, step: float = 0.02
+    what: Callable[[], bool],
+    proc: subprocess.Popen,
+    timeout: float = RUN_TIMEOUT,
+    step: float = 0.02,
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

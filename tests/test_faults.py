@@ -129,7 +129,7 @@ def _kill_publish(chain, point: str) -> None:
     shutil.copyfile(archive_file(paths, chain["demo_version"]), build)
     marker = paths.root / "tmp" / f"failpoint__{point}"
     proc = start_publish(chain["root"], build, run_id=point, APBD_FAILPOINT=point)
-    wait_for(marker.exists, proc, timeout=120)
+    wait_for(marker.exists, proc, timeout=600)
     kill_group(proc)
     marker.unlink()
 
@@ -369,7 +369,7 @@ def test_6_next_publish_after_the_killed_ones_goes_through(chain):
     build = paths.build / "build_lagi.duckdb"
     shutil.copyfile(archive_file(paths, recovered["version"]), build)
     proc = start_publish(chain["root"], build, run_id="terbit_lagi")
-    assert proc.wait(timeout=120) == 0, output_of(proc)[-4000:]
+    assert proc.wait(timeout=600) == 0, output_of(proc)[-4000:]
     entry = current_version(paths)
     assert entry["run_id"] == "terbit_lagi" and entry["version"] not in chain["versions"]
     assert sha256_file(paths.published_db) == entry["sha256"] == recovered["sha256"]
