@@ -18,6 +18,6 @@ def test_dbt_sql_passes_sqlfluff() -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=300,
+        timeout=1800,  # a safety limit: about 90 s on an idle machine, far more on a loaded one
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
