@@ -788,8 +788,14 @@ class _Alokasi:
         self._penuhi_lantai(req, catat=catat)
         sisa = Fraction(pagu_total - self.tetap_total) - sum(u.x for u in self.units)
         if sisa < 0:
-            return self._potong(-sisa, req, catat=catat)
-        if sisa > 0:
+            awal = [u.x for u in self.units]
+            kurang = self._potong(-sisa, req, catat=catat)
+            if kurang:
+                return kurang
+            self._naikkan_lantai(req, awal, catat=catat)
+            if catat:
+                self._catat_dijaga(req, awal)
+        elif sisa > 0:
             self._tambah(sisa, catat=catat)
         return Fraction(0)
 
@@ -819,8 +825,14 @@ class _Alokasi:
             self._bagi_tambahan(group, kurang, ("lantai", kelas), catat=catat)
 
     def _potong(self, kurang: Fraction, req: Mapping[str, int], *, catat: bool) -> Fraction:
+        """Cut `kurang` rupiah, tier D first, then C, then B; a unit whose floor has no slack left
+        is held. Records in `self.tersisa` the share of its cuttable room each tier's programs
+        that were never held keep (1: the tier was not reached, 0: cut to the bottom)."""
         budget = {k: self.jumlah_kelas(k) - req[k] for k in req}
+        self.tersisa = {t: Fraction(1) for t in URUTAN_POTONG}
         for tier in URUTAN_POTONG:
+            if kurang <= 0:
+                break
             units = [u for u in self.units if self.programs[u.program].tier == tier]
 
             def room(u: _Unit) -> Fraction:
@@ -837,6 +849,7 @@ class _Alokasi:
                     in_k = sum(room(u) for u in live if k in u.kelas)
                     if in_k > 0:
                         rho = min(rho, budget[k] / in_k)
+                self.tersisa[tier] *= 1 - rho
                 for u in live:
                     cut = rho * room(u)
                     if not cut:
@@ -849,14 +862,112 @@ class _Alokasi:
                     if catat:
                         self.log[u.program].append(("potong", cut, tier))
                 live = [u for u in live if active(u)]
-            if catat:
-                for u in units:
-                    held = [k for k in u.kelas if k in budget and budget[k] <= 0]
-                    if held and room(u) > 0:
-                        self.log[u.program].append(("dijaga", Fraction(0), ",".join(sorted(held))))
-            if kurang <= 0:
-                return Fraction(0)
-        return kurang
+            if live and kurang <= 0:
+                break
+            if not live:  # every program of the tier that could lose money is at its bottom or held
+                self.tersisa[tier] = Fraction(0)
+        return max(kurang, Fraction(0))
+
+    def _sasaran(self, u: _Unit, awal: Fraction) -> Fraction:
+        """Where the cut leaves a unit of its tier that no floor holds (its tier's level)."""
+        tier = self.programs[u.program].tier
+        if tier not in URUTAN_POTONG or awal <= u.bawah:
+            return awal
+        return u.bawah + self.tersisa[tier] * (awal - u.bawah)
+
+    def _pemegang(self, u: _Unit, kelas: frozenset[str]) -> list[_Unit]:
+        """A and B units (programs with money) that count for every floor in `kelas`."""
+        return [
+            v
+            for v in self.units
+            if v is not u
+            and self._tumbuh(v)
+            and self.programs[v.program].tier in ("A", "B")
+            and kelas <= v.kelas
+        ]
+
+    def _naikkan_lantai(
+        self, req: Mapping[str, int], awal: Sequence[Fraction], *, catat: bool
+    ) -> None:
+        """Floors are held by tier B (and A) before C before D (rule 3): money a floor kept in a
+        tier D or C program above its tier's level moves to the floor's A and B programs. D
+        first, then C, in code order; each move is neutral for the total and for every floor: the
+        receivers count for every floor the mover holds (`_pemegang`), a floor the mover does not
+        hold keeps enough slack for the move. A program cut in tier B gets its cut back first,
+        then A and B grow (`_isi_pemegang`). A mover whose floors have no such A or B program
+        keeps its money (said in its reason)."""
+        for tier in ("D", "C"):
+            for j, u in enumerate(self.units):
+                p = self.programs[u.program]
+                if p.tier != tier or p.dilindungi or p.di_luar_tier:
+                    continue
+                pindah = u.x - self._sasaran(u, awal[j])
+                if pindah <= 0:
+                    continue
+                lantai = [k for k in u.kelas if k in req]
+                if not lantai:
+                    continue
+                slack = {k: self.jumlah_kelas(k) - req[k] for k in lantai}
+                ditahan = frozenset(k for k in lantai if slack[k] < pindah)
+                pool = self._pemegang(u, ditahan or frozenset(lantai))
+                if not pool:
+                    continue
+                kelas = ",".join(sorted(ditahan or lantai))
+                u.x -= pindah
+                self._isi_pemegang(pool, pindah, awal, kelas, catat=catat)
+                if catat:
+                    self.log[u.program].append(("potong", pindah, tier))
+                    self.log[u.program].append(("dialihkan", pindah, kelas))
+
+    def _isi_pemegang(
+        self,
+        pool: Sequence[_Unit],
+        jumlah: Fraction,
+        awal: Sequence[Fraction],
+        kelas: str,
+        *,
+        catat: bool,
+    ) -> None:
+        """Give `jumlah` to floor holders: first back what the tier B cut took from them (in
+        proportion to it), then tier A up to +tambah_maks['A'] of last year, B up to
+        +tambah_maks['B'] (caps counted from last year's amount, growth already given
+        included), then A and B together in proportion to last year's amounts."""
+        indeks = {id(u): j for j, u in enumerate(self.units)}
+
+        def give(
+            pairs: Sequence[tuple[_Unit, Fraction]], amount: Fraction, *, batas: bool
+        ) -> Fraction:
+            """Share `amount` in proportion to the weights; with `batas` a weight is also the
+            most a unit takes. Returns what is left."""
+            pairs = [(u, w) for u, w in pairs if w > 0]
+            total = sum(w for _, w in pairs)
+            if total <= 0 or amount <= 0:
+                return amount
+            given = min(amount, total) if batas else amount
+            for u, w in pairs:
+                add = given * w / total
+                u.x += add
+                if catat:
+                    self.log[u.program].append(("lantai", add, kelas))
+            return amount - given
+
+        jumlah = give([(u, awal[indeks[id(u)]] - u.x) for u in pool], jumlah, batas=True)
+        for tier, persen in self.opsi.tambah_maks:
+            batas = [
+                (u, Fraction(u.dasar) * (100 + Fraction(persen)) / 100 - u.x)
+                for u in pool
+                if self.programs[u.program].tier == tier
+            ]
+            jumlah = give(batas, jumlah, batas=True)
+        give([(u, Fraction(u.dasar)) for u in pool], jumlah, batas=False)
+
+    def _catat_dijaga(self, req: Mapping[str, int], awal: Sequence[Fraction]) -> None:
+        """Log the units a floor kept above their tier's level (for the reasons)."""
+        slack = {k: self.jumlah_kelas(k) - req[k] for k in req}
+        for j, u in enumerate(self.units):
+            held = [k for k in u.kelas if k in slack and slack[k] <= 0]
+            if held and u.x > self._sasaran(u, awal[j]):
+                self.log[u.program].append(("dijaga", Fraction(0), ",".join(sorted(held))))
 
     def _tambah(self, tambah: Fraction, *, catat: bool) -> None:
         self._bagi_tambahan(self.units, tambah, ("tambah", ""), catat=catat)
@@ -1348,7 +1459,8 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
     )
     parts = [tier_teks + "."]
     events = alokasi.log.get(i, [])
-    lantai = sorted({k for e, _, k in events if e == "lantai"})
+    lantai = sorted({k for e, _, ks in events if e == "lantai" for k in ks.split(",") if k})
+    dialihkan = sorted({k for e, _, ks in events if e == "dialihkan" for k in ks.split(",") if k})
     potong = sum((a for e, a, _ in events if e == "potong"), Fraction(0))
     tambah = sum((a for e, a, _ in events if e == "tambah"), Fraction(0))
     dijaga = sorted({k for e, _, ks in events if e == "dijaga" for k in ks.split(",")})
@@ -1378,6 +1490,12 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
         }[p.tier]
         parts.append(
             f"Dipotong karena pagu total turun: {urutan}, sebanding dengan belanja non-pegawainya."
+        )
+    if dialihkan:
+        names = ", ".join(alokasi._nama_kelas(k) for k in dialihkan)
+        parts.append(
+            f"Bagiannya untuk {names} dipindah ke program tier A/B yang juga dihitung untuk batas "
+            "itu: lantai diisi tier B (dan A) lebih dulu, lalu C, lalu D."
         )
     if dijaga:
         names = ", ".join(alokasi._nama_kelas(k) for k in dijaga)
