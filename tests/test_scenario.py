@@ -260,6 +260,95 @@ def test_a_floor_missed_at_base_is_topped_up_from_the_best_tier_and_paid_by_cuts
     assert cek(h, "pendidikan").porsi_persen == Decimal("20.00")
 
 
+# ---------------------------------------------------------------------------------------------
+# floors are held by tier B (and A) before C before D (issue 10)
+# ---------------------------------------------------------------------------------------------
+
+
+def bagian_tersisa(h: sk.HasilSkenario) -> dict[str, Decimal]:
+    """Per tier B, C, D: the share of its cuttable base (base minus staff) the proposal keeps,
+    over the programs that are not protected (the measure of the pipeline test)."""
+    out = {}
+    for t in ("B", "C", "D"):
+        rows = h.baris.filter(~pl.col("dilindungi") & (pl.col("tier") == t))
+        pegawai = rows["belanja_pegawai_rp"].sum()
+        out[t] = (rows["pagu_usulan_rp"].sum() - pegawai) / (rows["pagu_dasar_rp"].sum() - pegawai)
+    return out
+
+
+# Roads of tier D, A and B; a tier C program and a large tier B one outside every floor.
+JALAN = dasar(
+    prog("P", "P.02", 200 * M, infra=200 * M, fungsi="04"),
+    prog("P", "P.03", 100 * M, infra=100 * M, fungsi="04"),
+    prog("P", "P.04", 100 * M, infra=100 * M, fungsi="04"),
+    prog("S", "S.02", 100 * M),
+    prog("S", "S.03", 500 * M),
+)
+JALAN_TIER = tiers(P_02="D", P_03="B", P_04="A", S_02="C", S_03="B")
+HANYA_INFRA = [a for a in aturan_seed() if a.kode == "infrastruktur"]
+
+
+def test_a_floor_is_held_by_tier_a_and_b_programs_not_by_the_d_program_the_cut_reaches_first():
+    # 1,000 M -> 700 M; infrastructure needs 40 % = 280 M of its 400 M. The cut takes D first:
+    # its roads program could only lose 120 M before the floor bound, so the old rule kept 80 M
+    # there while C went to 0 and B paid (D kept 40 % of its base, C 0 %). Now the 80 M the floor
+    # needs move to the A and B roads: A +20 %, B +10 %, the other 50 M in proportion.
+    h = sk.hitung_skenario(JALAN, JALAN_TIER, HANYA_INFRA, tahun=2026, opsi=SEMUA,
+                           pagu_total=700 * M)  # fmt: skip
+    rows = by_program(h)
+    assert {k: r["pagu_usulan_rp"] for k, r in rows.items()} == {
+        "P.02": Decimal(0), "P.03": Decimal(135 * M), "P.04": Decimal(145 * M),
+        "S.02": Decimal(0), "S.03": Decimal(420 * M),
+    }  # fmt: skip
+    assert sum(r["infrastruktur_usulan_rp"] for r in rows.values()) == Decimal(280 * M)
+    assert cek(h, "infrastruktur").keterangan == "Memenuhi, tepat di batas."
+    assert bagian_tersisa(h)["D"] <= bagian_tersisa(h)["C"] <= bagian_tersisa(h)["B"] < 1
+    assert "dipindah ke program tier A/B" in rows["P.02"]["alasan"]
+    assert "tier D dipotong lebih dulu" in rows["P.02"]["alasan"]
+    assert "Ditambah agar memenuhi minimal infrastruktur 40 %" in rows["P.03"]["alasan"]
+    assert "Ditambah agar memenuhi minimal infrastruktur 40 %" in rows["P.04"]["alasan"]
+
+
+def test_without_an_a_or_b_program_in_the_floor_a_c_program_holds_it_before_a_d_program():
+    # Education (20 % of 600 M = 120 M) has only a D and a C program. The cut takes D's 180 M of
+    # slack, C's other program and 20 M of B; the floor's last 20 M go from D to the C school.
+    base = dasar(
+        prog("E", "E.02", 200 * M, fungsi="08"), prog("E", "E.03", 100 * M, fungsi="08"),
+        prog("S", "S.02", 200 * M), prog("S", "S.03", 500 * M),
+    )  # fmt: skip
+    t = tiers(E_02="D", E_03="C", S_02="C", S_03="B")
+    aturan = [a for a in aturan_seed() if a.kode == "pendidikan"]
+    h = sk.hitung_skenario(base, t, aturan, tahun=2026, opsi=SEMUA, pagu_total=600 * M)
+    rows = by_program(h)
+    assert {k: r["pagu_usulan_rp"] for k, r in rows.items()} == {
+        "E.02": Decimal(0), "E.03": Decimal(120 * M), "S.02": Decimal(0), "S.03": Decimal(480 * M),
+    }  # fmt: skip
+    assert cek(h, "pendidikan").memenuhi
+
+
+@pytest.mark.parametrize("pagu", [990, 950, 900, 800, 700, 650, 600, 560])
+def test_at_every_ceiling_d_keeps_no_more_of_its_base_than_c_and_c_no_more_than_b(pagu):
+    h = sk.hitung_skenario(JALAN, JALAN_TIER, HANYA_INFRA, tahun=2026, opsi=SEMUA,
+                           pagu_total=pagu * M)  # fmt: skip
+    kept = bagian_tersisa(h)
+    assert kept["D"] <= kept["C"] <= kept["B"], kept
+    assert h.baris["pagu_usulan_rp"].sum() == Decimal(pagu * M)
+    assert cek(h, "infrastruktur").memenuhi
+
+
+def test_a_floor_with_only_d_programs_keeps_their_money_and_says_why():
+    base = dasar(prog("P", "P.02", 300 * M, infra=300 * M, fungsi="04"), prog("S", "S.02", 700 * M))
+    h = sk.hitung_skenario(base, tiers(P_02="D", S_02="C"), HANYA_INFRA, tahun=2026, opsi=SEMUA,
+                           pagu_total=500 * M)  # fmt: skip
+    rows = by_program(h)
+    assert rows["P.02"]["pagu_usulan_rp"] == Decimal(200 * M)  # 40 % of 500 M: no one else can
+    assert rows["S.02"]["pagu_usulan_rp"] == Decimal(300 * M)
+    assert (
+        "Sebagian tidak dipotong agar minimal infrastruktur 40 % tetap terpenuhi"
+        in (rows["P.02"]["alasan"])
+    )
+
+
 def test_staff_cap_conflict_is_reported_with_its_rupiah_not_solved_by_cutting_staff():
     base = dasar(prog("S", "S.01", 500 * M, pegawai=400 * M), prog("S", "S.02", 500 * M))
     aturan = [a for a in aturan_seed() if a.kode == "pegawai"]

@@ -125,7 +125,7 @@ import polars as pl
 
 from dagster_project.lib.core.fmt import rupiah
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"  # 3: floors held by B before C before D (issue 10)
 TIERS = ("A", "B", "C", "D")
 TIER_LABEL = {
     "A": "pertahankan/tambah",
@@ -749,6 +749,8 @@ class _Alokasi:
         self.tetap_total = sum(p.tetap for p in programs)
         self.transfer_total = sum(p.transfer for p in programs)
         self.log: dict[int, list[tuple[str, Fraction, str]]] = defaultdict(list)
+        # per tier, the share of its room the cut left to programs no floor held (see _potong)
+        self.tersisa: dict[str, Fraction] = {t: Fraction(1) for t in URUTAN_POTONG}
 
     # -- floors ---------------------------------------------------------------------------------
 
@@ -876,69 +878,55 @@ class _Alokasi:
         return u.bawah + self.tersisa[tier] * (awal - u.bawah)
 
     def _pemegang(self, u: _Unit, kelas: frozenset[str]) -> list[_Unit]:
-        """A and B units (programs with money) that count for every floor in `kelas`."""
-        return [
-            v
-            for v in self.units
-            if v is not u
-            and self._tumbuh(v)
-            and self.programs[v.program].tier in ("A", "B")
-            and kelas <= v.kelas
-        ]
+        """Who holds a floor's money instead of `u`: the units with money that count for every
+        floor in `kelas`, of tier A and B; for a tier D unit, tier C ones when there is no A or
+        B one."""
+        calon = [v for v in self.units if v is not u and self._tumbuh(v) and kelas <= v.kelas]
+        tier = self.programs[u.program].tier
+        for lebih_baik in (("A", "B"), ("C",) if tier == "D" else ()):
+            pool = [v for v in calon if self.programs[v.program].tier in lebih_baik]
+            if pool:
+                return pool
+        return []
 
     def _naikkan_lantai(
         self, req: Mapping[str, int], awal: Sequence[Fraction], *, catat: bool
     ) -> None:
-        """Floors are held by tier B (and A) before C before D (rule 3): money a floor kept in a
-        tier D or C program above its tier's level moves to the floor's A and B programs. D
-        first, then C, in code order; each move is neutral for the total and for every floor: the
-        receivers count for every floor the mover holds (`_pemegang`), a floor the mover does not
-        hold keeps enough slack for the move. A program cut in tier B gets its cut back first,
-        then A and B grow (`_isi_pemegang`). A mover whose floors have no such A or B program
-        keeps its money (said in its reason)."""
+        """Floors are held by tier B (and A) before C before D (rule 3). After the cut, money a
+        floor kept in a tier D or C program above its tier's level (`_sasaran`) moves to the
+        floor's better programs (`_pemegang`), D first, then C, in code order. Each move is
+        neutral for the total and for every floor: the receivers count for every floor the
+        mover holds, and a floor of the mover with slack for the move needs none. The receivers
+        were never cut (a floor without slack held them), so the money is growth
+        (`_isi_pemegang`). A mover whose floors have no better program keeps its money."""
         for tier in ("D", "C"):
             for j, u in enumerate(self.units):
                 p = self.programs[u.program]
                 if p.tier != tier or p.dilindungi or p.di_luar_tier:
                     continue
                 pindah = u.x - self._sasaran(u, awal[j])
-                if pindah <= 0:
-                    continue
                 lantai = [k for k in u.kelas if k in req]
-                if not lantai:
+                if pindah <= 0 or not lantai:
                     continue
-                slack = {k: self.jumlah_kelas(k) - req[k] for k in lantai}
-                ditahan = frozenset(k for k in lantai if slack[k] < pindah)
+                ditahan = frozenset(k for k in lantai if self.jumlah_kelas(k) - req[k] < pindah)
                 pool = self._pemegang(u, ditahan or frozenset(lantai))
                 if not pool:
                     continue
                 kelas = ",".join(sorted(ditahan or lantai))
                 u.x -= pindah
-                self._isi_pemegang(pool, pindah, awal, kelas, catat=catat)
+                self._isi_pemegang(pool, pindah, kelas, catat=catat)
                 if catat:
                     self.log[u.program].append(("potong", pindah, tier))
                     self.log[u.program].append(("dialihkan", pindah, kelas))
 
     def _isi_pemegang(
-        self,
-        pool: Sequence[_Unit],
-        jumlah: Fraction,
-        awal: Sequence[Fraction],
-        kelas: str,
-        *,
-        catat: bool,
+        self, pool: Sequence[_Unit], jumlah: Fraction, kelas: str, *, catat: bool
     ) -> None:
-        """Give `jumlah` to floor holders: first back what the tier B cut took from them (in
-        proportion to it), then tier A up to +tambah_maks['A'] of last year, B up to
-        +tambah_maks['B'] (caps counted from last year's amount, growth already given
-        included), then A and B together in proportion to last year's amounts."""
-        indeks = {id(u): j for j, u in enumerate(self.units)}
+        """Give a floor's money to its holders as growth (rule 4): tier A up to
+        +tambah_maks['A'] of last year, B up to +tambah_maks['B'] (growth already given
+        counts), then all of `pool` in proportion to last year's amounts."""
 
-        def give(
-            pairs: Sequence[tuple[_Unit, Fraction]], amount: Fraction, *, batas: bool
-        ) -> Fraction:
-            """Share `amount` in proportion to the weights; with `batas` a weight is also the
-            most a unit takes. Returns what is left."""
+        def give(pairs: Sequence[tuple[_Unit, Fraction]], amount: Fraction, *, batas: bool):
             pairs = [(u, w) for u, w in pairs if w > 0]
             total = sum(w for _, w in pairs)
             if total <= 0 or amount <= 0:
@@ -951,14 +939,13 @@ class _Alokasi:
                     self.log[u.program].append(("lantai", add, kelas))
             return amount - given
 
-        jumlah = give([(u, awal[indeks[id(u)]] - u.x) for u in pool], jumlah, batas=True)
         for tier, persen in self.opsi.tambah_maks:
-            batas = [
+            ruang = [
                 (u, Fraction(u.dasar) * (100 + Fraction(persen)) / 100 - u.x)
                 for u in pool
                 if self.programs[u.program].tier == tier
             ]
-            jumlah = give(batas, jumlah, batas=True)
+            jumlah = give(ruang, jumlah, batas=True)
         give([(u, Fraction(u.dasar)) for u in pool], jumlah, batas=False)
 
     def _catat_dijaga(self, req: Mapping[str, int], awal: Sequence[Fraction]) -> None:
