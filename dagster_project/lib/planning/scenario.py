@@ -47,6 +47,15 @@ the last two; a locked part above last year's program grows the program to it.
    programs. Within a tier every program loses the same fraction of what it can lose, except
    that a floor never goes below its requirement: when a floor's slack is used up, its
    programs (or their infrastructure part) are held and the rest of the tier carries the cut.
+   Floors are held by the programs cut last, B (and A) before C before D: after the cut, what
+   a floor kept in a tier D program above the level its tier was cut to moves to the floor's
+   tier A and B programs (growth as in rule 4: A up to +tambah_maks['A'], B up to
+   +tambah_maks['B'], then both in proportion to last year), or to its C programs when it has
+   no A or B program; then the same for tier C (to A and B only). A move counts only programs
+   that serve every floor the mover holds, so it changes neither the total nor any floor. A
+   floor with no better program keeps the money where it is, and the reason says so. Hence,
+   unless a floor has no better program, tier D keeps no larger share of what it could lose
+   than C, nor C than B (tests/test_scenario.py, the floor-order tests).
 4. Growth (total above): tier A first, up to +`tambah_maks['A']` (20 %), then B up to
    +`tambah_maks['B']` (10 %), then A and B together in proportion to their pagu.
 5. Whole rupiah: amounts are computed as exact fractions, rounded down, and the left-over rupiah
