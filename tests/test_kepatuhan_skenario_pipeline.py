@@ -292,13 +292,6 @@ def test_scenario_never_cuts_staff_and_keeps_protected_programs(skenario_2026):
     assert (b.filter(pl.col("tier") == "A")["perubahan_rp"] >= 0).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect (issue 10, open): after the evidence-method change the shared demo has "
-    "6 small C programs, cut to their staff, while the education/infrastructure floor top-ups "
-    "return money to D programs first (D keeps 11,7 % of its cuttable base, C 0 %). The engine "
-    "must top floors up B before C before D. strict: this fails loudly once fixed.",
-)
 def test_scenario_cuts_d_before_c_before_b(skenario_2026):
     hasil, *_ = skenario_2026
     b = hasil.baris.filter(~pl.col("dilindungi"))
