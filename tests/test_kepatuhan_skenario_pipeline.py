@@ -118,6 +118,37 @@ def test_kepatuhan_matches_an_independent_computation_from_the_line_mart(publish
         assert ("MEMENUHI" if ok else "TIDAK MEMENUHI") in penjelasan
 
 
+@pytest.mark.parametrize(("tahap", "kolom"), [("murni", "pagu_murni_rp"), ("perubahan", "pagu_akhir_rp"), ("realisasi", "realisasi_rp")])  # fmt: skip
+def test_the_scenario_classifies_infrastructure_as_the_compliance_mart_does(
+    published, tahap, kolom
+):
+    """One rule: the scenario's reading of reference.ref_infrastruktur_akun
+    (`Kebijakan.infrastruktur`, used for multi-year contracts) applied to every DPA line gives
+    each program's infrastruktur_rp of mart_kepatuhan_belanja_program to the sen."""
+    from collections import defaultdict
+
+    with duckdb.connect(str(published.published_db), read_only=True) as con:
+        kebijakan = sk.muat_kebijakan(con)
+        lines = con.execute(
+            f"select kode_skpd, kode_program, kode_akun, sum({kolom}) "
+            "from marts.mart_anggaran_realisasi where tahun = 2025 group by all"
+        ).fetchall()
+        mart = {
+            (skpd, program): v
+            for skpd, program, v in con.execute(
+                "select kode_skpd, kode_program, infrastruktur_rp from "
+                "marts.mart_kepatuhan_belanja_program where tahun = 2025 and tahap = ?",
+                [tahap],
+            ).fetchall()
+            if v
+        }
+    scenario = defaultdict(Decimal)
+    for skpd, program, akun, nilai in lines:
+        if nilai and kebijakan.infrastruktur(akun, program):
+            scenario[(skpd, program)] += nilai
+    assert mart and dict(scenario) == mart
+
+
 def test_kepatuhan_covers_every_phase_and_realisasi_for_every_rule(published):
     got = rows(
         published.published_db,

@@ -57,7 +57,12 @@ def kebijakan_seed(*kontrak: sk.Kontrak) -> sk.Kebijakan:
             sk.DanaTerikat(r["kode_awalan"], r["kelompok"], r["peruntukan"], r["dasar_hukum"])
             for r in csv.DictReader(f)
         )
-    return sk.Kebijakan(lantai, tuple(kontrak), terikat)
+    with (SEEDS_DIR / "ref_infrastruktur_akun.csv").open(encoding="utf-8", newline="") as f:
+        infrastruktur = tuple(
+            sk.AkunInfrastruktur(r["awalan_akun"], r["dihitung"] == "true", r["cakupan_program"])
+            for r in csv.DictReader(f)
+        )
+    return sk.Kebijakan(lantai, tuple(kontrak), terikat, infrastruktur)
 
 
 def tanpa_batas() -> list[sk.Aturan]:
@@ -584,6 +589,79 @@ def test_a_multi_year_contract_is_a_floor_of_its_program_in_its_year_only():
     assert_jumlah(h27)
     assert by_program(h27)["P.02"]["pagu_usulan_rp"] == Decimal(520 * M)
     assert by_program(h27)["S.02"]["pagu_usulan_rp"] == Decimal(480 * M)
+
+
+# codes stay text, money decimal (as dbt loads the seeds)
+TEKS_SEED = {c: "varchar" for c in ("kode_skpd", "kode_program", "kode_sub_kegiatan", "kode_akun",
+                                     "awalan_akun", "kode_awalan")} | {"nilai_rp": "decimal(18,2)"}  # fmt: skip
+
+
+def reference_db(tmp_path, **ganti: str):
+    """A DuckDB holding the scenario's reference seeds as the published mart does, read from
+    dbt/seeds/ (or, per seed name, from the CSV text given)."""
+    con = duckdb.connect(str(tmp_path / "ref.duckdb"))
+    con.execute("create schema reference")
+    for seed in ("ref_lantai_skenario", "ref_kontrak_tahun_jamak", "ref_sumber_dana_terikat",
+                 "ref_infrastruktur_akun"):  # fmt: skip
+        path = SEEDS_DIR / f"{seed}.csv"
+        if seed in ganti:
+            path = tmp_path / f"{seed}.csv"
+            path.write_text(ganti[seed], encoding="utf-8")
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        types = {c: t for c, t in TEKS_SEED.items() if c in header}
+        con.execute(
+            f"create table reference.{seed} as select * from read_csv(?, header = true, "
+            f"types = {types})",
+            [str(path)],
+        )
+    return con
+
+
+@pytest.mark.parametrize(
+    ("kode_akun", "kode_program", "infrastruktur"),
+    [("5.2.04", "P.02", True),  # roads capital in a service program
+     ("5.2.02", "P.02", False),  # equipment: capital, but not infrastructure
+     ("5.1.02.03.04", "P.02", True),  # maintenance of roads and networks
+     ("5.1.02.03.04.0001", "P.02", True),  # a full account under the prefix
+     ("5.2.03", "1.01.01", False),  # an office building in a support program
+     ("5.1.02.04", "P.02", False),  # official travel
+     ("5.3.01", "P.02", False)],  # no row: not infrastructure
+)  # fmt: skip
+def test_a_contract_counts_as_infrastructure_by_the_seed_the_compliance_mart_uses(
+    kode_akun, kode_program, infrastruktur
+):
+    assert kebijakan_seed().infrastruktur(kode_akun, kode_program) is infrastruktur
+
+
+def test_changing_the_infrastructure_seed_changes_the_scenario(tmp_path):
+    # P.02 (D, 500 M, 450 M roads) owes 300 M on a roads contract in 2026; the contract is locked
+    # either way, but only an infrastructure account makes it count for the >= 40 % floor.
+    base = dasar(prog("P", "P.02", 500 * M, infra=450 * M), prog("S", "S.02", 500 * M))
+    kontrak = (
+        "nomor_persetujuan,tahun_anggaran,kode_skpd,kode_program,kode_sub_kegiatan,kode_akun,"
+        "nama_pekerjaan,nilai_rp,keterangan\n"
+        "TJ/001,2026,P,P.02,,5.2.04,Jembatan,300000000000.00,uji\n"
+    )
+    seed = (SEEDS_DIR / "ref_infrastruktur_akun.csv").read_text(encoding="utf-8")
+    jalan = '5.2.04,"Belanja modal jalan, jaringan, dan irigasi",true,'
+    assert jalan in seed
+    diubah = seed.replace(jalan, '5.2.04,"Belanja modal jalan, jaringan, dan irigasi",false,')
+
+    def hitung(**ganti):
+        folder = tmp_path / ("diubah" if ganti else "asli")
+        folder.mkdir()
+        with reference_db(folder, ref_kontrak_tahun_jamak=kontrak, **ganti) as con:
+            kebijakan = sk.muat_kebijakan(con)
+        return sk.hitung_skenario(base, tiers(P_02="D", S_02="C"), tanpa_batas(), tahun=2026,
+                                  pagu_total=600 * M, kebijakan=kebijakan)  # fmt: skip
+
+    asli, ubah = hitung(), hitung(ref_infrastruktur_akun=diubah)
+    assert by_program(asli)["P.02"]["infrastruktur_usulan_rp"] == Decimal(300 * M)
+    assert by_program(ubah)["P.02"]["infrastruktur_usulan_rp"] == Decimal(0)
+    assert by_program(ubah)["P.02"]["pagu_usulan_rp"] == Decimal(300 * M)  # still locked
+    assert cek(asli, "infrastruktur").pembilang_rp == Decimal(300 * M)
+    assert cek(ubah, "infrastruktur").pembilang_rp == Decimal(0)
+    assert asli.id_skenario != ubah.id_skenario  # the seed is an input of the scenario id
 
 
 def test_a_contract_for_a_program_without_a_base_is_refused_by_number():

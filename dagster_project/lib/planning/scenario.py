@@ -25,6 +25,10 @@ Inputs (read by `muat_dari_mart` from the published mart, read-only)
   obligations per fiscal year), `ref_sumber_dana_terikat` (earmarked sources, for the reasons);
   the rupiah per program come with the base (terikat_rp, spm_rp, btt_rp and their infrastructure
   parts, computed in mart_kepatuhan_belanja_program);
+- what counts as infrastructure: the base's infrastruktur_rp is the numerator the compliance mart
+  reports; a multi-year contract's account is classified by the same seed,
+  `reference.ref_infrastruktur_akun`, with the mart's rule (`Kebijakan.infrastruktur`): no
+  account code list lives in this module;
 - the base (`--dasar`): the base year's murni (default: KUA-PPAS N+1 is drafted before the
   APBD-P of N) or its final position (perubahan);
 - a program the tier mart marks outside the tiers (a boolean `di_luar_tier`/`dinilai_tier`
@@ -296,14 +300,46 @@ class DanaTerikat:
 
 
 @dataclass(frozen=True)
+class AkunInfrastruktur:
+    """One row of reference.ref_infrastruktur_akun: whether an account prefix counts as
+    infrastructure (UU HKPD Pasal 147), everywhere (`semua`) or outside support programs only
+    (`program_layanan`)."""
+
+    awalan_akun: str
+    dihitung: bool
+    cakupan_program: str
+
+
+@dataclass(frozen=True)
 class Kebijakan:
     """What the scenario may not move beyond staff and transfers: the floors of
     ref_lantai_skenario (a floor absent here is not applied), the multi-year contracts and the
-    earmarked-source list. `Kebijakan()` applies none (hand-made tests of the tier rule)."""
+    earmarked-source list; and the infrastructure accounts of ref_infrastruktur_akun (what part
+    of a contract counts for the infrastructure floor). `Kebijakan()` applies none (hand-made
+    tests of the tier rule)."""
 
     lantai: tuple[Lantai, ...] = ()
     kontrak: tuple[Kontrak, ...] = ()
     dana_terikat: tuple[DanaTerikat, ...] = ()
+    infrastruktur_akun: tuple[AkunInfrastruktur, ...] = ()
+
+    def infrastruktur(self, kode_akun: str | None, kode_program: str) -> bool:
+        """Does spending on `kode_akun` in `kode_program` count as infrastructure? The rule of
+        mart_kepatuhan_belanja_program (the numerator of the >= 40 % rule), on the same seed:
+        the longest prefix of ref_infrastruktur_akun matching the account (the account itself or
+        a prefix followed by a dot) decides; `program_layanan` rows count outside support
+        programs (U.BB.01) only; an account no row matches does not count."""
+        akun = kode_akun or ""
+        cocok = [
+            a
+            for a in self.infrastruktur_akun
+            if akun == a.awalan_akun or akun.startswith(a.awalan_akun + ".")
+        ]
+        if not cocok:
+            return False
+        a = max(cocok, key=lambda a: len(a.awalan_akun))
+        penunjang = kode_program[5:7] == "01"
+        return a.dihitung and (a.cakupan_program == "semua" or not penunjang)
 
     def persen(self, kode: str) -> Decimal | None:
         return next((x.persen for x in self.lantai if x.kode == kode), None)
@@ -515,13 +551,19 @@ def normalise_tier(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
-    """The floors, multi-year contracts and earmarked sources of the reference seeds."""
-    for table in ("ref_lantai_skenario", "ref_kontrak_tahun_jamak", "ref_sumber_dana_terikat"):
+    """The floors, multi-year contracts, earmarked sources and infrastructure accounts of the
+    reference seeds."""
+    for table in (
+        "ref_lantai_skenario",
+        "ref_kontrak_tahun_jamak",
+        "ref_sumber_dana_terikat",
+        "ref_infrastruktur_akun",
+    ):
         if not _table_exists(con, "reference", table):
             raise SkenarioError(
                 f"Tabel reference.{table} tidak ada di mart terbit, jadi lantai skenario (dana "
-                "terikat, BTT, SPM, kontrak tahun jamak) belum bisa dibaca; jalankan pipeline "
-                "(apbd run) dengan versi proyek terbaru."
+                "terikat, BTT, SPM, kontrak tahun jamak, akun infrastruktur) belum bisa dibaca; "
+                "jalankan pipeline (apbd run) dengan versi proyek terbaru."
             )
     lantai = tuple(
         Lantai(r[0], r[1], Decimal(r[2]), r[3] or "", r[4] or "")
@@ -545,7 +587,14 @@ def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
             "from reference.ref_sumber_dana_terikat order by kode_awalan"
         ).fetchall()
     )
-    return Kebijakan(lantai, kontrak, terikat)
+    infrastruktur = tuple(
+        AkunInfrastruktur(r[0], bool(r[1]), r[2])
+        for r in con.execute(
+            "select awalan_akun, dihitung, cakupan_program "
+            "from reference.ref_infrastruktur_akun order by awalan_akun"
+        ).fetchall()
+    )
+    return Kebijakan(lantai, kontrak, terikat, infrastruktur)
 
 
 def muat_dari_mart(
@@ -1072,7 +1121,6 @@ def _kunci_program(
 ) -> list[_Kunci]:
     """The locked rupiah of one base row (see Kebijakan), largest legal weight first."""
     out = []
-    penunjang = r["kode_program"][5:7] == "01"
     if (persen := kebijakan.persen("sumber_dana_terikat")) is not None:
         nilai = _dec(r.get("terikat_rp"))
         if nilai > 0:
@@ -1094,7 +1142,7 @@ def _kunci_program(
     for k in kontrak:
         if (persen := kebijakan.persen("tahun_jamak")) is None:
             break
-        infra = (k.kode_akun or "").startswith("5.2") and not penunjang
+        infra = kebijakan.infrastruktur(k.kode_akun, r["kode_program"])
         nilai = _persen_naik(persen, k.nilai)
         out.append(
             _Kunci(
@@ -1301,6 +1349,9 @@ def _payload(
                 [k.nomor, k.tahun, k.kode_skpd, k.kode_program, str(k.nilai), k.kode_akun]
                 for k in kebijakan.kontrak
                 if k.tahun == tahun
+            ],
+            "infrastruktur_akun": [
+                [a.awalan_akun, a.dihitung, a.cakupan_program] for a in kebijakan.infrastruktur_akun
             ],
         },
     }
