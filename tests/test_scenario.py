@@ -354,6 +354,23 @@ def test_a_floor_with_only_d_programs_keeps_their_money_and_says_why():
     )
 
 
+def test_without_tier_a_nothing_is_protected_or_grown_on_evidence():
+    # The placebo world (no true effect anywhere) has no tier A: growth goes to B alone (+10 %,
+    # then B in proportion), C and D never grow, nothing is protected, cuts take D first.
+    base = dasar(prog("S", "S.01", 100 * M), prog("S", "S.02", 300 * M),
+                 prog("S", "S.03", 100 * M), prog("S", "S.04", 100 * M))  # fmt: skip
+    t = tiers(S_01="B", S_02="B", S_03="C", S_04="D")
+    naik = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=680 * M)
+    assert [r["pagu_usulan_rp"] for r in by_program(naik).values()] == [
+        Decimal(120 * M), Decimal(360 * M), Decimal(100 * M), Decimal(100 * M)
+    ]  # fmt: skip
+    turun = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=550 * M)
+    assert [r["pagu_usulan_rp"] for r in by_program(turun).values()] == [
+        Decimal(100 * M), Decimal(300 * M), Decimal(100 * M), Decimal(50 * M)
+    ]  # fmt: skip
+    assert not any(naik.baris["dilindungi"]) and not any(turun.baris["dilindungi"])
+
+
 def test_staff_cap_conflict_is_reported_with_its_rupiah_not_solved_by_cutting_staff():
     base = dasar(prog("S", "S.01", 500 * M, pegawai=400 * M), prog("S", "S.02", 500 * M))
     aturan = [a for a in aturan_seed() if a.kode == "pegawai"]
