@@ -329,6 +329,7 @@ def test_without_an_a_or_b_program_in_the_floor_a_c_program_holds_it_before_a_d_
         "E.02": Decimal(0), "E.03": Decimal(120 * M), "S.02": Decimal(0), "S.03": Decimal(480 * M),
     }  # fmt: skip
     assert cek(h, "pendidikan").memenuhi
+    assert "dipindah ke program tier C yang juga dihitung" in rows["E.02"]["alasan"]
 
 
 @pytest.mark.parametrize("pagu", [990, 950, 900, 800, 700, 650, 600, 560])

@@ -974,8 +974,10 @@ class _Alokasi:
                 u.x -= pindah
                 self._isi_pemegang(pool, pindah, kelas, catat=catat)
                 if catat:
+                    penerima = "/".join(sorted({self.programs[v.program].tier for v in pool}))
                     self.log[u.program].append(("potong", pindah, tier))
                     self.log[u.program].append(("dialihkan", pindah, kelas))
+                    self.log[u.program].append(("penerima", Fraction(0), penerima))
 
     def _isi_pemegang(
         self, pool: Sequence[_Unit], jumlah: Fraction, kelas: str, *, catat: bool
@@ -984,7 +986,9 @@ class _Alokasi:
         +tambah_maks['A'] of last year, B up to +tambah_maks['B'] (growth already given
         counts), then all of `pool` in proportion to last year's amounts."""
 
-        def give(pairs: Sequence[tuple[_Unit, Fraction]], amount: Fraction, *, batas: bool):
+        def give(
+            pairs: Sequence[tuple[_Unit, Fraction]], amount: Fraction, *, batas: bool
+        ) -> Fraction:
             pairs = [(u, w) for u, w in pairs if w > 0]
             total = sum(w for _, w in pairs)
             if total <= 0 or amount <= 0:
@@ -1508,6 +1512,9 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
     events = alokasi.log.get(i, [])
     lantai = sorted({k for e, _, ks in events if e == "lantai" for k in ks.split(",") if k})
     dialihkan = sorted({k for e, _, ks in events if e == "dialihkan" for k in ks.split(",") if k})
+    penerima = "/".join(
+        sorted({t for e, _, ts in events if e == "penerima" for t in ts.split("/")})
+    )
     potong = sum((a for e, a, _ in events if e == "potong"), Fraction(0))
     tambah = sum((a for e, a, _ in events if e == "tambah"), Fraction(0))
     dijaga = sorted({k for e, _, ks in events if e == "dijaga" for k in ks.split(",")})
@@ -1541,8 +1548,8 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
     if dialihkan:
         names = ", ".join(alokasi._nama_kelas(k) for k in dialihkan)
         parts.append(
-            f"Bagiannya untuk {names} dipindah ke program tier A/B yang juga dihitung untuk batas "
-            "itu: lantai diisi tier B (dan A) lebih dulu, lalu C, lalu D."
+            f"Bagiannya untuk {names} dipindah ke program tier {penerima} yang juga dihitung "
+            "untuk batas itu: lantai diisi tier B (dan A) lebih dulu, lalu C, lalu D."
         )
     if dijaga:
         names = ", ".join(alokasi._nama_kelas(k) for k in dijaga)
