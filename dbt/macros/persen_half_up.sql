@@ -7,9 +7,9 @@
     denominator is 0 or null. A result past `tipe` fails the cast: loudly, on purpose.
 -#}
 {% macro persen_half_up(numerator, denominator, desimal=2, tipe='decimal(9, 2)') -%}
-    {%- set skala = 10 ** desimal -%}
-    {%- set n = "cast(cast(" ~ numerator ~ " as decimal(38, " ~ desimal ~ ")) * " ~ skala ~ " as hugeint)" -%}
-    {%- set d = "cast(cast(" ~ denominator ~ " as decimal(38, " ~ desimal ~ ")) * " ~ skala ~ " as hugeint)" -%}
+    {%- set ke_satuan = " as decimal(38, " ~ desimal ~ ")) * " ~ 10 ** desimal ~ " as hugeint)" -%}
+    {%- set n = "cast(cast(" ~ numerator ~ ke_satuan -%}
+    {%- set d = "cast(cast(" ~ denominator ~ ke_satuan -%}
     case
         when {{ denominator }} = 0 then null
         else cast(
