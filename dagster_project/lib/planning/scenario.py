@@ -2,15 +2,15 @@
 
 What a planner gets
 -------------------
-`hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000)` proposes a pagu
+`compute_skenario(dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000)` proposes a pagu
 per OPD × program from last year's allocation, the evidence tier of each program and the
 mandatory-spending rules, and explains every change in Indonesian. `simpan_skenario` writes it to
-the scenario store (`data/scenarios/<id>.parquet` + `_indeks.json`), `tulis_xlsx` writes a
+the scenario store (`data/scenarios/<id>.parquet` + `_indeks.json`), `write_xlsx` writes a
 workbook a planner can open. The published mart is never written: the next publish picks the
 store up as the dbt source `skenario.alokasi` and ships it as `marts.mart_skenario_alokasi`
 (see `dbt/models/staging/skenario/`).
 
-Inputs (read by `muat_dari_mart` from the published mart, read-only)
+Inputs (read by `load_from_mart` from the published mart, read-only)
 --------------------------------------------------------------------
 - base: `marts.mart_kepatuhan_belanja_program` at the latest budget position of the base year
   (the year before `tahun`, else the latest earlier year; tahap = the last phase that year, i.e.
@@ -20,7 +20,7 @@ Inputs (read by `muat_dari_mart` from the published mart, read-only)
 - tiers: `marts.mart_prioritas_alokasi` (columns used: tahun, kode_skpd, kode_program, tier A–D;
   the newest row per program with tahun <= `tahun`); a program without a tier is treated as B;
 - rules: `reference.ref_belanja_wajib` (thresholds, `dipakai_skenario`, berlaku_mulai);
-- what may not move (`muat_kebijakan`, issue 10): `reference.ref_lantai_skenario` (the floors and
+- what may not move (`load_kebijakan`, issue 10): `reference.ref_lantai_skenario` (the floors and
   their legal basis, percent of the base amount), `ref_kontrak_tahun_jamak` (multi-year contract
   obligations per fiscal year), `ref_sumber_dana_terikat` (earmarked sources, for the reasons);
   the rupiah per program come with the base (terikat_rp, spm_rp, btt_rp and their infrastructure
@@ -394,7 +394,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.Da
     return con.sql(sql, params=params).pl()
 
 
-def muat_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
+def load_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
     """The rules of reference.ref_belanja_wajib."""
     if not _table_exists(con, "reference", "ref_belanja_wajib"):
         raise SkenarioError(
@@ -420,7 +420,7 @@ def muat_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
     ]
 
 
-def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni") -> DataDasar:
+def load_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni") -> DataDasar:
     """Last year's allocation in the newest budget year before `tahun`: its original APBD
     (`dasar="murni"`, the default) or its final position (`dasar="perubahan"`: the perubahan, or a
     later pergeseran). Columns of DASAR_COLUMNS the mart lacks (an older mart) are zero."""
@@ -472,7 +472,7 @@ KOLOM_DI_LUAR_TIER = ("di_luar_tier", "bukan_program", "tidak_dinilai")
 KOLOM_DINILAI_TIER = ("dinilai_tier", "bertier", "dinilai")
 
 
-def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
+def load_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
     """Program tiers from marts.mart_prioritas_alokasi: the newest row per (kode_skpd,
     kode_program) with tahun <= `tahun`. Program-level rows only when the table also holds sub
     kegiatan rows (a null `kode_sub_kegiatan`, or `tingkat = 'program'`). When the mart marks
@@ -513,7 +513,7 @@ def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
     return normalise_tier(frame)
 
 
-def muat_tier_csv(path: Path) -> pl.DataFrame:
+def load_tier_csv(path: Path) -> pl.DataFrame:
     """Tiers a planner supplies by hand: a CSV with kode_skpd, kode_program, tier."""
     try:
         frame = pl.read_csv(path, infer_schema=False)
@@ -550,7 +550,7 @@ def normalise_tier(frame: pl.DataFrame) -> pl.DataFrame:
     return out.sort("kode_skpd", "kode_program")
 
 
-def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
+def load_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
     """The floors, multi-year contracts, earmarked sources and infrastructure accounts of the
     reference seeds."""
     for table in (
@@ -597,15 +597,15 @@ def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
     return Kebijakan(lantai, kontrak, terikat, infrastruktur)
 
 
-def muat_dari_mart(
+def load_from_mart(
     con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni"
 ) -> tuple[DataDasar, pl.DataFrame, list[Aturan], Kebijakan]:
     """Base allocation, tiers, rules and floors from one read-only connection to the mart."""
     return (
-        muat_dasar(con, tahun, dasar),
-        muat_tier(con, tahun),
-        muat_aturan(con),
-        muat_kebijakan(con),
+        load_dasar(con, tahun, dasar),
+        load_tier(con, tahun),
+        load_aturan(con),
+        load_kebijakan(con),
     )
 
 
@@ -1361,7 +1361,7 @@ def _payload(
     }
 
 
-def hitung_skenario(
+def compute_skenario(
     dasar: DataDasar,
     tier: pl.DataFrame,
     aturan: Sequence[Aturan],
@@ -1373,7 +1373,7 @@ def hitung_skenario(
 ) -> HasilSkenario:
     """Propose next year's pagu per OPD × program under `pagu_total` (see the module docstring).
     `kebijakan` holds what may not move besides staff and transfers (earmarked money, BTT, SPM,
-    multi-year contracts; `muat_kebijakan` reads it from the mart); None applies none of it.
+    multi-year contracts; `load_kebijakan` reads it from the mart); None applies none of it.
     Same inputs, same output (rows, order, id). Raises SkenarioTidakLayak when the ceiling cannot
     carry the commitments and floors, SkenarioError for unusable inputs."""
     opsi = (opsi or OpsiSkenario()).normalised()
@@ -1421,7 +1421,7 @@ def hitung_skenario(
     baris = _baris(sid, tahun, dasar, programs, usulan, infra_usulan, alokasi, pagu_total)
     transfer = sum((p.transfer for p in programs), Decimal(0))
     pegawai_hkpd = sum((p.pegawai_hkpd for p in programs), Decimal(0))
-    cek, konflik = periksa(baris, pegawai_hkpd, transfer, aturan, tahun, opsi)
+    cek, konflik = check_constraints(baris, pegawai_hkpd, transfer, aturan, tahun, opsi)
     if sum(usulan) != pagu_total:  # pragma: no cover - guarded by construction
         raise RuntimeError("jumlah usulan tidak sama dengan pagu total")
     return HasilSkenario(
@@ -1612,10 +1612,10 @@ def _baris(
                 "alasan": _alasan(alokasi, i, p, dasar_rp, u),
             }
         )
-    return pl.DataFrame(rows, schema=skema_mart(), orient="row").sort("kode_skpd", "kode_program")
+    return pl.DataFrame(rows, schema=mart_schema(), orient="row").sort("kode_skpd", "kode_program")
 
 
-def skema_mart() -> dict[str, pl.DataType]:
+def mart_schema() -> dict[str, pl.DataType]:
     """Column names and types of mart_skenario_alokasi, from its contract."""
     from dagster_project.lib.contracts.model import mart_contracts
 
@@ -1663,9 +1663,9 @@ def skenario_bawaan(con: duckdb.DuckDBPyConnection) -> HasilSkenario | None:
     if plafon is None:
         return None
     tahun, pagu_total, asal = plafon
-    dasar, tier, aturan, kebijakan = muat_dari_mart(con, tahun)
+    dasar, tier, aturan, kebijakan = load_from_mart(con, tahun)
     try:
-        hasil = hitung_skenario(
+        hasil = compute_skenario(
             dasar, tier, aturan, tahun=tahun, pagu_total=pagu_total, kebijakan=kebijakan
         )
     except SkenarioTidakLayak as exc:
@@ -1675,12 +1675,12 @@ def skenario_bawaan(con: duckdb.DuckDBPyConnection) -> HasilSkenario | None:
     return hasil
 
 
-def baris_skenario_bawaan(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def default_skenario_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The rows of the default scenario in the mart's columns (none when there is none)."""
     hasil = skenario_bawaan(con)
     if hasil is None:
-        return pl.DataFrame(schema=skema_mart())
-    return hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(skema_mart()))
+        return pl.DataFrame(schema=mart_schema())
+    return hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(mart_schema()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1688,7 +1688,7 @@ def baris_skenario_bawaan(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def periksa(
+def check_constraints(
     baris: pl.DataFrame,
     pegawai_hkpd: Decimal,
     transfer: Decimal,

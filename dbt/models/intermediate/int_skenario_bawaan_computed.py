@@ -18,6 +18,6 @@ def model(dbt, session):
     dbt.ref("ref_infrastruktur_akun")  # a contract's infrastructure part, as the compliance mart
     dbt.ref("ref_plafon_skenario")
 
-    from dagster_project.lib.planning.scenario import baris_skenario_bawaan
+    from dagster_project.lib.planning.scenario import default_skenario_rows
 
-    return baris_skenario_bawaan(session).to_arrow()
+    return default_skenario_rows(session).to_arrow()
