@@ -15,6 +15,10 @@ How to write a test that needs published data (read this before adding a pipelin
 - Nothing published needed: `data_paths` (an empty data folder, APBD_DATA_DIR set for the test).
 - A new world only when the demo cannot be it (the automation module re-dates and withholds
   files before the first ingest): build it under `pipeline_env` and mark the module `slow`.
+- Another run costs minutes: first see whether a run the suite already makes can carry your
+  assertions. test_faults' recovering run also carries the isolation tests (one OPD's bad file
+  never blocks the others); test_kepatuhan_skenario_pipeline's republish run (`apbd run` in a
+  subprocess) also carries the no-op second run and what `apbd run` prints.
 
 Tests that use `published_demo`, `demo_run`, `copy_demo`, `baseline_run` or `built_db` (a dbt
 build on hand-made raw files, test_dbt_project), directly or through another fixture, are marked
