@@ -180,7 +180,8 @@ def write_feedback(
     target.parent.mkdir(parents=True, exist_ok=True)
     errors = _mask_personal(errors, personal_columns(contract))
     with atomic_write(target, durable=False) as tmp:  # regenerated if lost
-        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        # in_memory: the parts are zipped from memory, not from a dozen temp files per workbook.
+        wb = xlsxwriter.Workbook(str(tmp), {**XLSX_OPTIONS, "in_memory": True})
         wb.set_properties(
             {"title": f"Umpan balik kiriman {sub.berkas}", "author": "Gudang data APBD"}
         )

@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -49,6 +50,7 @@ class RawTable:
     ragged_lines: dict[int, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1 << 16)  # the same few hundred header texts, in every file
 def normalise_header(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text)).strip().lower()
     text = re.sub(r"\(.*?\)", " ", text)  # "Pagu (Rp)" -> "pagu"
