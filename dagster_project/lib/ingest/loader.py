@@ -633,8 +633,25 @@ class _Received:
     key: bytes  # pseudonymisation key (personal data only)
 
 
+@dataclass
+class _Seen:
+    """What the ingest log says before a run, as the per-file look-ups need it."""
+
+    log: pl.DataFrame
+    latest: dict[str, str]  # berkas -> sha256 of its newest logged version
+    loaded: set[str]  # sha256 of every version ever loaded
+
+    @classmethod
+    def of(cls, log: pl.DataFrame) -> _Seen:
+        return cls(
+            log,
+            dict(zip(log["berkas"], log["sha256"], strict=True)),  # sorted: the last one wins
+            set(log.filter(pl.col("status") == STATUS_LOADED)["sha256"]),
+        )
+
+
 def _receive(
-    path: Path, contract: Contract, paths: DataPaths, *, log: pl.DataFrame, run_id: str
+    path: Path, contract: Contract, paths: DataPaths, *, seen: _Seen, run_id: str
 ) -> IngestOutcome | _Received:
     """Read one landing file and place it in its slot, or say why not: unchanged (an outcome,
     nothing written), or rejected whole (an outcome, feedback and log written)."""
@@ -645,10 +662,9 @@ def _receive(
         else str(path)
     )
     sha = sha256_file(path)
-    previous = log.filter(pl.col("berkas") == berkas).tail(1)
-    if previous.height and previous["sha256"][0] == sha:
+    if seen.latest.get(berkas) == sha:
         return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
-    if _is_current_elsewhere(log, sha, berkas, contract):
+    if sha in seen.loaded and _is_current_elsewhere(seen.log, sha, berkas, contract):
         return IngestOutcome(
             berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi yang sedang dipakai (dilewati)"
         )
@@ -879,6 +895,7 @@ def ingest_source(
     paths.ensure()
     clean_partial_writes(paths)
     log = read_ingest_log(paths)
+    seen = _Seen.of(log)
     candidates = list(files) if files is not None else landing_files(contract, paths)
     candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))
     outcomes: list[IngestOutcome | _Received] = []
@@ -891,7 +908,7 @@ def ingest_source(
         waiting.clear()
 
     for p in candidates:
-        outcomes.append(_receive(p, contract, paths, log=log, run_id=run_id))
+        outcomes.append(_receive(p, contract, paths, seen=seen, run_id=run_id))
         if isinstance(outcomes[-1], _Received):
             waiting.append(len(outcomes) - 1)
             if sum(outcomes[i].table.frame.height for i in waiting) >= BATCH_ROWS:
