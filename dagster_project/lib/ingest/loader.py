@@ -189,8 +189,11 @@ def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
     files = sorted(paths.ingest_log.glob("2*.parquet")) if paths.ingest_log.exists() else []
     if not files:
         return pl.DataFrame(schema=LOG_SCHEMA)
-    return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed").sort(
-        "dimuat_pada"
+    # One scan of every event file (a log written before a column was added reads it as null).
+    return (
+        pl.scan_parquet(files, schema=LOG_SCHEMA, missing_columns="insert", extra_columns="ignore")
+        .sort("dimuat_pada")
+        .collect()
     )
 
 
@@ -605,20 +608,21 @@ def _fill_from_path(
     table: RawTable, contract: Contract, tahun: int, pengirim: str, periode: str
 ) -> list[str]:
     """Columns the folder already says (year, OPD, period) may be left out of the file."""
-    filled = []
     from_path = {"tahun": str(tahun)}
     if contract.per_opd:
         from_path["kode_skpd"] = pengirim
     if contract.period_column:
         from_path[contract.period_column] = periode
-    names = {c.name for c in contract.columns}
-    for col, value in from_path.items():
-        if col in names and col not in table.frame.columns:
-            table.frame = table.frame.with_columns(pl.lit(value).alias(col))
-            filled.append(col)
-    for c in contract.columns:  # optional columns absent from the file are simply empty
-        if c.name not in table.frame.columns and not c.required:
-            table.frame = table.frame.with_columns(pl.lit(None, pl.String).alias(c.name))
+    present = set(table.frame.columns)
+    absent = {c.name: c for c in contract.columns if c.name not in present}
+    filled = [name for name in from_path if name in absent]
+    # Optional columns absent from the file are simply empty.
+    empty = [n for n, c in absent.items() if n not in from_path and not c.required]
+    if filled or empty:
+        table.frame = table.frame.with_columns(
+            *[pl.lit(from_path[name]).alias(name) for name in filled],
+            *[pl.lit(None, pl.String).alias(name) for name in empty],
+        )
     return filled
 
 
@@ -820,7 +824,8 @@ def _load(
         entry.update(status=STATUS_REJECTED, pesan=outcome.message)
         return _finish(paths, entry, contract, outcome)
     raw = (
-        good.rename({LINE_COL: "_baris"})
+        good.lazy()
+        .rename({LINE_COL: "_baris"})
         .with_columns(
             pl.lit(sha).alias("_sumber_sha256"),
             pl.lit(berkas).alias("_sumber_berkas"),
@@ -833,6 +838,7 @@ def _load(
             "_baris",
             "_dimuat_pada",
         )
+        .collect()
     )
     target = slot.raw_file(paths)
     _write_atomic(raw, target, private=contract.has_personal_data)
