@@ -67,7 +67,7 @@ def check_codes(
     frame: pl.LazyFrame, column: str, year_column: str, ref: tuple[str, str], *, key: str
 ) -> pl.LazyFrame:
     """(`key`, `reason`) per row of `frame`: reason null if the code is valid in the row's year,
-    else why not (Indonesian). `key` identifies a row of `frame` (ingest: the line number)."""
+    else why not (Indonesian). `key` identifies a row of `frame` (ingest: its row in the batch)."""
     name, ref_col = ref
     valid = validity(name, ref_col).lazy()
     rows = frame.select(

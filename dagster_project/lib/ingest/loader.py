@@ -479,7 +479,7 @@ def _slot_checks(contract: Contract, *, ragged: bool) -> list[tuple[str, str, pl
                 "di_luar_periode",
                 pl.when(
                     (pl.col(dc).dt.year() != pl.col(_TAHUN))
-                    | (pl.col(dc).dt.month() != pl.col(_PERIODE).cast(pl.Int32))
+                    | (pl.col(dc).dt.month() != pl.col(_PERIODE).cast(pl.Int32, strict=False))
                 ).then(
                     pl.format(
                         "tanggal {} di luar periode berkas (bulan {} tahun {})",
