@@ -366,7 +366,7 @@ def _validate(
         )
         for i, (table, slot) in enumerate(batch)
     ]
-    rows = pl.concat(frames, how="diagonal").with_row_index(_ROW)
+    rows = pl.concat(frames, how="diagonal_relaxed").with_row_index(_ROW)
     raw = normalise_personal(split_number_text(rows, contract.text_columns), contract)
     parsed = (
         raw.select(
