@@ -9,7 +9,8 @@ file (`dbt run`, models only; `--full` runs the whole pipeline instead: ingest, 
 publish, and scores the published mart) and prints, per class, TP / FP / FN, precision and recall:
 
 - efektif (klasifikasi) against every program-year whose planted effect shows in that year's
-  outcome change (`manifest.kebenaran.program[].tahun_dampak`), and again over those whose evidence
+  outcome change (`manifest.kebenaran.program[].tahun_dampak`), over those where it shows in at
+  least 3 kelurahan (`tahun_dampak_terlihat`: visible by design), and over those whose evidence
   reaches the minimum size of `ref_aturan_dampak` (status_dampak berdampak / tidak_berdampak);
 - tier A against the same, tier D against the planted wasteful programs (tidak_efektif,
   serapan_rendah), every year;
@@ -163,11 +164,19 @@ def score(db: Path, manifest: dict) -> tuple[dict[str, tuple], list[tuple]]:
         ).fetchall()
     key = {r[:3] for r in rows}
     actual_ef = shows & key
+    # planted in at least 3 kelurahan that year (the generator's JANGKAUAN_MIN): visible by design
+    terlihat = {
+        (t, p["kode_skpd"], p["kode_program"])
+        for p in truth["program"]
+        if p["kelas"] == "efektif"
+        for t in p.get("tahun_dampak_terlihat", p["tahun_dampak"])
+    } & key
     cukup = {r[:3] for r in rows if r[:3] in shows and r[4] in ("berdampak", "tidak_berdampak")}
     boros = {r[:3] for r in rows if kelas.get(r[1:3]) in BOROS}
     under = set(truth["kelurahan_kurang_terlayani"])
     out = {
         "efektif (semua)": counts({r[:3] for r in rows if r[3] == "efektif"}, actual_ef),
+        "efektif (terlihat)": counts({r[:3] for r in rows if r[3] == "efektif"}, terlihat),
         "efektif (bukti cukup)": counts({r[:3] for r in rows if r[3] == "efektif"}, cukup),
         "tier A": counts({r[:3] for r in rows if r[5] == "A"}, actual_ef),
         "tier D": counts({r[:3] for r in rows if r[5] == "D"}, boros),

@@ -261,6 +261,8 @@ class EvidenceWorld:
         self.effects: dict[tuple[int, str, str], float] = defaultdict(float)
         # (tahun, opd, program) -> the outcome years its planted effect shows in
         self.effect_years: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+        # (opd, program, outcome year) -> the kelurahan its planted effect shows in that year
+        self.effect_kelurahan: dict[tuple[str, str, int], set[str]] = defaultdict(set)
         self.simulated_until = self.outcome_years[0]
         self._outcomes_done = False
         self.people: dict[str, list[dict[str, Any]]] = {}
@@ -415,16 +417,18 @@ class EvidenceWorld:
                     reach = min(reach, max(JANGKAUAN_MIN, len(pool) // 2))
                 area = self._weighted_sample(rng, pool, reach, plan.indikator, year)
                 # site lines dealt over the area, largest first, each to the kelurahan with the
-                # least of the program's money so far (programs spread their money over the
-                # kelurahan they target); office lines stay with the sub kegiatan's kelurahan
-                # (that of its largest site line)
+                # least of the program's money of the same kind so far (services and works alike
+                # reach the kelurahan the program targets); office lines stay with the sub
+                # kegiatan's kelurahan (that of its largest site line)
                 landed: dict[str, list[SubKeg]] = defaultdict(list)
-                money = dict.fromkeys(area, Decimal(0))
+                money = {lag: dict.fromkeys(area, Decimal(0)) for lag in (0, 1)}
                 lines = [(ln, s) for s in locatable for ln in sites[s.kode]]
                 placed: set[str] = set()
                 for ln, s in sorted(lines, key=lambda t: (-t[0].total, t[1].kode, t[0].no)):
-                    kel = min(area, key=lambda k: (money[k], area.index(k)))
-                    money[kel] += ln.total
+                    lag = self._lag(s)  # works fill the area from its other end
+                    kind = money[lag]
+                    kel = min(area, key=lambda k: (kind[k], (1 - 2 * lag) * area.index(k)))
+                    kind[kel] += ln.total
                     s.lokasi_rincian[ln.no] = kel
                     if s.kode not in placed:
                         s.kelurahan = kel
@@ -433,7 +437,11 @@ class EvidenceWorld:
                         landed[kel].append(s)
                 for s in locatable:
                     if not sites[s.kode]:  # no site line: the sub kegiatan spends in one place
-                        s.kelurahan = min(area, key=lambda k: (money[k], area.index(k)))
+                        lag = self._lag(s)
+                        kind = money[lag]
+                        s.kelurahan = min(
+                            area, key=lambda k: (kind[k], (1 - 2 * lag) * area.index(k))
+                        )
                         landed[s.kelurahan].append(s)
                 self.treated[(year, opd.kode, plan.kode_program)] = sorted(landed)
                 if plan.kelas == EFEKTIF:
@@ -449,6 +457,9 @@ class EvidenceWorld:
                                 continue
                             self.effects[(year + lag, kel, spec.kode)] += size
                             self.effect_years[(year, opd.kode, plan.kode_program)].add(year + lag)
+                            self.effect_kelurahan[(opd.kode, plan.kode_program, year + lag)].add(
+                                kel
+                            )
             else:
                 for s in sorted(subs, key=lambda s: s.kode):
                     if s.kelurahan:
@@ -949,6 +960,14 @@ class EvidenceWorld:
                     # outcome years in which this program's planted effect shows (none in the
                     # placebo world, none before capital works can matter)
                     "tahun_dampak": sorted(landing[(p.kode_skpd, p.kode_program)]),
+                    # of those, the years it shows in at least JANGKAUAN_MIN kelurahan: enough
+                    # for any method to see (the rest is planted but too small to be seen)
+                    "tahun_dampak_terlihat": sorted(
+                        y
+                        for y in landing[(p.kode_skpd, p.kode_program)]
+                        if len(self.effect_kelurahan[(p.kode_skpd, p.kode_program, y)])
+                        >= JANGKAUAN_MIN
+                    ),
                 }
                 for _, p in sorted(self.plans.items())
             ],
