@@ -198,7 +198,8 @@ def test_planted_truth_is_found_by_the_marts(pipeline):
     strict=True,
     reason="Known shortfall (issue 10, open): since zero-spend ties no longer decide 'kurang "
     "terlayani', the planted under-served kelurahan are flagged on beneficiary coverage alone; "
-    "at scale 0.3 precision 0.818 and recall 0.75 (default scale: 0.923 and 1.0). strict: "
+    "at scale 0.3 precision 0.9 and recall 0.75 (default scale: 0.923 and 1.0 before issue 10's "
+    "demo reach change). strict: "
     "fails loudly once both reach 0.8.",
 )
 def test_planted_under_served_kelurahan_are_found(pipeline):
