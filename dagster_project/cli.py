@@ -314,8 +314,8 @@ def scenario(
 ) -> None:
     """Usulan alokasi tahun depan per OPD dan program di bawah pagu total (allocation scenario)."""
     from dagster_project.lib.planning import scenario as sk
-    from dagster_project.lib.planning.store import simpan as simpan_skenario
-    from dagster_project.lib.planning.workbook import tulis_xlsx
+    from dagster_project.lib.planning.store import save as save_skenario
+    from dagster_project.lib.planning.workbook import write_xlsx
     from dagster_project.lib.publish.publisher import open_published
     from dagster_project.runtime import configure_environment
 
@@ -337,11 +337,11 @@ def scenario(
             hanya_aturan_wajib=not aturan_mendatang,
         )
         with open_published(paths) as con:
-            dasar = sk.muat_dasar(con, tahun, dasar_tahap)
-            aturan = sk.muat_aturan(con)
-            kebijakan = sk.muat_kebijakan(con)
-            tier = sk.muat_tier_csv(tier_berkas) if tier_berkas else sk.muat_tier(con, tahun)
-        hasil = sk.hitung_skenario(
+            dasar = sk.load_dasar(con, tahun, dasar_tahap)
+            aturan = sk.load_aturan(con)
+            kebijakan = sk.load_kebijakan(con)
+            tier = sk.load_tier_csv(tier_berkas) if tier_berkas else sk.load_tier(con, tahun)
+        hasil = sk.compute_skenario(
             dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi, kebijakan=kebijakan
         )
     except sk.SkenarioTidakLayak as exc:
@@ -351,8 +351,8 @@ def scenario(
     except FileNotFoundError as exc:
         _fail(str(exc), "jalankan pipeline dulu: apbd run")
     xlsx = output or paths.exports / f"skenario_{hasil.id_skenario}.xlsx"
-    tulis_xlsx(hasil, xlsx)
-    stored = simpan_skenario(hasil, paths) if simpan else None
+    write_xlsx(hasil, xlsx)
+    stored = save_skenario(hasil, paths) if simpan else None
     _print_skenario(hasil, xlsx, stored)
 
 

@@ -657,17 +657,17 @@ def _(ada_mart_prioritas, open_published, pagu_skenario, paths, pl, sk, tahun_sk
     hasil_skenario = masalah_skenario = None
     try:
         with open_published(paths) as _con:
-            _dasar = sk.muat_dasar(_con, tahun_skenario)
-            _aturan = sk.muat_aturan(_con)
-            _kebijakan = sk.muat_kebijakan(_con)
+            _dasar = sk.load_dasar(_con, tahun_skenario)
+            _aturan = sk.load_aturan(_con)
+            _kebijakan = sk.load_kebijakan(_con)
             _tier = (
-                sk.muat_tier(_con, tahun_skenario)
+                sk.load_tier(_con, tahun_skenario)
                 if ada_mart_prioritas
                 else pl.DataFrame(
                     schema={k: pl.String for k in ("kode_skpd", "kode_program", "tier")}
                 )
             )
-        hasil_skenario = sk.hitung_skenario(
+        hasil_skenario = sk.compute_skenario(
             _dasar,
             _tier,
             _aturan,

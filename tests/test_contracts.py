@@ -11,7 +11,12 @@ import pytest
 import yaml
 
 from dagster_project.lib.contracts.dbt_codegen import stale_files
-from dagster_project.lib.contracts.model import mart_contracts, polars_dtype, source_contracts
+from dagster_project.lib.contracts.model import (
+    core_contracts,
+    mart_contracts,
+    polars_dtype,
+    source_contracts,
+)
 from dagster_project.lib.core.paths import CONTRACTS_DIR
 
 SCHEMA = json.loads(
@@ -46,13 +51,20 @@ def test_every_source_column_is_fully_specified():
                 assert col.physical_type == "VARCHAR", "codes are text, never numbers"
 
 
-def test_mart_contracts_exist_and_money_is_decimal():
-    marts = mart_contracts()
-    assert "mart_anggaran_realisasi" in marts
-    for contract in marts.values():
+@pytest.mark.parametrize(
+    ("contracts", "one"),
+    [(mart_contracts, "mart_anggaran_realisasi"), (core_contracts, "fct_realisasi")],
+    ids=["marts", "dims-and-facts"],
+)
+def test_published_contracts_exist_codes_are_text_and_money_is_decimal(contracts, one):
+    published = contracts()
+    assert one in published
+    for contract in published.values():
         for col in contract.columns:
             if col.name.endswith("_rp"):
                 assert col.physical_type.upper() == "DECIMAL(18,2)", f"{contract.table}.{col.name}"
+            if col.name.startswith("kode_"):
+                assert col.physical_type == "VARCHAR", f"{contract.table}.{col.name}"
             assert col.description, f"{contract.table}.{col.name} has no description"
 
 

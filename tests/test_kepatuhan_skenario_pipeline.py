@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from dagster_project.cli import app
 from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.lib.planning import scenario as sk
-from dagster_project.lib.planning.store import baca_indeks, direktori, parquet_bytes
-from dagster_project.lib.planning.workbook import tulis_xlsx
+from dagster_project.lib.planning.store import directory, parquet_bytes, read_index
+from dagster_project.lib.planning.workbook import write_xlsx
 from dagster_project.runtime import run_pipeline
 from tests.pipeline_kit import pipeline_env
 
@@ -116,6 +116,37 @@ def test_kepatuhan_matches_an_independent_computation_from_the_line_mart(publish
         assert memenuhi is ok, kode
         assert penyesuaian == (0 if ok else abs(e_num - e_batas)), kode
         assert ("MEMENUHI" if ok else "TIDAK MEMENUHI") in penjelasan
+
+
+@pytest.mark.parametrize(("tahap", "kolom"), [("murni", "pagu_murni_rp"), ("perubahan", "pagu_akhir_rp"), ("realisasi", "realisasi_rp")])  # fmt: skip
+def test_the_scenario_classifies_infrastructure_as_the_compliance_mart_does(
+    published, tahap, kolom
+):
+    """One rule: the scenario's reading of reference.ref_infrastruktur_akun
+    (`Kebijakan.infrastruktur`, used for multi-year contracts) applied to every DPA line gives
+    each program's infrastruktur_rp of mart_kepatuhan_belanja_program to the sen."""
+    from collections import defaultdict
+
+    with duckdb.connect(str(published.published_db), read_only=True) as con:
+        kebijakan = sk.load_kebijakan(con)
+        lines = con.execute(
+            f"select kode_skpd, kode_program, kode_akun, sum({kolom}) "
+            "from marts.mart_anggaran_realisasi where tahun = 2025 group by all"
+        ).fetchall()
+        mart = {
+            (skpd, program): v
+            for skpd, program, v in con.execute(
+                "select kode_skpd, kode_program, infrastruktur_rp from "
+                "marts.mart_kepatuhan_belanja_program where tahun = 2025 and tahap = ?",
+                [tahap],
+            ).fetchall()
+            if v
+        }
+    scenario = defaultdict(Decimal)
+    for skpd, program, akun, nilai in lines:
+        if nilai and kebijakan.infrastruktur(akun, program):
+            scenario[(skpd, program)] += nilai
+    assert mart and dict(scenario) == mart
 
 
 def test_kepatuhan_covers_every_phase_and_realisasi_for_every_rule(published):
@@ -219,7 +250,7 @@ def protected_code(db) -> str:
 
 def test_the_scenario_reads_the_published_evidence_tiers(with_tiers):
     with duckdb.connect(str(with_tiers), read_only=True) as con:
-        tier = sk.muat_tier(con, 2026)
+        tier = sk.load_tier(con, 2026)
         newest = con.execute(
             """select kode_skpd, kode_program, tier from marts.mart_prioritas_alokasi
                qualify row_number() over (partition by kode_skpd, kode_program
@@ -233,7 +264,7 @@ def test_the_scenario_reads_the_published_evidence_tiers(with_tiers):
 @pytest.fixture(scope="module")
 def skenario_2026(with_tiers):
     with duckdb.connect(str(with_tiers), read_only=True) as con:
-        dasar, tier, aturan, kebijakan = sk.muat_dari_mart(con, 2026, "perubahan")
+        dasar, tier, aturan, kebijakan = sk.load_from_mart(con, 2026, "perubahan")
         transfer = con.execute(
             "select sum(belanja_transfer_rp), sum(belanja_pegawai_hkpd_rp) "
             "from marts.mart_kepatuhan_belanja_program where tahun = 2025 and tahap = 'perubahan'"
@@ -241,7 +272,7 @@ def skenario_2026(with_tiers):
     # The 2027 floors held in 2026 and no locks beyond staff (the engine's rule alone; the
     # default scenario with every lock is tested on the published mart above).
     opsi = sk.OpsiSkenario(lindungi=(protected_code(with_tiers),), hanya_aturan_wajib=False)
-    hasil = sk.hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=PAGU_2026, opsi=opsi)
+    hasil = sk.compute_skenario(dasar, tier, aturan, tahun=2026, pagu_total=PAGU_2026, opsi=opsi)
     assert kebijakan.lantai  # read from the published seeds, applied by `apbd scenario`
     return hasil, dasar, tier, aturan, opsi, transfer, None
 
@@ -292,13 +323,6 @@ def test_scenario_never_cuts_staff_and_keeps_protected_programs(skenario_2026):
     assert (b.filter(pl.col("tier") == "A")["perubahan_rp"] >= 0).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect (issue 10, open): after the evidence-method change the shared demo has "
-    "6 small C programs, cut to their staff, while the education/infrastructure floor top-ups "
-    "return money to D programs first (D keeps 11,7 % of its cuttable base, C 0 %). The engine "
-    "must top floors up B before C before D. strict: this fails loudly once fixed.",
-)
 def test_scenario_cuts_d_before_c_before_b(skenario_2026):
     hasil, *_ = skenario_2026
     b = hasil.baris.filter(~pl.col("dilindungi"))
@@ -314,11 +338,11 @@ def test_scenario_cuts_d_before_c_before_b(skenario_2026):
 
 def test_scenario_is_deterministic_to_the_byte(skenario_2026, tmp_path):
     hasil, dasar, tier, aturan, opsi, _, kebijakan = skenario_2026
-    again = sk.hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=PAGU_2026, opsi=opsi,
+    again = sk.compute_skenario(dasar, tier, aturan, tahun=2026, pagu_total=PAGU_2026, opsi=opsi,
                                kebijakan=kebijakan)  # fmt: skip
     assert again.id_skenario == hasil.id_skenario
     assert parquet_bytes(again) == parquet_bytes(hasil)
-    one, two = tulis_xlsx(hasil, tmp_path / "1.xlsx"), tulis_xlsx(again, tmp_path / "2.xlsx")
+    one, two = write_xlsx(hasil, tmp_path / "1.xlsx"), write_xlsx(again, tmp_path / "2.xlsx")
     assert one.read_bytes() == two.read_bytes()
 
 
@@ -404,9 +428,9 @@ def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(published, wi
     out = result.output
     assert "10 perubahan terbesar" in out and " 1. " in out and "10. " in out and "Alasan:" in out
     assert xlsx.exists()
-    (entry,) = baca_indeks(published)
+    (entry,) = read_index(published)
     assert entry["pagu_total_rp"] == PAGU_2026 and entry["lindungi"] == [protect]
-    assert (direktori(published) / f"{entry['id_skenario']}.parquet").exists()
+    assert (directory(published) / f"{entry['id_skenario']}.parquet").exists()
 
 
 LAMA = "0123456789abcdef"
@@ -419,17 +443,17 @@ def republished(published):
     log_before = read_ingest_log(published).height
     versions_before = len(list(published.publish_log.glob("*.json")))
     # beside it, a scenario an older engine saved, without the columns added since: still published
-    (entry,) = baca_indeks(published)
-    saved = pl.read_parquet(direktori(published) / f"{entry['id_skenario']}.parquet")
+    (entry,) = read_index(published)
+    saved = pl.read_parquet(directory(published) / f"{entry['id_skenario']}.parquet")
     saved.drop("tahap_dasar", "terkunci_rp", "is_bawaan").with_columns(
         id_skenario=pl.lit(LAMA)
-    ).write_parquet(direktori(published) / f"{LAMA}.parquet")
+    ).write_parquet(directory(published) / f"{LAMA}.parquet")
     return log_before, versions_before, run_pipeline()
 
 
 def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published, republished):
-    (entry,) = baca_indeks(published)
-    saved = pl.read_parquet(direktori(published) / f"{entry['id_skenario']}.parquet")
+    (entry,) = read_index(published)
+    saved = pl.read_parquet(directory(published) / f"{entry['id_skenario']}.parquet")
     report = republished[2]
     assert report.success, (report.failed_steps, report.failed_checks)
     with duckdb.connect(str(published.published_db), read_only=True) as con:

@@ -176,14 +176,14 @@ def test_planner_scenario_is_computed_in_memory_at_the_2026_ceiling(published_de
     assert hasil.baris["pagu_usulan_rp"].sum() == Decimal(3_183_000_000_000)
     # the same figures as lib/scenario on the same inputs (no tiers yet: every program B)
     with open_published(published_demo) as con:
-        dasar, aturan = sk.muat_dasar(con, 2026), sk.muat_aturan(con)
-        kebijakan = sk.muat_kebijakan(con)
+        dasar, aturan = sk.load_dasar(con, 2026), sk.load_aturan(con)
+        kebijakan = sk.load_kebijakan(con)
         tier = (
-            sk.muat_tier(con, 2026)
+            sk.load_tier(con, 2026)
             if defs["ada_mart_prioritas"]
             else hasil.baris.clear().select("kode_skpd", "kode_program", "tier")
         )
-    again = sk.hitung_skenario(
+    again = sk.compute_skenario(
         dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000, kebijakan=kebijakan
     )
     assert again.id_skenario == hasil.id_skenario
@@ -228,7 +228,7 @@ def test_planner_tier_section_reads_the_prioritas_mart(published_demo, monkeypat
     # the scenario uses those tiers: at a ceiling 1 % under last year's total, tier A is
     # protected and tier D is cut (the default ceiling depends on the demo's scale)
     with open_published(published_demo) as con:
-        dasar = sk.muat_dasar(con, 2026).program
+        dasar = sk.load_dasar(con, 2026).program
     turun = int(dasar["total_belanja_rp"].sum()) * 99 // 100
     text, defs = run_app(
         "notebooks/01_perencana_alokasi.py", published_demo.root, monkeypatch, pagu_skenario=turun

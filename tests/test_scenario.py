@@ -20,8 +20,8 @@ from dagster_project.cli import app
 from dagster_project.lib.core.paths import SEEDS_DIR, DataPaths
 from dagster_project.lib.core.safe_cells import neutralise_cell
 from dagster_project.lib.planning import scenario as sk
-from dagster_project.lib.planning.store import baca, baca_indeks, parquet_bytes, simpan
-from dagster_project.lib.planning.workbook import tulis_xlsx
+from dagster_project.lib.planning.store import parquet_bytes, read, read_index, save
+from dagster_project.lib.planning.workbook import write_xlsx
 
 M = 1_000_000_000  # a milyar rupiah
 
@@ -57,7 +57,12 @@ def kebijakan_seed(*kontrak: sk.Kontrak) -> sk.Kebijakan:
             sk.DanaTerikat(r["kode_awalan"], r["kelompok"], r["peruntukan"], r["dasar_hukum"])
             for r in csv.DictReader(f)
         )
-    return sk.Kebijakan(lantai, tuple(kontrak), terikat)
+    with (SEEDS_DIR / "ref_infrastruktur_akun.csv").open(encoding="utf-8", newline="") as f:
+        infrastruktur = tuple(
+            sk.AkunInfrastruktur(r["awalan_akun"], r["dihitung"] == "true", r["cakupan_program"])
+            for r in csv.DictReader(f)
+        )
+    return sk.Kebijakan(lantai, tuple(kontrak), terikat, infrastruktur)
 
 
 def tanpa_batas() -> list[sk.Aturan]:
@@ -164,7 +169,7 @@ def test_pagu_total_refuses_anything_else_and_says_which_forms_work(text):
 
 
 def test_cut_scenario_meets_every_floor_sums_exactly_and_never_cuts_staff():
-    h = sk.hitung_skenario(
+    h = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M + 7
     )
     rows = by_program(h)
@@ -189,7 +194,7 @@ def test_cut_scenario_meets_every_floor_sums_exactly_and_never_cuts_staff():
 
 
 def test_infrastructure_floor_holds_the_infrastructure_part_and_the_rest_of_the_tier_pays():
-    h = sk.hitung_skenario(
+    h = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
     )
     rows = by_program(h)
@@ -206,23 +211,23 @@ def test_cuts_take_tier_d_first_then_c_then_b_and_never_a():
         prog("S", "S.04", 100 * M),
     )  # fmt: skip
     t = tiers(S_01="A", S_02="B", S_03="C", S_04="D")
-    only_d = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=350 * M))
+    only_d = by_program(sk.compute_skenario(base, t, aturan, tahun=2026, pagu_total=350 * M))
     assert [only_d[k]["pagu_usulan_rp"] for k in ("S.01", "S.02", "S.03", "S.04")] == [
         Decimal(100 * M), Decimal(100 * M), Decimal(100 * M), Decimal(50 * M)
     ]  # fmt: skip
-    d_then_c = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=250 * M))
+    d_then_c = by_program(sk.compute_skenario(base, t, aturan, tahun=2026, pagu_total=250 * M))
     assert [d_then_c[k]["pagu_usulan_rp"] for k in ("S.01", "S.02", "S.03", "S.04")] == [
         Decimal(100 * M), Decimal(100 * M), Decimal(50 * M), Decimal(0)
     ]  # fmt: skip
     assert "tier C dipotong setelah tier D habis" in d_then_c["S.03"]["alasan"]
-    to_b = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=110 * M))
+    to_b = by_program(sk.compute_skenario(base, t, aturan, tahun=2026, pagu_total=110 * M))
     assert to_b["S.01"]["pagu_usulan_rp"] == Decimal(100 * M)  # A untouched
     assert to_b["S.02"]["pagu_usulan_rp"] == Decimal(10 * M)
 
 
 def test_a_proportional_cut_leaves_exact_whole_rupiah_by_largest_remainder():
     base = dasar(prog("S", "S.01", 100), prog("S", "S.02", 100), prog("S", "S.03", 100))
-    h = sk.hitung_skenario(base, tiers(S_01="D", S_02="D", S_03="D"), tanpa_batas(), tahun=2026,
+    h = sk.compute_skenario(base, tiers(S_01="D", S_02="D", S_03="D"), tanpa_batas(), tahun=2026,
                            pagu_total=200)  # fmt: skip
     # 66.67 each: two left-over rupiah go to the first two in code order (equal remainders)
     assert h.baris["pagu_usulan_rp"].to_list() == [Decimal(67), Decimal(67), Decimal(66)]
@@ -233,7 +238,7 @@ def test_a_proportional_cut_leaves_exact_whole_rupiah_by_largest_remainder():
 
 def test_growth_goes_to_tier_a_then_b_within_their_caps_then_to_both():
     base = dasar(prog("S", "S.01", 100 * M), prog("S", "S.02", 100 * M), prog("S", "S.03", 100 * M))
-    h = sk.hitung_skenario(base, tiers(S_01="A", S_02="B", S_03="C"), tanpa_batas(), tahun=2026,
+    h = sk.compute_skenario(base, tiers(S_01="A", S_02="B", S_03="C"), tanpa_batas(), tahun=2026,
                            pagu_total=340 * M)  # fmt: skip
     rows = by_program(h)
     # +20 % to A, +10 % to B, the remaining 10 M half each
@@ -250,7 +255,7 @@ def test_a_floor_missed_at_base_is_topped_up_from_the_best_tier_and_paid_by_cuts
         prog("S", "S.01", 900 * M),
     )  # fmt: skip
     aturan = [a for a in aturan_seed() if a.kode in ("pendidikan", "pegawai")]
-    h = sk.hitung_skenario(base, tiers(E_01="A", E_02="C", S_01="D"), aturan, tahun=2026,
+    h = sk.compute_skenario(base, tiers(E_01="A", E_02="C", S_01="D"), aturan, tahun=2026,
                            pagu_total=1_000 * M)  # fmt: skip
     rows = by_program(h)
     assert rows["E.01"]["pagu_usulan_rp"] == Decimal(150 * M)  # the A program takes the top-up
@@ -260,10 +265,117 @@ def test_a_floor_missed_at_base_is_topped_up_from_the_best_tier_and_paid_by_cuts
     assert cek(h, "pendidikan").porsi_persen == Decimal("20.00")
 
 
+# ---------------------------------------------------------------------------------------------
+# floors are held by tier B (and A) before C before D (issue 10)
+# ---------------------------------------------------------------------------------------------
+
+
+def bagian_tersisa(h: sk.HasilSkenario) -> dict[str, Decimal]:
+    """Per tier B, C, D: the share of its cuttable base (base minus staff) the proposal keeps,
+    over the programs that are not protected (the measure of the pipeline test)."""
+    out = {}
+    for t in ("B", "C", "D"):
+        rows = h.baris.filter(~pl.col("dilindungi") & (pl.col("tier") == t))
+        pegawai = rows["belanja_pegawai_rp"].sum()
+        out[t] = (rows["pagu_usulan_rp"].sum() - pegawai) / (rows["pagu_dasar_rp"].sum() - pegawai)
+    return out
+
+
+# Roads of tier D, A and B; a tier C program and a large tier B one outside every floor.
+JALAN = dasar(
+    prog("P", "P.02", 200 * M, infra=200 * M, fungsi="04"),
+    prog("P", "P.03", 100 * M, infra=100 * M, fungsi="04"),
+    prog("P", "P.04", 100 * M, infra=100 * M, fungsi="04"),
+    prog("S", "S.02", 100 * M),
+    prog("S", "S.03", 500 * M),
+)
+JALAN_TIER = tiers(P_02="D", P_03="B", P_04="A", S_02="C", S_03="B")
+HANYA_INFRA = [a for a in aturan_seed() if a.kode == "infrastruktur"]
+
+
+def test_a_floor_is_held_by_tier_a_and_b_programs_not_by_the_d_program_the_cut_reaches_first():
+    # 1,000 M -> 700 M; infrastructure needs 40 % = 280 M of its 400 M. The cut takes D first:
+    # its roads program could only lose 120 M before the floor bound, so the old rule kept 80 M
+    # there while C went to 0 and B paid (D kept 40 % of its base, C 0 %). Now the 80 M the floor
+    # needs move to the A and B roads: A +20 %, B +10 %, the other 50 M in proportion.
+    h = sk.compute_skenario(JALAN, JALAN_TIER, HANYA_INFRA, tahun=2026, opsi=SEMUA,
+                           pagu_total=700 * M)  # fmt: skip
+    rows = by_program(h)
+    assert {k: r["pagu_usulan_rp"] for k, r in rows.items()} == {
+        "P.02": Decimal(0), "P.03": Decimal(135 * M), "P.04": Decimal(145 * M),
+        "S.02": Decimal(0), "S.03": Decimal(420 * M),
+    }  # fmt: skip
+    assert sum(r["infrastruktur_usulan_rp"] for r in rows.values()) == Decimal(280 * M)
+    assert cek(h, "infrastruktur").keterangan == "Memenuhi, tepat di batas."
+    assert bagian_tersisa(h)["D"] <= bagian_tersisa(h)["C"] <= bagian_tersisa(h)["B"] < 1
+    assert "dipindah ke program tier A/B" in rows["P.02"]["alasan"]
+    assert "tier D dipotong lebih dulu" in rows["P.02"]["alasan"]
+    assert "Ditambah agar memenuhi minimal infrastruktur 40 %" in rows["P.03"]["alasan"]
+    assert "Ditambah agar memenuhi minimal infrastruktur 40 %" in rows["P.04"]["alasan"]
+
+
+def test_without_an_a_or_b_program_in_the_floor_a_c_program_holds_it_before_a_d_program():
+    # Education (20 % of 600 M = 120 M) has only a D and a C program. The cut takes D's 180 M of
+    # slack, C's other program and 20 M of B; the floor's last 20 M go from D to the C school.
+    base = dasar(
+        prog("E", "E.02", 200 * M, fungsi="08"), prog("E", "E.03", 100 * M, fungsi="08"),
+        prog("S", "S.02", 200 * M), prog("S", "S.03", 500 * M),
+    )  # fmt: skip
+    t = tiers(E_02="D", E_03="C", S_02="C", S_03="B")
+    aturan = [a for a in aturan_seed() if a.kode == "pendidikan"]
+    h = sk.compute_skenario(base, t, aturan, tahun=2026, opsi=SEMUA, pagu_total=600 * M)
+    rows = by_program(h)
+    assert {k: r["pagu_usulan_rp"] for k, r in rows.items()} == {
+        "E.02": Decimal(0), "E.03": Decimal(120 * M), "S.02": Decimal(0), "S.03": Decimal(480 * M),
+    }  # fmt: skip
+    assert cek(h, "pendidikan").memenuhi
+    assert "dipindah ke program tier C yang juga dihitung" in rows["E.02"]["alasan"]
+
+
+@pytest.mark.parametrize("pagu", [990, 950, 900, 800, 700, 650, 600, 560])
+def test_at_every_ceiling_d_keeps_no_more_of_its_base_than_c_and_c_no_more_than_b(pagu):
+    h = sk.compute_skenario(JALAN, JALAN_TIER, HANYA_INFRA, tahun=2026, opsi=SEMUA,
+                           pagu_total=pagu * M)  # fmt: skip
+    kept = bagian_tersisa(h)
+    assert kept["D"] <= kept["C"] <= kept["B"], kept
+    assert h.baris["pagu_usulan_rp"].sum() == Decimal(pagu * M)
+    assert cek(h, "infrastruktur").memenuhi
+
+
+def test_a_floor_with_only_d_programs_keeps_their_money_and_says_why():
+    base = dasar(prog("P", "P.02", 300 * M, infra=300 * M, fungsi="04"), prog("S", "S.02", 700 * M))
+    h = sk.compute_skenario(base, tiers(P_02="D", S_02="C"), HANYA_INFRA, tahun=2026, opsi=SEMUA,
+                           pagu_total=500 * M)  # fmt: skip
+    rows = by_program(h)
+    assert rows["P.02"]["pagu_usulan_rp"] == Decimal(200 * M)  # 40 % of 500 M: no one else can
+    assert rows["S.02"]["pagu_usulan_rp"] == Decimal(300 * M)
+    assert (
+        "Sebagian tidak dipotong agar minimal infrastruktur 40 % tetap terpenuhi"
+        in (rows["P.02"]["alasan"])
+    )
+
+
+def test_without_tier_a_nothing_is_protected_or_grown_on_evidence():
+    # The placebo world (no true effect anywhere) has no tier A: growth goes to B alone (+10 %,
+    # then B in proportion), C and D never grow, nothing is protected, cuts take D first.
+    base = dasar(prog("S", "S.01", 100 * M), prog("S", "S.02", 300 * M),
+                 prog("S", "S.03", 100 * M), prog("S", "S.04", 100 * M))  # fmt: skip
+    t = tiers(S_01="B", S_02="B", S_03="C", S_04="D")
+    naik = sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=680 * M)
+    assert [r["pagu_usulan_rp"] for r in by_program(naik).values()] == [
+        Decimal(120 * M), Decimal(360 * M), Decimal(100 * M), Decimal(100 * M)
+    ]  # fmt: skip
+    turun = sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=550 * M)
+    assert [r["pagu_usulan_rp"] for r in by_program(turun).values()] == [
+        Decimal(100 * M), Decimal(300 * M), Decimal(100 * M), Decimal(50 * M)
+    ]  # fmt: skip
+    assert not any(naik.baris["dilindungi"]) and not any(turun.baris["dilindungi"])
+
+
 def test_staff_cap_conflict_is_reported_with_its_rupiah_not_solved_by_cutting_staff():
     base = dasar(prog("S", "S.01", 500 * M, pegawai=400 * M), prog("S", "S.02", 500 * M))
     aturan = [a for a in aturan_seed() if a.kode == "pegawai"]
-    h = sk.hitung_skenario(base, tiers(S_01="D", S_02="D"), aturan, tahun=2027,
+    h = sk.compute_skenario(base, tiers(S_01="D", S_02="D"), aturan, tahun=2027,
                            pagu_total=1_000 * M)  # fmt: skip
     c = cek(h, "pegawai")
     assert not c.memenuhi and c.selisih_rp == Decimal(100 * M)  # 400 M against a 300 M cap
@@ -276,15 +388,15 @@ def test_staff_cap_conflict_is_reported_with_its_rupiah_not_solved_by_cutting_st
 
 def test_teacher_allowances_from_tkd_do_not_count_against_the_staff_cap():
     base = dasar(prog("E", "E.01", 1_000 * M, pegawai=400 * M, hkpd=250 * M, fungsi="08"))
-    h = sk.hitung_skenario(base, tiers(E_01="B"), aturan_seed(), tahun=2027, pagu_total=1_000 * M)
+    h = sk.compute_skenario(base, tiers(E_01="B"), aturan_seed(), tahun=2027, pagu_total=1_000 * M)
     assert cek(h, "pegawai").memenuhi and cek(h, "pegawai").pembilang_rp == Decimal(250 * M)
 
 
 def test_rules_not_yet_binding_can_be_left_out():
-    strict = sk.hitung_skenario(
+    strict = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
     )
-    loose = sk.hitung_skenario(
+    loose = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M,
         opsi=sk.OpsiSkenario(hanya_aturan_wajib=True),
     )  # fmt: skip
@@ -304,7 +416,7 @@ def test_protected_programs_and_opd_floors_are_kept():
     opsi = sk.OpsiSkenario(
         lindungi=("S.02",), lantai_opd=(("P", 500 * M),), hanya_aturan_wajib=False
     )
-    h = sk.hitung_skenario(
+    h = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_300 * M, opsi=opsi
     )
     rows = by_program(h)
@@ -323,7 +435,7 @@ def test_protected_programs_and_opd_floors_are_kept():
 )
 def test_unknown_codes_in_the_options_are_refused_by_name(opsi, pesan):
     with pytest.raises(sk.SkenarioError, match=pesan):
-        sk.hitung_skenario(
+        sk.compute_skenario(
             KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M, opsi=opsi
         )
 
@@ -333,27 +445,27 @@ def test_a_ceiling_below_the_commitments_says_by_how_many_rupiah():
                  prog("S", "S.03", 300))  # fmt: skip
     t = tiers(S_01="B", S_02="A", S_03="D")
     with pytest.raises(sk.SkenarioTidakLayak) as exc:
-        sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=1_100)
+        sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=1_100)
     assert exc.value.pagu_minimal == 1_200 and exc.value.kekurangan_rp == 100
     msg = str(exc.value)
     assert "kurang Rp100" in msg and "paling sedikit Rp1.200" in msg
     assert "belanja pegawai dan transfer terikat Rp1.000" in msg
     assert "program tier A dan yang dilindungi Rp200" in msg
-    ok = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=1_200)
+    ok = sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=1_200)
     assert by_program(ok)["S.03"]["pagu_usulan_rp"] == Decimal(0)
 
 
 def test_the_smallest_workable_ceiling_accounts_for_the_floors():
     with pytest.raises(sk.SkenarioTidakLayak) as exc:
-        sk.hitung_skenario(
+        sk.compute_skenario(
             KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=700 * M
         )
     minimal = exc.value.pagu_minimal
     assert minimal is not None and minimal > 700 * M
     assert "batas minimal infrastruktur 40 %" in str(exc.value)
-    sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=minimal)
+    sk.compute_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=minimal)
     with pytest.raises(sk.SkenarioTidakLayak):
-        sk.hitung_skenario(
+        sk.compute_skenario(
             KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=minimal - 1
         )
 
@@ -364,7 +476,7 @@ def test_the_smallest_workable_ceiling_accounts_for_the_floors():
 
 
 def test_a_program_without_a_tier_is_treated_as_b_and_said_so():
-    h = sk.hitung_skenario(KOTA, KOTA_TIER.filter(pl.col("kode_program") != "S.01"), aturan_seed(),
+    h = sk.compute_skenario(KOTA, KOTA_TIER.filter(pl.col("kode_program") != "S.01"), aturan_seed(),
                            tahun=2026, pagu_total=1_200 * M)  # fmt: skip
     assert by_program(h)["S.01"]["tier"] == "B"
     assert "tier bawaan" in by_program(h)["S.01"]["alasan"]
@@ -380,14 +492,16 @@ def test_a_program_without_a_tier_is_treated_as_b_and_said_so():
 )
 def test_bad_tier_tables_are_refused(frame, pesan):
     with pytest.raises(sk.SkenarioError, match=pesan):
-        sk.hitung_skenario(KOTA, frame, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M)
+        sk.compute_skenario(
+            KOTA, frame, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
+        )
 
 
 def test_tiers_are_read_at_program_level_newest_first_and_a_missing_table_is_explained():
     con = duckdb.connect()
     con.execute("create schema marts")
     with pytest.raises(sk.SkenarioError, match="belum ada"):
-        sk.muat_tier(con, 2026)
+        sk.load_tier(con, 2026)
     con.execute(
         """create table marts.mart_prioritas_alokasi as select * from (values
             (2024, 'S', 'S.01', null, 'D'),
@@ -396,10 +510,10 @@ def test_tiers_are_read_at_program_level_newest_first_and_a_missing_table_is_exp
             (2027, 'S', 'S.01', null, 'B')
         ) as t(tahun, kode_skpd, kode_program, kode_sub_kegiatan, tier)"""
     )
-    assert sk.muat_tier(con, 2026).rows() == [("S", "S.01", "A")]
+    assert sk.load_tier(con, 2026).rows() == [("S", "S.01", "A")]
     con.execute("create or replace table marts.mart_prioritas_alokasi as select 1 as tahun")
     with pytest.raises(sk.SkenarioError, match="kode_program"):
-        sk.muat_tier(con, 2026)
+        sk.load_tier(con, 2026)
 
 
 def test_the_base_is_the_latest_budget_position_before_the_year():
@@ -420,11 +534,11 @@ def test_the_base_is_the_latest_budget_position_before_the_year():
             "kode_skpd, kode_program, total_belanja_rp) values (?, ?, ?, 'S', 'S.01', ?)",
             [tahun, tahap, urutan, total],
         )
-    d = sk.muat_dasar(con, 2026, "perubahan")  # the final position: the last phase that year
+    d = sk.load_dasar(con, 2026, "perubahan")  # the final position: the last phase that year
     assert (d.tahun_dasar, d.tahap_dasar) == (2025, "pergeseran_1")
     assert d.program["total_belanja_rp"].to_list() == [Decimal(11)]
     with pytest.raises(sk.SkenarioError, match="sebelum TA 2024"):
-        sk.muat_dasar(con, 2024)
+        sk.load_dasar(con, 2024)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,7 +559,7 @@ def test_earmarked_money_never_leaves_its_program_under_a_cut_or_a_floor_top_up(
     )
     t = tiers(E_01="B", S_01="D", S_02="C")
     aturan = [a for a in aturan_seed() if a.kode == "pendidikan"]
-    h = sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=800 * M,
+    h = sk.compute_skenario(base, t, aturan, tahun=2026, pagu_total=800 * M,
                            kebijakan=kebijakan_seed())  # fmt: skip
     rows = by_program(h)
     assert_jumlah(h)
@@ -458,7 +572,7 @@ def test_earmarked_money_never_leaves_its_program_under_a_cut_or_a_floor_top_up(
     assert kunci[4] == "sumber_dana_terikat" and kunci[5] == 450 * M
     assert "DAK Fisik: UU 1/2022 (HKPD)" in kunci[7]  # the legal basis, from the seed
     # without the policy the same money would have been cut (the lock is what holds it)
-    bebas = by_program(sk.hitung_skenario(base, t, aturan, tahun=2026, pagu_total=800 * M))
+    bebas = by_program(sk.compute_skenario(base, t, aturan, tahun=2026, pagu_total=800 * M))
     assert bebas["S.01"]["pagu_usulan_rp"] < Decimal(450 * M)
 
 
@@ -466,7 +580,7 @@ def test_earmarked_money_does_not_grow_with_the_tiers():
     base = dasar(
         prog("S", "S.01", 100 * M, terikat=100 * M, sumber="BLUD"), prog("S", "S.02", 100 * M)
     )
-    h = sk.hitung_skenario(base, tiers(S_01="A", S_02="B"), tanpa_batas(), tahun=2026,
+    h = sk.compute_skenario(base, tiers(S_01="A", S_02="B"), tanpa_batas(), tahun=2026,
                            pagu_total=220 * M, kebijakan=kebijakan_seed())  # fmt: skip
     rows = by_program(h)
     assert_jumlah(h)
@@ -482,7 +596,7 @@ def test_a_multi_year_contract_is_a_floor_of_its_program_in_its_year_only():
     base = dasar(prog("P", "P.02", 500 * M, infra=450 * M), prog("S", "S.02", 500 * M))
     t = tiers(P_02="D", S_02="C")
     kebijakan = kebijakan_seed(KONTRAK_2026, KONTRAK_2027)
-    h = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=600 * M,
+    h = sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=600 * M,
                            kebijakan=kebijakan)  # fmt: skip
     rows = by_program(h)
     assert_jumlah(h)
@@ -490,17 +604,90 @@ def test_a_multi_year_contract_is_a_floor_of_its_program_in_its_year_only():
     assert rows["P.02"]["infrastruktur_usulan_rp"] == Decimal(300 * M)  # capital: infrastructure
     assert "kontrak tahun jamak Rp300.000.000.000 (TJ/001, Jembatan" in rows["P.02"]["alasan"]
     # 2027: the 520 M obligation exceeds last year's program: the program grows to it
-    h27 = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2027, pagu_total=1_000 * M,
+    h27 = sk.compute_skenario(base, t, tanpa_batas(), tahun=2027, pagu_total=1_000 * M,
                              kebijakan=kebijakan)  # fmt: skip
     assert_jumlah(h27)
     assert by_program(h27)["P.02"]["pagu_usulan_rp"] == Decimal(520 * M)
     assert by_program(h27)["S.02"]["pagu_usulan_rp"] == Decimal(480 * M)
 
 
+# codes stay text, money decimal (as dbt loads the seeds)
+TEKS_SEED = {c: "varchar" for c in ("kode_skpd", "kode_program", "kode_sub_kegiatan", "kode_akun",
+                                     "awalan_akun", "kode_awalan")} | {"nilai_rp": "decimal(18,2)"}  # fmt: skip
+
+
+def reference_db(tmp_path, **ganti: str):
+    """A DuckDB holding the scenario's reference seeds as the published mart does, read from
+    dbt/seeds/ (or, per seed name, from the CSV text given)."""
+    con = duckdb.connect(str(tmp_path / "ref.duckdb"))
+    con.execute("create schema reference")
+    for seed in ("ref_lantai_skenario", "ref_kontrak_tahun_jamak", "ref_sumber_dana_terikat",
+                 "ref_infrastruktur_akun"):  # fmt: skip
+        path = SEEDS_DIR / f"{seed}.csv"
+        if seed in ganti:
+            path = tmp_path / f"{seed}.csv"
+            path.write_text(ganti[seed], encoding="utf-8")
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        types = {c: t for c, t in TEKS_SEED.items() if c in header}
+        con.execute(
+            f"create table reference.{seed} as select * from read_csv(?, header = true, "
+            f"types = {types})",
+            [str(path)],
+        )
+    return con
+
+
+@pytest.mark.parametrize(
+    ("kode_akun", "kode_program", "infrastruktur"),
+    [("5.2.04", "P.02", True),  # roads capital in a service program
+     ("5.2.02", "P.02", False),  # equipment: capital, but not infrastructure
+     ("5.1.02.03.04", "P.02", True),  # maintenance of roads and networks
+     ("5.1.02.03.04.0001", "P.02", True),  # a full account under the prefix
+     ("5.2.03", "1.01.01", False),  # an office building in a support program
+     ("5.1.02.04", "P.02", False),  # official travel
+     ("5.3.01", "P.02", False)],  # no row: not infrastructure
+)  # fmt: skip
+def test_a_contract_counts_as_infrastructure_by_the_seed_the_compliance_mart_uses(
+    kode_akun, kode_program, infrastruktur
+):
+    assert kebijakan_seed().infrastruktur(kode_akun, kode_program) is infrastruktur
+
+
+def test_changing_the_infrastructure_seed_changes_the_scenario(tmp_path):
+    # P.02 (D, 500 M, 450 M roads) owes 300 M on a roads contract in 2026; the contract is locked
+    # either way, but only an infrastructure account makes it count for the >= 40 % floor.
+    base = dasar(prog("P", "P.02", 500 * M, infra=450 * M), prog("S", "S.02", 500 * M))
+    kontrak = (
+        "nomor_persetujuan,tahun_anggaran,kode_skpd,kode_program,kode_sub_kegiatan,kode_akun,"
+        "nama_pekerjaan,nilai_rp,keterangan\n"
+        "TJ/001,2026,P,P.02,,5.2.04,Jembatan,300000000000.00,uji\n"
+    )
+    seed = (SEEDS_DIR / "ref_infrastruktur_akun.csv").read_text(encoding="utf-8")
+    jalan = '5.2.04,"Belanja modal jalan, jaringan, dan irigasi",true,'
+    assert jalan in seed
+    diubah = seed.replace(jalan, '5.2.04,"Belanja modal jalan, jaringan, dan irigasi",false,')
+
+    def hitung(**ganti):
+        folder = tmp_path / ("diubah" if ganti else "asli")
+        folder.mkdir()
+        with reference_db(folder, ref_kontrak_tahun_jamak=kontrak, **ganti) as con:
+            kebijakan = sk.load_kebijakan(con)
+        return sk.compute_skenario(base, tiers(P_02="D", S_02="C"), tanpa_batas(), tahun=2026,
+                                  pagu_total=600 * M, kebijakan=kebijakan)  # fmt: skip
+
+    asli, ubah = hitung(), hitung(ref_infrastruktur_akun=diubah)
+    assert by_program(asli)["P.02"]["infrastruktur_usulan_rp"] == Decimal(300 * M)
+    assert by_program(ubah)["P.02"]["infrastruktur_usulan_rp"] == Decimal(0)
+    assert by_program(ubah)["P.02"]["pagu_usulan_rp"] == Decimal(300 * M)  # still locked
+    assert cek(asli, "infrastruktur").pembilang_rp == Decimal(300 * M)
+    assert cek(ubah, "infrastruktur").pembilang_rp == Decimal(0)
+    assert asli.id_skenario != ubah.id_skenario  # the seed is an input of the scenario id
+
+
 def test_a_contract_for_a_program_without_a_base_is_refused_by_number():
     base = dasar(prog("S", "S.02", 500 * M))
     with pytest.raises(sk.SkenarioError, match=r"TJ/001 \(P P.02\)"):
-        sk.hitung_skenario(base, tiers(S_02="C"), tanpa_batas(), tahun=2026, pagu_total=500 * M,
+        sk.compute_skenario(base, tiers(S_02="C"), tanpa_batas(), tahun=2026, pagu_total=500 * M,
                            kebijakan=kebijakan_seed(KONTRAK_2026))  # fmt: skip
 
 
@@ -508,13 +695,13 @@ def test_btt_keeps_its_minimum_and_is_never_cut_or_grown_by_tier():
     # BPKAD's program: 30 M BTT (5.3) and 20 M of other spending; tier D (low absorption).
     base = dasar(prog("K", "K.02", 50 * M, btt=30 * M), prog("S", "S.02", 100 * M))
     t = tiers(K_02="D", S_02="D")
-    h = sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=40 * M,
+    h = sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=40 * M,
                            kebijakan=kebijakan_seed())  # fmt: skip
     rows = by_program(h)
     assert_jumlah(h)
     assert rows["K.02"]["pagu_usulan_rp"] >= Decimal(30 * M)
     assert "belanja tidak terduga (btt) Rp30.000.000.000" in rows["K.02"]["alasan"]
-    up = sk.hitung_skenario(base, tiers(K_02="A", S_02="B"), tanpa_batas(), tahun=2026,
+    up = sk.compute_skenario(base, tiers(K_02="A", S_02="B"), tanpa_batas(), tahun=2026,
                             pagu_total=200 * M, kebijakan=kebijakan_seed())  # fmt: skip
     # growth goes to the movable parts only: K.02's 20 M (+20 %, then a share), never the BTT
     assert_jumlah(up)
@@ -526,17 +713,17 @@ def test_a_row_the_tier_mart_marks_outside_the_tiers_is_neither_cut_nor_grown():
     t = tiers(K_02="D", S_02="D", S_03="A").with_columns(
         di_luar_tier=pl.col("kode_program") == "K.02"
     )
-    down = by_program(sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=200 * M))
+    down = by_program(sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=200 * M))
     assert down["K.02"]["pagu_usulan_rp"] == Decimal(50 * M)
     assert down["S.02"]["pagu_usulan_rp"] == Decimal(50 * M)
     assert "Di luar tier (bukan program)" in down["K.02"]["alasan"]
-    up = by_program(sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=300 * M))
+    up = by_program(sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=300 * M))
     assert up["K.02"]["pagu_usulan_rp"] == Decimal(50 * M)
 
 
 def test_spm_spending_keeps_its_floor_when_its_program_is_cut():
     base = dasar(prog("D", "D.02", 200 * M, spm=120 * M), prog("S", "S.02", 200 * M))
-    h = sk.hitung_skenario(base, tiers(D_02="D", S_02="D"), tanpa_batas(), tahun=2026,
+    h = sk.compute_skenario(base, tiers(D_02="D", S_02="D"), tanpa_batas(), tahun=2026,
                            pagu_total=134 * M, kebijakan=kebijakan_seed())  # fmt: skip
     rows = by_program(h)
     assert_jumlah(h)
@@ -556,7 +743,7 @@ def test_floors_above_the_ceiling_are_refused_naming_each_binding_floor():
     )
     t = tiers(P_02="D", K_02="D", S_01="D", D_02="D")
     with pytest.raises(sk.SkenarioTidakLayak) as exc:
-        sk.hitung_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=500 * M,
+        sk.compute_skenario(base, t, tanpa_batas(), tahun=2026, pagu_total=500 * M,
                            kebijakan=kebijakan_seed(KONTRAK_2026))  # fmt: skip
     pesan = str(exc.value)
     for bagian in (
@@ -586,22 +773,22 @@ def test_base_choice_murni_or_perubahan_changes_the_base_and_the_id():
             "kode_skpd, kode_program, total_belanja_rp) values (2025, ?, ?, 'S', 'S.01', ?)",
             [tahap, urutan, total],
         )
-    murni, akhir = sk.muat_dasar(con, 2026), sk.muat_dasar(con, 2026, "perubahan")
+    murni, akhir = sk.load_dasar(con, 2026), sk.load_dasar(con, 2026, "perubahan")
     assert (murni.tahap_dasar, akhir.tahap_dasar) == ("murni", "perubahan")  # default: murni
     assert murni.program["total_belanja_rp"].to_list() == [Decimal(100)]
     assert akhir.program["total_belanja_rp"].to_list() == [Decimal(130)]
-    hm = sk.hitung_skenario(murni, tiers(S_01="B"), tanpa_batas(), tahun=2026, pagu_total=120)
-    ha = sk.hitung_skenario(akhir, tiers(S_01="B"), tanpa_batas(), tahun=2026, pagu_total=120)
+    hm = sk.compute_skenario(murni, tiers(S_01="B"), tanpa_batas(), tahun=2026, pagu_total=120)
+    ha = sk.compute_skenario(akhir, tiers(S_01="B"), tanpa_batas(), tahun=2026, pagu_total=120)
     assert hm.baris["pagu_dasar_rp"].to_list() == [Decimal(100)]
     assert ha.baris["pagu_dasar_rp"].to_list() == [Decimal(130)]
     assert hm.baris["tahap_dasar"].to_list() == ["murni"]
     assert hm.id_skenario != ha.id_skenario
     with pytest.raises(sk.SkenarioError, match="'murni' atau 'perubahan'"):
-        sk.muat_dasar(con, 2026, "pergeseran")
+        sk.load_dasar(con, 2026, "pergeseran")
 
 
 def test_the_rules_in_force_in_the_scenario_year_are_the_default():
-    h = sk.hitung_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
+    h = sk.compute_skenario(KOTA, KOTA_TIER, aturan_seed(), tahun=2026, pagu_total=1_200 * M)
     assert not cek(h, "infrastruktur").ditegakkan  # binds from 2027
     assert cek(h, "pendidikan").ditegakkan
 
@@ -612,21 +799,21 @@ def test_the_rules_in_force_in_the_scenario_year_are_the_default():
 
 
 def test_same_inputs_give_the_same_id_rows_parquet_and_workbook(tmp_path):
-    a = sk.hitung_skenario(
+    a = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011
     )
-    b = sk.hitung_skenario(
+    b = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011
     )
     assert a.id_skenario == b.id_skenario and a.baris.equals(b.baris)
     assert parquet_bytes(a) == parquet_bytes(b)
-    x1, x2 = tulis_xlsx(a, tmp_path / "1.xlsx"), tulis_xlsx(b, tmp_path / "2.xlsx")
+    x1, x2 = write_xlsx(a, tmp_path / "1.xlsx"), write_xlsx(b, tmp_path / "2.xlsx")
     assert x1.read_bytes() == x2.read_bytes()
-    other = sk.hitung_skenario(
+    other = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_012
     )
     assert other.id_skenario != a.id_skenario
-    retiered = sk.hitung_skenario(KOTA, KOTA_TIER.with_columns(pl.lit("B").alias("tier")),
+    retiered = sk.compute_skenario(KOTA, KOTA_TIER.with_columns(pl.lit("B").alias("tier")),
                                   aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_234_567_891_011)  # fmt: skip
     assert retiered.id_skenario != a.id_skenario
 
@@ -644,9 +831,9 @@ def test_workbook_has_indonesian_headings_rupiah_format_frozen_header_filter(tmp
     base = dasar(
         prog("S", "S.01", 100 * M, nama='=HYPERLINK("http://x")'), prog("S", "S.02", 100 * M)
     )
-    h = sk.hitung_skenario(base, tiers(S_01="A", S_02="D"), tanpa_batas(), tahun=2026,
+    h = sk.compute_skenario(base, tiers(S_01="A", S_02="D"), tanpa_batas(), tahun=2026,
                            pagu_total=150 * M)  # fmt: skip
-    wb = openpyxl.load_workbook(tulis_xlsx(h, tmp_path / "s.xlsx"))
+    wb = openpyxl.load_workbook(write_xlsx(h, tmp_path / "s.xlsx"))
     assert wb.sheetnames == ["Ringkasan", "Usulan per program", "Kunci dan lantai", "Per OPD"]
     ws = wb["Usulan per program"]
     head = [c.value for c in ws[1]]
@@ -668,10 +855,10 @@ def test_workbook_shows_the_ceiling_and_every_locked_rupiah_with_its_reason(tmp_
         prog("S", "S.01", 300 * M, terikat=100 * M, sumber="DAK Fisik"),
         prog("D", "D.02", 200 * M, spm=60 * M),
     )
-    h = sk.hitung_skenario(base, tiers(P_02="D", K_02="D", S_01="D", D_02="D"), tanpa_batas(),
+    h = sk.compute_skenario(base, tiers(P_02="D", K_02="D", S_01="D", D_02="D"), tanpa_batas(),
                            tahun=2026, pagu_total=800 * M,
                            kebijakan=kebijakan_seed(KONTRAK_2026))  # fmt: skip
-    wb = openpyxl.load_workbook(tulis_xlsx(h, tmp_path / "s.xlsx"))
+    wb = openpyxl.load_workbook(write_xlsx(h, tmp_path / "s.xlsx"))
     ws = wb["Kunci dan lantai"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     jenis = {(r[2], r[4]): r for r in rows}
@@ -692,19 +879,19 @@ def test_workbook_shows_the_ceiling_and_every_locked_rupiah_with_its_reason(tmp_
 
 def test_store_saves_once_and_reads_back(tmp_path):
     paths = DataPaths(tmp_path / "data")
-    h = sk.hitung_skenario(
+    h = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
     )
-    first = simpan(h, paths)
-    stamp = baca_indeks(paths)[0]["disimpan_pada"]
-    again = simpan(h, paths)
+    first = save(h, paths)
+    stamp = read_index(paths)[0]["disimpan_pada"]
+    again = save(h, paths)
     assert first == again == paths.root / "scenarios" / f"{h.id_skenario}.parquet"
-    (entry,) = baca_indeks(paths)
+    (entry,) = read_index(paths)
     assert entry["disimpan_pada"] == stamp and entry["pagu_total_rp"] == 1_200 * M
     assert {c["aturan"]: c["memenuhi"] for c in entry["cek"]} == {
         "infrastruktur": True, "pegawai": False, "pendidikan": True
     }  # fmt: skip
-    assert baca(paths, h.id_skenario).equals(h.baris)
+    assert read(paths, h.id_skenario).equals(h.baris)
     assert first.read_bytes() == parquet_bytes(h)
 
 
@@ -731,7 +918,7 @@ def test_cli_refuses_a_malformed_opd_floor(tmp_path):
 def test_a_floor_no_program_can_serve_is_named():
     base = dasar(prog("S", "S.01", 100 * M))
     with pytest.raises(sk.SkenarioTidakLayak, match="minimal pendidikan 20 %") as exc:
-        sk.hitung_skenario(
+        sk.compute_skenario(
             base, tiers(S_01="B"), aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=90 * M
         )
     assert exc.value.pagu_minimal is None and "tidak ada program" in str(exc.value)
@@ -762,7 +949,7 @@ def test_gx_business_rules_catch_a_proposal_below_staff_and_a_met_rule_with_a_ga
     from dagster_project.lib.contracts.model import mart_contracts
     from dagster_project.lib.gate.expectations import gx_checks
 
-    h = sk.hitung_skenario(
+    h = sk.compute_skenario(
         KOTA, KOTA_TIER, aturan_seed(), tahun=2026, opsi=SEMUA, pagu_total=1_200 * M
     )
     bad = h.baris.with_columns(

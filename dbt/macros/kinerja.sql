@@ -19,24 +19,11 @@
 {%- endmacro %}
 
 {#-
-    numerator / denominator × 100 as DECIMAL(12,2), rounded half away from zero, exactly: both
-    arguments are quantities with up to 4 decimals (targets and realisations), scaled to whole
-    ten-thousandths on HUGEINT (as persen_half_up does for rupiah). Null when the denominator is
-    0 or null.
+    numerator / denominator × 100 as DECIMAL(12,2) for quantities with up to 4 decimals (targets
+    and realisations): `persen_half_up` at four decimals.
 -#}
 {% macro rasio_persen(numerator, denominator) -%}
-    {%- set n = "cast(cast(" ~ numerator ~ " as decimal(38, 4)) * 10000 as hugeint)" -%}
-    {%- set d = "cast(cast(" ~ denominator ~ " as decimal(38, 4)) * 10000 as hugeint)" -%}
-    case
-        when {{ denominator }} = 0 then null
-        else cast(
-            cast(
-                sign({{ n }}) * sign({{ d }})
-                * ((abs({{ n }}) * 20000 + abs({{ d }})) // (2 * abs({{ d }})))
-                as decimal(38, 0)
-            ) * 0.01 as decimal(12, 2)
-        )
-    end
+    {{ persen_half_up(numerator, denominator, desimal=4, tipe='decimal(12, 2)') }}
 {%- endmacro %}
 
 {#-

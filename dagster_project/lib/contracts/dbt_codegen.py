@@ -2,8 +2,10 @@
 
 - `dbt/models/staging/<system>/_<system>__sources.yml`: one dbt source per source contract, read
   from the raw Parquet that ingest writes (`external_location`), with column docs and key tests.
-- `dbt/models/marts/_marts__models.yml`: every mart with `contract: enforced`, typed and described
-  columns, constraints and tests, from `data_contracts/marts/`.
+- `dbt/models/marts/_marts__models.yml` (from `data_contracts/marts/`) and
+  `dbt/models/marts/core/_core__models.yml` (the published dims and facts, from
+  `data_contracts/core/`): every model with `contract: enforced`, typed and described columns,
+  constraints and tests.
 
 One mechanism per kind of rule: types and not-null are the enforced dbt contract and its
 `not_null` constraints; uniqueness, accepted values and relationships are generated dbt tests.
@@ -19,7 +21,13 @@ from pathlib import Path
 import yaml
 
 from dagster_project.lib.contracts.ingest_log import LOG_COLUMNS
-from dagster_project.lib.contracts.model import Column, Contract, mart_contracts, source_contracts
+from dagster_project.lib.contracts.model import (
+    Column,
+    Contract,
+    core_contracts,
+    mart_contracts,
+    source_contracts,
+)
 from dagster_project.lib.core.paths import DBT_DIR
 
 HEADER = (
@@ -50,7 +58,7 @@ def _dbt_type(col: Column) -> str:
 
 def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[object]:
     """Generated dbt data tests. On a mart, a required column gets a `not_null` constraint
-    (`marts_yaml`), never a `not_null` test as well: the enforced contract already fails the build
+    (`models_yaml`), never a `not_null` test as well: the enforced contract already fails the build
     on a null, so the test could never fail. Sources cannot carry constraints: they keep it."""
     tests: list[object] = []
     if col.required and source:
@@ -58,20 +66,33 @@ def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[obje
     if col.unique or (col.primary_key and len(contract.stored_primary_key) == 1):
         tests.append("unique")
     if col.enum:
-        tests.append({"accepted_values": {"arguments": {"values": list(col.enum)}}})
+        tests.append({"accepted_values": {"arguments": _accepted(col)}})
     if col.relationship and not source:
         model, field = col.relationship
         tests.append({"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}})
     if col.extra.get("countsPeople") and not source:
         tests.append("sel_kecil")  # the small-cell rule (dbt/tests/generic/sel_kecil.sql)
-    return tests
+    return tests + list(col.extra.get("dbtTests", ()))
+
+
+def _accepted(col: Column) -> dict[str, object]:
+    """`accepted_values` arguments: the contract lists values as text; a number or boolean column
+    compares them unquoted."""
+    if col.logical_type in ("integer", "number", "boolean"):
+        return {"values": [yaml.safe_load(v) for v in col.enum], "quote": False}
+    return {"values": list(col.enum)}
 
 
 def _key_test(contract: Contract) -> list[object]:
+    """The table's key, and any table-level test the contract adds (customProperty `dbtTests`:
+    a dbt test that no contract field expresses, written in dbt's own form)."""
     pk = contract.stored_primary_key
+    tests: list[object] = []
     if len(pk) > 1:
-        return [{"unique_combination_of_columns": {"arguments": {"combination_of_columns": pk}}}]
-    return []
+        tests.append(
+            {"unique_combination_of_columns": {"arguments": {"combination_of_columns": pk}}}
+        )
+    return tests + list(contract.properties.get("dbtTests", ()))
 
 
 def sources_yaml(system: str, contracts: list[Contract]) -> str:
@@ -195,7 +216,7 @@ def _duck_type(dtype: object) -> str:
     )
 
 
-def marts_yaml(contracts: list[Contract]) -> str:
+def models_yaml(contracts: list[Contract], what: str) -> str:
     models = []
     for c in contracts:
         columns = []
@@ -225,7 +246,7 @@ def marts_yaml(contracts: list[Contract]) -> str:
         if kt := _key_test(c):
             model["data_tests"] = kt
         models.append(model)
-    return HEADER.format(what="data_contracts/marts") + _dump({"version": 2, "models": models})
+    return HEADER.format(what=what) + _dump({"version": 2, "models": models})
 
 
 def _dump(doc: object) -> str:
@@ -250,7 +271,13 @@ def generated_files() -> dict[Path, str]:
             scenario_source_yaml()
         )
     if marts:
-        files[DBT_DIR / "models" / "marts" / "_marts__models.yml"] = marts_yaml(marts)
+        files[DBT_DIR / "models" / "marts" / "_marts__models.yml"] = models_yaml(
+            marts, "data_contracts/marts"
+        )
+    if core := list(core_contracts().values()):
+        files[DBT_DIR / "models" / "marts" / "core" / "_core__models.yml"] = models_yaml(
+            core, "data_contracts/core"
+        )
     return files
 
 

@@ -89,8 +89,8 @@ class Contract:
     id: str
     name: str
     version: str
-    kind: str  # "sources" or "marts"
-    system: str  # e.g. "sipd", or "marts"
+    kind: str  # "sources", "core" (published dims and facts) or "marts"
+    system: str  # e.g. "sipd"; "marts" for a published table (dim, fact or mart: schema marts)
     table: str
     description: str
     columns: tuple[Column, ...]
@@ -285,4 +285,14 @@ def mart_contracts() -> dict[str, Contract]:
     return {
         c.table: c
         for c in (load_contract(p) for p in sorted((CONTRACTS_DIR / "marts").glob("*.odcs.yaml")))
+    }
+
+
+@cache
+def core_contracts() -> dict[str, Contract]:
+    """The published dimensions and facts (data_contracts/core/), keyed by model name: the
+    shared keys and grains every mart is built from."""
+    return {
+        c.table: c
+        for c in (load_contract(p) for p in sorted((CONTRACTS_DIR / "core").glob("*.odcs.yaml")))
     }

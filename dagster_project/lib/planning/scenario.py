@@ -2,15 +2,15 @@
 
 What a planner gets
 -------------------
-`hitung_skenario(dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000)` proposes a pagu
+`compute_skenario(dasar, tier, aturan, tahun=2026, pagu_total=3_183_000_000_000)` proposes a pagu
 per OPD × program from last year's allocation, the evidence tier of each program and the
 mandatory-spending rules, and explains every change in Indonesian. `simpan_skenario` writes it to
-the scenario store (`data/scenarios/<id>.parquet` + `_indeks.json`), `tulis_xlsx` writes a
+the scenario store (`data/scenarios/<id>.parquet` + `_indeks.json`), `write_xlsx` writes a
 workbook a planner can open. The published mart is never written: the next publish picks the
 store up as the dbt source `skenario.alokasi` and ships it as `marts.mart_skenario_alokasi`
 (see `dbt/models/staging/skenario/`).
 
-Inputs (read by `muat_dari_mart` from the published mart, read-only)
+Inputs (read by `load_from_mart` from the published mart, read-only)
 --------------------------------------------------------------------
 - base: `marts.mart_kepatuhan_belanja_program` at the latest budget position of the base year
   (the year before `tahun`, else the latest earlier year; tahap = the last phase that year, i.e.
@@ -20,11 +20,15 @@ Inputs (read by `muat_dari_mart` from the published mart, read-only)
 - tiers: `marts.mart_prioritas_alokasi` (columns used: tahun, kode_skpd, kode_program, tier A–D;
   the newest row per program with tahun <= `tahun`); a program without a tier is treated as B;
 - rules: `reference.ref_belanja_wajib` (thresholds, `dipakai_skenario`, berlaku_mulai);
-- what may not move (`muat_kebijakan`, issue 10): `reference.ref_lantai_skenario` (the floors and
+- what may not move (`load_kebijakan`, issue 10): `reference.ref_lantai_skenario` (the floors and
   their legal basis, percent of the base amount), `ref_kontrak_tahun_jamak` (multi-year contract
   obligations per fiscal year), `ref_sumber_dana_terikat` (earmarked sources, for the reasons);
   the rupiah per program come with the base (terikat_rp, spm_rp, btt_rp and their infrastructure
   parts, computed in mart_kepatuhan_belanja_program);
+- what counts as infrastructure: the base's infrastruktur_rp is the numerator the compliance mart
+  reports; a multi-year contract's account is classified by the same seed,
+  `reference.ref_infrastruktur_akun`, with the mart's rule (`Kebijakan.infrastruktur`): no
+  account code list lives in this module;
 - the base (`--dasar`): the base year's murni (default: KUA-PPAS N+1 is drafted before the
   APBD-P of N) or its final position (perubahan);
 - a program the tier mart marks outside the tiers (a boolean `di_luar_tier`/`dinilai_tier`
@@ -47,6 +51,15 @@ the last two; a locked part above last year's program grows the program to it.
    programs. Within a tier every program loses the same fraction of what it can lose, except
    that a floor never goes below its requirement: when a floor's slack is used up, its
    programs (or their infrastructure part) are held and the rest of the tier carries the cut.
+   Floors are held by the programs cut last, B (and A) before C before D: after the cut, what
+   a floor kept in a tier D program above the level its tier was cut to moves to the floor's
+   tier A and B programs (growth as in rule 4: A up to +tambah_maks['A'], B up to
+   +tambah_maks['B'], then both in proportion to last year), or to its C programs when it has
+   no A or B program; then the same for tier C (to A and B only). A move counts only programs
+   that serve every floor the mover holds, so it changes neither the total nor any floor. A
+   floor with no better program keeps the money where it is, and the reason says so. Hence,
+   unless a floor has no better program, tier D keeps no larger share of what it could lose
+   than C, nor C than B (tests/test_scenario.py, the floor-order tests).
 4. Growth (total above): tier A first, up to +`tambah_maks['A']` (20 %), then B up to
    +`tambah_maks['B']` (10 %), then A and B together in proportion to their pagu.
 5. Whole rupiah: amounts are computed as exact fractions, rounded down, and the left-over rupiah
@@ -125,7 +138,7 @@ import polars as pl
 
 from dagster_project.lib.core.fmt import rupiah
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"  # 3: floors held by B before C before D (issue 10)
 TIERS = ("A", "B", "C", "D")
 TIER_LABEL = {
     "A": "pertahankan/tambah",
@@ -287,14 +300,46 @@ class DanaTerikat:
 
 
 @dataclass(frozen=True)
+class AkunInfrastruktur:
+    """One row of reference.ref_infrastruktur_akun: whether an account prefix counts as
+    infrastructure (UU HKPD Pasal 147), everywhere (`semua`) or outside support programs only
+    (`program_layanan`)."""
+
+    awalan_akun: str
+    dihitung: bool
+    cakupan_program: str
+
+
+@dataclass(frozen=True)
 class Kebijakan:
     """What the scenario may not move beyond staff and transfers: the floors of
     ref_lantai_skenario (a floor absent here is not applied), the multi-year contracts and the
-    earmarked-source list. `Kebijakan()` applies none (hand-made tests of the tier rule)."""
+    earmarked-source list; and the infrastructure accounts of ref_infrastruktur_akun (what part
+    of a contract counts for the infrastructure floor). `Kebijakan()` applies none (hand-made
+    tests of the tier rule)."""
 
     lantai: tuple[Lantai, ...] = ()
     kontrak: tuple[Kontrak, ...] = ()
     dana_terikat: tuple[DanaTerikat, ...] = ()
+    infrastruktur_akun: tuple[AkunInfrastruktur, ...] = ()
+
+    def infrastruktur(self, kode_akun: str | None, kode_program: str) -> bool:
+        """Does spending on `kode_akun` in `kode_program` count as infrastructure? The rule of
+        mart_kepatuhan_belanja_program (the numerator of the >= 40 % rule), on the same seed:
+        the longest prefix of ref_infrastruktur_akun matching the account (the account itself or
+        a prefix followed by a dot) decides; `program_layanan` rows count outside support
+        programs (U.BB.01) only; an account no row matches does not count."""
+        akun = kode_akun or ""
+        cocok = [
+            a
+            for a in self.infrastruktur_akun
+            if akun == a.awalan_akun or akun.startswith(a.awalan_akun + ".")
+        ]
+        if not cocok:
+            return False
+        a = max(cocok, key=lambda a: len(a.awalan_akun))
+        penunjang = kode_program[5:7] == "01"
+        return a.dihitung and (a.cakupan_program == "semua" or not penunjang)
 
     def persen(self, kode: str) -> Decimal | None:
         return next((x.persen for x in self.lantai if x.kode == kode), None)
@@ -349,7 +394,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.Da
     return con.sql(sql, params=params).pl()
 
 
-def muat_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
+def load_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
     """The rules of reference.ref_belanja_wajib."""
     if not _table_exists(con, "reference", "ref_belanja_wajib"):
         raise SkenarioError(
@@ -375,7 +420,7 @@ def muat_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
     ]
 
 
-def muat_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni") -> DataDasar:
+def load_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni") -> DataDasar:
     """Last year's allocation in the newest budget year before `tahun`: its original APBD
     (`dasar="murni"`, the default) or its final position (`dasar="perubahan"`: the perubahan, or a
     later pergeseran). Columns of DASAR_COLUMNS the mart lacks (an older mart) are zero."""
@@ -427,7 +472,7 @@ KOLOM_DI_LUAR_TIER = ("di_luar_tier", "bukan_program", "tidak_dinilai")
 KOLOM_DINILAI_TIER = ("dinilai_tier", "bertier", "dinilai")
 
 
-def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
+def load_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
     """Program tiers from marts.mart_prioritas_alokasi: the newest row per (kode_skpd,
     kode_program) with tahun <= `tahun`. Program-level rows only when the table also holds sub
     kegiatan rows (a null `kode_sub_kegiatan`, or `tingkat = 'program'`). When the mart marks
@@ -468,7 +513,7 @@ def muat_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
     return normalise_tier(frame)
 
 
-def muat_tier_csv(path: Path) -> pl.DataFrame:
+def load_tier_csv(path: Path) -> pl.DataFrame:
     """Tiers a planner supplies by hand: a CSV with kode_skpd, kode_program, tier."""
     try:
         frame = pl.read_csv(path, infer_schema=False)
@@ -505,14 +550,20 @@ def normalise_tier(frame: pl.DataFrame) -> pl.DataFrame:
     return out.sort("kode_skpd", "kode_program")
 
 
-def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
-    """The floors, multi-year contracts and earmarked sources of the reference seeds."""
-    for table in ("ref_lantai_skenario", "ref_kontrak_tahun_jamak", "ref_sumber_dana_terikat"):
+def load_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
+    """The floors, multi-year contracts, earmarked sources and infrastructure accounts of the
+    reference seeds."""
+    for table in (
+        "ref_lantai_skenario",
+        "ref_kontrak_tahun_jamak",
+        "ref_sumber_dana_terikat",
+        "ref_infrastruktur_akun",
+    ):
         if not _table_exists(con, "reference", table):
             raise SkenarioError(
                 f"Tabel reference.{table} tidak ada di mart terbit, jadi lantai skenario (dana "
-                "terikat, BTT, SPM, kontrak tahun jamak) belum bisa dibaca; jalankan pipeline "
-                "(apbd run) dengan versi proyek terbaru."
+                "terikat, BTT, SPM, kontrak tahun jamak, akun infrastruktur) belum bisa dibaca; "
+                "jalankan pipeline (apbd run) dengan versi proyek terbaru."
             )
     lantai = tuple(
         Lantai(r[0], r[1], Decimal(r[2]), r[3] or "", r[4] or "")
@@ -536,18 +587,25 @@ def muat_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
             "from reference.ref_sumber_dana_terikat order by kode_awalan"
         ).fetchall()
     )
-    return Kebijakan(lantai, kontrak, terikat)
+    infrastruktur = tuple(
+        AkunInfrastruktur(r[0], bool(r[1]), r[2])
+        for r in con.execute(
+            "select awalan_akun, dihitung, cakupan_program "
+            "from reference.ref_infrastruktur_akun order by awalan_akun"
+        ).fetchall()
+    )
+    return Kebijakan(lantai, kontrak, terikat, infrastruktur)
 
 
-def muat_dari_mart(
+def load_from_mart(
     con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni"
 ) -> tuple[DataDasar, pl.DataFrame, list[Aturan], Kebijakan]:
     """Base allocation, tiers, rules and floors from one read-only connection to the mart."""
     return (
-        muat_dasar(con, tahun, dasar),
-        muat_tier(con, tahun),
-        muat_aturan(con),
-        muat_kebijakan(con),
+        load_dasar(con, tahun, dasar),
+        load_tier(con, tahun),
+        load_aturan(con),
+        load_kebijakan(con),
     )
 
 
@@ -749,6 +807,8 @@ class _Alokasi:
         self.tetap_total = sum(p.tetap for p in programs)
         self.transfer_total = sum(p.transfer for p in programs)
         self.log: dict[int, list[tuple[str, Fraction, str]]] = defaultdict(list)
+        # per tier, the share of its room the cut left to programs no floor held (see _potong)
+        self.tersisa: dict[str, Fraction] = {t: Fraction(1) for t in URUTAN_POTONG}
 
     # -- floors ---------------------------------------------------------------------------------
 
@@ -788,8 +848,14 @@ class _Alokasi:
         self._penuhi_lantai(req, catat=catat)
         sisa = Fraction(pagu_total - self.tetap_total) - sum(u.x for u in self.units)
         if sisa < 0:
-            return self._potong(-sisa, req, catat=catat)
-        if sisa > 0:
+            awal = [u.x for u in self.units]
+            kurang = self._potong(-sisa, req, catat=catat)
+            if kurang:
+                return kurang
+            self._naikkan_lantai(req, awal, catat=catat)
+            if catat:
+                self._catat_dijaga(req, awal)
+        elif sisa > 0:
             self._tambah(sisa, catat=catat)
         return Fraction(0)
 
@@ -819,8 +885,14 @@ class _Alokasi:
             self._bagi_tambahan(group, kurang, ("lantai", kelas), catat=catat)
 
     def _potong(self, kurang: Fraction, req: Mapping[str, int], *, catat: bool) -> Fraction:
+        """Cut `kurang` rupiah, tier D first, then C, then B; a unit whose floor has no slack left
+        is held. Records in `self.tersisa` the share of its cuttable room each tier's programs
+        that were never held keep (1: the tier was not reached, 0: cut to the bottom)."""
         budget = {k: self.jumlah_kelas(k) - req[k] for k in req}
+        self.tersisa = {t: Fraction(1) for t in URUTAN_POTONG}
         for tier in URUTAN_POTONG:
+            if kurang <= 0:
+                break
             units = [u for u in self.units if self.programs[u.program].tier == tier]
 
             def room(u: _Unit) -> Fraction:
@@ -837,6 +909,7 @@ class _Alokasi:
                     in_k = sum(room(u) for u in live if k in u.kelas)
                     if in_k > 0:
                         rho = min(rho, budget[k] / in_k)
+                self.tersisa[tier] *= 1 - rho
                 for u in live:
                     cut = rho * room(u)
                     if not cut:
@@ -849,14 +922,101 @@ class _Alokasi:
                     if catat:
                         self.log[u.program].append(("potong", cut, tier))
                 live = [u for u in live if active(u)]
-            if catat:
-                for u in units:
-                    held = [k for k in u.kelas if k in budget and budget[k] <= 0]
-                    if held and room(u) > 0:
-                        self.log[u.program].append(("dijaga", Fraction(0), ",".join(sorted(held))))
-            if kurang <= 0:
-                return Fraction(0)
-        return kurang
+            if live and kurang <= 0:
+                break
+            if not live:  # every program of the tier that could lose money is at its bottom or held
+                self.tersisa[tier] = Fraction(0)
+        return max(kurang, Fraction(0))
+
+    def _sasaran(self, u: _Unit, awal: Fraction) -> Fraction:
+        """Where the cut leaves a unit of its tier that no floor holds (its tier's level)."""
+        tier = self.programs[u.program].tier
+        if tier not in URUTAN_POTONG or awal <= u.bawah:
+            return awal
+        return u.bawah + self.tersisa[tier] * (awal - u.bawah)
+
+    def _pemegang(self, u: _Unit, kelas: frozenset[str]) -> list[_Unit]:
+        """Who holds a floor's money instead of `u`: the units with money that count for every
+        floor in `kelas`, of tier A and B; for a tier D unit, tier C ones when there is no A or
+        B one."""
+        calon = [v for v in self.units if v is not u and self._tumbuh(v) and kelas <= v.kelas]
+        tier = self.programs[u.program].tier
+        for lebih_baik in (("A", "B"), ("C",) if tier == "D" else ()):
+            pool = [v for v in calon if self.programs[v.program].tier in lebih_baik]
+            if pool:
+                return pool
+        return []
+
+    def _naikkan_lantai(
+        self, req: Mapping[str, int], awal: Sequence[Fraction], *, catat: bool
+    ) -> None:
+        """Floors are held by tier B (and A) before C before D (rule 3). After the cut, money a
+        floor kept in a tier D or C program above its tier's level (`_sasaran`) moves to the
+        floor's better programs (`_pemegang`), D first, then C, in code order. Each move is
+        neutral for the total and for every floor: the receivers count for every floor the
+        mover holds, and a floor of the mover with slack for the move needs none. The receivers
+        were never cut (a floor without slack held them), so the money is growth
+        (`_isi_pemegang`). A mover whose floors have no better program keeps its money."""
+        for tier in ("D", "C"):
+            for j, u in enumerate(self.units):
+                p = self.programs[u.program]
+                if p.tier != tier or p.dilindungi or p.di_luar_tier:
+                    continue
+                pindah = u.x - self._sasaran(u, awal[j])
+                lantai = [k for k in u.kelas if k in req]
+                if pindah <= 0 or not lantai:
+                    continue
+                ditahan = frozenset(k for k in lantai if self.jumlah_kelas(k) - req[k] < pindah)
+                pool = self._pemegang(u, ditahan or frozenset(lantai))
+                if not pool:
+                    continue
+                kelas = ",".join(sorted(ditahan or lantai))
+                u.x -= pindah
+                self._isi_pemegang(pool, pindah, kelas, catat=catat)
+                if catat:
+                    penerima = "/".join(sorted({self.programs[v.program].tier for v in pool}))
+                    self.log[u.program].append(("potong", pindah, tier))
+                    self.log[u.program].append(("dialihkan", pindah, kelas))
+                    self.log[u.program].append(("penerima", Fraction(0), penerima))
+
+    def _isi_pemegang(
+        self, pool: Sequence[_Unit], jumlah: Fraction, kelas: str, *, catat: bool
+    ) -> None:
+        """Give a floor's money to its holders as growth (rule 4): tier A up to
+        +tambah_maks['A'] of last year, B up to +tambah_maks['B'] (growth already given
+        counts), then all of `pool` in proportion to last year's amounts."""
+
+        def give(
+            pairs: Sequence[tuple[_Unit, Fraction]], amount: Fraction, *, batas: bool
+        ) -> Fraction:
+            pairs = [(u, w) for u, w in pairs if w > 0]
+            total = sum(w for _, w in pairs)
+            if total <= 0 or amount <= 0:
+                return amount
+            given = min(amount, total) if batas else amount
+            for u, w in pairs:
+                add = given * w / total
+                u.x += add
+                if catat:
+                    self.log[u.program].append(("lantai", add, kelas))
+            return amount - given
+
+        for tier, persen in self.opsi.tambah_maks:
+            ruang = [
+                (u, Fraction(u.dasar) * (100 + Fraction(persen)) / 100 - u.x)
+                for u in pool
+                if self.programs[u.program].tier == tier
+            ]
+            jumlah = give(ruang, jumlah, batas=True)
+        give([(u, Fraction(u.dasar)) for u in pool], jumlah, batas=False)
+
+    def _catat_dijaga(self, req: Mapping[str, int], awal: Sequence[Fraction]) -> None:
+        """Log the units a floor kept above their tier's level (for the reasons)."""
+        slack = {k: self.jumlah_kelas(k) - req[k] for k in req}
+        for j, u in enumerate(self.units):
+            held = [k for k in u.kelas if k in slack and slack[k] <= 0]
+            if held and u.x > self._sasaran(u, awal[j]):
+                self.log[u.program].append(("dijaga", Fraction(0), ",".join(sorted(held))))
 
     def _tambah(self, tambah: Fraction, *, catat: bool) -> None:
         self._bagi_tambahan(self.units, tambah, ("tambah", ""), catat=catat)
@@ -965,7 +1125,6 @@ def _kunci_program(
 ) -> list[_Kunci]:
     """The locked rupiah of one base row (see Kebijakan), largest legal weight first."""
     out = []
-    penunjang = r["kode_program"][5:7] == "01"
     if (persen := kebijakan.persen("sumber_dana_terikat")) is not None:
         nilai = _dec(r.get("terikat_rp"))
         if nilai > 0:
@@ -987,7 +1146,7 @@ def _kunci_program(
     for k in kontrak:
         if (persen := kebijakan.persen("tahun_jamak")) is None:
             break
-        infra = (k.kode_akun or "").startswith("5.2") and not penunjang
+        infra = kebijakan.infrastruktur(k.kode_akun, r["kode_program"])
         nilai = _persen_naik(persen, k.nilai)
         out.append(
             _Kunci(
@@ -1195,11 +1354,14 @@ def _payload(
                 for k in kebijakan.kontrak
                 if k.tahun == tahun
             ],
+            "infrastruktur_akun": [
+                [a.awalan_akun, a.dihitung, a.cakupan_program] for a in kebijakan.infrastruktur_akun
+            ],
         },
     }
 
 
-def hitung_skenario(
+def compute_skenario(
     dasar: DataDasar,
     tier: pl.DataFrame,
     aturan: Sequence[Aturan],
@@ -1211,7 +1373,7 @@ def hitung_skenario(
 ) -> HasilSkenario:
     """Propose next year's pagu per OPD × program under `pagu_total` (see the module docstring).
     `kebijakan` holds what may not move besides staff and transfers (earmarked money, BTT, SPM,
-    multi-year contracts; `muat_kebijakan` reads it from the mart); None applies none of it.
+    multi-year contracts; `load_kebijakan` reads it from the mart); None applies none of it.
     Same inputs, same output (rows, order, id). Raises SkenarioTidakLayak when the ceiling cannot
     carry the commitments and floors, SkenarioError for unusable inputs."""
     opsi = (opsi or OpsiSkenario()).normalised()
@@ -1259,7 +1421,7 @@ def hitung_skenario(
     baris = _baris(sid, tahun, dasar, programs, usulan, infra_usulan, alokasi, pagu_total)
     transfer = sum((p.transfer for p in programs), Decimal(0))
     pegawai_hkpd = sum((p.pegawai_hkpd for p in programs), Decimal(0))
-    cek, konflik = periksa(baris, pegawai_hkpd, transfer, aturan, tahun, opsi)
+    cek, konflik = check_constraints(baris, pegawai_hkpd, transfer, aturan, tahun, opsi)
     if sum(usulan) != pagu_total:  # pragma: no cover - guarded by construction
         raise RuntimeError("jumlah usulan tidak sama dengan pagu total")
     return HasilSkenario(
@@ -1348,7 +1510,11 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
     )
     parts = [tier_teks + "."]
     events = alokasi.log.get(i, [])
-    lantai = sorted({k for e, _, k in events if e == "lantai"})
+    lantai = sorted({k for e, _, ks in events if e == "lantai" for k in ks.split(",") if k})
+    dialihkan = sorted({k for e, _, ks in events if e == "dialihkan" for k in ks.split(",") if k})
+    penerima = "/".join(
+        sorted({t for e, _, ts in events if e == "penerima" for t in ts.split("/")})
+    )
     potong = sum((a for e, a, _ in events if e == "potong"), Fraction(0))
     tambah = sum((a for e, a, _ in events if e == "tambah"), Fraction(0))
     dijaga = sorted({k for e, _, ks in events if e == "dijaga" for k in ks.split(",")})
@@ -1378,6 +1544,12 @@ def _alasan(alokasi: _Alokasi, i: int, p: _Program, dasar_rp: Decimal, usulan: i
         }[p.tier]
         parts.append(
             f"Dipotong karena pagu total turun: {urutan}, sebanding dengan belanja non-pegawainya."
+        )
+    if dialihkan:
+        names = ", ".join(alokasi._nama_kelas(k) for k in dialihkan)
+        parts.append(
+            f"Bagiannya untuk {names} dipindah ke program tier {penerima} yang juga dihitung "
+            "untuk batas itu: lantai diisi tier B (dan A) lebih dulu, lalu C, lalu D."
         )
     if dijaga:
         names = ", ".join(alokasi._nama_kelas(k) for k in dijaga)
@@ -1440,10 +1612,10 @@ def _baris(
                 "alasan": _alasan(alokasi, i, p, dasar_rp, u),
             }
         )
-    return pl.DataFrame(rows, schema=skema_mart(), orient="row").sort("kode_skpd", "kode_program")
+    return pl.DataFrame(rows, schema=mart_schema(), orient="row").sort("kode_skpd", "kode_program")
 
 
-def skema_mart() -> dict[str, pl.DataType]:
+def mart_schema() -> dict[str, pl.DataType]:
     """Column names and types of mart_skenario_alokasi, from its contract."""
     from dagster_project.lib.contracts.model import mart_contracts
 
@@ -1491,9 +1663,9 @@ def skenario_bawaan(con: duckdb.DuckDBPyConnection) -> HasilSkenario | None:
     if plafon is None:
         return None
     tahun, pagu_total, asal = plafon
-    dasar, tier, aturan, kebijakan = muat_dari_mart(con, tahun)
+    dasar, tier, aturan, kebijakan = load_from_mart(con, tahun)
     try:
-        hasil = hitung_skenario(
+        hasil = compute_skenario(
             dasar, tier, aturan, tahun=tahun, pagu_total=pagu_total, kebijakan=kebijakan
         )
     except SkenarioTidakLayak as exc:
@@ -1503,12 +1675,12 @@ def skenario_bawaan(con: duckdb.DuckDBPyConnection) -> HasilSkenario | None:
     return hasil
 
 
-def baris_skenario_bawaan(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def default_skenario_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The rows of the default scenario in the mart's columns (none when there is none)."""
     hasil = skenario_bawaan(con)
     if hasil is None:
-        return pl.DataFrame(schema=skema_mart())
-    return hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(skema_mart()))
+        return pl.DataFrame(schema=mart_schema())
+    return hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(mart_schema()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1516,7 +1688,7 @@ def baris_skenario_bawaan(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def periksa(
+def check_constraints(
     baris: pl.DataFrame,
     pegawai_hkpd: Decimal,
     transfer: Decimal,

@@ -30,10 +30,10 @@ import polars as pl
 
 from dagster_project.lib.core.files import write_bytes_atomic
 from dagster_project.lib.core.paths import DataPaths
-from dagster_project.lib.planning.scenario import INDEKS, HasilSkenario, SkenarioError, skema_mart
+from dagster_project.lib.planning.scenario import INDEKS, HasilSkenario, SkenarioError, mart_schema
 
 
-def direktori(paths: DataPaths) -> Path:
+def directory(paths: DataPaths) -> Path:
     """Where saved scenarios live (created on first save)."""
     return paths.root / "scenarios"
 
@@ -41,7 +41,7 @@ def direktori(paths: DataPaths) -> Path:
 def parquet_bytes(hasil: HasilSkenario) -> bytes:
     """The Parquet file of a scenario: same scenario, same bytes."""
     buf = io.BytesIO()
-    hasil.baris.select(list(skema_mart())).write_parquet(buf, compression="zstd", statistics=True)
+    hasil.baris.select(list(mart_schema())).write_parquet(buf, compression="zstd", statistics=True)
     return buf.getvalue()
 
 
@@ -77,16 +77,16 @@ def _entri(hasil: HasilSkenario) -> dict[str, Any]:
     }
 
 
-def simpan(hasil: HasilSkenario, paths: DataPaths) -> Path:
+def save(hasil: HasilSkenario, paths: DataPaths) -> Path:
     """Save a scenario (Parquet + index entry); returns the Parquet path. Idempotent."""
-    folder = direktori(paths)
+    folder = directory(paths)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{hasil.id_skenario}.parquet"
     data = parquet_bytes(hasil)
     with _kunci(folder):
         if not target.exists() or target.read_bytes() != data:
             write_bytes_atomic(target, data)
-        indeks = baca_indeks(paths)
+        indeks = read_index(paths)
         lama = next((e for e in indeks if e["id_skenario"] == hasil.id_skenario), None)
         entri = _entri(hasil)
         entri["disimpan_pada"] = (lama or {}).get("disimpan_pada") or datetime.now(UTC).isoformat(
@@ -101,17 +101,17 @@ def simpan(hasil: HasilSkenario, paths: DataPaths) -> Path:
     return target
 
 
-def baca_indeks(paths: DataPaths) -> list[dict[str, Any]]:
+def read_index(paths: DataPaths) -> list[dict[str, Any]]:
     """Every saved scenario's index entry, by id."""
-    path = direktori(paths) / INDEKS
+    path = directory(paths) / INDEKS
     if not path.exists():
         return []
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def baca(paths: DataPaths, id_skenario: str) -> pl.DataFrame:
+def read(paths: DataPaths, id_skenario: str) -> pl.DataFrame:
     """The rows of one saved scenario."""
-    path = direktori(paths) / f"{id_skenario}.parquet"
+    path = directory(paths) / f"{id_skenario}.parquet"
     if not path.exists():
-        raise SkenarioError(f"Skenario {id_skenario} tidak ada di {direktori(paths)}.")
+        raise SkenarioError(f"Skenario {id_skenario} tidak ada di {directory(paths)}.")
     return pl.read_parquet(path)

@@ -86,7 +86,7 @@ PROGRAM_COLUMNS = [
 ]
 
 
-def tulis_xlsx(hasil: HasilSkenario, path: Path) -> Path:
+def write_xlsx(hasil: HasilSkenario, path: Path) -> Path:
     """Write the workbook of one scenario to `path` (parent folders are created)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,9 @@ def model(dbt, session):
     dbt.ref("ref_lantai_skenario")
     dbt.ref("ref_kontrak_tahun_jamak")
     dbt.ref("ref_sumber_dana_terikat")
+    dbt.ref("ref_infrastruktur_akun")  # a contract's infrastructure part, as the compliance mart
     dbt.ref("ref_plafon_skenario")
 
-    from dagster_project.lib.planning.scenario import baris_skenario_bawaan
+    from dagster_project.lib.planning.scenario import default_skenario_rows
 
-    return baris_skenario_bawaan(session).to_arrow()
+    return default_skenario_rows(session).to_arrow()
