@@ -16,6 +16,7 @@ import pytest
 
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.demo import generator as demo
+from dagster_project.lib.demo.evidence import JANGKAUAN_MIN
 from dagster_project.lib.ingest.readers import read_landing_file
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt" / "seeds"
@@ -121,20 +122,23 @@ def test_planted_truth_is_consistent_with_the_files(landing):
     dpa = read(root, "sipd.dpa_sub_kegiatan", "sipd/dpa_sub_kegiatan")
     located = set(dpa["kode_kelurahan"].drop_nulls())
     assert located and not located & under
-    # Effective programs spend where the manifest says they do.
+    # Programs with a planted outcome spend where the manifest says they do: every kelurahan a
+    # sub kegiatan or one of its rincian lines names (the city aside) is in the planted area, and
+    # together they are the area.
     areas = defaultdict(set)
     for w in truth["wilayah_sasaran"]:
         areas[(w["tahun"], w["kode_skpd"], w["kode_program"])] |= set(w["kelurahan"])
-    by_program = (
-        dpa.filter(pl.col("tahap") == "perubahan", pl.col("kode_kelurahan").is_not_null())
-        .with_columns(pl.col("kode_sub_kegiatan").str.slice(0, 7).alias("program"))
-        .group_by("tahun", "kode_skpd", "program")
-        .agg(pl.col("kode_kelurahan").unique())
-    )
-    for r in by_program.iter_rows(named=True):
-        key = (int(float(r["tahun"])), r["kode_skpd"], r["program"])
-        if key in areas:
-            assert set(r["kode_kelurahan"]) == areas[key], key
+    rincian = read(root, "sipd.dpa_rincian", "sipd/dpa_rincian")
+    named: dict[tuple, set[str]] = defaultdict(set)
+    for frame, col in ((dpa, "kode_kelurahan"), (rincian, "kode_lokasi")):
+        for t, o, sub, kel in frame.select("tahun", "kode_skpd", "kode_sub_kegiatan", col).rows():
+            if kel and kel != "64.72":
+                named[(int(float(t)), o, sub[:7])].add(kel)
+    for key, area in areas.items():
+        assert named[key] == area, key
+    # real programs reach many kelurahan: never fewer than the minimum evidence of the method
+    assert sum(len(area) >= JANGKAUAN_MIN for area in areas.values()) >= 0.9 * len(areas)
+    assert sum(len(area) for area in areas.values()) >= 4 * len(areas)
 
 
 def test_dpa_lists_several_places_and_the_whole_city_but_never_an_underserved_kelurahan(landing):
@@ -154,17 +158,14 @@ def test_dpa_lists_several_places_and_the_whole_city_but_never_an_underserved_ke
     assert dpa.filter(pl.col("kode_kelurahan") == "64.72").height > 0  # city-wide services
     assert not set(located["kode_lokasi"].to_list()) & under
     treated = {
-        (w["tahun"], w["kode_skpd"], w["kode_program"])
+        (w["tahun"], w["kode_skpd"], w["kode_program"]): set(w["kelurahan"])
         for w in manifest["kebenaran"]["wilayah_sasaran"]
     }
     spread = located.with_columns(pl.col("kode_sub_kegiatan").str.slice(0, 7).alias("program"))
-    assert (
-        not {
-            (int(float(t)), o, p)
-            for t, o, p in spread.select("tahun", "kode_skpd", "program").rows()
-        }
-        & treated
-    )
+    rows = spread.select("tahun", "kode_skpd", "program", "kode_lokasi").rows()
+    planted = [(int(float(t)), o, p, k) for t, o, p, k in rows if (int(float(t)), o, p) in treated]
+    assert planted, "planted programs spread their site lines over their area"
+    assert all(k == "64.72" or k in treated[(t, o, p)] for t, o, p, k in planted)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,7 +252,13 @@ def test_placebo_world_has_the_same_budget_and_no_true_effect(landing, tmp_path)
     assert same.keys() == other.keys()
     changed = {p for p in same if same[p] != other[p]}
     # beneficiaries follow the poverty figures, which differ without effects
-    allowed = ("bps/", "opd/realisasi_kinerja/", "dinsos/", "sipd/dpa_sub_kegiatan/2025/")
+    allowed = (
+        "bps/",
+        "opd/realisasi_kinerja/",
+        "dinsos/",
+        "sipd/dpa_sub_kegiatan/2025/",
+        "sipd/dpa_rincian/2025/",
+    )
     assert changed and all(p.startswith(allowed) for p in changed), [
         p for p in sorted(changed) if not p.startswith(allowed)
     ]

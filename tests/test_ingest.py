@@ -210,3 +210,29 @@ def test_sp2d_dated_outside_its_month_is_quarantined_and_dates_parse(data_paths)
     assert err["_baris"] == 4 and "bulan 03 tahun 2024" in err["alasan"]
     raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/tahun=2024/bpkad/03.parquet")
     assert raw["tahun"].to_list() == [2024, 2024]  # filled from the folder
+
+
+def test_files_checked_together_are_each_judged_by_their_own_slot(data_paths):
+    """One run checks the rows of many files in one query: duplicates, OPD and year are still
+    judged per file (the same line in two OPDs' files is no duplicate; a row of another OPD or
+    year is quarantined in the file that holds it only)."""
+    row = GOOD_ROWS[0]
+    write_dpa(data_paths, [row, row])  # an exact duplicate within one file
+    other = row.replace(DINKES, DISDIKBUD)
+    write_dpa(data_paths, [other, row], opd=DISDIKBUD)  # the other OPD's file holds Dinkes' row
+    write_dpa(data_paths, [row.replace("2024,", "2025,", 1)], tahun=2025)  # its own year
+    outcomes = {o.slot.pengirim + str(o.slot.tahun): o for o in ingest_source(DPA, data_paths)}
+    dinkes, disdik, dinkes_2025 = (
+        outcomes[DINKES + "2024"],
+        outcomes[DISDIKBUD + "2024"],
+        outcomes[DINKES + "2025"],
+    )
+    assert (dinkes.rows_loaded, dinkes.rows_quarantined) == (1, 1)
+    assert dinkes.errors["aturan"].to_list() == ["duplikat_baris"]
+    assert dinkes.errors["_baris"].to_list() == [3]
+    assert (disdik.rows_loaded, disdik.rows_quarantined) == (1, 1)
+    assert disdik.errors["aturan"].to_list() == ["opd_lain"]
+    assert disdik.errors["_baris"].to_list() == [3]
+    assert f"bukan OPD pengirim {DISDIKBUD}" in disdik.errors["alasan"][0]
+    assert (dinkes_2025.rows_loaded, dinkes_2025.rows_quarantined) == (1, 0)
+    assert dinkes_2025.errors.is_empty()

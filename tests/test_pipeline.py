@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
@@ -122,14 +122,15 @@ def precision_recall(predicted: set, actual: set) -> tuple[float, float]:
     )
 
 
-def efektif_truth(manifest: dict) -> set[tuple[int, str, str]]:
+def efektif_truth(manifest: dict, kolom: str = "tahun_dampak") -> set[tuple[int, str, str]]:
     """Program-years whose planted effect shows in that year's outcome change (issue 10: capital
-    works show a year later, the placebo world never)."""
+    works show a year later, the placebo world never); with kolom="tahun_dampak_terlihat" only
+    those where it shows in enough kelurahan for any method to see (the generator's design)."""
     return {
         (t, p["kode_skpd"], p["kode_program"])
         for p in manifest["kebenaran"]["program"]
         if p["kelas"] == "efektif"
-        for t in p["tahun_dampak"]
+        for t in p[kolom]
     }
 
 
@@ -148,11 +149,14 @@ def planted_truth_scores(paths: DataPaths, manifest: dict) -> dict[str, tuple[fl
     )
     scores = {}
     shows = efektif_truth(manifest)
+    visible = efektif_truth(manifest, "tahun_dampak_terlihat")
     for kelas in KELAS:
         predicted = {(t, o, p) for t, o, p, k, _ in rows if k == kelas}
         if kelas == "efektif":
             actual = {(t, o, p) for t, o, p, _, _ in rows if (t, o, p) in shows}
             scores["efektif (semua)"] = precision_recall(predicted, actual)
+            actual = {(t, o, p) for t, o, p, _, _ in rows if (t, o, p) in visible}
+            scores["efektif (terlihat)"] = precision_recall(predicted, actual)
             actual = {
                 (t, o, p)
                 for t, o, p, _, s in rows
@@ -183,15 +187,19 @@ def test_planted_truth_is_found_by_the_marts(pipeline):
     # is reported, not asserted; precision is, and recall where the evidence is sufficient.
     overall = scores.pop("efektif (semua)")
     assert overall[0] >= 0.8, shown
+    scores.pop("efektif (terlihat)")  # reported: recall over what the generator made visible
     scores.pop("kurang_terlayani")  # its own test below (a known shortfall)
     assert all(p >= 0.8 and r >= 0.8 for p, r in scores.values()), shown
+    # issue 10's bar where the evidence reaches the minimum size (scale 0.3: 0.909 and 1.0)
+    assert min(scores["efektif"]) >= 0.85, shown
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="Known shortfall (issue 10, open): since zero-spend ties no longer decide 'kurang "
     "terlayani', the planted under-served kelurahan are flagged on beneficiary coverage alone; "
-    "at scale 0.3 precision 0.818 and recall 0.75 (default scale: 0.923 and 1.0). strict: "
+    "at scale 0.3 precision 0.9 and recall 0.75 (default scale: 0.923 and 1.0 before issue 10's "
+    "demo reach change). strict: "
     "fails loudly once both reach 0.8.",
 )
 def test_planted_under_served_kelurahan_are_found(pipeline):
@@ -232,6 +240,8 @@ def test_evidence_tiers_find_the_planted_effective_and_wasteful_programs(pipelin
     # A needs an effect seen on enough evidence (issue 10): its recall is reported, not asserted
     assert scores["A~efektif"][0] >= 0.8, shown
     assert all(p >= 0.8 and r >= 0.8 for k, (p, r) in scores.items() if k != "A~efektif"), shown
+    # issue 10's bar for the wasteful programs (scale 0.3: precision 1.0, recall 0.911)
+    assert min(scores["D~tidak_efektif|serapan_rendah"]) >= 0.85, shown
     # Every program has exactly one tier per year, and the support programs are never judged.
     (dup, penunjang_bukan_b) = query(
         paths,
@@ -268,7 +278,8 @@ def test_one_verdict_one_story_and_every_reason_states_its_own_sign(pipeline):
             continue
         signed += 1
         angka = Decimal(m.group(1).replace(".", "").replace(",", "."))
-        assert angka == round(selisih, 2), (kalimat, selisih)
+        # the figure as the sentence rounds it: half away from zero (SQL round), as every figure
+        assert angka == selisih.quantize(Decimal("0.01"), ROUND_HALF_UP), (kalimat, selisih)
         arah = "lebih baik" if angka > 0 else "lebih buruk" if angka < 0 else "sama"
         assert m.group(2) == arah, kalimat
         assert kalimat in alasan  # the tier repeats the effect sentence word for word

@@ -57,16 +57,20 @@ def test_placebo_world_finds_almost_no_effect_and_never_claims_proof(placebo):
 
 
 def test_the_default_scenario_on_the_placebo_moves_no_money_towards_evidence(placebo):
-    """No tier A in a world without effects, so the published default scenario protects and
-    grows no program on the strength of evidence: only tier B may gain (its locks or B growth),
-    the total is the ceiling to the rupiah."""
+    """Almost no tier A in a world without effects (issue 10's bar: at most 5 % of program-years
+    efektif or A, the false positives of a 95 % interval), so the published default scenario
+    protects and grows almost nothing on the strength of evidence: only tier B (its locks or B
+    growth) and those few tier A programs may gain, only tier A is protected, and the total is
+    the ceiling to the rupiah."""
     paths, _ = placebo
     with duckdb.connect(str(paths.published_db), read_only=True) as con:
-        (rows, jumlah, pagu, tier_a, dilindungi, naik_bukan_b) = con.execute(
+        (rows, jumlah, pagu, tier_a, dilindungi_bukan_a, naik_bukan_ab) = con.execute(
             """select count(*), sum(pagu_usulan_rp), min(pagu_total_rp),
-                      count(*) filter (where tier = 'A'), count(*) filter (where dilindungi),
-                      count(*) filter (where perubahan_rp > 0 and tier <> 'B')
+                      count(*) filter (where tier = 'A'),
+                      count(*) filter (where dilindungi and tier <> 'A'),
+                      count(*) filter (where perubahan_rp > 0 and tier not in ('A', 'B'))
                from marts.mart_skenario_alokasi where is_bawaan"""
         ).fetchone()
     assert rows > 0 and jumlah == pagu
-    assert (tier_a, dilindungi, naik_bukan_b) == (0, 0, 0)
+    assert tier_a <= 0.05 * rows
+    assert (dilindungi_bukan_a, naik_bukan_ab) == (0, 0)

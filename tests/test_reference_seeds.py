@@ -350,3 +350,27 @@ def test_seeds_are_reproduced_by_the_curation_script(tmp_path: Path) -> None:
     for name in COLUMNS:
         assert (tmp_path / f"{name}.csv").read_bytes() == (SEEDS / f"{name}.csv").read_bytes(), name
         assert counts[name] == len(read(name))
+
+
+def test_code_lists_are_read_once_per_version_of_the_file(tmp_path, monkeypatch):
+    """Ingest reads a code list once for all the files of a run, and again once it changes."""
+    import polars as pl
+
+    from dagster_project.lib.contracts import reference
+
+    monkeypatch.setattr(reference, "SEEDS_DIR", tmp_path)
+    seed = tmp_path / "ref_uji.csv"
+    seed.write_text("kode,tahun_mulai,tahun_selesai\n1.01,2020,\n", encoding="utf-8")
+    assert reference.seed("ref_uji") is reference.seed("ref_uji")  # cached
+    rows = pl.LazyFrame({"no": [1, 2], "kode": ["1.01", "1.02"], "tahun": [2024, 2024]})
+
+    def reasons() -> list[str | None]:
+        checked = reference.check_codes(rows, "kode", "tahun", ("ref_uji", "kode"), key="no")
+        return checked.sort("no").collect()["reason"].to_list()
+
+    first = reasons()
+    assert first[0] is None and "'1.02' tidak dikenal" in first[1]
+    seed.write_text("kode,tahun_mulai,tahun_selesai\n1.01,2020,2023\n1.02,2020,\n", "utf-8")
+    second = reasons()
+    assert "'1.01' sudah tidak berlaku pada tahun 2024" in second[0] and second[1] is None
+    assert reference.seed("ref_uji")["kode"].to_list() == ["1.01", "1.02"]

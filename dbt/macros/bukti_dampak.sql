@@ -47,6 +47,15 @@
         || {{ angka_bertanda(r ~ '.selisih_batas_atas') }} || ' poin, '
         || {{ r }}.jumlah_kelurahan_pembanding || ' kelurahan pembanding)'
     {%- endset -%}
+    {%- set bersama -%}
+        case
+            when {{ r }}.jumlah_kelurahan_bersama > 0
+                then '; ' || {{ r }}.jumlah_kelurahan_bersama
+                    || ' di antaranya juga dibiayai program ' || {{ r }}.program_bersama
+                    || ', dihitung setelah rata-rata dampak program lain dikurangkan'
+            else ''
+        end
+    {%- endset -%}
     {%- set sasaran -%}
         {{ r }}.nama_indikator_outcome || ' di ' || {{ r }}.jumlah_kelurahan_sasaran
         || ' kelurahan sasaran (Rp' || {{ angka_id(r ~ '.belanja_sasaran_rp / 1000000', 0) }}
@@ -54,7 +63,7 @@
             when {{ r }}.tahun_belanja_awal = {{ r }}.tahun_belanja_akhir
                 then cast({{ r }}.tahun_belanja_awal as varchar)
             else {{ r }}.tahun_belanja_awal || '-' || {{ r }}.tahun_belanja_akhir
-        end || ')'
+        end || {{ bersama }} || ')'
     {%- endset -%}
     case
         when {{ r }}.status_dampak = 'berdampak'
@@ -67,18 +76,14 @@
         when {{ r }}.status_dampak = 'belum_cukup_bukti'
             then 'belum cukup bukti dampak pada ' || {{ r }}.nama_indikator_outcome || ': '
                 || case {{ r }}.kekurangan_bukti
-                    when 'kelurahan_bersama'
-                        then 'semua ' || {{ r }}.jumlah_kelurahan_bersama
-                            || ' kelurahan sasarannya juga dibiayai program lain untuk indikator yang sama ('
-                            || {{ r }}.program_bersama || '), dampaknya tidak dapat dipisahkan'
                     when 'kelurahan_sasaran_kurang'
                         then 'hanya ' || {{ r }}.jumlah_kelurahan_sasaran
-                            || ' kelurahan sasaran tersendiri (minimum '
+                            || ' kelurahan sasaran (minimum '
                             || {{ angka_id(aturan_dampak('kelurahan_sasaran_min'), 0) }} || ')'
                             || case
                                 when {{ r }}.jumlah_kelurahan_bersama > 0
                                     then '; ' || {{ r }}.jumlah_kelurahan_bersama
-                                        || ' kelurahan lain dibiayai bersama program '
+                                        || ' di antaranya juga dibiayai program '
                                         || {{ r }}.program_bersama
                                 else ''
                             end

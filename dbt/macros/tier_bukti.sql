@@ -194,3 +194,37 @@
         end
     )
 {%- endmacro %}
+
+{#-
+    The tier, its score components and its reason as both tier marts publish them (program:
+    mart_prioritas_alokasi, sub kegiatan: mart_prioritas_sub_kegiatan), from a relation `r`
+    that carries the scored and tiered columns: one projection, so the two marts cannot drift.
+-#}
+{% macro kolom_tier(r) -%}
+    cast({{ r }}.tier as varchar) as tier,
+    {{ r }}.ditier,
+    cast({{ label_tier(r ~ '.tier') }} as varchar) as label_tier,
+    cast(round({{ r }}.skor_bukti, 4) as decimal(5, 4)) as skor_bukti,
+    cast({{ r }}.pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
+    cast({{ r }}.realisasi_rp as decimal(18, 2)) as realisasi_rp,
+    {{ r }}.program_penunjang,
+    {{ r }}.program_baru,
+    cast({{ r }}.tahun_riwayat as integer) as tahun_riwayat,
+    cast({{ r }}.serapan_persen as decimal(9, 2)) as serapan_persen,
+    cast({{ r }}.serapan_dinilai_persen as decimal(9, 2)) as serapan_dinilai_persen,
+    cast(round({{ r }}.skor_serapan, 4) as decimal(5, 4)) as skor_serapan,
+    cast({{ r }}.capaian_keluaran_persen as decimal(12, 2)) as capaian_keluaran_persen,
+    cast(round({{ r }}.skor_capaian_keluaran, 4) as decimal(5, 4)) as skor_capaian_keluaran,
+    cast({{ r }}.skor_dampak as decimal(12, 2)) as skor_dampak,
+    cast({{ r }}.selisih_perbaikan_outcome as decimal(18, 4)) as selisih_perbaikan_outcome,
+    cast({{ r }}.jumlah_tahun_dampak as integer) as jumlah_tahun_dampak,
+    cast(round({{ r }}.skor_dampak_outcome, 4) as decimal(5, 4)) as skor_dampak_outcome,
+    cast({{ r }}.status_dampak as varchar) as status_dampak,
+    cast(round({{ r }}.skor_biaya_per_keluaran, 4) as decimal(5, 4)) as skor_biaya_per_keluaran,
+    cast(round({{ r }}.persentil_kebutuhan, 4) as decimal(5, 4)) as persentil_kebutuhan,
+    cast(round({{ r }}.skor_kebutuhan_wilayah, 4) as decimal(5, 4)) as skor_kebutuhan_wilayah,
+    {{ r }}.dampak_terbukti,
+    {{ r }}.gagal_inti,
+    cast({{ r }}.klasifikasi_kinerja as varchar) as klasifikasi_kinerja,
+    cast({{ alasan_tier(r ~ '.tier') }} as varchar) as alasan
+{%- endmacro %}

@@ -6,7 +6,8 @@ warehouse and ingest reads the same CSVs to judge each row against its own fisca
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
+from pathlib import Path
 
 import polars as pl
 
@@ -15,15 +16,33 @@ from dagster_project.lib.core.paths import SEEDS_DIR
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-@cache
+def _stamp(name: str) -> tuple[Path, int, int]:
+    """(path, mtime, size) of a seed CSV: the cache key, so an edited code list is read again."""
+    path = SEEDS_DIR / f"{name}.csv"
+    st = path.stat()
+    return path, st.st_mtime_ns, st.st_size
+
+
 def seed(name: str) -> pl.DataFrame:
-    """A seed CSV with every column as text (codes stay text, `1.01` never becomes a number)."""
-    return pl.read_csv(SEEDS_DIR / f"{name}.csv", infer_schema=False)
+    """A seed CSV with every column as text (codes stay text, `1.01` never becomes a number).
+
+    Read once per version of the file: every landing file is checked against the same lists."""
+    return _read_seed(*_stamp(name))
+
+
+@lru_cache(maxsize=64)
+def _read_seed(path: Path, mtime_ns: int, size: int) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False)
 
 
 def validity(name: str, column: str) -> pl.DataFrame:
     """(code, tahun_mulai, tahun_selesai) for a code column; unversioned lists are always valid."""
-    df = seed(name)
+    return _validity(*_stamp(name), column)
+
+
+@lru_cache(maxsize=64)
+def _validity(path: Path, mtime_ns: int, size: int, column: str) -> pl.DataFrame:
+    df = _read_seed(path, mtime_ns, size)
     start = (
         pl.col("tahun_mulai").cast(pl.Int32) if "tahun_mulai" in df.columns else pl.lit(FIRST_YEAR)
     )
@@ -45,26 +64,24 @@ def support_program_form(code: pl.Expr) -> pl.Expr:
 
 
 def check_codes(
-    frame: pl.DataFrame, column: str, year_column: str, ref: tuple[str, str]
-) -> pl.Series:
-    """For each row: null if the code is valid in the row's year, else the reason (Indonesian)."""
+    frame: pl.LazyFrame, column: str, year_column: str, ref: tuple[str, str], *, key: str
+) -> pl.LazyFrame:
+    """(`key`, `reason`) per row of `frame`: reason null if the code is valid in the row's year,
+    else why not (Indonesian). `key` identifies a row of `frame` (ingest: its row in the batch)."""
     name, ref_col = ref
-    valid = validity(name, ref_col)
+    valid = validity(name, ref_col).lazy()
     rows = frame.select(
-        pl.int_range(pl.len()).alias("_i"),
+        pl.col(key),
         pl.col(column).alias("kode"),
         pl.col(year_column).cast(pl.Int32).alias("tahun"),
     )
-    candidates = pl.concat(
-        [
-            rows,
-            rows.with_columns(support_program_form(pl.col("kode")).alias("kode")).drop_nulls("kode")
-            if name == "ref_nomenklatur"
-            else rows.clear(),
-        ]
-    )
+    if name == "ref_nomenklatur":  # a support program is also valid in its X.XX form
+        support = rows.with_columns(support_program_form(pl.col("kode")).alias("kode"))
+        candidates = pl.concat([rows, support.drop_nulls("kode")])
+    else:
+        candidates = rows
     joined = candidates.join(valid, on="kode", how="left")
-    per_row = joined.group_by("_i").agg(
+    per_row = joined.group_by(key).agg(
         known=pl.col("tahun_mulai").is_not_null().any(),
         valid=(
             (pl.col("tahun") >= pl.col("tahun_mulai"))
@@ -73,7 +90,7 @@ def check_codes(
         first=pl.col("tahun_mulai").min(),
         last=pl.col("tahun_selesai").max(),
     )
-    out = rows.join(per_row, on="_i", how="left").sort("_i")
+    out = rows.join(per_row, on=key, how="left")
     label = _LABELS.get(name, name)
     reason = (
         pl.when(pl.col("kode").is_null() | pl.col("valid"))
@@ -106,31 +123,31 @@ def check_codes(
             )
         )
     )
-    return out.select(reason.alias("r"))["r"]
+    return out.select(pl.col(key), reason.alias("reason"))
 
 
 _SIGN_WORDS = {"positif": "positif", "negatif": "negatif", "bukan_nol": "bukan nol"}
 
 
-def check_sign(frame: pl.DataFrame, column: str, rule: dict[str, str]) -> pl.Series:
-    """For each row: null if `column` has the sign the code list allows for the row's type, else
-    the reason (Indonesian). `rule` is the contract's `signRule`: {column: the type column,
+def check_sign(column: str, rule: dict[str, str]) -> pl.Expr:
+    """Per row: null if `column` has the sign the code list allows for the row's type, else the
+    reason (Indonesian). `rule` is the contract's `signRule`: {column: the type column,
     reference: "seed.sign_column"}, the seed keyed by a column of the type column's name, with sign
     values positif, negatif or bukan_nol. Unknown types
     pass here: the type column's own reference check reports them."""
     name, sign_col = rule["reference"].split(".", 1)
     kind_col = rule["column"]
-    table = seed(name).select(pl.col(kind_col), pl.col(sign_col).alias("_tanda"))
-    rows = frame.select(pl.col(kind_col), pl.col(column).alias("_v")).join(
-        table, on=kind_col, how="left", maintain_order="left"
+    signs = seed(name).select(kind_col, sign_col).drop_nulls(kind_col)
+    tanda = pl.col(kind_col).replace_strict(
+        signs[kind_col], signs[sign_col], default=None, return_dtype=pl.String
     )
-    v, tanda = pl.col("_v"), pl.col("_tanda")
+    v = pl.col(column)
     wrong = (
         ((tanda == "positif") & (v <= 0))
         | ((tanda == "negatif") & (v >= 0))
         | ((tanda == "bukan_nol") & (v == 0))
     )
-    reason = pl.when(v.is_not_null() & wrong.fill_null(False)).then(
+    return pl.when(v.is_not_null() & wrong.fill_null(False)).then(
         pl.format(
             "kolom {}: nilai {} harus {} untuk {} {}",
             pl.lit(column),
@@ -140,7 +157,6 @@ def check_sign(frame: pl.DataFrame, column: str, rule: dict[str, str]) -> pl.Ser
             pl.col(kind_col),
         )
     )
-    return rows.select(reason.alias("r"))["r"]
 
 
 _LABELS = {

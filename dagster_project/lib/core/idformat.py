@@ -7,7 +7,11 @@ that matches none of them becomes null, and the caller reports it (it is never g
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 # The one list of Indonesian month names (reports, apps, demo, date parsing).
 NAMA_BULAN = (
@@ -134,16 +138,17 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce(iso, dmy_slash, dmy_dash, named, excel)
 
 
-def split_number_text(frame: pl.DataFrame, text_columns: dict[str, str]) -> pl.DataFrame:
+def split_number_text(frame: Frame, text_columns: dict[str, str]) -> Frame:
     """Keep numbers and text apart: a numeric column whose cell is not a number moves the cell to
     its text column instead of failing validation (a target "Tersedianya dokumen RKPD" is a valid
     target, not a broken number). `text_columns` maps numeric column -> text column (the
     contract's `textColumn`). A trailing percent sign is part of a number ("95%", "95 %").
     """
+    names = set(frame.collect_schema().names())
     for num, txt in text_columns.items():
-        if num not in frame.columns:
+        if num not in names:
             continue
-        if txt not in frame.columns:
+        if txt not in names:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(txt))
         cleaned = pl.col(num).str.replace(r"\s*%\s*$", "")
         is_number = normalise_number(cleaned).is_not_null()

@@ -15,10 +15,12 @@ SP2D payments are drawn, then once at the end for the outcome series. It writes
 The planted truth (returned by `truth()`, written to the manifest, never read by the models):
 
 * every program linked to a kelurahan-level outcome indicator in ``ref_pohon_kinerja`` whose money
-  can be located is **efektif** (its indicator improves in the kelurahan where its sub kegiatan
-  are located, by ``OutcomeSpec.effect`` ≈ 3-4 noise standard deviations), **tidak_efektif**
-  (money absorbed, no effect; half of them also miss their outputs) or **serapan_rendah**
-  (20-50 % of the pagu paid);
+  can reach at least ``JANGKAUAN_MIN`` kelurahan (that many rincian lines spent on site) spends in
+  5-10 kelurahan (its site lines spread over them, ``kode_lokasi``) and is **efektif** (its
+  indicator improves where its money went, by ``OutcomeSpec.effect`` ≈ 1.5 standard deviations
+  of the year-on-year change), **tidak_efektif** (money absorbed, no effect; half of them also
+  miss their outputs) or **serapan_rendah** (20-50 % of the pagu paid); a program too small to
+  reach that many kelurahan gets no planted outcome (a design choice: no method could see it);
 * other programs are **serapan_rendah** (8 %), **tidak_efektif** through missed outputs despite
   absorbed money (6 %) or **lainnya**; support programs (X.XX.01) are always lainnya;
 * six kelurahan with high need are **under-served**: no located spending at all and a low share
@@ -113,6 +115,11 @@ OUTCOMES: dict[str, OutcomeSpec] = {
 RHO_TRANSIEN = 0.5  # share of last year's transient shock still present this year
 SELEKSI_KEBUTUHAN = 1.2  # how strongly OPDs pick the kelurahan that looked worst last year
 PORSI_MODAL_BERJEDA = 0.5  # a sub kegiatan mostly belanja modal shows its effect a year later
+# How many kelurahan a program serving a kelurahan outcome spends in (its site lines spread over
+# them): real programs reach many of the city's 59 kelurahan; one with fewer site lines than
+# JANGKAUAN_MIN gets no planted outcome (too small for any method to see).
+JANGKAUAN = (5, 10)
+JANGKAUAN_MIN = 3
 # City-level series (BPS and the Ministry of Health); real values where domain.md has them.
 KOTA_SERIES: dict[tuple[str, str], dict[int, float]] = {
     ("ipm", "BPS"): {2021: 80.76, 2022: 81.52, 2023: 82.32, 2024: 83.11, 2025: 83.64, 2026: 84.1},
@@ -254,6 +261,8 @@ class EvidenceWorld:
         self.effects: dict[tuple[int, str, str], float] = defaultdict(float)
         # (tahun, opd, program) -> the outcome years its planted effect shows in
         self.effect_years: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+        # (opd, program, outcome year) -> the kelurahan its planted effect shows in that year
+        self.effect_kelurahan: dict[tuple[str, str, int], set[str]] = defaultdict(set)
         self.simulated_until = self.outcome_years[0]
         self._outcomes_done = False
         self.people: dict[str, list[dict[str, Any]]] = {}
@@ -344,7 +353,11 @@ class EvidenceWorld:
             return self.plans[key]
         rng = self.rng("kelas", opd.kode, prog)
         indikator = self.cascade.get(prog)
-        spatial = indikator in OUTCOMES and any(s.kind != "bansos" for s in subs)
+        # An outcome is planted (an effect, or none) only where a real program could show it:
+        # money on site in at least JANGKAUAN_MIN kelurahan. A program too small for that keeps
+        # its outcome link in the performance tree but is planted like one without it.
+        sites = sum(len(s.site_lines()) for s in subs if s.kind != "bansos")
+        spatial = indikator in OUTCOMES and sites >= JANGKAUAN_MIN
         r = rng.random()
         if any(s.kind == "btt" for s in subs):
             kelas = LAINNYA  # the BTT reserve is left mostly unspent by design, not by waste
@@ -386,38 +399,76 @@ class EvidenceWorld:
                     s.ratio = rng.uniform(0.84, 0.98)
                 elif s.ratio < 0.66:
                     s.ratio = rng.uniform(0.66, 0.80)
-        # Locations: every located sub kegiatan of a program serving a kelurahan outcome in its
-        # own kelurahan, chosen where the indicator looked worst last year; programs serving the
-        # same indicator may share kelurahan (nothing keeps them apart). An effective program's
-        # effect lands in the year its spending can matter: the same year, or a year later for a
-        # sub kegiatan that is mostly belanja modal (effects beyond the last outcome year are
-        # never observed).
+        # Locations: a program serving a kelurahan outcome spends in 5-10 kelurahan (JANGKAUAN),
+        # chosen where the indicator looked worst last year, its site lines dealt over them;
+        # programs serving the same indicator may share kelurahan (nothing keeps them apart). An
+        # effective program's effect lands in the year its spending can matter: the same year, or
+        # a year later for a sub kegiatan that is mostly belanja modal (effects beyond the last
+        # outcome year are never observed).
         self._simulate_until(year - 1)
         for opd, plan, subs in sorted(programs, key=lambda t: (t[0].kode, t[1].kode_program)):
             rng = self.rng("lokasi", year, opd.kode, plan.kode_program)
             pool = self._pool(opd)
             if plan.spatial and pool:
                 locatable = sorted((s for s in subs if s.kind != "bansos"), key=lambda s: s.kode)
-                area = self._weighted_sample(
-                    rng, pool, min(len(locatable), 8), plan.indikator, year
-                )
-                for i, s in enumerate(locatable):
-                    s.kelurahan = area[i % len(area)]
-                self.treated[(year, opd.kode, plan.kode_program)] = sorted(set(area))
+                sites = {s.kode: s.site_lines() for s in locatable}
+                reach = min(len(pool), sum(map(len, sites.values())), rng.randint(*JANGKAUAN))
+                if opd.kode_kecamatan:  # a kecamatan office: the neediest part of its kecamatan
+                    reach = min(reach, max(JANGKAUAN_MIN, len(pool) // 2))
+                area = self._weighted_sample(rng, pool, reach, plan.indikator, year)
+                # site lines dealt over the area, largest first, each to the kelurahan with the
+                # least of the program's money of the same kind so far (services and works alike
+                # reach the kelurahan the program targets); office lines stay with the sub
+                # kegiatan's kelurahan (that of its largest site line)
+                landed: dict[str, list[SubKeg]] = defaultdict(list)
+                money = {lag: dict.fromkeys(area, Decimal(0)) for lag in (0, 1)}
+                lines = [(ln, s) for s in locatable for ln in sites[s.kode]]
+                placed: set[str] = set()
+                for ln, s in sorted(lines, key=lambda t: (-t[0].total, t[1].kode, t[0].no)):
+                    lag = self._lag(s)  # works fill the area from its other end
+                    kind = money[lag]
+                    kel = min(area, key=lambda k: (kind[k], (1 - 2 * lag) * area.index(k)))
+                    kind[kel] += ln.total
+                    s.lokasi_rincian[ln.no] = kel
+                    if s.kode not in placed:
+                        s.kelurahan = kel
+                        placed.add(s.kode)
+                    if s not in landed[kel]:
+                        landed[kel].append(s)
+                for s in locatable:
+                    if not sites[s.kode]:  # no site line: the sub kegiatan spends in one place
+                        lag = self._lag(s)
+                        kind = money[lag]
+                        s.kelurahan = min(
+                            area, key=lambda k: (kind[k], (1 - 2 * lag) * area.index(k))
+                        )
+                        landed[s.kelurahan].append(s)
+                self.treated[(year, opd.kode, plan.kode_program)] = sorted(landed)
                 if plan.kelas == EFEKTIF:
+                    # the effect where the money went: about spec.effect in every kelurahan of
+                    # the area, in each year the spending there can matter (services the same
+                    # year, a sub kegiatan mostly belanja modal a year later)
                     spec = OUTCOMES[plan.indikator]
-                    for s in locatable:
-                        size = spec.effect * rng.uniform(0.85, 1.15)
-                        lag = 1 if self._modal_share(s) >= PORSI_MODAL_BERJEDA else 0
-                        if self.tanpa_efek or year + lag > self.outcome_years[-1]:
-                            continue
-                        key = (year + lag, s.kelurahan, spec.kode)
-                        self.effects[key] += size / max(1, len(locatable) // len(area))
-                        self.effect_years[(year, opd.kode, plan.kode_program)].add(year + lag)
+                    for kel, here in sorted(landed.items()):
+                        lags = sorted({self._lag(s) for s in here})
+                        for lag in lags:
+                            size = spec.effect * rng.uniform(0.85, 1.15)
+                            if self.tanpa_efek or year + lag > self.outcome_years[-1]:
+                                continue
+                            self.effects[(year + lag, kel, spec.kode)] += size
+                            self.effect_years[(year, opd.kode, plan.kode_program)].add(year + lag)
+                            self.effect_kelurahan[(opd.kode, plan.kode_program, year + lag)].add(
+                                kel
+                            )
             else:
                 for s in sorted(subs, key=lambda s: s.kode):
                     if s.kelurahan:
                         s.kelurahan = self._weighted_sample(rng, pool, 1)[0] if pool else ""
+
+    @classmethod
+    def _lag(cls, s: SubKeg) -> int:
+        """Years before a sub kegiatan's spending can show in an outcome."""
+        return 1 if cls._modal_share(s) >= PORSI_MODAL_BERJEDA else 0
 
     @staticmethod
     def _modal_share(s: SubKeg) -> float:
@@ -909,6 +960,14 @@ class EvidenceWorld:
                     # outcome years in which this program's planted effect shows (none in the
                     # placebo world, none before capital works can matter)
                     "tahun_dampak": sorted(landing[(p.kode_skpd, p.kode_program)]),
+                    # of those, the years it shows in at least JANGKAUAN_MIN kelurahan: enough
+                    # for any method to see (the rest is planted but too small to be seen)
+                    "tahun_dampak_terlihat": sorted(
+                        y
+                        for y in landing[(p.kode_skpd, p.kode_program)]
+                        if len(self.effect_kelurahan[(p.kode_skpd, p.kode_program, y)])
+                        >= JANGKAUAN_MIN
+                    ),
                 }
                 for _, p in sorted(self.plans.items())
             ],

@@ -46,6 +46,7 @@ from dagster_project.lib.core.paths import CONTRACTS_DIR
 from dagster_project.lib.demo.evidence import EvidenceWorld
 from dagster_project.lib.demo.model import (
     FIXED_CREATED,
+    OFFICE_LINE,
     ZERO,
     Line,
     Opd,
@@ -2302,8 +2303,6 @@ def generate(
 
 
 KOTA = "64.72"
-# DPA lines of a works or service sub kegiatan that are spent at the office, not on site
-OFFICE_LINE = re.compile(r"Honorarium|Alat Tulis|ATK|Perjalanan Dinas|Rapat|Makan|Cetak", re.I)
 
 
 def _place_lines(evidence: EvidenceWorld, opds: list[Opd], seed: int, year: int) -> None:

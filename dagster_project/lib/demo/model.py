@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +14,8 @@ from dagster_project.lib.core.paths import SEEDS_DIR
 
 FIXED_CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
 ZERO = Decimal(0)
+# DPA lines of a works or service sub kegiatan that are spent at the office, not on site
+OFFICE_LINE = re.compile(r"Honorarium|Alat Tulis|ATK|Perjalanan Dinas|Rapat|Makan|Cetak", re.I)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,16 @@ class SubKeg:
 
     def pagu(self, tahap: str) -> Decimal:
         return sum((ln.total for ln in self.lines(tahap)), ZERO)
+
+    def site_lines(self) -> list[Line]:
+        """The rincian lines spent on site (works, goods and services outside the office), of
+        every phase, in line order: each can name its own kelurahan (kode_lokasi)."""
+        lines = {ln.no: ln for ln in (self.murni or []) + self.perubahan}
+        return [
+            ln
+            for _, ln in sorted(lines.items())
+            if ln.comp in ("modal", "barjas") and not OFFICE_LINE.search(ln.uraian)
+        ]
 
 
 @dataclass

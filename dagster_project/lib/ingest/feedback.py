@@ -180,7 +180,8 @@ def write_feedback(
     target.parent.mkdir(parents=True, exist_ok=True)
     errors = _mask_personal(errors, personal_columns(contract))
     with atomic_write(target, durable=False) as tmp:  # regenerated if lost
-        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        # in_memory: the parts are zipped from memory, not from a dozen temp files per workbook.
+        wb = xlsxwriter.Workbook(str(tmp), {**XLSX_OPTIONS, "in_memory": True})
         wb.set_properties(
             {"title": f"Umpan balik kiriman {sub.berkas}", "author": "Gudang data APBD"}
         )
@@ -209,7 +210,11 @@ def write_feedback(
         ws.set_column(0, 0, 32)
         ws.set_column(1, 1, 100, wb.add_format({"text_wrap": True, "valign": "top"}))
 
-        shown = errors.sort("_baris", "kolom", nulls_last=False).head(MAX_ROWS)
+        shown = (
+            errors.sort("_baris", "kolom", nulls_last=False).head(MAX_ROWS)
+            if errors.height
+            else errors
+        )
         rows = [
             (r["_baris"], r["kolom"] or "-", r["nilai"], r["aturan"], r["alasan"])
             for r in shown.iter_rows(named=True)
@@ -235,6 +240,8 @@ def write_feedback(
             errors.group_by("aturan", "kolom")
             .agg(pl.col("_baris").n_unique().alias("n"))
             .sort("n", "aturan", descending=[True, False])
+            if errors.height  # a clean file: nothing to count
+            else errors
         )
         add_sheet(
             wb,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +52,7 @@ from dagster_project.lib.ingest.retention import (
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
 STATUS_LOADED, STATUS_REJECTED, STATUS_UNCHANGED = "dimuat", "ditolak", "tidak_berubah"
+BATCH_ROWS = 200_000  # rows of received files checked together (one query; memory stays small)
 _TEXT = "__teks"
 
 ERROR_SCHEMA = {
@@ -188,8 +189,11 @@ def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
     files = sorted(paths.ingest_log.glob("2*.parquet")) if paths.ingest_log.exists() else []
     if not files:
         return pl.DataFrame(schema=LOG_SCHEMA)
-    return pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed").sort(
-        "dimuat_pada"
+    # One scan of every event file (a log written before a column was added reads it as null).
+    return (
+        pl.scan_parquet(files, schema=LOG_SCHEMA, missing_columns="insert", extra_columns="ignore")
+        .sort("dimuat_pada")
+        .collect()
     )
 
 
@@ -335,57 +339,104 @@ def _column_checks(col: Column) -> list[tuple[str, pl.Expr]]:
     return checks
 
 
+_FILE, _ROW = "__berkas", "__row"  # which file of the batch a row came from; a row's key
+# The slot of a row's file, as columns, so one query checks the rows of many files.
+_TAHUN, _PENGIRIM, _PERIODE, _SPILL = "__tahun", "__pengirim", "__periode", "__lebih"
+
+
 def _validate(
-    table: RawTable, contract: Contract, *, tahun: int, pengirim: str, periode: str
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Return (good typed rows, quarantined text rows with `_alasan`, long error table)."""
-    raw = normalise_personal(split_number_text(table.frame, contract.text_columns), contract)
-    texts = raw.select(LINE_COL, *[pl.col(c.name).alias(c.name + _TEXT) for c in contract.columns])
-    parsed = texts.with_columns(
-        _parse(c, pl.col(c.name + _TEXT)).alias(c.name) for c in contract.columns
+    batch: Sequence[tuple[RawTable, Slot]], contract: Contract
+) -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
+    """For each (file, slot) of the batch: (good typed rows, quarantined text rows with `_alasan`,
+    long error table).
+
+    The rows of every file of the batch are checked by one query: with files of a few hundred
+    rows, the fixed cost of each polars operation, not the rows, is what ingest pays for."""
+    frames = [
+        table.frame.lazy().with_columns(
+            pl.lit(i, pl.Int32).alias(_FILE),
+            pl.lit(slot.tahun, pl.Int32).alias(_TAHUN),
+            pl.lit(slot.pengirim, pl.String).alias(_PENGIRIM),
+            pl.lit(slot.periode, pl.String).alias(_PERIODE),
+            pl.col(LINE_COL)
+            .replace_strict(table.ragged_lines, default=None, return_dtype=pl.String)
+            .alias(_SPILL)
+            if table.ragged_lines
+            else pl.lit(None, pl.String).alias(_SPILL),
+        )
+        for i, (table, slot) in enumerate(batch)
+    ]
+    rows = pl.concat(frames, how="diagonal_relaxed").with_row_index(_ROW)
+    raw = normalise_personal(split_number_text(rows, contract.text_columns), contract)
+    parsed = (
+        raw.select(
+            _ROW,
+            _FILE,
+            LINE_COL,
+            _TAHUN,
+            _PENGIRIM,
+            _PERIODE,
+            _SPILL,
+            *[pl.col(c.name).alias(c.name + _TEXT) for c in contract.columns],
+        )
+        .with_columns(_parse(c, pl.col(c.name + _TEXT)).alias(c.name) for c in contract.columns)
+        .collect()
+        .lazy()  # the code-list checks below read it again
     )
     checks: list[tuple[str, str, pl.Expr]] = []
     for col in contract.columns:
         checks += [(col.name, rule, expr) for rule, expr in _column_checks(col)]
-    checks += _slot_checks(table, contract, tahun=tahun, pengirim=pengirim, periode=periode)
-    evaluated = parsed.with_columns(expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks))
+    checks += _slot_checks(contract, ragged=any(t.ragged_lines for t, _ in batch))
     # Code lists, judged against the row's own fiscal year.
+    evaluated = parsed
     for col in contract.columns:
         if col.reference:
-            evaluated = evaluated.with_columns(
-                check_codes(evaluated, col.name, "tahun", col.reference).alias(f"__e{len(checks)}")
+            reasons = check_codes(parsed, col.name, "tahun", col.reference, key=_ROW)
+            name = f"__kode_{col.name}"
+            evaluated = evaluated.join(
+                reasons.rename({"reason": name}), on=_ROW, how="left", maintain_order="left"
             )
-            checks.append((col.name, "kode_tidak_berlaku", pl.lit(None)))
+            checks.append((col.name, "kode_tidak_berlaku", pl.col(name)))
     # Signs that depend on another column (an SP2D is positive, a refund negative).
     for col in contract.columns:
         if rule := col.extra.get("signRule"):
-            evaluated = evaluated.with_columns(
-                check_sign(evaluated, col.name, rule).alias(f"__e{len(checks)}")
-            )
-            checks.append((col.name, "tanda_nilai", pl.lit(None)))
+            checks.append((col.name, "tanda_nilai", check_sign(col.name, rule)))
     dup_exact, dup_key = _duplicate_reasons(contract)
-    evaluated = evaluated.with_columns(
-        dup_exact.alias(f"__e{len(checks)}"), dup_key.alias(f"__e{len(checks) + 1}")
-    )
     checks += [
-        ("*", "duplikat_baris", pl.lit(None)),
-        (",".join(contract.primary_key) or "*", "kunci_ganda", pl.lit(None)),
+        ("*", "duplikat_baris", dup_exact),
+        (",".join(contract.primary_key) or "*", "kunci_ganda", dup_key),
     ]
-    return _split_by_errors(evaluated, checks, contract)
+    evaluated = evaluated.with_columns(
+        expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks)
+    )
+    good, bad_rows, errors = _split_by_errors(evaluated, checks, contract)
+    parts = [
+        {k[0]: v for k, v in frame.partition_by(_FILE, as_dict=True, include_key=False).items()}
+        for frame in (good, bad_rows, errors)
+    ]
+    empty = [frame.clear().drop(_FILE) for frame in (good, bad_rows, errors)]
+    return [
+        (
+            parts[0].get(i, empty[0]),
+            parts[1].get(i, empty[1]),
+            parts[2].get(i, empty[2]),
+        )
+        for i in range(len(batch))
+    ]
 
 
-def _slot_checks(
-    table: RawTable, contract: Contract, *, tahun: int, pengirim: str, periode: str
-) -> list[tuple[str, str, pl.Expr]]:
-    """The row must belong to the sender, year and period of the file, and fit its columns."""
+def _slot_checks(contract: Contract, *, ragged: bool) -> list[tuple[str, str, pl.Expr]]:
+    """The row must belong to the sender, year and period of its file, and fit its columns."""
     checks: list[tuple[str, str, pl.Expr]] = []
     checks.append(
         (
             "tahun",
             "tahun_berbeda",
-            pl.when(pl.col("tahun") != tahun).then(
+            pl.when(pl.col("tahun") != pl.col(_TAHUN)).then(
                 pl.format(
-                    f"tahun {{}} berbeda dengan folder kiriman tahun {tahun}", pl.col("tahun")
+                    "tahun {} berbeda dengan folder kiriman tahun {}",
+                    pl.col("tahun"),
+                    pl.col(_TAHUN),
                 )
             ),
         )
@@ -395,11 +446,12 @@ def _slot_checks(
             (
                 "kode_skpd",
                 "opd_lain",
-                pl.when(pl.col("kode_skpd") != pengirim).then(
+                pl.when(pl.col("kode_skpd") != pl.col(_PENGIRIM)).then(
                     pl.format(
-                        f"baris milik OPD lain ({{}}), bukan OPD pengirim {pengirim}; "
+                        "baris milik OPD lain ({}), bukan OPD pengirim {}; "
                         "kirim lewat folder OPD tersebut",
                         pl.col("kode_skpd"),
+                        pl.col(_PENGIRIM),
                     )
                 ),
             )
@@ -410,8 +462,12 @@ def _slot_checks(
             (
                 pc,
                 "periode_berbeda",
-                pl.when(pl.col(pc) != periode).then(
-                    pl.format(f"{pc} '{{}}' berbeda dengan periode berkas '{periode}'", pl.col(pc))
+                pl.when(pl.col(pc) != pl.col(_PERIODE)).then(
+                    pl.format(
+                        f"{pc} '{{}}' berbeda dengan periode berkas '{{}}'",
+                        pl.col(pc),
+                        pl.col(_PERIODE),
+                    )
                 ),
             )
         )
@@ -422,29 +478,29 @@ def _slot_checks(
                 dc,
                 "di_luar_periode",
                 pl.when(
-                    (pl.col(dc).dt.year() != tahun) | (pl.col(dc).dt.month() != int(periode))
+                    (pl.col(dc).dt.year() != pl.col(_TAHUN))
+                    | (pl.col(dc).dt.month() != pl.col(_PERIODE).cast(pl.Int32, strict=False))
                 ).then(
                     pl.format(
-                        f"tanggal {{}} di luar periode berkas (bulan {periode} tahun {tahun})",
+                        "tanggal {} di luar periode berkas (bulan {} tahun {})",
                         pl.col(dc).cast(pl.String),
+                        pl.col(_PERIODE),
+                        pl.col(_TAHUN),
                     )
                 ),
             )
         )
-    if table.ragged_lines:
-        spill = pl.col(LINE_COL).replace_strict(
-            table.ragged_lines, default=None, return_dtype=pl.String
-        )
+    if ragged:
         checks.append(
             (
                 "*",
                 "kolom_berlebih",
-                pl.when(spill.is_not_null()).then(
+                pl.when(pl.col(_SPILL).is_not_null()).then(
                     pl.format(
                         "baris berisi nilai di luar kolom berjudul ('{}'); biasanya angka "
                         "berkoma desimal (1.234,56) tanpa tanda kutip di CSV berpemisah koma: "
                         "simpan ulang sebagai CSV berpemisah titik koma",
-                        spill,
+                        pl.col(_SPILL),
                     )
                 ),
             )
@@ -457,14 +513,14 @@ def _duplicate_reasons(contract: Contract) -> tuple[pl.Expr, pl.Expr]:
     the same key are both quarantined (which one is right is the OPD's call)."""
     pk = contract.primary_key
     value_cols = [c.name for c in contract.columns]
-    first_line = pl.col(LINE_COL).min().over(value_cols)
+    first_line = pl.col(LINE_COL).min().over(_FILE, *value_cols)
     dup_exact = pl.when(pl.col(LINE_COL) != first_line).then(
         pl.format("baris duplikat (sama persis dengan baris {})", first_line)
     )
     dup_key = (
         pl.when(
             pk
-            and (pl.struct(value_cols).n_unique().over(pk) > 1)
+            and (pl.struct(value_cols).n_unique().over(_FILE, *pk) > 1)
             & pl.all_horizontal(pl.col(pk).is_not_null())
         ).then(
             pl.lit(
@@ -478,29 +534,34 @@ def _duplicate_reasons(contract: Contract) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _split_by_errors(
-    evaluated: pl.DataFrame, checks: list[tuple[str, str, pl.Expr]], contract: Contract
+    evaluated: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], contract: Contract
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Rows without an error are typed and kept; the others keep their text and `_alasan`; the
     long error table has one row per (line, rule) with the column and the value as sent."""
     err_cols = [f"__e{i}" for i in range(len(checks))]
     evaluated = evaluated.with_columns(
         pl.concat_list(err_cols).list.drop_nulls().list.join("; ").alias("_alasan")
-    )
+    ).collect()
     bad_mask = pl.col("_alasan") != ""
     good = evaluated.filter(~bad_mask).select(
-        LINE_COL, *[pl.col(c.name).cast(c.polars_dtype) for c in contract.columns]
+        _FILE, LINE_COL, *[pl.col(c.name).cast(c.polars_dtype) for c in contract.columns]
     )
     bad_rows = evaluated.filter(bad_mask).select(
-        LINE_COL, *[pl.col(c.name + _TEXT).alias(c.name) for c in contract.columns], "_alasan"
+        _FILE,
+        LINE_COL,
+        *[pl.col(c.name + _TEXT).alias(c.name) for c in contract.columns],
+        "_alasan",
     )
+    if not bad_rows.height:
+        return good, bad_rows, pl.DataFrame(schema={_FILE: pl.Int32, **ERROR_SCHEMA})
     meta = pl.DataFrame(
         {"__k": err_cols, "kolom": [c for c, _, _ in checks], "aturan": [r for _, r, _ in checks]}
     )
     errors = (
         evaluated.filter(bad_mask)
-        .select(LINE_COL, *err_cols, *[c.name + _TEXT for c in contract.columns])
+        .select(_FILE, LINE_COL, *err_cols, *[c.name + _TEXT for c in contract.columns])
         .unpivot(
-            index=[LINE_COL, *[c.name + _TEXT for c in contract.columns]],
+            index=[_FILE, LINE_COL, *[c.name + _TEXT for c in contract.columns]],
             on=err_cols,
             variable_name="__k",
             value_name="alasan",
@@ -508,20 +569,14 @@ def _split_by_errors(
         .drop_nulls("alasan")
         .join(meta, on="__k")
     )
-    if errors.height:
-        nilai = pl.coalesce(
-            [
-                pl.when(pl.col("kolom") == c.name).then(pl.col(c.name + _TEXT))
-                for c in contract.columns
-            ]
-        )
-        errors = errors.with_columns(nilai.alias("nilai"))
-    else:
-        errors = errors.with_columns(pl.lit(None, pl.String).alias("nilai"))
+    nilai = pl.coalesce(
+        [pl.when(pl.col("kolom") == c.name).then(pl.col(c.name + _TEXT)) for c in contract.columns]
+    )
     errors = (
-        errors.select(pl.col(LINE_COL).alias("_baris"), "kolom", "nilai", "aturan", "alasan")
+        errors.with_columns(nilai.alias("nilai"))
+        .select(_FILE, pl.col(LINE_COL).alias("_baris"), "kolom", "nilai", "aturan", "alasan")
         .cast(ERROR_SCHEMA)
-        .sort("_baris", "kolom")
+        .sort(_FILE, "_baris", "kolom")
     )
     return good, bad_rows, errors
 
@@ -553,44 +608,67 @@ def _fill_from_path(
     table: RawTable, contract: Contract, tahun: int, pengirim: str, periode: str
 ) -> list[str]:
     """Columns the folder already says (year, OPD, period) may be left out of the file."""
-    filled = []
     from_path = {"tahun": str(tahun)}
     if contract.per_opd:
         from_path["kode_skpd"] = pengirim
     if contract.period_column:
         from_path[contract.period_column] = periode
-    names = {c.name for c in contract.columns}
-    for col, value in from_path.items():
-        if col in names and col not in table.frame.columns:
-            table.frame = table.frame.with_columns(pl.lit(value).alias(col))
-            filled.append(col)
-    for c in contract.columns:  # optional columns absent from the file are simply empty
-        if c.name not in table.frame.columns and not c.required:
-            table.frame = table.frame.with_columns(pl.lit(None, pl.String).alias(c.name))
+    present = set(table.frame.columns)
+    absent = {c.name: c for c in contract.columns if c.name not in present}
+    filled = [name for name in from_path if name in absent]
+    # Optional columns absent from the file are simply empty.
+    empty = [n for n, c in absent.items() if n not in from_path and not c.required]
+    if filled or empty:
+        table.frame = table.frame.with_columns(
+            *[pl.lit(from_path[name]).alias(name) for name in filled],
+            *[pl.lit(None, pl.String).alias(name) for name in empty],
+        )
     return filled
 
 
-def ingest_file(
-    path: Path,
-    contract: Contract,
-    paths: DataPaths,
-    *,
-    log: pl.DataFrame | None = None,
-    run_id: str = "",
-    now: datetime | None = None,
-) -> IngestOutcome:
-    now = (now or datetime.now(UTC)).replace(tzinfo=None)
+@dataclass
+class _Received:
+    """A landing file read and placed in its slot; its rows are checked with its batch."""
+
+    entry: dict
+    table: RawTable
+    slot: Slot
+    filled: list[str]
+    key: bytes  # pseudonymisation key (personal data only)
+
+
+@dataclass
+class _Seen:
+    """What the ingest log says before a run, as the per-file look-ups need it."""
+
+    log: pl.DataFrame
+    latest: dict[str, str]  # berkas -> sha256 of its newest logged version
+    loaded: set[str]  # sha256 of every version ever loaded
+
+    @classmethod
+    def of(cls, log: pl.DataFrame) -> _Seen:
+        return cls(
+            log,
+            dict(zip(log["berkas"], log["sha256"], strict=True)),  # sorted: the last one wins
+            set(log.filter(pl.col("status") == STATUS_LOADED)["sha256"]),
+        )
+
+
+def _receive(
+    path: Path, contract: Contract, paths: DataPaths, *, seen: _Seen, run_id: str
+) -> IngestOutcome | _Received:
+    """Read one landing file and place it in its slot, or say why not: unchanged (an outcome,
+    nothing written), or rejected whole (an outcome, feedback and log written)."""
+    now = datetime.now(UTC).replace(tzinfo=None)
     berkas = (
         path.relative_to(paths.landing).as_posix()
         if path.is_relative_to(paths.landing)
         else str(path)
     )
     sha = sha256_file(path)
-    log = read_ingest_log(paths) if log is None else log
-    previous = log.filter(pl.col("berkas") == berkas).tail(1)
-    if previous.height and previous["sha256"][0] == sha:
+    if seen.latest.get(berkas) == sha:
         return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
-    if _is_current_elsewhere(log, sha, berkas, contract):
+    if sha in seen.loaded and _is_current_elsewhere(seen.log, sha, berkas, contract):
         return IngestOutcome(
             berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi yang sedang dipakai (dilewati)"
         )
@@ -613,17 +691,25 @@ def ingest_file(
         entry["periode"] = periode
         filled = _fill_from_path(table, contract, tahun, pengirim, periode)
         _require_columns_and_rows(table, contract)
-        good, bad_rows, errors = _validate(
-            table, contract, tahun=tahun, pengirim=pengirim, periode=periode
-        )
-        good, bad_rows, errors = protect(contract, good, bad_rows, errors, key)
     except LandingFileError as exc:
         entry["pesan"] = exc.message
         outcome = IngestOutcome(
             berkas, sha, STATUS_REJECTED, exc.message, slot=slot, errors=_file_error(exc)
         )
         return _finish(paths, entry, contract, outcome)
-    return _load(paths, entry, contract, table, slot, good, bad_rows, errors, filled, now=now)
+    return _Received(entry, table, slot, filled, key)
+
+
+def _conclude(batch: list[_Received], contract: Contract, paths: DataPaths) -> list[IngestOutcome]:
+    """Check the rows of a batch of received files, then load each file in turn."""
+    checked = _validate([(r.table, r.slot) for r in batch], contract)
+    outcomes = []
+    for r, (good, bad_rows, errors) in zip(batch, checked, strict=True):
+        good, bad_rows, errors = protect(contract, good, bad_rows, errors, r.key)
+        outcomes.append(
+            _load(paths, r.entry, contract, r.table, r.slot, good, bad_rows, errors, r.filled)
+        )
+    return outcomes
 
 
 def _log_entry(
@@ -693,11 +779,9 @@ def _load(
     bad_rows: pl.DataFrame,
     errors: pl.DataFrame,
     filled: list[str],
-    *,
-    now: datetime,
 ) -> IngestOutcome:
     """Quarantine the bad rows, replace the slot's raw Parquet with the good ones, log it."""
-    sha, berkas = entry["sha256"], entry["berkas"]
+    sha, berkas, now = entry["sha256"], entry["berkas"], entry["dimuat_pada"]
     warnings = []
     if table.unknown_columns:
         warnings.append("kolom tambahan diabaikan: " + ", ".join(table.unknown_columns))
@@ -740,7 +824,8 @@ def _load(
         entry.update(status=STATUS_REJECTED, pesan=outcome.message)
         return _finish(paths, entry, contract, outcome)
     raw = (
-        good.rename({LINE_COL: "_baris"})
+        good.lazy()
+        .rename({LINE_COL: "_baris"})
         .with_columns(
             pl.lit(sha).alias("_sumber_sha256"),
             pl.lit(berkas).alias("_sumber_berkas"),
@@ -753,6 +838,7 @@ def _load(
             "_baris",
             "_dimuat_pada",
         )
+        .collect()
     )
     target = slot.raw_file(paths)
     _write_atomic(raw, target, private=contract.has_personal_data)
@@ -815,9 +901,26 @@ def ingest_source(
     paths.ensure()
     clean_partial_writes(paths)
     log = read_ingest_log(paths)
+    seen = _Seen.of(log)
     candidates = list(files) if files is not None else landing_files(contract, paths)
     candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))
-    outcomes = [ingest_file(p, contract, paths, log=log, run_id=run_id) for p in candidates]
+    outcomes: list[IngestOutcome | _Received] = []
+    waiting: list[int] = []  # received files whose rows are not checked yet
+
+    def conclude() -> None:
+        done = _conclude([outcomes[i] for i in waiting], contract, paths)
+        for i, outcome in zip(waiting, done, strict=True):
+            outcomes[i] = outcome
+        waiting.clear()
+
+    for p in candidates:
+        outcomes.append(_receive(p, contract, paths, seen=seen, run_id=run_id))
+        if isinstance(outcomes[-1], _Received):
+            waiting.append(len(outcomes) - 1)
+            if sum(outcomes[i].table.frame.height for i in waiting) >= BATCH_ROWS:
+                conclude()
+    if waiting:
+        conclude()
     ensure_schema_file(contract, paths)
     ensure_log_schema_file(paths)
     if contract.has_personal_data:

@@ -30,6 +30,7 @@ import polars as pl
 
 from dagster_project.lib.contracts.model import Column, Contract
 from dagster_project.lib.core.files import atomic_write
+from dagster_project.lib.core.idformat import Frame
 from dagster_project.lib.core.paths import DataPaths
 
 KEY_ENV = "APBD_HMAC_KEY"
@@ -103,11 +104,12 @@ def _personal(contract: Contract) -> list[Column]:
 # Before validation
 
 
-def normalise_personal(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+def normalise_personal(frame: Frame, contract: Contract) -> Frame:
     """NIK as operators type it: spaces, a leading apostrophe (Excel's text marker) and a
     trailing `.0` (a number cell read as text) are removed. Nothing else is guessed."""
+    names = frame.collect_schema().names()
     for col in _personal(contract):
-        if col.personal_data.get("check") == "nik" and col.name in frame.columns:
+        if col.personal_data.get("check") == "nik" and col.name in names:
             frame = frame.with_columns(
                 pl.col(col.name)
                 .str.replace_all(r"\s+", "")

@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -49,6 +50,7 @@ class RawTable:
     ragged_lines: dict[int, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1 << 16)  # the same few hundred header texts, in every file
 def normalise_header(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text)).strip().lower()
     text = re.sub(r"\(.*?\)", " ", text)  # "Pagu (Rp)" -> "pagu"
@@ -211,13 +213,33 @@ def _tabulate(cells: pl.DataFrame, contract: Contract, fmt: str) -> RawTable:
             unknown.append(str(text).strip())
             continue
         rename[src] = target
-    body = (
-        cells.with_row_index(LINE_COL, offset=1)
+    value_cols = list(rename.values())
+    # A totals row ("JUMLAH", "Total") has text in a label cell and no codes: not data.
+    required_codes = [
+        c.name for c in contract.columns if c.required and c.pattern and c.name in value_cols
+    ]
+    blank = pl.all_horizontal(pl.col(value_cols).is_null())
+    total = (
+        pl.any_horizontal(pl.col(value_cols).str.contains(_TOTAL_WORDS.pattern).fill_null(False))
+        & pl.all_horizontal(
+            [~pl.col(c).str.contains(r"\d\.\d").fill_null(False) for c in required_codes]
+        )
+        if required_codes
+        else pl.lit(False)
+    )
+    lines = (
+        cells.lazy()
+        .with_row_index(LINE_COL, offset=1)
         .slice(hdr_idx + 1)
         .select(pl.col(LINE_COL).cast(pl.Int32), *[pl.col(s).alias(t) for s, t in rename.items()])
         .with_columns(pl.col(pl.String).str.strip_chars().replace("", None))
+        .with_columns(blank.alias("__kosong"), (total & ~blank).alias("__jumlah"))
+        .collect()
     )
-    value_cols = [c for c in body.columns if c != LINE_COL]
+    flags = list(zip(lines[LINE_COL], lines["__kosong"], lines["__jumlah"], strict=True))
+    skipped: list[tuple[int, str]] = [(ln, "baris kosong") for ln, b, _ in flags if b]
+    skipped += [(ln, "baris jumlah/total diabaikan") for ln, _, t in flags if t]
+    body = lines.filter(~pl.col("__kosong") & ~pl.col("__jumlah")).drop("__kosong", "__jumlah")
     ragged: dict[int, str] = {}
     last = max((i for i, t in enumerate(header) if t is not None and str(t).strip()), default=-1)
     overflow = cells.columns[last + 1 :]
@@ -234,23 +256,6 @@ def _tabulate(cells: pl.DataFrame, contract: Contract, fmt: str) -> RawTable:
             .drop_nulls("lebih")
         )
         ragged = dict(zip(spill[LINE_COL].to_list(), spill["lebih"].to_list(), strict=True))
-    skipped: list[tuple[int, str]] = []
-    empty = body.filter(pl.all_horizontal(pl.col(value_cols).is_null()))
-    skipped += [(ln, "baris kosong") for ln in empty[LINE_COL].to_list()]
-    body = body.filter(~pl.all_horizontal(pl.col(value_cols).is_null()))
-    # A totals row ("JUMLAH", "Total") has text in a label cell and no codes: not data.
-    required_codes = [
-        c.name for c in contract.columns if c.required and c.pattern and c.name in body.columns
-    ]
-    if required_codes and body.height:
-        is_total = pl.any_horizontal(
-            pl.col(value_cols).str.contains(_TOTAL_WORDS.pattern).fill_null(False)
-        ) & pl.all_horizontal(
-            [~pl.col(c).str.contains(r"\d\.\d").fill_null(False) for c in required_codes]
-        )
-        totals = body.filter(is_total)
-        skipped += [(ln, "baris jumlah/total diabaikan") for ln in totals[LINE_COL].to_list()]
-        body = body.filter(~is_total)
     # SIPD prints a column-number row under the header ("1 2 3 …" or "(1) (2) …"): skip it.
     if body.height:
         first = [v for v in body.row(0)[1:] if v is not None]

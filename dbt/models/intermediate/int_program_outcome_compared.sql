@@ -8,19 +8,26 @@
     (int_belanja_jenis_per_sub_kegiatan, seed ref_belanja_bukti: belanja modal a year later).
     Spending outside the tiers (BTT, transfers) is no exposure.
 
-    Kelurahan roles per program-year: sasaran = exposed only to this program among those serving
-    the indicator; bersama = exposed to this and another such program (the improvement cannot be
-    split between them: counted, listed in program_bersama, left out of the estimate);
-    pembanding = no exposure to any program serving the indicator.
+    Kelurahan roles per program-year: sasaran = the kelurahan with data where this program's money
+    went; bersama = those of them where another program serving the same indicator also spent
+    (counted, listed in program_bersama); pembanding = every kelurahan with data where this program
+    did not spend.
 
-    Regression to the mean: the change is regressed on the baseline (last year's value, signed so
-    that higher is better) over the pembanding kelurahan; the effect is the realisation-weighted
-    mean residual of the sasaran kelurahan, i.e. how much more they improved than kelurahan with
-    the same starting point. perbaikan_pembanding is the improvement expected for them from their
-    baseline alone; selisih_perbaikan = perbaikan_sasaran - perbaikan_pembanding.
+    Regression to the mean and overlapping programs, in two passes over the program's pembanding
+    kelurahan. First: the change regressed on the baseline (last year's value, signed so that
+    higher is better) and on program_lain, how many other programs serving the indicator spent
+    there (their average effect); each program's first-pass effect is the realisation-weighted
+    mean residual of its own kelurahan. Second: from every kelurahan's change the first-pass
+    effects of the other programs that spent there (those with at least kelurahan_sasaran_min
+    kelurahan) are taken off, and the rest is regressed on the baseline. The effect is the
+    realisation-weighted mean second-pass residual of the sasaran kelurahan: how much more they
+    improved than kelurahan with the same starting point, other programs' effects aside, so one
+    improvement is not credited to every program that spent there. perbaikan_pembanding is the
+    improvement expected for the sasaran kelurahan without this program; selisih_perbaikan =
+    perbaikan_sasaran - perbaikan_pembanding.
 
-    Uncertainty: jumlah_resampel random placements of the same rupiah weights on pembanding
-    kelurahan (drawn without replacement, order from a hash of benih_resampel and the keys, so
+    Uncertainty: jumlah_resampel random placements of the same rupiah weights on this program's
+    pembanding kelurahan (drawn without replacement, order from a hash of benih_resampel and the keys, so
     deterministic) give the distribution of the estimate under no effect; the interval is the
     estimate minus its (1 +- tingkat_keyakinan) / 2 quantiles. status_dampak: tidak_terukur (no
     exposure with data), belum_cukup_bukti (below the minimum evidence size or the interval
@@ -173,7 +180,8 @@ perubahan as (
         cast(outcome.perbaikan as double) as perbaikan,
         cast(outcome.nilai_tahun_lalu as double)
         * case when outcome.arah = 'turun' then -1 else 1 end as kondisi_awal,
-        disentuh.kode_wilayah is null as pembanding
+        coalesce(disentuh.jumlah_program, 0) as jumlah_program,
+        disentuh.daftar_program
     from {{ ref('fct_outcome_wilayah') }} as outcome
     left join disentuh
         on
@@ -187,37 +195,209 @@ perubahan as (
 
 ),
 
--- change regressed on baseline over the comparison kelurahan (regression to the mean)
+-- every kelurahan with data, per program serving its indicator: does this program spend there
+-- (milik), and how many other programs serving the indicator do (program_lain)
+kelurahan_program as (
+
+    select
+        program_terkait.tahun,
+        program_terkait.kode_skpd,
+        program_terkait.kode_program,
+        program_terkait.kode_indikator,
+        program_terkait.sumber,
+        perubahan.kode_wilayah,
+        perubahan.perbaikan,
+        perubahan.kondisi_awal,
+        perubahan.daftar_program,
+        paparan.belanja_rp,
+        paparan.tahun_belanja_awal,
+        paparan.tahun_belanja_akhir,
+        paparan.kode_wilayah is not null as milik,
+        cast(
+            perubahan.jumlah_program - case when paparan.kode_wilayah is null then 0 else 1 end
+            as double
+        ) as program_lain
+    from program_terkait
+    inner join perubahan
+        on
+            program_terkait.tahun = perubahan.tahun
+            and program_terkait.kode_indikator = perubahan.kode_indikator
+            and program_terkait.sumber = perubahan.sumber
+    left join paparan
+        on
+            program_terkait.tahun = paparan.tahun
+            and program_terkait.kode_skpd = paparan.kode_skpd
+            and program_terkait.kode_program = paparan.kode_program
+            and perubahan.kode_wilayah = paparan.kode_wilayah
+
+),
+
+-- per program, over the kelurahan without its money (pembanding): change regressed on the
+-- baseline (regression to the mean) and on how many other programs serving the indicator spent
+-- there (their average effect), by least squares in closed form
+momen as (
+
+    select
+        tahun,
+        kode_skpd,
+        kode_program,
+        count(*) as jumlah_pembanding,
+        avg(perbaikan) as rata_y,
+        avg(kondisi_awal) as rata_x1,
+        avg(program_lain) as rata_x2,
+        coalesce(var_pop(kondisi_awal), 0) as s11,
+        coalesce(var_pop(program_lain), 0) as s22,
+        coalesce(covar_pop(kondisi_awal, program_lain), 0) as s12,
+        coalesce(covar_pop(kondisi_awal, perbaikan), 0) as s1y,
+        coalesce(covar_pop(program_lain, perbaikan), 0) as s2y
+    from kelurahan_program
+    where not milik
+    group by tahun, kode_skpd, kode_program
+
+),
+
 garis as (
 
     select
         tahun,
-        kode_indikator,
-        sumber,
-        count(*) as jumlah_pembanding,
-        coalesce(regr_slope(perbaikan, kondisi_awal), 0) as kemiringan,
-        coalesce(regr_intercept(perbaikan, kondisi_awal), avg(perbaikan)) as intersep
-    from perubahan
-    where pembanding
-    group by tahun, kode_indikator, sumber
+        kode_skpd,
+        kode_program,
+        jumlah_pembanding,
+        rata_y,
+        rata_x1,
+        rata_x2,
+        case
+            when s11 * s22 - s12 * s12 > 1e-9 * s11 * s22
+                then (s1y * s22 - s2y * s12) / (s11 * s22 - s12 * s12)
+            when s11 > 0 then s1y / s11
+            else 0
+        end as kemiringan,
+        case
+            when s11 * s22 - s12 * s12 > 1e-9 * s11 * s22
+                then (s2y * s11 - s1y * s12) / (s11 * s22 - s12 * s12)
+            else 0
+        end as efek_program_lain
+    from momen
 
 ),
 
 sisaan as (
 
     select
-        perubahan.*,
+        kelurahan_program.*,
         garis.jumlah_pembanding,
         garis.kemiringan,
-        garis.intersep + garis.kemiringan * perubahan.kondisi_awal as perbaikan_harapan,
-        perubahan.perbaikan
-        - (garis.intersep + garis.kemiringan * perubahan.kondisi_awal) as sisa
-    from perubahan
+        garis.rata_y
+        + garis.kemiringan * (kelurahan_program.kondisi_awal - garis.rata_x1)
+        + garis.efek_program_lain * (kelurahan_program.program_lain - garis.rata_x2)
+            as perbaikan_harapan
+    from kelurahan_program
     inner join garis
         on
-            perubahan.tahun = garis.tahun
-            and perubahan.kode_indikator = garis.kode_indikator
-            and perubahan.sumber = garis.sumber
+            kelurahan_program.tahun = garis.tahun
+            and kelurahan_program.kode_skpd = garis.kode_skpd
+            and kelurahan_program.kode_program = garis.kode_program
+
+),
+
+-- first pass: each program's effect net of the other programs' average effect; only a program
+-- with the minimum number of kelurahan has a first-pass effect worth taking off elsewhere
+taksiran_awal as (
+
+    select
+        sisaan.tahun,
+        sisaan.kode_skpd,
+        sisaan.kode_program,
+        sum(cast(sisaan.belanja_rp as double) * (sisaan.perbaikan - sisaan.perbaikan_harapan))
+        / sum(cast(sisaan.belanja_rp as double)) as efek_awal
+    from sisaan
+    cross join aturan
+    where sisaan.milik
+    group by sisaan.tahun, sisaan.kode_skpd, sisaan.kode_program, aturan.kelurahan_sasaran_min
+    having count(*) >= aturan.kelurahan_sasaran_min
+
+),
+
+-- per kelurahan and indicator: the first-pass effects of every program that spent there
+efek_kelurahan as (
+
+    select
+        paparan.tahun,
+        pohon.kode_indikator,
+        paparan.kode_wilayah,
+        sum(coalesce(taksiran_awal.efek_awal, 0)) as efek_program
+    from paparan
+    inner join pohon
+        on paparan.kode_program = pohon.kode_program
+    left join taksiran_awal
+        on
+            paparan.tahun = taksiran_awal.tahun
+            and paparan.kode_skpd = taksiran_awal.kode_skpd
+            and paparan.kode_program = taksiran_awal.kode_program
+    group by all
+
+),
+
+-- second pass: the change without the other programs' own first-pass effects, regressed on the
+-- baseline over the kelurahan without this program's money
+bersih as (
+
+    select
+        kelurahan_program.*,
+        kelurahan_program.perbaikan
+        - (
+            coalesce(efek_kelurahan.efek_program, 0)
+            - case
+                when kelurahan_program.milik then coalesce(taksiran_awal.efek_awal, 0) else 0
+            end
+        ) as perbaikan_bersih
+    from kelurahan_program
+    left join efek_kelurahan
+        on
+            kelurahan_program.tahun = efek_kelurahan.tahun
+            and kelurahan_program.kode_indikator = efek_kelurahan.kode_indikator
+            and kelurahan_program.kode_wilayah = efek_kelurahan.kode_wilayah
+    left join taksiran_awal
+        on
+            kelurahan_program.tahun = taksiran_awal.tahun
+            and kelurahan_program.kode_skpd = taksiran_awal.kode_skpd
+            and kelurahan_program.kode_program = taksiran_awal.kode_program
+
+),
+
+garis_bersih as (
+
+    select
+        tahun,
+        kode_skpd,
+        kode_program,
+        count(*) as jumlah_pembanding,
+        coalesce(regr_slope(perbaikan_bersih, kondisi_awal), 0) as kemiringan,
+        coalesce(regr_intercept(perbaikan_bersih, kondisi_awal), avg(perbaikan_bersih))
+            as intersep
+    from bersih
+    where not milik
+    group by tahun, kode_skpd, kode_program
+
+),
+
+sisaan_bersih as (
+
+    select
+        bersih.*,
+        garis_bersih.jumlah_pembanding,
+        garis_bersih.kemiringan,
+        bersih.perbaikan - bersih.perbaikan_bersih
+        + garis_bersih.intersep
+        + garis_bersih.kemiringan * bersih.kondisi_awal as perbaikan_harapan,
+        bersih.perbaikan_bersih
+        - (garis_bersih.intersep + garis_bersih.kemiringan * bersih.kondisi_awal) as sisa
+    from bersih
+    inner join garis_bersih
+        on
+            bersih.tahun = garis_bersih.tahun
+            and bersih.kode_skpd = garis_bersih.kode_skpd
+            and bersih.kode_program = garis_bersih.kode_program
 
 ),
 
@@ -225,52 +405,33 @@ sebaran as (
 
     select
         tahun,
-        kode_indikator,
-        sumber,
+        kode_skpd,
+        kode_program,
         sqrt(sum(sisa * sisa) / nullif(count(*) - 2, 0)) as simpangan_sisa
-    from sisaan
-    where pembanding
-    group by tahun, kode_indikator, sumber
+    from sisaan_bersih
+    where not milik
+    group by tahun, kode_skpd, kode_program
 
 ),
 
 peran as (
 
     select
-        program_terkait.tahun,
-        program_terkait.kode_skpd,
-        program_terkait.kode_program,
-        sisaan.kode_wilayah,
-        sisaan.perbaikan,
-        sisaan.perbaikan_harapan,
-        sisaan.sisa,
-        cast(paparan.belanja_rp as double) as bobot,
-        paparan.belanja_rp,
-        paparan.tahun_belanja_awal,
-        paparan.tahun_belanja_akhir,
-        disentuh.daftar_program,
-        case
-            when paparan.kode_wilayah is not null and disentuh.jumlah_program = 1 then 'sasaran'
-            when paparan.kode_wilayah is not null then 'bersama'
-        end as peran
-    from program_terkait
-    inner join sisaan
-        on
-            program_terkait.tahun = sisaan.tahun
-            and program_terkait.kode_indikator = sisaan.kode_indikator
-            and program_terkait.sumber = sisaan.sumber
-    left join paparan
-        on
-            program_terkait.tahun = paparan.tahun
-            and program_terkait.kode_skpd = paparan.kode_skpd
-            and program_terkait.kode_program = paparan.kode_program
-            and sisaan.kode_wilayah = paparan.kode_wilayah
-    left join disentuh
-        on
-            sisaan.tahun = disentuh.tahun
-            and sisaan.kode_indikator = disentuh.kode_indikator
-            and sisaan.kode_wilayah = disentuh.kode_wilayah
-    where paparan.kode_wilayah is not null
+        tahun,
+        kode_skpd,
+        kode_program,
+        kode_wilayah,
+        perbaikan,
+        perbaikan_harapan,
+        sisa,
+        cast(belanja_rp as double) as bobot,
+        belanja_rp,
+        tahun_belanja_awal,
+        tahun_belanja_akhir,
+        daftar_program,
+        case when program_lain = 0 then 'sasaran' else 'bersama' end as peran
+    from sisaan_bersih
+    where milik
 
 ),
 
@@ -280,18 +441,15 @@ ringkas as (
         tahun,
         kode_skpd,
         kode_program,
-        count(*) filter (where peran = 'sasaran') as n_sasaran,
+        count(*) as n_sasaran,
         count(*) filter (where peran = 'bersama') as n_bersama,
-        sum(belanja_rp) filter (where peran = 'sasaran') as belanja_sasaran_rp,
+        sum(belanja_rp) as belanja_sasaran_rp,
         sum(belanja_rp) filter (where peran = 'bersama') as belanja_bersama_rp,
         min(tahun_belanja_awal) as tahun_belanja_awal,
         max(tahun_belanja_akhir) as tahun_belanja_akhir,
-        sum(bobot * perbaikan) filter (where peran = 'sasaran')
-        / sum(bobot) filter (where peran = 'sasaran') as perbaikan_sasaran,
-        sum(bobot * perbaikan_harapan) filter (where peran = 'sasaran')
-        / sum(bobot) filter (where peran = 'sasaran') as perbaikan_pembanding,
-        sum(bobot * sisa) filter (where peran = 'sasaran')
-        / sum(bobot) filter (where peran = 'sasaran') as selisih,
+        sum(bobot * perbaikan) / sum(bobot) as perbaikan_sasaran,
+        sum(bobot * perbaikan_harapan) / sum(bobot) as perbaikan_pembanding,
+        sum(bobot * sisa) / sum(bobot) as selisih,
         list_filter(
             list_sort(
                 list_distinct(flatten(list(daftar_program) filter (where peran = 'bersama')))
@@ -309,8 +467,8 @@ program_indikator as (
         ringkas.*,
         program_terkait.kode_indikator,
         program_terkait.sumber,
-        garis.jumlah_pembanding,
-        garis.kemiringan,
+        garis_bersih.jumlah_pembanding,
+        garis_bersih.kemiringan,
         sebaran.simpangan_sisa
     from ringkas
     inner join program_terkait
@@ -318,16 +476,16 @@ program_indikator as (
             ringkas.tahun = program_terkait.tahun
             and ringkas.kode_skpd = program_terkait.kode_skpd
             and ringkas.kode_program = program_terkait.kode_program
-    left join garis
+    left join garis_bersih
         on
-            program_terkait.tahun = garis.tahun
-            and program_terkait.kode_indikator = garis.kode_indikator
-            and program_terkait.sumber = garis.sumber
+            ringkas.tahun = garis_bersih.tahun
+            and ringkas.kode_skpd = garis_bersih.kode_skpd
+            and ringkas.kode_program = garis_bersih.kode_program
     left join sebaran
         on
-            program_terkait.tahun = sebaran.tahun
-            and program_terkait.kode_indikator = sebaran.kode_indikator
-            and program_terkait.sumber = sebaran.sumber
+            ringkas.tahun = sebaran.tahun
+            and ringkas.kode_skpd = sebaran.kode_skpd
+            and ringkas.kode_program = sebaran.kode_program
 
 ),
 
@@ -343,7 +501,6 @@ bobot_urut as (
             partition by tahun, kode_skpd, kode_program order by kode_wilayah
         ) as slot
     from peran
-    where peran = 'sasaran'
 
 ),
 
@@ -354,7 +511,7 @@ diacak as (
         program_indikator.kode_skpd,
         program_indikator.kode_program,
         resampel.resampel,
-        sisaan.sisa,
+        sisaan_bersih.sisa,
         row_number() over (
             partition by
                 program_indikator.tahun,
@@ -368,20 +525,20 @@ diacak as (
                     concat_ws(
                         '|', aturan.benih_resampel, program_indikator.tahun,
                         program_indikator.kode_skpd, program_indikator.kode_program,
-                        resampel.resampel, sisaan.kode_wilayah
+                        resampel.resampel, sisaan_bersih.kode_wilayah
                     )
                 ),
-                sisaan.kode_wilayah
+                sisaan_bersih.kode_wilayah
         ) as slot
     from program_indikator
     cross join aturan
     cross join generate_series(1, aturan.jumlah_resampel) as resampel (resampel)
-    inner join sisaan
+    inner join sisaan_bersih
         on
-            program_indikator.tahun = sisaan.tahun
-            and program_indikator.kode_indikator = sisaan.kode_indikator
-            and program_indikator.sumber = sisaan.sumber
-            and sisaan.pembanding
+            program_indikator.tahun = sisaan_bersih.tahun
+            and program_indikator.kode_skpd = sisaan_bersih.kode_skpd
+            and program_indikator.kode_program = sisaan_bersih.kode_program
+            and not sisaan_bersih.milik
     where
         program_indikator.n_sasaran > 0
         and program_indikator.jumlah_pembanding >= program_indikator.n_sasaran
@@ -455,7 +612,6 @@ dinilai as (
         program_indikator.selisih / nullif(rentang.galat_baku, 0) as skor,
         aturan.efek_bermakna_sd * program_indikator.simpangan_sisa as efek_bermakna,
         case
-            when program_indikator.n_sasaran = 0 then 'kelurahan_bersama'
             when program_indikator.n_sasaran < aturan.kelurahan_sasaran_min
                 then 'kelurahan_sasaran_kurang'
             when program_indikator.belanja_sasaran_rp < aturan.belanja_sasaran_min_rp

@@ -211,40 +211,14 @@ final as (
         cast(bertier.nama_skpd as varchar) as nama_skpd,
         cast(bertier.kode_program as varchar) as kode_program,
         cast(bertier.nama_program as varchar) as nama_program,
-        cast(bertier.tier as varchar) as tier,
-        bertier.ditier,
-        cast({{ label_tier('bertier.tier') }} as varchar) as label_tier,
-        cast(round(bertier.skor_bukti, 4) as decimal(5, 4)) as skor_bukti,
-        cast(bertier.pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
-        cast(bertier.realisasi_rp as decimal(18, 2)) as realisasi_rp,
-        bertier.program_penunjang,
-        bertier.program_baru,
-        cast(bertier.tahun_riwayat as integer) as tahun_riwayat,
-        cast(bertier.serapan_persen as decimal(9, 2)) as serapan_persen,
         cast(bertier.pagu_tanpa_tier_rp as decimal(18, 2)) as pagu_tanpa_tier_rp,
-        cast(bertier.serapan_dinilai_persen as decimal(9, 2)) as serapan_dinilai_persen,
-        cast(round(bertier.skor_serapan, 4) as decimal(5, 4)) as skor_serapan,
-        cast(bertier.capaian_keluaran_persen as decimal(12, 2)) as capaian_keluaran_persen,
-        cast(round(bertier.skor_capaian_keluaran, 4) as decimal(5, 4)) as skor_capaian_keluaran,
-        cast(bertier.skor_dampak as decimal(12, 2)) as skor_dampak,
-        cast(bertier.selisih_perbaikan_outcome as decimal(18, 4)) as selisih_perbaikan_outcome,
         cast(round(bertier.skor_dampak_rata_rata, 2) as decimal(12, 2)) as skor_dampak_rata_rata,
-        cast(bertier.jumlah_tahun_dampak as integer) as jumlah_tahun_dampak,
-        cast(round(bertier.skor_dampak_outcome, 4) as decimal(5, 4)) as skor_dampak_outcome,
-        cast(bertier.status_dampak as varchar) as status_dampak,
         cast(round(bertier.rasio_biaya_terhadap_median, 2) as decimal(12, 2))
             as rasio_biaya_terhadap_median,
-        cast(round(bertier.skor_biaya_per_keluaran, 4) as decimal(5, 4))
-            as skor_biaya_per_keluaran,
-        cast(round(bertier.persentil_kebutuhan, 4) as decimal(5, 4)) as persentil_kebutuhan,
-        cast(round(bertier.skor_kebutuhan_wilayah, 4) as decimal(5, 4)) as skor_kebutuhan_wilayah,
         cast(bertier.jumlah_sub_kegiatan as integer) as jumlah_sub_kegiatan,
         cast(bertier.jumlah_sub_kegiatan_terukur as integer) as jumlah_sub_kegiatan_terukur,
         cast(round(bertier.mutu_data, 4) as decimal(5, 4)) as mutu_data,
-        bertier.dampak_terbukti,
-        bertier.gagal_inti,
-        cast(bertier.klasifikasi_kinerja as varchar) as klasifikasi_kinerja,
-        cast({{ alasan_tier('bertier.tier') }} as varchar) as alasan
+        {{ kolom_tier('bertier') }}
     from bertier
     cross join aturan
 
