@@ -279,20 +279,22 @@ def source_contracts() -> dict[str, Contract]:
     return out
 
 
+def _published(folder: str) -> dict[str, Contract]:
+    """The contracts of published tables in `data_contracts/<folder>/`, keyed by model name."""
+    return {
+        c.table: c
+        for c in (load_contract(p) for p in sorted((CONTRACTS_DIR / folder).glob("*.odcs.yaml")))
+    }
+
+
 @cache
 def mart_contracts() -> dict[str, Contract]:
     """All mart contracts, keyed by model name."""
-    return {
-        c.table: c
-        for c in (load_contract(p) for p in sorted((CONTRACTS_DIR / "marts").glob("*.odcs.yaml")))
-    }
+    return _published("marts")
 
 
 @cache
 def core_contracts() -> dict[str, Contract]:
     """The published dimensions and facts (data_contracts/core/), keyed by model name: the
     shared keys and grains every mart is built from."""
-    return {
-        c.table: c
-        for c in (load_contract(p) for p in sorted((CONTRACTS_DIR / "core").glob("*.odcs.yaml")))
-    }
+    return _published("core")
