@@ -25,6 +25,14 @@ Curation choices (documented here because the seeds are the only copy the projec
   source and is mapped to 01 Pelayanan Umum, the fungsi of its sub-fungsi 01.02 Kearsipan.
 * ``ref_wilayah``: the 70 Samarinda rows as they are (blank population stays blank).
 * ``ref_opd``: hand-curated here (no official list exists in the reference folder, domain.md §8).
+* ``ref_pemda``: every province and kab/kota of the Kemendagri region list (its code is the key,
+  ``64.72``), with population, area, jenis (provinsi, kabupaten, kota), island group, and the codes
+  other publishers use: BPS (the indicator codebook's ``wilayah`` sheet, matched by province and
+  name: BPS numbers kab/kota differently from Kemendagri) and DJPK (the national APBD file's
+  ``Kodepemda`` beside its BPS ``wilayah``). Where a name does not match, ``PEMDA_BPS_ALIAS``
+  says why (renamed regencies, names the codebook cut at 30 characters are matched by prefix);
+  where a publisher's code is wrong or missing, ``catatan_kode`` says so (``PEMDA_KODE_CATATAN``):
+  the one place those quirks are resolved.
 """
 
 from __future__ import annotations
@@ -293,6 +301,132 @@ def assert_unique(rows: list[dict[str, str]], key: tuple[str, ...], what: str) -
 
 
 # --------------------------------------------------------------------------------------------
+# Pemda crosswalk curation
+# --------------------------------------------------------------------------------------------
+
+# Kemendagri code -> BPS name in the codebook, where the name changed (the codebook is older).
+PEMDA_BPS_ALIAS: dict[str, tuple[str, str]] = {
+    "12.12": ("Kabupaten Toba Samosir", "renamed Toba (PP 2020)"),
+    "61.02": ("Kabupaten Pontianak", "renamed Mempawah (PP 58/2014)"),
+    "64.01": ("Kabupaten Pasir", "renamed Paser (PP 49/2007)"),
+    "65.01": ("Kabupaten Bulongan", "BPS spelling Bulongan"),
+    "76.01": ("Kabupaten Mamuju Utara", "renamed Pasangkayu (PP 2017)"),
+    "81.03": ("Kabupaten Maluku Tenggara Bara", "renamed Kepulauan Tanimbar (PP 2019)"),
+    "75.71": ("Kabupaten Kota Gorontalo", "the codebook writes 'Kabupaten Kota Gorontalo'"),
+    "19": ("Provinsi Bangka Belitung", "BPS short name"),
+    "31": ("Provinsi DKI Jakarta", "BPS short name"),
+    "34": ("Provinsi DI Yogyakarta", "BPS short name"),
+    "71.09": ("Kabupaten Siau Tagulandang Bia", "Kemendagri abbreviates 'Kep.'"),
+}
+# A publisher's code that is wrong or missing, by Kemendagri code: (BPS code to use, note).
+PEMDA_KODE_CATATAN: dict[str, tuple[str | None, str]] = {
+    "64.74": ("6474", "APBD DJPK dan kodebuku BPS menulis Bontang 6473; kode BPS Bontang 6474"),
+    "93": (None, "provinsi baru (UU 14/2022): belum ada di data BPS 2015-2022"),
+    "94": (None, "provinsi baru (UU 15/2022): belum ada di data BPS 2015-2022"),
+    "95": (None, "provinsi baru (UU 16/2022): belum ada di data BPS 2015-2022"),
+    "96": (None, "provinsi baru (UU 29/2022): belum ada di data BPS 2015-2022"),
+}
+# Province code (2 digits) -> island group, for peer groups by island.
+PULAU = {
+    **dict.fromkeys(("11", "12", "13", "14", "15", "16", "17", "18", "19", "21"), "Sumatera"),
+    **dict.fromkeys(("31", "32", "33", "34", "35", "36"), "Jawa"),
+    **dict.fromkeys(("51", "52", "53"), "Bali dan Nusa Tenggara"),
+    **dict.fromkeys(("61", "62", "63", "64", "65"), "Kalimantan"),
+    **dict.fromkeys(("71", "72", "73", "74", "75", "76"), "Sulawesi"),
+    **dict.fromkeys(("81", "82"), "Maluku"),
+    **dict.fromkeys(("91", "92", "93", "94", "95", "96"), "Papua"),
+}
+_PAPUA = frozenset(k for k, v in PULAU.items() if v == "Papua")  # provinces split since 2022
+
+
+def _jenis(nama: str, level: str) -> str:
+    if level == "provinsi":
+        return "provinsi"
+    return "kota" if nama.strip().lower().startswith("kota") else "kabupaten"
+
+
+def _name_key(nama: str) -> str:
+    n = re.sub(r"^(provinsi|kabupaten administrasi|kabupaten|kab\.|kota administrasi|kota)\s+", "",
+               nama.strip().lower())  # fmt: skip
+    return re.sub(r"[^a-z]", "", n.replace("kep.", "kepulauan"))
+
+
+def _bps_codebook(ref: Path) -> list[dict[str, str]]:
+    import fastexcel  # dev-time only, like the rest of this script
+
+    sheet = fastexcel.read_excel(ref / "real" / "kodebuku_indikator_wilayah.xlsx")
+    rows = sheet.load_sheet("wilayah", dtypes="string").to_polars().iter_rows(named=True)
+    return [
+        {"kode_bps": r["id"], "nama": r["nama_provinsi"].strip(), "prov": r["id"][:2]}
+        for r in rows
+        if r["id"] != "1000"
+    ]
+
+
+def build_pemda(ref: Path) -> list[dict[str, str]]:
+    regions = read_csv(ref / "wilayah_provinsi_kabkota.csv")
+    names = {r["kode_kemendagri"]: r["nama"] for r in regions if r["level"] == "provinsi"}
+    group = lambda prov: "papua" if prov in _PAPUA else prov  # noqa: E731
+    bps_by_key: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for b in _bps_codebook(ref):
+        jenis = "provinsi" if b["kode_bps"].endswith("00") else _jenis(b["nama"], "")
+        bps_by_key[(group(b["prov"]), jenis, _name_key(b["nama"]))].append(b)
+    djpk: dict[str, str] = {}
+    for r in read_csv(ref / "real" / "apbd_pemda_akun_jenis.csv"):
+        if r["wilayah"] != "#N/A":
+            djpk.setdefault(r["wilayah"], r["Kodepemda"])
+    out = []
+    for r in regions:
+        kode, prov = r["kode_kemendagri"], r["kode_provinsi"]
+        jenis = _jenis(r["nama"], r["level"])
+        alias, why = PEMDA_BPS_ALIAS.get(kode, (r["nama"], ""))
+        key = (group(prov), _jenis(alias, r["level"]), _name_key(alias))
+        hits = (
+            bps_by_key.get(key)
+            or [  # the codebook cuts names at 30 characters
+                b
+                for (g, j, n), bs in bps_by_key.items()
+                for b in bs
+                if (g, j) == key[:2] and len(b["nama"]) >= 30 and key[2].startswith(n)
+            ]
+        )
+        kode_bps = hits[0]["kode_bps"] if len(hits) == 1 else None
+        notes = [f"nama BPS '{alias}': {why}"] if why else []
+        if kode in PEMDA_KODE_CATATAN:
+            kode_bps, note = PEMDA_KODE_CATATAN[kode]
+            notes.append(note)
+        elif kode_bps is None:
+            raise SystemExit(f"ref_pemda: no BPS code for {kode} {r['nama']} ({len(hits)} matches)")
+        # DJPK's national file writes Bontang under 6473: look its DJPK code up where it is
+        djpk_key = "6473" if kode == "64.74" else kode_bps
+        kode_djpk = djpk.get(djpk_key or "", "")
+        if not kode_djpk and "administrasi" in r["nama"].lower():
+            notes.append("wilayah administrasi DKI, bukan daerah otonom: tidak ada APBD")
+        elif not kode_djpk:
+            notes.append("tidak ada di berkas APBD DJPK 2023 (baris berkode BPS #N/A tanpa nama)")
+        out.append(
+            {
+                "kode_pemda": kode,
+                "nama_pemda": clean_name(r["nama"]),
+                "jenis": jenis,
+                "kode_provinsi": prov,
+                "nama_provinsi": names[prov],
+                "pulau": PULAU[prov],
+                "kode_bps": kode_bps or "",
+                "kode_djpk": kode_djpk,
+                "penduduk": r["penduduk_total"],
+                "luas_km2": r["luas_km2"],
+                "catatan_kode": "; ".join(notes),
+            }
+        )
+    out.sort(key=lambda r: [int(p) for p in r["kode_pemda"].split(".")])
+    assert_unique(out, ("kode_pemda",), "ref_pemda")
+    assert_unique([r for r in out if r["kode_bps"]], ("kode_bps",), "ref_pemda BPS")
+    assert_unique([r for r in out if r["kode_djpk"]], ("kode_djpk",), "ref_pemda DJPK")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # builders
 # --------------------------------------------------------------------------------------------
 
@@ -538,6 +672,10 @@ SEEDS: dict[str, tuple[str, ...]] = {
         "kode_wilayah", "level", "nama", "kode_kecamatan", "nama_kecamatan", "penduduk_2023",
         "luas_km2",
     ),
+    "ref_pemda": (
+        "kode_pemda", "nama_pemda", "jenis", "kode_provinsi", "nama_provinsi", "pulau", "kode_bps",
+        "kode_djpk", "penduduk", "luas_km2", "catatan_kode",
+    ),
     "ref_opd": (
         "kode_skpd", "nama_skpd", "singkatan", "jenis", "kode_bidang_urusan_1",
         "kode_bidang_urusan_2", "kode_bidang_urusan_3", "kode_kecamatan", "tahun_mulai",
@@ -558,6 +696,7 @@ def curate(reference: Path, out_dir: Path) -> dict[str, int]:
         "ref_fungsi": build_fungsi(reference),
         "ref_bidang_urusan_fungsi": build_bidang_fungsi(reference),
         "ref_wilayah": build_wilayah(reference),
+        "ref_pemda": build_pemda(reference),
         "ref_opd": build_opd(nomenklatur),
     }
     return {

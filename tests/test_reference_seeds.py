@@ -36,6 +36,10 @@ COLUMNS = {
         "kode_wilayah", "level", "nama", "kode_kecamatan", "nama_kecamatan", "penduduk_2023",
         "luas_km2",
     ],
+    "ref_pemda": [
+        "kode_pemda", "nama_pemda", "jenis", "kode_provinsi", "nama_provinsi", "pulau", "kode_bps",
+        "kode_djpk", "penduduk", "luas_km2", "catatan_kode",
+    ],
     "ref_opd": [
         "kode_skpd", "nama_skpd", "singkatan", "jenis", "kode_bidang_urusan_1",
         "kode_bidang_urusan_2", "kode_bidang_urusan_3", "kode_kecamatan", "tahun_mulai",
@@ -60,6 +64,9 @@ PATTERNS = {
     ("ref_bidang_urusan_fungsi", "kode_bidang_urusan"): BIDANG,
     ("ref_bidang_urusan_fungsi", "kode_fungsi"): r"^(0[1-9])?$",
     ("ref_wilayah", "kode_wilayah"): r"^64\.72(\.[0-9]{2}(\.[0-9]{4})?)?$",
+    ("ref_pemda", "kode_pemda"): r"^[0-9]{2}(\.[0-9]{2})?$",
+    ("ref_pemda", "kode_bps"): r"^([0-9]{4})?$",
+    ("ref_pemda", "kode_djpk"): r"^([0-9]{2}\.[0-9]{2})?$",
     ("ref_opd", "kode_skpd"): SKPD,
     ("ref_opd", "kode_bidang_urusan_1"): r"^[1-8]\.[0-9]{2}$",
     ("ref_opd", "kode_bidang_urusan_2"): r"^([1-8]\.[0-9]{2})?$",
@@ -126,6 +133,7 @@ def test_codes_keep_leading_and_trailing_zeros() -> None:
         ("ref_bidang_urusan_fungsi", ("kode_bidang_urusan",)),
         ("ref_wilayah", ("kode_wilayah",)),
         ("ref_opd", ("kode_skpd",)),
+        ("ref_pemda", ("kode_pemda",)),
     ],
 )
 def test_keys_are_unique(name: str, key: tuple[str, ...]) -> None:
@@ -252,6 +260,30 @@ def test_wilayah() -> None:
     assert any(r["penduduk_2023"] == "" for r in rows)
 
 
+def test_pemda_crosswalk() -> None:
+    """Every province and kab/kota with its Kemendagri, BPS and DJPK codes side by side; a code
+    that is missing or was corrected says why."""
+    rows = {r["kode_pemda"]: r for r in read("ref_pemda")}
+    assert Counter(r["jenis"] for r in rows.values()) == {
+        "provinsi": 38, "kabupaten": 416, "kota": 98,
+    }  # fmt: skip
+    samarinda = rows["64.72"]
+    assert (samarinda["kode_bps"], samarinda["kode_djpk"], samarinda["jenis"]) == (
+        "6472",
+        "17.11",
+        "kota",
+    )
+    assert samarinda["pulau"] == "Kalimantan" and int(samarinda["penduduk"]) > 800_000
+    assert rows["64.74"]["kode_bps"] == "6474" and "6473" in rows["64.74"]["catatan_kode"]
+    for r in rows.values():
+        if not r["kode_bps"] or not r["kode_djpk"]:
+            assert r["catatan_kode"], r
+        assert r["kode_pemda"][:2] == r["kode_provinsi"]
+    bps = Counter(r["kode_bps"] for r in rows.values() if r["kode_bps"])
+    djpk = Counter(r["kode_djpk"] for r in rows.values() if r["kode_djpk"])
+    assert max(bps.values()) == 1 and max(djpk.values()) == 1
+
+
 def test_seeds_yml_types_every_code_as_varchar() -> None:
     doc = yaml.safe_load((SEEDS / "_seeds.yml").read_text(encoding="utf-8"))
     seeds = {s["name"]: s for s in doc["seeds"]}
@@ -264,7 +296,7 @@ def test_seeds_yml_types_every_code_as_varchar() -> None:
         for c in cols:
             expected = {
                 "tahun_mulai": "integer", "tahun_selesai": "integer", "level": "integer",
-                "penduduk_2023": "integer", "luas_km2": "decimal(12,3)",
+                "penduduk_2023": "integer", "luas_km2": "decimal(12,3)", "penduduk": "integer",
             }.get(c, "varchar")  # fmt: skip
             if name == "ref_wilayah" and c == "level":
                 expected = "varchar"
@@ -336,6 +368,22 @@ def test_sumber_dana_fungsi_and_wilayah_exist_in_the_official_lists() -> None:
         r["kode_kemendagri"] for r in official(REFERENCE / "samarinda_6472_kecamatan_kelurahan.csv")
     }
     assert {r["kode_wilayah"] for r in read("ref_wilayah")} == wil
+
+
+@needs_reference
+def test_every_pemda_in_the_real_budget_and_indicator_files_has_one_crosswalk_row() -> None:
+    by_bps = {r["kode_bps"]: r for r in read("ref_pemda") if r["kode_bps"]}
+    by_djpk = {r["kode_djpk"]: r for r in read("ref_pemda") if r["kode_djpk"]}
+    apbd = official(REFERENCE / "real" / "apbd_pemda_akun_jenis.csv")
+    pairs = {(r["wilayah"], r["Kodepemda"]) for r in apbd}
+    for wilayah, djpk in pairs:
+        if wilayah == "#N/A":  # the file's own gap: a DJPK code without a BPS code or name
+            continue
+        assert by_djpk[djpk]["kode_bps"] == {"6473": "6474"}.get(wilayah, wilayah), (wilayah, djpk)
+    assert len(by_djpk) == len({d for w, d in pairs if w != "#N/A"})
+    ipm = official(REFERENCE / "real" / "bps_indikator_kabkota" / "ipm_2019-2021.csv")
+    missing = {r["wilayah"] for r in ipm} - set(by_bps) - {"1000"}  # 1000: the national row
+    assert not missing, sorted(missing)
 
 
 @needs_reference
