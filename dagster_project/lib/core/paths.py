@@ -90,3 +90,9 @@ class DataPaths:
             self.publish_log,
         ):
             p.mkdir(parents=True, exist_ok=True)
+
+
+def year_folder(tahun: int | None) -> str:
+    """The year level of raw and quarantine paths: `tahun=2025`, or `semua_tahun` for a source whose
+    files are not sent per year (several years in one file: no `{tahun}` in its landing path)."""
+    return "semua_tahun" if tahun is None else f"tahun={tahun}"

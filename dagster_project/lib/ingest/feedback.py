@@ -25,7 +25,7 @@ import polars as pl
 
 from dagster_project.lib.contracts.model import Contract
 from dagster_project.lib.core.files import atomic_write
-from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.core.paths import DataPaths, year_folder
 from dagster_project.lib.core.safe_cells import XLSX_OPTIONS, add_sheet
 from dagster_project.lib.ingest.pseudonymise import MASK
 
@@ -112,10 +112,11 @@ class Submission:
 def feedback_path(paths: DataPaths, sub: Submission) -> Path:
     """Where the report of one file version goes (beside its quarantine files)."""
     base = paths.quarantine / sub.sistem / sub.tabel
-    if sub.tahun is None or not sub.pengirim:
+    if not sub.pengirim:  # the file could not be placed (wrong folder, unknown sender)
         return base / UNPLACED / f"{sub.sha256[:12]}{SUFFIX}"
     periode = sub.periode or "tanpa_periode"
-    return base / f"tahun={sub.tahun}" / sub.pengirim / f"{periode}__{sub.sha256[:12]}{SUFFIX}"
+    folder = year_folder(sub.tahun)  # no year: a source whose files hold several years
+    return base / folder / sub.pengirim / f"{periode}__{sub.sha256[:12]}{SUFFIX}"
 
 
 def personal_columns(contract: Contract) -> set[str]:

@@ -29,7 +29,7 @@ from dagster_project.lib.core.idformat import (
     parse_integer,
     split_number_text,
 )
-from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.core.paths import DataPaths, year_folder
 from dagster_project.lib.ingest.pseudonymise import (
     hmac_key,
     normalise_personal,
@@ -68,7 +68,7 @@ ERROR_SCHEMA = {
 class Slot:
     system: str
     table: str
-    tahun: int
+    tahun: int | None  # None: a source not sent per year
     pengirim: str
     periode: str
 
@@ -77,7 +77,7 @@ class Slot:
             paths.raw
             / self.system
             / self.table
-            / f"tahun={self.tahun}"
+            / year_folder(self.tahun)
             / self.pengirim
             / f"{self.periode}.parquet"
         )
@@ -87,7 +87,7 @@ class Slot:
             paths.quarantine
             / self.system
             / self.table
-            / f"tahun={self.tahun}"
+            / year_folder(self.tahun)
             / self.pengirim
             / f"{self.periode}__{sha256[:12]}"
         )
@@ -148,8 +148,9 @@ def landing_files(contract: Contract, paths: DataPaths) -> list[Path]:
     )
 
 
-def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int, str, str]:
-    """(tahun, pengirim, nama berkas) from the landing path, or LandingFileError."""
+def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int | None, str, str]:
+    """(tahun, pengirim, nama berkas) from the landing path, or LandingFileError; tahun is None
+    for a source whose landing path has no `{tahun}` (its files hold several years)."""
     root = landing_root(contract, paths)
     real = path.resolve()
     if not real.is_relative_to(root.resolve()):
@@ -178,7 +179,8 @@ def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int, str, 
             f"Nama folder OPD '{pengirim}' bukan kode SKPD yang sah (contoh 1.02.0.00.0.00.01.0000).",
             rule="folder_opd_salah",
         )
-    return int(m["tahun"]), pengirim, m["file"]
+    tahun = int(m["tahun"]) if m.groupdict().get("tahun") else None
+    return tahun, pengirim, m["file"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,19 +430,20 @@ def _validate(
 def _slot_checks(contract: Contract, *, ragged: bool) -> list[tuple[str, str, pl.Expr]]:
     """The row must belong to the sender, year and period of its file, and fit its columns."""
     checks: list[tuple[str, str, pl.Expr]] = []
-    checks.append(
-        (
-            "tahun",
-            "tahun_berbeda",
-            pl.when(pl.col("tahun") != pl.col(_TAHUN)).then(
-                pl.format(
-                    "tahun {} berbeda dengan folder kiriman tahun {}",
-                    pl.col("tahun"),
-                    pl.col(_TAHUN),
-                )
-            ),
+    if "{tahun}" in contract.landing_path:  # a file of several years has no folder year
+        checks.append(
+            (
+                "tahun",
+                "tahun_berbeda",
+                pl.when(pl.col("tahun") != pl.col(_TAHUN)).then(
+                    pl.format(
+                        "tahun {} berbeda dengan folder kiriman tahun {}",
+                        pl.col("tahun"),
+                        pl.col(_TAHUN),
+                    )
+                ),
+            )
         )
-    )
     if contract.per_opd:
         checks.append(
             (
@@ -605,10 +608,10 @@ def _period(table: RawTable, contract: Contract, name: str) -> str:
 
 
 def _fill_from_path(
-    table: RawTable, contract: Contract, tahun: int, pengirim: str, periode: str
+    table: RawTable, contract: Contract, tahun: int | None, pengirim: str, periode: str
 ) -> list[str]:
     """Columns the folder already says (year, OPD, period) may be left out of the file."""
-    from_path = {"tahun": str(tahun)}
+    from_path = {"tahun": str(tahun)} if tahun is not None else {}
     if contract.per_opd:
         from_path["kode_skpd"] = pengirim
     if contract.period_column:
