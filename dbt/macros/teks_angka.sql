@@ -15,3 +15,13 @@
 {% macro persen_teks(value) -%}
     replace(replace(cast({{ value }} as varchar), '.', ',') || ' %', ',00 %', ' %')
 {%- endmacro %}
+
+{#- A peer-comparison figure in words by its form: rp, persen (1 decimal), angka (2 decimals). -#}
+{% macro teks_ukuran(value, bentuk) -%}
+    case
+        when {{ bentuk }} = 'rp' then {{ rupiah_teks(value) }}
+        when {{ bentuk }} = 'angka'
+            then replace(cast(cast(round({{ value }}, 2) as decimal(18, 2)) as varchar), '.', ',')
+        else replace(cast(cast(round({{ value }}, 1) as decimal(18, 1)) as varchar), '.', ',') || ' %'
+    end
+{%- endmacro %}
