@@ -80,7 +80,11 @@ posisi as (
 
 nama_ukuran as (
 
-    select * from (
+    select
+        daftar.kode_ukuran,
+        daftar.nama_ukuran,
+        daftar.bentuk
+    from (
         values
         ('belanja_per_kapita_rp', 'belanja per kapita', 'rp'),
         ('porsi_belanja_pegawai_persen', 'belanja pegawai (% belanja)', 'persen'),
@@ -92,7 +96,7 @@ nama_ukuran as (
         ('ipm', 'IPM', 'angka'),
         ('persen_miskin', 'penduduk miskin', 'persen'),
         ('tpt', 'tingkat pengangguran terbuka', 'persen')
-    )
+    ) as daftar (kode_ukuran, nama_ukuran, bentuk)
 
 )
 
