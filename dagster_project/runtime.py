@@ -40,10 +40,15 @@ def configure_environment(data_dir: Path | None = None) -> DataPaths:
 
 
 # Telemetry off; one run at a time (every run rebuilds the one build file, then publishes it);
-# one step per pool at a time (ingest, duckdb).
+# one step per pool at a time (ingest, duckdb); the event log in Dagster's usual SQLite files,
+# without a new connection and a disk sync per event (defs/event_log.py).
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
+event_log_storage:
+  module: dagster_project.defs.event_log
+  class: FastSqliteEventLogStorage
+  config: {}
 concurrency:
   runs:
     max_concurrent_runs: 1
