@@ -1,4 +1,4 @@
-"""Dagster's SQLite event log, made cheap per event (runtime.py's dagster.yaml selects it).
+"""Dagster's SQLite event log, made cheap per event, for the processes that run the pipeline.
 
 A full run stores about 3,000 events (one planned and one materialisation per ingest partition,
 one per dbt node and test). Dagster's `SqliteEventLogStorage` opens a new SQLAlchemy engine and
@@ -9,6 +9,9 @@ one engine (a small connection pool) per database file and commits in WAL mode w
 cut the log is still consistent (at most the last events before it are gone). Same files, same
 schema, same layout under `$DAGSTER_HOME/history/runs/`: the UI and every other Dagster process
 read them as before.
+
+Only `runtime.pipeline_instance()` uses it (the in-process runs of `apbd run` and the tests);
+long-lived Dagster processes (`dg dev`, the daemon) keep Dagster's own storage from dagster.yaml.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
 import sqlalchemy as sa
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._serdes import ConfigurableClassData
@@ -40,22 +42,25 @@ class FastSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
+        self._pid = os.getpid()
         super().__init__(base_dir, inst_data)
 
     @classmethod
-    def config_type(cls):
-        return {"base_dir": dg.Field(dg.StringSource, is_required=False)}
+    def from_config_value(cls, inst_data, config_value) -> FastSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
 
     @classmethod
-    def from_config_value(cls, inst_data, config_value) -> FastSqliteEventLogStorage:
-        """`base_dir` defaults to where Dagster keeps the event log: $DAGSTER_HOME/history/runs."""
-        base_dir = config_value.get("base_dir") or os.path.join(
-            os.environ["DAGSTER_HOME"], "history", "runs"
-        )
-        return cls(base_dir, inst_data=inst_data)
+    def replacing(cls, data: ConfigurableClassData) -> ConfigurableClassData:
+        """This storage in place of Dagster's SQLite event log: same configuration, same folder."""
+        return ConfigurableClassData(cls.__module__, cls.__name__, data.config_yaml)
 
     def _engine(self, shard: str) -> sa.Engine:
         with self._engines_lock:
+            if self._pid != os.getpid():  # a forked child never uses its parent's connections
+                for engine in self._engines.values():
+                    engine.dispose(close=False)
+                self._engines.clear()
+                self._pid = os.getpid()
             engine = self._engines.get(shard)
             if engine is not None:
                 self._engines.move_to_end(shard)
