@@ -2,7 +2,8 @@
 
 - `dbt/models/staging/<system>/_<system>__sources.yml`: one dbt source per source contract, read
   from the raw Parquet that ingest writes (`external_location`), with column docs and key tests.
-- `dbt/models/marts/_marts__models.yml` (from `data_contracts/marts/`) and
+- `dbt/models/marts/<domain>/_<domain>__models.yml` (from `data_contracts/marts/`, one file per
+  domain folder: the contract's `martDomain` customProperty names it) and
   `dbt/models/marts/core/_core__models.yml` (the published dims and facts, from
   `data_contracts/core/`): every model with `contract: enforced`, typed and described columns,
   constraints and tests.
@@ -253,6 +254,19 @@ def _dump(doc: object) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 
+def _marts_by_domain() -> dict[str, list[Contract]]:
+    """Mart contracts by the domain folder they are built in (dbt/models/marts/<martDomain>/)."""
+    by_domain: dict[str, list[Contract]] = defaultdict(list)
+    for c in mart_contracts().values():
+        domain = c.properties.get("martDomain")
+        if not domain:
+            raise ValueError(
+                f"{c.path}: customProperty martDomain missing (the folder under dbt/models/marts/)"
+            )
+        by_domain[str(domain)].append(c)
+    return by_domain
+
+
 def generated_files() -> dict[Path, str]:
     """Every generated YAML file and the text it should hold."""
     by_system: dict[str, list[Contract]] = defaultdict(list)
@@ -265,14 +279,13 @@ def generated_files() -> dict[Path, str]:
         for system, cs in sorted(by_system.items())
     }
     files[DBT_DIR / "models" / "staging" / "meta" / "_meta__sources.yml"] = ingest_log_yaml()
-    marts = list(mart_contracts().values())
     if "mart_skenario_alokasi" in mart_contracts():
         files[DBT_DIR / "models" / "staging" / "skenario" / "_skenario__sources.yml"] = (
             scenario_source_yaml()
         )
-    if marts:
-        files[DBT_DIR / "models" / "marts" / "_marts__models.yml"] = models_yaml(
-            marts, "data_contracts/marts"
+    for domain, marts in sorted(_marts_by_domain().items()):
+        files[DBT_DIR / "models" / "marts" / domain / f"_{domain}__models.yml"] = models_yaml(
+            marts, f"data_contracts/marts (martDomain: {domain})"
         )
     if core := list(core_contracts().values()):
         files[DBT_DIR / "models" / "marts" / "core" / "_core__models.yml"] = models_yaml(

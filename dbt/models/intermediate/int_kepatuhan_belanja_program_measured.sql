@@ -18,6 +18,7 @@
     staff (5.1.01), transfers (5.4) and BTT: spending from an earmarked source (the longest
     prefix of kode_sumber_dana in ref_sumber_dana_terikat) and the rest of the operating spending
     (not capital 5.2) of SPM sub kegiatan (ref_spm_sub_kegiatan); BTT (5.3) on its own. -#}
+{{ config(materialized='table') }}
 
 with
 
@@ -49,7 +50,7 @@ realisasi as (
         kode_sumber_dana,
         nilai_rp,
         sumber_sha256
-    from {{ ref('fct_realisasi') }}
+    from {{ ref('int_sp2d_recognised_as_belanja') }}
 
 ),
 
@@ -133,7 +134,7 @@ ditandai as (
             false
         ) as is_infrastruktur
     from baris
-    left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
+    left join {{ ref('int_sub_kegiatan_named') }} as sub_kegiatan
         on
             baris.tahun = sub_kegiatan.tahun
             and baris.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
@@ -218,7 +219,7 @@ program as (
         max(kode_bidang_urusan) as kode_bidang_urusan,
         max(kode_fungsi) as kode_fungsi,
         max(nama_fungsi) as nama_fungsi
-    from {{ ref('dim_sub_kegiatan') }}
+    from {{ ref('int_sub_kegiatan_named') }}
     group by tahun, kode_program
 
 ),
@@ -257,7 +258,7 @@ final as (
         on
             per_program.tahun = program.tahun
             and per_program.kode_program = program.kode_program
-    left join {{ ref('dim_opd') }} as opd
+    left join {{ ref('int_opd_resolved') }} as opd
         on
             per_program.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('per_program.tahun', 'opd') }}

@@ -13,7 +13,7 @@ with
 
 program as (
 
-    select * from {{ ref('mart_kepatuhan_belanja_program') }}
+    select * from {{ ref('int_kepatuhan_belanja_program_measured') }}
 
 ),
 

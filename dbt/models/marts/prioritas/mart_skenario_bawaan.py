@@ -2,12 +2,14 @@
 budget year, at the ceiling of ref_plafon_skenario (else that year's murni total), with the
 default options of `apbd scenario` (base = murni, rules in force that year, every floor
 of ref_lantai_skenario). The engine is dagster_project/lib/planning/scenario.py, the same code
-`apbd scenario` runs; it reads the tables below by name from this build. No rows when the build
+`apbd scenario` runs on the published mart, so it reads the marts below by name from this build:
+a computation after the marts, hence here in the prioritas domain. Built in the intermediate
+schema, which is dropped before publishing: mart_skenario_alokasi is what ships. No rows when the build
 holds no budget or the ceiling cannot carry the floors (the reason is logged)."""
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="table", schema="intermediate")
     # lineage: the engine reads these tables by name from this build
     dbt.ref("mart_kepatuhan_belanja_program")
     dbt.ref("mart_prioritas_alokasi")

@@ -12,6 +12,7 @@
     mutu_data = share of sub kegiatan with a measurable output. A program whose money is all
     outside the tiers has no tier (ditier false, alasan says why); skor_dampak_rata_rata over
     tahun_tren years is shown for context only and decides nothing. -#}
+{{ config(materialized='table') }}
 with
 
 aturan as (
@@ -22,7 +23,7 @@ aturan as (
 
 program as (
 
-    select * from {{ ref('mart_kinerja_program') }}
+    select * from {{ ref('int_kinerja_program_assessed') }}
 
 ),
 
@@ -32,7 +33,7 @@ persentil as (
         tahun,
         kode_wilayah,
         percent_rank() over (partition by tahun order by indeks_kebutuhan) as persentil_kebutuhan
-    from {{ ref('mart_kebutuhan_wilayah') }}
+    from {{ ref('int_kebutuhan_wilayah_ranked') }}
     where tingkat_wilayah = 'kelurahan' and indeks_kebutuhan is not null
 
 ),
@@ -50,7 +51,7 @@ sub_kegiatan as (
                 then sub.rasio_biaya_terhadap_median
         end as rasio_biaya,
         persentil.persentil_kebutuhan
-    from {{ ref('mart_kinerja_sub_kegiatan') }} as sub
+    from {{ ref('int_kinerja_sub_kegiatan_assessed') }} as sub
     cross join aturan
     left join persentil
         on

@@ -10,6 +10,7 @@
     Budget and realisation are stacked and then grouped by the line key: a full outer join in
     effect, so a payment on a line without budget still appears and the mart total equals the
     recognised spending to the rupiah. -#}
+{{ config(materialized='table') }}
 with
 
 anggaran_semua_tahap as (
@@ -24,7 +25,7 @@ anggaran_semua_tahap as (
         pagu_rp,
         sumber_sha256,
         {{ is_tahap_akhir(urutan_tahap('tahap')) }} as is_tahap_akhir
-    from {{ ref('fct_anggaran') }}
+    from {{ ref('int_anggaran_summed_to_akun') }}
 
 ),
 
@@ -47,7 +48,7 @@ realisasi as (
         kode_sumber_dana,
         nilai_rp,
         sumber_sha256
-    from {{ ref('fct_realisasi') }}
+    from {{ ref('int_sp2d_recognised_as_belanja') }}
 
 ),
 
@@ -225,19 +226,19 @@ final as (
             and baris.kode_sub_kegiatan = sumber.kode_sub_kegiatan
             and baris.kode_akun = sumber.kode_akun
             and baris.kode_sumber_dana = sumber.kode_sumber_dana
-    left join {{ ref('dim_opd') }} as opd
+    left join {{ ref('int_opd_resolved') }} as opd
         on
             baris.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('baris.tahun', 'opd') }}
-    left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
+    left join {{ ref('int_sub_kegiatan_named') }} as sub_kegiatan
         on
             baris.tahun = sub_kegiatan.tahun
             and baris.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
-    left join {{ ref('dim_akun') }} as akun
+    left join {{ ref('int_akun_resolved') }} as akun
         on
             baris.tahun = akun.tahun
             and baris.kode_akun = akun.kode_akun
-    left join {{ ref('dim_sumber_dana') }} as sumber_dana
+    left join {{ ref('int_sumber_dana_resolved') }} as sumber_dana
         on baris.kode_sumber_dana = sumber_dana.kode_sumber_dana
 
 )

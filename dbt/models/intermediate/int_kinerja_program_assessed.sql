@@ -16,11 +16,12 @@
     false) are left out of serapan_dinilai_persen. alasan_dampak is the one sentence about the
     outcome effect, built from the same columns as the verdict; mart_prioritas_alokasi repeats
     it. -#}
+{{ config(materialized='table') }}
 with
 
 sub_kegiatan as (
 
-    select * from {{ ref('mart_kinerja_sub_kegiatan') }}
+    select * from {{ ref('int_kinerja_sub_kegiatan_assessed') }}
 
 ),
 
@@ -115,7 +116,7 @@ outcome_dilaporkan as (
         arg_max(indikator, triwulan * 1000 + coalesce(capaian_persen, -1)) as indikator,
         arg_max(capaian_persen, triwulan * 1000 + coalesce(capaian_persen, -1))
             as capaian_persen
-    from {{ ref('fct_kinerja') }}
+    from {{ ref('int_kinerja_flagged_latest') }}
     where tingkat = 'program'
     group by tahun, kode_skpd, kode_nomenklatur
 
@@ -128,7 +129,7 @@ laporan as (
         kode_skpd,
         max(triwulan) as triwulan_terakhir_opd,
         count(distinct triwulan) filter (where terlambat) as jumlah_laporan_terlambat
-    from {{ ref('fct_kinerja') }}
+    from {{ ref('int_kinerja_flagged_latest') }}
     group by tahun, kode_skpd
 
 ),

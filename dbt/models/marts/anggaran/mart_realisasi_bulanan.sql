@@ -6,7 +6,7 @@ with
 
 anggaran_realisasi as (
 
-    select * from {{ ref('mart_anggaran_realisasi') }}
+    select * from {{ ref('int_anggaran_realisasi_joined') }}
 
 ),
 

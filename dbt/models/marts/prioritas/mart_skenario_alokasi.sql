@@ -1,13 +1,13 @@
 {#- One row per allocation scenario x OPD x program: the scenarios `apbd scenario` saved
     (dagster_project/lib/planning/scenario.py) and the default scenario of this build
-    (int_skenario_bawaan_computed), shipped so planners can query and compare them. A saved
+    (mart_skenario_bawaan), shipped so planners can query and compare them. A saved
     scenario with the default's inputs has its id: it is shipped once. Column order as in the
     contract. -#}
 with
 
 semua as (
 
-    select * from {{ ref('int_skenario_bawaan_computed') }}
+    select * from {{ ref('mart_skenario_bawaan') }}
     union all by name
     select * from {{ ref('stg_skenario__alokasi') }}
 

@@ -11,6 +11,7 @@
     computed only for the DPA's indicator, in a unit whose count means the same thing in every OPD
     (ref_satuan.biaya_per_unit_sebanding: not paket, dokumen, laporan, ...), at the fourth quarter,
     and never for a support program (X.XX.01); alasan_tanpa_biaya_per_unit says why not. -#}
+{{ config(materialized='table') }}
 with
 
 belanja as (
@@ -27,7 +28,7 @@ belanja as (
         sum(realisasi_rp) as realisasi_rp,
         coalesce(sum(realisasi_rp) filter (where berlokasi), 0) as realisasi_berlokasi_rp,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
-    from {{ ref('fct_belanja_wilayah') }}
+    from {{ ref('int_belanja_split_to_wilayah') }}
     group by tahun, kode_skpd, kode_sub_kegiatan
 
 ),
@@ -39,7 +40,7 @@ pohon as (
         kode_skpd,
         kode_sub_kegiatan,
         lower(regexp_replace(trim(indikator_keluaran_dpa), '\s+', ' ', 'g')) as indikator_dpa
-    from {{ ref('dim_pohon_kinerja') }}
+    from {{ ref('int_pohon_kinerja_joined') }}
     where indikator_keluaran_dpa is not null
 
 ),
@@ -72,7 +73,7 @@ keluaran_terakhir as (
         arg_max(alasan_capaian_kosong, triwulan) as alasan_capaian_kosong,
         arg_max(realisasi_keuangan_rp, triwulan) as realisasi_keuangan_rp,
         arg_max(realisasi_fisik_persen, triwulan) as realisasi_fisik_persen
-    from {{ ref('fct_kinerja') }}
+    from {{ ref('int_kinerja_flagged_latest') }}
     where tingkat = 'sub_kegiatan'
     group by tahun, kode_skpd, kode_sub_kegiatan, kode_indikator
 
@@ -160,7 +161,7 @@ sumber as (
         kode_skpd,
         kode_sub_kegiatan,
         sumber_sha256
-    from {{ ref('fct_kinerja') }}
+    from {{ ref('int_kinerja_flagged_latest') }}
     where tingkat = 'sub_kegiatan'
 
 ),
@@ -274,7 +275,7 @@ biaya as (
                     )
         end as biaya_per_unit_rp
     from syarat_biaya
-    left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
+    left join {{ ref('int_sub_kegiatan_named') }} as sub_kegiatan
         on
             syarat_biaya.tahun = sub_kegiatan.tahun
             and syarat_biaya.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
@@ -428,15 +429,15 @@ final as (
         ) as catatan,
         cast(ditandai.sumber_sha256 as varchar) as sumber_sha256
     from ditandai
-    left join {{ ref('dim_opd') }} as opd
+    left join {{ ref('int_opd_resolved') }} as opd
         on
             ditandai.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('ditandai.tahun', 'opd') }}
-    left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
+    left join {{ ref('int_sub_kegiatan_named') }} as sub_kegiatan
         on
             ditandai.tahun = sub_kegiatan.tahun
             and ditandai.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
-    left join {{ ref('dim_wilayah') }} as wilayah
+    left join {{ ref('int_wilayah_typed') }} as wilayah
         on ditandai.kode_wilayah_lokasi = wilayah.kode_wilayah
 
 )

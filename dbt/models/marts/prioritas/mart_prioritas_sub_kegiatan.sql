@@ -17,13 +17,13 @@ aturan as (
 
 sub as (
 
-    select * from {{ ref('mart_kinerja_sub_kegiatan') }}
+    select * from {{ ref('int_kinerja_sub_kegiatan_assessed') }}
 
 ),
 
 program as (
 
-    select * from {{ ref('mart_prioritas_alokasi') }}
+    select * from {{ ref('int_prioritas_alokasi_tiered') }}
 
 ),
 
@@ -34,7 +34,7 @@ kinerja as (
         kode_skpd,
         kode_program,
         alasan_dampak
-    from {{ ref('mart_kinerja_program') }}
+    from {{ ref('int_kinerja_program_assessed') }}
 
 ),
 
@@ -44,7 +44,7 @@ persentil as (
         tahun,
         kode_wilayah,
         percent_rank() over (partition by tahun order by indeks_kebutuhan) as persentil_kebutuhan
-    from {{ ref('mart_kebutuhan_wilayah') }}
+    from {{ ref('int_kebutuhan_wilayah_ranked') }}
     where tingkat_wilayah = 'kelurahan' and indeks_kebutuhan is not null
 
 ),

@@ -17,11 +17,12 @@
     compares the aid on the lists with the SP2D bansos paid for the same sub kegiatan and year
     (int_bansos_daftar_compared_to_sp2d).
     belanja_rp summed over all rows of a year equals the SP2D total of that year to the rupiah. -#}
+{{ config(materialized='table') }}
 with
 
 tahun_anggaran as (
 
-    select distinct tahun from {{ ref('fct_belanja_wilayah') }}
+    select distinct tahun from {{ ref('int_belanja_split_to_wilayah') }}
 
 ),
 
@@ -33,7 +34,7 @@ wilayah as (
         nama as nama_wilayah,
         kode_kecamatan,
         nama_kecamatan
-    from {{ ref('dim_wilayah') }}
+    from {{ ref('int_wilayah_typed') }}
     where level in ('kelurahan', 'kota')
 
 ),
@@ -69,7 +70,7 @@ outcome as (
         indikator.indikator_kebutuhan,
         outcome.nilai,
         outcome.sumber_sha256
-    from {{ ref('fct_outcome_wilayah') }} as outcome
+    from {{ ref('int_outcome_wilayah_compared_to_tahun_lalu') }} as outcome
     inner join indikator
         on
             outcome.kode_indikator = indikator.kode_indikator
@@ -141,7 +142,7 @@ belanja as (
             ) as belanja_{{ nama }}_rp,
         {% endfor -%}
         count(*) as jumlah_sub_kegiatan
-    from {{ ref('fct_belanja_wilayah') }}
+    from {{ ref('int_belanja_split_to_wilayah') }}
     group by tahun, kode_wilayah
 
 ),
