@@ -3,6 +3,7 @@
     a source uses in that year: support-program codes instantiated with the OPD's bidang urusan
     (urusan and bidang from the code itself, program/kegiatan/sub kegiatan names from the 'X.XX'
     row) and, should one slip through, codes missing from the nomenclature (names null). -#}
+{{ config(materialized='table') }}
 with
 
 nomenklatur as (

@@ -1,3 +1,4 @@
-{#- Published as is: the logic lives in int_wilayah_typed (the layer rule: what another model
-    needs is an intermediate model). -#}
-select * from {{ ref('int_wilayah_typed') }}
+{#- Published as is, its columns and types checked by its contract. The logic is
+    int_wilayah_typed: the models that need it read that model, never this
+    table (README, "dbt layers"). -#}
+select * from {{ ref('int_wilayah_typed') }}  -- noqa: AM04

@@ -1,3 +1,4 @@
-{#- Published as is: the logic lives in int_sp2d_recognised_as_belanja (the layer rule: what another model
-    needs is an intermediate model). -#}
-select * from {{ ref('int_sp2d_recognised_as_belanja') }}
+{#- Published as is, its columns and types checked by its contract. The logic is
+    int_sp2d_recognised_as_belanja: the models that need it read that model, never this
+    table (README, "dbt layers"). -#}
+select * from {{ ref('int_sp2d_recognised_as_belanja') }}  -- noqa: AM04

@@ -1,3 +1,4 @@
-{#- Published as is: the logic lives in int_kebutuhan_wilayah_ranked (the layer rule: what another model
-    needs is an intermediate model). -#}
-select * from {{ ref('int_kebutuhan_wilayah_ranked') }}
+{#- Published as is, its columns and types checked by its contract. The logic is
+    int_kebutuhan_wilayah_ranked: the models that need it read that model, never this
+    table (README, "dbt layers"). -#}
+select * from {{ ref('int_kebutuhan_wilayah_ranked') }}  -- noqa: AM04

@@ -1,3 +1,4 @@
-{#- Published as is: the logic lives in int_kinerja_sub_kegiatan_assessed (the layer rule: what another model
-    needs is an intermediate model). -#}
-select * from {{ ref('int_kinerja_sub_kegiatan_assessed') }}
+{#- Published as is, its columns and types checked by its contract. The logic is
+    int_kinerja_sub_kegiatan_assessed: the models that need it read that model, never this
+    table (README, "dbt layers"). -#}
+select * from {{ ref('int_kinerja_sub_kegiatan_assessed') }}  -- noqa: AM04

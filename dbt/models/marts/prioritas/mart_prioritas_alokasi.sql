@@ -1,3 +1,4 @@
-{#- Published as is: the logic lives in int_prioritas_alokasi_tiered (the layer rule: what another model
-    needs is an intermediate model). -#}
-select * from {{ ref('int_prioritas_alokasi_tiered') }}
+{#- Published as is, its columns and types checked by its contract. The logic is
+    int_prioritas_alokasi_tiered: the models that need it read that model, never this
+    table (README, "dbt layers"). -#}
+select * from {{ ref('int_prioritas_alokasi_tiered') }}  -- noqa: AM04
