@@ -121,11 +121,18 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_every_ref_points_forward(manifest: dict) -> None:
-    assert layer_violations(manifest) == []
+    violations = layer_violations(manifest)
+    assert not violations, "\n".join(violations)
 
 
 def test_yaml_files_follow_the_naming_scheme() -> None:
-    assert yaml_name_violations() == []
+    violations = yaml_name_violations()
+    assert not violations, "\n".join(violations)
+    # the singular tests: one file beside them, none in generic/
+    tests = DBT_DIR / "tests"
+    assert sorted(p.relative_to(tests).as_posix() for p in tests.rglob("*.y*ml")) == [
+        "_singular__tests.yml"
+    ]
 
 
 def test_marts_publish_in_schema_marts(manifest: dict) -> None:
@@ -167,6 +174,7 @@ def test_marts_publish_in_schema_marts(manifest: dict) -> None:
             "another mart model",
         ),
     ],
+    ids=["int-reads-fct", "fct-reads-mart", "fct-reads-fct", "mart-reads-mart"],
 )
 def test_a_planted_backward_ref_is_named(
     manifest: dict, child: str, parent: str, expected: str
