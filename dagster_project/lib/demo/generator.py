@@ -120,77 +120,32 @@ DAK_FISIK_BY_OPD = {
 }
 
 # --------------------------------------------------------------------------------------------
-# OPD profiles: share of total belanja (weight), pegawai and modal fractions, special components
+# The demo's tables (profiles, component pools, payroll lines, calendar) are data files in
+# lib/demo/data/: the assumptions a reader may want to change, kept out of the code.
 # --------------------------------------------------------------------------------------------
+DATA_DIR = Path(__file__).with_name("data")
 
 
-PROFILES: dict[str, Profile] = {
-    "Setda": Profile(5.0, 0.25, 0.05, hibah=0.20, forced=("4.01.02.2.02.0001",),
-                     extra_penunjang=("2.11.0001", "2.11.0004", "2.12.0001", "2.13.0003",
-                                      "2.14.0001"), context="setda"),
-    "Setwan": Profile(2.6, 0.40, 0.04, extra_penunjang=("2.15.0001", "2.15.0002", "2.16.0001",
-                                                        "2.16.0003", "2.16.0004"),
-                      context="setwan"),
-    "Inspektorat": Profile(0.55, 0.55, 0.03),
-    "Bappeda": Profile(0.8, 0.45, 0.04),
-    "Bapperida": Profile(0.85, 0.45, 0.04),
-    "BPKAD": Profile(3.0, 0.33, 0.04, btt=0.20, programs=("5.02.02", "5.02.03"),
-                     forced=("5.02.02.2.04.0009",)),
-    "Bapenda": Profile(1.2, 0.35, 0.05, programs=("5.02.04",), context="bapenda"),
-    "BKPSDM": Profile(0.8, 0.45, 0.03),
-    "Kesbangpol": Profile(0.45, 0.30, 0.02, hibah=0.25, forced=("8.01.03.2.01.0003",)),
-    "BPBD": Profile(0.6, 0.35, 0.10, programs=("1.05.03",), context="bpbd"),
-    "Satpol PP": Profile(1.2, 0.40, 0.06, programs=("1.05.02",), context="satpol"),
-    "Damkar": Profile(1.0, 0.40, 0.12, programs=("1.05.04",), context="damkar",
-                      extra_penunjang=("2.07.0002",)),
-    "Disdikbud": Profile(18.5, 0.58, 0.14, forced=("1.01.02.2.01.0001", "1.01.02.2.01.0002",
-                                                   "1.01.02.2.01.0008", "1.01.02.2.02.0014"),
-                         context="disdik"),
-    "Dinkes": Profile(11.5, 0.36, 0.12, forced=("1.02.02.2.02.0026", "1.02.02.2.01.0002",
-                                                "1.02.02.2.02.0033", "1.02.02.2.02.0015"),
-                      extra_penunjang=("2.10.0001",), context="dinkes"),
-    "PUPR": Profile(23.0, 0.04, 0.70, forced=("1.03.10.2.01.0015", "1.03.02.2.01.0046",
-                                              "1.03.06.2.01.0005", "1.03.10.2.01.0009",
-                                              "1.03.10.2.01.0011"),
-                    extra_penunjang=("2.07.0002",), context="pupr"),
-    "Disperkim": Profile(6.0, 0.06, 0.55, forced=("1.04.03.2.03.0002", "1.04.05.2.01.0002"),
-                         extra_penunjang=("2.04.0001",), context="disperkim"),
-    "DLH": Profile(4.0, 0.14, 0.14, forced=("2.11.11.2.01.0003",),
-                   extra_penunjang=("2.04.0001", "2.07.0002"), context="dlh"),
-    "Dishub": Profile(2.0, 0.22, 0.22, extra_penunjang=("2.04.0001", "2.07.0002"),
-                      context="dishub"),
-    "Diskominfo": Profile(1.0, 0.25, 0.15, context="kominfo"),
-    "Dinsos PM": Profile(1.6, 0.25, 0.03, bansos=0.40, forced=("1.06.05.2.02.0003",
-                                                               "1.06.04.2.02.0003"),
-                         context="dinsos"),
-    "DP2PA": Profile(0.4, 0.40, 0.03),
-    "DPPKB": Profile(0.5, 0.45, 0.05),
-    "Disnaker": Profile(0.3, 0.45, 0.05, context="disnaker"),
-    "Disdukcapil": Profile(0.6, 0.40, 0.08),
-    "DPMPTSP": Profile(0.4, 0.45, 0.05),
-    "Diskumi": Profile(1.0, 0.30, 0.25, extra_penunjang=("2.04.0001",)),
-    "DKPP": Profile(0.6, 0.40, 0.10, context="dkpp"),
-    "Diskan": Profile(0.3, 0.40, 0.10),
-    "Dispar": Profile(0.4, 0.35, 0.10, context="dispar"),
-    "Dispora": Profile(0.8, 0.20, 0.15, hibah=0.35, forced=("2.19.03.2.04.0002",),
-                       context="dispora"),
-    "DPK": Profile(0.3, 0.45, 0.10, context="dpk"),
-}  # fmt: skip
-KECAMATAN_PROFILE = Profile(
-    0.9, 0.26, 0.10, forced=("7.01.03.2.02.0003", "7.01.03.2.02.0002"), context="kecamatan"
-)
+def _yaml(name: str) -> Any:
+    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
 
-COMMON_PENUNJANG = (
-    "2.01.0001", "2.01.0006", "2.02.0001", "2.02.0003", "2.02.0005", "2.05.0009", "2.06.0001",
-    "2.06.0002", "2.06.0009", "2.07.0006", "2.08.0002", "2.08.0004", "2.09.0002", "2.09.0009",
-)  # fmt: skip
 
+def _csv(name: str) -> list[dict[str, str]]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _profile(spec: dict[str, Any]) -> Profile:
+    return Profile(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()})
+
+
+_PROFIL = _yaml("profil_opd.yaml")
+# OPD profiles: share of total belanja (weight), pegawai and modal fractions, special components
+PROFILES: dict[str, Profile] = {k: _profile(v) for k, v in _PROFIL["opd"].items()}
+KECAMATAN_PROFILE = _profile(_PROFIL["kecamatan"])
+COMMON_PENUNJANG: tuple[str, ...] = tuple(_PROFIL["penunjang_umum"])
 # Sub kegiatan that carry a special component.
-SPECIAL_KIND = {
-    "4.01.02.2.02.0001": "hibah", "8.01.03.2.01.0003": "hibah", "2.19.03.2.04.0002": "hibah",
-    "1.06.05.2.02.0003": "bansos", "1.06.04.2.02.0003": "bansos",
-    "5.02.02.2.04.0009": "btt", "1.02.02.2.02.0026": "jkn", "7.01.03.2.02.0003": "probebaya",
-}  # fmt: skip
+SPECIAL_KIND: dict[str, str] = _PROFIL["komponen_khusus"]
 
 # Sub kegiatan that build, rehabilitate or buy something (they carry belanja modal and a location).
 FISIK = re.compile(
@@ -202,377 +157,70 @@ FISIK = re.compile(
 )
 
 # --------------------------------------------------------------------------------------------
-# Line templates: (kode_akun, uraian komponen, satuan, price low, price high, style)
+# Line templates: (kode_akun, uraian komponen, satuan, price low, price high, style), by kelompok
+# (and kunci: a nomenclature suffix, a context or a name pattern) in data/komponen.csv
 # --------------------------------------------------------------------------------------------
 Tmpl = tuple[str, str, str, int, int, str]
 
-OFFICE_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.01.01.0024", "Alat Tulis Kantor", "Paket", 300_000, 1_500_000, "simple"),
-    ("5.1.02.01.01.0025", "Kertas HVS A4 80 gram", "Rim", 55_000, 68_000, "simple"),
-    ("5.1.02.01.01.0026", "Penggandaan dan Penjilidan Dokumen", "Eksemplar", 15_000, 120_000,
-     "simple"),
-    ("5.1.02.01.01.0029", "Tinta dan Toner Printer", "Buah", 180_000, 1_200_000, "simple"),
-    ("5.1.02.01.01.0052", "Makanan dan Minuman Rapat", "Kotak", 35_000, 60_000, "ok"),
-    ("5.1.02.02.01.0003", "Honorarium Narasumber", "OJ", 900_000, 1_800_000, "ok"),
-    ("5.1.02.02.01.0004", "Honorarium Tim Pelaksana Kegiatan", "OB", 300_000, 1_000_000, "ob"),
-    ("5.1.02.04.01.0001", "Perjalanan Dinas Luar Daerah", "OK", 3_500_000, 8_500_000, "ok"),
-    ("5.1.02.04.01.0003", "Perjalanan Dinas Dalam Kota", "OH", 150_000, 150_000, "ok"),
-    ("5.1.02.04.01.0004", "Paket Meeting Dalam Kota", "OH", 350_000, 550_000, "ok"),
-    ("5.1.02.02.05.0009", "Sewa Gedung Pertemuan", "Hari", 5_000_000, 25_000_000, "simple"),
-    ("5.1.02.02.12.0003", "Bimbingan Teknis", "Orang", 2_500_000, 6_000_000, "simple"),
-    ("5.1.02.02.01.0055", "Publikasi dan Iklan Media", "Kali", 2_500_000, 15_000_000, "simple"),
-    ("5.1.02.01.01.0026", "Cetak Spanduk dan Baliho", "Lembar", 150_000, 900_000, "simple"),
-)  # fmt: skip
-UTILITY_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.02.01.0061", "Tagihan Listrik Kantor", "Bulan", 8_000_000, 60_000_000, "bulan"),
-    ("5.1.02.02.01.0060", "Tagihan Air Kantor", "Bulan", 500_000, 4_000_000, "bulan"),
-    ("5.1.02.02.01.0059", "Tagihan Telepon Kantor", "Bulan", 300_000, 2_000_000, "bulan"),
-    ("5.1.02.02.01.0063", "Langganan Internet Kantor", "Bulan", 2_000_000, 15_000_000, "bulan"),
-)  # fmt: skip
-OUTSOURCE_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.02.01.0030", "Jasa Tenaga Kebersihan Kantor", "OB", 3_400_000, 3_900_000, "ob"),
-    ("5.1.02.02.01.0031", "Jasa Tenaga Keamanan Kantor", "OB", 3_400_000, 3_900_000, "ob"),
-    ("5.1.02.02.01.0033", "Jasa Tenaga Supir", "OB", 3_400_000, 4_000_000, "ob"),
-    ("5.1.02.02.01.0026", "Jasa Tenaga Administrasi (Non ASN)", "OB", 3_400_000, 4_200_000, "ob"),
-    ("5.1.02.02.02.0005", "Iuran Jaminan Kesehatan Tenaga Non ASN", "OB", 120_000, 180_000, "ob"),
-)  # fmt: skip
-OFFICE_BY_SUFFIX: dict[str, tuple[Tmpl, ...]] = {
-    "2.06.0001": (
-        ("5.1.02.01.01.0031", "Lampu, Kabel dan Komponen Instalasi Listrik", "Paket", 1_500_000,
-         12_000_000, "simple"),
-        ("5.1.02.01.01.0036", "Bahan Perbaikan Instalasi Listrik Kantor", "Paket", 1_000_000,
-         8_000_000, "simple"),
-    ),
-    "2.06.0002": (
-        ("5.1.02.01.01.0030", "Perabot Kantor", "Buah", 250_000, 2_500_000, "simple"),
-        ("5.1.02.01.01.0032", "Perlengkapan Dinas", "Paket", 500_000, 3_000_000, "simple"),
-        ("5.1.02.01.01.0024", "Alat Tulis Kantor", "Paket", 300_000, 1_500_000, "simple"),
-    ),
-    "2.06.0009": (
-        ("5.1.02.01.01.0052", "Makanan dan Minuman Rapat", "Kotak", 35_000, 60_000, "ok"),
-        ("5.1.02.04.01.0001", "Perjalanan Dinas Luar Daerah (Konsultasi)", "OK", 3_500_000,
-         8_500_000, "ok"),
-        ("5.1.02.04.01.0004", "Paket Meeting Dalam Kota", "OH", 350_000, 550_000, "ok"),
-        ("5.1.02.04.01.0005", "Paket Meeting Luar Kota", "OH", 650_000, 1_100_000, "ok"),
-    ),
-    "2.05.0009": (
-        ("5.1.02.02.12.0003", "Bimbingan Teknis Pegawai", "Orang", 2_500_000, 6_000_000,
-         "simple"),
-        ("5.1.02.02.12.0001", "Kursus Singkat/Pelatihan Pegawai", "Orang", 2_000_000, 5_000_000,
-         "simple"),
-        ("5.1.02.04.01.0001", "Perjalanan Dinas Peserta Pelatihan", "OK", 3_500_000, 8_500_000,
-         "ok"),
-    ),
-}  # fmt: skip
-MAINT_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.03.02.0035", "Pemeliharaan Kendaraan Dinas Jabatan", "Unit", 8_000_000, 25_000_000,
-     "simple"),
-    ("5.1.02.03.02.0036", "Pemeliharaan Kendaraan Operasional", "Unit", 6_000_000, 20_000_000,
-     "simple"),
-    ("5.1.02.01.01.0004", "Bahan Bakar Minyak Kendaraan Dinas", "Liter", 10_000, 13_500, "simple"),
-    ("5.1.02.03.03.0001", "Pemeliharaan Gedung Kantor", "Paket", 25_000_000, 350_000_000, "paket"),
-    ("5.1.02.03.02.0121", "Pemeliharaan Pendingin Ruangan (AC)", "Unit", 350_000, 900_000,
-     "simple"),
-    ("5.1.02.02.02.0008", "Asuransi Barang Milik Daerah", "Paket", 20_000_000, 150_000_000,
-     "paket"),
-)  # fmt: skip
-MODAL_PENUNJANG: dict[str, tuple[Tmpl, ...]] = {
-    "2.07.0002": (("5.2.02.02.01.0002", "Mobil Operasional Lapangan", "Unit", 350_000_000,
-                   550_000_000, "simple"),),
-    "2.07.0006": (("5.2.02.10.01.0002", "Personal Computer/Laptop", "Unit", 12_000_000,
-                   25_000_000, "simple"),
-                  ("5.2.02.05.02.0004", "Pendingin Ruangan (AC Split)", "Unit", 6_000_000,
-                   14_000_000, "simple"),
-                  ("5.2.02.05.01.0005", "Mesin Fotokopi dan Alat Kantor Lainnya", "Unit",
-                   25_000_000, 80_000_000, "simple")),
-}  # fmt: skip
 
-CONTEXT_POOLS: dict[str, tuple[Tmpl, ...]] = {
-    "disdik": (
-        ("5.1.02.02.01.0013", "Jasa Guru Honorer/Tenaga Pendidik Non ASN", "OB", 1_500_000,
-         3_500_000, "ob"),
-        ("5.1.02.02.01.0009", "Honorarium Penyelenggara Ujian Sekolah", "OK", 300_000, 600_000,
-         "ok"),
-        ("5.1.02.01.01.0055", "Makanan dan Minuman Peserta Didik", "Kotak", 25_000, 40_000, "ok"),
-        ("5.1.02.02.12.0001", "Pelatihan Guru", "Orang", 2_000_000, 4_500_000, "simple"),
-    ),
-    "dinkes": (
-        ("5.1.02.01.01.0037", "Obat-obatan Puskesmas", "Paket", 50_000_000, 400_000_000, "paket"),
-        ("5.1.02.01.01.0002", "Reagen Laboratorium", "Paket", 10_000_000, 80_000_000, "paket"),
-        ("5.1.02.02.01.0014", "Jasa Tenaga Kesehatan Non ASN", "OB", 3_500_000, 6_500_000, "ob"),
-        ("5.1.02.01.01.0056", "Makanan Tambahan Balita dan Ibu Hamil", "Paket", 15_000, 25_000,
-         "simple"),
-        ("5.1.02.02.01.0006", "Honorarium Kader Posyandu", "OB", 250_000, 500_000, "ob"),
-    ),
-    "pupr": (
-        ("5.1.02.03.04.0004", "Pemeliharaan Rutin Jalan Kota", "M2", 150_000, 350_000, "simple"),
-        ("5.1.02.03.04.0014", "Pemeliharaan Jembatan pada Jalan Kota", "Paket", 200_000_000,
-         900_000_000, "paket"),
-        ("5.1.02.01.01.0001", "Bahan Bangunan dan Konstruksi", "Paket", 20_000_000, 200_000_000,
-         "paket"),
-        ("5.1.02.02.04.0003", "Sewa Excavator", "Jam", 450_000, 750_000, "simple"),
-        ("5.1.02.02.01.0016", "Jasa Tenaga Penanganan Prasarana dan Sarana Umum", "OB",
-         3_500_000, 4_500_000, "ob"),
-    ),
-    "disperkim": (
-        ("5.1.02.01.01.0039", "Bahan Bedah Rumah Tidak Layak Huni", "Unit", 20_000_000,
-         35_000_000, "simple"),
-        ("5.1.02.02.01.0068", "Rekening Penerangan Jalan Umum", "Bulan", 3_000_000_000,
-         5_000_000_000, "bulan"),
-        ("5.1.02.02.01.0016", "Jasa Tenaga Pemeliharaan PJU dan Taman", "OB", 3_500_000,
-         4_500_000, "ob"),
-    ),
-    "dlh": (
-        ("5.1.02.02.01.0030", "Jasa Petugas Kebersihan dan Pengangkut Sampah", "OB", 3_400_000,
-         3_900_000, "ob"),
-        ("5.1.02.02.01.0051", "Jasa Pengolahan Sampah di TPA", "Ton", 80_000, 160_000, "simple"),
-        ("5.1.02.01.01.0004", "BBM Armada Pengangkut Sampah", "Liter", 10_000, 13_500, "simple"),
-        ("5.1.02.02.04.0037", "Sewa Truk Angkutan Sampah", "Bulan", 15_000_000, 30_000_000,
-         "simple"),
-        ("5.1.02.01.01.0013", "Suku Cadang Armada Persampahan", "Paket", 10_000_000, 60_000_000,
-         "paket"),
-    ),
-    "dishub": (
-        ("5.1.02.02.01.0022", "Jasa Tenaga Pengatur Lalu Lintas dan Parkir", "OB", 3_400_000,
-         4_000_000, "ob"),
-        ("5.1.02.01.02.0004", "Komponen Rambu-Rambu", "Paket", 15_000_000, 80_000_000, "paket"),
-    ),
-    "damkar": (
-        ("5.1.02.02.01.0018", "Jasa Tenaga Pemadam Kebakaran dan Penyelamatan", "OB", 3_500_000,
-         4_200_000, "ob"),
-        ("5.1.02.01.01.0009", "Isi Tabung Pemadam Kebakaran", "Tabung", 350_000, 900_000,
-         "simple"),
-        ("5.1.02.01.01.0067", "Pakaian Penyelamatan/Pemadam", "Stel", 3_500_000, 9_000_000,
-         "simple"),
-    ),
-    "satpol": (
-        ("5.1.02.02.01.0017", "Jasa Tenaga Ketenteraman dan Ketertiban Umum", "OB", 3_400_000,
-         4_000_000, "ob"),
-        ("5.1.02.01.01.0064", "Pakaian Dinas Lapangan", "Stel", 450_000, 750_000, "simple"),
-    ),
-    "bpbd": (
-        ("5.1.02.02.01.0019", "Jasa Tenaga Penanganan Bencana (TRC)", "OB", 3_500_000,
-         4_200_000, "ob"),
-        ("5.1.02.01.01.0041", "Persediaan Logistik Kebencanaan", "Paket", 20_000_000,
-         120_000_000, "paket"),
-    ),
-    "dinsos": (
-        ("5.1.02.02.01.0020", "Jasa Tenaga Penanganan Sosial (TKSK/Pendamping)", "OB",
-         2_000_000, 3_500_000, "ob"),
-    ),
-    "kominfo": (
-        ("5.1.02.02.01.0039", "Jasa Tenaga Teknologi Informasi", "OB", 5_000_000, 9_000_000,
-         "ob"),
-        ("5.1.02.02.01.0063", "Sewa Bandwidth Internet Pemerintah Kota", "Bulan", 60_000_000,
-         180_000_000, "bulan"),
-        ("5.1.02.02.09.0003", "Jasa Konsultansi Telematika", "Paket", 150_000_000, 600_000_000,
-         "paket"),
-    ),
-    "setwan": (
-        ("5.1.02.04.01.0001", "Perjalanan Dinas Pimpinan dan Anggota DPRD", "OK", 6_000_000,
-         12_000_000, "ok"),
-        ("5.1.02.02.05.0043", "Sewa Hotel Rapat Kerja DPRD", "Kamar", 900_000, 1_800_000, "ok"),
-        ("5.1.02.04.01.0005", "Paket Meeting Luar Kota", "OH", 650_000, 1_100_000, "ok"),
-        ("5.1.02.01.01.0053", "Makanan dan Minuman Jamuan Tamu", "Orang", 75_000, 150_000,
-         "simple"),
-    ),
-    "setda": (
-        ("5.1.02.01.01.0053", "Makanan dan Minuman Jamuan Tamu", "Orang", 75_000, 150_000,
-         "simple"),
-        ("5.1.02.02.01.0047", "Jasa Penyelenggaraan Acara Hari Besar", "Paket", 150_000_000,
-         900_000_000, "paket"),
-        ("5.1.02.01.01.0035", "Cendera Mata Tamu Pemerintah", "Buah", 250_000, 900_000, "simple"),
-    ),
-    "bapenda": (
-        ("5.1.02.01.01.0026", "Cetak SPPT PBB-P2", "Lembar", 1_500, 3_500, "simple"),
-        ("5.1.02.02.09.0006", "Jasa Konsultansi Penilaian PBB-P2 dan BPHTB", "Paket",
-         300_000_000, 900_000_000, "paket"),
-    ),
-    "kecamatan": (
-        ("5.1.02.02.01.0006", "Honorarium Pendamping Kelurahan/RT", "OB", 750_000, 1_500_000,
-         "ob"),
-        ("5.1.02.01.01.0052", "Makanan dan Minuman Musrenbang", "Kotak", 35_000, 50_000, "ok"),
-    ),
-    "dispora": (
-        ("5.1.02.05.01.0001", "Hadiah Perlombaan Olahraga", "Paket", 25_000_000, 150_000_000,
-         "paket"),
-        ("5.1.02.05.01.0002", "Penghargaan Atlet Berprestasi", "Orang", 2_500_000, 15_000_000,
-         "simple"),
-    ),
-    "disnaker": (
-        ("5.1.02.02.12.0001", "Pelatihan Keterampilan Pencari Kerja", "Orang", 2_500_000,
-         5_000_000, "simple"),
-    ),
-    "dkpp": (
-        ("5.1.02.01.01.0008", "Bibit Tanaman Pertanian Perkotaan", "Paket", 5_000_000,
-         40_000_000, "paket"),
-        ("5.1.02.01.01.0041", "Cadangan Pangan Pemerintah Daerah (Beras)", "Kg", 12_500, 14_500,
-         "simple"),
-    ),
-    "dispar": (
-        ("5.1.02.02.01.0047", "Penyelenggaraan Festival Budaya dan Pariwisata", "Paket",
-         150_000_000, 600_000_000, "paket"),
-    ),
-    "dpk": (
-        ("5.1.02.02.01.0024", "Jasa Tenaga Arsip dan Perpustakaan", "OB", 3_400_000, 4_000_000,
-         "ob"),
-    ),
-}  # fmt: skip
+def _templates() -> dict[str, dict[str, tuple[Tmpl, ...]]]:
+    out: dict[str, dict[str, list[Tmpl]]] = defaultdict(lambda: defaultdict(list))
+    for r in _csv("komponen.csv"):
+        tmpl = (r["kode_akun"], r["uraian_komponen"], r["satuan"], int(r["harga_min"]),
+                int(r["harga_maks"]), r["gaya"])  # fmt: skip
+        out[r["kelompok"]][r["kunci"]].append(tmpl)
+    return {k: {kk: tuple(vv) for kk, vv in v.items()} for k, v in out.items()}
 
-KONSULTANSI: tuple[Tmpl, ...] = (
-    ("5.1.02.02.08.0009", "Jasa Konsultansi Perencanaan Teknis (DED)", "Paket", 0, 0, "paket"),
-    ("5.1.02.02.08.0020", "Jasa Konsultansi Pengawasan Konstruksi", "Paket", 0, 0, "paket"),
-)
 
+_KOMPONEN = _templates()
+OFFICE_POOL = _KOMPONEN["kantor"][""]
+UTILITY_POOL = _KOMPONEN["utilitas"][""]
+OUTSOURCE_POOL = _KOMPONEN["alih_daya"][""]
+OFFICE_BY_SUFFIX = _KOMPONEN["kantor_per_sub_kegiatan"]
+MAINT_POOL = _KOMPONEN["pemeliharaan"][""]
+MODAL_PENUNJANG = _KOMPONEN["modal_penunjang"]
+CONTEXT_POOLS = _KOMPONEN["konteks"]
+KONSULTANSI = _KOMPONEN["konsultansi"][""]
 # Modal line by sub kegiatan name (first match wins).
-MODAL_RULES: tuple[tuple[str, Tmpl], ...] = (
-    (r"Terowongan|Tunnel", ("5.2.04.01.01.0010", "Pembangunan Terowongan Samarinda (Lanjutan)",
-                            "Paket", 0, 0, "paket")),
-    (r"Lahan|Tanah", ("5.2.01.01.02.0002", "Pengadaan Tanah untuk Kepentingan Umum", "M2",
-                      600_000, 2_500_000, "simple")),
-    (r"Jembatan", ("5.2.04.01.02.0004", "Pembangunan/Rehabilitasi Jembatan pada Jalan Kota", "M",
-                   60_000_000, 150_000_000, "simple")),
-    (r"Jalan(?! Lingkungan)|Pelebaran|Rekonstruksi", ("5.2.04.01.01.0004",
-                                                      "Peningkatan/Rehabilitasi Jalan Kota", "Km",
-                                                      4_000_000_000, 9_000_000_000, "km")),
-    (r"Drainase|Saluran", ("5.2.04.02.07.0001", "Pembangunan Saluran Drainase Perkotaan", "M",
-                           1_500_000, 4_000_000, "simple")),
-    (r"Pompa", ("5.2.04.02.04.0006", "Stasiun Pompa Pengendali Banjir", "Unit", 2_000_000_000,
-                6_000_000_000, "simple")),
-    (r"Sungai|Polder|Tanggul|Tebing|Banjir|Kolam Retensi", ("5.2.04.02.04.0005",
-                                                            "Normalisasi dan Turap Sungai Karang "
-                                                            "Mumus", "M", 8_000_000, 25_000_000,
-                                                            "simple")),
-    (r"SPAM|Air Minum", ("5.2.04.04.01.0003", "Jaringan Distribusi Air Minum", "M", 800_000,
-                         2_000_000, "simple")),
-    (r"Limbah|Sanitasi", ("5.2.04.03.02.0001", "Instalasi Pengolahan Air Limbah Komunal", "Unit",
-                          300_000_000, 900_000_000, "simple")),
-    (r"TPA|TPST|TPS|Sampah|Persampahan", ("5.2.04.03.03.0003",
-                                          "Bangunan Penampung Sampah (TPS 3R)", "Unit",
-                                          400_000_000, 1_500_000_000, "simple")),
-    (r"Alat Kesehatan|Penunjang Medik|Alat Kalibrasi", ("5.2.02.07.01.0001",
-                                                        "Alat Kedokteran Umum Puskesmas", "Set",
-                                                        25_000_000, 250_000_000, "simple")),
-    (r"Puskesmas|Rumah Sakit|Fasilitas (Pelayanan )?Kesehatan|Rumah Dinas Tenaga Kesehatan",
-     ("5.2.03.01.01.0006", "Pembangunan/Rehabilitasi Gedung Puskesmas", "M2", 6_000_000,
-      9_000_000, "simple")),
-    (r"Mebel", ("5.2.02.05.02.0001", "Meja dan Kursi Siswa", "Set", 1_200_000, 2_500_000,
-                "simple")),
-    (r"Sekolah|Ruang Kelas|USB|PAUD|Ruang Guru|Laboratorium|Nonformal",
-     ("5.2.03.01.01.0010", "Pembangunan/Rehabilitasi Ruang Kelas Sekolah", "M2", 4_500_000,
-      7_000_000, "simple")),
-    (r"Rumah Tidak Layak Huni|Kumuh|Permukiman|PSU|Perumahan", ("5.2.04.01.01.0010",
-                                                                 "Jalan Lingkungan dan PSU "
-                                                                 "Permukiman", "M2", 250_000,
-                                                                 450_000, "simple")),
-    (r"Terminal", ("5.2.03.01.01.0018", "Rehabilitasi Gedung Terminal", "Paket", 0, 0, "paket")),
-    (r"Perlengkapan Jalan|Rambu|Lalu Lintas", ("5.2.02.18.01.0002",
-                                               "Rambu Lalu Lintas dan APILL", "Unit", 3_000_000,
-                                               90_000_000, "simple")),
-    (r"Pasar|Perdagangan|Industri", ("5.2.03.01.01.0012", "Revitalisasi Bangunan Pasar", "M2",
-                                     3_500_000, 6_000_000, "simple")),
-    (r"Olahraga|Atlet", ("5.2.02.19.01.0006", "Peralatan Olahraga", "Paket", 0, 0, "paket")),
-    (r"Kebakaran|Pemadam", ("5.2.02.02.01.0006", "Kendaraan Pemadam Kebakaran", "Unit",
-                            2_500_000_000, 4_500_000_000, "simple")),
-    (r"Bencana|Evakuasi|Penyelamatan|Logistik", ("5.2.02.15.03.0001",
-                                                 "Peralatan Penolong dan Evakuasi", "Set",
-                                                 15_000_000, 90_000_000, "simple")),
-    (r"Kelurahan|Kecamatan|Pelayanan Umum", ("5.2.04.01.01.0010",
-                                             "Semenisasi Jalan Lingkungan RT", "M2", 250_000,
-                                             400_000, "simple")),
-    (r"Ketenteraman|Ketentraman|Ketertiban", ("5.2.02.02.01.0002", "Kendaraan Patroli", "Unit",
-                                              300_000_000, 500_000_000, "simple")),
-    (r"Perpustakaan|Arsip", ("5.2.05.01.01.0001", "Buku Koleksi Perpustakaan", "Eksemplar",
-                             60_000, 150_000, "simple")),
-    (r"Informasi|Aplikasi|Elektronik|Internet|Data", ("5.2.05.08.01.0005",
-                                                      "Pengembangan Perangkat Lunak", "Paket", 0,
-                                                      0, "paket")),
-    (r"Taman|Ruang Terbuka", ("5.2.03.01.01.0036", "Pembangunan Taman Kota", "M2", 800_000,
-                              1_800_000, "simple")),
-)  # fmt: skip
-MODAL_DEFAULT: Tmpl = (
-    "5.2.02.05.01.0005",
-    "Peralatan Kantor Lainnya",
-    "Unit",
-    5_000_000,
-    60_000_000,
-    "simple",
+MODAL_RULES: tuple[tuple[str, Tmpl], ...] = tuple(
+    (pattern, tmpls[0]) for pattern, tmpls in _KOMPONEN["modal_menurut_nama"].items()
 )
+MODAL_DEFAULT: Tmpl = _KOMPONEN["modal_bawaan"][""][0]
+HONOR_LINES = _KOMPONEN["honorarium"][""]
 
-# Pegawai lines of "Penyediaan Gaji dan Tunjangan ASN": (akun, uraian, share, months)
-GAJI_LINES: tuple[tuple[str, str, float, int], ...] = (
-    ("5.1.01.01.01.0001", "Gaji Pokok PNS", 0.40, 14),
-    ("5.1.01.02.01.0001", "Tambahan Penghasilan Pegawai (TPP) Beban Kerja PNS", 0.28, 12),
-    ("5.1.01.01.01.0002", "Gaji Pokok PPPK", 0.08, 14),
-    ("5.1.01.02.05.0001", "Tambahan Penghasilan Pegawai (TPP) Prestasi Kerja PNS", 0.05, 12),
-    ("5.1.01.01.02.0001", "Tunjangan Keluarga PNS", 0.04, 14),
-    ("5.1.01.01.04.0001", "Tunjangan Fungsional PNS", 0.04, 14),
-    ("5.1.01.01.03.0001", "Tunjangan Jabatan PNS", 0.03, 14),
-    ("5.1.01.01.09.0001", "Iuran Jaminan Kesehatan PNS", 0.03, 12),
-    ("5.1.01.01.06.0001", "Tunjangan Beras PNS", 0.015, 12),
-    ("5.1.01.01.05.0001", "Tunjangan Fungsional Umum PNS", 0.01, 14),
-    ("5.1.01.01.07.0001", "Tunjangan PPh/Tunjangan Khusus PNS", 0.01, 12),
-    ("5.1.01.01.11.0001", "Iuran Jaminan Kematian PNS", 0.0072, 12),
-    ("5.1.01.01.10.0001", "Iuran Jaminan Kecelakaan Kerja PNS", 0.0024, 12),
-    ("5.1.01.01.08.0001", "Pembulatan Gaji PNS", 0.0002, 12),
-)  # fmt: skip
-TPG_LINES = (
-    ("5.1.01.03.03.0001", "Tunjangan Profesi Guru (TPG) PNSD", 0.30, 12),
-    ("5.1.01.03.05.0001", "Tambahan Penghasilan (Tamsil) Guru PNSD", 0.01, 12),
-)
-KDH_LINES = (
-    ("5.1.01.05.01.0001", "Gaji Pokok Wali Kota dan Wakil Wali Kota", 0.20, 14),
-    ("5.1.01.05.03.0001", "Tunjangan Jabatan Wali Kota dan Wakil Wali Kota", 0.45, 14),
-    ("5.1.01.05.02.0001", "Tunjangan Keluarga Wali Kota dan Wakil Wali Kota", 0.05, 14),
-    ("5.1.01.05.07.0001", "Iuran Jaminan Kesehatan Wali Kota dan Wakil Wali Kota", 0.10, 12),
-    ("5.1.01.05.04.0001", "Tunjangan Beras Wali Kota dan Wakil Wali Kota", 0.05, 12),
-    ("5.1.01.05.05.0001", "Tunjangan PPh Wali Kota dan Wakil Wali Kota", 0.15, 12),
-)
-DPRD_LINES = (
-    ("5.1.01.04.01.0001", "Uang Representasi Pimpinan dan Anggota DPRD", 0.08, 12),
-    ("5.1.01.04.12.0001", "Tunjangan Kesejahteraan Pimpinan dan Anggota DPRD", 0.12, 12),
-    ("5.1.01.04.08.0001", "Tunjangan Komunikasi Intensif Pimpinan dan Anggota DPRD", 0.25, 12),
-    ("5.1.01.04.13.0001", "Tunjangan Transportasi DPRD", 0.20, 12),
-    ("5.1.01.04.09.0001", "Tunjangan Reses DPRD", 0.10, 12),
-    ("5.1.01.04.06.0001", "Tunjangan Alat Kelengkapan DPRD", 0.06, 12),
-    ("5.1.01.04.05.0001", "Tunjangan Jabatan DPRD", 0.10, 12),
-    ("5.1.01.04.02.0001", "Tunjangan Keluarga DPRD", 0.05, 12),
-    ("5.1.01.04.03.0001", "Tunjangan Beras DPRD", 0.04, 12),
-)  # fmt: skip
-HONOR_LINES: tuple[Tmpl, ...] = (
-    ("5.1.01.03.07.0002", "Honorarium Pejabat Pengadaan Barang/Jasa", "OB", 600_000, 1_500_000,
-     "ob"),
-    ("5.1.01.03.07.0001", "Honorarium Pengelola Keuangan Kegiatan", "OB", 500_000, 1_200_000,
-     "ob"),
-)  # fmt: skip
+
+# Pegawai lines of "Penyediaan Gaji dan Tunjangan ASN" and of the KDH and DPRD: (akun, uraian,
+# share, months paid), by kelompok in data/belanja_pegawai.csv
+def _payroll() -> dict[str, tuple[tuple[str, str, float, int], ...]]:
+    out: dict[str, list[tuple[str, str, float, int]]] = defaultdict(list)
+    for r in _csv("belanja_pegawai.csv"):
+        out[r["kelompok"]].append(
+            (r["kode_akun"], r["uraian_komponen"], float(r["porsi"]), int(r["bulan_dibayar"]))
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_PEGAWAI = _payroll()
+GAJI_LINES = _PEGAWAI["gaji_asn"]
+TPG_LINES = _PEGAWAI["tpg"]
+KDH_LINES = _PEGAWAI["kdh"]
+DPRD_LINES = _PEGAWAI["dprd"]
 AVG_ASN_MONTHLY = 9_200_000  # gaji + tunjangan + TPP per pegawai per bulan (demo assumption)
 
-HOLIDAYS: dict[int, tuple[tuple[int, int], ...]] = {
-    2024: ((2, 8), (2, 14), (3, 11), (3, 29), (4, 8), (4, 9), (4, 10), (4, 11), (4, 12), (4, 15),
-           (5, 9), (5, 10), (5, 23), (5, 24), (6, 17), (6, 18), (7, 8), (9, 16), (11, 27)),
-    2025: ((1, 27), (1, 28), (1, 29), (3, 28), (3, 31), (4, 1), (4, 2), (4, 3), (4, 4), (4, 7),
-           (4, 18), (5, 12), (5, 13), (5, 29), (5, 30), (6, 6), (6, 9), (6, 27), (9, 5)),
-}  # fmt: skip
-FIXED_HOLIDAYS = ((1, 1), (5, 1), (6, 1), (8, 17), (12, 24), (12, 25), (12, 26))
-THR_MONTH = {2021: 5, 2022: 4, 2023: 4, 2024: 4, 2025: 3}
-GAJI13_MONTH = 6
+_KALENDER = _yaml("kalender.yaml")
 
+
+def _month_days(days: list[str]) -> tuple[tuple[int, int], ...]:
+    return tuple((int(d[:2]), int(d[3:])) for d in days)
+
+
+HOLIDAYS = {int(y): _month_days(v) for y, v in _KALENDER["libur_nasional"].items()}
+FIXED_HOLIDAYS = _month_days(_KALENDER["libur_tetap"])
+THR_MONTH: dict[int, int] = _KALENDER["bulan_thr"]
+GAJI13_MONTH: int = _KALENDER["bulan_gaji_13"]
 # Monthly profiles (cash plan and payment dates), by component.
-PROFILE_MONTHS = {
-    "barjas": (4, 6, 7, 8, 8, 8, 8, 8, 9, 10, 11, 13),
-    "modal": (0, 0, 1, 2, 4, 6, 8, 10, 12, 15, 18, 24),
-    "hibah": (0, 0, 15, 20, 15, 10, 10, 10, 10, 5, 5, 0),
-    "bansos": (0, 0, 25, 0, 0, 25, 0, 0, 25, 0, 0, 25),
-    "btt": (8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9),
-}
-PAY_MONTHS = {
-    "barjas": (2, 5, 6, 7, 7, 8, 8, 8, 9, 10, 12, 18),
-    "modal": (0, 0, 0, 1, 3, 5, 7, 9, 11, 14, 20, 30),
-    "hibah": (0, 0, 12, 18, 15, 10, 10, 12, 10, 8, 5, 0),
-    "bansos": (0, 0, 25, 0, 0, 25, 0, 0, 25, 0, 0, 25),
-    "btt": (3, 6, 8, 8, 8, 8, 8, 8, 10, 10, 11, 12),
-}
-
+PROFILE_MONTHS: dict[str, list[int]] = _KALENDER["profil_rencana_kas"]
+PAY_MONTHS: dict[str, list[int]] = _KALENDER["profil_pembayaran"]
 
 # --------------------------------------------------------------------------------------------
 # data model
