@@ -18,8 +18,9 @@ anggaran kas per (sub kegiatan, akun) = Σ rincian of that akun, and SP2D per (O
 akun) ≤ pagu perubahan. Money is ``decimal.Decimal`` throughout; floats only draw shares.
 
 Codes come from the committed seeds in ``dbt/seeds`` (never from ``../shared``); column names and
-the human header aliases come from the source contracts in ``data_contracts/sources``. Same seed
-and scale give byte-identical files.
+the human header aliases come from the source contracts in ``data_contracts/sources``; the demo's
+assumptions (OPD profiles, component and payroll templates, special components, calendar) are the
+data files in ``lib/demo/data/``. Same seed and scale give byte-identical files.
 """
 
 from __future__ import annotations
@@ -187,6 +188,20 @@ MODAL_RULES: tuple[tuple[str, Tmpl], ...] = tuple(
 )
 MODAL_DEFAULT: Tmpl = _KOMPONEN["modal_bawaan"][""][0]
 HONOR_LINES = _KOMPONEN["honorarium"][""]
+
+
+def _special() -> dict[str, list[tuple[str, int | None, Tmpl, float]]]:
+    """Special components by jenis: (OPD or "" for any, year or None for every, template, share)."""
+    out: dict[str, list[tuple[str, int | None, Tmpl, float]]] = defaultdict(list)
+    for r in _csv("komponen_khusus.csv"):
+        tmpl = (r["kode_akun"], r["uraian_komponen"], r["satuan"], int(r["harga_min"]),
+                int(r["harga_maks"]), r["gaya"])  # fmt: skip
+        year = int(r["tahun"]) if r["tahun"] else None
+        out[r["jenis"]].append((r["opd"], year, tmpl, float(r["porsi"])))
+    return dict(out)
+
+
+SPECIAL_LINES = _special()
 
 
 # Pegawai lines of "Penyediaan Gaji dan Tunjangan ASN" and of the KDH and DPRD: (akun, uraian,
@@ -884,190 +899,17 @@ class Planner:
     def _special_lines(
         self, rng: random.Random, opd: Opd, comp: str, amount: int
     ) -> list[tuple[Tmpl, int]]:
+        """The lines of a special component (hibah, bansos, btt) from data/komponen_khusus.csv:
+        an OPD's own rows for this year, else its rows for every year, else the component's
+        rows for any OPD; a small scale keeps fewer of them (the BTT reserve is one line)."""
+        rows = SPECIAL_LINES[comp]
+        specs = next(
+            [(tmpl, share) for who, year, tmpl, share in rows if (who, year) == key]
+            for key in ((opd.singkatan, self.year), (opd.singkatan, None), ("", None))
+            if any((who, year) == key for who, year, _, _ in rows)
+        )
         if comp == "btt":
-            return [
-                (
-                    (
-                        "5.3.01.01.01.0001",
-                        "Belanja Tidak Terduga (Penanganan Darurat Bencana dan Keperluan Mendesak)",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    amount,
-                )
-            ]
-        if comp == "bansos":
-            specs = [
-                (
-                    (
-                        "5.1.06.02.01.0001",
-                        "Bantuan Sosial Tunai bagi Keluarga Miskin",
-                        "KK",
-                        600_000,
-                        2_400_000,
-                        "simple",
-                    ),
-                    0.6,
-                ),
-                (
-                    (
-                        "5.1.06.01.02.0001",
-                        "Permakanan bagi Lansia dan Penyandang Disabilitas Terlantar",
-                        "Orang",
-                        1_800_000,
-                        3_600_000,
-                        "simple",
-                    ),
-                    0.3,
-                ),
-                (
-                    (
-                        "5.1.06.03.01.0001",
-                        "Bantuan Sosial bagi Kelompok Usaha Masyarakat Miskin",
-                        "Kelompok",
-                        10_000_000,
-                        25_000_000,
-                        "simple",
-                    ),
-                    0.1,
-                ),
-            ]
-        elif opd.singkatan == "Kesbangpol" and self.year == 2024:
-            specs = [
-                (
-                    (
-                        "5.1.05.01.01.0001",
-                        "Hibah Penyelenggaraan Pemilihan Wali Kota dan Wakil Wali "
-                        "Kota kepada KPU Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.64,
-                ),
-                (
-                    (
-                        "5.1.05.01.01.0001",
-                        "Hibah Pengawasan Pemilihan kepada Bawaslu Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.26,
-                ),
-                (
-                    (
-                        "5.1.05.01.01.0001",
-                        "Hibah Pengamanan Pemilihan kepada Polresta dan Kodim",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.08,
-                ),
-                (
-                    (
-                        "5.1.05.07.01.0001",
-                        "Bantuan Keuangan kepada Partai Politik",
-                        "Suara",
-                        4_500,
-                        4_500,
-                        "simple",
-                    ),
-                    0.02,
-                ),
-            ]
-        elif opd.singkatan == "Kesbangpol":
-            specs = [
-                (
-                    (
-                        "5.1.05.07.01.0001",
-                        "Bantuan Keuangan kepada Partai Politik",
-                        "Suara",
-                        4_500,
-                        4_500,
-                        "simple",
-                    ),
-                    0.5,
-                ),
-                (
-                    (
-                        "5.1.05.05.03.0001",
-                        "Hibah kepada Organisasi Kemasyarakatan",
-                        "Lembaga",
-                        25_000_000,
-                        100_000_000,
-                        "simple",
-                    ),
-                    0.5,
-                ),
-            ]
-        elif opd.singkatan == "Dispora":
-            specs = [
-                (
-                    (
-                        "5.1.05.05.01.0001",
-                        "Hibah kepada KONI Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.85,
-                ),
-                (
-                    (
-                        "5.1.05.05.01.0001",
-                        "Hibah kepada NPCI Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.15,
-                ),
-            ]
-        else:
-            specs = [
-                (
-                    (
-                        "5.1.05.05.01.0001",
-                        "Hibah Pembangunan/Rehabilitasi Rumah Ibadah",
-                        "Lembaga",
-                        50_000_000,
-                        200_000_000,
-                        "simple",
-                    ),
-                    0.55,
-                ),
-                (
-                    (
-                        "5.1.05.05.02.0001",
-                        "Hibah kepada LPTQ, MUI dan FKUB",
-                        "Lembaga",
-                        150_000_000,
-                        900_000_000,
-                        "simple",
-                    ),
-                    0.25,
-                ),
-                (
-                    (
-                        "5.1.05.05.03.0001",
-                        "Hibah kepada Lembaga Kemasyarakatan",
-                        "Lembaga",
-                        25_000_000,
-                        150_000_000,
-                        "simple",
-                    ),
-                    0.20,
-                ),
-            ]
+            return [(specs[0][0], amount)]
         keep = specs[: max(1, round(len(specs) * min(1.0, self.scale)))]
         amounts = _split(amount, [w for _, w in keep])
         return [(t, a) for (t, _), a in zip(keep, amounts, strict=True)]
