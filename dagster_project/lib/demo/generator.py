@@ -162,6 +162,7 @@ FISIK = re.compile(
 # (and kunci: a nomenclature suffix, a context or a name pattern) in data/komponen.csv
 # --------------------------------------------------------------------------------------------
 Tmpl = tuple[str, str, str, int, int, str]
+Alloc = dict[int, dict[str, int]]  # id(SubKeg) -> component -> rupiah
 
 
 def _templates() -> dict[str, dict[str, tuple[Tmpl, ...]]]:
@@ -187,6 +188,11 @@ MODAL_RULES: tuple[tuple[str, Tmpl], ...] = tuple(
     (pattern, tmpls[0]) for pattern, tmpls in _KOMPONEN["modal_menurut_nama"].items()
 )
 MODAL_DEFAULT: Tmpl = _KOMPONEN["modal_bawaan"][""][0]
+# The main line of a sub kegiatan of its own kind (BLUD jasa pelayanan, JKN premiums, Probebaya,
+# the mayor's operational fund), by kind.
+SUB_KEGIATAN_LINES: dict[str, Tmpl] = {
+    kind: tmpls[0] for kind, tmpls in _KOMPONEN["utama_sub_kegiatan"].items()
+}
 HONOR_LINES = _KOMPONEN["honorarium"][""]
 
 
@@ -577,57 +583,78 @@ class Planner:
     # -- one OPD ----------------------------------------------------------------------------
 
     def plan_opd(self, opd: Opd, budget: int) -> None:
+        """An OPD's murni DPA: its sub kegiatan, the budget split by component over them, then
+        each sub kegiatan's rincian lines, indicator, location and absorption."""
         rng = self.rng(opd.kode, "murni")
+        subs = self._choose_sub_kegiatan(rng, opd, budget)
+        by_kind: dict[str, list[SubKeg]] = defaultdict(list)
+        for s in subs:
+            by_kind[s.kind].append(s)
+        alloc: Alloc = defaultdict(lambda: defaultdict(int))
         prof = opd.profile
+        peg = int(budget * prof.peg)
+        modal = int(budget * prof.modal)
+        special = {c: int(budget * getattr(prof, c)) for c in ("hibah", "bansos", "btt")}
+        barjas = budget - peg - modal - sum(special.values())
+        self._allocate_pegawai(by_kind, alloc, peg)
+        barjas += self._allocate_modal(rng, by_kind, alloc, modal, budget)
+        for comp, amount in special.items():
+            carriers = by_kind[comp]
+            if not carriers:
+                barjas += amount
+                continue
+            for s, amt in zip(carriers, _split(amount, [1.0] * len(carriers)), strict=True):
+                alloc[id(s)][comp] += amt
+        self._allocate_barjas(rng, by_kind, alloc, barjas, budget)
+
+        gaji_sub = by_kind["gaji"][0]
+        n_asn = max(5, round(alloc[id(gaji_sub)]["peg"] / (AVG_ASN_MONTHLY * 14)))
+        kel_pool = self._kelurahan_pool(opd)
+        for s in subs:
+            s.murni = self._build_lines(rng, opd, s, alloc[id(s)], n_asn)
+            self._describe(rng, opd, s, n_asn, kel_pool)
+        opd.subkeg = [s for s in subs if s.murni]
+
+    def _choose_sub_kegiatan(self, rng: random.Random, opd: Opd, budget: int) -> list[SubKeg]:
+        """The support sub kegiatan, the profile's forced ones, and a number that grows with the
+        budget drawn from the OPD's nomenclature pool."""
         pool = self._pool(opd)
-        forced = [c for c in prof.forced if c in pool]
+        forced = [c for c in opd.profile.forced if c in pool]
         n_sub = max(5, min(30, int(4 + 2.3 * math.sqrt(budget / 1e10))))
         rest = [c for c in pool if c not in forced]
         rng.shuffle(rest)
         substantive = sorted(forced + rest[: max(0, n_sub - len(forced))])
-
         subs: list[SubKeg] = []
         for code in self._penunjang_codes(opd) + substantive:
             nama = self.nomen[nomenclature_key(code)]["nama_sub_kegiatan"]
             subs.append(SubKeg(code, nama, _classify(code, nama), "", "", None, "", murni=[]))
+        return subs
 
-        peg = int(budget * prof.peg)
-        modal = int(budget * prof.modal)
-        hibah = int(budget * prof.hibah)
-        bansos = int(budget * prof.bansos)
-        btt = int(budget * prof.btt)
-        barjas = budget - peg - modal - hibah - bansos - btt
-        by_kind: dict[str, list[SubKeg]] = defaultdict(list)
-        for s in subs:
-            by_kind[s.kind].append(s)
-        alloc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-
-        # pegawai: payroll (+ DPRD / KDH / BLUD jasa pelayanan), a little honorarium elsewhere
+    @staticmethod
+    def _allocate_pegawai(by_kind: dict[str, list[SubKeg]], alloc: Alloc, peg: int) -> None:
+        """Payroll (+ DPRD / KDH / BLUD jasa pelayanan), a little honorarium elsewhere."""
         honor_subs = (by_kind["fisik"] + by_kind["program"])[:3]
         honor = int(peg * 0.03) if honor_subs else 0
         payroll = peg - honor
-        gaji_sub = by_kind["gaji"][0]
-        if by_kind["dprd"]:
-            alloc[id(by_kind["dprd"][0])]["peg"] += int(payroll * 0.50)
-            payroll -= int(payroll * 0.50)
-        if by_kind["kdh"]:
-            alloc[id(by_kind["kdh"][0])]["peg"] += int(payroll * 0.02)
-            payroll -= int(payroll * 0.02)
-        if by_kind["kdh_ops"]:
-            alloc[id(by_kind["kdh_ops"][0])]["peg"] += int(payroll * 0.02)
-            payroll -= int(payroll * 0.02)
-        if by_kind["blud"]:
-            alloc[id(by_kind["blud"][0])]["peg"] += int(payroll * 0.12)
-            payroll -= int(payroll * 0.12)
-        alloc[id(gaji_sub)]["peg"] += payroll
+        for kind, share in (("dprd", 0.50), ("kdh", 0.02), ("kdh_ops", 0.02), ("blud", 0.12)):
+            if by_kind[kind]:
+                alloc[id(by_kind[kind][0])]["peg"] += int(payroll * share)
+                payroll -= int(payroll * share)
+        alloc[id(by_kind["gaji"][0])]["peg"] += payroll
         for s, amt in zip(honor_subs, _split(honor, [1.0] * len(honor_subs)), strict=True):
             alloc[id(s)]["peg"] += amt
 
-        # modal: physical sub kegiatan, or the penunjang procurement ones
+    @staticmethod
+    def _allocate_modal(
+        rng: random.Random, by_kind: dict[str, list[SubKeg]], alloc: Alloc, modal: int, budget: int
+    ) -> int:
+        """Capital spending on the physical sub kegiatan (the multi-year tunnel takes a large
+        share), some on the support procurement ones; returns what stays operational (all of
+        it when the OPD has nowhere to book capital spending)."""
         fisik = by_kind["fisik"]
         mpen = by_kind["modal_pen"]
-        if not fisik and not mpen:  # nowhere to book capital spending: it stays operational
-            barjas, modal = barjas + modal, 0
+        if not fisik and not mpen:
+            return modal
         to_pen = modal if not fisik else min(int(modal * 0.15), int(2e9 + budget * 0.004))
         if not mpen:
             to_pen = 0
@@ -639,44 +666,34 @@ class Planner:
             alloc[id(s)]["modal"] += amt
         for s, amt in zip(mpen, _split(to_pen, [1.0] * len(mpen)) if mpen else [], strict=True):
             alloc[id(s)]["modal"] += amt
+        return 0
 
-        # special components
-        for comp, amount, kind in (
-            ("hibah", hibah, "hibah"),
-            ("bansos", bansos, "bansos"),
-            ("btt", btt, "btt"),
-        ):
-            carriers = by_kind[kind]
-            if not carriers:
-                barjas += amount
-                continue
-            for s, amt in zip(carriers, _split(amount, [1.0] * len(carriers)), strict=True):
-                alloc[id(s)][comp] += amt
-
-        # barang dan jasa
+    @staticmethod
+    def _allocate_barjas(
+        rng: random.Random,
+        by_kind: dict[str, list[SubKeg]],
+        alloc: Alloc,
+        barjas: int,
+        budget: int,
+    ) -> None:
+        """Barang dan jasa: fixed shares to BLUD, JKN and Probebaya, a budget-dependent share to
+        office, utility, outsourcing and maintenance, the rest over the programme sub kegiatan."""
         office = by_kind["office"] + by_kind["utility"] + by_kind["outsource"] + by_kind["maint"]
         office += by_kind["kdh"] + by_kind["dprd"]
         f_off = 0.55 if budget < 2e10 else 0.35 if budget < 1e11 else 0.18
-        special_share = {"blud": 0.35, "jkn": 0.22, "probebaya": 0.55}
         remaining = barjas
-        for kind, share in special_share.items():
+        for kind, share in {"blud": 0.35, "jkn": 0.22, "probebaya": 0.55}.items():
             for s in by_kind[kind]:
                 amt = int(barjas * share / len(by_kind[kind]))
                 alloc[id(s)]["barjas"] += amt
                 remaining -= amt
         office_amt = int(remaining * f_off)
-        kind_w = {
-            "outsource": 3.0,
-            "utility": 1.8,
-            "maint": 0.9,
-            "office": 0.35,
-            "kdh": 0.6,
-            "dprd": 1.2,
-        }
+        kind_w = {"outsource": 3.0, "utility": 1.8, "maint": 0.9, "office": 0.35, "kdh": 0.6,
+                  "dprd": 1.2}  # fmt: skip
         ow = [kind_w.get(s.kind, 0.35) * rng.uniform(0.6, 1.4) for s in office]
         for s, amt in zip(office, _split(office_amt, ow) if office else [], strict=True):
             alloc[id(s)]["barjas"] += amt
-        rest_subs = by_kind["program"] + fisik + by_kind["hibah"] + by_kind["bansos"]
+        rest_subs = by_kind["program"] + by_kind["fisik"] + by_kind["hibah"] + by_kind["bansos"]
         rw = _lognorm_weights(rng, len(rest_subs), 0.8)
         rw = [
             w * (0.45 if s.kind == "fisik" else 0.1 if s.kind in ("hibah", "bansos") else 1.0)
@@ -689,14 +706,7 @@ class Planner:
         elif office:
             alloc[id(office[0])]["barjas"] += left
         else:
-            alloc[id(gaji_sub)]["peg"] += left
-
-        n_asn = max(5, round(alloc[id(gaji_sub)]["peg"] / (AVG_ASN_MONTHLY * 14)))
-        kel_pool = self._kelurahan_pool(opd)
-        for s in subs:
-            s.murni = self._build_lines(rng, opd, s, alloc[id(s)], n_asn)
-            self._describe(rng, opd, s, n_asn, kel_pool)
-        opd.subkeg = [s for s in subs if s.murni]
+            alloc[id(by_kind["gaji"][0])]["peg"] += left
 
     def _kelurahan_pool(self, opd: Opd) -> list[str]:
         if opd.kode_kecamatan:
@@ -737,164 +747,104 @@ class Planner:
     def _build_lines(
         self, rng: random.Random, opd: Opd, s: SubKeg, alloc: dict[str, int], n_asn: int
     ) -> list[Line]:
-        lines: list[Line] = []
-
-        def add(line: Line | None) -> None:
-            if line is not None:
-                line.no = len(lines) + 1
-                lines.append(line)
-
-        peg = alloc.get("peg", 0)
-        if peg:
-            if s.kind == "gaji":
-                spec = GAJI_LINES + (TPG_LINES if opd.singkatan == "Disdikbud" else ())
-                spec = tuple(sorted(spec, key=lambda x: -x[2]))
-                for ln in self._payroll_lines(rng, spec, peg, n_asn, opd, 1):
-                    add(ln)
-            elif s.kind == "dprd":
-                for ln in self._payroll_lines(rng, DPRD_LINES, peg, 45, opd, 1):
-                    add(ln)
-            elif s.kind == "kdh":
-                for ln in self._payroll_lines(rng, KDH_LINES, peg, 2, opd, 1):
-                    add(ln)
-            elif s.kind == "kdh_ops":
-                add(
-                    Line(
-                        0,
-                        "5.1.01.06.02.0001",
-                        DAU,
-                        "Dana Operasional Wali Kota dan Wakil Wali Kota",
-                        "12 Bulan",
-                        Decimal(12),
-                        "Bulan",
-                        _floor100(Decimal(peg) / 12),
-                        "peg",
-                    )
-                )
-            elif s.kind == "blud":
-                add(
-                    self._line(
-                        rng,
-                        (
-                            "5.1.01.03.06.0001",
-                            "Jasa Pelayanan Kesehatan bagi ASN Puskesmas",
-                            "OB",
-                            2_000_000,
-                            5_000_000,
-                            "ob",
-                        ),
-                        peg,
-                        0,
-                        BLUD,
-                        "peg",
-                    )
-                )
-            else:
-                add(self._line(rng, rng.choice(HONOR_LINES), peg, 0, DAU, "peg"))
-
+        """The rincian lines of one sub kegiatan from its allocation per component, numbered in
+        order: pegawai, modal, the special components, barang dan jasa."""
         modal = alloc.get("modal", 0)
-        if modal:
-            if s.kind == "modal_pen":
-                suffix = nomenclature_key(s.kode)[8:]
-                tmpls = MODAL_PENUNJANG.get(suffix, (MODAL_DEFAULT,))
-                n = min(len(tmpls), self._n_lines(rng, 1, 3))
-                for t, amt in zip(tmpls[:n], _split(modal, [1.0] * n), strict=True):
-                    add(self._line(rng, t, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal"))
-            else:
-                tmpl = next((t for pat, t in MODAL_RULES if re.search(pat, s.nama)), MODAL_DEFAULT)
-                n = self._n_lines(rng, 1, 3)
-                for amt in _split(modal, _lognorm_weights(rng, n, 0.5)):
-                    add(
-                        self._line(
-                            rng, tmpl, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal"
-                        )
-                    )
-
+        drafts = [
+            *self._pegawai_lines(rng, opd, s, alloc.get("peg", 0), n_asn),
+            *self._modal_lines(rng, opd, s, modal),
+        ]
         for comp in ("hibah", "bansos", "btt"):
-            amount = alloc.get(comp, 0)
-            if not amount:
-                continue
-            for t, amt in self._special_lines(rng, opd, comp, amount):
-                add(self._line(rng, t, amt, 0, self._dana(rng, opd, comp, s.kind), comp))
-
-        barjas = alloc.get("barjas", 0)
-        if barjas:
-            pool = self._pool_for(opd, s)
-            parts: list[tuple[Tmpl, int]] = []
-            if s.kind == "jkn":
-                parts.append(
-                    (
-                        (
-                            "5.1.02.02.02.0003",
-                            "Iuran JKN Peserta PBPU dan BP Kelas III (UHC)",
-                            "Jiwa",
-                            42_000,
-                            42_000,
-                            "jiwa",
-                        ),
-                        int(barjas * 0.85),
-                    )
-                )
-                barjas -= parts[-1][1]
-            if s.kind == "probebaya":
-                parts.append(
-                    (
-                        (
-                            "5.1.02.01.01.0039",
-                            "Paket Program Pembangunan dan Pemberdayaan "
-                            "Masyarakat Berbasis RT (Probebaya)",
-                            "RT",
-                            100_000_000,
-                            300_000_000,
-                            "simple",
-                        ),
-                        int(barjas * 0.85),
-                    )
-                )
-                barjas -= parts[-1][1]
-            if s.kind == "blud":
-                pool = CONTEXT_POOLS["dinkes"] + UTILITY_POOL[:2] + OUTSOURCE_POOL[:2]
-            if s.kind == "fisik" and modal:
-                for t in KONSULTANSI:
-                    amt = min(int(modal * 0.03), barjas // 3)
-                    parts.append((t, amt))
-                    barjas -= amt
-            if s.kind in ("utility", "outsource"):
-                n = min(len(pool), self._n_lines(rng, 2, len(pool)))
-            else:  # bigger budgets have more komponen lines, not absurd volumes
-                by_size = min(12, max(2, round(barjas / 2.5e8)))
-                n = self._n_lines(rng, by_size, by_size + 3)
-            idx = sorted(rng.sample(range(len(pool)), min(n, len(pool))))
-            idx += [rng.randrange(len(pool)) for _ in range(n - len(idx))]
-            chosen = [pool[i] for i in idx]
-            for t, amt in zip(
-                chosen, _split(barjas, _lognorm_weights(rng, len(chosen), 0.6)), strict=True
-            ):
-                parts.append((t, amt))
-            for t, amt in parts:
-                if t[5] == "jiwa":
-                    jiwa = max(1, round(amt / (t[3] * 12)))
-                    add(
-                        Line(
-                            0,
-                            t[0],
-                            self._dana(rng, opd, "barjas", "jkn"),
-                            t[1],
-                            f"{jiwa} Jiwa x 12 Bulan",
-                            Decimal(jiwa * 12),
-                            "Jiwa/Bulan",
-                            Decimal(t[3]),
-                            "barjas",
-                            jiwa,
-                            12,
-                            " Jiwa x 12 Bulan",
-                        )
-                    )
-                else:
-                    add(
-                        self._line(rng, t, amt, 0, self._dana(rng, opd, "barjas", s.kind), "barjas")
-                    )
+            if amount := alloc.get(comp, 0):
+                drafts += [
+                    self._line(rng, t, amt, 0, self._dana(rng, opd, comp, s.kind), comp)
+                    for t, amt in self._special_lines(rng, opd, comp, amount)
+                ]
+        drafts += self._barjas_lines(rng, opd, s, alloc.get("barjas", 0), modal)
+        lines = [line for line in drafts if line is not None]
+        for no, line in enumerate(lines, start=1):
+            line.no = no
         return lines
+
+    def _pegawai_lines(
+        self, rng: random.Random, opd: Opd, s: SubKeg, peg: int, n_asn: int
+    ) -> list[Line | None]:
+        if not peg:
+            return []
+        if s.kind == "gaji":
+            spec = GAJI_LINES + (TPG_LINES if opd.singkatan == "Disdikbud" else ())
+            spec = tuple(sorted(spec, key=lambda x: -x[2]))
+            return list(self._payroll_lines(rng, spec, peg, n_asn, opd, 1))
+        if s.kind == "dprd":
+            return list(self._payroll_lines(rng, DPRD_LINES, peg, 45, opd, 1))
+        if s.kind == "kdh":
+            return list(self._payroll_lines(rng, KDH_LINES, peg, 2, opd, 1))
+        if s.kind == "kdh_ops":
+            t = SUB_KEGIATAN_LINES["kdh_ops"]
+            monthly = _floor100(Decimal(peg) / 12)
+            return [Line(0, t[0], DAU, t[1], "12 Bulan", Decimal(12), t[2], monthly, "peg")]
+        if s.kind == "blud":
+            return [self._line(rng, SUB_KEGIATAN_LINES["blud"], peg, 0, BLUD, "peg")]
+        return [self._line(rng, rng.choice(HONOR_LINES), peg, 0, DAU, "peg")]
+
+    def _modal_lines(
+        self, rng: random.Random, opd: Opd, s: SubKeg, modal: int
+    ) -> list[Line | None]:
+        if not modal:
+            return []
+        if s.kind == "modal_pen":
+            tmpls = MODAL_PENUNJANG.get(nomenclature_key(s.kode)[8:], (MODAL_DEFAULT,))
+            n = min(len(tmpls), self._n_lines(rng, 1, 3))
+            amounts = _split(modal, [1.0] * n)
+        else:
+            tmpl = next((t for pat, t in MODAL_RULES if re.search(pat, s.nama)), MODAL_DEFAULT)
+            amounts = _split(modal, _lognorm_weights(rng, self._n_lines(rng, 1, 3), 0.5))
+            tmpls = (tmpl,) * len(amounts)
+        return [
+            self._line(rng, t, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal")
+            for t, amt in zip(tmpls, amounts, strict=False)
+        ]
+
+    def _barjas_lines(
+        self, rng: random.Random, opd: Opd, s: SubKeg, barjas: int, modal: int
+    ) -> list[Line | None]:
+        """Barang dan jasa: the sub kegiatan's own main line (JKN premiums, Probebaya), design
+        and supervision consultants for physical works, then komponen drawn from its pool."""
+        if not barjas:
+            return []
+        pool = self._pool_for(opd, s)
+        parts: list[tuple[Tmpl, int]] = []
+        if s.kind in ("jkn", "probebaya"):
+            parts.append((SUB_KEGIATAN_LINES[s.kind], int(barjas * 0.85)))
+            barjas -= parts[-1][1]
+        if s.kind == "blud":
+            pool = CONTEXT_POOLS["dinkes"] + UTILITY_POOL[:2] + OUTSOURCE_POOL[:2]
+        if s.kind == "fisik" and modal:
+            for t in KONSULTANSI:
+                amt = min(int(modal * 0.03), barjas // 3)
+                parts.append((t, amt))
+                barjas -= amt
+        if s.kind in ("utility", "outsource"):
+            n = min(len(pool), self._n_lines(rng, 2, len(pool)))
+        else:  # bigger budgets have more komponen lines, not absurd volumes
+            by_size = min(12, max(2, round(barjas / 2.5e8)))
+            n = self._n_lines(rng, by_size, by_size + 3)
+        idx = sorted(rng.sample(range(len(pool)), min(n, len(pool))))
+        idx += [rng.randrange(len(pool)) for _ in range(n - len(idx))]
+        chosen = [pool[i] for i in idx]
+        parts += zip(chosen, _split(barjas, _lognorm_weights(rng, len(chosen), 0.6)), strict=True)
+        return [self._barjas_line(rng, opd, s, t, amt) for t, amt in parts]
+
+    def _barjas_line(
+        self, rng: random.Random, opd: Opd, s: SubKeg, t: Tmpl, amt: int
+    ) -> Line | None:
+        if t[5] != "jiwa":
+            return self._line(rng, t, amt, 0, self._dana(rng, opd, "barjas", s.kind), "barjas")
+        jiwa = max(1, round(amt / (t[3] * 12)))  # premiums: people x 12 months at the tariff
+        dana = self._dana(rng, opd, "barjas", "jkn")
+        koef = f"{jiwa} Jiwa x 12 Bulan"
+        return Line(0, t[0], dana, t[1], koef, Decimal(jiwa * 12), "Jiwa/Bulan", Decimal(t[3]),
+                    "barjas", jiwa, 12, " Jiwa x 12 Bulan")  # fmt: skip
 
     def _special_lines(
         self, rng: random.Random, opd: Opd, comp: str, amount: int
