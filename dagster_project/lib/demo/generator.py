@@ -885,17 +885,9 @@ class Planner:
                 for ln in s.murni or []:
                     if ln.comp == "peg":
                         f = Decimal(str(round(rng.uniform(1.00, 1.06), 4)))
-                        new = Line(
-                            ln.no,
-                            ln.akun,
-                            ln.dana,
-                            ln.uraian,
-                            ln.koef,
-                            ln.volume,
-                            ln.satuan,
-                            _floor100(ln.harga * f) or HUNDRED,
-                            ln.comp,
-                        )
+                        # a pay rise on the same koefisien (its re-plan fields not carried)
+                        harga = _floor100(ln.harga * f) or HUNDRED
+                        new = replace(ln, harga=harga, n=0, mult=0, tail="")
                         peg_total += new.total
                     else:
                         gl = g * rng.uniform(0.97, 1.03)
@@ -905,20 +897,7 @@ class Planner:
                             gl = rng.uniform(0.98, 1.05)
                         elif ln.comp == "modal":
                             gl *= 0.97
-                        new = Line(
-                            ln.no,
-                            ln.akun,
-                            ln.dana,
-                            ln.uraian,
-                            ln.koef,
-                            ln.volume,
-                            ln.satuan,
-                            ln.harga,
-                            ln.comp,
-                            ln.n,
-                            ln.mult,
-                            ln.tail,
-                        )
+                        new = replace(ln)
                         if ln.mult and ln.n >= 3:  # APBD-P re-plans quantities, not prices
                             new.n = max(1, round(ln.n * gl))
                             new.volume = Decimal(new.n * ln.mult)
