@@ -17,6 +17,8 @@ CASES = {
     "0.381": "0.381",
     "-0,5": "-0.5",
     "(1.000)": "-1000",  # accounting negative
+    "\u20132,95": "-2.95",  # an en dash for minus (BPS growth 2020, as Excel autocorrects it)
+    "\u22120,5": "-0.5",  # the minus sign
     "1250000000.5": "1250000000.5",  # Excel float
     "0": "0",
 }

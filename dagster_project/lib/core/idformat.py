@@ -90,6 +90,7 @@ def normalise_number(expr: pl.Expr) -> pl.Expr:
     s = (
         expr.str.replace_all(r"(?i)\s*(rp\.?|idr)\s*", "")
         .str.replace_all(r"[\s\u00a0]", "")
+        .str.replace(r"^[\u2013\u2212]", "-")  # an en dash or minus sign (Word/Excel autocorrect)
         .str.replace(r"^\((.*)\)$", "-$1")
         .str.replace(r"^-?\+", "")
     )
