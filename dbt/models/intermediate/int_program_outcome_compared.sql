@@ -63,7 +63,7 @@ program as (
         tahun,
         kode_skpd,
         kode_program
-    from {{ ref('fct_belanja_wilayah') }}
+    from {{ ref('int_belanja_split_to_wilayah') }}
 
 ),
 
@@ -111,7 +111,7 @@ belanja as (
         belanja.kode_wilayah,
         coalesce(jenis.jeda_dampak_tahun, 0) as jeda_dampak_tahun,
         belanja.realisasi_rp
-    from {{ ref('fct_belanja_wilayah') }} as belanja
+    from {{ ref('int_belanja_split_to_wilayah') }} as belanja
     left join {{ ref('int_belanja_jenis_per_sub_kegiatan') }} as jenis
         on
             belanja.tahun = jenis.tahun
@@ -182,7 +182,7 @@ perubahan as (
         * case when outcome.arah = 'turun' then -1 else 1 end as kondisi_awal,
         coalesce(disentuh.jumlah_program, 0) as jumlah_program,
         disentuh.daftar_program
-    from {{ ref('fct_outcome_wilayah') }} as outcome
+    from {{ ref('int_outcome_wilayah_compared_to_tahun_lalu') }} as outcome
     left join disentuh
         on
             outcome.tahun = disentuh.tahun
