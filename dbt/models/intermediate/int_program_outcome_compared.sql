@@ -13,18 +13,22 @@
     (counted, listed in program_bersama); pembanding = every kelurahan with data where this program
     did not spend.
 
-    Regression to the mean and overlapping programs, in two passes over the program's pembanding
-    kelurahan. First: the change regressed on the baseline (last year's value, signed so that
+    Regression to the mean and overlapping programs, by passes over the program's pembanding
+    kelurahan. Pass 0: the change regressed on the baseline (last year's value, signed so that
     higher is better) and on program_lain, how many other programs serving the indicator spent
-    there (their average effect); each program's first-pass effect is the realisation-weighted
-    mean residual of its own kelurahan. Second: from every kelurahan's change the first-pass
-    effects of the other programs that spent there (those with at least kelurahan_sasaran_min
-    kelurahan) are taken off, and the rest is regressed on the baseline. The effect is the
-    realisation-weighted mean second-pass residual of the sasaran kelurahan: how much more they
-    improved than kelurahan with the same starting point, other programs' effects aside, so one
-    improvement is not credited to every program that spent there. perbaikan_pembanding is the
-    improvement expected for the sasaran kelurahan without this program; selisih_perbaikan =
-    perbaikan_sasaran - perbaikan_pembanding.
+    there (their average effect). Passes 1..6: from every kelurahan's change the current effects
+    of the other programs that spent there (every program, however few its kelurahan) are taken
+    off, the rest is regressed on the baseline, and the program's effect moves towards the
+    residual of its own kelurahan by a step of 1 / (1 + the mean number of other programs there):
+    a damped iteration towards the least-squares split of each improvement between the programs
+    that spent there, so one improvement is not credited to every program that spent there.
+    A sasaran kelurahan weighs the program's realisation there, at most bobot_maks_median times
+    the median over its sasaran kelurahan, times its doses (lapisan: the years of spending whose
+    effect lands this year, e.g. last year's works and this year's services). The effect
+    (selisih_perbaikan, per dose) is the weighted least-squares fit of the sasaran kelurahan's
+    residuals on their doses: how much more they improved than kelurahan with the same starting
+    point, other programs' effects aside. perbaikan_pembanding is the improvement expected for
+    the sasaran kelurahan without this program (dose-weighted, like perbaikan_sasaran).
 
     Uncertainty: jumlah_resampel random placements of the same rupiah weights on this program's
     pembanding kelurahan (drawn without replacement, order from a hash of benih_resampel and the keys, so
@@ -52,7 +56,9 @@ aturan as (
         cast(max(nilai) filter (where kode_parameter = 'tingkat_keyakinan') as double)
             as tingkat_keyakinan,
         cast(max(nilai) filter (where kode_parameter = 'efek_bermakna_sd') as double)
-            as efek_bermakna_sd
+            as efek_bermakna_sd,
+        cast(max(nilai) filter (where kode_parameter = 'bobot_maks_median') as double)
+            as bobot_maks_median
     from {{ ref('ref_aturan_dampak') }}
 
 ),
@@ -130,6 +136,9 @@ paparan as (
         kode_program,
         kode_wilayah,
         sum(realisasi_rp) as belanja_rp,
+        -- years of spending whose effect lands this year (last year's works, this year's
+        -- services): each is one dose of the program's effect
+        cast(count(distinct tahun) as double) as lapisan,
         min(tahun) as tahun_belanja_awal,
         max(tahun) as tahun_belanja_akhir
     from belanja
@@ -210,6 +219,7 @@ kelurahan_program as (
         perubahan.kondisi_awal,
         perubahan.daftar_program,
         paparan.belanja_rp,
+        coalesce(paparan.lapisan, 0) as lapisan,
         paparan.tahun_belanja_awal,
         paparan.tahun_belanja_akhir,
         paparan.kode_wilayah is not null as milik,
@@ -232,6 +242,29 @@ kelurahan_program as (
 
 ),
 
+-- a sasaran kelurahan weighs its realisation, at most bobot_maks_median times the median
+-- realisation of the program's sasaran kelurahan (one office building does not outweigh the
+-- kelurahan where the services went)
+kelurahan_berbobot as (
+
+    select
+        kelurahan_program.*,
+        least(
+            cast(kelurahan_program.belanja_rp as double),
+            aturan.bobot_maks_median
+            * median(cast(kelurahan_program.belanja_rp as double)) over (
+                partition by
+                    kelurahan_program.tahun,
+                    kelurahan_program.kode_skpd,
+                    kelurahan_program.kode_program,
+                    kelurahan_program.milik
+            )
+        ) as bobot
+    from kelurahan_program
+    cross join aturan
+
+),
+
 -- per program, over the kelurahan without its money (pembanding): change regressed on the
 -- baseline (regression to the mean) and on how many other programs serving the indicator spent
 -- there (their average effect), by least squares in closed form
@@ -250,7 +283,7 @@ momen as (
         coalesce(covar_pop(kondisi_awal, program_lain), 0) as s12,
         coalesce(covar_pop(kondisi_awal, perbaikan), 0) as s1y,
         coalesce(covar_pop(program_lain, perbaikan), 0) as s2y
-    from kelurahan_program
+    from kelurahan_berbobot
     where not milik
     group by tahun, kode_skpd, kode_program
 
@@ -281,123 +314,162 @@ garis as (
 
 ),
 
-sisaan as (
+-- pass 0: each program's effect net of the other programs' average effect (the weighted mean
+-- residual of its own kelurahan), and its step size in the passes that follow: one over one plus
+-- the mean number of other programs in its kelurahan (programs sharing every kelurahan split
+-- the improvement instead of swinging between all and nothing)
+taksiran_0 as materialized (
 
     select
-        kelurahan_program.*,
-        garis.jumlah_pembanding,
-        garis.kemiringan,
-        garis.rata_y
-        + garis.kemiringan * (kelurahan_program.kondisi_awal - garis.rata_x1)
-        + garis.efek_program_lain * (kelurahan_program.program_lain - garis.rata_x2)
-            as perbaikan_harapan
-    from kelurahan_program
+        kelurahan_berbobot.tahun,
+        kelurahan_berbobot.kode_skpd,
+        kelurahan_berbobot.kode_program,
+        sum(
+            kelurahan_berbobot.bobot
+            * kelurahan_berbobot.lapisan
+            * (
+                kelurahan_berbobot.perbaikan
+                - garis.rata_y
+                - garis.kemiringan * (kelurahan_berbobot.kondisi_awal - garis.rata_x1)
+                - garis.efek_program_lain * (kelurahan_berbobot.program_lain - garis.rata_x2)
+            )
+        )
+        / sum(kelurahan_berbobot.bobot * kelurahan_berbobot.lapisan * kelurahan_berbobot.lapisan)
+            as efek,
+        1 / (1 + avg(kelurahan_berbobot.program_lain)) as langkah
+    from kelurahan_berbobot
     inner join garis
         on
-            kelurahan_program.tahun = garis.tahun
-            and kelurahan_program.kode_skpd = garis.kode_skpd
-            and kelurahan_program.kode_program = garis.kode_program
-
-),
-
--- first pass: each program's effect net of the other programs' average effect; only a program
--- with the minimum number of kelurahan has a first-pass effect worth taking off elsewhere
-taksiran_awal as (
-
-    select
-        sisaan.tahun,
-        sisaan.kode_skpd,
-        sisaan.kode_program,
-        sum(cast(sisaan.belanja_rp as double) * (sisaan.perbaikan - sisaan.perbaikan_harapan))
-        / sum(cast(sisaan.belanja_rp as double)) as efek_awal
-    from sisaan
-    cross join aturan
-    where sisaan.milik
-    group by sisaan.tahun, sisaan.kode_skpd, sisaan.kode_program, aturan.kelurahan_sasaran_min
-    having count(*) >= aturan.kelurahan_sasaran_min
-
-),
-
--- per kelurahan and indicator: the first-pass effects of every program that spent there
-efek_kelurahan as (
-
-    select
-        paparan.tahun,
-        pohon.kode_indikator,
-        paparan.kode_wilayah,
-        sum(coalesce(taksiran_awal.efek_awal, 0)) as efek_program
-    from paparan
-    inner join pohon
-        on paparan.kode_program = pohon.kode_program
-    left join taksiran_awal
-        on
-            paparan.tahun = taksiran_awal.tahun
-            and paparan.kode_skpd = taksiran_awal.kode_skpd
-            and paparan.kode_program = taksiran_awal.kode_program
+            kelurahan_berbobot.tahun = garis.tahun
+            and kelurahan_berbobot.kode_skpd = garis.kode_skpd
+            and kelurahan_berbobot.kode_program = garis.kode_program
+    where kelurahan_berbobot.milik
     group by all
 
 ),
+{#- Passes 1..n: from every kelurahan's change the current effects of the other programs that
+    spent there are taken off, the rest is regressed on the baseline over the program's
+    pembanding kelurahan, and the program's effect moves by its step towards the weighted mean
+    residual of its own kelurahan (a damped Jacobi iteration towards the least-squares split of
+    each improvement between the programs that spent there). The last pass is the estimate. #}
+{%- set putaran = 6 %}
+{%- for i in range(1, putaran + 1) %}
 
--- second pass: the change without the other programs' own first-pass effects, regressed on the
--- baseline over the kelurahan without this program's money
-bersih as (
+    efek_kelurahan_{{ i }} as (
 
-    select
-        kelurahan_program.*,
-        kelurahan_program.perbaikan
-        - (
-            coalesce(efek_kelurahan.efek_program, 0)
-            - case
-                when kelurahan_program.milik then coalesce(taksiran_awal.efek_awal, 0) else 0
-            end
-        ) as perbaikan_bersih
-    from kelurahan_program
-    left join efek_kelurahan
-        on
-            kelurahan_program.tahun = efek_kelurahan.tahun
-            and kelurahan_program.kode_indikator = efek_kelurahan.kode_indikator
-            and kelurahan_program.kode_wilayah = efek_kelurahan.kode_wilayah
-    left join taksiran_awal
-        on
-            kelurahan_program.tahun = taksiran_awal.tahun
-            and kelurahan_program.kode_skpd = taksiran_awal.kode_skpd
-            and kelurahan_program.kode_program = taksiran_awal.kode_program
+        select
+            paparan.tahun,
+            pohon.kode_indikator,
+            paparan.kode_wilayah,
+            sum(coalesce(taksiran.efek, 0) * paparan.lapisan) as efek_program
+        from paparan
+        inner join pohon
+            on paparan.kode_program = pohon.kode_program
+        left join taksiran_{{ i - 1 }} as taksiran
+            on
+                paparan.tahun = taksiran.tahun
+                and paparan.kode_skpd = taksiran.kode_skpd
+                and paparan.kode_program = taksiran.kode_program
+        group by all
 
-),
+    ),
+
+    bersih_{{ i }} as (
+
+        select
+            kelurahan_berbobot.*,
+            kelurahan_berbobot.perbaikan
+            - (
+                coalesce(efek_kelurahan.efek_program, 0)
+                - case
+                    when kelurahan_berbobot.milik
+                        then coalesce(taksiran.efek, 0) * kelurahan_berbobot.lapisan
+                    else 0
+                end
+            ) as perbaikan_bersih
+        from kelurahan_berbobot
+        left join efek_kelurahan_{{ i }} as efek_kelurahan
+            on
+                kelurahan_berbobot.tahun = efek_kelurahan.tahun
+                and kelurahan_berbobot.kode_indikator = efek_kelurahan.kode_indikator
+                and kelurahan_berbobot.kode_wilayah = efek_kelurahan.kode_wilayah
+        left join taksiran_{{ i - 1 }} as taksiran
+            on
+                kelurahan_berbobot.tahun = taksiran.tahun
+                and kelurahan_berbobot.kode_skpd = taksiran.kode_skpd
+                and kelurahan_berbobot.kode_program = taksiran.kode_program
+
+    ),
+
+    garis_bersih_{{ i }} as (
+
+        select
+            tahun,
+            kode_skpd,
+            kode_program,
+            count(*) as jumlah_pembanding,
+            coalesce(regr_slope(perbaikan_bersih, kondisi_awal), 0) as kemiringan,
+            coalesce(regr_intercept(perbaikan_bersih, kondisi_awal), avg(perbaikan_bersih))
+                as intersep
+        from bersih_{{ i }}
+        where not milik
+        group by tahun, kode_skpd, kode_program
+
+    ),
+
+    sisaan_bersih_{{ i }} as (
+
+        select
+            bersih.*,
+            garis_bersih.jumlah_pembanding,
+            garis_bersih.kemiringan,
+            bersih.perbaikan - bersih.perbaikan_bersih
+            + garis_bersih.intersep
+            + garis_bersih.kemiringan * bersih.kondisi_awal as perbaikan_harapan,
+            bersih.perbaikan_bersih
+            - (garis_bersih.intersep + garis_bersih.kemiringan * bersih.kondisi_awal) as sisa
+        from bersih_{{ i }} as bersih
+        inner join garis_bersih_{{ i }} as garis_bersih
+            on
+                bersih.tahun = garis_bersih.tahun
+                and bersih.kode_skpd = garis_bersih.kode_skpd
+                and bersih.kode_program = garis_bersih.kode_program
+
+    ),
+
+    taksiran_{{ i }} as materialized (
+
+        select
+            sisaan.tahun,
+            sisaan.kode_skpd,
+            sisaan.kode_program,
+            (1 - sebelum.langkah) * sebelum.efek
+            + sebelum.langkah
+            * sum(sisaan.bobot * sisaan.lapisan * sisaan.sisa)
+            / sum(sisaan.bobot * sisaan.lapisan * sisaan.lapisan) as efek,
+            sebelum.langkah
+        from sisaan_bersih_{{ i }} as sisaan
+        inner join taksiran_{{ i - 1 }} as sebelum
+            on
+                sisaan.tahun = sebelum.tahun
+                and sisaan.kode_skpd = sebelum.kode_skpd
+                and sisaan.kode_program = sebelum.kode_program
+        where sisaan.milik
+        group by
+            sisaan.tahun, sisaan.kode_skpd, sisaan.kode_program, sebelum.efek, sebelum.langkah
+
+    ),
+{%- endfor %}
 
 garis_bersih as (
 
-    select
-        tahun,
-        kode_skpd,
-        kode_program,
-        count(*) as jumlah_pembanding,
-        coalesce(regr_slope(perbaikan_bersih, kondisi_awal), 0) as kemiringan,
-        coalesce(regr_intercept(perbaikan_bersih, kondisi_awal), avg(perbaikan_bersih))
-            as intersep
-    from bersih
-    where not milik
-    group by tahun, kode_skpd, kode_program
+    select * from garis_bersih_{{ putaran }}
 
 ),
 
 sisaan_bersih as (
 
-    select
-        bersih.*,
-        garis_bersih.jumlah_pembanding,
-        garis_bersih.kemiringan,
-        bersih.perbaikan - bersih.perbaikan_bersih
-        + garis_bersih.intersep
-        + garis_bersih.kemiringan * bersih.kondisi_awal as perbaikan_harapan,
-        bersih.perbaikan_bersih
-        - (garis_bersih.intersep + garis_bersih.kemiringan * bersih.kondisi_awal) as sisa
-    from bersih
-    inner join garis_bersih
-        on
-            bersih.tahun = garis_bersih.tahun
-            and bersih.kode_skpd = garis_bersih.kode_skpd
-            and bersih.kode_program = garis_bersih.kode_program
+    select * from sisaan_bersih_{{ putaran }}
 
 ),
 
@@ -424,7 +496,8 @@ peran as (
         perbaikan,
         perbaikan_harapan,
         sisa,
-        cast(belanja_rp as double) as bobot,
+        bobot,
+        lapisan,
         belanja_rp,
         tahun_belanja_awal,
         tahun_belanja_akhir,
@@ -447,9 +520,9 @@ ringkas as (
         sum(belanja_rp) filter (where peran = 'bersama') as belanja_bersama_rp,
         min(tahun_belanja_awal) as tahun_belanja_awal,
         max(tahun_belanja_akhir) as tahun_belanja_akhir,
-        sum(bobot * perbaikan) / sum(bobot) as perbaikan_sasaran,
-        sum(bobot * perbaikan_harapan) / sum(bobot) as perbaikan_pembanding,
-        sum(bobot * sisa) / sum(bobot) as selisih,
+        sum(bobot * lapisan * perbaikan) / sum(bobot * lapisan) as perbaikan_sasaran,
+        sum(bobot * lapisan * perbaikan_harapan) / sum(bobot * lapisan) as perbaikan_pembanding,
+        sum(bobot * lapisan * sisa) / sum(bobot * lapisan * lapisan) as selisih,
         list_filter(
             list_sort(
                 list_distinct(flatten(list(daftar_program) filter (where peran = 'bersama')))
@@ -497,6 +570,7 @@ bobot_urut as (
         kode_skpd,
         kode_program,
         bobot,
+        lapisan,
         row_number() over (
             partition by tahun, kode_skpd, kode_program order by kode_wilayah
         ) as slot
@@ -552,7 +626,8 @@ statistik_acak as (
         diacak.kode_skpd,
         diacak.kode_program,
         diacak.resampel,
-        sum(bobot_urut.bobot * diacak.sisa) / sum(bobot_urut.bobot) as statistik
+        sum(bobot_urut.bobot * bobot_urut.lapisan * diacak.sisa)
+        / sum(bobot_urut.bobot * bobot_urut.lapisan * bobot_urut.lapisan) as statistik
     from diacak
     inner join bobot_urut
         on
