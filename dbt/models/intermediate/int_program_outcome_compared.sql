@@ -58,7 +58,9 @@ aturan as (
         cast(max(nilai) filter (where kode_parameter = 'efek_bermakna_sd') as double)
             as efek_bermakna_sd,
         cast(max(nilai) filter (where kode_parameter = 'bobot_maks_median') as double)
-            as bobot_maks_median
+            as bobot_maks_median,
+        cast(max(nilai) filter (where kode_parameter = 'jendela_tahun_bukti') as integer)
+            as jendela_tahun_bukti
     from {{ ref('ref_aturan_dampak') }}
 
 ),
@@ -486,25 +488,47 @@ sebaran as (
 
 ),
 
+-- a program-year is judged when its money reached a kelurahan with data this year
+putusan as (
+
+    select distinct
+        tahun,
+        kode_skpd,
+        kode_program
+    from sisaan_bersih
+    where milik
+
+),
+
+-- its evidence: its sasaran kelurahan of this year and of the jendela_tahun_bukti - 1 years
+-- before (tahun_data), each year's residuals from that year's own comparison
 peran as (
 
     select
-        tahun,
-        kode_skpd,
-        kode_program,
-        kode_wilayah,
-        perbaikan,
-        perbaikan_harapan,
-        sisa,
-        bobot,
-        lapisan,
-        belanja_rp,
-        tahun_belanja_awal,
-        tahun_belanja_akhir,
-        daftar_program,
-        case when program_lain = 0 then 'sasaran' else 'bersama' end as peran
-    from sisaan_bersih
-    where milik
+        putusan.tahun,
+        sisaan.tahun as tahun_data,
+        sisaan.kode_skpd,
+        sisaan.kode_program,
+        sisaan.kode_wilayah,
+        sisaan.perbaikan,
+        sisaan.perbaikan_harapan,
+        sisaan.sisa,
+        sisaan.bobot,
+        sisaan.lapisan,
+        sisaan.belanja_rp,
+        sisaan.tahun_belanja_awal,
+        sisaan.tahun_belanja_akhir,
+        sisaan.daftar_program,
+        case when sisaan.program_lain = 0 then 'sasaran' else 'bersama' end as peran
+    from putusan
+    cross join aturan
+    inner join sisaan_bersih as sisaan
+        on
+            putusan.kode_skpd = sisaan.kode_skpd
+            and putusan.kode_program = sisaan.kode_program
+            and sisaan.tahun between putusan.tahun - aturan.jendela_tahun_bukti + 1
+            and putusan.tahun
+            and sisaan.milik
 
 ),
 
@@ -514,8 +538,8 @@ ringkas as (
         tahun,
         kode_skpd,
         kode_program,
-        count(*) as n_sasaran,
-        count(*) filter (where peran = 'bersama') as n_bersama,
+        count(distinct kode_wilayah) as n_sasaran,
+        count(distinct kode_wilayah) filter (where peran = 'bersama') as n_bersama,
         sum(belanja_rp) as belanja_sasaran_rp,
         sum(belanja_rp) filter (where peran = 'bersama') as belanja_bersama_rp,
         min(tahun_belanja_awal) as tahun_belanja_awal,
@@ -562,18 +586,31 @@ program_indikator as (
 
 ),
 
--- the program's sasaran weights in kelurahan order: slot k of a random placement gets weight k
+-- the program's sasaran weights of each data year in kelurahan order: slot k of a random
+-- placement on that year's pembanding kelurahan gets weight k
 bobot_urut as (
 
     select
         tahun,
+        tahun_data,
         kode_skpd,
         kode_program,
         bobot,
         lapisan,
         row_number() over (
-            partition by tahun, kode_skpd, kode_program order by kode_wilayah
+            partition by tahun, tahun_data, kode_skpd, kode_program order by kode_wilayah
         ) as slot
+    from peran
+
+),
+
+tahun_bukti as (
+
+    select distinct
+        tahun,
+        tahun_data,
+        kode_skpd,
+        kode_program
     from peran
 
 ),
@@ -584,11 +621,13 @@ diacak as (
         program_indikator.tahun,
         program_indikator.kode_skpd,
         program_indikator.kode_program,
+        tahun_bukti.tahun_data,
         resampel.resampel,
         sisaan_bersih.sisa,
         row_number() over (
             partition by
                 program_indikator.tahun,
+                tahun_bukti.tahun_data,
                 program_indikator.kode_skpd,
                 program_indikator.kode_program,
                 resampel.resampel
@@ -598,18 +637,24 @@ diacak as (
                 hash(
                     concat_ws(
                         '|', aturan.benih_resampel, program_indikator.tahun,
-                        program_indikator.kode_skpd, program_indikator.kode_program,
-                        resampel.resampel, sisaan_bersih.kode_wilayah
+                        tahun_bukti.tahun_data, program_indikator.kode_skpd,
+                        program_indikator.kode_program, resampel.resampel,
+                        sisaan_bersih.kode_wilayah
                     )
                 ),
                 sisaan_bersih.kode_wilayah
         ) as slot
     from program_indikator
+    inner join tahun_bukti
+        on
+            program_indikator.tahun = tahun_bukti.tahun
+            and program_indikator.kode_skpd = tahun_bukti.kode_skpd
+            and program_indikator.kode_program = tahun_bukti.kode_program
     cross join aturan
     cross join generate_series(1, aturan.jumlah_resampel) as resampel (resampel)
     inner join sisaan_bersih
         on
-            program_indikator.tahun = sisaan_bersih.tahun
+            tahun_bukti.tahun_data = sisaan_bersih.tahun
             and program_indikator.kode_skpd = sisaan_bersih.kode_skpd
             and program_indikator.kode_program = sisaan_bersih.kode_program
             and not sisaan_bersih.milik
@@ -632,10 +677,11 @@ statistik_acak as (
     inner join bobot_urut
         on
             diacak.tahun = bobot_urut.tahun
+            and diacak.tahun_data = bobot_urut.tahun_data
             and diacak.kode_skpd = bobot_urut.kode_skpd
             and diacak.kode_program = bobot_urut.kode_program
             and diacak.slot = bobot_urut.slot
-    group by all
+    group by diacak.tahun, diacak.kode_skpd, diacak.kode_program, diacak.resampel
 
 ),
 
