@@ -328,7 +328,7 @@ taksiran_0 as materialized (
         kelurahan_berbobot.kode_program,
         sum(
             kelurahan_berbobot.bobot
-            * kelurahan_berbobot.lapisan
+            / kelurahan_berbobot.lapisan
             * (
                 kelurahan_berbobot.perbaikan
                 - garis.rata_y
@@ -336,8 +336,7 @@ taksiran_0 as materialized (
                 - garis.efek_program_lain * (kelurahan_berbobot.program_lain - garis.rata_x2)
             )
         )
-        / sum(kelurahan_berbobot.bobot * kelurahan_berbobot.lapisan * kelurahan_berbobot.lapisan)
-            as efek,
+        / sum(kelurahan_berbobot.bobot) as efek,
         1 / (1 + avg(kelurahan_berbobot.program_lain)) as langkah
     from kelurahan_berbobot
     inner join garis
@@ -447,8 +446,8 @@ taksiran_0 as materialized (
             sisaan.kode_program,
             (1 - sebelum.langkah) * sebelum.efek
             + sebelum.langkah
-            * sum(sisaan.bobot * sisaan.lapisan * sisaan.sisa)
-            / sum(sisaan.bobot * sisaan.lapisan * sisaan.lapisan) as efek,
+            * sum(sisaan.bobot * sisaan.sisa / sisaan.lapisan)
+            / sum(sisaan.bobot) as efek,
             sebelum.langkah
         from sisaan_bersih_{{ i }} as sisaan
         inner join taksiran_{{ i - 1 }} as sebelum
@@ -544,9 +543,9 @@ ringkas as (
         sum(belanja_rp) filter (where peran = 'bersama') as belanja_bersama_rp,
         min(tahun_belanja_awal) as tahun_belanja_awal,
         max(tahun_belanja_akhir) as tahun_belanja_akhir,
-        sum(bobot * lapisan * perbaikan) / sum(bobot * lapisan) as perbaikan_sasaran,
-        sum(bobot * lapisan * perbaikan_harapan) / sum(bobot * lapisan) as perbaikan_pembanding,
-        sum(bobot * lapisan * sisa) / sum(bobot * lapisan * lapisan) as selisih,
+        sum(bobot * perbaikan) / sum(bobot) as perbaikan_sasaran,
+        sum(bobot * perbaikan_harapan) / sum(bobot) as perbaikan_pembanding,
+        sum(bobot * sisa / lapisan) / sum(bobot) as selisih,
         list_filter(
             list_sort(
                 list_distinct(flatten(list(daftar_program) filter (where peran = 'bersama')))
@@ -671,8 +670,8 @@ statistik_acak as (
         diacak.kode_skpd,
         diacak.kode_program,
         diacak.resampel,
-        sum(bobot_urut.bobot * bobot_urut.lapisan * diacak.sisa)
-        / sum(bobot_urut.bobot * bobot_urut.lapisan * bobot_urut.lapisan) as statistik
+        sum(bobot_urut.bobot * diacak.sisa / bobot_urut.lapisan) / sum(bobot_urut.bobot)
+            as statistik
     from diacak
     inner join bobot_urut
         on
