@@ -23,16 +23,22 @@
     a damped iteration towards the least-squares split of each improvement between the programs
     that spent there, so one improvement is not credited to every program that spent there.
     A sasaran kelurahan weighs the program's realisation there, at most bobot_maks_median times
-    the median over its sasaran kelurahan, times its doses (lapisan: the years of spending whose
-    effect lands this year, e.g. last year's works and this year's services). The effect
-    (selisih_perbaikan, per dose) is the weighted least-squares fit of the sasaran kelurahan's
-    residuals on their doses: how much more they improved than kelurahan with the same starting
-    point, other programs' effects aside. perbaikan_pembanding is the improvement expected for
-    the sasaran kelurahan without this program (dose-weighted, like perbaikan_sasaran).
+    the median over its sasaran kelurahan; its residual is divided by its doses (lapisan: the
+    years of spending whose effect lands this year, e.g. last year's works and this year's
+    services). The effect (selisih_perbaikan, per dose) is the weighted mean of these: how much
+    more the sasaran kelurahan improved than kelurahan with the same starting point, other
+    programs' effects aside. perbaikan_sasaran and perbaikan_pembanding (the improvement expected
+    there without this program) are weighted means of the same kelurahan.
 
-    Uncertainty: jumlah_resampel random placements of the same rupiah weights on this program's
-    pembanding kelurahan (drawn without replacement, order from a hash of benih_resampel and the keys, so
-    deterministic) give the distribution of the estimate under no effect; the interval is the
+    Evidence window: the verdict of year t rests on the program's sasaran kelurahan of years
+    t - jendela_tahun_bukti + 1 .. t (tahun_data), each year's residuals from that year's own
+    comparison; jumlah_kelurahan_sasaran and belanja_sasaran_rp count the distinct kelurahan and
+    the realisation over the window (the minimum evidence size applies to them). A program-year
+    without a sasaran kelurahan of its own year is not judged (tidak_terukur).
+
+    Uncertainty: jumlah_resampel random placements of the same weights and doses on this
+    program's pembanding kelurahan of each data year (drawn without replacement, order from a
+    hash of benih_resampel and the keys, so deterministic) give the distribution of the estimate under no effect; the interval is the
     estimate minus its (1 +- tingkat_keyakinan) / 2 quantiles. status_dampak: tidak_terukur (no
     exposure with data), belum_cukup_bukti (below the minimum evidence size or the interval
     contains both 0 and a meaningful effect), berdampak (lower bound > 0), tidak_berdampak (upper
