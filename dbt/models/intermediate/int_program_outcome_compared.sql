@@ -415,9 +415,16 @@ taksiran_0 as materialized (
             kode_skpd,
             kode_program,
             count(*) as jumlah_pembanding,
-            coalesce(regr_slope(perbaikan_bersih, kondisi_awal), 0) as kemiringan,
-            coalesce(regr_intercept(perbaikan_bersih, kondisi_awal), avg(perbaikan_bersih))
-                as intersep
+            -- no slope (not NaN) when every comparison kelurahan starts at the same value
+            case
+                when var_pop(kondisi_awal) > 0 then regr_slope(perbaikan_bersih, kondisi_awal)
+                else 0
+            end as kemiringan,
+            case
+                when var_pop(kondisi_awal) > 0
+                    then regr_intercept(perbaikan_bersih, kondisi_awal)
+                else avg(perbaikan_bersih)
+            end as intersep
         from bersih_{{ i }}
         where not milik
         group by tahun, kode_skpd, kode_program
