@@ -76,8 +76,10 @@ BULAN = {
     "august": 8,
 }
 
-_ID_GROUPED = r"^-?\d{1,3}(\.\d{3})+(,\d+)?$"  # 1.234.567,89
-_EN_GROUPED = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"  # 1,234,567.89
+# A thousands group never follows a leading 0: `0,381` and `0.381` are decimals (a Gini ratio, a
+# share), never 381.
+_ID_GROUPED = r"^-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$"  # 1.234.567,89
+_EN_GROUPED = r"^-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$"  # 1,234,567.89
 _COMMA_DEC = r"^-?\d+,\d+$"  # 1234,5
 _PLAIN = r"^-?\d+(\.\d+)?$"  # 1234.5 (also Excel floats)
 _SCI = r"^-?\d+(\.\d+)?[eE][+-]?\d+$"  # 1.25E+09 from Excel
@@ -88,6 +90,7 @@ def normalise_number(expr: pl.Expr) -> pl.Expr:
     s = (
         expr.str.replace_all(r"(?i)\s*(rp\.?|idr)\s*", "")
         .str.replace_all(r"[\s\u00a0]", "")
+        .str.replace(r"^[\u2013\u2212]", "-")  # an en dash or minus sign (Word/Excel autocorrect)
         .str.replace(r"^\((.*)\)$", "-$1")
         .str.replace(r"^-?\+", "")
     )
