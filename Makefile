@@ -17,6 +17,11 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export UV_PYTHON_DOWNLOADS := never
 export MARIMO_SKIP_UPDATE_CHECK := 1
+# Python keeps the bytecode of what it imports (in .venv and the repo's __pycache__/, git-ignored).
+# Where the environment says not to (PYTHONDONTWRITEBYTECODE, common in containers), every process
+# compiled dagster, dbt and great_expectations from source again: about 7 s of CPU each, and a
+# test run starts dozens (`apbd`, dbt, sqlfluff, marimo).
+unexport PYTHONDONTWRITEBYTECODE
 
 APP_PORT ?= 2718
 DOCS_PORT ?= 8080

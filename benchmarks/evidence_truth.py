@@ -10,10 +10,14 @@ publish, and scores the published mart) and prints, per class, TP / FP / FN, pre
 
 - efektif (klasifikasi) against every program-year whose planted effect shows in that year's
   outcome change (`manifest.kebenaran.program[].tahun_dampak`), over those where it shows in at
-  least 3 kelurahan (`tahun_dampak_terlihat`: visible by design), and over those whose evidence
+  least 3 kelurahan within the evidence window (`tahun_dampak_terlihat`: visible by design), and
+  over those whose evidence
   reaches the minimum size of `ref_aturan_dampak` (status_dampak berdampak / tidak_berdampak);
 - tier A against the same, tier D against the planted wasteful programs (tidak_efektif,
-  serapan_rendah), every year;
+  serapan_rendah), every year, and over the wasteful program-years whose waste the data can show
+  (low absorption, missed outputs, or money in at least 3 kelurahan with outcome data within the
+  evidence window: `tahun_terukur`); in the "terlihat" rows a planted truth too small to be seen
+  is scored neither way (not owed, not a false positive);
 - kurang_terlayani (mart_kebutuhan_wilayah) against the planted under-served kelurahan;
 - the abstentions (belum_cukup_bukti) and, with `--diagnose`, why each planted effective
   program-year was missed (kekurangan_bukti, interval, shared kelurahan, lag).
@@ -173,13 +177,27 @@ def score(db: Path, manifest: dict) -> tuple[dict[str, tuple], list[tuple]]:
     } & key
     cukup = {r[:3] for r in rows if r[:3] in shows and r[4] in ("berdampak", "tidak_berdampak")}
     boros = {r[:3] for r in rows if kelas.get(r[1:3]) in BOROS}
+    # waste the data can show: low absorption, missed outputs, or no outcome effect where the
+    # program's money reached enough kelurahan with data within the evidence window
+    prog = {(p["kode_skpd"], p["kode_program"]): p for p in truth["program"]}
+    boros_terlihat = {
+        (t, o, p)
+        for t, o, p in boros
+        if prog[(o, p)]["kelas"] == "serapan_rendah"
+        or prog[(o, p)]["keluaran_tidak_tercapai"]
+        or t in prog[(o, p)].get("tahun_terukur", [t])
+    }
+    efektif = {r[:3] for r in rows if r[3] == "efektif"}
+    tier_d = {r[:3] for r in rows if r[5] == "D"}
     under = set(truth["kelurahan_kurang_terlayani"])
     out = {
-        "efektif (semua)": counts({r[:3] for r in rows if r[3] == "efektif"}, actual_ef),
-        "efektif (terlihat)": counts({r[:3] for r in rows if r[3] == "efektif"}, terlihat),
-        "efektif (bukti cukup)": counts({r[:3] for r in rows if r[3] == "efektif"}, cukup),
+        "efektif (semua)": counts(efektif, actual_ef),
+        # a planted effect too small to be seen is neither owed (recall) nor wrong (precision)
+        "efektif (terlihat)": counts(efektif - (actual_ef - terlihat), terlihat),
+        "efektif (bukti cukup)": counts(efektif, cukup),
         "tier A": counts({r[:3] for r in rows if r[5] == "A"}, actual_ef),
-        "tier D": counts({r[:3] for r in rows if r[5] == "D"}, boros),
+        "tier D (semua)": counts(tier_d, boros),
+        "tier D (terlihat)": counts(tier_d - (boros - boros_terlihat), boros_terlihat),
         "kurang_terlayani": counts(
             {(t, k) for t, k, f in wilayah if f}, {(t, k) for t, k, _ in wilayah if k in under}
         ),

@@ -22,9 +22,9 @@ def _():
     import polars as pl
 
     from dagster_project.lib.core.fmt import persen, rupiah
-    from dagster_project.lib.core.paths import DataPaths
     from dagster_project.lib.outputs.apps import (
         VEGA_LOCALE,
+        published_paths,
         read_frame,
         short_name,
         skenario_per_opd,
@@ -35,7 +35,6 @@ def _():
     from dagster_project.lib.publish.publisher import open_published
 
     return (
-        DataPaths,
         VEGA_LOCALE,
         alt,
         mo,
@@ -43,6 +42,7 @@ def _():
         persen,
         pl,
         published_meta,
+        published_paths,
         read_frame,
         rupiah,
         short_name,
@@ -53,18 +53,8 @@ def _():
 
 
 @app.cell
-def _(DataPaths, mo, pl, read_frame):
-    paths = DataPaths.from_env()
-    mo.stop(
-        not paths.published_db.exists(),
-        mo.callout(
-            mo.md(
-                f"**Belum ada mart terbit** di `{paths.published_db}`. "
-                "Jalankan `make run` dulu, lalu muat ulang halaman ini."
-            ),
-            kind="danger",
-        ),
-    )
+def _(mo, pl, published_paths, read_frame):
+    paths = published_paths(mo)
 
     def kueri(sql: str, params: dict | None = None) -> pl.DataFrame:
         return read_frame(paths, sql, params)

@@ -22,13 +22,11 @@ def _():
     import polars as pl
 
     from dagster_project.lib.core.fmt import angka, persen, rupiah
-    from dagster_project.lib.core.paths import DataPaths
     from dagster_project.lib.outputs import reports
-    from dagster_project.lib.outputs.apps import VEGA_LOCALE, short_name
+    from dagster_project.lib.outputs.apps import VEGA_LOCALE, published_paths, short_name
     from dagster_project.lib.publish.publisher import open_published
 
     return (
-        DataPaths,
         Decimal,
         VEGA_LOCALE,
         alt,
@@ -37,6 +35,7 @@ def _():
         open_published,
         persen,
         pl,
+        published_paths,
         reports,
         rupiah,
         short_name,
@@ -44,18 +43,8 @@ def _():
 
 
 @app.cell
-def _(DataPaths, mo, open_published, reports):
-    paths = DataPaths.from_env()
-    mo.stop(
-        not paths.published_db.exists(),
-        mo.callout(
-            mo.md(
-                f"**Belum ada mart terbit** di `{paths.published_db}`. "
-                "Jalankan `make run` dulu, lalu muat ulang halaman ini."
-            ),
-            kind="danger",
-        ),
-    )
+def _(mo, open_published, published_paths, reports):
+    paths = published_paths(mo)
     meta = reports.published_meta(paths)
     with open_published(paths) as _con:
         daftar_tahun = reports.available_years(_con)

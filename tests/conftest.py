@@ -76,14 +76,15 @@ SLOW_FIXTURES = frozenset({"demo_run", "published_demo", "copy_demo", "baseline_
 
 
 # Modules handed out first under xdist, longest first: the shared demo's first user (its build
-# starts at once), then the modules that run worlds of their own. Everything else follows in the
+# starts at once), then the modules that run worlds of their own (the other worker needs no
+# demo for them), then those that copy the demo and run again. Everything else follows in the
 # usual order (collection order, alphabetical).
 FIRST = (
     "test_faults",  # builds the shared demo; two killed runs and a recovering one (+ isolation)
-    "test_pipeline",  # its own world (scale 0.3) and a failing re-run
+    "test_placebo_pipeline",  # its own placebo world (the other worker starts here, no waiting)
     "test_automation",  # its own world (re-dated files) and a re-ingest run
-    "test_placebo_pipeline",  # its own placebo world
     "test_kepatuhan_skenario_pipeline",  # `apbd run` again on a copy of the demo (+ its output)
+    "test_pipeline",  # a copy of the demo: exports, a report and a failing re-run
     "test_sql_lint",  # sqlfluff over every dbt SQL file
     "test_dbt_project",  # a dbt build on hand-made raw files (and the dbt unit tests)
 )
@@ -112,7 +113,7 @@ class DemoRun:
     root: Path  # holds data/ and dagster_home/
     paths: DataPaths
     manifest: dict[str, Any]  # the generator's: files, totals, planted truth
-    report: Any  # runtime.RunReport of the run (its fields as a dict in the other xdist worker)
+    report: Any  # runtime.RunReport of the run
     output: str  # what the run printed (checked for the secret key)
 
 
@@ -132,7 +133,7 @@ def demo_run(tmp_path_factory) -> DemoRun:
             saved = json.loads(done.read_text(encoding="utf-8"))
             log = (root / "demo_run.log").read_text(encoding="utf-8", errors="replace")
             paths = DataPaths((root / "data").resolve())  # as the builder's `pipeline_env` made it
-            return DemoRun(root, paths, saved["manifest"], saved["report"], log)
+            return DemoRun(root, paths, saved["manifest"], _run_report(saved["report"]), log)
         if root.exists():
             pytest.fail(f"the shared demo's build failed in the other worker: see {root}")
         root.mkdir()
@@ -142,6 +143,14 @@ def demo_run(tmp_path_factory) -> DemoRun:
             encoding="utf-8",
         )
         return run
+
+
+def _run_report(saved: dict[str, Any]):
+    """The builder's `RunReport`, as the other xdist worker reads it back from JSON."""
+    from dagster_project.runtime import RunReport
+
+    pairs = ("failed_checks", "failed_steps", "warned_checks")
+    return RunReport(**{k: [tuple(p) for p in v] if k in pairs else v for k, v in saved.items()})
 
 
 def _build_demo(root: Path) -> DemoRun:

@@ -5,16 +5,9 @@ app's own; listening for other machines without a token is refused."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import websockets
@@ -27,12 +20,7 @@ from dagster_project.lib.outputs.app_server import (
     refusal,
     serve,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.server_kit import free_port, planner_app
 
 
 @pytest.fixture(scope="module")
@@ -40,45 +28,8 @@ def app_url(tmp_path_factory):
     """`apbd aplikasi perencana` on a free 127.0.0.1 port (an empty data folder is enough: the app
     answers with its 'no published mart yet' page); stopped by its own PID afterwards."""
     tmp = tmp_path_factory.mktemp("app")
-    port = _free_port()
-    log = (tmp / "app.log").open("w")
-    env = {
-        **os.environ,
-        "APBD_DATA_DIR": str(tmp / "data"),
-        "MARIMO_SKIP_UPDATE_CHECK": "1",
-        "HOME": str(tmp),
-        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
-    }
-    apbd = Path(sys.executable).with_name("apbd")
-    proc = subprocess.Popen(
-        [str(apbd), "aplikasi", "perencana", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"apbd aplikasi berhenti: {(tmp / 'app.log').read_text()[-2000:]}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"http://{url}/", timeout=5):
-                break
-            if time.monotonic() > deadline:
-                pytest.fail("apbd aplikasi tidak menjawab dalam 90 detik")
-            time.sleep(0.3)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        log.close()
+    with planner_app(tmp / "data", tmp) as port:
+        yield f"127.0.0.1:{port}"
 
 
 def _websocket(url: str, *, origin: str, host: str | None = None) -> str:
@@ -159,7 +110,7 @@ def test_the_rule_host_allow_list_and_same_origin(monkeypatch):
 def test_other_machines_only_with_a_token(tmp_path):
     notebook = PROJECT_ROOT / "notebooks" / "01_perencana_alokasi.py"
     with pytest.raises(AppServerError, match="wajib memakai token"):
-        serve(notebook, host="0.0.0.0", port=_free_port())
+        serve(notebook, host="0.0.0.0", port=free_port())
     short = tmp_path / "pendek.token"
     short.write_text("rahasia\n")
     with pytest.raises(AppServerError, match="terlalu pendek"):

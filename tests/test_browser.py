@@ -9,19 +9,14 @@ Chromium comes from the Debian package, installed here when /usr/bin/chromium is
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from dagster_project.lib.core.paths import PROJECT_ROOT
+from tests import server_kit
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -56,58 +51,12 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def planner_app(published_demo, tmp_path):
-    """`apbd aplikasi perencana` (what `make app` runs: the notebook behind the Origin/Host guard) in
-    its own session on a free 127.0.0.1 port; stopped by its PID afterwards."""
-    port = _free_port()
-    log = (tmp_path / "marimo.log").open("w")
-    env = {
-        **os.environ,
-        "APBD_DATA_DIR": str(published_demo.root),
-        "MARIMO_SKIP_UPDATE_CHECK": "1",
-        "HOME": str(tmp_path),  # marimo's own state files stay out of the real home
-        "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"),  # and its session cache out of notebooks/
-    }
-    apbd = Path(sys.executable).with_name("apbd")
-    proc = subprocess.Popen(
-        [str(apbd), "aplikasi", "perencana", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"apbd aplikasi berhenti: {(tmp_path / 'marimo.log').read_text()[-2000:]}"
-                )
-            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail("apbd aplikasi tidak menjawab dalam 60 detik")
-            time.sleep(0.3)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and its kernel
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        log.close()
+    """`apbd aplikasi perencana` (what `make app` runs: the notebook behind the Origin/Host guard) on
+    the shared demo, on a free 127.0.0.1 port; stopped by its PID afterwards."""
+    with server_kit.planner_app(published_demo.root, tmp_path, timeout=60) as port:
+        yield f"http://127.0.0.1:{port}/"
 
 
 SECTIONS = {

@@ -52,15 +52,24 @@ def test_assets_and_groups(graph, specs):
     log = graph.get(dg.AssetKey(["staging", "stg_meta__ingest_log"]))
     assert set(log.parent_keys) == set(SOURCES)
     assert PUBLISHED in graph.get(dg.AssetKey(["marts", "mart_kepatuhan_pelaporan"])).child_keys
-    # The evidence tiers (issue 4) read the performance and need marts and are published.
+    # The evidence tiers (issue 4) read what the performance and need marts publish (the same
+    # intermediate models: marts never read marts, tests/test_dbt_layers.py) and the tier rule,
+    # and are published.
     tier = graph.get(dg.AssetKey(["marts", "mart_prioritas_alokasi"]))
-    assert {
-        dg.AssetKey(["marts", "mart_kinerja_program"]),
-        dg.AssetKey(["marts", "mart_kinerja_sub_kegiatan"]),
-        dg.AssetKey(["marts", "mart_kebutuhan_wilayah"]),
-        dg.AssetKey(["reference", "ref_aturan_tier"]),
-    } <= set(tier.parent_keys)
-    assert {PUBLISHED, dg.AssetKey(["marts", "mart_prioritas_sub_kegiatan"])} <= tier.child_keys
+    upstream, todo = set(), list(tier.parent_keys)
+    while todo:
+        key = todo.pop()
+        if key not in upstream:
+            upstream.add(key)
+            todo.extend(graph.get(key).parent_keys)
+    for mart in ("mart_kinerja_program", "mart_kinerja_sub_kegiatan", "mart_kebutuhan_wilayah"):
+        behind = set(graph.get(dg.AssetKey(["marts", mart])).parent_keys)
+        assert behind and behind <= upstream, mart
+    assert dg.AssetKey(["reference", "ref_aturan_tier"]) in upstream
+    assert PUBLISHED in tier.child_keys
+    # its sub kegiatan drill-down reads the same program tiers
+    drill = graph.get(dg.AssetKey(["marts", "mart_prioritas_sub_kegiatan"]))
+    assert set(tier.parent_keys) <= set(drill.parent_keys)
 
 
 def test_every_contract_and_gx_suite_is_a_check_on_the_asset_it_guards(checks):

@@ -236,6 +236,32 @@ def test_programs_share_kelurahan_and_capital_works_show_their_effect_a_year_lat
     assert truth["tanpa_efek"] is False
 
 
+def test_truth_says_which_effects_and_which_waste_the_evidence_window_can_show(landing):
+    """Issue 10 (ev-recall): the method judges a program-year on its kelurahan of that year and
+    the year before (ref_aturan_dampak.jendela_tahun_bukti); the truth marks what is visible at
+    the minimum evidence size within that window, so a benchmark does not count an abstention on
+    an effect planted in one or two kelurahan as a miss."""
+    _, manifest = landing
+    truth = manifest["kebenaran"]
+    aturan = {r["kode_parameter"]: float(r["nilai"]) for r in seed("ref_aturan_dampak")}
+    assert aturan["jendela_tahun_bukti"] == 2 and aturan["kelurahan_sasaran_min"] == JANGKAUAN_MIN
+    sasaran: dict[tuple, set[str]] = defaultdict(set)
+    for w in truth["wilayah_sasaran"]:
+        sasaran[(w["kode_skpd"], w["kode_program"])] |= set(w["kelurahan"])
+    efektif = [p for p in truth["program"] if p["kelas"] == "efektif"]
+    for p in truth["program"]:
+        assert set(p["tahun_dampak_terlihat"]) <= set(p["tahun_dampak"])
+        assert set(p["tahun_terukur"]) <= {2024, 2025}
+        if p["tahun_terukur"]:  # money on site in at least the minimum number of kelurahan
+            assert p["terukur_per_kelurahan"]
+            assert len(sasaran[(p["kode_skpd"], p["kode_program"])]) >= JANGKAUAN_MIN
+        if p["kelas"] == "efektif":  # a visible effect is an effect where the outcome is judged
+            assert set(p["tahun_dampak_terlihat"]) <= set(p["tahun_terukur"])
+    visible = sum(len(p["tahun_dampak_terlihat"]) for p in efektif)
+    planted = sum(len(p["tahun_dampak"]) for p in efektif)
+    assert 0.6 * planted <= visible < planted, (visible, planted)
+
+
 def test_placebo_world_has_the_same_budget_and_no_true_effect(landing, tmp_path):
     _root, manifest = landing
     placebo = demo.generate(tmp_path, scale=0.2, years=(2024, 2025), tanpa_efek=True)

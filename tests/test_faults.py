@@ -103,12 +103,12 @@ def send_isolation_inputs(paths) -> dict:
     }
     # A: a new version of its rincian (re-saved with Windows line endings).
     crlf(paths.landing / "sipd" / "dpa_rincian" / "2024" / opd_a / "dpa_rincian_murni.csv")
-    # BPKAD: a December payment that takes one of A's lines above its pagu.
+    # BPKAD: a December 2024 payment that takes one of A's 2024 lines above its pagu.
     kode_sub, akun, dana, pagu, real = q(
         paths,
         "select kode_sub_kegiatan, kode_akun, kode_sumber_dana, pagu_akhir_rp, realisasi_rp "
-        "from marts.mart_anggaran_realisasi where kode_skpd = ? and pagu_akhir_rp > 0 "
-        "order by pagu_akhir_rp limit 1",
+        "from marts.mart_anggaran_realisasi where kode_skpd = ? and tahun = 2024 "
+        "and pagu_akhir_rp > 0 order by pagu_akhir_rp limit 1",
         [opd_a],
     )[0]
     extra = pagu - real + Decimal(1_000_000)
@@ -264,7 +264,7 @@ def test_the_mart_is_published_with_the_good_opds_new_data(two_opds):
     (over,) = q(
         paths,
         "select melebihi_pagu from marts.mart_anggaran_realisasi where kode_skpd = ? and "
-        "kode_sub_kegiatan = ? and kode_akun = ? and kode_sumber_dana = ?",
+        "tahun = 2024 and kode_sub_kegiatan = ? and kode_akun = ? and kode_sumber_dana = ?",
         [a, kode_sub, akun, dana],
     )[0]
     assert over is True  # realisation above pagu: loaded and flagged, not dropped

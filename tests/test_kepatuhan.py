@@ -1,7 +1,7 @@
 """The reporting calendar: due dates, what counts as received, days late (lib/contracts/jadwal.py).
 
 The dbt model mart_kepatuhan_pelaporan follows the same rules (its unit test in
-dbt/models/marts/_kepatuhan_pelaporan__unit_tests.yml uses the SP2D cases below; the end-to-end test
+dbt/models/marts/kepatuhan/_kepatuhan__unit_tests.yml uses the SP2D cases below; the end-to-end test
 compares the two on a whole demo).
 """
 

@@ -340,13 +340,17 @@ def test_scenario_never_cuts_staff_and_keeps_protected_programs(skenario_2026):
 def test_scenario_cuts_d_before_c_before_b(skenario_2026):
     hasil, *_ = skenario_2026
     b = hasil.baris.filter(~pl.col("dilindungi"))
-    # Committed staff costs are never cut, so compare what is left of the cuttable part.
+    # Committed staff costs are never cut, so compare what is left of the cuttable part, for
+    # each tier that has unprotected programs (the 0.3 demo's 2026 view has none in tier C).
     pct = {}
-    for t in ("B", "C", "D"):
+    for t in ("D", "C", "B"):
         rows = b.filter(pl.col("tier") == t)
+        if rows.is_empty():
+            continue
         pegawai = rows["belanja_pegawai_rp"].sum()
         pct[t] = (rows["pagu_usulan_rp"].sum() - pegawai) / (rows["pagu_dasar_rp"].sum() - pegawai)
-    assert pct["D"] <= pct["C"] <= pct["B"] < 1
+    assert {"B", "D"} <= set(pct)  # the cut order is tested on at least the two ends
+    assert list(pct.values()) == sorted(pct.values()) and pct["B"] < 1
     assert all(r for r in hasil.baris["alasan"].to_list())
 
 

@@ -1,9 +1,10 @@
 """End to end with the real stack: demo files → Dagster (ingest, dbt, gate) → published mart.
 
-One demo data set is generated and run once per module; later tests build on that state. Its scale
-is 0.3, not the shared demo's 0.2 (tests/conftest.py): the personal-data scan needs more than 1,000
-NIKs and birth dates sent (0.2 sends 864 and 840). The second, no-op run is tested on the run
-that republishes a saved scenario (test_kepatuhan_skenario_pipeline.py): one run serves both.
+These tests read the session's shared demo (tests/conftest.py, scale 0.3: the personal-data scan
+needs more than 1,000 NIKs and birth dates sent, 0.2 sends 864 and 840) through a private copy of
+it, since they write exports and a report into its data folder and the last test breaks a file
+and runs the pipeline again on that copy. The second, no-op run is tested on the run that
+republishes a saved scenario (test_kepatuhan_skenario_pipeline.py): one run serves both.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.demo.generator import (
     PERGESERAN_SESUDAH_PERUBAHAN,
     PERGESERAN_TANPA_PERUBAHAN,
-    generate,
 )
 from dagster_project.lib.ingest.loader import read_ingest_log
-from dagster_project.runtime import ensure_dbt_manifest, run_pipeline
+from dagster_project.runtime import run_pipeline
 from tests.pipeline_kit import pipeline_env
 
 pytestmark = pytest.mark.slow
@@ -33,13 +33,12 @@ def sha(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pipeline")
+def pipeline(demo_run, copy_demo):
+    """(paths, manifest, report): a copy of the shared demo, the generator's manifest and the
+    report of the run that published it."""
+    root, _ = copy_demo("pipeline")
     with pipeline_env(root) as paths:
-        ensure_dbt_manifest()
-        manifest = generate(paths.landing, scale=0.3, years=(2024, 2025))
-        report = run_pipeline()
-        yield paths, manifest, report
+        yield paths, demo_run.manifest, demo_run.report
 
 
 def query(paths: DataPaths, sql: str):

@@ -11,7 +11,6 @@ import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -22,6 +21,7 @@ import pytest
 from dagster_project.definitions import defs
 from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.runtime import ensure_dagster_home
+from tests.server_kit import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +49,6 @@ QUERY = """
   }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def dev_command(port: int) -> list[str]:

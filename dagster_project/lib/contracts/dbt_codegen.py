@@ -2,7 +2,10 @@
 
 - `dbt/models/staging/<system>/_<system>__sources.yml`: one dbt source per source contract, read
   from the raw Parquet that ingest writes (`external_location`), with column docs and key tests.
-- `dbt/models/marts/_marts__models.yml` (from `data_contracts/marts/`) and
+- `dbt/macros/contract_columns.sql`: the macro a staging model selects its contract columns with
+  (typed casts, staging renames, the lineage columns), so a staging model never restates a type.
+- `dbt/models/marts/<domain>/_<domain>__models.yml` (from `data_contracts/marts/`, one file per
+  domain folder: the contract's `martDomain` customProperty names it) and
   `dbt/models/marts/core/_core__models.yml` (the published dims and facts, from
   `data_contracts/core/`): every model with `contract: enforced`, typed and described columns,
   constraints and tests.
@@ -50,6 +53,15 @@ LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("_baris", "integer", "Nomor baris di berkas asal. / Line number in the source file."),
     ("_dimuat_pada", "timestamp", "Waktu baris dimuat (UTC). / When the row was loaded (UTC)."),
 )
+
+
+# The names staging gives the lineage columns (every staging model ends with them).
+LINEAGE_STAGING_NAMES = {
+    "_sumber_sha256": "sumber_sha256",
+    "_sumber_berkas": "sumber_berkas",
+    "_baris": "sumber_baris",
+    "_dimuat_pada": "dimuat_pada",
+}
 
 
 def _dbt_type(col: Column) -> str:
@@ -210,6 +222,35 @@ def scenario_source_yaml() -> str:
     return HEADER.format(what="data_contracts/marts/mart_skenario_alokasi") + _dump(doc)
 
 
+def staging_macro(contracts: list[Contract]) -> str:
+    """`contract_columns(system, table, ...)`: the typed select list of a source's stored columns
+    and its lineage, as a staging model needs it; `rename`, `cast_as`, `exclude` and `relation`
+    (a prefix such as `source.`) cover what a staging model does differently."""
+    lines = [
+        "{#- GENERATED from data_contracts/sources by `apbd contracts generate`. Do not edit by hand:",
+        "    change the contract, then regenerate. One entry per stored column: source name, type",
+        "    (the contract's physical type), staging name. -#}",
+        "{% macro contract_columns(system, table, rename={}, cast_as={}, exclude=[], relation='') -%}",
+        "    {%- set columns = {",
+    ]
+    lineage = [(n, t, LINEAGE_STAGING_NAMES[n]) for n, t, _ in LINEAGE_COLUMNS]
+    for c in contracts:
+        lines.append(f"        '{c.system}.{c.table}': [")
+        stored = [(col.name, _dbt_type(col), col.name) for col in c.stored_columns]
+        lines += [f"            ['{n}', '{t}', '{s}']," for n, t, s in stored + lineage]
+        lines.append("        ],")
+    lines += [
+        "    }[system ~ '.' ~ table] -%}",
+        "    {%- for name, type, staging_name in columns if name not in exclude %}",
+        "        cast({{ relation }}{{ name }} as {{ cast_as.get(name, type) }})",
+        "        as {{ rename.get(name, staging_name) }}{{ ',' if not loop.last }}",
+        "    {%- endfor %}",
+        "{%- endmacro %}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _duck_type(dtype: object) -> str:
     import polars as pl
 
@@ -255,8 +296,21 @@ def _dump(doc: object) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 
+def _marts_by_domain() -> dict[str, list[Contract]]:
+    """Mart contracts by the domain folder they are built in (dbt/models/marts/<martDomain>/)."""
+    by_domain: dict[str, list[Contract]] = defaultdict(list)
+    for c in mart_contracts().values():
+        domain = c.properties.get("martDomain")
+        if not domain:
+            raise ValueError(
+                f"{c.path}: customProperty martDomain missing (the folder under dbt/models/marts/)"
+            )
+        by_domain[str(domain)].append(c)
+    return by_domain
+
+
 def generated_files() -> dict[Path, str]:
-    """Every generated YAML file and the text it should hold."""
+    """Every generated file (dbt YAML and the staging macro) and the text it should hold."""
     by_system: dict[str, list[Contract]] = defaultdict(list)
     for c in source_contracts().values():
         by_system[c.system].append(c)
@@ -267,14 +321,16 @@ def generated_files() -> dict[Path, str]:
         for system, cs in sorted(by_system.items())
     }
     files[DBT_DIR / "models" / "staging" / "meta" / "_meta__sources.yml"] = ingest_log_yaml()
-    marts = list(mart_contracts().values())
+    files[DBT_DIR / "macros" / "contract_columns.sql"] = staging_macro(
+        [c for _, cs in sorted(by_system.items()) for c in cs]
+    )
     if "mart_skenario_alokasi" in mart_contracts():
         files[DBT_DIR / "models" / "staging" / "skenario" / "_skenario__sources.yml"] = (
             scenario_source_yaml()
         )
-    if marts:
-        files[DBT_DIR / "models" / "marts" / "_marts__models.yml"] = models_yaml(
-            marts, "data_contracts/marts"
+    for domain, marts in sorted(_marts_by_domain().items()):
+        files[DBT_DIR / "models" / "marts" / domain / f"_{domain}__models.yml"] = models_yaml(
+            marts, f"data_contracts/marts (martDomain: {domain})"
         )
     if core := list(core_contracts().values()):
         files[DBT_DIR / "models" / "marts" / "core" / "_core__models.yml"] = models_yaml(

@@ -263,6 +263,9 @@ class EvidenceWorld:
         self.effect_years: dict[tuple[int, str, str], set[int]] = defaultdict(set)
         # (opd, program, outcome year) -> the kelurahan its planted effect shows in that year
         self.effect_kelurahan: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+        # (opd, program, outcome year) -> the kelurahan its money reaches in time to matter that
+        # year, whatever its class (where its outcome can be judged at all)
+        self.landed_kelurahan: dict[tuple[str, str, int], set[str]] = defaultdict(set)
         self.simulated_until = self.outcome_years[0]
         self._outcomes_done = False
         self.people: dict[str, list[dict[str, Any]]] = {}
@@ -444,6 +447,12 @@ class EvidenceWorld:
                         )
                         landed[s.kelurahan].append(s)
                 self.treated[(year, opd.kode, plan.kode_program)] = sorted(landed)
+                for kel, here in landed.items():
+                    for lag in {self._lag(s) for s in here}:
+                        if year + lag <= self.outcome_years[-1]:
+                            self.landed_kelurahan[(opd.kode, plan.kode_program, year + lag)].add(
+                                kel
+                            )
                 if plan.kelas == EFEKTIF:
                     # the effect where the money went: about spec.effect in every kelurahan of
                     # the area, in each year the spending there can matter (services the same
@@ -937,6 +946,21 @@ class EvidenceWorld:
 
     # -- the truth -----------------------------------------------------------------------------
 
+    @staticmethod
+    def _in_window(
+        per_year: dict[tuple[str, str, int], set[str]], p: ProgramPlan, year: int
+    ) -> int:
+        """Distinct kelurahan of `per_year` for program p over the evidence window ending in
+        `year` (the effect method's jendela_tahun_bukti, read from its seed)."""
+        jendela = next(
+            int(r["nilai"])
+            for r in _read_seed("ref_aturan_dampak")
+            if r["kode_parameter"] == "jendela_tahun_bukti"
+        )
+        window = range(year - jendela + 1, year + 1)
+        return len(set().union(*(per_year.get((p.kode_skpd, p.kode_program, y), set())
+                                 for y in window)))  # fmt: skip
+
     def truth(self) -> dict[str, Any]:
         self._simulate_outcomes()
         landing: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -960,13 +984,23 @@ class EvidenceWorld:
                     # outcome years in which this program's planted effect shows (none in the
                     # placebo world, none before capital works can matter)
                     "tahun_dampak": sorted(landing[(p.kode_skpd, p.kode_program)]),
-                    # of those, the years it shows in at least JANGKAUAN_MIN kelurahan: enough
-                    # for any method to see (the rest is planted but too small to be seen)
+                    # of those, the years it shows in at least JANGKAUAN_MIN kelurahan within the
+                    # evidence window (ref_aturan_dampak.jendela_tahun_bukti: that year and the
+                    # one before): enough to be seen at the minimum evidence size (the rest is
+                    # planted but too small to be seen)
                     "tahun_dampak_terlihat": sorted(
                         y
                         for y in landing[(p.kode_skpd, p.kode_program)]
-                        if len(self.effect_kelurahan[(p.kode_skpd, p.kode_program, y)])
-                        >= JANGKAUAN_MIN
+                        if self._in_window(self.effect_kelurahan, p, y) >= JANGKAUAN_MIN
+                    ),
+                    # outcome years in which its money lands in kelurahan (this year) and in at
+                    # least JANGKAUAN_MIN kelurahan within the evidence window: the years its
+                    # outcome effect, or the lack of one, can be judged at all
+                    "tahun_terukur": sorted(
+                        y
+                        for y in self.outcome_years
+                        if self.landed_kelurahan[(p.kode_skpd, p.kode_program, y)]
+                        and self._in_window(self.landed_kelurahan, p, y) >= JANGKAUAN_MIN
                     ),
                 }
                 for _, p in sorted(self.plans.items())

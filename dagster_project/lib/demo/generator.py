@@ -18,8 +18,9 @@ anggaran kas per (sub kegiatan, akun) = Σ rincian of that akun, and SP2D per (O
 akun) ≤ pagu perubahan. Money is ``decimal.Decimal`` throughout; floats only draw shares.
 
 Codes come from the committed seeds in ``dbt/seeds`` (never from ``../shared``); column names and
-the human header aliases come from the source contracts in ``data_contracts/sources``. Same seed
-and scale give byte-identical files.
+the human header aliases come from the source contracts in ``data_contracts/sources``; the demo's
+assumptions (OPD profiles, component and payroll templates, special components, calendar) are the
+data files in ``lib/demo/data/``. Same seed and scale give byte-identical files.
 """
 
 from __future__ import annotations
@@ -120,77 +121,32 @@ DAK_FISIK_BY_OPD = {
 }
 
 # --------------------------------------------------------------------------------------------
-# OPD profiles: share of total belanja (weight), pegawai and modal fractions, special components
+# The demo's tables (profiles, component pools, payroll lines, calendar) are data files in
+# lib/demo/data/: the assumptions a reader may want to change, kept out of the code.
 # --------------------------------------------------------------------------------------------
+DATA_DIR = Path(__file__).with_name("data")
 
 
-PROFILES: dict[str, Profile] = {
-    "Setda": Profile(5.0, 0.25, 0.05, hibah=0.20, forced=("4.01.02.2.02.0001",),
-                     extra_penunjang=("2.11.0001", "2.11.0004", "2.12.0001", "2.13.0003",
-                                      "2.14.0001"), context="setda"),
-    "Setwan": Profile(2.6, 0.40, 0.04, extra_penunjang=("2.15.0001", "2.15.0002", "2.16.0001",
-                                                        "2.16.0003", "2.16.0004"),
-                      context="setwan"),
-    "Inspektorat": Profile(0.55, 0.55, 0.03),
-    "Bappeda": Profile(0.8, 0.45, 0.04),
-    "Bapperida": Profile(0.85, 0.45, 0.04),
-    "BPKAD": Profile(3.0, 0.33, 0.04, btt=0.20, programs=("5.02.02", "5.02.03"),
-                     forced=("5.02.02.2.04.0009",)),
-    "Bapenda": Profile(1.2, 0.35, 0.05, programs=("5.02.04",), context="bapenda"),
-    "BKPSDM": Profile(0.8, 0.45, 0.03),
-    "Kesbangpol": Profile(0.45, 0.30, 0.02, hibah=0.25, forced=("8.01.03.2.01.0003",)),
-    "BPBD": Profile(0.6, 0.35, 0.10, programs=("1.05.03",), context="bpbd"),
-    "Satpol PP": Profile(1.2, 0.40, 0.06, programs=("1.05.02",), context="satpol"),
-    "Damkar": Profile(1.0, 0.40, 0.12, programs=("1.05.04",), context="damkar",
-                      extra_penunjang=("2.07.0002",)),
-    "Disdikbud": Profile(18.5, 0.58, 0.14, forced=("1.01.02.2.01.0001", "1.01.02.2.01.0002",
-                                                   "1.01.02.2.01.0008", "1.01.02.2.02.0014"),
-                         context="disdik"),
-    "Dinkes": Profile(11.5, 0.36, 0.12, forced=("1.02.02.2.02.0026", "1.02.02.2.01.0002",
-                                                "1.02.02.2.02.0033", "1.02.02.2.02.0015"),
-                      extra_penunjang=("2.10.0001",), context="dinkes"),
-    "PUPR": Profile(23.0, 0.04, 0.70, forced=("1.03.10.2.01.0015", "1.03.02.2.01.0046",
-                                              "1.03.06.2.01.0005", "1.03.10.2.01.0009",
-                                              "1.03.10.2.01.0011"),
-                    extra_penunjang=("2.07.0002",), context="pupr"),
-    "Disperkim": Profile(6.0, 0.06, 0.55, forced=("1.04.03.2.03.0002", "1.04.05.2.01.0002"),
-                         extra_penunjang=("2.04.0001",), context="disperkim"),
-    "DLH": Profile(4.0, 0.14, 0.14, forced=("2.11.11.2.01.0003",),
-                   extra_penunjang=("2.04.0001", "2.07.0002"), context="dlh"),
-    "Dishub": Profile(2.0, 0.22, 0.22, extra_penunjang=("2.04.0001", "2.07.0002"),
-                      context="dishub"),
-    "Diskominfo": Profile(1.0, 0.25, 0.15, context="kominfo"),
-    "Dinsos PM": Profile(1.6, 0.25, 0.03, bansos=0.40, forced=("1.06.05.2.02.0003",
-                                                               "1.06.04.2.02.0003"),
-                         context="dinsos"),
-    "DP2PA": Profile(0.4, 0.40, 0.03),
-    "DPPKB": Profile(0.5, 0.45, 0.05),
-    "Disnaker": Profile(0.3, 0.45, 0.05, context="disnaker"),
-    "Disdukcapil": Profile(0.6, 0.40, 0.08),
-    "DPMPTSP": Profile(0.4, 0.45, 0.05),
-    "Diskumi": Profile(1.0, 0.30, 0.25, extra_penunjang=("2.04.0001",)),
-    "DKPP": Profile(0.6, 0.40, 0.10, context="dkpp"),
-    "Diskan": Profile(0.3, 0.40, 0.10),
-    "Dispar": Profile(0.4, 0.35, 0.10, context="dispar"),
-    "Dispora": Profile(0.8, 0.20, 0.15, hibah=0.35, forced=("2.19.03.2.04.0002",),
-                       context="dispora"),
-    "DPK": Profile(0.3, 0.45, 0.10, context="dpk"),
-}  # fmt: skip
-KECAMATAN_PROFILE = Profile(
-    0.9, 0.26, 0.10, forced=("7.01.03.2.02.0003", "7.01.03.2.02.0002"), context="kecamatan"
-)
+def _yaml(name: str) -> Any:
+    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
 
-COMMON_PENUNJANG = (
-    "2.01.0001", "2.01.0006", "2.02.0001", "2.02.0003", "2.02.0005", "2.05.0009", "2.06.0001",
-    "2.06.0002", "2.06.0009", "2.07.0006", "2.08.0002", "2.08.0004", "2.09.0002", "2.09.0009",
-)  # fmt: skip
 
+def _csv(name: str) -> list[dict[str, str]]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _profile(spec: dict[str, Any]) -> Profile:
+    return Profile(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()})
+
+
+_PROFIL = _yaml("profil_opd.yaml")
+# OPD profiles: share of total belanja (weight), pegawai and modal fractions, special components
+PROFILES: dict[str, Profile] = {k: _profile(v) for k, v in _PROFIL["opd"].items()}
+KECAMATAN_PROFILE = _profile(_PROFIL["kecamatan"])
+COMMON_PENUNJANG: tuple[str, ...] = tuple(_PROFIL["penunjang_umum"])
 # Sub kegiatan that carry a special component.
-SPECIAL_KIND = {
-    "4.01.02.2.02.0001": "hibah", "8.01.03.2.01.0003": "hibah", "2.19.03.2.04.0002": "hibah",
-    "1.06.05.2.02.0003": "bansos", "1.06.04.2.02.0003": "bansos",
-    "5.02.02.2.04.0009": "btt", "1.02.02.2.02.0026": "jkn", "7.01.03.2.02.0003": "probebaya",
-}  # fmt: skip
+SPECIAL_KIND: dict[str, str] = _PROFIL["komponen_khusus"]
 
 # Sub kegiatan that build, rehabilitate or buy something (they carry belanja modal and a location).
 FISIK = re.compile(
@@ -202,377 +158,90 @@ FISIK = re.compile(
 )
 
 # --------------------------------------------------------------------------------------------
-# Line templates: (kode_akun, uraian komponen, satuan, price low, price high, style)
+# Line templates: (kode_akun, uraian komponen, satuan, price low, price high, style), by kelompok
+# (and kunci: a nomenclature suffix, a context or a name pattern) in data/komponen.csv
 # --------------------------------------------------------------------------------------------
 Tmpl = tuple[str, str, str, int, int, str]
+Alloc = dict[int, dict[str, int]]  # id(SubKeg) -> component -> rupiah
 
-OFFICE_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.01.01.0024", "Alat Tulis Kantor", "Paket", 300_000, 1_500_000, "simple"),
-    ("5.1.02.01.01.0025", "Kertas HVS A4 80 gram", "Rim", 55_000, 68_000, "simple"),
-    ("5.1.02.01.01.0026", "Penggandaan dan Penjilidan Dokumen", "Eksemplar", 15_000, 120_000,
-     "simple"),
-    ("5.1.02.01.01.0029", "Tinta dan Toner Printer", "Buah", 180_000, 1_200_000, "simple"),
-    ("5.1.02.01.01.0052", "Makanan dan Minuman Rapat", "Kotak", 35_000, 60_000, "ok"),
-    ("5.1.02.02.01.0003", "Honorarium Narasumber", "OJ", 900_000, 1_800_000, "ok"),
-    ("5.1.02.02.01.0004", "Honorarium Tim Pelaksana Kegiatan", "OB", 300_000, 1_000_000, "ob"),
-    ("5.1.02.04.01.0001", "Perjalanan Dinas Luar Daerah", "OK", 3_500_000, 8_500_000, "ok"),
-    ("5.1.02.04.01.0003", "Perjalanan Dinas Dalam Kota", "OH", 150_000, 150_000, "ok"),
-    ("5.1.02.04.01.0004", "Paket Meeting Dalam Kota", "OH", 350_000, 550_000, "ok"),
-    ("5.1.02.02.05.0009", "Sewa Gedung Pertemuan", "Hari", 5_000_000, 25_000_000, "simple"),
-    ("5.1.02.02.12.0003", "Bimbingan Teknis", "Orang", 2_500_000, 6_000_000, "simple"),
-    ("5.1.02.02.01.0055", "Publikasi dan Iklan Media", "Kali", 2_500_000, 15_000_000, "simple"),
-    ("5.1.02.01.01.0026", "Cetak Spanduk dan Baliho", "Lembar", 150_000, 900_000, "simple"),
-)  # fmt: skip
-UTILITY_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.02.01.0061", "Tagihan Listrik Kantor", "Bulan", 8_000_000, 60_000_000, "bulan"),
-    ("5.1.02.02.01.0060", "Tagihan Air Kantor", "Bulan", 500_000, 4_000_000, "bulan"),
-    ("5.1.02.02.01.0059", "Tagihan Telepon Kantor", "Bulan", 300_000, 2_000_000, "bulan"),
-    ("5.1.02.02.01.0063", "Langganan Internet Kantor", "Bulan", 2_000_000, 15_000_000, "bulan"),
-)  # fmt: skip
-OUTSOURCE_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.02.01.0030", "Jasa Tenaga Kebersihan Kantor", "OB", 3_400_000, 3_900_000, "ob"),
-    ("5.1.02.02.01.0031", "Jasa Tenaga Keamanan Kantor", "OB", 3_400_000, 3_900_000, "ob"),
-    ("5.1.02.02.01.0033", "Jasa Tenaga Supir", "OB", 3_400_000, 4_000_000, "ob"),
-    ("5.1.02.02.01.0026", "Jasa Tenaga Administrasi (Non ASN)", "OB", 3_400_000, 4_200_000, "ob"),
-    ("5.1.02.02.02.0005", "Iuran Jaminan Kesehatan Tenaga Non ASN", "OB", 120_000, 180_000, "ob"),
-)  # fmt: skip
-OFFICE_BY_SUFFIX: dict[str, tuple[Tmpl, ...]] = {
-    "2.06.0001": (
-        ("5.1.02.01.01.0031", "Lampu, Kabel dan Komponen Instalasi Listrik", "Paket", 1_500_000,
-         12_000_000, "simple"),
-        ("5.1.02.01.01.0036", "Bahan Perbaikan Instalasi Listrik Kantor", "Paket", 1_000_000,
-         8_000_000, "simple"),
-    ),
-    "2.06.0002": (
-        ("5.1.02.01.01.0030", "Perabot Kantor", "Buah", 250_000, 2_500_000, "simple"),
-        ("5.1.02.01.01.0032", "Perlengkapan Dinas", "Paket", 500_000, 3_000_000, "simple"),
-        ("5.1.02.01.01.0024", "Alat Tulis Kantor", "Paket", 300_000, 1_500_000, "simple"),
-    ),
-    "2.06.0009": (
-        ("5.1.02.01.01.0052", "Makanan dan Minuman Rapat", "Kotak", 35_000, 60_000, "ok"),
-        ("5.1.02.04.01.0001", "Perjalanan Dinas Luar Daerah (Konsultasi)", "OK", 3_500_000,
-         8_500_000, "ok"),
-        ("5.1.02.04.01.0004", "Paket Meeting Dalam Kota", "OH", 350_000, 550_000, "ok"),
-        ("5.1.02.04.01.0005", "Paket Meeting Luar Kota", "OH", 650_000, 1_100_000, "ok"),
-    ),
-    "2.05.0009": (
-        ("5.1.02.02.12.0003", "Bimbingan Teknis Pegawai", "Orang", 2_500_000, 6_000_000,
-         "simple"),
-        ("5.1.02.02.12.0001", "Kursus Singkat/Pelatihan Pegawai", "Orang", 2_000_000, 5_000_000,
-         "simple"),
-        ("5.1.02.04.01.0001", "Perjalanan Dinas Peserta Pelatihan", "OK", 3_500_000, 8_500_000,
-         "ok"),
-    ),
-}  # fmt: skip
-MAINT_POOL: tuple[Tmpl, ...] = (
-    ("5.1.02.03.02.0035", "Pemeliharaan Kendaraan Dinas Jabatan", "Unit", 8_000_000, 25_000_000,
-     "simple"),
-    ("5.1.02.03.02.0036", "Pemeliharaan Kendaraan Operasional", "Unit", 6_000_000, 20_000_000,
-     "simple"),
-    ("5.1.02.01.01.0004", "Bahan Bakar Minyak Kendaraan Dinas", "Liter", 10_000, 13_500, "simple"),
-    ("5.1.02.03.03.0001", "Pemeliharaan Gedung Kantor", "Paket", 25_000_000, 350_000_000, "paket"),
-    ("5.1.02.03.02.0121", "Pemeliharaan Pendingin Ruangan (AC)", "Unit", 350_000, 900_000,
-     "simple"),
-    ("5.1.02.02.02.0008", "Asuransi Barang Milik Daerah", "Paket", 20_000_000, 150_000_000,
-     "paket"),
-)  # fmt: skip
-MODAL_PENUNJANG: dict[str, tuple[Tmpl, ...]] = {
-    "2.07.0002": (("5.2.02.02.01.0002", "Mobil Operasional Lapangan", "Unit", 350_000_000,
-                   550_000_000, "simple"),),
-    "2.07.0006": (("5.2.02.10.01.0002", "Personal Computer/Laptop", "Unit", 12_000_000,
-                   25_000_000, "simple"),
-                  ("5.2.02.05.02.0004", "Pendingin Ruangan (AC Split)", "Unit", 6_000_000,
-                   14_000_000, "simple"),
-                  ("5.2.02.05.01.0005", "Mesin Fotokopi dan Alat Kantor Lainnya", "Unit",
-                   25_000_000, 80_000_000, "simple")),
-}  # fmt: skip
 
-CONTEXT_POOLS: dict[str, tuple[Tmpl, ...]] = {
-    "disdik": (
-        ("5.1.02.02.01.0013", "Jasa Guru Honorer/Tenaga Pendidik Non ASN", "OB", 1_500_000,
-         3_500_000, "ob"),
-        ("5.1.02.02.01.0009", "Honorarium Penyelenggara Ujian Sekolah", "OK", 300_000, 600_000,
-         "ok"),
-        ("5.1.02.01.01.0055", "Makanan dan Minuman Peserta Didik", "Kotak", 25_000, 40_000, "ok"),
-        ("5.1.02.02.12.0001", "Pelatihan Guru", "Orang", 2_000_000, 4_500_000, "simple"),
-    ),
-    "dinkes": (
-        ("5.1.02.01.01.0037", "Obat-obatan Puskesmas", "Paket", 50_000_000, 400_000_000, "paket"),
-        ("5.1.02.01.01.0002", "Reagen Laboratorium", "Paket", 10_000_000, 80_000_000, "paket"),
-        ("5.1.02.02.01.0014", "Jasa Tenaga Kesehatan Non ASN", "OB", 3_500_000, 6_500_000, "ob"),
-        ("5.1.02.01.01.0056", "Makanan Tambahan Balita dan Ibu Hamil", "Paket", 15_000, 25_000,
-         "simple"),
-        ("5.1.02.02.01.0006", "Honorarium Kader Posyandu", "OB", 250_000, 500_000, "ob"),
-    ),
-    "pupr": (
-        ("5.1.02.03.04.0004", "Pemeliharaan Rutin Jalan Kota", "M2", 150_000, 350_000, "simple"),
-        ("5.1.02.03.04.0014", "Pemeliharaan Jembatan pada Jalan Kota", "Paket", 200_000_000,
-         900_000_000, "paket"),
-        ("5.1.02.01.01.0001", "Bahan Bangunan dan Konstruksi", "Paket", 20_000_000, 200_000_000,
-         "paket"),
-        ("5.1.02.02.04.0003", "Sewa Excavator", "Jam", 450_000, 750_000, "simple"),
-        ("5.1.02.02.01.0016", "Jasa Tenaga Penanganan Prasarana dan Sarana Umum", "OB",
-         3_500_000, 4_500_000, "ob"),
-    ),
-    "disperkim": (
-        ("5.1.02.01.01.0039", "Bahan Bedah Rumah Tidak Layak Huni", "Unit", 20_000_000,
-         35_000_000, "simple"),
-        ("5.1.02.02.01.0068", "Rekening Penerangan Jalan Umum", "Bulan", 3_000_000_000,
-         5_000_000_000, "bulan"),
-        ("5.1.02.02.01.0016", "Jasa Tenaga Pemeliharaan PJU dan Taman", "OB", 3_500_000,
-         4_500_000, "ob"),
-    ),
-    "dlh": (
-        ("5.1.02.02.01.0030", "Jasa Petugas Kebersihan dan Pengangkut Sampah", "OB", 3_400_000,
-         3_900_000, "ob"),
-        ("5.1.02.02.01.0051", "Jasa Pengolahan Sampah di TPA", "Ton", 80_000, 160_000, "simple"),
-        ("5.1.02.01.01.0004", "BBM Armada Pengangkut Sampah", "Liter", 10_000, 13_500, "simple"),
-        ("5.1.02.02.04.0037", "Sewa Truk Angkutan Sampah", "Bulan", 15_000_000, 30_000_000,
-         "simple"),
-        ("5.1.02.01.01.0013", "Suku Cadang Armada Persampahan", "Paket", 10_000_000, 60_000_000,
-         "paket"),
-    ),
-    "dishub": (
-        ("5.1.02.02.01.0022", "Jasa Tenaga Pengatur Lalu Lintas dan Parkir", "OB", 3_400_000,
-         4_000_000, "ob"),
-        ("5.1.02.01.02.0004", "Komponen Rambu-Rambu", "Paket", 15_000_000, 80_000_000, "paket"),
-    ),
-    "damkar": (
-        ("5.1.02.02.01.0018", "Jasa Tenaga Pemadam Kebakaran dan Penyelamatan", "OB", 3_500_000,
-         4_200_000, "ob"),
-        ("5.1.02.01.01.0009", "Isi Tabung Pemadam Kebakaran", "Tabung", 350_000, 900_000,
-         "simple"),
-        ("5.1.02.01.01.0067", "Pakaian Penyelamatan/Pemadam", "Stel", 3_500_000, 9_000_000,
-         "simple"),
-    ),
-    "satpol": (
-        ("5.1.02.02.01.0017", "Jasa Tenaga Ketenteraman dan Ketertiban Umum", "OB", 3_400_000,
-         4_000_000, "ob"),
-        ("5.1.02.01.01.0064", "Pakaian Dinas Lapangan", "Stel", 450_000, 750_000, "simple"),
-    ),
-    "bpbd": (
-        ("5.1.02.02.01.0019", "Jasa Tenaga Penanganan Bencana (TRC)", "OB", 3_500_000,
-         4_200_000, "ob"),
-        ("5.1.02.01.01.0041", "Persediaan Logistik Kebencanaan", "Paket", 20_000_000,
-         120_000_000, "paket"),
-    ),
-    "dinsos": (
-        ("5.1.02.02.01.0020", "Jasa Tenaga Penanganan Sosial (TKSK/Pendamping)", "OB",
-         2_000_000, 3_500_000, "ob"),
-    ),
-    "kominfo": (
-        ("5.1.02.02.01.0039", "Jasa Tenaga Teknologi Informasi", "OB", 5_000_000, 9_000_000,
-         "ob"),
-        ("5.1.02.02.01.0063", "Sewa Bandwidth Internet Pemerintah Kota", "Bulan", 60_000_000,
-         180_000_000, "bulan"),
-        ("5.1.02.02.09.0003", "Jasa Konsultansi Telematika", "Paket", 150_000_000, 600_000_000,
-         "paket"),
-    ),
-    "setwan": (
-        ("5.1.02.04.01.0001", "Perjalanan Dinas Pimpinan dan Anggota DPRD", "OK", 6_000_000,
-         12_000_000, "ok"),
-        ("5.1.02.02.05.0043", "Sewa Hotel Rapat Kerja DPRD", "Kamar", 900_000, 1_800_000, "ok"),
-        ("5.1.02.04.01.0005", "Paket Meeting Luar Kota", "OH", 650_000, 1_100_000, "ok"),
-        ("5.1.02.01.01.0053", "Makanan dan Minuman Jamuan Tamu", "Orang", 75_000, 150_000,
-         "simple"),
-    ),
-    "setda": (
-        ("5.1.02.01.01.0053", "Makanan dan Minuman Jamuan Tamu", "Orang", 75_000, 150_000,
-         "simple"),
-        ("5.1.02.02.01.0047", "Jasa Penyelenggaraan Acara Hari Besar", "Paket", 150_000_000,
-         900_000_000, "paket"),
-        ("5.1.02.01.01.0035", "Cendera Mata Tamu Pemerintah", "Buah", 250_000, 900_000, "simple"),
-    ),
-    "bapenda": (
-        ("5.1.02.01.01.0026", "Cetak SPPT PBB-P2", "Lembar", 1_500, 3_500, "simple"),
-        ("5.1.02.02.09.0006", "Jasa Konsultansi Penilaian PBB-P2 dan BPHTB", "Paket",
-         300_000_000, 900_000_000, "paket"),
-    ),
-    "kecamatan": (
-        ("5.1.02.02.01.0006", "Honorarium Pendamping Kelurahan/RT", "OB", 750_000, 1_500_000,
-         "ob"),
-        ("5.1.02.01.01.0052", "Makanan dan Minuman Musrenbang", "Kotak", 35_000, 50_000, "ok"),
-    ),
-    "dispora": (
-        ("5.1.02.05.01.0001", "Hadiah Perlombaan Olahraga", "Paket", 25_000_000, 150_000_000,
-         "paket"),
-        ("5.1.02.05.01.0002", "Penghargaan Atlet Berprestasi", "Orang", 2_500_000, 15_000_000,
-         "simple"),
-    ),
-    "disnaker": (
-        ("5.1.02.02.12.0001", "Pelatihan Keterampilan Pencari Kerja", "Orang", 2_500_000,
-         5_000_000, "simple"),
-    ),
-    "dkpp": (
-        ("5.1.02.01.01.0008", "Bibit Tanaman Pertanian Perkotaan", "Paket", 5_000_000,
-         40_000_000, "paket"),
-        ("5.1.02.01.01.0041", "Cadangan Pangan Pemerintah Daerah (Beras)", "Kg", 12_500, 14_500,
-         "simple"),
-    ),
-    "dispar": (
-        ("5.1.02.02.01.0047", "Penyelenggaraan Festival Budaya dan Pariwisata", "Paket",
-         150_000_000, 600_000_000, "paket"),
-    ),
-    "dpk": (
-        ("5.1.02.02.01.0024", "Jasa Tenaga Arsip dan Perpustakaan", "OB", 3_400_000, 4_000_000,
-         "ob"),
-    ),
-}  # fmt: skip
+def _templates() -> dict[str, dict[str, tuple[Tmpl, ...]]]:
+    out: dict[str, dict[str, list[Tmpl]]] = defaultdict(lambda: defaultdict(list))
+    for r in _csv("komponen.csv"):
+        tmpl = (r["kode_akun"], r["uraian_komponen"], r["satuan"], int(r["harga_min"]),
+                int(r["harga_maks"]), r["gaya"])  # fmt: skip
+        out[r["kelompok"]][r["kunci"]].append(tmpl)
+    return {k: {kk: tuple(vv) for kk, vv in v.items()} for k, v in out.items()}
 
-KONSULTANSI: tuple[Tmpl, ...] = (
-    ("5.1.02.02.08.0009", "Jasa Konsultansi Perencanaan Teknis (DED)", "Paket", 0, 0, "paket"),
-    ("5.1.02.02.08.0020", "Jasa Konsultansi Pengawasan Konstruksi", "Paket", 0, 0, "paket"),
-)
 
+_KOMPONEN = _templates()
+OFFICE_POOL = _KOMPONEN["kantor"][""]
+UTILITY_POOL = _KOMPONEN["utilitas"][""]
+OUTSOURCE_POOL = _KOMPONEN["alih_daya"][""]
+OFFICE_BY_SUFFIX = _KOMPONEN["kantor_per_sub_kegiatan"]
+MAINT_POOL = _KOMPONEN["pemeliharaan"][""]
+MODAL_PENUNJANG = _KOMPONEN["modal_penunjang"]
+CONTEXT_POOLS = _KOMPONEN["konteks"]
+KONSULTANSI = _KOMPONEN["konsultansi"][""]
 # Modal line by sub kegiatan name (first match wins).
-MODAL_RULES: tuple[tuple[str, Tmpl], ...] = (
-    (r"Terowongan|Tunnel", ("5.2.04.01.01.0010", "Pembangunan Terowongan Samarinda (Lanjutan)",
-                            "Paket", 0, 0, "paket")),
-    (r"Lahan|Tanah", ("5.2.01.01.02.0002", "Pengadaan Tanah untuk Kepentingan Umum", "M2",
-                      600_000, 2_500_000, "simple")),
-    (r"Jembatan", ("5.2.04.01.02.0004", "Pembangunan/Rehabilitasi Jembatan pada Jalan Kota", "M",
-                   60_000_000, 150_000_000, "simple")),
-    (r"Jalan(?! Lingkungan)|Pelebaran|Rekonstruksi", ("5.2.04.01.01.0004",
-                                                      "Peningkatan/Rehabilitasi Jalan Kota", "Km",
-                                                      4_000_000_000, 9_000_000_000, "km")),
-    (r"Drainase|Saluran", ("5.2.04.02.07.0001", "Pembangunan Saluran Drainase Perkotaan", "M",
-                           1_500_000, 4_000_000, "simple")),
-    (r"Pompa", ("5.2.04.02.04.0006", "Stasiun Pompa Pengendali Banjir", "Unit", 2_000_000_000,
-                6_000_000_000, "simple")),
-    (r"Sungai|Polder|Tanggul|Tebing|Banjir|Kolam Retensi", ("5.2.04.02.04.0005",
-                                                            "Normalisasi dan Turap Sungai Karang "
-                                                            "Mumus", "M", 8_000_000, 25_000_000,
-                                                            "simple")),
-    (r"SPAM|Air Minum", ("5.2.04.04.01.0003", "Jaringan Distribusi Air Minum", "M", 800_000,
-                         2_000_000, "simple")),
-    (r"Limbah|Sanitasi", ("5.2.04.03.02.0001", "Instalasi Pengolahan Air Limbah Komunal", "Unit",
-                          300_000_000, 900_000_000, "simple")),
-    (r"TPA|TPST|TPS|Sampah|Persampahan", ("5.2.04.03.03.0003",
-                                          "Bangunan Penampung Sampah (TPS 3R)", "Unit",
-                                          400_000_000, 1_500_000_000, "simple")),
-    (r"Alat Kesehatan|Penunjang Medik|Alat Kalibrasi", ("5.2.02.07.01.0001",
-                                                        "Alat Kedokteran Umum Puskesmas", "Set",
-                                                        25_000_000, 250_000_000, "simple")),
-    (r"Puskesmas|Rumah Sakit|Fasilitas (Pelayanan )?Kesehatan|Rumah Dinas Tenaga Kesehatan",
-     ("5.2.03.01.01.0006", "Pembangunan/Rehabilitasi Gedung Puskesmas", "M2", 6_000_000,
-      9_000_000, "simple")),
-    (r"Mebel", ("5.2.02.05.02.0001", "Meja dan Kursi Siswa", "Set", 1_200_000, 2_500_000,
-                "simple")),
-    (r"Sekolah|Ruang Kelas|USB|PAUD|Ruang Guru|Laboratorium|Nonformal",
-     ("5.2.03.01.01.0010", "Pembangunan/Rehabilitasi Ruang Kelas Sekolah", "M2", 4_500_000,
-      7_000_000, "simple")),
-    (r"Rumah Tidak Layak Huni|Kumuh|Permukiman|PSU|Perumahan", ("5.2.04.01.01.0010",
-                                                                 "Jalan Lingkungan dan PSU "
-                                                                 "Permukiman", "M2", 250_000,
-                                                                 450_000, "simple")),
-    (r"Terminal", ("5.2.03.01.01.0018", "Rehabilitasi Gedung Terminal", "Paket", 0, 0, "paket")),
-    (r"Perlengkapan Jalan|Rambu|Lalu Lintas", ("5.2.02.18.01.0002",
-                                               "Rambu Lalu Lintas dan APILL", "Unit", 3_000_000,
-                                               90_000_000, "simple")),
-    (r"Pasar|Perdagangan|Industri", ("5.2.03.01.01.0012", "Revitalisasi Bangunan Pasar", "M2",
-                                     3_500_000, 6_000_000, "simple")),
-    (r"Olahraga|Atlet", ("5.2.02.19.01.0006", "Peralatan Olahraga", "Paket", 0, 0, "paket")),
-    (r"Kebakaran|Pemadam", ("5.2.02.02.01.0006", "Kendaraan Pemadam Kebakaran", "Unit",
-                            2_500_000_000, 4_500_000_000, "simple")),
-    (r"Bencana|Evakuasi|Penyelamatan|Logistik", ("5.2.02.15.03.0001",
-                                                 "Peralatan Penolong dan Evakuasi", "Set",
-                                                 15_000_000, 90_000_000, "simple")),
-    (r"Kelurahan|Kecamatan|Pelayanan Umum", ("5.2.04.01.01.0010",
-                                             "Semenisasi Jalan Lingkungan RT", "M2", 250_000,
-                                             400_000, "simple")),
-    (r"Ketenteraman|Ketentraman|Ketertiban", ("5.2.02.02.01.0002", "Kendaraan Patroli", "Unit",
-                                              300_000_000, 500_000_000, "simple")),
-    (r"Perpustakaan|Arsip", ("5.2.05.01.01.0001", "Buku Koleksi Perpustakaan", "Eksemplar",
-                             60_000, 150_000, "simple")),
-    (r"Informasi|Aplikasi|Elektronik|Internet|Data", ("5.2.05.08.01.0005",
-                                                      "Pengembangan Perangkat Lunak", "Paket", 0,
-                                                      0, "paket")),
-    (r"Taman|Ruang Terbuka", ("5.2.03.01.01.0036", "Pembangunan Taman Kota", "M2", 800_000,
-                              1_800_000, "simple")),
-)  # fmt: skip
-MODAL_DEFAULT: Tmpl = (
-    "5.2.02.05.01.0005",
-    "Peralatan Kantor Lainnya",
-    "Unit",
-    5_000_000,
-    60_000_000,
-    "simple",
+MODAL_RULES: tuple[tuple[str, Tmpl], ...] = tuple(
+    (pattern, tmpls[0]) for pattern, tmpls in _KOMPONEN["modal_menurut_nama"].items()
 )
+MODAL_DEFAULT: Tmpl = _KOMPONEN["modal_bawaan"][""][0]
+# The main line of a sub kegiatan of its own kind (BLUD jasa pelayanan, JKN premiums, Probebaya,
+# the mayor's operational fund), by kind.
+SUB_KEGIATAN_LINES: dict[str, Tmpl] = {
+    kind: tmpls[0] for kind, tmpls in _KOMPONEN["utama_sub_kegiatan"].items()
+}
+HONOR_LINES = _KOMPONEN["honorarium"][""]
 
-# Pegawai lines of "Penyediaan Gaji dan Tunjangan ASN": (akun, uraian, share, months)
-GAJI_LINES: tuple[tuple[str, str, float, int], ...] = (
-    ("5.1.01.01.01.0001", "Gaji Pokok PNS", 0.40, 14),
-    ("5.1.01.02.01.0001", "Tambahan Penghasilan Pegawai (TPP) Beban Kerja PNS", 0.28, 12),
-    ("5.1.01.01.01.0002", "Gaji Pokok PPPK", 0.08, 14),
-    ("5.1.01.02.05.0001", "Tambahan Penghasilan Pegawai (TPP) Prestasi Kerja PNS", 0.05, 12),
-    ("5.1.01.01.02.0001", "Tunjangan Keluarga PNS", 0.04, 14),
-    ("5.1.01.01.04.0001", "Tunjangan Fungsional PNS", 0.04, 14),
-    ("5.1.01.01.03.0001", "Tunjangan Jabatan PNS", 0.03, 14),
-    ("5.1.01.01.09.0001", "Iuran Jaminan Kesehatan PNS", 0.03, 12),
-    ("5.1.01.01.06.0001", "Tunjangan Beras PNS", 0.015, 12),
-    ("5.1.01.01.05.0001", "Tunjangan Fungsional Umum PNS", 0.01, 14),
-    ("5.1.01.01.07.0001", "Tunjangan PPh/Tunjangan Khusus PNS", 0.01, 12),
-    ("5.1.01.01.11.0001", "Iuran Jaminan Kematian PNS", 0.0072, 12),
-    ("5.1.01.01.10.0001", "Iuran Jaminan Kecelakaan Kerja PNS", 0.0024, 12),
-    ("5.1.01.01.08.0001", "Pembulatan Gaji PNS", 0.0002, 12),
-)  # fmt: skip
-TPG_LINES = (
-    ("5.1.01.03.03.0001", "Tunjangan Profesi Guru (TPG) PNSD", 0.30, 12),
-    ("5.1.01.03.05.0001", "Tambahan Penghasilan (Tamsil) Guru PNSD", 0.01, 12),
-)
-KDH_LINES = (
-    ("5.1.01.05.01.0001", "Gaji Pokok Wali Kota dan Wakil Wali Kota", 0.20, 14),
-    ("5.1.01.05.03.0001", "Tunjangan Jabatan Wali Kota dan Wakil Wali Kota", 0.45, 14),
-    ("5.1.01.05.02.0001", "Tunjangan Keluarga Wali Kota dan Wakil Wali Kota", 0.05, 14),
-    ("5.1.01.05.07.0001", "Iuran Jaminan Kesehatan Wali Kota dan Wakil Wali Kota", 0.10, 12),
-    ("5.1.01.05.04.0001", "Tunjangan Beras Wali Kota dan Wakil Wali Kota", 0.05, 12),
-    ("5.1.01.05.05.0001", "Tunjangan PPh Wali Kota dan Wakil Wali Kota", 0.15, 12),
-)
-DPRD_LINES = (
-    ("5.1.01.04.01.0001", "Uang Representasi Pimpinan dan Anggota DPRD", 0.08, 12),
-    ("5.1.01.04.12.0001", "Tunjangan Kesejahteraan Pimpinan dan Anggota DPRD", 0.12, 12),
-    ("5.1.01.04.08.0001", "Tunjangan Komunikasi Intensif Pimpinan dan Anggota DPRD", 0.25, 12),
-    ("5.1.01.04.13.0001", "Tunjangan Transportasi DPRD", 0.20, 12),
-    ("5.1.01.04.09.0001", "Tunjangan Reses DPRD", 0.10, 12),
-    ("5.1.01.04.06.0001", "Tunjangan Alat Kelengkapan DPRD", 0.06, 12),
-    ("5.1.01.04.05.0001", "Tunjangan Jabatan DPRD", 0.10, 12),
-    ("5.1.01.04.02.0001", "Tunjangan Keluarga DPRD", 0.05, 12),
-    ("5.1.01.04.03.0001", "Tunjangan Beras DPRD", 0.04, 12),
-)  # fmt: skip
-HONOR_LINES: tuple[Tmpl, ...] = (
-    ("5.1.01.03.07.0002", "Honorarium Pejabat Pengadaan Barang/Jasa", "OB", 600_000, 1_500_000,
-     "ob"),
-    ("5.1.01.03.07.0001", "Honorarium Pengelola Keuangan Kegiatan", "OB", 500_000, 1_200_000,
-     "ob"),
-)  # fmt: skip
+
+def _special() -> dict[str, list[tuple[str, int | None, Tmpl, float]]]:
+    """Special components by jenis: (OPD or "" for any, year or None for every, template, share)."""
+    out: dict[str, list[tuple[str, int | None, Tmpl, float]]] = defaultdict(list)
+    for r in _csv("komponen_khusus.csv"):
+        tmpl = (r["kode_akun"], r["uraian_komponen"], r["satuan"], int(r["harga_min"]),
+                int(r["harga_maks"]), r["gaya"])  # fmt: skip
+        year = int(r["tahun"]) if r["tahun"] else None
+        out[r["jenis"]].append((r["opd"], year, tmpl, float(r["porsi"])))
+    return dict(out)
+
+
+SPECIAL_LINES = _special()
+
+
+# Pegawai lines of "Penyediaan Gaji dan Tunjangan ASN" and of the KDH and DPRD: (akun, uraian,
+# share, months paid), by kelompok in data/belanja_pegawai.csv
+def _payroll() -> dict[str, tuple[tuple[str, str, float, int], ...]]:
+    out: dict[str, list[tuple[str, str, float, int]]] = defaultdict(list)
+    for r in _csv("belanja_pegawai.csv"):
+        out[r["kelompok"]].append(
+            (r["kode_akun"], r["uraian_komponen"], float(r["porsi"]), int(r["bulan_dibayar"]))
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_PEGAWAI = _payroll()
+GAJI_LINES = _PEGAWAI["gaji_asn"]
+TPG_LINES = _PEGAWAI["tpg"]
+KDH_LINES = _PEGAWAI["kdh"]
+DPRD_LINES = _PEGAWAI["dprd"]
 AVG_ASN_MONTHLY = 9_200_000  # gaji + tunjangan + TPP per pegawai per bulan (demo assumption)
 
-HOLIDAYS: dict[int, tuple[tuple[int, int], ...]] = {
-    2024: ((2, 8), (2, 14), (3, 11), (3, 29), (4, 8), (4, 9), (4, 10), (4, 11), (4, 12), (4, 15),
-           (5, 9), (5, 10), (5, 23), (5, 24), (6, 17), (6, 18), (7, 8), (9, 16), (11, 27)),
-    2025: ((1, 27), (1, 28), (1, 29), (3, 28), (3, 31), (4, 1), (4, 2), (4, 3), (4, 4), (4, 7),
-           (4, 18), (5, 12), (5, 13), (5, 29), (5, 30), (6, 6), (6, 9), (6, 27), (9, 5)),
-}  # fmt: skip
-FIXED_HOLIDAYS = ((1, 1), (5, 1), (6, 1), (8, 17), (12, 24), (12, 25), (12, 26))
-THR_MONTH = {2021: 5, 2022: 4, 2023: 4, 2024: 4, 2025: 3}
-GAJI13_MONTH = 6
+_KALENDER = _yaml("kalender.yaml")
 
+
+def _month_days(days: list[str]) -> tuple[tuple[int, int], ...]:
+    return tuple((int(d[:2]), int(d[3:])) for d in days)
+
+
+HOLIDAYS = {int(y): _month_days(v) for y, v in _KALENDER["libur_nasional"].items()}
+FIXED_HOLIDAYS = _month_days(_KALENDER["libur_tetap"])
+THR_MONTH: dict[int, int] = _KALENDER["bulan_thr"]
+GAJI13_MONTH: int = _KALENDER["bulan_gaji_13"]
 # Monthly profiles (cash plan and payment dates), by component.
-PROFILE_MONTHS = {
-    "barjas": (4, 6, 7, 8, 8, 8, 8, 8, 9, 10, 11, 13),
-    "modal": (0, 0, 1, 2, 4, 6, 8, 10, 12, 15, 18, 24),
-    "hibah": (0, 0, 15, 20, 15, 10, 10, 10, 10, 5, 5, 0),
-    "bansos": (0, 0, 25, 0, 0, 25, 0, 0, 25, 0, 0, 25),
-    "btt": (8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9),
-}
-PAY_MONTHS = {
-    "barjas": (2, 5, 6, 7, 7, 8, 8, 8, 9, 10, 12, 18),
-    "modal": (0, 0, 0, 1, 3, 5, 7, 9, 11, 14, 20, 30),
-    "hibah": (0, 0, 12, 18, 15, 10, 10, 12, 10, 8, 5, 0),
-    "bansos": (0, 0, 25, 0, 0, 25, 0, 0, 25, 0, 0, 25),
-    "btt": (3, 6, 8, 8, 8, 8, 8, 8, 10, 10, 11, 12),
-}
-
+PROFILE_MONTHS: dict[str, list[int]] = _KALENDER["profil_rencana_kas"]
+PAY_MONTHS: dict[str, list[int]] = _KALENDER["profil_pembayaran"]
 
 # --------------------------------------------------------------------------------------------
 # data model
@@ -914,57 +583,78 @@ class Planner:
     # -- one OPD ----------------------------------------------------------------------------
 
     def plan_opd(self, opd: Opd, budget: int) -> None:
+        """An OPD's murni DPA: its sub kegiatan, the budget split by component over them, then
+        each sub kegiatan's rincian lines, indicator, location and absorption."""
         rng = self.rng(opd.kode, "murni")
+        subs = self._choose_sub_kegiatan(rng, opd, budget)
+        by_kind: dict[str, list[SubKeg]] = defaultdict(list)
+        for s in subs:
+            by_kind[s.kind].append(s)
+        alloc: Alloc = defaultdict(lambda: defaultdict(int))
         prof = opd.profile
+        peg = int(budget * prof.peg)
+        modal = int(budget * prof.modal)
+        special = {c: int(budget * getattr(prof, c)) for c in ("hibah", "bansos", "btt")}
+        barjas = budget - peg - modal - sum(special.values())
+        self._allocate_pegawai(by_kind, alloc, peg)
+        barjas += self._allocate_modal(rng, by_kind, alloc, modal, budget)
+        for comp, amount in special.items():
+            carriers = by_kind[comp]
+            if not carriers:
+                barjas += amount
+                continue
+            for s, amt in zip(carriers, _split(amount, [1.0] * len(carriers)), strict=True):
+                alloc[id(s)][comp] += amt
+        self._allocate_barjas(rng, by_kind, alloc, barjas, budget)
+
+        gaji_sub = by_kind["gaji"][0]
+        n_asn = max(5, round(alloc[id(gaji_sub)]["peg"] / (AVG_ASN_MONTHLY * 14)))
+        kel_pool = self._kelurahan_pool(opd)
+        for s in subs:
+            s.murni = self._build_lines(rng, opd, s, alloc[id(s)], n_asn)
+            self._describe(rng, opd, s, n_asn, kel_pool)
+        opd.subkeg = [s for s in subs if s.murni]
+
+    def _choose_sub_kegiatan(self, rng: random.Random, opd: Opd, budget: int) -> list[SubKeg]:
+        """The support sub kegiatan, the profile's forced ones, and a number that grows with the
+        budget drawn from the OPD's nomenclature pool."""
         pool = self._pool(opd)
-        forced = [c for c in prof.forced if c in pool]
+        forced = [c for c in opd.profile.forced if c in pool]
         n_sub = max(5, min(30, int(4 + 2.3 * math.sqrt(budget / 1e10))))
         rest = [c for c in pool if c not in forced]
         rng.shuffle(rest)
         substantive = sorted(forced + rest[: max(0, n_sub - len(forced))])
-
         subs: list[SubKeg] = []
         for code in self._penunjang_codes(opd) + substantive:
             nama = self.nomen[nomenclature_key(code)]["nama_sub_kegiatan"]
             subs.append(SubKeg(code, nama, _classify(code, nama), "", "", None, "", murni=[]))
+        return subs
 
-        peg = int(budget * prof.peg)
-        modal = int(budget * prof.modal)
-        hibah = int(budget * prof.hibah)
-        bansos = int(budget * prof.bansos)
-        btt = int(budget * prof.btt)
-        barjas = budget - peg - modal - hibah - bansos - btt
-        by_kind: dict[str, list[SubKeg]] = defaultdict(list)
-        for s in subs:
-            by_kind[s.kind].append(s)
-        alloc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-
-        # pegawai: payroll (+ DPRD / KDH / BLUD jasa pelayanan), a little honorarium elsewhere
+    @staticmethod
+    def _allocate_pegawai(by_kind: dict[str, list[SubKeg]], alloc: Alloc, peg: int) -> None:
+        """Payroll (+ DPRD / KDH / BLUD jasa pelayanan), a little honorarium elsewhere."""
         honor_subs = (by_kind["fisik"] + by_kind["program"])[:3]
         honor = int(peg * 0.03) if honor_subs else 0
         payroll = peg - honor
-        gaji_sub = by_kind["gaji"][0]
-        if by_kind["dprd"]:
-            alloc[id(by_kind["dprd"][0])]["peg"] += int(payroll * 0.50)
-            payroll -= int(payroll * 0.50)
-        if by_kind["kdh"]:
-            alloc[id(by_kind["kdh"][0])]["peg"] += int(payroll * 0.02)
-            payroll -= int(payroll * 0.02)
-        if by_kind["kdh_ops"]:
-            alloc[id(by_kind["kdh_ops"][0])]["peg"] += int(payroll * 0.02)
-            payroll -= int(payroll * 0.02)
-        if by_kind["blud"]:
-            alloc[id(by_kind["blud"][0])]["peg"] += int(payroll * 0.12)
-            payroll -= int(payroll * 0.12)
-        alloc[id(gaji_sub)]["peg"] += payroll
+        for kind, share in (("dprd", 0.50), ("kdh", 0.02), ("kdh_ops", 0.02), ("blud", 0.12)):
+            if by_kind[kind]:
+                alloc[id(by_kind[kind][0])]["peg"] += int(payroll * share)
+                payroll -= int(payroll * share)
+        alloc[id(by_kind["gaji"][0])]["peg"] += payroll
         for s, amt in zip(honor_subs, _split(honor, [1.0] * len(honor_subs)), strict=True):
             alloc[id(s)]["peg"] += amt
 
-        # modal: physical sub kegiatan, or the penunjang procurement ones
+    @staticmethod
+    def _allocate_modal(
+        rng: random.Random, by_kind: dict[str, list[SubKeg]], alloc: Alloc, modal: int, budget: int
+    ) -> int:
+        """Capital spending on the physical sub kegiatan (the multi-year tunnel takes a large
+        share), some on the support procurement ones; returns what stays operational (all of
+        it when the OPD has nowhere to book capital spending)."""
         fisik = by_kind["fisik"]
         mpen = by_kind["modal_pen"]
-        if not fisik and not mpen:  # nowhere to book capital spending: it stays operational
-            barjas, modal = barjas + modal, 0
+        if not fisik and not mpen:
+            return modal
         to_pen = modal if not fisik else min(int(modal * 0.15), int(2e9 + budget * 0.004))
         if not mpen:
             to_pen = 0
@@ -976,44 +666,34 @@ class Planner:
             alloc[id(s)]["modal"] += amt
         for s, amt in zip(mpen, _split(to_pen, [1.0] * len(mpen)) if mpen else [], strict=True):
             alloc[id(s)]["modal"] += amt
+        return 0
 
-        # special components
-        for comp, amount, kind in (
-            ("hibah", hibah, "hibah"),
-            ("bansos", bansos, "bansos"),
-            ("btt", btt, "btt"),
-        ):
-            carriers = by_kind[kind]
-            if not carriers:
-                barjas += amount
-                continue
-            for s, amt in zip(carriers, _split(amount, [1.0] * len(carriers)), strict=True):
-                alloc[id(s)][comp] += amt
-
-        # barang dan jasa
+    @staticmethod
+    def _allocate_barjas(
+        rng: random.Random,
+        by_kind: dict[str, list[SubKeg]],
+        alloc: Alloc,
+        barjas: int,
+        budget: int,
+    ) -> None:
+        """Barang dan jasa: fixed shares to BLUD, JKN and Probebaya, a budget-dependent share to
+        office, utility, outsourcing and maintenance, the rest over the programme sub kegiatan."""
         office = by_kind["office"] + by_kind["utility"] + by_kind["outsource"] + by_kind["maint"]
         office += by_kind["kdh"] + by_kind["dprd"]
         f_off = 0.55 if budget < 2e10 else 0.35 if budget < 1e11 else 0.18
-        special_share = {"blud": 0.35, "jkn": 0.22, "probebaya": 0.55}
         remaining = barjas
-        for kind, share in special_share.items():
+        for kind, share in {"blud": 0.35, "jkn": 0.22, "probebaya": 0.55}.items():
             for s in by_kind[kind]:
                 amt = int(barjas * share / len(by_kind[kind]))
                 alloc[id(s)]["barjas"] += amt
                 remaining -= amt
         office_amt = int(remaining * f_off)
-        kind_w = {
-            "outsource": 3.0,
-            "utility": 1.8,
-            "maint": 0.9,
-            "office": 0.35,
-            "kdh": 0.6,
-            "dprd": 1.2,
-        }
+        kind_w = {"outsource": 3.0, "utility": 1.8, "maint": 0.9, "office": 0.35, "kdh": 0.6,
+                  "dprd": 1.2}  # fmt: skip
         ow = [kind_w.get(s.kind, 0.35) * rng.uniform(0.6, 1.4) for s in office]
         for s, amt in zip(office, _split(office_amt, ow) if office else [], strict=True):
             alloc[id(s)]["barjas"] += amt
-        rest_subs = by_kind["program"] + fisik + by_kind["hibah"] + by_kind["bansos"]
+        rest_subs = by_kind["program"] + by_kind["fisik"] + by_kind["hibah"] + by_kind["bansos"]
         rw = _lognorm_weights(rng, len(rest_subs), 0.8)
         rw = [
             w * (0.45 if s.kind == "fisik" else 0.1 if s.kind in ("hibah", "bansos") else 1.0)
@@ -1026,14 +706,7 @@ class Planner:
         elif office:
             alloc[id(office[0])]["barjas"] += left
         else:
-            alloc[id(gaji_sub)]["peg"] += left
-
-        n_asn = max(5, round(alloc[id(gaji_sub)]["peg"] / (AVG_ASN_MONTHLY * 14)))
-        kel_pool = self._kelurahan_pool(opd)
-        for s in subs:
-            s.murni = self._build_lines(rng, opd, s, alloc[id(s)], n_asn)
-            self._describe(rng, opd, s, n_asn, kel_pool)
-        opd.subkeg = [s for s in subs if s.murni]
+            alloc[id(by_kind["gaji"][0])]["peg"] += left
 
     def _kelurahan_pool(self, opd: Opd) -> list[str]:
         if opd.kode_kecamatan:
@@ -1074,352 +747,119 @@ class Planner:
     def _build_lines(
         self, rng: random.Random, opd: Opd, s: SubKeg, alloc: dict[str, int], n_asn: int
     ) -> list[Line]:
-        lines: list[Line] = []
-
-        def add(line: Line | None) -> None:
-            if line is not None:
-                line.no = len(lines) + 1
-                lines.append(line)
-
-        peg = alloc.get("peg", 0)
-        if peg:
-            if s.kind == "gaji":
-                spec = GAJI_LINES + (TPG_LINES if opd.singkatan == "Disdikbud" else ())
-                spec = tuple(sorted(spec, key=lambda x: -x[2]))
-                for ln in self._payroll_lines(rng, spec, peg, n_asn, opd, 1):
-                    add(ln)
-            elif s.kind == "dprd":
-                for ln in self._payroll_lines(rng, DPRD_LINES, peg, 45, opd, 1):
-                    add(ln)
-            elif s.kind == "kdh":
-                for ln in self._payroll_lines(rng, KDH_LINES, peg, 2, opd, 1):
-                    add(ln)
-            elif s.kind == "kdh_ops":
-                add(
-                    Line(
-                        0,
-                        "5.1.01.06.02.0001",
-                        DAU,
-                        "Dana Operasional Wali Kota dan Wakil Wali Kota",
-                        "12 Bulan",
-                        Decimal(12),
-                        "Bulan",
-                        _floor100(Decimal(peg) / 12),
-                        "peg",
-                    )
-                )
-            elif s.kind == "blud":
-                add(
-                    self._line(
-                        rng,
-                        (
-                            "5.1.01.03.06.0001",
-                            "Jasa Pelayanan Kesehatan bagi ASN Puskesmas",
-                            "OB",
-                            2_000_000,
-                            5_000_000,
-                            "ob",
-                        ),
-                        peg,
-                        0,
-                        BLUD,
-                        "peg",
-                    )
-                )
-            else:
-                add(self._line(rng, rng.choice(HONOR_LINES), peg, 0, DAU, "peg"))
-
+        """The rincian lines of one sub kegiatan from its allocation per component, numbered in
+        order: pegawai, modal, the special components, barang dan jasa."""
         modal = alloc.get("modal", 0)
-        if modal:
-            if s.kind == "modal_pen":
-                suffix = nomenclature_key(s.kode)[8:]
-                tmpls = MODAL_PENUNJANG.get(suffix, (MODAL_DEFAULT,))
-                n = min(len(tmpls), self._n_lines(rng, 1, 3))
-                for t, amt in zip(tmpls[:n], _split(modal, [1.0] * n), strict=True):
-                    add(self._line(rng, t, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal"))
-            else:
-                tmpl = next((t for pat, t in MODAL_RULES if re.search(pat, s.nama)), MODAL_DEFAULT)
-                n = self._n_lines(rng, 1, 3)
-                for amt in _split(modal, _lognorm_weights(rng, n, 0.5)):
-                    add(
-                        self._line(
-                            rng, tmpl, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal"
-                        )
-                    )
-
+        drafts = [
+            *self._pegawai_lines(rng, opd, s, alloc.get("peg", 0), n_asn),
+            *self._modal_lines(rng, opd, s, modal),
+        ]
         for comp in ("hibah", "bansos", "btt"):
-            amount = alloc.get(comp, 0)
-            if not amount:
-                continue
-            for t, amt in self._special_lines(rng, opd, comp, amount):
-                add(self._line(rng, t, amt, 0, self._dana(rng, opd, comp, s.kind), comp))
-
-        barjas = alloc.get("barjas", 0)
-        if barjas:
-            pool = self._pool_for(opd, s)
-            parts: list[tuple[Tmpl, int]] = []
-            if s.kind == "jkn":
-                parts.append(
-                    (
-                        (
-                            "5.1.02.02.02.0003",
-                            "Iuran JKN Peserta PBPU dan BP Kelas III (UHC)",
-                            "Jiwa",
-                            42_000,
-                            42_000,
-                            "jiwa",
-                        ),
-                        int(barjas * 0.85),
-                    )
-                )
-                barjas -= parts[-1][1]
-            if s.kind == "probebaya":
-                parts.append(
-                    (
-                        (
-                            "5.1.02.01.01.0039",
-                            "Paket Program Pembangunan dan Pemberdayaan "
-                            "Masyarakat Berbasis RT (Probebaya)",
-                            "RT",
-                            100_000_000,
-                            300_000_000,
-                            "simple",
-                        ),
-                        int(barjas * 0.85),
-                    )
-                )
-                barjas -= parts[-1][1]
-            if s.kind == "blud":
-                pool = CONTEXT_POOLS["dinkes"] + UTILITY_POOL[:2] + OUTSOURCE_POOL[:2]
-            if s.kind == "fisik" and modal:
-                for t in KONSULTANSI:
-                    amt = min(int(modal * 0.03), barjas // 3)
-                    parts.append((t, amt))
-                    barjas -= amt
-            if s.kind in ("utility", "outsource"):
-                n = min(len(pool), self._n_lines(rng, 2, len(pool)))
-            else:  # bigger budgets have more komponen lines, not absurd volumes
-                by_size = min(12, max(2, round(barjas / 2.5e8)))
-                n = self._n_lines(rng, by_size, by_size + 3)
-            idx = sorted(rng.sample(range(len(pool)), min(n, len(pool))))
-            idx += [rng.randrange(len(pool)) for _ in range(n - len(idx))]
-            chosen = [pool[i] for i in idx]
-            for t, amt in zip(
-                chosen, _split(barjas, _lognorm_weights(rng, len(chosen), 0.6)), strict=True
-            ):
-                parts.append((t, amt))
-            for t, amt in parts:
-                if t[5] == "jiwa":
-                    jiwa = max(1, round(amt / (t[3] * 12)))
-                    add(
-                        Line(
-                            0,
-                            t[0],
-                            self._dana(rng, opd, "barjas", "jkn"),
-                            t[1],
-                            f"{jiwa} Jiwa x 12 Bulan",
-                            Decimal(jiwa * 12),
-                            "Jiwa/Bulan",
-                            Decimal(t[3]),
-                            "barjas",
-                            jiwa,
-                            12,
-                            " Jiwa x 12 Bulan",
-                        )
-                    )
-                else:
-                    add(
-                        self._line(rng, t, amt, 0, self._dana(rng, opd, "barjas", s.kind), "barjas")
-                    )
+            if amount := alloc.get(comp, 0):
+                drafts += [
+                    self._line(rng, t, amt, 0, self._dana(rng, opd, comp, s.kind), comp)
+                    for t, amt in self._special_lines(rng, opd, comp, amount)
+                ]
+        drafts += self._barjas_lines(rng, opd, s, alloc.get("barjas", 0), modal)
+        lines = [line for line in drafts if line is not None]
+        for no, line in enumerate(lines, start=1):
+            line.no = no
         return lines
+
+    def _pegawai_lines(
+        self, rng: random.Random, opd: Opd, s: SubKeg, peg: int, n_asn: int
+    ) -> list[Line | None]:
+        if not peg:
+            return []
+        if s.kind == "gaji":
+            spec = GAJI_LINES + (TPG_LINES if opd.singkatan == "Disdikbud" else ())
+            spec = tuple(sorted(spec, key=lambda x: -x[2]))
+            return list(self._payroll_lines(rng, spec, peg, n_asn, opd, 1))
+        if s.kind == "dprd":
+            return list(self._payroll_lines(rng, DPRD_LINES, peg, 45, opd, 1))
+        if s.kind == "kdh":
+            return list(self._payroll_lines(rng, KDH_LINES, peg, 2, opd, 1))
+        if s.kind == "kdh_ops":
+            t = SUB_KEGIATAN_LINES["kdh_ops"]
+            monthly = _floor100(Decimal(peg) / 12)
+            return [Line(0, t[0], DAU, t[1], "12 Bulan", Decimal(12), t[2], monthly, "peg")]
+        if s.kind == "blud":
+            return [self._line(rng, SUB_KEGIATAN_LINES["blud"], peg, 0, BLUD, "peg")]
+        return [self._line(rng, rng.choice(HONOR_LINES), peg, 0, DAU, "peg")]
+
+    def _modal_lines(
+        self, rng: random.Random, opd: Opd, s: SubKeg, modal: int
+    ) -> list[Line | None]:
+        if not modal:
+            return []
+        if s.kind == "modal_pen":
+            tmpls = MODAL_PENUNJANG.get(nomenclature_key(s.kode)[8:], (MODAL_DEFAULT,))
+            n = min(len(tmpls), self._n_lines(rng, 1, 3))
+            amounts = _split(modal, [1.0] * n)
+        else:
+            tmpl = next((t for pat, t in MODAL_RULES if re.search(pat, s.nama)), MODAL_DEFAULT)
+            amounts = _split(modal, _lognorm_weights(rng, self._n_lines(rng, 1, 3), 0.5))
+            tmpls = (tmpl,) * len(amounts)
+        return [
+            self._line(rng, t, amt, 0, self._dana(rng, opd, "modal", s.kind), "modal")
+            for t, amt in zip(tmpls, amounts, strict=False)
+        ]
+
+    def _barjas_lines(
+        self, rng: random.Random, opd: Opd, s: SubKeg, barjas: int, modal: int
+    ) -> list[Line | None]:
+        """Barang dan jasa: the sub kegiatan's own main line (JKN premiums, Probebaya), design
+        and supervision consultants for physical works, then komponen drawn from its pool."""
+        if not barjas:
+            return []
+        pool = self._pool_for(opd, s)
+        parts: list[tuple[Tmpl, int]] = []
+        if s.kind in ("jkn", "probebaya"):
+            parts.append((SUB_KEGIATAN_LINES[s.kind], int(barjas * 0.85)))
+            barjas -= parts[-1][1]
+        if s.kind == "blud":
+            pool = CONTEXT_POOLS["dinkes"] + UTILITY_POOL[:2] + OUTSOURCE_POOL[:2]
+        if s.kind == "fisik" and modal:
+            for t in KONSULTANSI:
+                amt = min(int(modal * 0.03), barjas // 3)
+                parts.append((t, amt))
+                barjas -= amt
+        if s.kind in ("utility", "outsource"):
+            n = min(len(pool), self._n_lines(rng, 2, len(pool)))
+        else:  # bigger budgets have more komponen lines, not absurd volumes
+            by_size = min(12, max(2, round(barjas / 2.5e8)))
+            n = self._n_lines(rng, by_size, by_size + 3)
+        idx = sorted(rng.sample(range(len(pool)), min(n, len(pool))))
+        idx += [rng.randrange(len(pool)) for _ in range(n - len(idx))]
+        chosen = [pool[i] for i in idx]
+        parts += zip(chosen, _split(barjas, _lognorm_weights(rng, len(chosen), 0.6)), strict=True)
+        return [self._barjas_line(rng, opd, s, t, amt) for t, amt in parts]
+
+    def _barjas_line(
+        self, rng: random.Random, opd: Opd, s: SubKeg, t: Tmpl, amt: int
+    ) -> Line | None:
+        if t[5] != "jiwa":
+            return self._line(rng, t, amt, 0, self._dana(rng, opd, "barjas", s.kind), "barjas")
+        jiwa = max(1, round(amt / (t[3] * 12)))  # premiums: people x 12 months at the tariff
+        dana = self._dana(rng, opd, "barjas", "jkn")
+        koef = f"{jiwa} Jiwa x 12 Bulan"
+        return Line(0, t[0], dana, t[1], koef, Decimal(jiwa * 12), "Jiwa/Bulan", Decimal(t[3]),
+                    "barjas", jiwa, 12, " Jiwa x 12 Bulan")  # fmt: skip
 
     def _special_lines(
         self, rng: random.Random, opd: Opd, comp: str, amount: int
     ) -> list[tuple[Tmpl, int]]:
+        """The lines of a special component (hibah, bansos, btt) from data/komponen_khusus.csv:
+        an OPD's own rows for this year, else its rows for every year, else the component's
+        rows for any OPD; a small scale keeps fewer of them (the BTT reserve is one line)."""
+        rows = SPECIAL_LINES[comp]
+        specs = next(
+            [(tmpl, share) for who, year, tmpl, share in rows if (who, year) == key]
+            for key in ((opd.singkatan, self.year), (opd.singkatan, None), ("", None))
+            if any((who, year) == key for who, year, _, _ in rows)
+        )
         if comp == "btt":
-            return [
-                (
-                    (
-                        "5.3.01.01.01.0001",
-                        "Belanja Tidak Terduga (Penanganan Darurat Bencana dan Keperluan Mendesak)",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    amount,
-                )
-            ]
-        if comp == "bansos":
-            specs = [
-                (
-                    (
-                        "5.1.06.02.01.0001",
-                        "Bantuan Sosial Tunai bagi Keluarga Miskin",
-                        "KK",
-                        600_000,
-                        2_400_000,
-                        "simple",
-                    ),
-                    0.6,
-                ),
-                (
-                    (
-                        "5.1.06.01.02.0001",
-                        "Permakanan bagi Lansia dan Penyandang Disabilitas Terlantar",
-                        "Orang",
-                        1_800_000,
-                        3_600_000,
-                        "simple",
-                    ),
-                    0.3,
-                ),
-                (
-                    (
-                        "5.1.06.03.01.0001",
-                        "Bantuan Sosial bagi Kelompok Usaha Masyarakat Miskin",
-                        "Kelompok",
-                        10_000_000,
-                        25_000_000,
-                        "simple",
-                    ),
-                    0.1,
-                ),
-            ]
-        elif opd.singkatan == "Kesbangpol" and self.year == 2024:
-            specs = [
-                (
-                    (
-                        "5.1.05.01.01.0001",
-                        "Hibah Penyelenggaraan Pemilihan Wali Kota dan Wakil Wali "
-                        "Kota kepada KPU Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.64,
-                ),
-                (
-                    (
-                        "5.1.05.01.01.0001",
-                        "Hibah Pengawasan Pemilihan kepada Bawaslu Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.26,
-                ),
-                (
-                    (
-                        "5.1.05.01.01.0001",
-                        "Hibah Pengamanan Pemilihan kepada Polresta dan Kodim",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.08,
-                ),
-                (
-                    (
-                        "5.1.05.07.01.0001",
-                        "Bantuan Keuangan kepada Partai Politik",
-                        "Suara",
-                        4_500,
-                        4_500,
-                        "simple",
-                    ),
-                    0.02,
-                ),
-            ]
-        elif opd.singkatan == "Kesbangpol":
-            specs = [
-                (
-                    (
-                        "5.1.05.07.01.0001",
-                        "Bantuan Keuangan kepada Partai Politik",
-                        "Suara",
-                        4_500,
-                        4_500,
-                        "simple",
-                    ),
-                    0.5,
-                ),
-                (
-                    (
-                        "5.1.05.05.03.0001",
-                        "Hibah kepada Organisasi Kemasyarakatan",
-                        "Lembaga",
-                        25_000_000,
-                        100_000_000,
-                        "simple",
-                    ),
-                    0.5,
-                ),
-            ]
-        elif opd.singkatan == "Dispora":
-            specs = [
-                (
-                    (
-                        "5.1.05.05.01.0001",
-                        "Hibah kepada KONI Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.85,
-                ),
-                (
-                    (
-                        "5.1.05.05.01.0001",
-                        "Hibah kepada NPCI Kota Samarinda",
-                        "Paket",
-                        0,
-                        0,
-                        "paket",
-                    ),
-                    0.15,
-                ),
-            ]
-        else:
-            specs = [
-                (
-                    (
-                        "5.1.05.05.01.0001",
-                        "Hibah Pembangunan/Rehabilitasi Rumah Ibadah",
-                        "Lembaga",
-                        50_000_000,
-                        200_000_000,
-                        "simple",
-                    ),
-                    0.55,
-                ),
-                (
-                    (
-                        "5.1.05.05.02.0001",
-                        "Hibah kepada LPTQ, MUI dan FKUB",
-                        "Lembaga",
-                        150_000_000,
-                        900_000_000,
-                        "simple",
-                    ),
-                    0.25,
-                ),
-                (
-                    (
-                        "5.1.05.05.03.0001",
-                        "Hibah kepada Lembaga Kemasyarakatan",
-                        "Lembaga",
-                        25_000_000,
-                        150_000_000,
-                        "simple",
-                    ),
-                    0.20,
-                ),
-            ]
+            return [(specs[0][0], amount)]
         keep = specs[: max(1, round(len(specs) * min(1.0, self.scale)))]
         amounts = _split(amount, [w for _, w in keep])
         return [(t, a) for (t, _), a in zip(keep, amounts, strict=True)]
@@ -1445,17 +885,9 @@ class Planner:
                 for ln in s.murni or []:
                     if ln.comp == "peg":
                         f = Decimal(str(round(rng.uniform(1.00, 1.06), 4)))
-                        new = Line(
-                            ln.no,
-                            ln.akun,
-                            ln.dana,
-                            ln.uraian,
-                            ln.koef,
-                            ln.volume,
-                            ln.satuan,
-                            _floor100(ln.harga * f) or HUNDRED,
-                            ln.comp,
-                        )
+                        # a pay rise on the same koefisien (its re-plan fields not carried)
+                        harga = _floor100(ln.harga * f) or HUNDRED
+                        new = replace(ln, harga=harga, n=0, mult=0, tail="")
                         peg_total += new.total
                     else:
                         gl = g * rng.uniform(0.97, 1.03)
@@ -1465,20 +897,7 @@ class Planner:
                             gl = rng.uniform(0.98, 1.05)
                         elif ln.comp == "modal":
                             gl *= 0.97
-                        new = Line(
-                            ln.no,
-                            ln.akun,
-                            ln.dana,
-                            ln.uraian,
-                            ln.koef,
-                            ln.volume,
-                            ln.satuan,
-                            ln.harga,
-                            ln.comp,
-                            ln.n,
-                            ln.mult,
-                            ln.tail,
-                        )
+                        new = replace(ln)
                         if ln.mult and ln.n >= 3:  # APBD-P re-plans quantities, not prices
                             new.n = max(1, round(ln.n * gl))
                             new.volume = Decimal(new.n * ln.mult)

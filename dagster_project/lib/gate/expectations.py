@@ -14,6 +14,7 @@ and progress bars off: nothing is written to disk, nothing is sent anywhere.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -714,7 +715,10 @@ def build_suite(
     return gx.ExpectationSuite(name=contract.table, expectations=exps)
 
 
+@functools.cache
 def _context():
+    """One ephemeral GX context per process (creating one costs about a second; the gate checks
+    twelve marts, one asset check each). Each validation replaces its mart's data source."""
     gx, _ = _gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,

@@ -31,6 +31,23 @@ VEGA_LOCALE = {
 }
 
 
+def published_paths(mo: Any) -> DataPaths:
+    """The data folder (APBD_DATA_DIR) of the published mart; stops the app (`mo`, the notebook's
+    marimo module) with a plain message when nothing is published yet."""
+    paths = DataPaths.from_env()
+    mo.stop(
+        not paths.published_db.exists(),
+        mo.callout(
+            mo.md(
+                f"**Belum ada mart terbit** di `{paths.published_db}`. "
+                "Jalankan `make run` dulu, lalu muat ulang halaman ini."
+            ),
+            kind="danger",
+        ),
+    )
+    return paths
+
+
 def read_frame(paths: DataPaths, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
     """Run one read-only query on the published mart and return a Polars frame."""
     with open_published(paths) as con:

@@ -72,7 +72,7 @@ A ceiling too small for the locked and protected spending and the floors raises
 `SkenarioTidakLayak` naming each binding floor in rupiah, with the smallest workable total and
 the shortfall. The rules enforced by default are those in force in the scenario year
 (`hanya_aturan_wajib`); later ones on request. `skenario_bawaan` is the default scenario each
-publish ships (dbt/models/intermediate/int_skenario_bawaan_computed.py).
+publish ships (dbt/models/marts/prioritas/mart_skenario_bawaan.py).
 
 Design note: the tier rule (`mart_prioritas_alokasi`, drill-down `mart_prioritas_sub_kegiatan`)
 -----------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ Tier, the first rule that applies (macro `tier_bukti`); it never contradicts the
 Each row carries `alasan` (the deciding rule, the effect sentence of mart_kinerja_program word
 for word, then every component figure) and the figures as columns. The sub kegiatan drill-down
 judges its own absorption and outputs and inherits its program's effect verdict. Edge cases are
-dbt unit tests (`_marts__prioritas__unit_tests.yml`); measured against the generator's planted
+dbt unit tests (`int_prioritas_alokasi_tiered` in `_intermediate__unit_tests.yml`); measured against the generator's planted
 truth (efektif where the planted effect shows that year; D vs tidak_efektif ∪ serapan_rendah) in
 tests/test_pipeline.py, and on the placebo world in tests/test_placebo_pipeline.py.
 """

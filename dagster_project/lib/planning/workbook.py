@@ -66,6 +66,14 @@ class _Sheet:
                 self.write(r, c, row.get(key), kind)
         return top + 1 + len(rows)
 
+    def list_table(
+        self, columns: list[tuple[str, str, str, int]], rows: list[dict[str, Any]]
+    ) -> None:
+        """A whole-sheet table from the first row: frozen heading and an autofilter."""
+        last = self.table(0, columns, rows)
+        self.ws.freeze_panes(1, 0)
+        self.ws.autofilter(0, 0, max(last - 1, 0), len(columns) - 1)
+
 
 PROGRAM_COLUMNS = [
     ("Kode SKPD", "kode_skpd", "text", 24),
@@ -228,9 +236,7 @@ def _ringkasan(s: _Sheet, hasil: HasilSkenario) -> None:
 
 def _program(s: _Sheet, hasil: HasilSkenario) -> None:
     rows = _rows(hasil.baris)
-    last = s.table(0, PROGRAM_COLUMNS, rows)
-    s.ws.freeze_panes(1, 0)
-    s.ws.autofilter(0, 0, max(last - 1, 0), len(PROGRAM_COLUMNS) - 1)
+    s.list_table(PROGRAM_COLUMNS, rows)
 
 
 def _kunci(s: _Sheet, hasil: HasilSkenario) -> None:
@@ -257,9 +263,7 @@ def _kunci(s: _Sheet, hasil: HasilSkenario) -> None:
         ("Uraian", "uraian", "wrap", 60),
         ("Dasar hukum", "dasar_hukum", "wrap", 70),
     ]
-    last = s.table(0, columns, rows)
-    s.ws.freeze_panes(1, 0)
-    s.ws.autofilter(0, 0, max(last - 1, 0), len(columns) - 1)
+    s.list_table(columns, rows)
 
 
 def _opd(s: _Sheet, hasil: HasilSkenario) -> None:
@@ -292,6 +296,4 @@ def _opd(s: _Sheet, hasil: HasilSkenario) -> None:
         ("Perubahan (Rp)", "perubahan_rp", "rp", 21),
         ("Perubahan (%)", "perubahan_persen", "persen", 12),
     ]
-    last = s.table(0, columns, rows)
-    s.ws.freeze_panes(1, 0)
-    s.ws.autofilter(0, 0, max(last - 1, 0), len(columns) - 1)
+    s.list_table(columns, rows)

@@ -17,7 +17,7 @@ anggaran as (
         kode_sumber_dana,
         pagu_rp,
         sumber_sha256
-    from {{ ref('fct_anggaran') }}
+    from {{ ref('int_anggaran_summed_to_akun') }}
 
 ),
 

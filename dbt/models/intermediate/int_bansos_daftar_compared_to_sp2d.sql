@@ -24,7 +24,7 @@ dibayar as (
         tahun,
         kode_sub_kegiatan,
         cast(sum(realisasi_rp) as decimal(18, 2)) as bansos_dibayar_rp
-    from {{ ref('mart_anggaran_realisasi') }}
+    from {{ ref('int_anggaran_realisasi_joined') }}
     where kode_akun like '5.1.06.%'
     group by tahun, kode_sub_kegiatan
 

@@ -29,7 +29,7 @@ akun as (
         arg_max(jenis.jenis_belanja, length(jenis.kode_akun_awal)) as jenis_belanja,
         arg_max(jenis.jeda_dampak_tahun, length(jenis.kode_akun_awal)) as jeda_dampak_tahun,
         coalesce(arg_max(jenis.dinilai_tier, length(jenis.kode_akun_awal)), true) as dinilai_tier
-    from {{ ref('mart_anggaran_realisasi') }} as baris
+    from {{ ref('int_anggaran_realisasi_joined') }} as baris
     left join jenis
         on starts_with(baris.kode_akun, jenis.kode_akun_awal || '.')
     group by

@@ -13,22 +13,32 @@
     (counted, listed in program_bersama); pembanding = every kelurahan with data where this program
     did not spend.
 
-    Regression to the mean and overlapping programs, in two passes over the program's pembanding
-    kelurahan. First: the change regressed on the baseline (last year's value, signed so that
+    Regression to the mean and overlapping programs, by passes over the program's pembanding
+    kelurahan. Pass 0: the change regressed on the baseline (last year's value, signed so that
     higher is better) and on program_lain, how many other programs serving the indicator spent
-    there (their average effect); each program's first-pass effect is the realisation-weighted
-    mean residual of its own kelurahan. Second: from every kelurahan's change the first-pass
-    effects of the other programs that spent there (those with at least kelurahan_sasaran_min
-    kelurahan) are taken off, and the rest is regressed on the baseline. The effect is the
-    realisation-weighted mean second-pass residual of the sasaran kelurahan: how much more they
-    improved than kelurahan with the same starting point, other programs' effects aside, so one
-    improvement is not credited to every program that spent there. perbaikan_pembanding is the
-    improvement expected for the sasaran kelurahan without this program; selisih_perbaikan =
-    perbaikan_sasaran - perbaikan_pembanding.
+    there (their average effect). Passes 1..6: from every kelurahan's change the current effects
+    of the other programs that spent there (every program, however few its kelurahan) are taken
+    off, the rest is regressed on the baseline, and the program's effect moves towards the
+    residual of its own kelurahan by a step of 1 / (1 + the mean number of other programs there):
+    a damped iteration towards the least-squares split of each improvement between the programs
+    that spent there, so one improvement is not credited to every program that spent there.
+    A sasaran kelurahan weighs the program's realisation there, at most bobot_maks_median times
+    the median over its sasaran kelurahan; its residual is divided by its doses (lapisan: the
+    years of spending whose effect lands this year, e.g. last year's works and this year's
+    services). The effect (selisih_perbaikan, per dose) is the weighted mean of these: how much
+    more the sasaran kelurahan improved than kelurahan with the same starting point, other
+    programs' effects aside. perbaikan_sasaran and perbaikan_pembanding (the improvement expected
+    there without this program) are weighted means of the same kelurahan.
 
-    Uncertainty: jumlah_resampel random placements of the same rupiah weights on this program's
-    pembanding kelurahan (drawn without replacement, order from a hash of benih_resampel and the keys, so
-    deterministic) give the distribution of the estimate under no effect; the interval is the
+    Evidence window: the verdict of year t rests on the program's sasaran kelurahan of years
+    t - jendela_tahun_bukti + 1 .. t (tahun_data), each year's residuals from that year's own
+    comparison; jumlah_kelurahan_sasaran and belanja_sasaran_rp count the distinct kelurahan and
+    the realisation over the window (the minimum evidence size applies to them). A program-year
+    without a sasaran kelurahan of its own year is not judged (tidak_terukur).
+
+    Uncertainty: jumlah_resampel random placements of the same weights and doses on this
+    program's pembanding kelurahan of each data year (drawn without replacement, order from a
+    hash of benih_resampel and the keys, so deterministic) give the distribution of the estimate under no effect; the interval is the
     estimate minus its (1 +- tingkat_keyakinan) / 2 quantiles. status_dampak: tidak_terukur (no
     exposure with data), belum_cukup_bukti (below the minimum evidence size or the interval
     contains both 0 and a meaningful effect), berdampak (lower bound > 0), tidak_berdampak (upper
@@ -52,7 +62,11 @@ aturan as (
         cast(max(nilai) filter (where kode_parameter = 'tingkat_keyakinan') as double)
             as tingkat_keyakinan,
         cast(max(nilai) filter (where kode_parameter = 'efek_bermakna_sd') as double)
-            as efek_bermakna_sd
+            as efek_bermakna_sd,
+        cast(max(nilai) filter (where kode_parameter = 'bobot_maks_median') as double)
+            as bobot_maks_median,
+        cast(max(nilai) filter (where kode_parameter = 'jendela_tahun_bukti') as integer)
+            as jendela_tahun_bukti
     from {{ ref('ref_aturan_dampak') }}
 
 ),
@@ -63,7 +77,7 @@ program as (
         tahun,
         kode_skpd,
         kode_program
-    from {{ ref('fct_belanja_wilayah') }}
+    from {{ ref('int_belanja_split_to_wilayah') }}
 
 ),
 
@@ -111,7 +125,7 @@ belanja as (
         belanja.kode_wilayah,
         coalesce(jenis.jeda_dampak_tahun, 0) as jeda_dampak_tahun,
         belanja.realisasi_rp
-    from {{ ref('fct_belanja_wilayah') }} as belanja
+    from {{ ref('int_belanja_split_to_wilayah') }} as belanja
     left join {{ ref('int_belanja_jenis_per_sub_kegiatan') }} as jenis
         on
             belanja.tahun = jenis.tahun
@@ -130,6 +144,9 @@ paparan as (
         kode_program,
         kode_wilayah,
         sum(realisasi_rp) as belanja_rp,
+        -- years of spending whose effect lands this year (last year's works, this year's
+        -- services): each is one dose of the program's effect
+        cast(count(distinct tahun) as double) as lapisan,
         min(tahun) as tahun_belanja_awal,
         max(tahun) as tahun_belanja_akhir
     from belanja
@@ -182,7 +199,7 @@ perubahan as (
         * case when outcome.arah = 'turun' then -1 else 1 end as kondisi_awal,
         coalesce(disentuh.jumlah_program, 0) as jumlah_program,
         disentuh.daftar_program
-    from {{ ref('fct_outcome_wilayah') }} as outcome
+    from {{ ref('int_outcome_wilayah_compared_to_tahun_lalu') }} as outcome
     left join disentuh
         on
             outcome.tahun = disentuh.tahun
@@ -210,6 +227,7 @@ kelurahan_program as (
         perubahan.kondisi_awal,
         perubahan.daftar_program,
         paparan.belanja_rp,
+        coalesce(paparan.lapisan, 0) as lapisan,
         paparan.tahun_belanja_awal,
         paparan.tahun_belanja_akhir,
         paparan.kode_wilayah is not null as milik,
@@ -232,6 +250,29 @@ kelurahan_program as (
 
 ),
 
+-- a sasaran kelurahan weighs its realisation, at most bobot_maks_median times the median
+-- realisation of the program's sasaran kelurahan (one office building does not outweigh the
+-- kelurahan where the services went)
+kelurahan_berbobot as (
+
+    select
+        kelurahan_program.*,
+        least(
+            cast(kelurahan_program.belanja_rp as double),
+            aturan.bobot_maks_median
+            * median(cast(kelurahan_program.belanja_rp as double)) over (
+                partition by
+                    kelurahan_program.tahun,
+                    kelurahan_program.kode_skpd,
+                    kelurahan_program.kode_program,
+                    kelurahan_program.milik
+            )
+        ) as bobot
+    from kelurahan_program
+    cross join aturan
+
+),
+
 -- per program, over the kelurahan without its money (pembanding): change regressed on the
 -- baseline (regression to the mean) and on how many other programs serving the indicator spent
 -- there (their average effect), by least squares in closed form
@@ -250,7 +291,7 @@ momen as (
         coalesce(covar_pop(kondisi_awal, program_lain), 0) as s12,
         coalesce(covar_pop(kondisi_awal, perbaikan), 0) as s1y,
         coalesce(covar_pop(program_lain, perbaikan), 0) as s2y
-    from kelurahan_program
+    from kelurahan_berbobot
     where not milik
     group by tahun, kode_skpd, kode_program
 
@@ -281,123 +322,168 @@ garis as (
 
 ),
 
-sisaan as (
+-- pass 0: each program's effect net of the other programs' average effect (the weighted mean
+-- residual of its own kelurahan), and its step size in the passes that follow: one over one plus
+-- the mean number of other programs in its kelurahan (programs sharing every kelurahan split
+-- the improvement instead of swinging between all and nothing)
+taksiran_0 as materialized (
 
     select
-        kelurahan_program.*,
-        garis.jumlah_pembanding,
-        garis.kemiringan,
-        garis.rata_y
-        + garis.kemiringan * (kelurahan_program.kondisi_awal - garis.rata_x1)
-        + garis.efek_program_lain * (kelurahan_program.program_lain - garis.rata_x2)
-            as perbaikan_harapan
-    from kelurahan_program
+        kelurahan_berbobot.tahun,
+        kelurahan_berbobot.kode_skpd,
+        kelurahan_berbobot.kode_program,
+        sum(
+            kelurahan_berbobot.bobot
+            / kelurahan_berbobot.lapisan
+            * (
+                kelurahan_berbobot.perbaikan
+                - garis.rata_y
+                - garis.kemiringan * (kelurahan_berbobot.kondisi_awal - garis.rata_x1)
+                - garis.efek_program_lain * (kelurahan_berbobot.program_lain - garis.rata_x2)
+            )
+        )
+        / sum(kelurahan_berbobot.bobot) as efek,
+        1 / (1 + avg(kelurahan_berbobot.program_lain)) as langkah
+    from kelurahan_berbobot
     inner join garis
         on
-            kelurahan_program.tahun = garis.tahun
-            and kelurahan_program.kode_skpd = garis.kode_skpd
-            and kelurahan_program.kode_program = garis.kode_program
-
-),
-
--- first pass: each program's effect net of the other programs' average effect; only a program
--- with the minimum number of kelurahan has a first-pass effect worth taking off elsewhere
-taksiran_awal as (
-
-    select
-        sisaan.tahun,
-        sisaan.kode_skpd,
-        sisaan.kode_program,
-        sum(cast(sisaan.belanja_rp as double) * (sisaan.perbaikan - sisaan.perbaikan_harapan))
-        / sum(cast(sisaan.belanja_rp as double)) as efek_awal
-    from sisaan
-    cross join aturan
-    where sisaan.milik
-    group by sisaan.tahun, sisaan.kode_skpd, sisaan.kode_program, aturan.kelurahan_sasaran_min
-    having count(*) >= aturan.kelurahan_sasaran_min
-
-),
-
--- per kelurahan and indicator: the first-pass effects of every program that spent there
-efek_kelurahan as (
-
-    select
-        paparan.tahun,
-        pohon.kode_indikator,
-        paparan.kode_wilayah,
-        sum(coalesce(taksiran_awal.efek_awal, 0)) as efek_program
-    from paparan
-    inner join pohon
-        on paparan.kode_program = pohon.kode_program
-    left join taksiran_awal
-        on
-            paparan.tahun = taksiran_awal.tahun
-            and paparan.kode_skpd = taksiran_awal.kode_skpd
-            and paparan.kode_program = taksiran_awal.kode_program
+            kelurahan_berbobot.tahun = garis.tahun
+            and kelurahan_berbobot.kode_skpd = garis.kode_skpd
+            and kelurahan_berbobot.kode_program = garis.kode_program
+    where kelurahan_berbobot.milik
     group by all
 
 ),
+{#- Passes 1..n: from every kelurahan's change the current effects of the other programs that
+    spent there are taken off, the rest is regressed on the baseline over the program's
+    pembanding kelurahan, and the program's effect moves by its step towards the weighted mean
+    residual of its own kelurahan (a damped Jacobi iteration towards the least-squares split of
+    each improvement between the programs that spent there). The last pass is the estimate. #}
+{%- set putaran = 6 %}
+{%- for i in range(1, putaran + 1) %}
 
--- second pass: the change without the other programs' own first-pass effects, regressed on the
--- baseline over the kelurahan without this program's money
-bersih as (
+    efek_kelurahan_{{ i }} as (
 
-    select
-        kelurahan_program.*,
-        kelurahan_program.perbaikan
-        - (
-            coalesce(efek_kelurahan.efek_program, 0)
-            - case
-                when kelurahan_program.milik then coalesce(taksiran_awal.efek_awal, 0) else 0
-            end
-        ) as perbaikan_bersih
-    from kelurahan_program
-    left join efek_kelurahan
-        on
-            kelurahan_program.tahun = efek_kelurahan.tahun
-            and kelurahan_program.kode_indikator = efek_kelurahan.kode_indikator
-            and kelurahan_program.kode_wilayah = efek_kelurahan.kode_wilayah
-    left join taksiran_awal
-        on
-            kelurahan_program.tahun = taksiran_awal.tahun
-            and kelurahan_program.kode_skpd = taksiran_awal.kode_skpd
-            and kelurahan_program.kode_program = taksiran_awal.kode_program
+        select
+            paparan.tahun,
+            pohon.kode_indikator,
+            paparan.kode_wilayah,
+            sum(coalesce(taksiran.efek, 0) * paparan.lapisan) as efek_program
+        from paparan
+        inner join pohon
+            on paparan.kode_program = pohon.kode_program
+        left join taksiran_{{ i - 1 }} as taksiran
+            on
+                paparan.tahun = taksiran.tahun
+                and paparan.kode_skpd = taksiran.kode_skpd
+                and paparan.kode_program = taksiran.kode_program
+        group by all
 
-),
+    ),
+
+    bersih_{{ i }} as (
+
+        select
+            kelurahan_berbobot.*,
+            kelurahan_berbobot.perbaikan
+            - (
+                coalesce(efek_kelurahan.efek_program, 0)
+                - case
+                    when kelurahan_berbobot.milik
+                        then coalesce(taksiran.efek, 0) * kelurahan_berbobot.lapisan
+                    else 0
+                end
+            ) as perbaikan_bersih
+        from kelurahan_berbobot
+        left join efek_kelurahan_{{ i }} as efek_kelurahan
+            on
+                kelurahan_berbobot.tahun = efek_kelurahan.tahun
+                and kelurahan_berbobot.kode_indikator = efek_kelurahan.kode_indikator
+                and kelurahan_berbobot.kode_wilayah = efek_kelurahan.kode_wilayah
+        left join taksiran_{{ i - 1 }} as taksiran
+            on
+                kelurahan_berbobot.tahun = taksiran.tahun
+                and kelurahan_berbobot.kode_skpd = taksiran.kode_skpd
+                and kelurahan_berbobot.kode_program = taksiran.kode_program
+
+    ),
+
+    garis_bersih_{{ i }} as (
+
+        select
+            tahun,
+            kode_skpd,
+            kode_program,
+            count(*) as jumlah_pembanding,
+            -- no slope (not NaN) when every comparison kelurahan starts at the same value
+            case
+                when var_pop(kondisi_awal) > 0 then regr_slope(perbaikan_bersih, kondisi_awal)
+                else 0
+            end as kemiringan,
+            case
+                when var_pop(kondisi_awal) > 0
+                    then regr_intercept(perbaikan_bersih, kondisi_awal)
+                else avg(perbaikan_bersih)
+            end as intersep
+        from bersih_{{ i }}
+        where not milik
+        group by tahun, kode_skpd, kode_program
+
+    ),
+
+    sisaan_bersih_{{ i }} as (
+
+        select
+            bersih.*,
+            garis_bersih.jumlah_pembanding,
+            garis_bersih.kemiringan,
+            bersih.perbaikan - bersih.perbaikan_bersih
+            + garis_bersih.intersep
+            + garis_bersih.kemiringan * bersih.kondisi_awal as perbaikan_harapan,
+            bersih.perbaikan_bersih
+            - (garis_bersih.intersep + garis_bersih.kemiringan * bersih.kondisi_awal) as sisa
+        from bersih_{{ i }} as bersih
+        inner join garis_bersih_{{ i }} as garis_bersih
+            on
+                bersih.tahun = garis_bersih.tahun
+                and bersih.kode_skpd = garis_bersih.kode_skpd
+                and bersih.kode_program = garis_bersih.kode_program
+
+    ),
+
+    taksiran_{{ i }} as materialized (
+
+        select
+            sisaan.tahun,
+            sisaan.kode_skpd,
+            sisaan.kode_program,
+            (1 - sebelum.langkah) * sebelum.efek
+            + sebelum.langkah
+            * sum(sisaan.bobot * sisaan.sisa / sisaan.lapisan)
+            / sum(sisaan.bobot) as efek,
+            sebelum.langkah
+        from sisaan_bersih_{{ i }} as sisaan
+        inner join taksiran_{{ i - 1 }} as sebelum
+            on
+                sisaan.tahun = sebelum.tahun
+                and sisaan.kode_skpd = sebelum.kode_skpd
+                and sisaan.kode_program = sebelum.kode_program
+        where sisaan.milik
+        group by
+            sisaan.tahun, sisaan.kode_skpd, sisaan.kode_program, sebelum.efek, sebelum.langkah
+
+    ),
+{%- endfor %}
 
 garis_bersih as (
 
-    select
-        tahun,
-        kode_skpd,
-        kode_program,
-        count(*) as jumlah_pembanding,
-        coalesce(regr_slope(perbaikan_bersih, kondisi_awal), 0) as kemiringan,
-        coalesce(regr_intercept(perbaikan_bersih, kondisi_awal), avg(perbaikan_bersih))
-            as intersep
-    from bersih
-    where not milik
-    group by tahun, kode_skpd, kode_program
+    select * from garis_bersih_{{ putaran }}
 
 ),
 
 sisaan_bersih as (
 
-    select
-        bersih.*,
-        garis_bersih.jumlah_pembanding,
-        garis_bersih.kemiringan,
-        bersih.perbaikan - bersih.perbaikan_bersih
-        + garis_bersih.intersep
-        + garis_bersih.kemiringan * bersih.kondisi_awal as perbaikan_harapan,
-        bersih.perbaikan_bersih
-        - (garis_bersih.intersep + garis_bersih.kemiringan * bersih.kondisi_awal) as sisa
-    from bersih
-    inner join garis_bersih
-        on
-            bersih.tahun = garis_bersih.tahun
-            and bersih.kode_skpd = garis_bersih.kode_skpd
-            and bersih.kode_program = garis_bersih.kode_program
+    select * from sisaan_bersih_{{ putaran }}
 
 ),
 
@@ -414,24 +500,47 @@ sebaran as (
 
 ),
 
+-- a program-year is judged when its money reached a kelurahan with data this year
+putusan as (
+
+    select distinct
+        tahun,
+        kode_skpd,
+        kode_program
+    from sisaan_bersih
+    where milik
+
+),
+
+-- its evidence: its sasaran kelurahan of this year and of the jendela_tahun_bukti - 1 years
+-- before (tahun_data), each year's residuals from that year's own comparison
 peran as (
 
     select
-        tahun,
-        kode_skpd,
-        kode_program,
-        kode_wilayah,
-        perbaikan,
-        perbaikan_harapan,
-        sisa,
-        cast(belanja_rp as double) as bobot,
-        belanja_rp,
-        tahun_belanja_awal,
-        tahun_belanja_akhir,
-        daftar_program,
-        case when program_lain = 0 then 'sasaran' else 'bersama' end as peran
-    from sisaan_bersih
-    where milik
+        putusan.tahun,
+        sisaan.tahun as tahun_data,
+        sisaan.kode_skpd,
+        sisaan.kode_program,
+        sisaan.kode_wilayah,
+        sisaan.perbaikan,
+        sisaan.perbaikan_harapan,
+        sisaan.sisa,
+        sisaan.bobot,
+        sisaan.lapisan,
+        sisaan.belanja_rp,
+        sisaan.tahun_belanja_awal,
+        sisaan.tahun_belanja_akhir,
+        sisaan.daftar_program,
+        case when sisaan.program_lain = 0 then 'sasaran' else 'bersama' end as peran
+    from putusan
+    cross join aturan
+    inner join sisaan_bersih as sisaan
+        on
+            putusan.kode_skpd = sisaan.kode_skpd
+            and putusan.kode_program = sisaan.kode_program
+            and sisaan.tahun between putusan.tahun - aturan.jendela_tahun_bukti + 1
+            and putusan.tahun
+            and sisaan.milik
 
 ),
 
@@ -441,15 +550,15 @@ ringkas as (
         tahun,
         kode_skpd,
         kode_program,
-        count(*) as n_sasaran,
-        count(*) filter (where peran = 'bersama') as n_bersama,
+        count(distinct kode_wilayah) as n_sasaran,
+        count(distinct kode_wilayah) filter (where peran = 'bersama') as n_bersama,
         sum(belanja_rp) as belanja_sasaran_rp,
         sum(belanja_rp) filter (where peran = 'bersama') as belanja_bersama_rp,
         min(tahun_belanja_awal) as tahun_belanja_awal,
         max(tahun_belanja_akhir) as tahun_belanja_akhir,
         sum(bobot * perbaikan) / sum(bobot) as perbaikan_sasaran,
         sum(bobot * perbaikan_harapan) / sum(bobot) as perbaikan_pembanding,
-        sum(bobot * sisa) / sum(bobot) as selisih,
+        sum(bobot * sisa / lapisan) / sum(bobot) as selisih,
         list_filter(
             list_sort(
                 list_distinct(flatten(list(daftar_program) filter (where peran = 'bersama')))
@@ -489,17 +598,31 @@ program_indikator as (
 
 ),
 
--- the program's sasaran weights in kelurahan order: slot k of a random placement gets weight k
+-- the program's sasaran weights of each data year in kelurahan order: slot k of a random
+-- placement on that year's pembanding kelurahan gets weight k
 bobot_urut as (
 
     select
         tahun,
+        tahun_data,
         kode_skpd,
         kode_program,
         bobot,
+        lapisan,
         row_number() over (
-            partition by tahun, kode_skpd, kode_program order by kode_wilayah
+            partition by tahun, tahun_data, kode_skpd, kode_program order by kode_wilayah
         ) as slot
+    from peran
+
+),
+
+tahun_bukti as (
+
+    select distinct
+        tahun,
+        tahun_data,
+        kode_skpd,
+        kode_program
     from peran
 
 ),
@@ -510,11 +633,13 @@ diacak as (
         program_indikator.tahun,
         program_indikator.kode_skpd,
         program_indikator.kode_program,
+        tahun_bukti.tahun_data,
         resampel.resampel,
         sisaan_bersih.sisa,
         row_number() over (
             partition by
                 program_indikator.tahun,
+                tahun_bukti.tahun_data,
                 program_indikator.kode_skpd,
                 program_indikator.kode_program,
                 resampel.resampel
@@ -524,18 +649,24 @@ diacak as (
                 hash(
                     concat_ws(
                         '|', aturan.benih_resampel, program_indikator.tahun,
-                        program_indikator.kode_skpd, program_indikator.kode_program,
-                        resampel.resampel, sisaan_bersih.kode_wilayah
+                        tahun_bukti.tahun_data, program_indikator.kode_skpd,
+                        program_indikator.kode_program, resampel.resampel,
+                        sisaan_bersih.kode_wilayah
                     )
                 ),
                 sisaan_bersih.kode_wilayah
         ) as slot
     from program_indikator
+    inner join tahun_bukti
+        on
+            program_indikator.tahun = tahun_bukti.tahun
+            and program_indikator.kode_skpd = tahun_bukti.kode_skpd
+            and program_indikator.kode_program = tahun_bukti.kode_program
     cross join aturan
     cross join generate_series(1, aturan.jumlah_resampel) as resampel (resampel)
     inner join sisaan_bersih
         on
-            program_indikator.tahun = sisaan_bersih.tahun
+            tahun_bukti.tahun_data = sisaan_bersih.tahun
             and program_indikator.kode_skpd = sisaan_bersih.kode_skpd
             and program_indikator.kode_program = sisaan_bersih.kode_program
             and not sisaan_bersih.milik
@@ -552,15 +683,17 @@ statistik_acak as (
         diacak.kode_skpd,
         diacak.kode_program,
         diacak.resampel,
-        sum(bobot_urut.bobot * diacak.sisa) / sum(bobot_urut.bobot) as statistik
+        sum(bobot_urut.bobot * diacak.sisa / bobot_urut.lapisan) / sum(bobot_urut.bobot)
+            as statistik
     from diacak
     inner join bobot_urut
         on
             diacak.tahun = bobot_urut.tahun
+            and diacak.tahun_data = bobot_urut.tahun_data
             and diacak.kode_skpd = bobot_urut.kode_skpd
             and diacak.kode_program = bobot_urut.kode_program
             and diacak.slot = bobot_urut.slot
-    group by all
+    group by diacak.tahun, diacak.kode_skpd, diacak.kode_program, diacak.resampel
 
 ),
 

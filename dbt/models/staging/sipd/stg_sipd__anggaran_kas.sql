@@ -1,6 +1,7 @@
 {#- The file is wide (bulan_1 .. bulan_12); the warehouse wants one row per month. A cross join
     with the twelve months reads the Parquet once (a union of twelve selects would read it twelve
-    times) and stays portable (no UNPIVOT). -#}
+    times) and stays portable (no UNPIVOT). Columns and types come from the contract (macro
+    contract_columns, generated). -#}
 with
 
 source as (
@@ -21,38 +22,23 @@ bulan as (
 renamed as (
 
     select
-        -- keys
-        cast(source.tahun as integer) as tahun,
-        cast(source.tahap as varchar) as tahap,
+        {{ contract_columns(
+            'sipd', 'anggaran_kas',
+            exclude=[
+                'bulan_1', 'bulan_2', 'bulan_3', 'bulan_4', 'bulan_5', 'bulan_6',
+                'bulan_7', 'bulan_8', 'bulan_9', 'bulan_10', 'bulan_11', 'bulan_12',
+            ],
+            relation='source.',
+        ) }},
         {{ urutan_tahap('source.tahap') }} as urutan_tahap,
-        cast(source.kode_skpd as varchar) as kode_skpd,
-        cast(source.kode_sub_kegiatan as varchar) as kode_sub_kegiatan,
-        cast(source.kode_akun as varchar) as kode_akun,
         cast(bulan.bulan as integer) as bulan,
-
-        -- numbers
         cast(
             case bulan.bulan
-                when 1 then source.bulan_1
-                when 2 then source.bulan_2
-                when 3 then source.bulan_3
-                when 4 then source.bulan_4
-                when 5 then source.bulan_5
-                when 6 then source.bulan_6
-                when 7 then source.bulan_7
-                when 8 then source.bulan_8
-                when 9 then source.bulan_9
-                when 10 then source.bulan_10
-                when 11 then source.bulan_11
-                when 12 then source.bulan_12
+                {%- for b in range(1, 13) %}
+                    when {{ b }} then source.bulan_{{ b }}
+                {%- endfor %}
             end as decimal(18, 2)
-        ) as rencana_rp,
-
-        -- lineage
-        cast(source._sumber_sha256 as varchar) as sumber_sha256,
-        cast(source._sumber_berkas as varchar) as sumber_berkas,
-        cast(source._baris as integer) as sumber_baris,
-        cast(source._dimuat_pada as timestamp) as dimuat_pada
+        ) as rencana_rp
 
     from source
     cross join bulan
