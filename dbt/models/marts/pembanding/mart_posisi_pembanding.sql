@@ -7,7 +7,7 @@ with
 
 pembanding as (
 
-    select * from {{ ref('mart_pembanding_pemda') }}
+    select * from {{ ref('int_pembanding_pemda_measured') }}
 
 ),
 
@@ -31,7 +31,7 @@ ukuran as (
 
 anggota as (
 
-    select * from {{ ref('mart_kelompok_pembanding') }}
+    select * from {{ ref('int_kelompok_pembanding_listed') }}
 
 ),
 

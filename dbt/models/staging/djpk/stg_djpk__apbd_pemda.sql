@@ -1,3 +1,6 @@
+{#- Columns and types come from the contract (macro contract_columns, generated); the jenis
+    account also gets its dotted Permendagri 90 code (4101 -> 4.1.01), and the file's '#N/A'
+    BPS codes become empty (ref_pemda maps pemda by their DJPK code). -#}
 with
 
 source as (
@@ -9,31 +12,13 @@ source as (
 renamed as (
 
     select
-        -- keys
-        cast(kode_djpk as varchar) as kode_djpk,
-        cast(tahun as integer) as tahun,
-        cast(kode_akun_jenis as varchar) as kode_akun_jenis,
-
-        -- the Permendagri 90 code of the jenis (4101 -> 4.1.01)
+        {{ contract_columns('djpk', 'apbd_pemda', exclude=['kode_bps']) }},
+        cast(nullif(kode_bps, '#N/A') as varchar) as kode_bps_asli,
         cast(
             substr(kode_akun_jenis, 1, 1) || '.' || substr(kode_akun_jenis, 2, 1) || '.'
             || substr(kode_akun_jenis, 3, 2)
             as varchar
-        ) as kode_akun,
-
-        -- attributes as written in the file
-        cast(nullif(kode_bps, '#N/A') as varchar) as kode_bps_asli,
-        cast(versi as varchar) as versi,
-        cast(keterangan as varchar) as keterangan,
-
-        -- numbers
-        cast(nilai_rp as decimal(18, 2)) as nilai_rp,
-
-        -- lineage
-        cast(_sumber_sha256 as varchar) as sumber_sha256,
-        cast(_sumber_berkas as varchar) as sumber_berkas,
-        cast(_baris as integer) as sumber_baris,
-        cast(_dimuat_pada as timestamp) as dimuat_pada
+        ) as kode_akun
 
     from source
 
