@@ -71,3 +71,14 @@ def test_the_gate_checks_the_peer_marts_and_a_broken_one_fails(published_demo, t
         (gx,) = gx_checks(con, [mart_contracts()["mart_pembanding_pemda"]])
     assert not gx.passed and gx.blocking
     assert "porsi_belanja_pegawai_persen" in gx.message
+
+
+def test_national_files_are_never_late_senders(published_demo):
+    """DJPK's and BPS's national files are downloads, not submissions owed by a date (contract
+    reportingCalendar false): the reporting-compliance mart has no row for them."""
+    rows = _rows(
+        published_demo,
+        """select distinct sistem || '.' || tabel from marts.mart_kepatuhan_pelaporan
+        where sistem in ('djpk', 'bps')""",
+    )
+    assert rows == [("bps.indikator_wilayah",)]
