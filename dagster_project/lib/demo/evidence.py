@@ -420,6 +420,8 @@ class EvidenceWorld:
                 reach = min(len(pool), sum(map(len, sites.values())), rng.randint(*JANGKAUAN))
                 if opd.kode_kecamatan:  # a kecamatan office: the neediest part of its kecamatan
                     reach = min(reach, max(JANGKAUAN_MIN, len(pool) // 2))
+                if locatable and not reach:  # no site line at all: one place for the lot
+                    reach = 1
                 area = self._weighted_sample(rng, pool, reach, plan.indikator, year)
                 # site lines dealt over the area, largest first, each to the kelurahan with the
                 # least of the program's money of the same kind so far (services and works alike
