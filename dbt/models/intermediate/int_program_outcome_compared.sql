@@ -879,7 +879,7 @@ final as (
         dinilai.tahun_belanja_akhir,
         coalesce(dinilai.n_sasaran, 0) as jumlah_kelurahan_sasaran,
         coalesce(dinilai.n_bersama, 0) as jumlah_kelurahan_bersama,
-        coalesce(dinilai.jumlah_pembanding, 0) as jumlah_kelurahan_pembanding,
+        coalesce(dinilai.jumlah_pembanding_bersih, 0) as jumlah_kelurahan_pembanding,
         cast(coalesce(dinilai.belanja_sasaran_rp, 0) as decimal(18, 2)) as belanja_sasaran_rp,
         cast(coalesce(dinilai.belanja_bersama_rp, 0) as decimal(18, 2)) as belanja_bersama_rp,
         array_to_string(dinilai.daftar_bersama, ', ') as program_bersama,
