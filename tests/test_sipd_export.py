@@ -7,6 +7,7 @@ numbers, a totals row), the real contracts and loader, real Parquet and feedback
 from __future__ import annotations
 
 import os
+import shutil
 from decimal import Decimal
 
 import openpyxl
@@ -220,9 +221,12 @@ def test_the_sheet_is_split_per_opd_and_each_slot_loads_like_its_own_file(data_p
     assert sorted(loaded["pengirim"]) == sorted([DINKES, DISDIKBUD])
     assert set(loaded["tabel"]) == {"dpa_rincian"} and set(loaded["periode"]) == {"murni"}
 
-    # the same file again: nothing to do
+    # the same file again, or a renamed copy of it: nothing to do
     again = ingest_source(RINCIAN, data_paths)
     assert [o.status for o in again] == [STATUS_UNCHANGED]
+    shutil.copyfile(path, path.with_name("rincian_belanja_murni (1).xlsx"))
+    again = ingest_source(RINCIAN, data_paths)
+    assert [o.status for o in again] == [STATUS_UNCHANGED] * 2
 
 
 def _write_opd_file(paths, total: str) -> None:

@@ -737,6 +737,8 @@ def _receive_export(
     sha = sha256_file(path)
     if seen.latest.get(berkas) == sha:
         return [IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")]
+    if sha in seen.loaded and _is_current_elsewhere(seen.log, sha, berkas, export):
+        return [IngestOutcome(berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi dipakai")]
     entry = _log_entry(path, sha, berkas, contract, now=now, run_id=run_id)
     try:
         tahun, _, name = locate(path, export, paths)
