@@ -286,3 +286,26 @@ def test_an_unusable_export_is_rejected_whole_and_every_slot_keeps_its_version(
     assert outcome.status == STATUS_REJECTED and outcome.feedback_path.exists()
     assert rule in outcome.message  # Indonesian, for Bappeda's operator
     assert raw_slot(data_paths, DINKES).equals(before)
+
+
+def test_the_landing_sensor_runs_every_opd_partition_of_the_rincian_for_an_export(data_paths):
+    """An export fills many OPD partitions: the sensor starts one run of the rincian ingest over
+    all of them (as for any file no single partition holds), and nothing once it is loaded."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+    from tests.test_sensor import Ticks, settled
+
+    with dg.instance_for_test() as instance:
+        ticks = Ticks(defs(), instance)
+        instance.add_dynamic_partitions("tahun", ["2024"])
+        path = write_export(data_paths)
+        settled(path)
+        (req,) = ticks.tick()
+        ingest_keys = {dg.AssetKey([c.system, c.table]) for c in source_contracts().values()}
+        assert set(req.asset_selection) & ingest_keys == {dg.AssetKey(["sipd", "dpa_rincian"])}
+        assert req.partition_key is None and "dagster/asset_partition_range_start" in req.tags
+        assert req.tags["apbd/berkas"] == "sipd/rincian_pemda/2024/rincian_belanja_murni.xlsx"
+        ingest_source(RINCIAN, data_paths)  # the run loaded it
+        ticks.cursor = None
+        assert ticks.tick() == []
