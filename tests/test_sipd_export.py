@@ -85,6 +85,7 @@ SHEET = [
     line(DISDIK_ORG, USB, MODAL, "Meja siswa", "2.500.000,00"),
     line(DISDIK_ORG, USB, MODAL, "Papan tulis", "-750.000"),  # negative pagu
     line(DISDIK_ORG, USB, ATK, "Spidol", "300.000", tahun=2023),  # another year
+    line(DISDIK_ORG, USB, "5.1.02.99.99.9999", "Kapur", "50.000"),  # an account that is not
     line({"kode_skpd": BAD_CODE, "nama_skpd": "Satpol PP"}, USB, ATK, "Borgol", "100.000"),
 ]
 SHEET_START = 6  # 3 title rows, a blank row, the header: data from line 6
@@ -191,23 +192,24 @@ def test_the_sheet_is_split_per_opd_and_each_slot_loads_like_its_own_file(data_p
     # a reason that names the OPD, and Dinkes is not held back by them
     disdik = raw_slot(data_paths, DISDIKBUD)
     assert disdik["total_rp"].to_list() == [Decimal("2500000.00")]
-    assert (by[DISDIKBUD].rows_loaded, by[DISDIKBUD].rows_quarantined) == (1, 2)
+    assert (by[DISDIKBUD].rows_loaded, by[DISDIKBUD].rows_quarantined) == (1, 3)
     reasons = by[DISDIKBUD].errors.to_dicts()
     rules = {(e["_baris"], e["aturan"]) for e in reasons}
     assert (SHEET_START + 9, "minimum") in rules and (SHEET_START + 10, "tahun_berbeda") in rules
+    assert (SHEET_START + 11, "kode_tidak_berlaku") in rules
     assert all(
         e["alasan"].startswith(f"OPD Dinas Pendidikan dan Kebudayaan ({DISDIKBUD}): ")
         for e in reasons
     )
     # the totals row at the bottom belongs to the last OPD block above it (skipped, not loaded)
-    assert (SHEET_START + 12, "baris jumlah/total diabaikan") in by[DISDIKBUD].skipped
+    assert (SHEET_START + 13, "baris jumlah/total diabaikan") in by[DISDIKBUD].skipped
 
     # the OPD with a malformed code: rejected alone, named, the others loaded
     bad = by[None]
     assert bad.status == STATUS_REJECTED and bad.rows_quarantined == 1
     assert "Satpol PP" in bad.message
     (err,) = bad.errors.to_dicts()
-    assert err["_baris"] == SHEET_START + 11 and err["nilai"] == BAD_CODE
+    assert err["_baris"] == SHEET_START + 12 and err["nilai"] == BAD_CODE
     assert err["alasan"].startswith("OPD Satpol PP: kode_skpd")
 
     # one feedback workbook per OPD, in its own folder, listing the headings it skipped
@@ -309,3 +311,17 @@ def test_the_landing_sensor_runs_every_opd_partition_of_the_rincian_for_an_expor
         ingest_source(RINCIAN, data_paths)  # the run loaded it
         ticks.cursor = None
         assert ticks.tick() == []
+
+
+def test_an_opd_code_that_is_well_formed_but_unknown_is_rejected_alone(data_paths):
+    ghost = {"kode_skpd": "9.99.9.99.9.99.99.9999", "nama_skpd": "Dinas Bayangan"}
+    write_export(data_paths, [*SHEET[:7], line(ghost, BALITA, ATK, "Kertas", "10.000")])
+    by = {o.slot.pengirim: o for o in ingest_source(RINCIAN, data_paths)}
+    assert by[DINKES].status == STATUS_LOADED and by[DINKES].rows_loaded == 4
+    assert by[ghost["kode_skpd"]].status == STATUS_REJECTED  # its only row broke the contract
+    (err,) = by[ghost["kode_skpd"]].errors.filter(pl.col("kolom") == "kode_skpd").to_dicts()
+    assert err["aturan"] == "kode_tidak_berlaku"
+    assert err["alasan"].startswith("OPD Dinas Bayangan (9.99.9.99.9.99.99.9999): ")
+    assert not (
+        data_paths.raw / "sipd" / "dpa_rincian" / "tahun=2024" / ghost["kode_skpd"]
+    ).exists()
