@@ -300,10 +300,11 @@ def test_the_landing_sensor_runs_every_opd_partition_of_the_rincian_for_an_expor
 
     with dg.instance_for_test() as instance:
         ticks = Ticks(defs(), instance)
-        instance.add_dynamic_partitions("tahun", ["2024"])
-        path = write_export(data_paths)
+        instance.add_dynamic_partitions("tahun", ["2025"])
+        path = write_export(data_paths)  # the first file of 2024
         settled(path)
         (req,) = ticks.tick()
+        assert ticks.new_partitions == {"tahun": ["2024"]}  # its year becomes a partition
         ingest_keys = {dg.AssetKey([c.system, c.table]) for c in source_contracts().values()}
         assert set(req.asset_selection) & ingest_keys == {dg.AssetKey(["sipd", "dpa_rincian"])}
         assert req.partition_key is None and "dagster/asset_partition_range_start" in req.tags

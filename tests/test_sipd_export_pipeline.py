@@ -1,7 +1,7 @@
 """The demo's budget as SIPD's whole-pemda export, dropped into the shared demo's landing, publishes
 the same pagu per OPD, sub kegiatan, akun and sumber dana as the per-OPD files it replaces.
 
-`apbd demo --sipd-export` (generate(..., sipd_export=True)) writes the same world with its rincian
+`apbd demo --sipd-export` writes the same world with its rincian
 lines in one XLSX per year and tahapan; the files are copied into a copy of the shared demo (so they
 arrive after the per-OPD files) and the real pipeline runs: ingest (only the export is new), dbt
 build, gate, publish. The published marts are compared with the shared demo's, to the rupiah.
@@ -9,7 +9,9 @@ build, gate, publish. The published marts are compared with the shared demo's, t
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import PurePosixPath
 
@@ -17,9 +19,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from dagster_project.lib.demo.generator import generate
+from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.lib.ingest.loader import current_inputs
-from tests.pipeline_kit import DEMO_SCALE, DEMO_YEARS, run_to_end
+from tests.pipeline_kit import APBD, DEMO_SCALE, DEMO_YEARS, env_for, run_to_end
 
 PAGU = """
     select tahun, kode_skpd, kode_sub_kegiatan, kode_akun, kode_sumber_dana,
@@ -34,9 +36,18 @@ def query(db, sql):
 
 @pytest.fixture(scope="module")
 def export_world(demo_run, tmp_path_factory):
-    """The shared demo's world written with --sipd-export: (landing folder, manifest)."""
-    landing = tmp_path_factory.mktemp("sipd_export_landing")
-    manifest = generate(landing, scale=DEMO_SCALE, years=DEMO_YEARS, sipd_export=True)
+    """The shared demo's world written by `apbd demo --sipd-export`: (landing folder, manifest)."""
+    root = tmp_path_factory.mktemp("sipd_export_world")
+    subprocess.run(
+        [APBD, "demo", "--sipd-export", "--scale", str(DEMO_SCALE), "--data-dir", str(root)],
+        cwd=PROJECT_ROOT,
+        env=env_for(root),
+        check=True,
+        capture_output=True,
+    )
+    landing = root / "landing"
+    manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["years"] == list(DEMO_YEARS)  # the CLI's default years are the demo's
     return landing, manifest
 
 
