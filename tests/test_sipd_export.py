@@ -314,11 +314,18 @@ def test_the_landing_sensor_runs_every_opd_partition_of_the_rincian_for_an_expor
         assert ticks.tick() == []
 
 
-def test_an_opd_code_that_is_well_formed_but_unknown_is_rejected_alone(data_paths):
+def test_an_unknown_opd_code_is_rejected_alone_and_a_line_without_account_is_no_heading(data_paths):
     ghost = {"kode_skpd": "9.99.9.99.9.99.99.9999", "nama_skpd": "Dinas Bayangan"}
-    write_export(data_paths, [*SHEET[:7], line(ghost, BALITA, ATK, "Kertas", "10.000")])
+    no_account = line(DINKES_ORG, BALITA, None, "Tinta printer", "90.000")  # a line, not a heading
+    write_export(data_paths, [*SHEET[:7], line(ghost, BALITA, ATK, "Kertas", "10.000"), no_account])
     by = {o.slot.pengirim: o for o in ingest_source(RINCIAN, data_paths)}
     assert by[DINKES].status == STATUS_LOADED and by[DINKES].rows_loaded == 4
+    (missing,) = by[DINKES].errors.to_dicts()
+    assert (missing["_baris"], missing["kolom"], missing["aturan"]) == (
+        SHEET_START + 8,
+        "kode_akun",
+        "wajib_diisi",
+    )
     assert by[ghost["kode_skpd"]].status == STATUS_REJECTED  # its only row broke the contract
     (err,) = by[ghost["kode_skpd"]].errors.filter(pl.col("kolom") == "kode_skpd").to_dicts()
     assert err["aturan"] == "kode_tidak_berlaku"

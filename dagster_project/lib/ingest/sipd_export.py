@@ -2,7 +2,7 @@
 
 Bappeda downloads from SIPD RI one sheet holding every OPD's budget lines for one tahapan
 (`data_contracts/sources/sipd__rincian_pemda.odcs.yaml`: one row per component, no volume or unit
-price, rows with an empty `kode_rekening` are group headings). Ingest loads it as if every OPD had
+price; rows with an empty `kode_rekening`, and no component, are group headings). Ingest loads it as if every OPD had
 sent its own `sipd.dpa_rincian` file: this module cuts the sheet read with the export's contract
 into one part per `kode_skpd` (the contract's `splitColumn`), with its columns renamed to the
 target contract's names (each export column's `loadsAs`), and the loader then checks, quarantines
@@ -76,10 +76,12 @@ def split_per_opd(table: RawTable, export: Contract, target: Contract) -> Split:
     )
     names = loads_as(export)
     slot_pattern = target.column(names[by]).pattern or r"^.+$"
+    # a heading has none of these (a component without its account is a line, and is refused)
+    is_heading = pl.all_horizontal(pl.col(c).is_null() for c in heading)
     frame = table.frame.with_columns(
-        pl.col(heading).is_null().alias("__judul"),
+        is_heading.alias("__judul"),
         # a heading without its own OPD opens the block of the row below it
-        pl.when(pl.col(heading).is_null())
+        pl.when(is_heading)
         .then(pl.col(by).fill_null(strategy="backward").fill_null(strategy="forward"))
         .otherwise(pl.col(by))
         .alias(_OWNER),
@@ -98,10 +100,8 @@ def split_per_opd(table: RawTable, export: Contract, target: Contract) -> Split:
     order = frame.select(LINE_COL, _OWNER).filter(pl.col(_OWNER).is_in(owners)).sort(LINE_COL)
     lines, whose = order[LINE_COL].to_list(), order[_OWNER].to_list()
     skipped: dict[str, list[tuple[int, str]]] = {o: [] for o in owners}
-    for ln, why in table.skipped_lines:
-        i = bisect.bisect_left(lines, ln) - 1
-        owner = whose[max(i, 0)] if whose else None
-        skipped.get(owner, skipped[owners[0]] if owners else []).append((ln, why))
+    for ln, why in table.skipped_lines if whose else ():
+        skipped[whose[max(bisect.bisect_left(lines, ln) - 1, 0)]].append((ln, why))
     for ln, owner in frame.filter(pl.col("__judul")).select(LINE_COL, _OWNER).iter_rows():
         if owner in skipped:
             skipped[owner].append((ln, HEADING))
