@@ -218,6 +218,15 @@ def test_the_sheet_is_split_per_opd_and_each_slot_loads_like_its_own_file(data_p
     assert sum(HEADING in (c or "") for r in skipped for c in r if isinstance(c, str)) == 3
     assert DINKES in str(by[DINKES].feedback_path)
 
+    # and one summary for Bappeda: a row per OPD part, with the pagu loaded and where to look
+    (summary,) = (data_paths.quarantine / "sipd" / "dpa_rincian" / "_seluruh_pemda").glob("*.xlsx")
+    rows = list(openpyxl.load_workbook(summary)["Per OPD"].iter_rows(values_only=True))[1:]
+    by_opd = {r[0]: r for r in rows}
+    assert set(by_opd) == {DINKES, DISDIKBUD, None}
+    assert by_opd[DINKES][2:7] == ("DIMUAT", 4, 0, 3, 1005154321.5)
+    assert by_opd[DISDIKBUD][2:7] == ("DIMUAT SEBAGIAN", 1, 3, 2, 2500000)
+    assert by_opd[None][2] == "DITOLAK" and by_opd[DISDIKBUD][7].endswith(".umpan_balik.xlsx")
+
     log = read_ingest_log(data_paths)
     loaded = log.filter(pl.col("status") == STATUS_LOADED)
     assert sorted(loaded["pengirim"]) == sorted([DINKES, DISDIKBUD])

@@ -774,6 +774,42 @@ def _receive_export(
     return out
 
 
+def _summarise_whole_pemda(
+    paths: DataPaths, contract: Contract, outcomes: list[IngestOutcome]
+) -> None:
+    """For each whole-pemda file of the run, one summary workbook for its sender (Bappeda)."""
+    from dagster_project.lib.ingest.feedback import STATUS_LABEL, write_export_summary
+
+    by_file: dict[tuple[str, str], list[IngestOutcome]] = {}
+    for o in outcomes:
+        if o.bagian:
+            by_file.setdefault((o.berkas, o.sha256), []).append(o)
+    for (berkas, sha), parts in by_file.items():
+        rows = []
+        for o in parts:
+            pagu = None
+            if o.status == STATUS_LOADED and o.slot is not None:
+                pagu = pl.read_parquet(o.slot.raw_file(paths), columns=["total_rp"])[
+                    "total_rp"
+                ].sum()
+            status = (
+                "dimuat_sebagian" if o.status == STATUS_LOADED and o.rows_quarantined else o.status
+            )
+            rows.append(
+                (
+                    o.slot.pengirim if o.slot else None,
+                    o.bagian,
+                    STATUS_LABEL.get(status, status.upper()),
+                    o.rows_loaded,
+                    o.rows_quarantined,
+                    o.rows_skipped,
+                    pagu,
+                    str(o.feedback_path.relative_to(paths.root)) if o.feedback_path else None,
+                )
+            )
+        write_export_summary(paths, contract.system, contract.table, berkas, sha, rows)
+
+
 def _reject_unplaced(
     paths: DataPaths, entry: dict, contract: Contract, rows: pl.DataFrame
 ) -> IngestOutcome:
@@ -1026,6 +1062,7 @@ def ingest_source(
             conclude()
     if waiting:
         conclude()
+    _summarise_whole_pemda(paths, contract, outcomes)
     ensure_schema_file(contract, paths)
     ensure_log_schema_file(paths)
     if contract.has_personal_data:
