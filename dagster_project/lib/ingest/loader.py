@@ -4,7 +4,9 @@ One landing file fills one *slot*: (source, fiscal year, submitter, period). The
 file for a slot replaces that slot's Parquet atomically; every version stays in the ingest log and
 in the content-addressed landing archive. A row that breaks the contract is never dropped silently:
 it goes to quarantine with the line number, column, value, rule and a reason in Indonesian. A file
-that cannot be used at all is rejected whole and the slot keeps its previous version.
+that cannot be used at all is rejected whole and the slot keeps its previous version. A file that
+holds many senders' slots (SIPD's whole-pemda rincian export, a contract that `loadsInto` this
+one) is split into one part per OPD, each loaded into its slot like a file of its own.
 """
 
 from __future__ import annotations
@@ -739,6 +741,7 @@ def _receive_export(
         return [IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")]
     if sha in seen.loaded and _is_current_elsewhere(seen.log, sha, berkas, export):
         return [IngestOutcome(berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi dipakai")]
+    key = hmac_key(paths) if contract.has_personal_data else b""
     entry = _log_entry(path, sha, berkas, contract, now=now, run_id=run_id)
     try:
         tahun, _, name = locate(path, export, paths)
@@ -770,7 +773,7 @@ def _receive_export(
             entry, pengirim=part.kode_skpd, dimuat_pada=now + timedelta(microseconds=i)
         )
         filled = _fill_from_path(part.table, contract, tahun, part.kode_skpd, slot.periode)
-        out.append(_Received(part_entry, part.table, slot, filled, b"", part.label))
+        out.append(_Received(part_entry, part.table, slot, filled, key, part.label))
     return out
 
 
