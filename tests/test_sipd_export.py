@@ -212,7 +212,12 @@ def test_the_sheet_is_split_per_opd_and_each_slot_loads_like_its_own_file(data_p
     assert err["_baris"] == SHEET_START + 12 and err["nilai"] == BAD_CODE
     assert err["alasan"].startswith("OPD Satpol PP: kode_skpd")
 
-    # one feedback workbook per OPD, in its own folder, listing the headings it skipped
+    # one feedback workbook per OPD, in its own folder, listing the headings it skipped; an OPD
+    # with rejected rows is told how to replace its part
+    ringkasan = dict(
+        openpyxl.load_workbook(by[DISDIKBUD].feedback_path)["Ringkasan"].iter_rows(values_only=True)
+    )
+    assert "ekspor SIPD seluruh pemda" in ringkasan["Langkah berikutnya"]
     wb = openpyxl.load_workbook(by[DINKES].feedback_path)
     skipped = [r for r in wb["Baris diabaikan"].iter_rows(values_only=True)]
     assert sum(HEADING in (c or "") for r in skipped for c in r if isinstance(c, str)) == 3

@@ -146,6 +146,14 @@ def _mask_personal(errors: pl.DataFrame, hidden: set[str]) -> pl.DataFrame:
 
 
 def next_step(sub: Submission) -> str:
+    if sub.baris_karantina and sub.pengirim and sub.pengirim not in sub.berkas:
+        # an OPD's part of a whole-pemda file (SIPD's rincian export, sent by Bappeda)
+        return (
+            "Bagian OPD ini berasal dari ekspor SIPD seluruh pemda. Baris yang lolos sudah dimuat. "
+            "Perbaiki baris di lembar 'Baris ditolak' di SIPD lalu minta Bappeda mengunduh ulang "
+            "ekspornya, atau kirim DPA rincian OPD sendiri ke foldernya: kiriman terbaru "
+            "menggantikan bagian ini untuk tahap yang sama."
+        )
     if sub.status == "ditolak" and sub.baris_karantina:
         return (
             "Seluruh baris ditolak. Perbaiki baris di lembar 'Baris ditolak' lalu kirim ulang "
