@@ -347,3 +347,17 @@ def test_an_unknown_opd_code_is_rejected_alone_and_a_line_without_account_is_no_
     assert not (
         data_paths.raw / "sipd" / "dpa_rincian" / "tahun=2024" / ghost["kode_skpd"]
     ).exists()
+
+
+def test_the_export_saved_as_a_semicolon_csv_loads_the_same(data_paths):
+    """Saved from Excel as CSV (semicolon, Indonesian numbers): the same split and totals."""
+    target = data_paths.landing / "sipd" / "rincian_pemda" / "2024" / "rincian_perubahan.csv"
+    target.parent.mkdir(parents=True)
+    rows = [";".join(COLUMNS)]
+    for r in SHEET[:7]:
+        rows.append(";".join("" if r.get(c) is None else str(r[c]) for c in COLUMNS))
+    target.write_text("\n".join(rows) + "\n", encoding="cp1252")
+    (outcome,) = ingest_source(RINCIAN, data_paths)
+    assert outcome.status == STATUS_LOADED and outcome.slot.periode == "perubahan"
+    assert outcome.rows_skipped == 3 and outcome.rows_quarantined == 0
+    assert raw_slot(data_paths, DINKES, "perubahan")["total_rp"].sum() == Decimal("1005154321.50")
