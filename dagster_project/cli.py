@@ -66,6 +66,14 @@ def demo(
             "benar-benar berdampak (uji metode bukti).",
         ),
     ] = False,
+    sipd_export: Annotated[
+        bool,
+        typer.Option(
+            "--sipd-export",
+            help="Tulis rincian belanja sebagai satu ekspor SIPD seluruh pemda per tahun dan "
+            "tahapan (sipd/rincian_pemda/), bukan satu berkas rincian per OPD.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Tulis data demo Samarinda ke data/landing (write the demo landing files)."""
@@ -73,7 +81,9 @@ def demo(
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    manifest = generate(paths.landing, seed=seed, scale=scale, tanpa_efek=tanpa_efek)
+    manifest = generate(
+        paths.landing, seed=seed, scale=scale, tanpa_efek=tanpa_efek, sipd_export=sipd_export
+    )
     console.print(f"{len(manifest['files'])} berkas demo ditulis ke {paths.landing}")
 
 

@@ -19,10 +19,12 @@ from dagster_project.defs.transform import assets as transform
 from dagster_project.lib.contracts.model import Contract, source_contracts
 from dagster_project.lib.ingest.landing_watch import SETTLE_SECONDS, Arrival, scan
 from dagster_project.lib.ingest.partitions import (
+    TAHUN,
     TIME_DIMENSIONS,
     Partitioning,
     partition_of,
     partitioning,
+    whole_pemda_year,
 )
 
 # (the module, not its list: the defs loader would see a second copy of every asset)
@@ -130,7 +132,12 @@ def landing_sensor(
     for a in found.arrivals:
         scheme = partitioning(a.contract)
         key = partition_of(a.path, a.contract, paths, scheme) if scheme else None
-        if scheme is not None and key is None:
+        whole_year = whole_pemda_year(a.path, a.contract, paths) if scheme else None
+        if whole_year is not None:  # SIPD's whole-pemda export: every OPD of its year
+            context.log.info(f"{a.berkas}: berkas seluruh pemda, dimuat lewat run semua partisi.")
+            if not context.instance.has_dynamic_partition(TAHUN, whole_year):
+                new_keys.setdefault(TAHUN, set()).add(whole_year)
+        elif scheme is not None and key is None:
             context.log.warning(
                 f"{a.berkas}: tidak cocok dengan partisi mana pun (folder, OPD atau periode tidak "
                 "dikenal); dimuat lewat run semua partisi agar ditolak dengan alasannya."

@@ -175,6 +175,12 @@ class Contract:
         return self.properties.get("periodCadence")
 
     @property
+    def loads_into(self) -> str | None:
+        """`system.table` of the source this one is loaded into (SIPD's whole-pemda export is
+        split into `sipd.dpa_rincian`), or None: it has its own raw table, asset and dbt source."""
+        return self.properties.get("loadsInto")
+
+    @property
     def period_pattern(self) -> re.Pattern[str] | None:
         p = self.properties.get("periodFileNamePattern")
         return re.compile(p) if p else None
@@ -270,13 +276,21 @@ def _retention_days(odcs: OpenDataContractStandard) -> int | None:
 
 
 @cache
+def _all_source_contracts() -> tuple[Contract, ...]:
+    return tuple(load_contract(p) for p in sorted((CONTRACTS_DIR / "sources").glob("*.odcs.yaml")))
+
+
+@cache
 def source_contracts() -> dict[str, Contract]:
-    """All source contracts, keyed `system.table` (the dbt source they feed)."""
-    out = {}
-    for p in sorted((CONTRACTS_DIR / "sources").glob("*.odcs.yaml")):
-        c = load_contract(p)
-        out[c.key] = c
-    return out
+    """All source contracts with a raw table of their own, keyed `system.table` (the dbt source
+    they feed). A contract that `loadsInto` another is read by that source's ingest."""
+    return {c.key: c for c in _all_source_contracts() if not c.loads_into}
+
+
+@cache
+def feeder_contracts(key: str) -> tuple[Contract, ...]:
+    """The contracts of files that are loaded into the source `key` (their `loadsInto`)."""
+    return tuple(c for c in _all_source_contracts() if c.loads_into == key)
 
 
 def _published(folder: str) -> dict[str, Contract]:

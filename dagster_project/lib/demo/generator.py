@@ -48,6 +48,7 @@ import xlsxwriter
 import yaml
 
 from dagster_project.lib.core.paths import CONTRACTS_DIR
+from dagster_project.lib.demo import sipd_export as sipd_export_xlsx
 from dagster_project.lib.demo.evidence import EvidenceWorld
 from dagster_project.lib.demo.model import (
     FIXED_CREATED,
@@ -1591,13 +1592,17 @@ def generate(
     scale: float = 1.0,
     years: tuple[int, ...] | None = None,
     tanpa_efek: bool = False,
+    sipd_export: bool = False,
 ) -> dict:
     """Write the demo landing files and return (and write) the manifest.
 
     ``years`` defaults to (2024, 2025); with ``scale >= 3`` and no explicit years, earlier fiscal
     years are added (2023, 2022, 2021). ``scale`` multiplies rincian lines per sub kegiatan and
     SP2D payments; yearly totals stay at the real APBD size. ``tanpa_efek`` writes the placebo
-    world: the same budget and spending, every true outcome effect zero.
+    world: the same budget and spending, every true outcome effect zero. ``sipd_export`` writes
+    the rincian lines as SIPD's whole-pemda export (one file per year and tahapan,
+    `lib/demo/sipd_export.py`) instead of one ``dpa_rincian`` file per OPD; every other file is
+    byte-identical.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -1635,6 +1640,8 @@ def generate(
             planner.plan_opd(opd, b)
         planner.plan_perubahan(opds, t_perubahan)
         fases = _plan_pergeseran(planner, opds, sesudah_perubahan=year == yrs[0])
+        export: dict[str, list[dict[str, Any]]] = {}  # tahap -> whole-pemda rincian rows
+        naming = sipd_export_xlsx.Names(year, planner.akun) if sipd_export else None
         _check_codes(planner, opds, ref)
         evidence.plant_year(planner, opds)
         _place_lines(evidence, opds, seed, year)
@@ -1656,11 +1663,17 @@ def generate(
                     per_opd[opd.kode][f"pagu_{tahap}"] = pagu
                     pagu_total[tahap] += pagu
                 per_opd[opd.kode]["pagu_akhir"] = pagu  # phases are written in order
+                if naming is not None:
+                    export.setdefault(tahap, []).extend(
+                        sipd_export_xlsx.rows_of(opd, year, rin_rows, naming)
+                    )
                 for table, rows in (
                     ("dpa_sub_kegiatan", sub_rows),
                     ("dpa_rincian", rin_rows),
                     ("anggaran_kas", kas_rows),
                 ):
+                    if naming is not None and table == "dpa_rincian":
+                        continue  # in the whole-pemda export instead
                     base = f"sipd/{table}/{year}/{opd.kode}/{table}_{tahap}"
                     if opd.fmt == "xlsx":
                         rel = f"{base}.xlsx"
@@ -1673,6 +1686,11 @@ def generate(
                         indo = opd.fmt == "csv_id"
                         data = _csv_bytes(names, rows, ";" if indo else ",", indo)
                         emit(f"{base}.csv", data, len(rows))
+
+        for tahap, rows in export.items():
+            rel = f"sipd/rincian_pemda/{year}/rincian_belanja_{tahap}.xlsx"
+            sipd_export_xlsx.write_xlsx(landing_dir / rel, rows, year, tahap)
+            emit(rel, None, len(rows), landing_dir / rel)
 
         realisasi = ZERO
         dmy_months = set(random.Random(f"{seed}:{year}:dates").sample(range(1, 13), 2))

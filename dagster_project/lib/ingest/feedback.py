@@ -147,6 +147,14 @@ def _mask_personal(errors: pl.DataFrame, hidden: set[str]) -> pl.DataFrame:
 
 
 def next_step(sub: Submission) -> str:
+    if sub.baris_karantina and sub.pengirim and sub.pengirim not in sub.berkas:
+        # an OPD's part of a whole-pemda file (SIPD's rincian export, sent by Bappeda)
+        return (
+            "Bagian OPD ini berasal dari ekspor SIPD seluruh pemda. Baris yang lolos sudah dimuat. "
+            "Perbaiki baris di lembar 'Baris ditolak' di SIPD lalu minta Bappeda mengunduh ulang "
+            "ekspornya, atau kirim DPA rincian OPD sendiri ke foldernya: kiriman terbaru "
+            "menggantikan bagian ini untuk tahap yang sama."
+        )
     if sub.status == "ditolak" and sub.baris_karantina:
         return (
             "Seluruh baris ditolak. Perbaiki baris di lembar 'Baris ditolak' lalu kirim ulang "
@@ -257,6 +265,51 @@ def write_feedback(
         add_sheet(
             wb, "Baris diabaikan", ["Baris", "Keterangan"], list(skipped or []), formats=formats
         )
+        wb.close()
+    return target
+
+
+WHOLE_PEMDA = "_seluruh_pemda"
+EXPORT_SUMMARY_HEADERS = [
+    "Kode SKPD",
+    "OPD",
+    "Status",
+    "Baris dimuat",
+    "Baris dikarantina",
+    "Baris diabaikan (judul/jumlah)",
+    "Pagu dimuat (Rp)",
+    "Umpan balik OPD",
+]
+
+
+def write_export_summary(
+    paths: DataPaths, sistem: str, tabel: str, berkas: str, sha256: str, rows: list[tuple]
+) -> Path:
+    """One workbook for whoever sent a whole-pemda file (Bappeda, SIPD's rincian export): per
+    OPD part, what happened and where that OPD's own feedback is. Beside the unplaced reports:
+    `quarantine/<sistem>/<tabel>/_seluruh_pemda/<sha12>.ringkasan.xlsx`."""
+    import xlsxwriter
+
+    target = paths.quarantine / sistem / tabel / WHOLE_PEMDA / f"{sha256[:12]}.ringkasan.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target, durable=False) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {**XLSX_OPTIONS, "in_memory": True})
+        wb.set_properties({"title": f"Ringkasan kiriman {berkas}", "author": "Gudang data APBD"})
+        formats = {
+            "header": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+            "number": wb.add_format({"num_format": "#,##0"}),
+        }
+        intro = [
+            ("Berkas", berkas),
+            ("SHA-256 berkas", sha256),
+            ("Bagian OPD", len(rows)),
+            (
+                "Cara membaca",
+                "Satu baris per OPD: setiap OPD dimuat seperti berkas DPA-nya sendiri.",
+            ),
+        ]
+        add_sheet(wb, "Ringkasan", ["Keterangan", "Nilai"], intro, formats=formats)
+        add_sheet(wb, "Per OPD", EXPORT_SUMMARY_HEADERS, rows, formats=formats)
         wb.close()
     return target
 

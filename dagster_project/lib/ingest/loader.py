@@ -4,7 +4,9 @@ One landing file fills one *slot*: (source, fiscal year, submitter, period). The
 file for a slot replaces that slot's Parquet atomically; every version stays in the ingest log and
 in the content-addressed landing archive. A row that breaks the contract is never dropped silently:
 it goes to quarantine with the line number, column, value, rule and a reason in Indonesian. A file
-that cannot be used at all is rejected whole and the slot keeps its previous version.
+that cannot be used at all is rejected whole and the slot keeps its previous version. A file that
+holds many senders' slots (SIPD's whole-pemda rincian export, a contract that `loadsInto` this
+one) is split into one part per OPD, each loaded into its slot like a file of its own.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
-from dagster_project.lib.contracts.model import Column, Contract
+from dagster_project.lib.contracts.model import Column, Contract, feeder_contracts
 from dagster_project.lib.contracts.reference import check_codes, check_sign
 from dagster_project.lib.core.faults import failpoint
 from dagster_project.lib.core.files import atomic_write, sha256_file
@@ -50,6 +52,7 @@ from dagster_project.lib.ingest.retention import (
     protect_at_rest,
     purge,
 )
+from dagster_project.lib.ingest.sipd_export import split_per_opd
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
 STATUS_LOADED, STATUS_REJECTED, STATUS_UNCHANGED = "dimuat", "ditolak", "tidak_berubah"
@@ -109,15 +112,17 @@ class IngestOutcome:
     warnings: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why): blank/totals
     feedback_path: Path | None = None
+    bagian: str = ""  # which OPD's part of a whole-pemda file (SIPD export), else empty
 
     def summary(self) -> str:
         if self.status == STATUS_UNCHANGED:
             return f"{self.berkas}: tidak berubah sejak dimuat sebelumnya (dilewati)."
         where = f" Umpan balik: {self.feedback_path.name}" if self.feedback_path else ""
+        what = f"{self.berkas} [{self.bagian}]" if self.bagian else self.berkas
         if self.status == STATUS_REJECTED:
-            return f"{self.berkas}: DITOLAK. {self.message}{where}"
+            return f"{what}: DITOLAK. {self.message}{where}"
         return (
-            f"{self.berkas}: {self.rows_loaded} baris dimuat, {self.rows_quarantined} "
+            f"{what}: {self.rows_loaded} baris dimuat, {self.rows_quarantined} "
             f"dikarantina, {self.rows_skipped} diabaikan.{where}"
         )
 
@@ -139,14 +144,20 @@ def _path_regex(contract: Contract) -> re.Pattern[str]:
 
 
 def landing_files(contract: Contract, paths: DataPaths) -> list[Path]:
-    root = landing_root(contract, paths)
-    if not root.exists():
-        return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(".part")
-    )
+    """The source's landing files, and those of the files loaded into it (`feeder_contracts`:
+    SIPD's whole-pemda export for `sipd.dpa_rincian`), so one asset writes each raw table."""
+    out: list[Path] = []
+    for c in (contract, *feeder_contracts(contract.key)):
+        root = landing_root(c, paths)
+        if root.exists():
+            out += (
+                p
+                for p in root.rglob("*")
+                if p.is_file()
+                and not p.name.startswith((".", "~$"))
+                and not p.name.endswith(".part")
+            )
+    return sorted(out)
 
 
 def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int | None, str, str]:
@@ -639,6 +650,7 @@ class _Received:
     slot: Slot
     filled: list[str]
     key: bytes  # pseudonymisation key (personal data only)
+    bagian: str = ""  # an OPD's part of a whole-pemda file: named in every reason and summary
 
 
 @dataclass
@@ -728,10 +740,135 @@ def _conclude(batch: list[_Received], contract: Contract, paths: DataPaths) -> l
     outcomes = []
     for r, (good, bad_rows, errors) in zip(batch, checked, strict=True):
         good, bad_rows, errors = protect(contract, good, bad_rows, errors, r.key)
-        outcomes.append(
-            _load(paths, r.entry, contract, r.table, r.slot, good, bad_rows, errors, r.filled)
-        )
+        if r.bagian:
+            bad_rows = bad_rows.with_columns((r.bagian + ": " + pl.col("_alasan")).alias("_alasan"))
+            errors = errors.with_columns((r.bagian + ": " + pl.col("alasan")).alias("alasan"))
+        outcome = _load(paths, r.entry, contract, r.table, r.slot, good, bad_rows, errors, r.filled)
+        outcome.bagian = r.bagian
+        outcomes.append(outcome)
     return outcomes
+
+
+def _receive_export(
+    path: Path, export: Contract, contract: Contract, paths: DataPaths, *, seen: _Seen, run_id: str
+) -> list[IngestOutcome | _Received]:
+    """A whole-pemda file (SIPD's rincian export): read with its own contract, split per OPD
+    (`lib/ingest/sipd_export.py`), each part placed in its OPD's slot of `contract` as if that
+    OPD had sent it. The file whole is rejected only when it cannot be read at all; rows that
+    name no OPD are rejected on their own; every part is then checked like a per-OPD file."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    berkas = path.relative_to(paths.landing).as_posix()
+    sha = sha256_file(path)
+    if seen.latest.get(berkas) == sha:
+        return [IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")]
+    if sha in seen.loaded and _is_current_elsewhere(seen.log, sha, berkas, export):
+        return [IngestOutcome(berkas, sha, STATUS_UNCHANGED, "isi sama dengan versi dipakai")]
+    key = hmac_key(paths) if contract.has_personal_data else b""
+    entry = _log_entry(path, sha, berkas, contract, now=now, run_id=run_id)
+    try:
+        tahun, _, name = locate(path, export, paths)
+        entry["tahun"] = tahun
+        if entry["ukuran_byte"] <= DEFAULT_MAX_BYTES:
+            _archive(path, sha, paths)
+        table = read_landing_file(path, export)
+        entry.update(format=table.file_format, periode=_period(table, export, name))
+        _fill_from_path(table, export, tahun, export.submitter, entry["periode"])
+        _require_columns_and_rows(table, export)
+        split = split_per_opd(table, export, contract)
+        if not split.parts and not split.unplaced.height:
+            raise LandingFileError(
+                f"Berkas hanya berisi {split.headings} baris judul kelompok (kode_rekening "
+                "kosong) tanpa baris rincian. Unduh ulang ekspor rincian belanja dari SIPD.",
+                rule="tanpa_data",
+            )
+    except LandingFileError as exc:
+        entry["pesan"] = exc.message
+        outcome = IngestOutcome(berkas, sha, STATUS_REJECTED, exc.message, errors=_file_error(exc))
+        return [_finish(paths, entry, contract, outcome)]
+    out: list[IngestOutcome | _Received] = []
+    if split.unplaced.height:
+        out.append(_reject_unplaced(paths, dict(entry), contract, split.unplaced))
+    for i, part in enumerate(split.parts, start=1):
+        slot = Slot(contract.system, contract.table, tahun, part.kode_skpd, entry["periode"])
+        # one log event per part: its own time stamp (the event's file name), in sheet order
+        part_entry = dict(
+            entry, pengirim=part.kode_skpd, dimuat_pada=now + timedelta(microseconds=i)
+        )
+        filled = _fill_from_path(part.table, contract, tahun, part.kode_skpd, slot.periode)
+        out.append(_Received(part_entry, part.table, slot, filled, key, part.label))
+    return out
+
+
+def _summarise_whole_pemda(
+    paths: DataPaths, contract: Contract, outcomes: list[IngestOutcome]
+) -> None:
+    """For each whole-pemda file of the run, one summary workbook for its sender (Bappeda)."""
+    from dagster_project.lib.ingest.feedback import STATUS_LABEL, write_export_summary
+
+    by_file: dict[tuple[str, str], list[IngestOutcome]] = {}
+    for o in outcomes:
+        if o.bagian:
+            by_file.setdefault((o.berkas, o.sha256), []).append(o)
+    for (berkas, sha), parts in by_file.items():
+        rows = []
+        for o in parts:
+            pagu = None
+            if o.status == STATUS_LOADED and o.slot is not None:
+                pagu = pl.read_parquet(o.slot.raw_file(paths), columns=["total_rp"])[
+                    "total_rp"
+                ].sum()
+            status = (
+                "dimuat_sebagian" if o.status == STATUS_LOADED and o.rows_quarantined else o.status
+            )
+            rows.append(
+                (
+                    o.slot.pengirim if o.slot else None,
+                    o.bagian,
+                    STATUS_LABEL.get(status, status.upper()),
+                    o.rows_loaded,
+                    o.rows_quarantined,
+                    o.rows_skipped,
+                    pagu,
+                    str(o.feedback_path.relative_to(paths.root)) if o.feedback_path else None,
+                )
+            )
+        write_export_summary(paths, contract.system, contract.table, berkas, sha, rows)
+
+
+def _reject_unplaced(
+    paths: DataPaths, entry: dict, contract: Contract, rows: pl.DataFrame
+) -> IngestOutcome:
+    """Rows of a whole-pemda file whose kode_skpd names no OPD: rejected, with the OPD's name."""
+    errors = rows.select(
+        pl.col(LINE_COL).alias("_baris"),
+        pl.lit("kode_skpd").alias("kolom"),
+        pl.col("kode_skpd").alias("nilai"),
+        pl.lit("format_kode").alias("aturan"),
+        pl.format(
+            "OPD {}: kode_skpd '{}' bukan kode SKPD yang sah (contoh {}); baris ini tidak dimuat, "
+            "OPD lain tetap dimuat. Perbaiki kode di SIPD lalu unduh ulang.",
+            pl.col("nama_skpd").fill_null("tanpa nama"),
+            pl.col("kode_skpd").fill_null(""),
+            pl.lit("1.02.0.00.0.00.01.0000"),
+        ).alias("alasan"),
+    ).cast(ERROR_SCHEMA)
+    message = (
+        f"{rows.height} baris tanpa kode SKPD yang sah tidak dimuat: "
+        + ", ".join(sorted({str(n) for n in rows["nama_skpd"].fill_null("tanpa nama")}))
+        + "."
+    )
+    entry.update(baris_dibaca=rows.height, baris_karantina=rows.height, pesan=message)
+    outcome = IngestOutcome(
+        entry["berkas"],
+        entry["sha256"],
+        STATUS_REJECTED,
+        message,
+        rows_read=rows.height,
+        rows_quarantined=rows.height,
+        errors=errors,
+        bagian="kode SKPD tidak sah",
+    )
+    return _finish(paths, entry, contract, outcome)
 
 
 def _log_entry(
@@ -925,7 +1062,8 @@ def ingest_source(
     log = read_ingest_log(paths)
     seen = _Seen.of(log)
     candidates = list(files) if files is not None else landing_files(contract, paths)
-    candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))
+    candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))  # latest arrival wins
+    feeders = {landing_root(f, paths).resolve(): f for f in feeder_contracts(contract.key)}
     outcomes: list[IngestOutcome | _Received] = []
     waiting: list[int] = []  # received files whose rows are not checked yet
 
@@ -936,13 +1074,20 @@ def ingest_source(
         waiting.clear()
 
     for p in candidates:
-        outcomes.append(_receive(p, contract, paths, seen=seen, run_id=run_id))
-        if isinstance(outcomes[-1], _Received):
-            waiting.append(len(outcomes) - 1)
-            if sum(outcomes[i].table.frame.height for i in waiting) >= BATCH_ROWS:
-                conclude()
+        export = next((f for r, f in feeders.items() if p.resolve().is_relative_to(r)), None)
+        if export is None:
+            received = [_receive(p, contract, paths, seen=seen, run_id=run_id)]
+        else:
+            received = _receive_export(p, export, contract, paths, seen=seen, run_id=run_id)
+        for r in received:
+            outcomes.append(r)
+            if isinstance(r, _Received):
+                waiting.append(len(outcomes) - 1)
+        if sum(outcomes[i].table.frame.height for i in waiting) >= BATCH_ROWS:
+            conclude()
     if waiting:
         conclude()
+    _summarise_whole_pemda(paths, contract, outcomes)
     ensure_schema_file(contract, paths)
     ensure_log_schema_file(paths)
     if contract.has_personal_data:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from dagster_project.lib.contracts.model import Contract
+from dagster_project.lib.contracts.model import Contract, feeder_contracts
 from dagster_project.lib.contracts.reference import opd_codes, validity
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.ingest.loader import landing_files, locate
@@ -151,6 +151,19 @@ def partition_of(
             return None
     key = scheme.key(tahun, pengirim, periode)
     return key if scheme.contains(key) else None
+
+
+def whole_pemda_year(path: Path, contract: Contract, paths: DataPaths) -> str | None:
+    """The fiscal year of a file loaded into `contract` for many OPDs at once (SIPD's
+    whole-pemda export, a `feeder_contracts` file): it fills no single partition, so a run over
+    all of them loads it; None for any other file."""
+    for feeder in feeder_contracts(contract.key):
+        try:
+            tahun, _, _ = locate(path, feeder, paths)
+        except LandingFileError:
+            continue
+        return str(tahun)
+    return None
 
 
 def _frozen(key: PartitionKey) -> tuple[tuple[str, str], ...]:

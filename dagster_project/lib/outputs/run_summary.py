@@ -76,9 +76,11 @@ class StageBars:
 
 def _problem(r: dict[str, Any]) -> str:
     """One short line per file with a problem; the details are in its feedback workbook."""
+    # a whole-pemda file (SIPD export) is one entry per OPD: say which OPD
+    who = f" [{r['pengirim']}]" if r["pengirim"] and r["pengirim"] not in r["berkas"] else ""
     if r["status"] == "ditolak" and not r["baris_karantina"]:
-        return f"{r['berkas']}: ditolak utuh — {(r['pesan'] or '')[:90]}"
-    return f"{r['berkas']}: {_n(r['baris_karantina'])} baris dikarantina"
+        return f"{r['berkas']}{who}: ditolak utuh — {(r['pesan'] or '')[:90]}"
+    return f"{r['berkas']}{who}: {_n(r['baris_karantina'])} baris dikarantina"
 
 
 def _run_files(paths: DataPaths, run_ids: list[str]) -> pl.DataFrame:
@@ -101,8 +103,10 @@ def print_run_summary(
     done = _run_files(paths, report.run_ids)
     if done.height:
         problems = done.filter((pl.col("status") != "dimuat") | (pl.col("baris_karantina") > 0))
+        files = done["berkas"].n_unique()  # a SIPD export fills one slot per OPD
+        slots = f" ({_n(done.height)} slot OPD × periode)" if files != done.height else ""
         console.print(
-            f"[bold]Kiriman:[/] {_n(done.height)} berkas diproses "
+            f"[bold]Kiriman:[/] {_n(files)} berkas diproses{slots} "
             f"({_n(done.filter(pl.col('status') == 'ditolak').height)} ditolak utuh); "
             f"{_n(done['baris_dibaca'].sum())} baris dibaca, "
             f"{_n(done['baris_dimuat'].sum())} dimuat, "
