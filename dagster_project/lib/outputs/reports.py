@@ -561,17 +561,22 @@ class ReportTable:
 
 @dataclass
 class Report:
+    """One report, whatever it covers: tables (one sheet each) and the 'Catatan' notes. The
+    realisation report sets `selection`, `bulan` and `ambang`; another report (the peer
+    comparison, `lib/outputs/pembanding.py`) names its files with `stem` instead."""
+
     title: str
     subtitle: str
-    selection: Selection
-    bulan: int
-    ambang: Decimal
     tables: list[ReportTable]
     notes: list[tuple[str, str]] = field(default_factory=list)
+    selection: Selection | None = None
+    bulan: int | None = None
+    ambang: Decimal | None = None
+    stem: str | None = None
 
     @property
     def file_stem(self) -> str:
-        return f"laporan_{self.selection.slug}"
+        return self.stem or f"laporan_{self.selection.slug}"
 
 
 def published_meta(paths: DataPaths) -> dict[str, Any]:
