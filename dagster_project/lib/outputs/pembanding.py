@@ -20,6 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from dagster_project.lib.core.fmt import angka, persen, rupiah
 from dagster_project.lib.outputs.reports import Report, ReportColumn, ReportError, ReportTable
 
 if TYPE_CHECKING:
@@ -72,6 +73,15 @@ class PilihanPembanding:
     def slug(self) -> str:
         text = f"pembanding_{self.tahun}_{self.nama_pemda}_{self.kode_kelompok}".lower()
         return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def teks_nilai(kode_ukuran: str, nilai: Decimal | float | None) -> str:
+    """A figure as a person reads it: Rp4.514.798 per capita, 27,9 %, IPM 80,76."""
+    if kode_ukuran.endswith("_rp"):
+        return rupiah(nilai)
+    if kode_ukuran.endswith("_persen") or UKURAN.get(kode_ukuran, "").startswith("%"):
+        return persen(nilai)
+    return angka(nilai)
 
 
 def _rows(rel) -> list[dict[str, Any]]:
