@@ -21,7 +21,7 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from dagster_project.lib.core.fmt import persen, rupiah
+    from dagster_project.lib.core.fmt import angka, persen, rupiah
     from dagster_project.lib.outputs import pembanding as pb
     from dagster_project.lib.outputs.apps import (
         VEGA_LOCALE,
@@ -39,6 +39,7 @@ def _():
         ReportError,
         VEGA_LOCALE,
         alt,
+        angka,
         mo,
         open_published,
         pb,
@@ -671,6 +672,7 @@ def _(ReportError, daftar_kelompok, kode_kelompok_pembanding, open_published, pa
 
 @app.cell
 def _(
+    angka,
     kelompok_pembanding,
     masalah_pembanding,
     mo,
@@ -709,7 +711,10 @@ def _(
     )
     _p = pilihan_pembanding
     _tabel = posisi_pembanding.select(
-        pl.col("nama_ukuran").str.to_titlecase().alias("Ukuran"),
+        (
+            pl.col("nama_ukuran").str.slice(0, 1).str.to_uppercase()
+            + pl.col("nama_ukuran").str.slice(1)
+        ).alias("Ukuran"),
         pl.struct("kode_ukuran", "nilai")
         .map_elements(lambda r: pb.teks_nilai(r["kode_ukuran"], r["nilai"]), pl.String)
         .alias(_p.nama_pemda),
@@ -741,6 +746,10 @@ def _(
                         _tabel,
                         selection=None,
                         page_size=12,
+                        format_mapping={
+                            "Persentil kelompok": lambda v: angka(v, 1),
+                            "Persentil nasional": lambda v: angka(v, 1),
+                        },
                         show_column_summaries=False,
                         show_data_types=False,
                         label="Posisi per ukuran",
@@ -873,7 +882,7 @@ def _(VEGA_LOCALE, alt, anggota_pembanding, mo, pb, pilihan_pembanding, pl, posi
 
 
 @app.cell
-def _(anggota_pembanding, mo, persen, pilihan_pembanding, pl, rupiah):
+def _(angka, anggota_pembanding, mo, persen, pilihan_pembanding, pl, rupiah):
     mo.stop(pilihan_pembanding is None or anggota_pembanding.height == 0)
     _persen = {
         "porsi_belanja_pegawai_persen": "Pegawai %",
@@ -904,7 +913,7 @@ def _(anggota_pembanding, mo, persen, pilihan_pembanding, pl, rupiah):
                 _tabel,
                 selection=None,
                 page_size=15,
-                format_mapping={"Belanja per kapita": rupiah}
+                format_mapping={"Belanja per kapita": rupiah, "Penduduk": lambda v: angka(v, 0)}
                 | {v: persen for v in _persen.values()},
                 show_column_summaries=False,
                 show_data_types=False,
