@@ -33,6 +33,19 @@ Curation choices (documented here because the seeds are the only copy the projec
   says why (renamed regencies, names the codebook cut at 30 characters are matched by prefix);
   where a publisher's code is wrong or missing, ``catatan_kode`` says so (``PEMDA_KODE_CATATAN``):
   the one place those quirks are resolved.
+
+The real national files the peer marts need are embedded too (``--embedded DIR``, default
+``dagster_project/lib/demo/data/pembanding/``, laid out as landing paths; ``make run``'s demo lands
+them like any submission, lib/demo/generator.py):
+
+* ``djpk/apbd_pemda/2023/apbd_pemda_akun_jenis.csv``: the kab/kota rows of DJPK's national APBD
+  file, revenue and spending accounts (4xxx, 5xxx; pembiayaan 6xxx dropped: no peer figure uses
+  it), the columns the contract reads (the always-'-' satuan, sumber, keterangan dropped), rows
+  as published otherwise. The 4 ``#N/A`` account rows are dropped (the full file's test shows
+  they are quarantined with their reason).
+* ``bps/indikator_kabkota/``: the indicators the peer marts read (IPM 2019–2021, P0 2018–2021 for
+  the three-year change, TPT 2020 and 2021), the contract's columns only (the empty target
+  columns and id_periode dropped); each file named after the years it now holds.
 """
 
 from __future__ import annotations
@@ -47,6 +60,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 DEFAULT_OUT = PROJECT_ROOT / "dbt" / "seeds"
+DEFAULT_EMBEDDED = PROJECT_ROOT / "dagster_project" / "lib" / "demo" / "data" / "pembanding"
 
 ACTIVE_FROM = "2021"
 RETIRED_FROM = "2020"
@@ -704,12 +718,50 @@ def curate(reference: Path, out_dir: Path) -> dict[str, int]:
     }
 
 
+# The BPS indicator files the peer marts read: (file, first year kept, last year kept).
+EMBEDDED_BPS: tuple[tuple[str, int, int], ...] = (
+    ("ipm_2019-2021.csv", 2019, 2021),
+    ("tingkatmiskin_2015-2021.csv", 2018, 2021),
+    ("tpt_2020-2020.csv", 2020, 2020),
+    ("tpt_2021-2021.csv", 2021, 2021),
+)
+EMBEDDED_APBD_COLUMNS = ("wilayah", "Kodepemda", "Tahun", "standarjenis_APBD_id", "nilai", "versi")
+EMBEDDED_BPS_COLUMNS = (
+    "wilayah", "tahun", "periode", "nilai", "nasional", "satuan", "versi", "id_indikator",
+    "nama_indikator",
+)  # fmt: skip
+
+
+def curate_embedded(reference: Path, out_dir: Path) -> dict[str, int]:
+    """Write the curated real files the project carries (landing layout); rows per file."""
+    real = reference / "real"
+    apbd = [
+        r
+        for r in read_csv(real / "apbd_pemda_akun_jenis.csv")
+        if not r["Kodepemda"].endswith(".00") and r["standarjenis_APBD_id"][:1] in ("4", "5")
+    ]
+    counts = {}
+    rel = "djpk/apbd_pemda/2023/apbd_pemda_akun_jenis.csv"
+    counts[rel] = write_csv(out_dir / rel, EMBEDDED_APBD_COLUMNS, apbd)
+    for name, first, last in EMBEDDED_BPS:
+        rows = [
+            r
+            for r in read_csv(real / "bps_indikator_kabkota" / name)
+            if first <= int(r["tahun"]) <= last
+        ]
+        stem = name.rsplit("_", 1)[0]
+        rel = f"bps/indikator_kabkota/{stem}_{first}-{last}.csv"
+        counts[rel] = write_csv(out_dir / rel, EMBEDDED_BPS_COLUMNS, rows)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--embedded", type=Path, default=DEFAULT_EMBEDDED)
     args = p.parse_args(argv)
-    counts = curate(args.reference, args.out)
+    counts = curate(args.reference, args.out) | curate_embedded(args.reference, args.embedded)
     for name, n in counts.items():
         print(f"{name}: {n} rows")
     return 0

@@ -398,6 +398,14 @@ def test_seeds_are_reproduced_by_the_curation_script(tmp_path: Path) -> None:
     for name in COLUMNS:
         assert (tmp_path / f"{name}.csv").read_bytes() == (SEEDS / f"{name}.csv").read_bytes(), name
         assert counts[name] == len(read(name))
+    # The real national files the project carries (issue 13 §3) are the script's output too.
+    embedded = module.curate_embedded(REFERENCE, tmp_path / "pembanding")
+    carried = PROJECT_ROOT / "dagster_project" / "lib" / "demo" / "data" / "pembanding"
+    assert sorted(embedded) == sorted(
+        p.relative_to(carried).as_posix() for p in carried.rglob("*.csv")
+    )
+    for rel in embedded:
+        assert (tmp_path / "pembanding" / rel).read_bytes() == (carried / rel).read_bytes(), rel
 
 
 def test_code_lists_are_read_once_per_version_of_the_file(tmp_path, monkeypatch):

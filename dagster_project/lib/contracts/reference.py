@@ -35,6 +35,13 @@ def _read_seed(path: Path, mtime_ns: int, size: int) -> pl.DataFrame:
     return pl.read_csv(path, infer_schema=False)
 
 
+def parameters(name: str) -> dict[str, float]:
+    """A rule kept as data (`ref_aturan_tier`, `ref_aturan_dampak`: one row per `kode_parameter`
+    with its `nilai`) as {kode_parameter: nilai}, read once per version of the seed."""
+    rows = seed(name).select("kode_parameter", "nilai").iter_rows()
+    return {kode: float(nilai) for kode, nilai in rows}
+
+
 def validity(name: str, column: str) -> pl.DataFrame:
     """(code, tahun_mulai, tahun_selesai) for a code column; unversioned lists are always valid."""
     return _validity(*_stamp(name), column)

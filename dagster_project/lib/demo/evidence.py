@@ -51,6 +51,7 @@ from typing import Any, Protocol
 
 import xlsxwriter
 
+from dagster_project.lib.contracts.reference import parameters
 from dagster_project.lib.core.paths import SEEDS_DIR
 from dagster_project.lib.demo.model import FIXED_CREATED, Opd, Reference, SubKeg, nomenclature_key
 
@@ -952,11 +953,7 @@ class EvidenceWorld:
     ) -> int:
         """Distinct kelurahan of `per_year` for program p over the evidence window ending in
         `year` (the effect method's jendela_tahun_bukti, read from its seed)."""
-        jendela = next(
-            int(r["nilai"])
-            for r in _read_seed("ref_aturan_dampak")
-            if r["kode_parameter"] == "jendela_tahun_bukti"
-        )
+        jendela = int(parameters("ref_aturan_dampak")["jendela_tahun_bukti"])
         window = range(year - jendela + 1, year + 1)
         return len(set().union(*(per_year.get((p.kode_skpd, p.kode_program, y), set())
                                  for y in window)))  # fmt: skip

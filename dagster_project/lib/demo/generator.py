@@ -7,6 +7,10 @@
 * ``sipd/dpa_rincian/{tahun}/{kode_skpd}/dpa_rincian_{tahap}.{csv|xlsx}``
 * ``sipd/anggaran_kas/{tahun}/{kode_skpd}/anggaran_kas_{tahap}.{csv|xlsx}``
 * ``bpkad/sp2d/{tahun}/sp2d_{tahun}_{MM}.csv``
+* the real national files the peer marts read, as the project carries them (curated by
+  scripts/curate_reference.py into ``lib/demo/data/pembanding/``, already in landing layout):
+  ``djpk/apbd_pemda/2023/…`` and ``bps/indikator_kabkota/…``; a newer file in landing replaces
+  them like any submission
 
 and a manifest ``_manifest.json`` with the sha256 and row count of every file and the exact
 totals (decimal strings) that the published mart must reconcile to.
@@ -125,6 +129,7 @@ DAK_FISIK_BY_OPD = {
 # lib/demo/data/: the assumptions a reader may want to change, kept out of the code.
 # --------------------------------------------------------------------------------------------
 DATA_DIR = Path(__file__).with_name("data")
+EMBEDDED_DIR = DATA_DIR / "pembanding"  # real DJPK and BPS files, in landing layout
 
 
 def _yaml(name: str) -> Any:
@@ -1706,6 +1711,10 @@ def generate(
         }
 
     evidence.write(landing_dir, emit)
+    for path in sorted(EMBEDDED_DIR.rglob("*.csv")):  # real figures, landed as they are
+        rel = path.relative_to(EMBEDDED_DIR).as_posix()
+        data = path.read_bytes()
+        emit(rel, data, data.count(b"\n") - 1)
     manifest = {
         "seed": seed,
         "scale": scale,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from dagster_project.lib.contracts.reference import parameters
 from dagster_project.lib.gate.checks import PASSES_EXPECTATIONS, CheckResult, qident
 
 if TYPE_CHECKING:
@@ -356,7 +357,7 @@ def kinerja_program_rules(contract: Contract) -> list[Expectation]:
     from great_expectations.expectations.row_conditions import Column as Col
 
     src = "business:mart_kinerja_program"
-    aturan = _aturan_dampak()
+    aturan = parameters("ref_aturan_dampak")  # the effect method's rule, from its seed
     return [
         *_serapan_rules(src),
         gxe.ExpectColumnValuesToBeInSet(
@@ -524,26 +525,6 @@ def kebutuhan_wilayah_rules(contract: Contract) -> list[Expectation]:
     ]
 
 
-def _aturan_tier() -> dict[str, float]:
-    """The tier rule's parameters from the seed (the one config; never copied here)."""
-    import csv
-
-    from dagster_project.lib.core.paths import DBT_DIR
-
-    with (DBT_DIR / "seeds" / "ref_aturan_tier.csv").open(encoding="utf-8", newline="") as f:
-        return {r["kode_parameter"]: float(r["nilai"]) for r in csv.DictReader(f)}
-
-
-def _aturan_dampak() -> dict[str, float]:
-    """The effect method's parameters from the seed ref_aturan_dampak (never copied here)."""
-    import csv
-
-    from dagster_project.lib.core.paths import DBT_DIR
-
-    with (DBT_DIR / "seeds" / "ref_aturan_dampak.csv").open(encoding="utf-8", newline="") as f:
-        return {r["kode_parameter"]: float(r["nilai"]) for r in csv.DictReader(f)}
-
-
 def _prioritas_rules(src: str, kolom_terukur: str) -> list[Expectation]:
     """Tier rules shared by mart_prioritas_alokasi and its sub kegiatan drill-down: a tier A row
     has the data quality, the score and the proven effect the rule asks for; nothing measurable
@@ -551,7 +532,7 @@ def _prioritas_rules(src: str, kolom_terukur: str) -> list[Expectation]:
     _, gxe = _gx()
     from great_expectations.expectations.row_conditions import Column as Col
 
-    aturan = _aturan_tier()
+    aturan = parameters("ref_aturan_tier")  # the tier rule, from its seed
     return [
         gxe.ExpectColumnValuesToBeBetween(
             column="mutu_data",

@@ -1,6 +1,9 @@
 {#- Columns and types come from the contract (macro contract_columns, generated); the jenis
     account also gets its dotted Permendagri 90 code (4101 -> 4.1.01), and the file's '#N/A'
-    BPS codes become empty (ref_pemda maps pemda by their DJPK code). -#}
+    BPS codes become empty (ref_pemda maps pemda by their DJPK code). Several files may hold the
+    same pemda and year (the embedded national file, then a newer file a user drops in landing
+    under another name): per pemda and year, every row comes from the file loaded last, so a
+    newer file replaces a pemda's year whole and never adds to it. -#}
 with
 
 source as (
@@ -25,3 +28,7 @@ renamed as (
 )
 
 select * from renamed
+qualify dense_rank() over (
+        partition by kode_djpk, tahun
+        order by dimuat_pada desc, sumber_berkas desc
+    ) = 1
