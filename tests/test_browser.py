@@ -164,16 +164,18 @@ def test_peer_section_shows_samarinda_among_its_peers(chromium, planner_app, art
             page.wait_for_selector(f"{PEMBANDING} canvas, {PEMBANDING} svg", timeout=60_000)
             page.wait_for_selector("[data-testid=tabel-pembanding] table tbody tr")
             members = page.locator("[data-testid=tabel-pembanding] table tbody tr")
-            posisi = "\n".join(
-                page.locator("[data-testid=tabel-posisi-pembanding] tbody tr").all_inner_texts()
-            )
+            posisi = page.locator("[data-testid=tabel-posisi-pembanding] table")
+            heads = posisi.locator("thead").inner_text()
+            rows = posisi.locator("tbody tr").all_inner_texts()
+            marked = [t for t in members.all_inner_texts() if "◀" in t]
             shot = screenshot_section(page, heading, artifacts_dir / "pembanding_aplikasi.png")
             n_members = members.count()
         finally:
             browser.close()
-    assert "Kota Samarinda" in posisi.replace("\n", " ") or n_members > 1
-    assert "median" in posisi and "Rp" in posisi  # the mart's sentences, rupiah per capita
-    assert n_members > 1
+    assert "Kota Samarinda" in heads and "Median kelompok" in heads
+    assert len(rows) >= 5 and all("median" in r for r in rows)  # the mart's sentences
+    assert "Rp" in rows[0] and "%" in rows[1]  # per capita in rupiah, shares in percent
+    assert n_members > 1 and len(marked) == 1 and "Kota Samarinda" in marked[0]
     assert shot.stat().st_size > 10_000
 
 
