@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dagster_project.lib.core.fmt import persen, rupiah
+from dagster_project.lib.core.fmt import angka, persen, rupiah
 
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
@@ -551,7 +551,8 @@ def laporan(
             f"[bold]{rep.title}[/] ({pilihan.nama_kelompok}, {pilihan.jumlah_pemda} pemda):"
         )
         for row in rep.tables[0].rows:
-            console.print(f"  {row['kalimat']}", markup=False)
+            persentil = angka(row["persentil_kelompok"], 1)
+            console.print(f"  {row['kalimat']}; persentil {persentil}", markup=False)
         for p in written:
             console.print(f"  ditulis: {p}")
         return
