@@ -638,18 +638,37 @@ def _(mo, open_published, paths, pb, table_exists):
         value=next(iter(_pilihan), "-"),
         label="Bandingkan dengan",
     )
-    return daftar_kelompok, kelompok_pembanding
+    _tahun = []
+    if daftar_kelompok:
+        with open_published(paths) as _con:
+            _tahun = pb.daftar_tahun(_con, pb.PEMDA_SENDIRI)
+    tahun_pembanding = mo.ui.dropdown(
+        options=[str(t) for t in _tahun] or ["-"],
+        value=str(_tahun[-1]) if _tahun else "-",
+        label="Tahun APBD (berkas DJPK)",
+    )
+    return daftar_kelompok, kelompok_pembanding, tahun_pembanding
 
 
 @app.cell
-def _(kelompok_pembanding):
-    # Its own cell, so a test can run the app with another peer group: app.run(defs={...}).
+def _(kelompok_pembanding, tahun_pembanding):
+    # Their own cell, so a test can run the app with another peer group: app.run(defs={...}).
     kode_kelompok_pembanding = kelompok_pembanding.value
-    return (kode_kelompok_pembanding,)
+    tahun_apbd_pembanding = None if tahun_pembanding.value == "-" else int(tahun_pembanding.value)
+    return kode_kelompok_pembanding, tahun_apbd_pembanding
 
 
 @app.cell
-def _(ReportError, daftar_kelompok, kode_kelompok_pembanding, open_published, paths, pb, pl):
+def _(
+    ReportError,
+    daftar_kelompok,
+    kode_kelompok_pembanding,
+    open_published,
+    paths,
+    pb,
+    pl,
+    tahun_apbd_pembanding,
+):
     # Everything shown comes from the peer marts as published: positions (value, median,
     # percentiles, sentence) from mart_posisi_pembanding, each member's own figures from
     # mart_pembanding_pemda. Nothing is recomputed here.
@@ -658,7 +677,9 @@ def _(ReportError, daftar_kelompok, kode_kelompok_pembanding, open_published, pa
     if daftar_kelompok:
         try:
             with open_published(paths) as _con:
-                pilihan_pembanding = pb.resolve_pembanding(_con, kelompok=kode_kelompok_pembanding)
+                pilihan_pembanding = pb.resolve_pembanding(
+                    _con, kelompok=kode_kelompok_pembanding, tahun=tahun_apbd_pembanding
+                )
                 posisi_pembanding = pl.DataFrame(
                     pb.posisi_rows(_con, pilihan_pembanding), infer_schema_length=None
                 )
@@ -680,6 +701,7 @@ def _(
     pilihan_pembanding,
     pl,
     posisi_pembanding,
+    tahun_pembanding,
 ):
     _judul = mo.md(
         """
@@ -729,15 +751,12 @@ def _(
     mo.vstack(
         [
             _judul,
-            kelompok_pembanding,
+            mo.hstack([kelompok_pembanding, tahun_pembanding], justify="start", gap=2),
             mo.md(
                 f"**{_p.nama_kelompok}**: {_p.aturan} **{_p.jumlah_pemda} pemda** termasuk "
-                f"{_p.nama_pemda} ({_p.jumlah_pemda - 1} pembanding), APBD {_p.tahun}."
-                + (
-                    " *Kelompok kecil: median dan persentil belum cukup bukti.*"
-                    if _p.jumlah_pemda < 5
-                    else ""
-                )
+                f"{_p.nama_pemda} ({_p.jumlah_pemda - 1} pembanding), APBD {_p.tahun}. "
+                "Baca persentil bersama jumlah pemda: dalam kelompok kecil satu pemda "
+                "menggesernya jauh."
             ),
             mo.Html(
                 "<div data-testid='tabel-posisi-pembanding'>"

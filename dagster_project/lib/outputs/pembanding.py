@@ -121,6 +121,17 @@ def daftar_kelompok(con: duckdb.DuckDBPyConnection, kode_pemda: str) -> list[dic
     )
 
 
+def daftar_tahun(con: duckdb.DuckDBPyConnection, kode_pemda: str) -> list[int]:
+    """The budget years with peer figures for `kode_pemda`, oldest first."""
+    return [
+        r[0]
+        for r in con.execute(
+            f"select distinct tahun from marts.{_TABEL_POSISI} where kode_pemda = $k order by 1",
+            {"k": kode_pemda},
+        ).fetchall()
+    ]
+
+
 def resolve_pembanding(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -136,13 +147,7 @@ def resolve_pembanding(
             "jalankan pipeline dengan berkas APBD DJPK dan indikator BPS: make run",
         )
     kode_pemda, nama_pemda = _match_pemda(con, pemda or PEMDA_SENDIRI)
-    years = [
-        r[0]
-        for r in con.execute(
-            f"select distinct tahun from marts.{_TABEL_POSISI} where kode_pemda = $k order by 1",
-            {"k": kode_pemda},
-        ).fetchall()
-    ]
+    years = daftar_tahun(con, kode_pemda)
     if not years:
         raise ReportError(
             f"Belum ada angka pembanding untuk {nama_pemda} di mart terbit.",
@@ -391,8 +396,8 @@ def _notes(
         ),
         (
             "Kelompok kecil",
-            "Dengan sedikit pemda, satu pemda menggeser median dan persentil jauh; kurang dari "
-            "5 pemda dengan angka belum cukup bukti untuk menyebut lebih atau kurang.",
+            "Dengan sedikit pemda, satu pemda menggeser median dan persentil jauh: baca "
+            "persentil bersama kolom 'Jumlah pemda dengan angka ini'.",
         ),
         (
             "Anggaran",
