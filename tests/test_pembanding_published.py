@@ -3,11 +3,17 @@ the project carries, so `make run` publishes Samarinda among its peers from real
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 
 import duckdb
 
+from dagster_project.lib.contracts.model import mart_contracts
 from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.gate.checks import contract_checks
+from dagster_project.lib.gate.expectations import gx_checks
+
+PEER_MARTS = ("mart_pembanding_pemda", "mart_kelompok_pembanding", "mart_posisi_pembanding")
 
 
 def _rows(paths: DataPaths, sql: str) -> list[tuple]:
@@ -35,3 +41,44 @@ def test_the_peer_marts_publish_real_figures_and_samarindas_sentence(published_d
     assert pegawai == Decimal("27.9")
     assert belanja > 0
     assert kalimat.startswith("belanja pegawai 27,9 % dari belanja, median kota sebanding ")
+    # The group's wording follows the pemda's kind (ref_kelompok_pembanding.sebutan).
+    kabupaten = _rows(
+        published_demo,
+        """select kalimat from marts.mart_posisi_pembanding
+        where kode_pemda = '32.01' and kode_kelompok = 'sebanding'
+            and kode_ukuran = 'porsi_belanja_modal_persen'""",
+    )
+    assert (
+        kabupaten[0][0].startswith("belanja modal ")
+        and ", median kabupaten sebanding " in (kabupaten[0][0])
+    )
+
+
+def test_the_gate_checks_the_peer_marts_and_a_broken_one_fails(published_demo, tmp_path):
+    contracts = [mart_contracts()[name] for name in PEER_MARTS]
+    with duckdb.connect(str(published_demo.published_db), read_only=True) as con:
+        results = contract_checks(con, contracts) + gx_checks(con, contracts)
+    assert {r.target for r in results} == {f"marts.{name}" for name in PEER_MARTS}
+    assert all(r.passed for r in results), [r.message for r in results if not r.passed]
+    broken = tmp_path / "rusak.duckdb"
+    shutil.copy(published_demo.published_db, broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute(
+            "update marts.mart_pembanding_pemda set porsi_belanja_pegawai_persen = 127.9 "
+            "where kode_pemda = '64.72'"
+        )
+    with duckdb.connect(str(broken), read_only=True) as con:
+        (gx,) = gx_checks(con, [mart_contracts()["mart_pembanding_pemda"]])
+    assert not gx.passed and gx.blocking
+    assert "porsi_belanja_pegawai_persen" in gx.message
+
+
+def test_national_files_are_never_late_senders(published_demo):
+    """DJPK's and BPS's national files are downloads, not submissions owed by a date (contract
+    reportingCalendar false): the reporting-compliance mart has no row for them."""
+    rows = _rows(
+        published_demo,
+        """select distinct sistem || '.' || tabel from marts.mart_kepatuhan_pelaporan
+        where sistem in ('djpk', 'bps')""",
+    )
+    assert rows == [("bps.indikator_wilayah",)]

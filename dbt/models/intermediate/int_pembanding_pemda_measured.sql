@@ -1,6 +1,8 @@
 {#- One row per kab/kota and year of DJPK's national APBD file: spending per capita, the shares
     of belanja by kind, fiscal independence (PAD share of revenue) and dependence on transfers,
-    and the latest measured BPS outcomes (not projections) with their change over three years. -#}
+    and the latest measured BPS outcomes (not projections) with their change since the earliest
+    measured year at most three years before (embedded files: IPM 2019 to 2021, P0 2018 to
+    2021). -#}
 with
 
 pemda as (
@@ -23,13 +25,16 @@ indikator as (
         nama_indikator,
         tahun,
         nilai,
-        lag(nilai, 3)
-            over (partition by kode_bps, nama_indikator order by tahun)
-            as nilai_3_tahun_lalu,
+        first_value(nilai) over tiga_tahun as nilai_awal,
+        first_value(tahun) over tiga_tahun as tahun_awal,
         row_number() over (partition by kode_bps, nama_indikator order by tahun desc)
         = 1 as is_terakhir
     from {{ ref('stg_bps__indikator_kabkota') }}
     where not is_proyeksi and periode in ('00', '03', '08')
+    window tiga_tahun as (
+        partition by kode_bps, nama_indikator order by tahun
+        range between 3 preceding and current row
+    )
 
 ),
 
@@ -39,12 +44,19 @@ terakhir as (
         kode_bps,
         max(nilai) filter (where nama_indikator = 'ind1_ipm') as ipm,
         max(tahun) filter (where nama_indikator = 'ind1_ipm') as tahun_ipm,
-        max(nilai - nilai_3_tahun_lalu) filter (where nama_indikator = 'ind1_ipm')
-            as perubahan_ipm_3_tahun,
+        max(nilai - nilai_awal) filter (
+            where nama_indikator = 'ind1_ipm' and tahun_awal < tahun
+        ) as perubahan_ipm,
+        max(tahun_awal) filter (where nama_indikator = 'ind1_ipm' and tahun_awal < tahun)
+            as tahun_awal_perubahan_ipm,
         max(nilai) filter (where nama_indikator = 'ind1_tingkatmiskin') as persen_miskin,
         max(tahun) filter (where nama_indikator = 'ind1_tingkatmiskin') as tahun_persen_miskin,
-        max(nilai - nilai_3_tahun_lalu) filter (where nama_indikator = 'ind1_tingkatmiskin')
-            as perubahan_persen_miskin_3_tahun,
+        max(nilai - nilai_awal) filter (
+            where nama_indikator = 'ind1_tingkatmiskin' and tahun_awal < tahun
+        ) as perubahan_persen_miskin,
+        max(tahun_awal) filter (
+            where nama_indikator = 'ind1_tingkatmiskin' and tahun_awal < tahun
+        ) as tahun_awal_perubahan_persen_miskin,
         max(nilai) filter (where nama_indikator = 'ind1_tpt') as tpt,
         max(tahun) filter (where nama_indikator = 'ind1_tpt') as tahun_tpt
     from indikator
@@ -61,8 +73,8 @@ select
     pemda.pulau,
     apbd.tahun,
     pemda.penduduk,
-    apbd.belanja_rp,
-    apbd.pendapatan_rp,
+    cast(apbd.belanja_rp as decimal(18, 2)) as belanja_rp,
+    cast(apbd.pendapatan_rp as decimal(18, 2)) as pendapatan_rp,
     cast(apbd.belanja_rp / pemda.penduduk as decimal(18, 2)) as belanja_per_kapita_rp,
     {{ persen_half_up('apbd.belanja_pegawai_rp', 'apbd.belanja_rp') }}
         as porsi_belanja_pegawai_persen,
@@ -79,10 +91,12 @@ select
         as porsi_transfer_masuk_persen,
     terakhir.ipm,
     terakhir.tahun_ipm,
-    terakhir.perubahan_ipm_3_tahun,
+    cast(terakhir.perubahan_ipm as decimal(20, 4)) as perubahan_ipm,
+    terakhir.tahun_awal_perubahan_ipm,
     terakhir.persen_miskin,
     terakhir.tahun_persen_miskin,
-    terakhir.perubahan_persen_miskin_3_tahun,
+    cast(terakhir.perubahan_persen_miskin as decimal(20, 4)) as perubahan_persen_miskin,
+    terakhir.tahun_awal_perubahan_persen_miskin,
     terakhir.tpt,
     terakhir.tahun_tpt
 from pemda

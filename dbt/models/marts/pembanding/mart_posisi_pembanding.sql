@@ -1,8 +1,9 @@
 {#- Where each kab/kota stands among its peers, figure by figure: its value, the peer group's
     median, its percentile in the group and nationally (0 = lowest, 100 = highest), and one
     sentence a planner can read to the DPRD ("belanja pegawai 27,9 % dari belanja, median kota
-    sebanding 33,1 %"). Peer groups are rules kept as data (ref_kelompok_pembanding, population
-    bands in ref_pita_penduduk); every pemda's peers are listed in mart_kelompok_pembanding. -#}
+    sebanding 37,8 % (12 pemda)"). Peer groups are rules kept as data (ref_kelompok_pembanding
+    with the group's wording, population bands in ref_pita_penduduk), and so is the wording of each
+    figure (ref_ukuran_pembanding); every pemda's peers are listed in mart_kelompok_pembanding. -#}
 with
 
 pembanding as (
@@ -55,6 +56,9 @@ posisi as (
     select
         diri.kode_pemda,
         diri.nama_pemda,
+        diri.jenis,
+        diri.pulau,
+        diri.nama_provinsi,
         kelompok.kode_kelompok,
         kelompok.nama_kelompok,
         diri.tahun,
@@ -80,23 +84,13 @@ posisi as (
 
 nama_ukuran as (
 
-    select
-        daftar.kode_ukuran,
-        daftar.nama_ukuran,
-        daftar.bentuk
-    from (
-        values
-        ('belanja_per_kapita_rp', 'belanja per kapita', 'rp'),
-        ('porsi_belanja_pegawai_persen', 'belanja pegawai (% belanja)', 'persen'),
-        ('porsi_belanja_barang_jasa_persen', 'belanja barang dan jasa (% belanja)', 'persen'),
-        ('porsi_belanja_modal_persen', 'belanja modal (% belanja)', 'persen'),
-        ('porsi_belanja_bansos_persen', 'belanja bantuan sosial (% belanja)', 'persen'),
-        ('porsi_pad_persen', 'pendapatan asli daerah (% pendapatan)', 'persen'),
-        ('porsi_transfer_masuk_persen', 'pendapatan transfer (% pendapatan)', 'persen'),
-        ('ipm', 'IPM', 'angka'),
-        ('persen_miskin', 'penduduk miskin', 'persen'),
-        ('tpt', 'tingkat pengangguran terbuka', 'persen')
-    ) as daftar (kode_ukuran, nama_ukuran, bentuk)
+    select * from {{ ref('ref_ukuran_pembanding') }}
+
+),
+
+kelompok as (
+
+    select * from {{ ref('ref_kelompok_pembanding') }}
 
 )
 
@@ -108,19 +102,28 @@ select
     posisi.tahun,
     posisi.kode_ukuran,
     nama_ukuran.nama_ukuran,
-    posisi.nilai,
-    posisi.median_kelompok,
-    posisi.jumlah_pembanding,
-    posisi.persentil_kelompok,
-    nasional.persentil_kelompok as persentil_nasional,
-    nama_ukuran.nama_ukuran || ' '
+    cast(posisi.nilai as decimal(18, 4)) as nilai,
+    cast(posisi.median_kelompok as decimal(18, 4)) as median_kelompok,
+    cast(posisi.jumlah_pembanding as integer) as jumlah_pembanding,
+    cast(posisi.persentil_kelompok as decimal(4, 1)) as persentil_kelompok,
+    cast(nasional.persentil_kelompok as decimal(4, 1)) as persentil_nasional,
+    nama_ukuran.frasa || ' '
     || {{ teks_ukuran('posisi.nilai', 'nama_ukuran.bentuk') }}
-    || ', median ' || lower(posisi.nama_kelompok) || ' '
+    || coalesce(' ' || nama_ukuran.pelengkap, '')
+    || ', median '
+    || replace(
+        replace(replace(kelompok.sebutan, '{jenis}', posisi.jenis), '{pulau}', posisi.pulau),
+        '{provinsi}',
+        posisi.nama_provinsi
+    )
+    || ' '
     || {{ teks_ukuran('posisi.median_kelompok', 'nama_ukuran.bentuk') }}
     || ' (' || posisi.jumlah_pembanding || ' pemda)' as kalimat
 from posisi
 inner join nama_ukuran
     on posisi.kode_ukuran = nama_ukuran.kode_ukuran
+inner join kelompok
+    on posisi.kode_kelompok = kelompok.kode_kelompok
 left join posisi as nasional
     on
         posisi.kode_pemda = nasional.kode_pemda
