@@ -651,11 +651,16 @@ def _(mo, open_published, paths, pb, table_exists):
 
 
 @app.cell
-def _(kelompok_pembanding, tahun_pembanding):
-    # Their own cell, so a test can run the app with another peer group: app.run(defs={...}).
+def _(kelompok_pembanding):
+    # Its own cell, so a test can run the app with another peer group: app.run(defs={...}).
     kode_kelompok_pembanding = kelompok_pembanding.value
+    return (kode_kelompok_pembanding,)
+
+
+@app.cell
+def _(tahun_pembanding):
     tahun_apbd_pembanding = None if tahun_pembanding.value == "-" else int(tahun_pembanding.value)
-    return kode_kelompok_pembanding, tahun_apbd_pembanding
+    return (tahun_apbd_pembanding,)
 
 
 @app.cell
@@ -737,11 +742,11 @@ def _(
             pl.col("nama_ukuran").str.slice(0, 1).str.to_uppercase()
             + pl.col("nama_ukuran").str.slice(1)
         ).alias("Ukuran"),
-        pl.struct("kode_ukuran", "nilai")
-        .map_elements(lambda r: pb.teks_nilai(r["kode_ukuran"], r["nilai"]), pl.String)
+        pl.struct("bentuk", "nilai")
+        .map_elements(lambda r: pb.teks_nilai(r["bentuk"], r["nilai"]), pl.String)
         .alias(_p.nama_pemda),
-        pl.struct("kode_ukuran", "median_kelompok")
-        .map_elements(lambda r: pb.teks_nilai(r["kode_ukuran"], r["median_kelompok"]), pl.String)
+        pl.struct("bentuk", "median_kelompok")
+        .map_elements(lambda r: pb.teks_nilai(r["bentuk"], r["median_kelompok"]), pl.String)
         .alias("Median kelompok"),
         pl.col("persentil_kelompok").cast(pl.Float64).alias("Persentil kelompok"),
         pl.col("persentil_nasional").cast(pl.Float64).alias("Persentil nasional"),

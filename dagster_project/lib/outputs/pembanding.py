@@ -29,22 +29,6 @@ if TYPE_CHECKING:
 PEMDA_SENDIRI = "64.72"  # Kota Samarinda, Kemendagri code as in ref_pemda (BPS 6472, DJPK 17.11)
 KELOMPOK_BAWAAN = "sebanding"  # same kind (kota) and population band: ref_kelompok_pembanding
 
-# The figures in the order a planner reads them (spending, then revenue, then outcomes), with the
-# unit each value is in. A figure the mart adds later is shown after these, unit from its name.
-UKURAN = {
-    "belanja_per_kapita_rp": "Rp per jiwa",
-    "porsi_belanja_pegawai_persen": "% dari belanja",
-    "porsi_belanja_barang_jasa_persen": "% dari belanja",
-    "porsi_belanja_modal_persen": "% dari belanja",
-    "porsi_belanja_bansos_persen": "% dari belanja",
-    "porsi_belanja_transfer_persen": "% dari belanja",
-    "porsi_pad_persen": "% dari pendapatan",
-    "porsi_transfer_masuk_persen": "% dari pendapatan",
-    "ipm": "indeks (0–100)",
-    "persen_miskin": "% penduduk (P0)",
-    "tpt": "% angkatan kerja",
-}
-
 # The shares of belanja the app draws side by side (pegawai, barang/jasa, modal, bansos, transfer).
 PORSI_BELANJA = {
     "porsi_belanja_pegawai_persen": "Pegawai",
@@ -75,11 +59,12 @@ class PilihanPembanding:
         return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def teks_nilai(kode_ukuran: str, nilai: Decimal | float | None) -> str:
-    """A figure as a person reads it: Rp4.514.798 per capita, 27,9 %, IPM 80,76."""
-    if kode_ukuran.endswith("_rp"):
+def teks_nilai(bentuk: str, nilai: Decimal | float | None) -> str:
+    """A figure as a person reads it, by its `bentuk` in ref_ukuran_pembanding (rp, persen,
+    angka): Rp4.514.798, 27,9 %, 80,76."""
+    if bentuk == "rp":
         return rupiah(nilai)
-    if kode_ukuran.endswith("_persen") or UKURAN.get(kode_ukuran, "").startswith("%"):
+    if bentuk == "persen":
         return persen(nilai)
     return angka(nilai)
 
@@ -220,29 +205,31 @@ def _match_pemda(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str]:
 
 
 def posisi_rows(con: duckdb.DuckDBPyConnection, p: PilihanPembanding) -> list[dict[str, Any]]:
-    """One row per figure of `mart_posisi_pembanding` for the choice, in `UKURAN` order: value,
-    group median, percentile in the group and nationally, how many pemda had the figure, the
-    mart's sentence, and the unit and difference from the median added here for the reader."""
-    rows = _rows(
+    """One row per figure of `mart_posisi_pembanding` for the choice, in the order and with the
+    unit of `ref_ukuran_pembanding` (the wording kept as data): value, group median, the
+    difference, percentile in the group and nationally, how many pemda had the figure, and the
+    mart's sentence."""
+    return _rows(
         con.execute(
             f"""
             select
-                kode_ukuran, nama_ukuran, nilai, median_kelompok, jumlah_pembanding,
-                persentil_kelompok, persentil_nasional, kalimat
-            from marts.{_TABEL_POSISI}
-            where kode_pemda = $kode_pemda and kode_kelompok = $kode_kelompok
-                and tahun = $tahun
+                m.kode_ukuran, m.nama_ukuran, u.bentuk,
+                case u.bentuk
+                    when 'rp' then 'rupiah'
+                    when 'persen' then trim('% ' || coalesce(u.pelengkap, ''))
+                    else 'angka'
+                end as satuan,
+                m.nilai, m.median_kelompok, m.nilai - m.median_kelompok as selisih_median,
+                m.persentil_kelompok, m.persentil_nasional, m.jumlah_pembanding, m.kalimat
+            from marts.{_TABEL_POSISI} as m
+            left join reference.ref_ukuran_pembanding as u on u.kode_ukuran = m.kode_ukuran
+            where m.kode_pemda = $kode_pemda and m.kode_kelompok = $kode_kelompok
+                and m.tahun = $tahun
+            order by u.urutan nulls last, m.kode_ukuran
             """,
             {"kode_pemda": p.kode_pemda, "kode_kelompok": p.kode_kelompok, "tahun": p.tahun},
         )
     )
-    urutan = list(UKURAN)
-    rows.sort(key=lambda r: urutan.index(r["kode_ukuran"]) if r["kode_ukuran"] in UKURAN else 99)
-    for r in rows:
-        r["satuan"] = UKURAN.get(r["kode_ukuran"], "")
-        nilai, median = r["nilai"], r["median_kelompok"]
-        r["selisih_median"] = None if nilai is None or median is None else nilai - median
-    return rows
 
 
 def anggota_rows(con: duckdb.DuckDBPyConnection, p: PilihanPembanding) -> list[dict[str, Any]]:
