@@ -126,6 +126,11 @@ def test_the_default_report_compares_samarinda_with_its_comparable_group(
     anggota = sheet_rows(wb["Pembanding"])
     assert sorted(r["Pemda"] for r in anggota) == sorted(m[0] for m in members)
     assert [r["Pemda"] for r in anggota if r["Keterangan"]] == ["Kota Samarinda"]
+    bold = [  # Samarinda's row stands out (bold, shaded), and only its row
+        c.value for c in wb["Pembanding"]["A"][HEADER_ROW:] if c.value and c.font and c.font.b
+    ]
+    assert bold == ["Kota Samarinda"]
+    assert 'class="sorot"><td class="text">Kota Samarinda</td>' in html
     ws = wb["Pembanding"]
     heads = [c.value for c in ws[HEADER_ROW]]
     assert ws.cell(HEADER_ROW + 1, heads.index("Belanja per kapita") + 1).number_format == (

@@ -347,6 +347,7 @@ def build_pembanding_report(
                 f"Anggota kelompok {judul_kelompok}, belanja per kapita tertinggi di atas",
                 ANGGOTA_COLUMNS,
                 anggota,
+                sorot="is_diri",
             ),
         ],
         notes=_notes(p, anggota, meta, now or datetime.now().astimezone()),
