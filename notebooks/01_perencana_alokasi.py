@@ -5,8 +5,10 @@ Notebook marimo yang juga dijalankan sebagai aplikasi web (`make app`). Hanya me
 
 Sections are independent cells that read the shared filter values (`pilihan`, `saring`):
 spending by group, need versus spend per kelurahan (mart_kebutuhan_wilayah), evidence tiers per
-program (mart_prioritas_alokasi, shown only once it is published) and an allocation scenario at a
-chosen ceiling, computed in memory by `lib/scenario` and never saved from here.
+program (mart_prioritas_alokasi, shown only once it is published), Samarinda among its peers (the
+peer marts, through `lib/outputs/pembanding`, with its own peer group and DJPK year dropdowns: the
+peers' budget year is not the city's) and an allocation scenario at a chosen ceiling, computed in
+memory by `lib/scenario` and never saved from here.
 """
 
 import marimo
