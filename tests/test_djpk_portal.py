@@ -7,20 +7,30 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
 
-from dagster_project.lib.core.paths import PROJECT_ROOT
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT
 from dagster_project.lib.ingest.djpk_portal import (
     PortalFileError,
     account_tree,
     parse_amount,
     read_portal,
     totals,
+)
+from dagster_project.lib.ingest.loader import (
+    ensure_log_schema_file,
+    ingest_source,
+    read_ingest_log,
 )
 
 REFERENCE = Path(os.environ.get("APBD_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
@@ -177,3 +187,83 @@ def test_every_real_portal_file_loads_with_its_own_totals_never_counted_twice():
         for root in ("4", "5"):  # the counted rows add up to the stated total
             n = rows.filter(pl.col("jenis_baris") == "akun").height
             assert abs(_leaf_sum(rows, root) - got[root]) <= Decimal("0.005e9") * n, (path, root)
+
+
+# --------------------------------------------------------------------------------------------
+# The portal files as a contracted source (djpk.portal_apbd): landing, ingest log, quarantine,
+# staging with the pemda resolved from the file name.
+
+
+def _dbt_run(root: Path, select: str) -> None:
+    env = {
+        **os.environ,
+        "APBD_DATA_DIR": str(root),
+        "APBD_BUILD_DB": str(root / "build" / "test.duckdb"),
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+        "DBT_TARGET_PATH": str(root / "dbt_target"),
+        "DBT_LOG_PATH": str(root / "dbt_logs"),
+    }
+    (root / "build").mkdir(exist_ok=True)
+    dbt = Path(sys.executable).with_name("dbt")
+    result = subprocess.run(
+        [str(dbt), "build", "--select", select, "--project-dir", str(DBT_DIR)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+@needs_real
+def test_every_real_portal_file_loads_as_a_source_and_names_its_pemda(data_paths):
+    contract = source_contracts()["djpk.portal_apbd"]
+    for path in sorted(REAL.glob("*/*.csv")):
+        target = data_paths.landing / "djpk" / "portal_apbd" / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    outcomes = ingest_source(contract, data_paths)
+    assert len(outcomes) == 76
+    assert {(o.status, o.rows_quarantined) for o in outcomes} == {("dimuat", 0)}
+    ensure_log_schema_file(data_paths)
+    _dbt_run(data_paths.root, "+stg_djpk__portal_apbd")
+    with duckdb.connect(str(data_paths.root / "build" / "test.duckdb"), read_only=True) as con:
+        per_year = con.execute(
+            """select tahun, count(distinct kode_pemda), count(distinct pemda),
+                count(*) filter (where status_pemda <> 'dikenali')
+            from staging.stg_djpk__portal_apbd group by tahun order by tahun"""
+        ).fetchall()
+        loaded = con.execute(
+            """select tahun, pemda, kode_akun_portal, anggaran_rp from staging.stg_djpk__portal_apbd
+            where tingkat = 0 and jenis_baris = 'akun' and kode_akun_portal in ('4', '5')"""
+        ).fetchall()
+        surabaya = con.execute(
+            """select distinct kode_pemda, kode_djpk from staging.stg_djpk__portal_apbd
+            where pemda in ('Surabaya', 'Kota_Blitar', 'Blitar') order by 1"""
+        ).fetchall()
+    assert per_year == [(2021, 38, 38, 0), (2023, 38, 38, 0)]
+    assert surabaya == [("35.05", "13.03"), ("35.72", "13.30"), ("35.78", "13.37")]
+    # The published totals are the file's own top rows, exactly (never a sum counted twice).
+    for tahun, pemda, kode, anggaran in loaded:
+        assert totals(read_portal(REAL / str(tahun) / f"{pemda}.csv"))[kode] == anggaran
+
+
+def test_a_portal_file_it_cannot_read_is_refused_and_the_loaded_version_stays(data_paths):
+    contract = source_contracts()["djpk.portal_apbd"]
+    target = data_paths.landing / "djpk" / "portal_apbd" / "2023" / "Kota_Contoh.csv"
+    target.parent.mkdir(parents=True)
+    target.write_text(SHAPE_2023, encoding="utf-8")
+    (first,) = ingest_source(contract, data_paths)
+    assert (first.status, first.rows_loaded) == ("dimuat", 23)
+    raw = first.slot.raw_file(data_paths)
+    before = raw.read_bytes()
+    # The portal changes its format: a new unit suffix the reader does not know.
+    target.write_text(SHAPE_2023.replace("2.327,64 M", "2.327,64 Mrd"), encoding="utf-8")
+    (second,) = ingest_source(contract, data_paths)
+    assert second.status == "ditolak"
+    assert "anggaran" in second.message and "2.327,64 Mrd" in second.message
+    assert raw.read_bytes() == before  # nothing already loaded is lost
+    assert second.feedback_path is not None and second.feedback_path.is_file()
+    log = read_ingest_log(data_paths)
+    assert log["status"].to_list() == ["dimuat", "ditolak"]

@@ -82,3 +82,29 @@ def test_national_files_are_never_late_senders(published_demo):
         where sistem in ('djpk', 'bps')""",
     )
     assert rows == [("bps.indikator_wilayah",)]
+
+
+def test_the_city_beside_djpk_says_which_years_cannot_be_compared(published_demo):
+    """Issue 13 §6 on the demo: the demo's years (2024, 2025) are not in the embedded DJPK file
+    (2023), so nothing is compared, and the mart says so for every year instead of being empty.
+    The comparison itself is the dbt unit test mart_rekonsiliasi_djpk_tahun_bersama_dan_tahun_sepihak."""
+    rows = _rows(
+        published_demo,
+        """select tahun, status_perbandingan, count(*), count(selisih_rp),
+            bool_and(gudang_rp is null), bool_and(djpk_rp is null), any_value(keterangan)
+        from marts.mart_rekonsiliasi_djpk group by all order by tahun""",
+    )
+    assert [r[:6] for r in rows] == [
+        (2023, "tahun_tidak_ada_di_gudang", rows[0][2], 0, True, False),
+        (2024, "tahun_tidak_ada_di_djpk", rows[1][2], 0, False, True),
+        (2025, "tahun_tidak_ada_di_djpk", rows[2][2], 0, False, True),
+    ]
+    assert rows[1][6] == (
+        "Tahun 2024 tidak ada di berkas APBD DJPK (tahun di berkas: 2023); tidak dibandingkan."
+    )
+    (pegawai,) = _rows(
+        published_demo,
+        """select djpk_rp from marts.mart_rekonsiliasi_djpk
+        where tahun = 2023 and kode_akun = '5.1.01'""",
+    )
+    assert pegawai == (Decimal("1110043851249.00"),)

@@ -663,6 +663,44 @@ def prioritas_alokasi_rules(contract: Contract) -> list[Expectation]:
     ]
 
 
+def rekonsiliasi_djpk_rules(contract: Contract) -> list[Expectation]:
+    """mart_rekonsiliasi_djpk: a difference exists exactly where a year is compared (both sides
+    have it), and the table is never silently empty (a year only one side has is a row too)."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_rekonsiliasi_djpk"
+    compared = Col("status_perbandingan") == "dibandingkan"
+    exps: list[Expectation] = [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column=name,
+            row_condition=compared,
+            meta=_meta(
+                f"{name} harus terisi bila tahun itu dibandingkan",
+                f"{name} must be set where the year is compared",
+                src,
+            ),
+        )
+        for name in ("gudang_rp", "djpk_rp", "selisih_rp")
+    ]
+    exps += [
+        gxe.ExpectColumnValuesToBeNull(
+            column="selisih_rp",
+            row_condition=Col("status_perbandingan") != "dibandingkan",
+            meta=_meta(
+                "selisih_rp harus kosong bila tahun itu hanya ada di satu sisi",
+                "selisih_rp must be null where only one side has the year",
+                src,
+            ),
+        ),
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            meta=_meta("tabel tidak boleh kosong", "table must have at least one row", src),
+        ),
+    ]
+    return exps
+
+
 def prioritas_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
     """mart_prioritas_sub_kegiatan: the same tier rules per sub kegiatan."""
     return _prioritas_rules("business:mart_prioritas_sub_kegiatan", "jumlah_indikator_terukur")
@@ -682,6 +720,7 @@ BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_skenario_alokasi": skenario_alokasi_rules,
     "mart_prioritas_alokasi": prioritas_alokasi_rules,
     "mart_prioritas_sub_kegiatan": prioritas_sub_kegiatan_rules,
+    "mart_rekonsiliasi_djpk": rekonsiliasi_djpk_rules,
 }
 
 

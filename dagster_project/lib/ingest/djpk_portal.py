@@ -41,7 +41,13 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.core.paths import DBT_DIR
-from dagster_project.lib.ingest.readers import LandingFileError, _read_csv_cells
+from dagster_project.lib.ingest.readers import (
+    LINE_COL,
+    LandingFileError,
+    RawTable,
+    _read_csv_cells,
+    sniff_format,
+)
 
 COLUMNS = ("akun", "anggaran", "realisasi", "persentase")
 HEADER_WORDS = {
@@ -320,6 +326,28 @@ def _rp(value: Decimal) -> str:
 def read_portal(path: Path) -> pl.DataFrame:
     """One DJPK portal file (CSV or XLSX) as `portal_rows`."""
     return portal_rows(read_cells(Path(path)))
+
+
+def raw_table(path: Path) -> RawTable:
+    """The loader's reader for a contract with customProperty `shape: djpk_portal`: the portal
+    rows as text cells named as the contract names them (`_baris` = line in the file), so the
+    file is checked, quarantined and logged like any other. The folder and name give `tahun` and
+    `pemda`; a file this module cannot read is refused whole (PortalFileError, Indonesian)."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        fmt = sniff_format(fh.read(4096))
+    if fmt != "csv" and fmt != "xlsx":
+        raise PortalFileError(
+            "Berkas ini bukan tabel CSV atau XLSX dari portal DJPK (kosong, HTML atau .xls lama). "
+            "Unduh ulang tabel APBD per daerah sebagai CSV atau XLSX.",
+            rule="bukan_tabel",
+        )
+    rows = read_portal(path)
+    frame = rows.select(
+        pl.col("baris").alias(LINE_COL),
+        *[pl.col(c).cast(pl.String) for c in rows.columns if c != "baris"],
+    )
+    return RawTable(frame=frame, file_format=f"djpk_portal({fmt})", header_line=1)
 
 
 def totals(rows: pl.DataFrame) -> dict[str, Decimal]:

@@ -30,6 +30,7 @@ from dagster_project.lib.core.idformat import (
     split_number_text,
 )
 from dagster_project.lib.core.paths import DataPaths, year_folder
+from dagster_project.lib.ingest import djpk_portal
 from dagster_project.lib.ingest.pseudonymise import (
     hmac_key,
     normalise_personal,
@@ -687,7 +688,7 @@ def _receive(
             entry["periode"] = m.group(1)  # known from the name even if the content is unusable
         if entry["ukuran_byte"] <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
             _archive(path, sha, paths, private=contract.has_personal_data)
-        table = read_landing_file(path, contract)
+        table = read_table(path, contract)
         entry["format"] = table.file_format
         periode = _period(table, contract, name)
         slot = Slot(contract.system, contract.table, tahun, pengirim, periode)
@@ -701,6 +702,24 @@ def _receive(
         )
         return _finish(paths, entry, contract, outcome)
     return _Received(entry, table, slot, filled, key)
+
+
+# Readers of sources whose files are not a header row over data rows (contract `shape`).
+SHAPE_READERS = {"djpk_portal": djpk_portal.raw_table}
+
+
+def read_table(path: Path, contract: Contract) -> RawTable:
+    """The file as text cells named as the contract names them: the contract's own reader when
+    it names a `shape`, else the general CSV/XLSX reader."""
+    if (shape := contract.properties.get("shape")) is not None:
+        if shape not in SHAPE_READERS:
+            raise ValueError(
+                f"{contract.key}: unknown shape {shape!r} (known: {sorted(SHAPE_READERS)})"
+            )
+        if path.stat().st_size > DEFAULT_MAX_BYTES:
+            return read_landing_file(path, contract)  # refused there, with the size message
+        return SHAPE_READERS[shape](path)
+    return read_landing_file(path, contract)
 
 
 def _conclude(batch: list[_Received], contract: Contract, paths: DataPaths) -> list[IngestOutcome]:

@@ -1,0 +1,141 @@
+{#- Where the city's own warehouse meets DJPK (issue 13 §6): the city's belanja per jenis account
+    (Permendagri 90 level 3, 5.1.01 belanja pegawai …), summed from its own DPA murni line items,
+    side by side with what DJPK's national APBD file (also the planned APBD murni) says for the
+    same pemda (var kode_pemda_kota, mapped to its DJPK code by ref_pemda) and year: the difference
+    in rupiah and percent. A year only one side has is listed with status_perbandingan saying
+    which side is missing, never left out: with the demo (2024–2025) and the embedded DJPK file
+    (2023) no year is compared, and the table says so. Within a year both sides have, an account
+    one side lacks counts as Rp0 on that side (both sides are whole budgets). -#}
+with
+
+kota as (
+
+    select
+        pemda.kode_pemda,
+        pemda.nama_pemda,
+        pemda.kode_djpk
+    from {{ ref('ref_pemda') }} as pemda
+    where pemda.kode_pemda = '{{ var("kode_pemda_kota") }}'
+
+),
+
+gudang as (
+
+    select
+        anggaran.tahun,
+        left(anggaran.kode_akun, 6) as kode_akun,
+        cast(sum(anggaran.pagu_rp) as decimal(18, 2)) as nilai_rp
+    from {{ ref('int_anggaran_summed_to_akun') }} as anggaran
+    where anggaran.tahap = 'murni'
+    group by anggaran.tahun, left(anggaran.kode_akun, 6)
+
+),
+
+djpk as (
+
+    select
+        apbd.tahun,
+        apbd.kode_akun,
+        cast(sum(apbd.nilai_rp) as decimal(18, 2)) as nilai_rp
+    from {{ ref('stg_djpk__apbd_pemda') }} as apbd
+    inner join kota
+        on apbd.kode_djpk = kota.kode_djpk
+    where apbd.kode_akun like '5.%'
+    group by apbd.tahun, apbd.kode_akun
+
+),
+
+tahun_gudang as (
+
+    select distinct tahun from gudang
+
+),
+
+tahun_djpk as (
+
+    select distinct tahun from djpk
+
+),
+
+berdampingan as (
+
+    select
+        coalesce(gudang.tahun, djpk.tahun) as tahun,
+        coalesce(gudang.kode_akun, djpk.kode_akun) as kode_akun,
+        gudang.nilai_rp as gudang_rp,
+        djpk.nilai_rp as djpk_rp
+    from gudang
+    full outer join djpk
+        on gudang.tahun = djpk.tahun and gudang.kode_akun = djpk.kode_akun
+
+),
+
+berstatus as (
+
+    select
+        berdampingan.tahun,
+        berdampingan.kode_akun,
+        case
+            when tahun_gudang.tahun is not null and tahun_djpk.tahun is not null
+                then 'dibandingkan'
+            when tahun_djpk.tahun is null then 'tahun_tidak_ada_di_djpk'
+            else 'tahun_tidak_ada_di_gudang'
+        end as status_perbandingan,
+        case
+            when tahun_gudang.tahun is not null
+                then coalesce(berdampingan.gudang_rp, 0)
+        end as gudang_rp,
+        case
+            when tahun_djpk.tahun is not null
+                then coalesce(berdampingan.djpk_rp, 0)
+        end as djpk_rp
+    from berdampingan
+    left join tahun_gudang
+        on berdampingan.tahun = tahun_gudang.tahun
+    left join tahun_djpk
+        on berdampingan.tahun = tahun_djpk.tahun
+
+),
+
+tahun_ada as (
+
+    select
+        (
+            select string_agg(cast(tahun as varchar), ', ' order by tahun)
+            from tahun_djpk
+        ) as tahun_djpk,
+        (
+            select string_agg(cast(tahun as varchar), ', ' order by tahun)
+            from tahun_gudang
+        ) as tahun_gudang
+
+)
+
+select
+    kota.kode_pemda,
+    kota.nama_pemda,
+    kota.kode_djpk,
+    berstatus.tahun,
+    'murni' as tahap,
+    berstatus.kode_akun,
+    akun.nama_akun,
+    berstatus.status_perbandingan,
+    cast(berstatus.gudang_rp as decimal(18, 2)) as gudang_rp,
+    cast(berstatus.djpk_rp as decimal(18, 2)) as djpk_rp,
+    cast(berstatus.gudang_rp - berstatus.djpk_rp as decimal(18, 2)) as selisih_rp,
+    {{ persen_half_up(
+        'berstatus.gudang_rp - berstatus.djpk_rp', 'berstatus.djpk_rp', tipe='decimal(12, 2)'
+    ) }} as selisih_persen,
+    case berstatus.status_perbandingan
+        when 'dibandingkan' then 'Pagu murni gudang data dibandingkan dengan berkas DJPK tahun ini.'
+        when 'tahun_tidak_ada_di_djpk'
+            then 'Tahun ' || berstatus.tahun || ' tidak ada di berkas APBD DJPK (tahun di berkas: '
+                || coalesce(tahun_ada.tahun_djpk, 'tidak ada') || '); tidak dibandingkan.'
+        else 'Tahun ' || berstatus.tahun || ' tidak ada di gudang data kota (tahun di gudang: '
+            || coalesce(tahun_ada.tahun_gudang, 'tidak ada') || '); tidak dibandingkan.'
+    end as keterangan
+from berstatus
+cross join kota
+cross join tahun_ada
+left join {{ ref('ref_akun') }} as akun
+    on berstatus.kode_akun = akun.kode_akun and akun.tahun_selesai is null
