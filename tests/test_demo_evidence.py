@@ -59,7 +59,7 @@ def test_every_year_has_reports_outcomes_and_beneficiaries(landing):
             "penerima_bansos_bst.csv",
             "penerima_bansos_permakanan.xlsx",
         }
-    outcome_years = {int(p.split("/")[2]) for p in paths if p.startswith("bps/")}
+    outcome_years = {int(p.split("/")[2]) for p in paths if p.startswith("bps/indikator_wilayah/")}
     assert outcome_years == {2023, 2024, 2025}, "at least three years of outcomes"
 
 

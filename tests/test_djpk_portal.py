@@ -267,3 +267,10 @@ def test_a_portal_file_it_cannot_read_is_refused_and_the_loaded_version_stays(da
     assert second.feedback_path is not None and second.feedback_path.is_file()
     log = read_ingest_log(data_paths)
     assert log["status"].to_list() == ["dimuat", "ditolak"]
+
+
+def test_every_contract_shape_has_its_reader():
+    from dagster_project.lib.ingest.loader import SHAPE_READERS
+
+    shapes = {c.properties.get("shape") for c in source_contracts().values()} - {None}
+    assert shapes == {"djpk_portal"} and shapes <= set(SHAPE_READERS)
