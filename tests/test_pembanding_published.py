@@ -71,6 +71,25 @@ def test_the_gate_checks_the_peer_marts_and_a_broken_one_fails(published_demo, t
         (gx,) = gx_checks(con, [mart_contracts()["mart_pembanding_pemda"]])
     assert not gx.passed and gx.blocking
     assert "porsi_belanja_pegawai_persen" in gx.message
+    # Without DJPK's national file the peer figures are empty: the city's own marts still publish
+    # (contract bolehKosong), while an empty city mart still blocks.
+    with duckdb.connect(str(broken)) as con:
+        for table in ("mart_pembanding_pemda", "mart_posisi_pembanding", "mart_anggaran_realisasi"):
+            con.execute(f"delete from marts.{table}")
+    with duckdb.connect(str(broken), read_only=True) as con:
+        marts = mart_contracts()
+        rows = {
+            r.target: r
+            for r in contract_checks(
+                con, [marts[n] for n in (*PEER_MARTS, "mart_anggaran_realisasi")]
+            )
+            if r.name == "has_rows"
+        }
+    assert rows["marts.mart_pembanding_pemda"].passed
+    assert rows["marts.mart_posisi_pembanding"].passed
+    assert rows["marts.mart_kelompok_pembanding"].passed  # from the seeds: never empty
+    assert not rows["marts.mart_anggaran_realisasi"].passed
+    assert rows["marts.mart_anggaran_realisasi"].blocking
 
 
 def test_national_files_are_never_late_senders(published_demo):
