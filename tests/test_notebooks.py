@@ -8,11 +8,13 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import marimo as mo
 import polars as pl
 import pytest
@@ -296,3 +298,22 @@ def test_planner_peer_section_follows_the_chosen_peer_group(published_demo, monk
     assert defs["pilihan_pembanding"].kode_kelompok == "provinsi"
     assert set(defs["anggota_pembanding"]["nama_pemda"]) == members("provinsi")
     assert members("provinsi") != members("sebanding")
+
+
+def test_planner_without_peer_figures_says_so_and_runs_the_rest(
+    published_demo, monkeypatch, tmp_path
+):
+    """A deployment without DJPK's national file publishes empty peer marts (contract
+    bolehKosong): the section says what is missing and every other section still runs."""
+    empty = DataPaths(tmp_path / "data")
+    empty.published_db.parent.mkdir(parents=True)
+    shutil.copyfile(published_demo.published_db, empty.published_db)
+    with duckdb.connect(str(empty.published_db)) as con:
+        con.execute("delete from marts.mart_posisi_pembanding")
+        con.execute("delete from marts.mart_pembanding_pemda")
+    text, defs = run_app("notebooks/01_perencana_alokasi.py", empty.root, monkeypatch)
+    assert defs["pilihan_pembanding"] is None
+    assert "Angka pembanding tidak dapat ditampilkan." in text
+    assert "Belum ada angka pembanding untuk Kota Samarinda" in text
+    assert "data-testid='tabel-pembanding'" not in text
+    assert defs["kelurahan"].height == 59 and defs["hasil_skenario"] is not None
