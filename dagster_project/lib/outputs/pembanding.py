@@ -136,7 +136,8 @@ def resolve_pembanding(
     if not years:
         raise ReportError(
             f"Belum ada angka pembanding untuk {nama_pemda} di mart terbit.",
-            "periksa berkas APBD DJPK (djpk/apbd_pemda) lalu jalankan: make run",
+            "letakkan berkas APBD nasional DJPK di data/landing/djpk/apbd_pemda/<tahun>/ "
+            "lalu jalankan: apbd run",
         )
     if tahun is None:
         tahun = years[-1]
