@@ -232,6 +232,15 @@ def test_same_seed_and_scale_give_byte_identical_files(tmp_path: Path) -> None:
     assert {f["sha256"] for f in c["files"]} != {f["sha256"] for f in a["files"]}
 
 
+def test_a_program_whose_lines_name_no_site_still_lands_in_one_kelurahan(tmp_path: Path) -> None:
+    """Seed 7331 at full scale has, in 2025, a program serving a kelurahan outcome whose
+    sub kegiatan carry no site line at all: the generator used to fail (min() of an empty area);
+    the lot now lands in one kelurahan, where the effect method can judge it."""
+    manifest = demo.generate(tmp_path, seed=7331, scale=1.0)
+    sasaran = manifest["kebenaran"]["wilayah_sasaran"]
+    assert sasaran and all(w["kelurahan"] for w in sasaran)
+
+
 def test_files_are_at_the_documented_paths(landing: tuple[Path, dict]) -> None:
     root, manifest = landing
     on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {

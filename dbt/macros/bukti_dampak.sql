@@ -45,7 +45,7 @@
         || {{ angka_id(aturan_dampak('tingkat_keyakinan') ~ ' * 100', 0) }} || '%: '
         || {{ angka_bertanda(r ~ '.selisih_batas_bawah') }} || ' s.d. '
         || {{ angka_bertanda(r ~ '.selisih_batas_atas') }} || ' poin, '
-        || {{ r }}.jumlah_kelurahan_pembanding || ' kelurahan pembanding)'
+        || {{ r }}.jumlah_kelurahan_pembanding || ' kelurahan pembanding tanpa program lain)'
     {%- endset -%}
     {%- set bersama -%}
         case
@@ -95,7 +95,7 @@
                             || ' juta)'
                     when 'pembanding_kurang'
                         then 'hanya ' || {{ r }}.jumlah_kelurahan_pembanding
-                            || ' kelurahan pembanding (minimum '
+                            || ' kelurahan pembanding tanpa program lain (minimum '
                             || {{ angka_id(aturan_dampak('kelurahan_pembanding_min'), 0) }} || ')'
                     else 'rentang memuat 0 dan dampak bermakna '
                         || {{ angka_id(r ~ '.efek_bermakna', 2) }}

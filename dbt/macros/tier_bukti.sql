@@ -59,7 +59,10 @@
     klasifikasi of mart_kinerja_program (column klasifikasi_kinerja) and never contradicts it:
     D only with evidence of waste (serapan_rendah, or tidak_efektif: outputs missed with the money
     absorbed, or the whole effect interval below a meaningful effect), A only with an effect seen
-    (efektif); "belum cukup bukti" is B or C, never A or D. Rows whose money is all outside the
+    (efektif); "belum cukup bukti" is B or C, never A or D. Low absorption is waste shown by the
+    treasury's SP2D against the DPA, so it needs neither measurable outputs nor the OPD's data
+    quality (mutu_data_min_d guards the verdicts built on the OPD's own performance reports:
+    tidak_efektif). Rows whose money is all outside the
     tiers (BTT, transfers: ref_belanja_bukti) get no tier. Expects the columns ditier,
     program_penunjang, pagu_dinilai_rp, jumlah_indikator_terukur, program_baru, klasifikasi_kinerja,
     skor_bukti, mutu_data and the `aturan` columns. -#}
@@ -68,14 +71,16 @@
         when not ditier then null
         when program_penunjang then 'B'
         when coalesce(pagu_dinilai_rp, 0) = 0 then 'C'
+        when klasifikasi_kinerja = 'serapan_rendah' and not program_baru then 'D'
+        when klasifikasi_kinerja = 'serapan_rendah' then 'C'
         when jumlah_indikator_terukur = 0 and klasifikasi_kinerja = 'efektif' then 'B'
         when jumlah_indikator_terukur = 0 then 'C'
         when
-            klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif')
+            klasifikasi_kinerja = 'tidak_efektif'
             and not program_baru
             and mutu_data >= aturan.mutu_data_min_d
             then 'D'
-        when klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif') then 'C'
+        when klasifikasi_kinerja = 'tidak_efektif' then 'C'
         when program_baru then 'B'
         when
             klasifikasi_kinerja = 'efektif'
@@ -116,17 +121,14 @@
                 then 'program penunjang (gaji, kantor): tidak dinilai terhadap outcome, dipertahankan'
             when coalesce(pagu_dinilai_rp, 0) = 0
                 then 'pagu akhir 0: tidak ada belanja untuk dinilai'
-            when jumlah_indikator_terukur = 0
-                then 'tidak ada indikator terukur: OPD tidak melaporkan keluaran dengan target dan realisasi berupa angka'
-                    || case
-                        when {{ tier }} = 'B' then ' (dampak outcome terlihat: dipertahankan, tetapi tidak bisa A)'
-                        else ''
-                    end
-            when klasifikasi_kinerja in ('serapan_rendah', 'tidak_efektif')
+            when
+                klasifikasi_kinerja = 'serapan_rendah'
+                or (klasifikasi_kinerja = 'tidak_efektif' and jumlah_indikator_terukur > 0)
                 then case
                     when klasifikasi_kinerja = 'serapan_rendah'
                         then 'bukti pemborosan: uang tidak terserap (serapan '
-                            || {{ angka_id('serapan_dinilai_persen', 0) }} || '%)'
+                            || {{ angka_id('serapan_dinilai_persen', 0) }}
+                            || '% menurut SP2D terhadap pagu DPA)'
                     when capaian_keluaran_persen <= aturan.capaian_keluaran_buruk
                         then 'bukti pemborosan: keluaran tidak tercapai (capaian keluaran '
                             || {{ angka_id('capaian_keluaran_persen', 0) }} || '% dengan serapan '
@@ -143,6 +145,12 @@
                             || '%: tinjau ulang, bukan kandidat pemotongan'
                     else ''
                 end
+            when jumlah_indikator_terukur = 0
+                then 'tidak ada indikator terukur: OPD tidak melaporkan keluaran dengan target dan realisasi berupa angka'
+                    || case
+                        when {{ tier }} = 'B' then ' (dampak outcome terlihat: dipertahankan, tetapi tidak bisa A)'
+                        else ''
+                    end
             when program_baru
                 then 'program baru, belum ada riwayat (' || tahun_riwayat || ' tahun berpagu)'
             when {{ tier }} = 'A'

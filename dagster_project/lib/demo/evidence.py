@@ -269,6 +269,7 @@ class EvidenceWorld:
         self.landed_kelurahan: dict[tuple[str, str, int], set[str]] = defaultdict(set)
         self.simulated_until = self.outcome_years[0]
         self._outcomes_done = False
+        self._gap_cache: dict[int, set[tuple[str, str]]] = {}
         self.people: dict[str, list[dict[str, Any]]] = {}
         self.budget_years: list[tuple[Planner, list[Opd]]] = []
 
@@ -419,6 +420,8 @@ class EvidenceWorld:
                 reach = min(len(pool), sum(map(len, sites.values())), rng.randint(*JANGKAUAN))
                 if opd.kode_kecamatan:  # a kecamatan office: the neediest part of its kecamatan
                     reach = min(reach, max(JANGKAUAN_MIN, len(pool) // 2))
+                if locatable and not reach:  # no site line at all: one place for the lot
+                    reach = 1
                 area = self._weighted_sample(rng, pool, reach, plan.indikator, year)
                 # site lines dealt over the area, largest first, each to the kelurahan with the
                 # least of the program's money of the same kind so far (services and works alike
@@ -536,12 +539,23 @@ class EvidenceWorld:
         total = sum(k.penduduk[year] for k in kels)
         return sum(k.nilai[(indikator, year)] * k.penduduk[year] for k in kels) / total
 
+    def outcome_gaps(self, year: int) -> set[tuple[str, str]]:
+        """(kelurahan, indikator) pairs missing from their producer's file of `year`: about 2 %
+        of the rows, a kelurahan left out of one producer's list."""
+        rng = self.rng("berkas_outcome", year)
+        return {
+            (kode, spec.kode)
+            for kode in sorted(self.kelurahan)
+            for spec in OUTCOMES.values()
+            if rng.random() < 0.02
+        }
+
     def write_outcomes(self, landing: Path, emit: Emit) -> None:
         """One file per producer and year: Dukcapil, Dinkes, DTKS (Dinsos), Dapodik, BPS and the
         Ministry of Health's survey (SSGI/SKI)."""
         self._simulate_outcomes()
         for y in self.outcome_years:
-            rng = self.rng("berkas_outcome", y)
+            gaps = self.outcome_gaps(y)
             files: dict[str, list[dict[str, Any]]] = defaultdict(list)
             kec_pop: dict[str, int] = defaultdict(int)
             for kode, kel in sorted(self.kelurahan.items()):
@@ -560,7 +574,7 @@ class EvidenceWorld:
                     )
                 )
                 for spec in OUTCOMES.values():
-                    if rng.random() < 0.02:  # a kelurahan missing from one producer's list
+                    if (kode, spec.kode) in gaps:
                         continue
                     files[spec.produsen].append(
                         self._row(
@@ -947,16 +961,32 @@ class EvidenceWorld:
 
     # -- the truth -----------------------------------------------------------------------------
 
-    @staticmethod
     def _in_window(
-        per_year: dict[tuple[str, str, int], set[str]], p: ProgramPlan, year: int
+        self,
+        per_year: dict[tuple[str, str, int], set[str]],
+        p: ProgramPlan,
+        year: int,
+        jendela: int | None = None,
     ) -> int:
         """Distinct kelurahan of `per_year` for program p over the evidence window ending in
-        `year` (the effect method's jendela_tahun_bukti, read from its seed)."""
-        jendela = int(parameters("ref_aturan_dampak")["jendela_tahun_bukti"])
-        window = range(year - jendela + 1, year + 1)
-        return len(set().union(*(per_year.get((p.kode_skpd, p.kode_program, y), set())
-                                 for y in window)))  # fmt: skip
+        `year` (the effect method's jendela_tahun_bukti, read from its seed), counting a
+        kelurahan only in the years its change of p's indicator can be measured: its value is in
+        the producer's file that year and the year before (outcome_gaps)."""
+        jendela = jendela or int(parameters("ref_aturan_dampak")["jendela_tahun_bukti"])
+        measured = {
+            (kel, y)
+            for y in range(year - jendela + 1, year + 1)
+            for kel in per_year.get((p.kode_skpd, p.kode_program, y), set())
+            if y - 1 in self.outcome_years
+            and (kel, p.indikator) not in self._gaps(y)
+            and (kel, p.indikator) not in self._gaps(y - 1)
+        }
+        return len({kel for kel, _ in measured})
+
+    def _gaps(self, year: int) -> set[tuple[str, str]]:
+        if year not in self._gap_cache:
+            self._gap_cache[year] = self.outcome_gaps(year)
+        return self._gap_cache[year]
 
     def truth(self) -> dict[str, Any]:
         self._simulate_outcomes()
@@ -981,22 +1011,22 @@ class EvidenceWorld:
                     # outcome years in which this program's planted effect shows (none in the
                     # placebo world, none before capital works can matter)
                     "tahun_dampak": sorted(landing[(p.kode_skpd, p.kode_program)]),
-                    # of those, the years it shows in at least JANGKAUAN_MIN kelurahan within the
-                    # evidence window (ref_aturan_dampak.jendela_tahun_bukti: that year and the
-                    # one before): enough to be seen at the minimum evidence size (the rest is
-                    # planted but too small to be seen)
+                    # of those, the years it shows in at least JANGKAUAN_MIN kelurahan with a
+                    # measured change within the evidence window (ref_aturan_dampak.
+                    # jendela_tahun_bukti: that year and the one before): enough to be seen at
+                    # the minimum evidence size (the rest is planted but too small to be seen)
                     "tahun_dampak_terlihat": sorted(
                         y
                         for y in landing[(p.kode_skpd, p.kode_program)]
                         if self._in_window(self.effect_kelurahan, p, y) >= JANGKAUAN_MIN
                     ),
-                    # outcome years in which its money lands in kelurahan (this year) and in at
-                    # least JANGKAUAN_MIN kelurahan within the evidence window: the years its
-                    # outcome effect, or the lack of one, can be judged at all
+                    # outcome years in which its money lands in a kelurahan with a measured change
+                    # (this year) and in at least JANGKAUAN_MIN such kelurahan within the evidence
+                    # window: the years its outcome effect, or the lack of one, can be judged
                     "tahun_terukur": sorted(
                         y
                         for y in self.outcome_years
-                        if self.landed_kelurahan[(p.kode_skpd, p.kode_program, y)]
+                        if self._in_window(self.landed_kelurahan, p, y, jendela=1)
                         and self._in_window(self.landed_kelurahan, p, y) >= JANGKAUAN_MIN
                     ),
                 }

@@ -618,11 +618,12 @@ def _prioritas_rules(src: str, kolom_terukur: str) -> list[Expectation]:
         gxe.ExpectColumnValuesToBeBetween(
             column="mutu_data",
             min_value=aturan["mutu_data_min_d"],
-            row_condition=Col("tier") == "D",
+            row_condition=(Col("tier") == "D") & (Col("klasifikasi_kinerja") == "tidak_efektif"),
             meta=_meta(
-                f"tier D harus punya mutu data minimal {aturan['mutu_data_min_d']:g} "
-                "(mutu data buruk saja memberi C, bukan D)",
-                "a tier D row must have data quality of at least mutu_data_min_d",
+                f"tier D karena tidak efektif harus punya mutu data minimal "
+                f"{aturan['mutu_data_min_d']:g} (mutu data buruk saja memberi C, bukan D)",
+                "a tier D row judged tidak_efektif must have data quality of at least "
+                "mutu_data_min_d",
                 src,
             ),
         ),

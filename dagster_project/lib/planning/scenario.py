@@ -107,11 +107,13 @@ Tier, the first rule that applies (macro `tier_bukti`); it never contradicts the
 (dbt test assert_tier_sejalan_klasifikasi, GX rules on both marts):
   0. all money BTT or transfers (ref_belanja_bukti.dinilai_tier false) → no tier, `ditier` false,
      outside the scenario's cuts; a program's BTT part is left out of its serapan;
-  1. program penunjang → B; 2. pagu akhir 0 → C; 3. no measurable output → B if efektif, else C;
-  4. serapan_rendah or tidak_efektif (evidence of waste) → D when the program is not new and
-     mutu_data ≥ mutu_data_min_d, else C;
-  5. new program → B; 6. efektif with skor ≥ ambang_a and mutu_data ≥ mutu_data_min_a → A,
-     other efektif → B; 7. skor ≥ ambang_b → B; 8. else C (never D without evidence).
+  1. program penunjang → B; 2. pagu akhir 0 → C; 3. serapan_rendah (waste shown by SP2D
+     against the DPA, not by the OPD's reports) → D when the program is not new, else C;
+  4. no measurable output → B if efektif, else C; 5. tidak_efektif (evidence of waste from the
+     outputs or the outcome) → D when the program is not new and mutu_data ≥ mutu_data_min_d,
+     else C; 6. new program → B; 7. efektif with skor ≥ ambang_a and mutu_data ≥
+     mutu_data_min_a → A, other efektif → B; 8. skor ≥ ambang_b → B; 9. else C (never D without
+     evidence).
 Each row carries `alasan` (the deciding rule, the effect sentence of mart_kinerja_program word
 for word, then every component figure) and the figures as columns. The sub kegiatan drill-down
 judges its own absorption and outputs and inherits its program's effect verdict. Edge cases are

@@ -36,10 +36,18 @@
     the realisation over the window (the minimum evidence size applies to them). A program-year
     without a sasaran kelurahan of its own year is not judged (tidak_terukur).
 
-    Uncertainty: jumlah_resampel random placements of the same weights and doses on this
-    program's pembanding kelurahan of each data year (drawn without replacement, order from a
-    hash of benih_resampel and the keys, so deterministic) give the distribution of the estimate under no effect; the interval is the
-    estimate minus its (1 +- tingkat_keyakinan) / 2 quantiles. status_dampak: tidak_terukur (no
+    Uncertainty: jumlah_resampel random placements of the same weights and doses on the clean
+    pembanding kelurahan of each data year, those where no program serving the indicator spent
+    (drawn without replacement, order from a hash of benih_resampel and the keys, so
+    deterministic), give the distribution of the estimate under no effect. Only clean kelurahan:
+    the residuals of kelurahan where other programs spent are shrunk by estimating those
+    programs' effects from them (a program's effect absorbs the mean of its own kelurahan), and
+    placements on them gave intervals too narrow, so null programs came out berdampak. The
+    comparison line is estimated too: the variance of its intercept and slope at the sasaran
+    kelurahan's baselines (varians_garis) widens the placements' quantiles by
+    sqrt(1 + varians_garis / galat_baku^2). The interval is the estimate minus those widened
+    (1 +- tingkat_keyakinan) / 2 quantiles; efek_bermakna is efek_bermakna_sd residual standard
+    deviations of the clean kelurahan. status_dampak: tidak_terukur (no
     exposure with data), belum_cukup_bukti (below the minimum evidence size or the interval
     contains both 0 and a meaningful effect), berdampak (lower bound > 0), tidak_berdampak (upper
     bound < efek_bermakna: the whole interval below the smallest effect worth paying for).
@@ -424,7 +432,9 @@ taksiran_0 as materialized (
                 when var_pop(kondisi_awal) > 0
                     then regr_intercept(perbaikan_bersih, kondisi_awal)
                 else avg(perbaikan_bersih)
-            end as intersep
+            end as intersep,
+            avg(kondisi_awal) as rata_kondisi_awal,
+            coalesce(var_pop(kondisi_awal), 0) * count(*) as sxx
         from bersih_{{ i }}
         where not milik
         group by tahun, kode_skpd, kode_program
@@ -493,9 +503,10 @@ sebaran as (
         tahun,
         kode_skpd,
         kode_program,
+        count(*) as jumlah_pembanding_bersih,
         sqrt(sum(sisa * sisa) / nullif(count(*) - 2, 0)) as simpangan_sisa
     from sisaan_bersih
-    where not milik
+    where not milik and program_lain = 0
     group by tahun, kode_skpd, kode_program
 
 ),
@@ -524,6 +535,7 @@ peran as (
         sisaan.kode_wilayah,
         sisaan.perbaikan,
         sisaan.perbaikan_harapan,
+        sisaan.kondisi_awal,
         sisaan.sisa,
         sisaan.bobot,
         sisaan.lapisan,
@@ -570,6 +582,76 @@ ringkas as (
 
 ),
 
+-- the comparison line is itself estimated from a sample: the error of its intercept and slope
+-- at the sasaran kelurahan's baselines, per data year, as a variance of the effect estimate
+-- (placements on the comparison kelurahan do not carry it: they sit on the line's own data)
+bobot_tahun_data as (
+
+    select
+        tahun,
+        tahun_data,
+        kode_skpd,
+        kode_program,
+        sum(bobot / lapisan) as bobot_dosis,
+        sum(bobot / lapisan * kondisi_awal) as bobot_dosis_kondisi_awal,
+        any_value(sum(bobot)) over (partition by tahun, kode_skpd, kode_program) as bobot_total
+    from peran
+    group by tahun, tahun_data, kode_skpd, kode_program
+
+),
+
+-- the sasaran's weighted baseline, as its distance from the comparison kelurahan's mean
+bobot_jarak as (
+
+    select
+        bobot_tahun_data.*,
+        (
+            bobot_tahun_data.bobot_dosis_kondisi_awal
+            - bobot_tahun_data.bobot_dosis * garis_bersih.rata_kondisi_awal
+        )
+        / bobot_tahun_data.bobot_total as jarak_kondisi_awal
+    from bobot_tahun_data
+    inner join garis_bersih
+        on
+            bobot_tahun_data.tahun_data = garis_bersih.tahun
+            and bobot_tahun_data.kode_skpd = garis_bersih.kode_skpd
+            and bobot_tahun_data.kode_program = garis_bersih.kode_program
+
+),
+
+galat_garis as (
+
+    select
+        bobot_jarak.tahun,
+        bobot_jarak.kode_skpd,
+        bobot_jarak.kode_program,
+        sum(
+            sebaran.simpangan_sisa * sebaran.simpangan_sisa
+            * (
+                power(bobot_jarak.bobot_dosis / bobot_jarak.bobot_total, 2)
+                / garis_bersih.jumlah_pembanding
+                + case
+                    when garis_bersih.sxx > 0
+                        then power(bobot_jarak.jarak_kondisi_awal, 2) / garis_bersih.sxx
+                    else 0
+                end
+            )
+        ) as varians_garis
+    from bobot_jarak
+    inner join garis_bersih
+        on
+            bobot_jarak.tahun_data = garis_bersih.tahun
+            and bobot_jarak.kode_skpd = garis_bersih.kode_skpd
+            and bobot_jarak.kode_program = garis_bersih.kode_program
+    inner join sebaran
+        on
+            bobot_jarak.tahun_data = sebaran.tahun
+            and bobot_jarak.kode_skpd = sebaran.kode_skpd
+            and bobot_jarak.kode_program = sebaran.kode_program
+    group by bobot_jarak.tahun, bobot_jarak.kode_skpd, bobot_jarak.kode_program
+
+),
+
 program_indikator as (
 
     select
@@ -578,7 +660,9 @@ program_indikator as (
         program_terkait.sumber,
         garis_bersih.jumlah_pembanding,
         garis_bersih.kemiringan,
-        sebaran.simpangan_sisa
+        sebaran.simpangan_sisa,
+        coalesce(sebaran.jumlah_pembanding_bersih, 0) as jumlah_pembanding_bersih,
+        coalesce(galat_garis.varians_garis, 0) as varians_garis
     from ringkas
     inner join program_terkait
         on
@@ -595,6 +679,11 @@ program_indikator as (
             ringkas.tahun = sebaran.tahun
             and ringkas.kode_skpd = sebaran.kode_skpd
             and ringkas.kode_program = sebaran.kode_program
+    left join galat_garis
+        on
+            ringkas.tahun = galat_garis.tahun
+            and ringkas.kode_skpd = galat_garis.kode_skpd
+            and ringkas.kode_program = galat_garis.kode_program
 
 ),
 
@@ -670,9 +759,10 @@ diacak as (
             and program_indikator.kode_skpd = sisaan_bersih.kode_skpd
             and program_indikator.kode_program = sisaan_bersih.kode_program
             and not sisaan_bersih.milik
+            and sisaan_bersih.program_lain = 0
     where
         program_indikator.n_sasaran > 0
-        and program_indikator.jumlah_pembanding >= program_indikator.n_sasaran
+        and program_indikator.jumlah_pembanding_bersih >= program_indikator.n_sasaran
 
 ),
 
@@ -736,13 +826,23 @@ rentang as (
 
 ),
 
+{%- set pelebaran -%}
+    coalesce(
+        sqrt(1 + program_indikator.varians_garis / nullif(rentang.galat_baku * rentang.galat_baku, 0)),
+        1
+    )
+{%- endset %}
+
 dinilai as (
 
     select
         program_indikator.*,
-        program_indikator.selisih - rentang.q_atas as batas_bawah,
-        program_indikator.selisih - rentang.q_bawah as batas_atas,
-        program_indikator.selisih / nullif(rentang.galat_baku, 0) as skor,
+        -- the placements' quantiles widened by the comparison line's own error
+        program_indikator.selisih - rentang.q_atas * {{ pelebaran }} as batas_bawah,
+        program_indikator.selisih - rentang.q_bawah * {{ pelebaran }} as batas_atas,
+        program_indikator.selisih
+        / nullif(sqrt(rentang.galat_baku * rentang.galat_baku + program_indikator.varians_garis), 0)
+            as skor,
         aturan.efek_bermakna_sd * program_indikator.simpangan_sisa as efek_bermakna,
         case
             when program_indikator.n_sasaran < aturan.kelurahan_sasaran_min
@@ -750,7 +850,7 @@ dinilai as (
             when program_indikator.belanja_sasaran_rp < aturan.belanja_sasaran_min_rp
                 then 'belanja_kurang'
             when
-                coalesce(program_indikator.jumlah_pembanding, 0)
+                program_indikator.jumlah_pembanding_bersih
                 < greatest(aturan.kelurahan_pembanding_min, program_indikator.n_sasaran)
                 then 'pembanding_kurang'
         end as kekurangan_bukti
@@ -779,7 +879,7 @@ final as (
         dinilai.tahun_belanja_akhir,
         coalesce(dinilai.n_sasaran, 0) as jumlah_kelurahan_sasaran,
         coalesce(dinilai.n_bersama, 0) as jumlah_kelurahan_bersama,
-        coalesce(dinilai.jumlah_pembanding, 0) as jumlah_kelurahan_pembanding,
+        coalesce(dinilai.jumlah_pembanding_bersih, 0) as jumlah_kelurahan_pembanding,
         cast(coalesce(dinilai.belanja_sasaran_rp, 0) as decimal(18, 2)) as belanja_sasaran_rp,
         cast(coalesce(dinilai.belanja_bersama_rp, 0) as decimal(18, 2)) as belanja_bersama_rp,
         array_to_string(dinilai.daftar_bersama, ', ') as program_bersama,
