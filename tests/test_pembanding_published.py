@@ -28,7 +28,7 @@ def test_the_peer_marts_publish_real_figures_and_samarindas_sentence(published_d
             (select count(distinct kode_pemda) from marts.mart_kelompok_pembanding),
             (select count(*) from marts.mart_posisi_pembanding where kode_pemda = '64.72')""",
     )
-    assert counts == [(501, 501, 40)]  # 501 kab/kota with a population; 4 groups x 10 figures
+    assert counts == [(501, 501, 50)]  # 501 kab/kota with a population; 5 groups x 10 figures
     ((belanja, pegawai, kalimat),) = _rows(
         published_demo,
         """select p.belanja_rp, p.porsi_belanja_pegawai_persen, k.kalimat
@@ -41,6 +41,18 @@ def test_the_peer_marts_publish_real_figures_and_samarindas_sentence(published_d
     assert pegawai == Decimal("27.9")
     assert belanja > 0
     assert kalimat.startswith("belanja pegawai 27,9 % dari belanja, median kota sebanding ")
+    # Fiscal-capacity peers: same kind, same band of revenue per capita (ref_pita_kapasitas_fiskal).
+    ((pita_sama, n_fiskal),) = _rows(
+        published_demo,
+        """select bool_and(p.pendapatan_per_kapita_rp >= f.batas_bawah_rp
+                and p.pendapatan_per_kapita_rp < f.batas_atas_rp), count(*)
+        from marts.mart_kelompok_pembanding as k
+        inner join marts.mart_pembanding_pemda as p on k.kode_pemda_pembanding = p.kode_pemda
+        cross join reference.ref_pita_kapasitas_fiskal as f
+        where k.kode_pemda = '64.72' and k.kode_kelompok = 'fiskal'
+            and f.kode_pita = '2'""",
+    )
+    assert pita_sama and n_fiskal == 40  # Samarinda: Rp3,83 juta per kapita, band 2
     # The group's wording follows the pemda's kind (ref_kelompok_pembanding.sebutan).
     kabupaten = _rows(
         published_demo,

@@ -76,6 +76,7 @@ select
     cast(apbd.belanja_rp as decimal(18, 2)) as belanja_rp,
     cast(apbd.pendapatan_rp as decimal(18, 2)) as pendapatan_rp,
     cast(apbd.belanja_rp / pemda.penduduk as decimal(18, 2)) as belanja_per_kapita_rp,
+    cast(apbd.pendapatan_rp / pemda.penduduk as decimal(18, 2)) as pendapatan_per_kapita_rp,
     {{ persen_half_up('apbd.belanja_pegawai_rp', 'apbd.belanja_rp') }}
         as porsi_belanja_pegawai_persen,
     {{ persen_half_up('apbd.belanja_barang_jasa_rp', 'apbd.belanja_rp') }}
