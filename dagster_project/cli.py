@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dagster_project.lib.core.fmt import persen, rupiah
+from dagster_project.lib.core.fmt import angka, persen, rupiah
 
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
@@ -474,13 +474,40 @@ def laporan(
         Path | None,
         typer.Option("--keluar", "--out", help="Folder hasil (default: data/exports/laporan)."),
     ] = None,
+    pembanding: Annotated[
+        bool,
+        typer.Option(
+            "--pembanding",
+            "--peers",
+            help="Laporan Samarinda di antara pemda pembanding (APBD DJPK, IPM dan kemiskinan "
+            "BPS) sebagai ganti laporan realisasi.",
+        ),
+    ] = False,
+    kelompok: Annotated[
+        str | None,
+        typer.Option(
+            "--kelompok",
+            "--group",
+            help="Dengan --pembanding: kelompok pembanding (sebanding, provinsi, pulau, nasional, "
+            "…; default: kota/kabupaten sebanding).",
+        ),
+    ] = None,
+    pemda: Annotated[
+        str | None,
+        typer.Option(
+            help="Dengan --pembanding: pemda yang dibandingkan (kode 64.72, kode BPS 6472 atau "
+            "nama; default: Kota Samarinda)."
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Laporan XLSX/HTML/PDF per OPD atau program: pagu, realisasi, serapan (finance report)."""
+    """Laporan XLSX/HTML/PDF per OPD atau program: pagu, realisasi, serapan (finance report);
+    dengan --pembanding: posisi Samarinda di antara pemda pembanding (peer report)."""
     from decimal import Decimal
 
     import duckdb
 
+    from dagster_project.lib.outputs import pembanding as pb
     from dagster_project.lib.outputs import reports
     from dagster_project.lib.publish.publisher import open_published
     from dagster_project.runtime import configure_environment
@@ -490,16 +517,29 @@ def laporan(
     out_dir = (keluar or paths.exports / "laporan").resolve()
     if not 0 < ambang <= 100:
         _fail(f"Ambang {ambang} % tidak sah.", "pakai angka antara 1 dan 100, mis. --ambang 50")
+    if pembanding and (opd or program or bulan):
+        _fail(
+            "--opd, --program dan --bulan tidak berlaku untuk laporan pembanding.",
+            "pakai --kelompok, --pemda dan --tahun bersama --pembanding",
+        )
+    if not pembanding and (kelompok or pemda):
+        _fail("--kelompok dan --pemda hanya untuk laporan pembanding.", "tambahkan --pembanding")
     written: list[Path] = []
     try:
         with _progress() as progress:
             task = progress.add_task("Membaca mart terbit", total=1 + len(formats))
             meta = reports.published_meta(paths)
             with open_published(paths) as con:
-                sel = reports.resolve_selection(con, tahun, opd, program)
-                rep = reports.build_report(
-                    con, sel, meta=meta, bulan=bulan, ambang=Decimal(str(ambang)) / 100
-                )
+                if pembanding:
+                    pilihan = pb.resolve_pembanding(
+                        con, kelompok=kelompok, tahun=tahun, pemda=pemda
+                    )
+                    rep = pb.build_pembanding_report(con, pilihan, meta=meta)
+                else:
+                    sel = reports.resolve_selection(con, tahun, opd, program)
+                    rep = reports.build_report(
+                        con, sel, meta=meta, bulan=bulan, ambang=Decimal(str(ambang)) / 100
+                    )
             progress.advance(task)
             for fmt in formats:
                 progress.update(task, description=f"Menulis {fmt.upper()}")
@@ -516,6 +556,16 @@ def laporan(
             f"Tidak bisa menulis ke {out_dir}: {exc.strerror or exc}.",
             "pilih folder lain dengan --keluar",
         )
+    if pembanding:
+        console.print(
+            f"[bold]{rep.title}[/] ({pilihan.nama_kelompok}, {pilihan.jumlah_pemda} pemda):"
+        )
+        for row in rep.tables[0].rows:
+            persentil = angka(row["persentil_kelompok"], 1)
+            console.print(f"  {row['kalimat']}; persentil {persentil}", markup=False)
+        for p in written:
+            console.print(f"  ditulis: {p}")
+        return
     total = reports.totals(rep.tables[1].rows)
     console.print(
         f"[bold]{rep.title}[/]: pagu akhir {rupiah(total['pagu_akhir'])}, realisasi "

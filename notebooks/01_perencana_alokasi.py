@@ -5,8 +5,10 @@ Notebook marimo yang juga dijalankan sebagai aplikasi web (`make app`). Hanya me
 
 Sections are independent cells that read the shared filter values (`pilihan`, `saring`):
 spending by group, need versus spend per kelurahan (mart_kebutuhan_wilayah), evidence tiers per
-program (mart_prioritas_alokasi, shown only once it is published) and an allocation scenario at a
-chosen ceiling, computed in memory by `lib/scenario` and never saved from here.
+program (mart_prioritas_alokasi, shown only once it is published), Samarinda among its peers (the
+peer marts, through `lib/outputs/pembanding`, with its own peer group and DJPK year dropdowns: the
+peers' budget year is not the city's) and an allocation scenario at a chosen ceiling, computed in
+memory by `lib/scenario` and never saved from here.
 """
 
 import marimo
@@ -21,7 +23,8 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from dagster_project.lib.core.fmt import persen, rupiah
+    from dagster_project.lib.core.fmt import angka, persen, rupiah
+    from dagster_project.lib.outputs import pembanding as pb
     from dagster_project.lib.outputs.apps import (
         VEGA_LOCALE,
         published_paths,
@@ -30,15 +33,18 @@ def _():
         skenario_per_opd,
         table_exists,
     )
-    from dagster_project.lib.outputs.reports import published_meta
+    from dagster_project.lib.outputs.reports import ReportError, published_meta
     from dagster_project.lib.planning import scenario as sk
     from dagster_project.lib.publish.publisher import open_published
 
     return (
+        ReportError,
         VEGA_LOCALE,
         alt,
+        angka,
         mo,
         open_published,
+        pb,
         persen,
         pl,
         published_meta,
@@ -613,6 +619,334 @@ def _(VEGA_LOCALE, alt, mo, pilihan, pl, prioritas, rupiah, short_name):
             mo.Html(f"<div data-testid='grafik-tier'>{mo.as_html(_chart)}</div>"),
             mo.Html(f"<div data-testid='tabel-tier'>{mo.as_html(_tabel)}</div>"),
         ]
+    )
+    return
+
+
+@app.cell
+def _(mo, open_published, paths, pb, table_exists):
+    # The peer groups the mart lists for Samarinda (rules kept as data: ref_kelompok_pembanding),
+    # the comparable group first; none when the peer marts are not published yet.
+    daftar_kelompok = []
+    if table_exists(paths, "marts", "mart_posisi_pembanding"):
+        with open_published(paths) as _con:
+            daftar_kelompok = pb.daftar_kelompok(_con, pb.PEMDA_SENDIRI)
+    _pilihan = {
+        f"{g['nama_kelompok']} ({g['jumlah_pemda']} pemda)": g["kode_kelompok"]
+        for g in daftar_kelompok
+    }
+    kelompok_pembanding = mo.ui.dropdown(
+        options=_pilihan or {"-": "-"},
+        value=next(iter(_pilihan), "-"),
+        label="Bandingkan dengan",
+    )
+    _tahun = []
+    if daftar_kelompok:
+        with open_published(paths) as _con:
+            _tahun = pb.daftar_tahun(_con, pb.PEMDA_SENDIRI)
+    tahun_pembanding = mo.ui.dropdown(
+        options=[str(t) for t in _tahun] or ["-"],
+        value=str(_tahun[-1]) if _tahun else "-",
+        label="Tahun APBD (berkas DJPK)",
+    )
+    return daftar_kelompok, kelompok_pembanding, tahun_pembanding
+
+
+@app.cell
+def _(kelompok_pembanding):
+    # Its own cell, so a test can run the app with another peer group: app.run(defs={...}).
+    kode_kelompok_pembanding = kelompok_pembanding.value
+    return (kode_kelompok_pembanding,)
+
+
+@app.cell
+def _(tahun_pembanding):
+    tahun_apbd_pembanding = None if tahun_pembanding.value == "-" else int(tahun_pembanding.value)
+    return (tahun_apbd_pembanding,)
+
+
+@app.cell
+def _(
+    ReportError,
+    daftar_kelompok,
+    kode_kelompok_pembanding,
+    open_published,
+    paths,
+    pb,
+    pl,
+    tahun_apbd_pembanding,
+):
+    # Everything shown comes from the peer marts as published: positions (value, median,
+    # percentiles, sentence) from mart_posisi_pembanding, each member's own figures from
+    # mart_pembanding_pemda. Nothing is recomputed here.
+    pilihan_pembanding = masalah_pembanding = None
+    posisi_pembanding = anggota_pembanding = pl.DataFrame()
+    if daftar_kelompok:
+        try:
+            with open_published(paths) as _con:
+                pilihan_pembanding = pb.resolve_pembanding(
+                    _con, kelompok=kode_kelompok_pembanding, tahun=tahun_apbd_pembanding
+                )
+                posisi_pembanding = pl.DataFrame(
+                    pb.posisi_rows(_con, pilihan_pembanding), infer_schema_length=None
+                )
+                anggota_pembanding = pl.DataFrame(
+                    pb.anggota_rows(_con, pilihan_pembanding), infer_schema_length=None
+                )
+        except ReportError as _exc:
+            masalah_pembanding = f"{_exc.message} ({_exc.hint})"
+    return anggota_pembanding, masalah_pembanding, pilihan_pembanding, posisi_pembanding
+
+
+@app.cell
+def _(
+    angka,
+    kelompok_pembanding,
+    masalah_pembanding,
+    mo,
+    pb,
+    pilihan_pembanding,
+    pl,
+    posisi_pembanding,
+    tahun_pembanding,
+):
+    _judul = mo.md(
+        """
+        ## Samarinda di antara pemda pembanding
+
+        APBD yang direncanakan (berkas nasional DJPK) dan hasil pembangunan (IPM, penduduk miskin
+        dari BPS) Kota Samarinda dibandingkan dengan kabupaten/kota lain. Pilih kelompok
+        pembanding; aturannya disimpan sebagai data, bukan di aplikasi. Persentil 0 = terendah,
+        100 = tertinggi dalam kelompok. Laporan yang sama: `apbd laporan --pembanding`.
+        """
+    )
+    mo.stop(
+        pilihan_pembanding is None,
+        mo.vstack(
+            [
+                _judul,
+                mo.callout(
+                    mo.md(
+                        f"**Angka pembanding tidak dapat ditampilkan.** {masalah_pembanding}"
+                        if masalah_pembanding
+                        else "**Belum ada angka pembanding** di mart terbit "
+                        "(`marts.mart_posisi_pembanding`). Bagian ini tampil setelah `apbd run` "
+                        "menerbitkan APBD DJPK dan indikator BPS."
+                    ),
+                    kind="warn",
+                ),
+            ]
+        ),
+    )
+    _p = pilihan_pembanding
+    _tabel = posisi_pembanding.select(
+        (
+            pl.col("nama_ukuran").str.slice(0, 1).str.to_uppercase()
+            + pl.col("nama_ukuran").str.slice(1)
+        ).alias("Ukuran"),
+        pl.struct("bentuk", "nilai")
+        .map_elements(lambda r: pb.teks_nilai(r["bentuk"], r["nilai"]), pl.String)
+        .alias(_p.nama_pemda),
+        pl.struct("bentuk", "median_kelompok")
+        .map_elements(lambda r: pb.teks_nilai(r["bentuk"], r["median_kelompok"]), pl.String)
+        .alias("Median kelompok"),
+        pl.col("persentil_kelompok").cast(pl.Float64).alias("Persentil kelompok"),
+        pl.col("persentil_nasional").cast(pl.Float64).alias("Persentil nasional"),
+        pl.col("jumlah_pembanding").alias("Jumlah pemda"),
+        pl.col("kalimat").alias("Kalimat"),
+    )
+    mo.vstack(
+        [
+            _judul,
+            mo.hstack([kelompok_pembanding, tahun_pembanding], justify="start", gap=2),
+            mo.md(
+                f"**{_p.nama_kelompok}**: {_p.aturan} **{_p.jumlah_pemda} pemda** termasuk "
+                f"{_p.nama_pemda} ({_p.jumlah_pemda - 1} pembanding), APBD {_p.tahun}. "
+                "Baca persentil bersama jumlah pemda: dalam kelompok kecil satu pemda "
+                "menggesernya jauh."
+            ),
+            mo.Html(
+                "<div data-testid='tabel-posisi-pembanding'>"
+                + mo.as_html(
+                    mo.ui.table(
+                        _tabel,
+                        selection=None,
+                        page_size=12,
+                        format_mapping={
+                            "Persentil kelompok": lambda v: angka(v, 1),
+                            "Persentil nasional": lambda v: angka(v, 1),
+                        },
+                        show_column_summaries=False,
+                        show_data_types=False,
+                        label="Posisi per ukuran",
+                    )
+                ).text
+                + "</div>"
+            ),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(VEGA_LOCALE, alt, anggota_pembanding, mo, pb, pilihan_pembanding, pl, posisi_pembanding):
+    mo.stop(pilihan_pembanding is None or anggota_pembanding.height == 0)
+    _warna = alt.Color(
+        "peran:N",
+        title=None,
+        scale=alt.Scale(
+            domain=[pilihan_pembanding.nama_pemda, "Pembanding"], range=["#d62728", "#9ecae1"]
+        ),
+        legend=alt.Legend(orient="bottom"),
+    )
+    _porsi_kolom = [k for k in pb.PORSI_BELANJA if k in anggota_pembanding.columns]
+    _titik = anggota_pembanding.select(  # the chart's data: plain floats (JSON), no Decimal
+        pl.col("nama_pemda"),
+        pl.col("nama_provinsi"),
+        pl.when(pl.col("is_diri"))
+        .then(pl.lit(pilihan_pembanding.nama_pemda))
+        .otherwise(pl.lit("Pembanding"))
+        .alias("peran"),
+        (pl.col("belanja_per_kapita_rp").cast(pl.Float64) / 1e6).alias("per_kapita_juta"),
+        pl.col("ipm").cast(pl.Float64),
+        pl.col("persen_miskin").cast(pl.Float64),
+        *[pl.col(k).cast(pl.Float64) for k in _porsi_kolom],
+    )
+    _porsi = (
+        _titik.unpivot(
+            index=["nama_pemda", "peran"],
+            on=_porsi_kolom,
+            variable_name="kode_ukuran",
+            value_name="persen",
+        )
+        .with_columns(
+            pl.col("kode_ukuran").replace_strict(pb.PORSI_BELANJA).alias("jenis"),
+        )
+        .sort("peran", descending=True)  # the pemda itself drawn last, on top
+    )
+    _median = posisi_pembanding.filter(pl.col("kode_ukuran").is_in(_porsi_kolom)).select(
+        pl.col("kode_ukuran").replace_strict(pb.PORSI_BELANJA).alias("jenis"),
+        pl.col("median_kelompok").cast(pl.Float64).alias("median"),
+    )
+    _urut = list(pb.PORSI_BELANJA.values())
+    _porsi_chart = alt.layer(
+        alt.Chart(_porsi)
+        .mark_circle(opacity=0.9, stroke="#333", strokeWidth=0.3)
+        .encode(
+            x=alt.X("persen:Q", title="Porsi dari belanja (%)"),
+            y=alt.Y("jenis:N", sort=_urut, title=None),
+            color=_warna,
+            size=alt.condition(alt.datum.peran == "Pembanding", alt.value(60), alt.value(220)),
+            tooltip=[
+                alt.Tooltip("nama_pemda:N", title="Pemda"),
+                alt.Tooltip("jenis:N", title="Belanja"),
+                alt.Tooltip("persen:Q", title="%", format=",.1f"),
+            ],
+        ),
+        alt.Chart(_median)
+        .mark_tick(color="#333", thickness=2, size=22)
+        .encode(
+            x="median:Q",
+            y=alt.Y("jenis:N", sort=_urut),
+            tooltip=[alt.Tooltip("median:Q", title="Median kelompok (%)", format=",.1f")],
+        ),
+    ).properties(
+        title=f"Porsi jenis belanja, APBD {pilihan_pembanding.tahun} (garis = median kelompok)",
+        width="container",
+        height=alt.Step(34),
+    )
+
+    def _sebar(kolom: str, judul: str):
+        _dasar = alt.Chart(_titik).encode(
+            x=alt.X("per_kapita_juta:Q", title="Belanja per kapita (Rp juta)"),
+            y=alt.Y(f"{kolom}:Q", title=judul, scale=alt.Scale(zero=False)),
+        )
+        return alt.layer(
+            _dasar.mark_circle(opacity=0.9, stroke="#333", strokeWidth=0.3).encode(
+                color=_warna,
+                size=alt.condition(alt.datum.peran == "Pembanding", alt.value(70), alt.value(220)),
+                tooltip=[
+                    alt.Tooltip("nama_pemda:N", title="Pemda"),
+                    alt.Tooltip("nama_provinsi:N", title="Provinsi"),
+                    alt.Tooltip("per_kapita_juta:Q", title="Rp juta per jiwa", format=",.2f"),
+                    alt.Tooltip(f"{kolom}:Q", title=judul, format=",.2f"),
+                ],
+            ),
+            _dasar.transform_filter(alt.datum.peran != "Pembanding")
+            .mark_text(align="left", dx=9, fontWeight="bold", color="#d62728")
+            .encode(text="nama_pemda:N"),
+        ).properties(title=f"Belanja per kapita dan {judul}", width=420, height=300)
+
+    _hasil = alt.hconcat(_sebar("ipm", "IPM"), _sebar("persen_miskin", "penduduk miskin (%)"))
+    mo.vstack(
+        [
+            mo.Html(
+                "<div data-testid='grafik-porsi-pembanding'>"
+                + mo.as_html(
+                    mo.ui.altair_chart(
+                        _porsi_chart.configure(locale=VEGA_LOCALE),
+                        chart_selection=False,
+                        legend_selection=False,
+                    )
+                ).text
+                + "</div>"
+            ),
+            mo.Html(
+                "<div data-testid='grafik-hasil-pembanding'>"
+                + mo.as_html(
+                    mo.ui.altair_chart(
+                        _hasil.configure(locale=VEGA_LOCALE),
+                        chart_selection=False,
+                        legend_selection=False,
+                    )
+                ).text
+                + "</div>"
+            ),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(angka, anggota_pembanding, mo, persen, pilihan_pembanding, pl, rupiah):
+    mo.stop(pilihan_pembanding is None or anggota_pembanding.height == 0)
+    _persen = {
+        "porsi_belanja_pegawai_persen": "Pegawai %",
+        "porsi_belanja_barang_jasa_persen": "Barang dan jasa %",
+        "porsi_belanja_modal_persen": "Modal %",
+        "porsi_belanja_bansos_persen": "Bansos %",
+        "porsi_belanja_transfer_persen": "Transfer %",
+        "porsi_pad_persen": "PAD / pendapatan %",
+        "persen_miskin": "Penduduk miskin %",
+    }
+    _tabel = anggota_pembanding.select(
+        pl.when(pl.col("is_diri")).then(pl.lit("◀")).otherwise(pl.lit("")).alias(" "),
+        pl.col("nama_pemda").alias("Pemda"),
+        pl.col("nama_provinsi").alias("Provinsi"),
+        pl.col("penduduk").alias("Penduduk"),
+        pl.col("belanja_per_kapita_rp").cast(pl.Float64).alias("Belanja per kapita"),
+        *[
+            pl.col(k).cast(pl.Float64).alias(v)
+            for k, v in _persen.items()
+            if k in anggota_pembanding.columns
+        ],
+        pl.col("ipm").cast(pl.Float64).round(2).alias("IPM"),
+    )
+    mo.Html(
+        "<div data-testid='tabel-pembanding'>"
+        + mo.as_html(
+            mo.ui.table(
+                _tabel,
+                selection=None,
+                page_size=15,
+                format_mapping={"Belanja per kapita": rupiah, "Penduduk": lambda v: angka(v, 0)}
+                | {v: persen for v in _persen.values()},
+                show_column_summaries=False,
+                show_data_types=False,
+                label=f"{anggota_pembanding.height} pemda, belanja per kapita tertinggi di atas",
+            )
+        ).text
+        + "</div>"
     )
     return
 

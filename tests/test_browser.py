@@ -143,3 +143,54 @@ def test_changing_the_year_updates_the_tables_and_the_charts(chromium, planner_a
     assert kelurahan_2024 >= 1, "ringkasan kelurahan tidak ikut berubah"
     assert blocked == [], f"aplikasi meminta sumber di luar server lokal: {blocked[:5]}"
     assert (artifacts_dir / "planner_app_2024.png").stat().st_size > 10_000
+
+
+PEMBANDING = "[data-testid=grafik-hasil-pembanding] marimo-vega"
+
+
+def test_peer_section_shows_samarinda_among_its_peers(chromium, planner_app, artifacts_dir):
+    """One page load: the peer section draws its charts and tables on the shared demo, and a
+    screenshot of it lands in test-artifacts/ (docs/img/pembanding_aplikasi.png is one)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+        try:
+            # tall enough that the whole app is laid out without scrolling (for the screenshot)
+            page = browser.new_page(viewport={"width": 1400, "height": 9000})
+            page.goto(planner_app)
+            heading = page.get_by_role("heading", name="Samarinda di antara pemda pembanding")
+            heading.wait_for(timeout=60_000)
+            page.wait_for_selector(f"{PEMBANDING} canvas, {PEMBANDING} svg", timeout=60_000)
+            page.wait_for_selector("[data-testid=tabel-pembanding] table tbody tr")
+            members = page.locator("[data-testid=tabel-pembanding] table tbody tr")
+            posisi = page.locator("[data-testid=tabel-posisi-pembanding] table")
+            heads = posisi.locator("thead").inner_text()
+            rows = posisi.locator("tbody tr").all_inner_texts()
+            marked = [t for t in members.all_inner_texts() if "◀" in t]
+            shot = screenshot_section(page, heading, artifacts_dir / "pembanding_aplikasi.png")
+            n_members = members.count()
+        finally:
+            browser.close()
+    assert "Kota Samarinda" in heads and "Median kelompok" in heads
+    assert len(rows) >= 5 and all("median" in r for r in rows)  # the mart's sentences
+    assert "Rp" in rows[0] and "%" in rows[1]  # per capita in rupiah, shares in percent
+    assert n_members > 1 and len(marked) == 1 and "Kota Samarinda" in marked[0]
+    assert shot.stat().st_size > 10_000
+
+
+def screenshot_section(page, heading, path: Path) -> Path:
+    """A screenshot from the section's heading down to the end of its members table."""
+    page.wait_for_timeout(800)  # let the charts finish drawing
+    top = heading.bounding_box()
+    end = page.locator("[data-testid=tabel-pembanding]").bounding_box()
+    page.screenshot(
+        path=str(path),
+        clip={
+            "x": 0,
+            "y": top["y"] - 10,
+            "width": page.viewport_size["width"],
+            "height": end["y"] + end["height"] - top["y"] + 20,
+        },
+    )
+    return path

@@ -557,21 +557,27 @@ class ReportTable:
     columns: list[ReportColumn]
     rows: list[dict[str, Any]]
     total: dict[str, Any] | None = None
+    sorot: str | None = None  # a row key whose true value sets the row in bold (e.g. `is_diri`)
 
 
 @dataclass
 class Report:
+    """One report, whatever it covers: tables (one sheet each) and the 'Catatan' notes. The
+    realisation report sets `selection`, `bulan` and `ambang`; another report (the peer
+    comparison, `lib/outputs/pembanding.py`) names its files with `stem` instead."""
+
     title: str
     subtitle: str
-    selection: Selection
-    bulan: int
-    ambang: Decimal
     tables: list[ReportTable]
     notes: list[tuple[str, str]] = field(default_factory=list)
+    selection: Selection | None = None
+    bulan: int | None = None
+    ambang: Decimal | None = None
+    stem: str | None = None
 
     @property
     def file_stem(self) -> str:
-        return f"laporan_{self.selection.slug}"
+        return self.stem or f"laporan_{self.selection.slug}"
 
 
 def published_meta(paths: DataPaths) -> dict[str, Any]:
@@ -977,6 +983,15 @@ def _fill_xlsx(report: Report, tmp: Path) -> None:
         "count": wb.add_format({**base, "num_format": JUMLAH_FORMAT}),
         "number": wb.add_format({**base, "num_format": ANGKA_FORMAT}),
     }
+    sorot = {**base, "bold": True, "bg_color": "#FCE4D6"}
+    fmt_sorot = {
+        "text": wb.add_format({**sorot, "text_wrap": True}),
+        "code": wb.add_format({**sorot, "num_format": "@"}),
+        "rupiah": wb.add_format({**sorot, "num_format": RUPIAH_FORMAT}),
+        "percent": wb.add_format({**sorot, "num_format": PERSEN_FORMAT}),
+        "count": wb.add_format({**sorot, "num_format": JUMLAH_FORMAT}),
+        "number": wb.add_format({**sorot, "num_format": ANGKA_FORMAT}),
+    }
     bold = {"bold": True, "top": 1, "bg_color": "#F2F2F2"}
     fmt_total = {
         "text": wb.add_format({**bold}),
@@ -998,8 +1013,9 @@ def _fill_xlsx(report: Report, tmp: Path) -> None:
             ws.set_column(c, c, _width(col, table.rows, table.total))
         first = header + 1
         for i, row in enumerate(table.rows):
+            look = fmt_sorot if table.sorot and row.get(table.sorot) else fmt
             for c, col in enumerate(table.columns):
-                _write_cell(ws, first + i, c, col, row.get(col.key), fmt[col.kind])
+                _write_cell(ws, first + i, c, col, row.get(col.key), look[col.kind])
         last = first + len(table.rows) - 1
         if table.rows:
             ws.autofilter(header, 0, last, len(table.columns) - 1)
@@ -1103,6 +1119,7 @@ def write_pdf(report: Report, path: Path) -> Path:
     pdf.set_margins(10, 10, 10)
     heading = FontFace(emphasis="BOLD", fill_color=(221, 235, 247))
     total_style = FontFace(emphasis="BOLD", fill_color=(242, 242, 242))
+    sorot_style = FontFace(emphasis="BOLD", fill_color=(252, 228, 214))
     for t_index, table in enumerate(report.tables):
         pdf.add_page()
         if t_index == 0:
@@ -1129,7 +1146,8 @@ def write_pdf(report: Report, path: Path) -> Path:
                 head.cell(_latin1(c.title), align="CENTER")
             rows = table.rows or [{cols[0].key: "Tidak ada baris."}]
             for r in rows:
-                row = pt.row()
+                style = sorot_style if table.sorot and r.get(table.sorot) else None
+                row = pt.row(style=style)
                 for c in cols:
                     row.cell(_latin1(_display(c, r.get(c.key))))
             if table.total is not None and table.rows:
