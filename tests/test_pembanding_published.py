@@ -28,7 +28,7 @@ def test_the_peer_marts_publish_real_figures_and_samarindas_sentence(published_d
             (select count(distinct kode_pemda) from marts.mart_kelompok_pembanding),
             (select count(*) from marts.mart_posisi_pembanding where kode_pemda = '64.72')""",
     )
-    assert counts == [(501, 501, 50)]  # 501 kab/kota with a population; 5 groups x 10 figures
+    assert counts == [(501, 501, 55)]  # 501 kab/kota with a population; 5 groups x 11 figures
     ((belanja, pegawai, kalimat),) = _rows(
         published_demo,
         """select p.belanja_rp, p.porsi_belanja_pegawai_persen, k.kalimat

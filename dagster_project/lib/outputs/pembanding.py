@@ -20,14 +20,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from dagster_project.lib.contracts.jadwal import dbt_vars
 from dagster_project.lib.core.fmt import angka, persen, rupiah
 from dagster_project.lib.outputs.reports import Report, ReportColumn, ReportError, ReportTable
 
 if TYPE_CHECKING:
     import duckdb
 
-PEMDA_SENDIRI = "64.72"  # Kota Samarinda, Kemendagri code as in ref_pemda (BPS 6472, DJPK 17.11)
-KELOMPOK_BAWAAN = "sebanding"  # same kind (kota) and population band: ref_kelompok_pembanding
+# The warehouse's own pemda (Kemendagri code as in ref_pemda) and the peer group a report uses
+# unless the user picks another: dbt vars, the one place the models read them too.
+PEMDA_SENDIRI: str = dbt_vars()["kode_pemda_kota"]
+KELOMPOK_BAWAAN: str = dbt_vars()["kelompok_pembanding_bawaan"]
 
 # The shares of belanja the app draws side by side (pegawai, barang/jasa, modal, bansos, transfer).
 PORSI_BELANJA = {

@@ -21,6 +21,7 @@ ukuran as (
     porsi_belanja_barang_jasa_persen,
     porsi_belanja_modal_persen,
     porsi_belanja_bansos_persen,
+    porsi_belanja_transfer_persen,
     porsi_pad_persen,
     porsi_transfer_masuk_persen,
     ipm,
