@@ -1593,6 +1593,7 @@ def generate(
     years: tuple[int, ...] | None = None,
     tanpa_efek: bool = False,
     sipd_export: bool = False,
+    pembanding: bool = True,
 ) -> dict:
     """Write the demo landing files and return (and write) the manifest.
 
@@ -1602,7 +1603,8 @@ def generate(
     world: the same budget and spending, every true outcome effect zero. ``sipd_export`` writes
     the rincian lines as SIPD's whole-pemda export (one file per year and tahapan,
     `lib/demo/sipd_export.py`) instead of one ``dpa_rincian`` file per OPD; every other file is
-    byte-identical.
+    byte-identical. ``pembanding=False`` leaves out the real national DJPK and BPS files
+    (``data/pembanding/``) the demo otherwise lands.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -1729,7 +1731,9 @@ def generate(
         }
 
     evidence.write(landing_dir, emit)
-    for path in sorted(EMBEDDED_DIR.rglob("*.csv")):  # real figures, landed as they are
+    # real figures, landed as they are (``pembanding=False``: a world without the national files,
+    # whose peer marts publish empty, as in a deployment that has not dropped them in)
+    for path in sorted(EMBEDDED_DIR.rglob("*.csv")) if pembanding else ():
         rel = path.relative_to(EMBEDDED_DIR).as_posix()
         data = path.read_bytes()
         emit(rel, data, data.count(b"\n") - 1)
