@@ -594,7 +594,7 @@ bobot_tahun_data as (
         kode_program,
         sum(bobot / lapisan) as bobot_dosis,
         sum(bobot / lapisan * kondisi_awal) as bobot_dosis_kondisi_awal,
-        any_value(sum(bobot)) over (partition by tahun, kode_skpd, kode_program) as bobot_total
+        sum(sum(bobot)) over (partition by tahun, kode_skpd, kode_program) as bobot_total
     from peran
     group by tahun, tahun_data, kode_skpd, kode_program
 
@@ -609,7 +609,9 @@ bobot_jarak as (
             bobot_tahun_data.bobot_dosis_kondisi_awal
             - bobot_tahun_data.bobot_dosis * garis_bersih.rata_kondisi_awal
         )
-        / bobot_tahun_data.bobot_total as jarak_kondisi_awal
+        / bobot_tahun_data.bobot_total as jarak_kondisi_awal,
+        garis_bersih.jumlah_pembanding,
+        garis_bersih.sxx
     from bobot_tahun_data
     inner join garis_bersih
         on
@@ -629,20 +631,15 @@ galat_garis as (
             sebaran.simpangan_sisa * sebaran.simpangan_sisa
             * (
                 power(bobot_jarak.bobot_dosis / bobot_jarak.bobot_total, 2)
-                / garis_bersih.jumlah_pembanding
+                / bobot_jarak.jumlah_pembanding
                 + case
-                    when garis_bersih.sxx > 0
-                        then power(bobot_jarak.jarak_kondisi_awal, 2) / garis_bersih.sxx
+                    when bobot_jarak.sxx > 0
+                        then power(bobot_jarak.jarak_kondisi_awal, 2) / bobot_jarak.sxx
                     else 0
                 end
             )
         ) as varians_garis
     from bobot_jarak
-    inner join garis_bersih
-        on
-            bobot_jarak.tahun_data = garis_bersih.tahun
-            and bobot_jarak.kode_skpd = garis_bersih.kode_skpd
-            and bobot_jarak.kode_program = garis_bersih.kode_program
     inner join sebaran
         on
             bobot_jarak.tahun_data = sebaran.tahun
