@@ -85,7 +85,7 @@ FIRST = (
     "test_automation",  # its own world (re-dated files) and a re-ingest run
     "test_kepatuhan_skenario_pipeline",  # `apbd run` again on a copy of the demo (+ its output)
     "test_pipeline",  # a copy of the demo: exports, a report and a failing re-run
-    "test_sipd_export_pipeline",  # a copy of the demo with SIPD's whole-pemda export dropped in
+    "test_sipd_export_pipeline",  # a copy of the demo, SIPD's export ingested, budget marts rebuilt
     "test_sql_lint",  # sqlfluff over every dbt SQL file
     "test_dbt_project",  # a dbt build on hand-made raw files (and the dbt unit tests)
 )
