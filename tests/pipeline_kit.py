@@ -4,6 +4,8 @@
 DAGSTER_HOME; the process is started in its own session so a SIGKILL can take it down with its
 children (dbt) at once, like a power cut or the OOM killer. `start_publish`: only the publish step,
 on a build file, in a subprocess to kill. `pipeline_env`: the environment for a run in this process.
+`build_models`: only dbt, for some marts and what they stand on, from a data folder's raw Parquet
+(for tests of a method or a source, not of the pipeline around it).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib.core.paths import PROJECT_ROOT, DataPaths
+from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT, DataPaths
 
 APBD = str(Path(sys.executable).with_name("apbd"))
 # The session's shared demo (tests/conftest.py `demo_run`): small, but large enough for every
@@ -65,6 +67,33 @@ def env_for(root: Path, **extra: str) -> dict[str, str]:
         **extra,
     )
     return env
+
+
+def build_models(root: Path, name: str, *selectors: str) -> Path:
+    """`dbt build` (models, seeds and data tests; not the unit tests, test_dbt_project runs them)
+    of `selectors` (`+mart_x`: the mart and everything upstream) from `root/data/raw` into a fresh
+    build file `root/data/build/<name>.duckdb`; returns its path. Data tests are selected
+    cautiously: those of the selected models only, not those that also read unselected ones."""
+    build = root / "data" / "build" / f"{name}.duckdb"
+    env = {
+        **env_for(root),
+        "APBD_BUILD_DB": str(build),
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+        "DBT_TARGET_PATH": str(root / "data" / "build" / f"dbt_target_{name}"),
+        "DBT_LOG_PATH": str(root / "data" / "logs" / f"dbt_{name}"),
+    }
+    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR)]
+    select = ["--select", *selectors, "--indirect-selection", "cautious"]
+    result = subprocess.run(
+        [*dbt, *select, "--exclude-resource-type", "unit_test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=RUN_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return build
 
 
 def start_run(root: Path, **extra: str) -> subprocess.Popen:

@@ -15,18 +15,17 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import duckdb
 import polars as pl
 import pytest
 
 from dagster_project.lib.contracts.model import source_contracts
-from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT
+from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.lib.ingest.loader import current_inputs, ingest_source, read_ingest_log
-from tests.pipeline_kit import APBD, DEMO_SCALE, DEMO_YEARS, env_for, pipeline_env
+from tests.pipeline_kit import APBD, DEMO_SCALE, DEMO_YEARS, build_models, env_for, pipeline_env
 
 # The marts the comparison reads, and everything upstream of them (seeds, staging, facts).
 BUDGET_MARTS = (
@@ -79,26 +78,7 @@ def replaced(export_world, copy_demo):
         shutil.copyfile(f, target)  # arrives now: after every per-OPD file
     with pipeline_env(root):
         ingest_source(source_contracts()["sipd.dpa_rincian"], paths, run_id=RUN_ID)
-    build = paths.root / "build" / "ekspor_sipd.duckdb"
-    env = {
-        **env_for(root),
-        "APBD_BUILD_DB": str(build),
-        "DBT_PROFILES_DIR": str(DBT_DIR),
-        "DBT_TARGET_PATH": str(paths.root / "build" / "dbt_target_ekspor"),
-        "DBT_LOG_PATH": str(paths.root / "logs" / "dbt_ekspor"),
-    }
-    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR)]
-    # cautious: the data tests of the selected models only, not those that also read others
-    select = ["--select", *BUDGET_MARTS, "--indirect-selection", "cautious"]
-    result = subprocess.run(
-        [*dbt, *select, "--exclude-resource-type", "unit_test"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    build = build_models(root, "ekspor_sipd", *BUDGET_MARTS)
     return paths, build
 
 
