@@ -97,23 +97,32 @@ def build_models(root: Path, name: str, *selectors: str) -> Path:
 
 
 def start_run(root: Path, **extra: str) -> subprocess.Popen:
+    """`apbd run` as a user starts it, in its own session; stdout and stderr each to a file."""
     log_path = root / f"run_{time.time_ns()}.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [APBD, "run", "--no-demo", "--data-dir", str(root / "data")],
-        cwd=PROJECT_ROOT,
-        env=env_for(root, **extra),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    log.close()  # the child has its own copy
+    with log_path.open("wb") as out, log_path.with_suffix(".err").open("wb") as err:
+        proc = subprocess.Popen(
+            [APBD, "run", "--no-demo", "--data-dir", str(root / "data")],
+            cwd=PROJECT_ROOT,
+            env=env_for(root, **extra),
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )  # the child has its own copies of both files
     proc.log_path = log_path  # type: ignore[attr-defined]
     return proc
 
 
+def streams_of(proc: subprocess.Popen) -> tuple[str, str]:
+    """(stdout, stderr) of a run `start_run` started."""
+    out = proc.log_path  # type: ignore[attr-defined]
+    return tuple(
+        f.read_text(encoding="utf-8", errors="replace") for f in (out, out.with_suffix(".err"))
+    )  # type: ignore[return-value]
+
+
 def output_of(proc: subprocess.Popen) -> str:
-    return proc.log_path.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+    """Everything the run printed (stdout, then stderr)."""
+    return "".join(streams_of(proc))
 
 
 # Safety limits, not expectations: a run takes a few minutes on an idle machine, but under
@@ -121,14 +130,18 @@ def output_of(proc: subprocess.Popen) -> str:
 RUN_TIMEOUT = 1800
 
 
-def run_to_end(root: Path, timeout: float = RUN_TIMEOUT, **extra: str) -> tuple[int, str]:
-    proc = start_run(root, **extra)
+def wait_to_end(proc: subprocess.Popen, timeout: float = RUN_TIMEOUT) -> int:
+    """The run's return code; past `timeout` it is killed (with its children) and this raises."""
     try:
-        rc = proc.wait(timeout=timeout)
+        return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(proc)
         raise
-    return rc, output_of(proc)
+
+
+def run_to_end(root: Path, timeout: float = RUN_TIMEOUT, **extra: str) -> tuple[int, str]:
+    proc = start_run(root, **extra)
+    return wait_to_end(proc, timeout), output_of(proc)
 
 
 # The publish step alone, as the orchestrator runs it once the gate's checks passed: the gate's
