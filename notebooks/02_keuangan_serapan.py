@@ -479,5 +479,133 @@ def _(lebih, mo, rupiah, tabel_rupiah):
     return
 
 
+@app.cell
+def _(bulan, open_published, paths, pilihan, reports):
+    # Where the year will end (mart_proyeksi_serapan) and the review list (mart_anomali), read
+    # with the same functions as `apbd laporan`.
+    with open_published(paths) as _con:
+        proyeksi = reports.proyeksi_rows(_con, pilihan, int(bulan.value))
+        telaah = reports.telaah_rows(_con, pilihan)
+    return proyeksi, telaah
+
+
+@app.cell
+def _(VEGA_LOCALE, alt, bulan, mo, persen, pl, proyeksi, reports, rupiah, tabel_rupiah):
+    _sd = reports.NAMA_BULAN[int(bulan.value) - 1]
+    _rendah = [r for r in proyeksi if r["is_di_bawah_ambang"]]
+    _numpuk = [r for r in proyeksi if r["is_menumpuk_desember"]]
+    _grafik = [r for r in proyeksi if r["proyeksi"] is not None][:15]
+    _chart = None
+    if _grafik:
+        _data = pl.DataFrame(
+            [
+                {
+                    "Program": f"{r['kode_program']} {r['nama_program'] or ''}"[:60],
+                    "Proyeksi": float(r["proyeksi"]) * 100,
+                    "Bawah": float(r["proyeksi_bawah"]) * 100,
+                    "Atas": float(r["proyeksi_atas"]) * 100,
+                    "Serapan s.d. bulan ini": float(r["serapan"] or 0) * 100,
+                }
+                for r in _grafik
+            ]
+        )
+        _y = alt.Y("Program:N", sort=None, title=None)
+        _chart = (
+            alt.layer(
+                alt.Chart(_data)
+                .mark_rule(strokeWidth=3, opacity=0.5)
+                .encode(y=_y, x=alt.X("Bawah:Q", title="Serapan akhir tahun (%)"), x2="Atas:Q"),
+                alt.Chart(_data).mark_point(filled=True, size=70).encode(y=_y, x="Proyeksi:Q"),
+                alt.Chart(_data).mark_tick(color="gray").encode(y=_y, x="Serapan s.d. bulan ini:Q"),
+            )
+            .properties(width="container", height=22 * len(_grafik))
+            .configure(locale=VEGA_LOCALE)
+        )
+    _frame = tabel_rupiah(
+        proyeksi,
+        [
+            ("opd", "OPD", "nama"),
+            ("kode_program", "Kode program", "teks"),
+            ("nama_program", "Program", "nama"),
+            ("pagu_akhir", "Pagu akhir", "rupiah"),
+            ("serapan", f"Serapan s.d. {_sd} %", "persen"),
+            ("proyeksi", "Proyeksi akhir tahun %", "persen"),
+            ("proyeksi_bawah", "Rentang bawah %", "persen"),
+            ("proyeksi_atas", "Rentang atas %", "persen"),
+            ("porsi_desember", "Porsi Desember %", "persen"),
+            ("tanda", "Tanda", "teks"),
+            ("alasan", "Penjelasan", "teks"),
+        ],
+    )
+    _pc = {
+        c: persen
+        for c in (
+            f"Serapan s.d. {_sd} %",
+            "Proyeksi akhir tahun %",
+            "Rentang bawah %",
+            "Rentang atas %",
+            "Porsi Desember %",
+        )
+    }
+    mo.vstack(
+        [
+            mo.md(
+                f"""
+                ## Proyeksi serapan akhir tahun (dibuat s.d. {_sd})
+
+                {len(_rendah)} dari {len(proyeksi)} program diproyeksikan di bawah ambang serapan;
+                {len(_numpuk)} menumpuk pembayaran di Desember. Aturannya satu kalimat di kolom
+                Penjelasan: realisasi s.d. bulan ini dibagi porsi yang pada tahun-tahun sebelumnya
+                sudah dibayar pada bulan yang sama (ambang di `reference.ref_aturan_proyeksi`).
+                Grafik: 15 proyeksi terendah, titik = proyeksi, garis = rentang, tanda abu-abu =
+                serapan s.d. bulan ini.
+                """
+            ),
+            mo.ui.altair_chart(_chart) if _chart is not None else mo.md("Belum ada proyeksi."),
+            mo.ui.table(
+                _frame,
+                selection=None,
+                page_size=10,
+                format_mapping={"Pagu akhir": rupiah, **_pc},
+                show_column_summaries=False,
+                show_data_types=False,
+            ),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(mo, rupiah, tabel_rupiah, telaah):
+    _frame = tabel_rupiah(
+        telaah,
+        [
+            ("nama_aturan", "Aturan", "teks"),
+            ("kode_skpd", "Kode OPD", "teks"),
+            ("penerima", "Penerima", "teks"),
+            ("nilai", "Nilai ditelaah", "rupiah"),
+            ("nomor_sp2d", "Nomor SP2D", "teks"),
+            ("kunci_rincian", "Baris rincian DPA", "teks"),
+            ("alasan", "Untuk ditelaah", "teks"),
+        ],
+    )
+    mo.vstack(
+        [
+            mo.md(f"## Daftar telaah ({len(telaah)}): bahan pemeriksaan, bukan tuduhan"),
+            mo.ui.table(
+                _frame,
+                selection=None,
+                page_size=10,
+                format_mapping={"Nilai ditelaah": rupiah},
+                show_column_summaries=False,
+                show_data_types=False,
+            )
+            if telaah
+            else mo.md("Tidak ada kasus untuk ditelaah pada pilihan ini."),
+        ]
+    )
+    return
+
+
 if __name__ == "__main__":
     app.run()

@@ -1,0 +1,459 @@
+{#- Where the year will end (issue 14 §3): one row per fiscal year x month the forecast is made
+    at (every month with SP2D data that year) x OPD x program.
+
+    The rule, one a finance officer can follow (parameters in reference.ref_aturan_proyeksi):
+    1. Profile: in every earlier complete year, the share of its final realisation an OPD had
+       paid by the end of each month. The OPD's own profile when it has at least
+       minimal_tahun_profil_opd earlier years, else the city's (all OPD-years before).
+    2. Forecast = realisation to date / the profile's mean share at that month (never above the
+       pagu akhir, unless already paid above it); range = realisation / the share at the upper
+       and lower kuantil_rentang of the profile.
+    3. No earlier year, or a share under minimal_porsi_profil_persen (too early to divide): the
+       cash plan instead, realisation + the rest of the cash plan (range: what is paid already up
+       to that).
+    Flags: forecast absorption under ambang_serapan_rendah_persen; December share of the year's
+    payments (actual in December, else the profile's, else the cash plan's) above
+    ambang_porsi_desember_persen. Realisation is the LRA rule (int_sp2d_recognised_as_belanja);
+    pagu akhir and the program of each line come from int_anggaran_realisasi_joined; the cash plan
+    is the final phase's, as in mart_realisasi_bulanan. -#}
+with
+
+parameter as (
+
+    select
+        max(nilai) filter (where kode_parameter = 'ambang_serapan_rendah_persen')
+            as ambang_serapan_rendah,
+        max(nilai) filter (where kode_parameter = 'ambang_porsi_desember_persen')
+            as ambang_porsi_desember,
+        max(nilai) filter (where kode_parameter = 'minimal_tahun_profil_opd') as minimal_tahun,
+        max(nilai) filter (where kode_parameter = 'minimal_porsi_profil_persen') / 100
+            as minimal_porsi,
+        max(nilai) filter (where kode_parameter = 'kuantil_rentang') as kuantil
+    from {{ ref('ref_aturan_proyeksi') }}
+
+),
+
+baris as (
+
+    select * from {{ ref('int_anggaran_realisasi_joined') }}
+
+),
+
+program as (
+
+    select
+        tahun,
+        kode_skpd,
+        kode_program,
+        any_value(nama_skpd) as nama_skpd,
+        any_value(nama_program) as nama_program,
+        any_value(tahap_akhir) as tahap_akhir,
+        sum(pagu_akhir_rp) as pagu_akhir_rp
+    from baris
+    where kode_program is not null
+    group by tahun, kode_skpd, kode_program
+
+),
+
+sub_ke_program as (
+
+    select distinct
+        tahun,
+        kode_skpd,
+        kode_sub_kegiatan,
+        kode_program
+    from baris
+    where kode_program is not null
+
+),
+
+realisasi_bulan as (
+
+    select
+        belanja.tahun,
+        belanja.kode_skpd,
+        sub_ke_program.kode_program,
+        belanja.bulan,
+        sum(belanja.nilai_rp) as realisasi_rp
+    from {{ ref('int_sp2d_recognised_as_belanja') }} as belanja
+    inner join sub_ke_program
+        on
+            belanja.tahun = sub_ke_program.tahun
+            and belanja.kode_skpd = sub_ke_program.kode_skpd
+            and belanja.kode_sub_kegiatan = sub_ke_program.kode_sub_kegiatan
+    group by belanja.tahun, belanja.kode_skpd, sub_ke_program.kode_program, belanja.bulan
+
+),
+
+kas_bulan as (
+
+    select
+        kas.tahun,
+        kas.kode_skpd,
+        sub_ke_program.kode_program,
+        kas.bulan,
+        sum(kas.rencana_rp) as rencana_kas_rp
+    from {{ ref('fct_anggaran_kas') }} as kas
+    inner join program
+        on
+            kas.tahun = program.tahun
+            and kas.kode_skpd = program.kode_skpd
+            and kas.tahap = program.tahap_akhir
+    inner join sub_ke_program
+        on
+            kas.tahun = sub_ke_program.tahun
+            and kas.kode_skpd = sub_ke_program.kode_skpd
+            and kas.kode_sub_kegiatan = sub_ke_program.kode_sub_kegiatan
+            and program.kode_program = sub_ke_program.kode_program
+    group by kas.tahun, kas.kode_skpd, sub_ke_program.kode_program, kas.bulan
+
+),
+
+-- the months with data: up to the latest SP2D month of the year (city-wide)
+bulan_data as (
+
+    select
+        tahun,
+        max(bulan) as bulan_terakhir
+    from {{ ref('int_sp2d_recognised_as_belanja') }}
+    group by tahun
+
+),
+
+kalender as (
+
+    select
+        bulan_data.tahun,
+        bulan_data.bulan_terakhir,
+        daftar.bulan
+    from bulan_data
+    cross join (
+        values (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)
+    ) as daftar (bulan)
+
+),
+
+program_bulan as (
+
+    select
+        program.tahun,
+        kalender.bulan,
+        kalender.bulan_terakhir,
+        program.kode_skpd,
+        program.nama_skpd,
+        program.kode_program,
+        program.nama_program,
+        program.pagu_akhir_rp,
+        coalesce(realisasi_bulan.realisasi_rp, 0) as realisasi_rp,
+        coalesce(kas_bulan.rencana_kas_rp, 0) as rencana_kas_rp
+    from program
+    inner join kalender
+        on program.tahun = kalender.tahun
+    left join realisasi_bulan
+        on
+            program.tahun = realisasi_bulan.tahun
+            and program.kode_skpd = realisasi_bulan.kode_skpd
+            and program.kode_program = realisasi_bulan.kode_program
+            and kalender.bulan = realisasi_bulan.bulan
+    left join kas_bulan
+        on
+            program.tahun = kas_bulan.tahun
+            and program.kode_skpd = kas_bulan.kode_skpd
+            and program.kode_program = kas_bulan.kode_program
+            and kalender.bulan = kas_bulan.bulan
+
+),
+
+kumulatif as (
+
+    select
+        *,
+        sum(realisasi_rp) over program_tahun as realisasi_kumulatif_rp,
+        sum(rencana_kas_rp) over program_tahun as rencana_kas_kumulatif_rp,
+        sum(rencana_kas_rp) over (
+            partition by tahun, kode_skpd, kode_program
+        ) as rencana_kas_setahun_rp
+    from program_bulan
+    window program_tahun as (
+        partition by tahun, kode_skpd, kode_program
+        order by bulan
+        rows between unbounded preceding and current row
+    )
+
+),
+
+-- profiles: share of the final realisation each OPD had paid by each month, per complete year
+opd_bulan as (
+
+    select
+        tahun,
+        kode_skpd,
+        bulan,
+        sum(realisasi_kumulatif_rp) as realisasi_kumulatif_rp,
+        sum(realisasi_rp) as realisasi_rp
+    from kumulatif
+    where bulan_terakhir = 12
+    group by tahun, kode_skpd, bulan
+
+),
+
+porsi_opd as (
+
+    select
+        opd_bulan.tahun,
+        opd_bulan.kode_skpd,
+        opd_bulan.bulan,
+        cast(opd_bulan.realisasi_kumulatif_rp / akhir.realisasi_kumulatif_rp as double) as porsi
+    from opd_bulan
+    inner join opd_bulan as akhir
+        on
+            opd_bulan.tahun = akhir.tahun
+            and opd_bulan.kode_skpd = akhir.kode_skpd
+            and akhir.bulan = 12
+    where akhir.realisasi_kumulatif_rp > 0
+
+),
+
+tahun_ramalan as (
+
+    select distinct
+        tahun,
+        kode_skpd
+    from kumulatif
+
+),
+
+profil_opd as (
+
+    select
+        tahun_ramalan.tahun,
+        tahun_ramalan.kode_skpd,
+        porsi_opd.bulan,
+        count(*) as jumlah_tahun,
+        avg(porsi_opd.porsi) as porsi,
+        list(porsi_opd.porsi order by porsi_opd.porsi) as daftar
+    from tahun_ramalan
+    inner join porsi_opd
+        on
+            tahun_ramalan.kode_skpd = porsi_opd.kode_skpd
+            and porsi_opd.tahun < tahun_ramalan.tahun
+    group by tahun_ramalan.tahun, tahun_ramalan.kode_skpd, porsi_opd.bulan
+
+),
+
+tahun_kota as (
+
+    select distinct tahun from kumulatif
+
+),
+
+profil_kota as (
+
+    select
+        tahun_kota.tahun,
+        porsi_opd.bulan,
+        count(*) as jumlah_tahun,
+        avg(porsi_opd.porsi) as porsi,
+        list(porsi_opd.porsi order by porsi_opd.porsi) as daftar
+    from tahun_kota
+    inner join porsi_opd
+        on porsi_opd.tahun < tahun_kota.tahun
+    group by tahun_kota.tahun, porsi_opd.bulan
+
+),
+
+dengan_profil as (
+
+    select
+        kumulatif.*,
+        parameter.ambang_serapan_rendah,
+        parameter.ambang_porsi_desember,
+        parameter.minimal_porsi,
+        case
+            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then 'profil_opd'
+            when profil_kota.jumlah_tahun > 0 then 'profil_kota'
+        end as profil,
+        case
+            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then profil_opd.porsi
+            else profil_kota.porsi
+        end as porsi,
+        case
+            when profil_opd.jumlah_tahun >= parameter.minimal_tahun
+                then {{ kuantil_daftar('profil_opd.daftar', 'profil_opd.jumlah_tahun', 'parameter.kuantil') }}
+            else {{ kuantil_daftar('profil_kota.daftar', 'profil_kota.jumlah_tahun', 'parameter.kuantil') }}
+        end as porsi_bawah,
+        case
+            when profil_opd.jumlah_tahun >= parameter.minimal_tahun
+                then {{ kuantil_daftar('profil_opd.daftar', 'profil_opd.jumlah_tahun', '1 - parameter.kuantil') }}
+            else {{ kuantil_daftar('profil_kota.daftar', 'profil_kota.jumlah_tahun', '1 - parameter.kuantil') }}
+        end as porsi_atas,
+        case
+            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then profil_opd.jumlah_tahun
+            else profil_kota.jumlah_tahun
+        end as jumlah_profil,
+        coalesce(profil_opd.jumlah_tahun, 0) as jumlah_tahun_opd,
+        case
+            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then 1 - nov_opd.porsi
+            else 1 - nov_kota.porsi
+        end as porsi_desember_profil
+    from kumulatif
+    cross join parameter
+    left join profil_opd
+        on
+            kumulatif.tahun = profil_opd.tahun
+            and kumulatif.kode_skpd = profil_opd.kode_skpd
+            and kumulatif.bulan = profil_opd.bulan
+    left join profil_kota
+        on
+            kumulatif.tahun = profil_kota.tahun
+            and kumulatif.bulan = profil_kota.bulan
+    left join profil_opd as nov_opd
+        on
+            kumulatif.tahun = nov_opd.tahun
+            and kumulatif.kode_skpd = nov_opd.kode_skpd
+            and nov_opd.bulan = 11
+    left join profil_kota as nov_kota
+        on
+            kumulatif.tahun = nov_kota.tahun
+            and nov_kota.bulan = 11
+    where kumulatif.bulan <= kumulatif.bulan_terakhir
+
+),
+
+metode as (
+
+    select
+        *,
+        case
+            when bulan = 12 then 'realisasi_akhir'
+            when profil is not null and porsi >= minimal_porsi then profil
+            else 'rencana_kas'
+        end as metode_proyeksi,
+        greatest(pagu_akhir_rp, realisasi_kumulatif_rp) as batas_atas_rp,
+        greatest(rencana_kas_setahun_rp - rencana_kas_kumulatif_rp, 0) as sisa_rencana_kas_rp
+    from dengan_profil
+
+),
+
+proyeksi as (
+
+    select
+        *,
+        case
+            when metode_proyeksi = 'realisasi_akhir' then realisasi_kumulatif_rp
+            when metode_proyeksi = 'rencana_kas' then least(
+                realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
+            )
+            else least(realisasi_kumulatif_rp / porsi, batas_atas_rp)
+        end as proyeksi_rp,
+        case
+            when metode_proyeksi in ('realisasi_akhir', 'rencana_kas') then realisasi_kumulatif_rp
+            else least(realisasi_kumulatif_rp / porsi_atas, batas_atas_rp)
+        end as proyeksi_bawah_rp,
+        case
+            when metode_proyeksi = 'realisasi_akhir' then realisasi_kumulatif_rp
+            when metode_proyeksi = 'rencana_kas' then least(
+                realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
+            )
+            else least(realisasi_kumulatif_rp / greatest(porsi_bawah, minimal_porsi), batas_atas_rp)
+        end as proyeksi_atas_rp,
+        case
+            when bulan = 12
+                then 100 * realisasi_rp / nullif(realisasi_kumulatif_rp, 0)
+            when profil is not null then 100 * porsi_desember_profil
+            else 100 * desember_kas_rp / nullif(rencana_kas_setahun_rp, 0)
+        end as porsi_desember_persen
+    from (
+        select
+            metode.*,
+            sum(rencana_kas_rp) filter (where bulan = 12) over (
+                partition by tahun, kode_skpd, kode_program
+            ) as desember_kas_rp
+        from metode
+    ) as metode
+
+),
+
+final as (
+
+    select
+        cast(tahun as integer) as tahun,
+        cast(bulan as integer) as bulan_proyeksi,
+        cast(kode_skpd as varchar) as kode_skpd,
+        cast(nama_skpd as varchar) as nama_skpd,
+        cast(kode_program as varchar) as kode_program,
+        cast(nama_program as varchar) as nama_program,
+        cast(pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
+        cast(realisasi_kumulatif_rp as decimal(18, 2)) as realisasi_kumulatif_rp,
+        cast(rencana_kas_kumulatif_rp as decimal(18, 2)) as rencana_kas_kumulatif_rp,
+        {{ persen_half_up('realisasi_kumulatif_rp', 'pagu_akhir_rp') }} as serapan_kumulatif_persen,
+        {{ persen_half_up('rencana_kas_kumulatif_rp', 'pagu_akhir_rp') }}
+            as rencana_kas_kumulatif_persen,
+        cast(metode_proyeksi as varchar) as metode_proyeksi,
+        cast(case when metode_proyeksi like 'profil_%' then jumlah_profil end as integer)
+            as jumlah_profil,
+        cast(jumlah_tahun_opd as integer) as jumlah_tahun_opd,
+        cast(round(case when metode_proyeksi like 'profil_%' then 100 * porsi end, 2) as decimal(9, 2))
+            as porsi_profil_persen,
+        cast(round(proyeksi_rp, 2) as decimal(18, 2)) as proyeksi_realisasi_rp,
+        {{ persen_half_up('proyeksi_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_persen,
+        {{ persen_half_up('proyeksi_bawah_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_bawah_persen,
+        {{ persen_half_up('proyeksi_atas_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_atas_persen,
+        cast(round(porsi_desember_persen, 2) as decimal(9, 2)) as porsi_desember_persen,
+        coalesce(
+            100 * proyeksi_rp / nullif(pagu_akhir_rp, 0) < ambang_serapan_rendah, false
+        ) as is_di_bawah_ambang,
+        coalesce(porsi_desember_persen > ambang_porsi_desember, false) as is_menumpuk_desember,
+        cast(ambang_serapan_rendah as decimal(9, 2)) as ambang_serapan_rendah_persen,
+        cast(ambang_porsi_desember as decimal(9, 2)) as ambang_porsi_desember_persen,
+        cast(
+            'realisasi s.d. ' || list_extract(
+                ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus',
+                    'September', 'Oktober', 'November', 'Desember'], bulan
+            ) || ' '
+            || coalesce({{ angka_id('100 * realisasi_kumulatif_rp / nullif(pagu_akhir_rp, 0)') }} || ' %', 'tanpa pagu')
+            || case
+                when metode_proyeksi = 'realisasi_akhir' then ' (realisasi akhir tahun)'
+                when metode_proyeksi = 'rencana_kas'
+                    then '; belum ada profil tahun sebelumnya yang cukup, jadi proyeksi = realisasi + sisa rencana kas '
+                    || {{ rupiah_teks('sisa_rencana_kas_rp') }}
+                else '; pada tahun-tahun sebelumnya '
+                    || case
+                        when metode_proyeksi = 'profil_opd'
+                            then 'OPD ini pada bulan itu rata-rata sudah '
+                        else 'OPD-OPD kota (profil kota, OPD ini baru punya '
+                            || cast(jumlah_tahun_opd as varchar) || ' tahun data) pada bulan itu rata-rata sudah '
+                    end
+                    || {{ angka_id('100 * porsi') }} || ' % dari realisasi akhir tahunnya ('
+                    || cast(jumlah_profil as varchar)
+                    || case when metode_proyeksi = 'profil_opd' then ' tahun)' else ' OPD-tahun)' end
+            end
+            || case
+                when metode_proyeksi = 'realisasi_akhir' then ''
+                else ' → proyeksi akhir tahun '
+                    || coalesce({{ angka_id('100 * proyeksi_rp / nullif(pagu_akhir_rp, 0)') }} || ' %', '-')
+                    || ', rentang '
+                    || coalesce({{ angka_id('100 * proyeksi_bawah_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
+                    || '–'
+                    || coalesce({{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
+                    || ' %'
+            end
+            || case
+                when 100 * proyeksi_rp / nullif(pagu_akhir_rp, 0) < ambang_serapan_rendah
+                    then '. Di bawah ambang ' || {{ angka_id('ambang_serapan_rendah') }} || ' %'
+                else ''
+            end
+            || case
+                when porsi_desember_persen > ambang_porsi_desember
+                    then '. Porsi Desember ' || {{ angka_id('porsi_desember_persen') }}
+                    || ' % dari pembayaran setahun (ambang '
+                    || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
+                else ''
+            end
+            || '.' as varchar
+        ) as alasan
+    from proyeksi
+
+)
+
+select * from final
