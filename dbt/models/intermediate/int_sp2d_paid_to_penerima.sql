@@ -27,7 +27,20 @@ penerima as (
 final as (
 
     select
-        belanja.*,
+        belanja.nomor_sp2d,
+        belanja.tanggal_sp2d,
+        belanja.tahun,
+        belanja.bulan,
+        belanja.kode_skpd,
+        belanja.kode_sub_kegiatan,
+        belanja.kode_akun,
+        belanja.kode_sumber_dana,
+        belanja.jenis_sp2d,
+        belanja.keterangan,
+        belanja.nilai_rp,
+        belanja.sumber_sha256,
+        belanja.sumber_berkas,
+        belanja.sumber_baris,
         penerima.kode_penerima,
         penerima.nama_penerima,
         case

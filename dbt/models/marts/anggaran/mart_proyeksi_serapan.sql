@@ -16,6 +16,8 @@
     ambang_porsi_desember_persen. Realisation is the LRA rule (int_sp2d_recognised_as_belanja);
     pagu akhir and the program of each line come from int_anggaran_realisasi_joined; the cash plan
     is the final phase's, as in mart_realisasi_bulanan. -#}
+{%- set opd_daftar, opd_n = 'profil_opd.daftar', 'profil_opd.jumlah_tahun' -%}
+{%- set kota_daftar, kota_n = 'profil_kota.daftar', 'profil_kota.jumlah_tahun' %}
 with
 
 parameter as (
@@ -236,7 +238,7 @@ profil_opd as (
     inner join porsi_opd
         on
             tahun_ramalan.kode_skpd = porsi_opd.kode_skpd
-            and porsi_opd.tahun < tahun_ramalan.tahun
+            and tahun_ramalan.tahun > porsi_opd.tahun
     group by tahun_ramalan.tahun, tahun_ramalan.kode_skpd, porsi_opd.bulan
 
 ),
@@ -257,7 +259,7 @@ profil_kota as (
         list(porsi_opd.porsi order by porsi_opd.porsi) as daftar
     from tahun_kota
     inner join porsi_opd
-        on porsi_opd.tahun < tahun_kota.tahun
+        on tahun_kota.tahun > porsi_opd.tahun
     group by tahun_kota.tahun, porsi_opd.bulan
 
 ),
@@ -279,13 +281,13 @@ dengan_profil as (
         end as porsi,
         case
             when profil_opd.jumlah_tahun >= parameter.minimal_tahun
-                then {{ kuantil_daftar('profil_opd.daftar', 'profil_opd.jumlah_tahun', 'parameter.kuantil') }}
-            else {{ kuantil_daftar('profil_kota.daftar', 'profil_kota.jumlah_tahun', 'parameter.kuantil') }}
+                then {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }}
+            else {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
         end as porsi_bawah,
         case
             when profil_opd.jumlah_tahun >= parameter.minimal_tahun
-                then {{ kuantil_daftar('profil_opd.daftar', 'profil_opd.jumlah_tahun', '1 - parameter.kuantil') }}
-            else {{ kuantil_daftar('profil_kota.daftar', 'profil_kota.jumlah_tahun', '1 - parameter.kuantil') }}
+                then {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }}
+            else {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
         end as porsi_atas,
         case
             when profil_opd.jumlah_tahun >= parameter.minimal_tahun then profil_opd.jumlah_tahun
@@ -341,9 +343,10 @@ proyeksi as (
         *,
         case
             when metode_proyeksi = 'realisasi_akhir' then realisasi_kumulatif_rp
-            when metode_proyeksi = 'rencana_kas' then least(
-                realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
-            )
+            when metode_proyeksi = 'rencana_kas'
+                then least(
+                        realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
+                    )
             else least(realisasi_kumulatif_rp / porsi, batas_atas_rp)
         end as proyeksi_rp,
         case
@@ -352,9 +355,10 @@ proyeksi as (
         end as proyeksi_bawah_rp,
         case
             when metode_proyeksi = 'realisasi_akhir' then realisasi_kumulatif_rp
-            when metode_proyeksi = 'rencana_kas' then least(
-                realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
-            )
+            when metode_proyeksi = 'rencana_kas'
+                then least(
+                        realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
+                    )
             else least(realisasi_kumulatif_rp / greatest(porsi_bawah, minimal_porsi), batas_atas_rp)
         end as proyeksi_atas_rp,
         case
@@ -366,8 +370,8 @@ proyeksi as (
     from (
         select
             metode.*,
-            sum(rencana_kas_rp) filter (where bulan = 12) over (
-                partition by tahun, kode_skpd, kode_program
+            sum(metode.rencana_kas_rp) filter (where metode.bulan = 12) over (
+                partition by metode.tahun, metode.kode_skpd, metode.kode_program
             ) as desember_kas_rp
         from metode
     ) as metode
@@ -393,7 +397,11 @@ final as (
         cast(case when metode_proyeksi like 'profil_%' then jumlah_profil end as integer)
             as jumlah_profil,
         cast(jumlah_tahun_opd as integer) as jumlah_tahun_opd,
-        cast(round(case when metode_proyeksi like 'profil_%' then 100 * porsi end, 2) as decimal(9, 2))
+        cast(
+            round(case when metode_proyeksi like 'profil_%' then 100 * porsi end, 2) as decimal(
+                9, 2
+            )
+        )
             as porsi_profil_persen,
         cast(round(proyeksi_rp, 2) as decimal(18, 2)) as proyeksi_realisasi_rp,
         {{ persen_half_up('proyeksi_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_persen,
@@ -408,34 +416,49 @@ final as (
         cast(ambang_porsi_desember as decimal(9, 2)) as ambang_porsi_desember_persen,
         cast(
             'realisasi s.d. ' || list_extract(
-                ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus',
-                    'September', 'Oktober', 'November', 'Desember'], bulan
+                [
+                    'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus',
+                    'September', 'Oktober', 'November', 'Desember'
+                ], bulan
             ) || ' '
-            || coalesce({{ angka_id('100 * realisasi_kumulatif_rp / nullif(pagu_akhir_rp, 0)') }} || ' %', 'tanpa pagu')
+            || coalesce(
+                {{ angka_id('100 * realisasi_kumulatif_rp / nullif(pagu_akhir_rp, 0)') }} || ' %',
+                'tanpa pagu'
+            )
             || case
                 when metode_proyeksi = 'realisasi_akhir' then ' (realisasi akhir tahun)'
                 when metode_proyeksi = 'rencana_kas'
-                    then '; belum ada profil tahun sebelumnya yang cukup, jadi proyeksi = realisasi + sisa rencana kas '
-                    || {{ rupiah_teks('sisa_rencana_kas_rp') }}
+                    then '; belum ada profil tahun sebelumnya yang cukup, jadi proyeksi = '
+                        || 'realisasi + sisa rencana kas '
+                        || {{ rupiah_teks('sisa_rencana_kas_rp') }}
                 else '; pada tahun-tahun sebelumnya '
                     || case
                         when metode_proyeksi = 'profil_opd'
                             then 'OPD ini pada bulan itu rata-rata sudah '
                         else 'OPD-OPD kota (profil kota, OPD ini baru punya '
-                            || cast(jumlah_tahun_opd as varchar) || ' tahun data) pada bulan itu rata-rata sudah '
+                            || cast(jumlah_tahun_opd as varchar)
+                            || ' tahun data) pada bulan itu rata-rata sudah '
                     end
                     || {{ angka_id('100 * porsi') }} || ' % dari realisasi akhir tahunnya ('
                     || cast(jumlah_profil as varchar)
-                    || case when metode_proyeksi = 'profil_opd' then ' tahun)' else ' OPD-tahun)' end
+                    || case
+                        when metode_proyeksi = 'profil_opd' then ' tahun)' else ' OPD-tahun)'
+                    end
             end
             || case
                 when metode_proyeksi = 'realisasi_akhir' then ''
                 else ' → proyeksi akhir tahun '
-                    || coalesce({{ angka_id('100 * proyeksi_rp / nullif(pagu_akhir_rp, 0)') }} || ' %', '-')
+                    || coalesce(
+                        {{ angka_id('100 * proyeksi_rp / nullif(pagu_akhir_rp, 0)') }} || ' %', '-'
+                    )
                     || ', rentang '
-                    || coalesce({{ angka_id('100 * proyeksi_bawah_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
+                    || coalesce(
+                        {{ angka_id('100 * proyeksi_bawah_rp / nullif(pagu_akhir_rp, 0)') }}, '-'
+                    )
                     || '–'
-                    || coalesce({{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
+                    || coalesce(
+                        {{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-'
+                    )
                     || ' %'
             end
             || case
@@ -446,8 +469,8 @@ final as (
             || case
                 when porsi_desember_persen > ambang_porsi_desember
                     then '. Porsi Desember ' || {{ angka_id('porsi_desember_persen') }}
-                    || ' % dari pembayaran setahun (ambang '
-                    || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
+                        || ' % dari pembayaran setahun (ambang '
+                        || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
                 else ''
             end
             || '.' as varchar

@@ -127,9 +127,11 @@ ganda as (
         cast(null as varchar) as kunci_rincian,
         'Untuk ditelaah: ' || cast(count(*) as varchar) || ' SP2D ke '
         || min(bayar.label_penerima) || ' dengan nilai sama persis ' || min(bayar.nilai_teks)
-        || ' dalam ' || cast(date_diff('day', min(bayar.tanggal_sp2d), max(bayar.tanggal_sp2d)) as varchar)
+        || ' dalam '
+        || cast(date_diff('day', min(bayar.tanggal_sp2d), max(bayar.tanggal_sp2d)) as varchar)
         || ' hari (' || strftime(min(bayar.tanggal_sp2d), '%d-%m-%Y') || ' s.d. '
-        || strftime(max(bayar.tanggal_sp2d), '%d-%m-%Y') || '; aturan: nilai dan penerima sama dalam '
+        || strftime(max(bayar.tanggal_sp2d), '%d-%m-%Y')
+        || '; aturan: nilai dan penerima sama dalam '
         || cast(min(ganda_anggota.jendela_hari) as varchar)
         || ' hari). Pastikan tagihannya memang dua dan belum pernah dibayar.' as alasan
     from ganda_anggota
@@ -205,7 +207,7 @@ jendela as (
             and jangkar.kode_skpd = anggota.kode_skpd
             and jangkar.kode_penerima = anggota.kode_penerima
             and jangkar.kode_ambang = anggota.kode_ambang
-            and anggota.tanggal_sp2d >= jangkar.tanggal_sp2d
+            and jangkar.tanggal_sp2d <= anggota.tanggal_sp2d
             and anggota.tanggal_sp2d <= jangkar.tanggal_sp2d + to_days(jangkar.jendela_hari)
 
 ),
@@ -270,7 +272,9 @@ pecah as (
         'Untuk ditelaah: ' || cast(count(*) as varchar) || ' SP2D ke '
         || min(bayar.label_penerima) || ' antara ' || strftime(min(bayar.tanggal_sp2d), '%d-%m-%Y')
         || ' dan ' || strftime(max(bayar.tanggal_sp2d), '%d-%m-%Y') || ', masing-masing '
-        || {{ rupiah_teks('min(bayar.nilai_rp)') }} || '–' || {{ rupiah_teks('max(bayar.nilai_rp)') }}
+        || {{ rupiah_teks('min(bayar.nilai_rp)') }}
+        || '–'
+        || {{ rupiah_teks('max(bayar.nilai_rp)') }}
         || ', tepat di bawah batas ' || lower(min(dalam_pita.jenis_pengadaan)) || ' '
         || {{ rupiah_teks('min(dalam_pita.batas_rp)') }} || ', berjumlah '
         || {{ rupiah_teks('sum(bayar.nilai_rp)') }}
@@ -425,7 +429,9 @@ lebih as (
         cast(null as varchar) as kunci_rincian,
         'Untuk ditelaah: realisasi baris DPA akun ' || baris_lebih.kode_akun || ' sub kegiatan '
         || baris_lebih.kode_sub_kegiatan || ' ' || {{ rupiah_teks('baris_lebih.realisasi_rp') }}
-        || ' melebihi pagu akhirnya ' || {{ rupiah_teks('baris_lebih.pagu_akhir_rp') }} || ' sebesar '
+        || ' melebihi pagu akhirnya '
+        || {{ rupiah_teks('baris_lebih.pagu_akhir_rp') }}
+        || ' sebesar '
         || {{ rupiah_teks('baris_lebih.realisasi_rp - baris_lebih.pagu_akhir_rp') }}
         || ' (tanda melebihi_pagu). Periksa SP2D sejak pagu terlampaui dan kemungkinan salah '
         || 'bebankan akun atau sumber dana.' as alasan
@@ -478,7 +484,8 @@ rincian as (
 
 aturan_harga as (
 
-    select * from aturan where kode_aturan = 'harga_satuan_tinggi'
+    select * from aturan
+    where kode_aturan = 'harga_satuan_tinggi'
 
 ),
 
@@ -538,9 +545,9 @@ harga_dinilai as (
         case
             when mad_komponen.mad_rp > 0
                 then cast(
-                    0.6745 * (rincian_akhir.harga_satuan_rp - median_komponen.median_rp)
-                    / mad_komponen.mad_rp as double
-                )
+                        0.6745 * (rincian_akhir.harga_satuan_rp - median_komponen.median_rp)
+                        / mad_komponen.mad_rp as double
+                    )
         end as skor,
         aturan_harga.jumlah_minimal,
         aturan_harga.rasio_minimal,
@@ -581,7 +588,10 @@ harga_tinggi as (
         skor,
         cast(null as varchar) as nomor_sp2d,
         tahap || '|' || kode_sub_kegiatan || '|' || cast(no_rincian as varchar) as kunci_rincian,
-        'Untuk ditelaah: harga satuan ' || uraian_komponen || ' ' || {{ rupiah_teks('harga_satuan_rp') }}
+        'Untuk ditelaah: harga satuan '
+        || uraian_komponen
+        || ' '
+        || {{ rupiah_teks('harga_satuan_rp') }}
         || ' per ' || satuan || ', ' || {{ angka_id('rasio', 1) }} || ' kali median kota '
         || {{ rupiah_teks('median_rp') }} || ' untuk komponen dan satuan yang sama ('
         || cast(jumlah_pembanding as varchar) || ' baris dari ' || cast(jumlah_opd as varchar)
