@@ -561,14 +561,26 @@ def _(VEGA_LOCALE, alt, bulan, mo, persen, pl, proyeksi, reports, rupiah, tabel_
                 serapan s.d. bulan ini.
                 """
             ),
-            mo.ui.altair_chart(_chart) if _chart is not None else mo.md("Belum ada proyeksi."),
-            mo.ui.table(
-                _frame,
-                selection=None,
-                page_size=10,
-                format_mapping={"Pagu akhir": rupiah, **_pc},
-                show_column_summaries=False,
-                show_data_types=False,
+            mo.Html(
+                "<div data-testid='grafik-proyeksi'>"
+                + mo.as_html(mo.ui.altair_chart(_chart)).text
+                + "</div>"
+            )
+            if _chart is not None
+            else mo.md("Belum ada proyeksi."),
+            mo.Html(
+                "<div data-testid='tabel-proyeksi'>"
+                + mo.as_html(
+                    mo.ui.table(
+                        _frame,
+                        selection=None,
+                        page_size=10,
+                        format_mapping={"Pagu akhir": rupiah, **_pc},
+                        show_column_summaries=False,
+                        show_data_types=False,
+                    )
+                ).text
+                + "</div>"
             ),
         ]
     )

@@ -25,14 +25,14 @@ KINDS = anomali.KINDS
 @pytest.fixture(scope="module")
 def mart(published_demo):
     with duckdb.connect(str(published_demo.published_db), read_only=True) as con:
-        daftar = con.execute("select * from marts.mart_anomali").pl().to_dicts()
-        proyeksi = con.execute("select * from marts.mart_proyeksi_serapan").pl()
+        daftar = con.sql("select * from marts.mart_anomali").pl().to_dicts()
+        proyeksi = con.sql("select * from marts.mart_proyeksi_serapan").pl()
         aturan = dict(
             con.execute(
                 "select kode_parameter, nilai from reference.ref_aturan_proyeksi"
             ).fetchall()
         )
-        akhir = con.execute(
+        akhir = con.sql(
             """select tahun, kode_skpd, kode_program, sum(realisasi_rp) as realisasi_rp
             from marts.mart_anggaran_realisasi group by all"""
         ).pl()

@@ -378,6 +378,17 @@ proyeksi as (
 
 ),
 
+-- the flags compare the figures as published (rounded to 0.01), so a reader sees the rule hold
+dibulatkan as (
+
+    select
+        *,
+        {{ persen_half_up('proyeksi_rp', 'pagu_akhir_rp') }} as proyeksi_persen,
+        cast(round(porsi_desember_persen, 2) as decimal(9, 2)) as porsi_desember_bulat
+    from proyeksi
+
+),
+
 final as (
 
     select
@@ -409,9 +420,9 @@ final as (
         {{ persen_half_up('proyeksi_atas_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_atas_persen,
         cast(round(porsi_desember_persen, 2) as decimal(9, 2)) as porsi_desember_persen,
         coalesce(
-            100 * proyeksi_rp / nullif(pagu_akhir_rp, 0) < ambang_serapan_rendah, false
+            proyeksi_persen < ambang_serapan_rendah, false
         ) as is_di_bawah_ambang,
-        coalesce(porsi_desember_persen > ambang_porsi_desember, false) as is_menumpuk_desember,
+        coalesce(porsi_desember_bulat > ambang_porsi_desember, false) as is_menumpuk_desember,
         cast(ambang_serapan_rendah as decimal(9, 2)) as ambang_serapan_rendah_persen,
         cast(ambang_porsi_desember as decimal(9, 2)) as ambang_porsi_desember_persen,
         cast(
@@ -462,12 +473,12 @@ final as (
                     || ' %'
             end
             || case
-                when 100 * proyeksi_rp / nullif(pagu_akhir_rp, 0) < ambang_serapan_rendah
+                when proyeksi_persen < ambang_serapan_rendah
                     then '. Di bawah ambang ' || {{ angka_id('ambang_serapan_rendah') }} || ' %'
                 else ''
             end
             || case
-                when porsi_desember_persen > ambang_porsi_desember
+                when porsi_desember_bulat > ambang_porsi_desember
                     then '. Porsi Desember ' || {{ angka_id('porsi_desember_persen') }}
                         || ' % dari pembayaran setahun (ambang '
                         || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
@@ -475,7 +486,7 @@ final as (
             end
             || '.' as varchar
         ) as alasan
-    from proyeksi
+    from dibulatkan
 
 )
 

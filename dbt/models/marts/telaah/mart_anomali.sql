@@ -9,7 +9,9 @@
     - pembayaran_ganda: the same recipient and amount, dates at most jendela_hari apart;
     - pemecahan_paket: at least jumlah_minimal payments from one OPD to one recipient within
       jendela_hari days, each between rasio_minimal x and under the pengadaan langsung limit of
-      its account (ref_ambang_pengadaan, longest prefix), together over that limit;
+      its account (ref_ambang_pengadaan, longest prefix), together over that limit, to a
+      recipient at least porsi_minimal of whose payments of that kind from the OPD that year are
+      in that band (a regular supplier or a tendered contract's termins is not judged);
     - sesudah_batas_tahun: dated after the year's closing date (batas_bulan_hari);
     - melebihi_pagu: a DPA line whose realisation exceeds its pagu akhir; the SP2D listed are
       those from the one that took the line over;
@@ -44,6 +46,7 @@ bayar_dinilai as (
         aturan.jendela_hari,
         aturan.jumlah_minimal,
         aturan.rasio_minimal,
+        aturan.porsi_minimal,
         aturan.nilai_minimal_rp,
         aturan.batas_bulan_hari
     from bayar
@@ -178,13 +181,41 @@ bayar_berambang as (
 
 ),
 
+-- splitting shows as a recipient paid mostly just under the limit: one whose in-band payments
+-- are under porsi_minimal of all its payments of that kind from the OPD that year (a regular
+-- supplier or a tendered contract's termins) is not judged
+penerima_pita as (
+
+    select
+        tahun,
+        kode_skpd,
+        kode_penerima,
+        kode_ambang,
+        avg(
+            case when nilai_rp < batas_rp and nilai_rp >= rasio_minimal * batas_rp then 1 else 0 end
+        ) as porsi_pita,
+        any_value(porsi_minimal) as porsi_minimal
+    from bayar_berambang
+    where urutan_awalan = 1
+    group by tahun, kode_skpd, kode_penerima, kode_ambang
+
+),
+
 dalam_pita as (
 
-    select * from bayar_berambang
+    select bayar_berambang.*
+    from bayar_berambang
+    inner join penerima_pita
+        on
+            bayar_berambang.tahun = penerima_pita.tahun
+            and bayar_berambang.kode_skpd = penerima_pita.kode_skpd
+            and bayar_berambang.kode_penerima = penerima_pita.kode_penerima
+            and bayar_berambang.kode_ambang = penerima_pita.kode_ambang
     where
-        urutan_awalan = 1
-        and nilai_rp < batas_rp
-        and nilai_rp >= rasio_minimal * batas_rp
+        bayar_berambang.urutan_awalan = 1
+        and penerima_pita.porsi_pita >= penerima_pita.porsi_minimal
+        and bayar_berambang.nilai_rp < bayar_berambang.batas_rp
+        and bayar_berambang.nilai_rp >= bayar_berambang.rasio_minimal * bayar_berambang.batas_rp
 
 ),
 
