@@ -13,7 +13,9 @@ then prints and writes to benchmarks/results/inyear_<seed>_<scale>_<years>.md:
   the end of each month 1–11 (per OPD and program, pagu > 0) against that year's actual final
   absorption: month -> mean absolute error in percentage points, the share of actual outcomes
   inside the forecast range, and the method used (profil_opd / profil_kota / rencana_kas); the
-  first demo year has no earlier year, so its forecasts are the cash-plan rule;
+  first demo year has no earlier year, so its forecasts are the cash-plan rule. Beside the
+  mart's rule, two simpler ones on the same rows: realisation + the whole rest of the cash plan,
+  and realisation ÷ the profile's share of the final realisation paid by that month;
 - per kind of the review list: rows, planted cases, precision and recall
   (lib/demo/anomali.skor, the same scoring tests/test_telaah.py asserts on);
 - how long each of the two marts took to build (dbt's run_results.json).
@@ -104,6 +106,12 @@ select p.bulan_proyeksi as bulan,
        round(avg(abs(100 * p.proyeksi_realisasi_rp / p.pagu_akhir_rp - a.aktual)), 2) as mae_pp,
        round(median(abs(100 * p.proyeksi_realisasi_rp / p.pagu_akhir_rp - a.aktual)), 2)
            as median_ae_pp,
+       round(avg(abs(100 * least(p.realisasi_kumulatif_rp + p.sisa_rencana_kas_rp,
+                                   greatest(p.pagu_akhir_rp, p.realisasi_kumulatif_rp))
+                      / p.pagu_akhir_rp - a.aktual)), 2) as mae_sisa_kas_pp,
+       round(avg(abs(100 * least(p.realisasi_kumulatif_rp / (p.porsi_profil_persen / 100),
+                                   greatest(p.pagu_akhir_rp, p.realisasi_kumulatif_rp))
+                      / p.pagu_akhir_rp - a.aktual)), 2) as mae_bagi_porsi_pp,
        round(100 * avg(case when a.aktual between p.proyeksi_serapan_bawah_persen - 0.005
                                            and p.proyeksi_serapan_atas_persen + 0.005
                             then 1 else 0 end), 1) as dalam_rentang_persen,
@@ -155,7 +163,16 @@ def main() -> None:
         "",
     ]
     with duckdb.connect(str(db), read_only=True) as con:
-        header = ("bulan", "n", "MAE (pp)", "median AE (pp)", "aktual dalam rentang (%)", "metode")
+        header = (
+            "bulan",
+            "n",
+            "MAE (pp)",
+            "median AE (pp)",
+            "MAE realisasi + seluruh sisa kas (pp)",
+            "MAE realisasi ÷ porsi profil (pp)",
+            "aktual dalam rentang (%)",
+            "metode",
+        )
         later = [y for y in years if y > years[0]]
         if later:
             rows = backtest(con, f"p.tahun in ({', '.join(map(str, later))})")

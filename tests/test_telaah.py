@@ -83,12 +83,14 @@ def test_forecast_follows_its_rule(mart):
     assert set(first["metode_proyeksi"]) == {"rencana_kas"}
     profil = proyeksi.filter(pl.col("metode_proyeksi").str.starts_with("profil_"))
     assert profil.height > 0
-    # Forecast = realisation to date / the profile's share (capped at the pagu), within its range.
+    # Forecast = realisation to date + the rest of the cash plan x the profile's laju (capped at
+    # the pagu), within its range.
     for r in profil.head(200).iter_rows(named=True):
-        share = r["porsi_profil_persen"] / 100  # rounded to 0.01 %: compare to 0.2 %
+        laju = r["laju_rencana_kas_persen"] / 100  # rounded to 0.01 %
         cap = max(r["pagu_akhir_rp"], r["realisasi_kumulatif_rp"])
-        expected = min(r["realisasi_kumulatif_rp"] / share, cap)
-        assert abs(r["proyeksi_realisasi_rp"] - expected) <= expected * Decimal("0.002") + 1
+        expected = min(r["realisasi_kumulatif_rp"] + r["sisa_rencana_kas_rp"] * max(laju, 0), cap)
+        slack = r["sisa_rencana_kas_rp"] * Decimal("0.0001") + 1
+        assert abs(r["proyeksi_realisasi_rp"] - expected) <= slack
         if r["proyeksi_serapan_persen"] is not None:
             assert r["proyeksi_serapan_bawah_persen"] <= r["proyeksi_serapan_persen"]
             assert r["proyeksi_serapan_persen"] <= r["proyeksi_serapan_atas_persen"]

@@ -18,7 +18,7 @@ payment is an ordinary SP2D, so every total in the manifest still reconciles:
 
 * ``pembayaran_ganda``: an LS payment paid again to the same recipient, same amount, 1–7 days
   later, on a line with room (no line goes over its pagu);
-* ``pemecahan_paket``: three payments to one new supplier within two weeks, each 88–99 % of the
+* ``pemecahan_paket``: three payments to one new supplier within two weeks, each 88–99 % (all different) of the
   pengadaan langsung limit (Rp200 juta), on a line with room;
 * ``sesudah_batas_tahun``: a December LS payment moved to a working day after the year's SP2D
   closing date (27 December, the last day ordinary demo payments use);
@@ -38,7 +38,7 @@ import random
 import statistics
 from collections import defaultdict
 from dataclasses import replace
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from dagster_project.lib.demo.model import Line, Opd, Payment
@@ -57,7 +57,6 @@ HARI_TERAKHIR_DESEMBER = 27  # ordinary demo payments never fall later (generato
 FAKTOR_HARGA = 8
 FAKTOR_LOMPATAN = 3
 JUTA = Decimal(1_000_000)
-RIBU = Decimal(1000)
 
 _DEPAN = ("Ahmad", "Siti", "Budi", "Rina", "Muhammad", "Dewi", "Agus", "Nur", "Rahmat", "Fitri",
           "Hendra", "Wahyuni", "Syamsul", "Aisyah", "Yusuf", "Lestari")  # fmt: skip
@@ -249,9 +248,9 @@ def tanam_pembayaran(
         n += 1
         nama, npwp = _baru(seed, year, n)
         day = p.tanggal
-        for k in range(3):
-            share = Decimal(str(round(rng.uniform(0.88, 0.99), 4)))
-            amount = (BATAS_PENGADAAN_LANGSUNG * share / RIBU).to_integral_value(ROUND_FLOOR) * RIBU
+        # three different amounts (two equal ones would be a double payment, another case)
+        for k, share in enumerate(sorted(rng.sample(range(8800, 9900), 3))):
+            amount = BATAS_PENGADAAN_LANGSUNG * share / 10_000
             day = _hari_kerja(wdays, year, day, rng.randint(2, 5)) or day
             out.append(
                 replace(

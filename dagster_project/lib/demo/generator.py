@@ -19,7 +19,8 @@ The budget is built top-down so its shape is realistic (belanja ≈ Rp 5.1 T mur
 perubahan in 2024, pegawai ≈ 25–30 %, modal ≈ 20–30 %) and bottom-up so every identity holds to
 the rupiah: volume × harga satuan = jumlah per rincian line, pagu = Σ rincian per sub kegiatan,
 anggaran kas per (sub kegiatan, akun) = Σ rincian of that akun, and SP2D per (OPD, sub kegiatan,
-akun) ≤ pagu perubahan. Money is ``decimal.Decimal`` throughout; floats only draw shares.
+akun) ≤ pagu perubahan except where the demo plants a payment beyond the DPA line for the review
+list (``lib/demo/anomali.py``, which also records each SP2D's recipient). Money is ``decimal.Decimal`` throughout; floats only draw shares.
 
 Codes come from the committed seeds in ``dbt/seeds`` (never from ``../shared``); column names and
 the human header aliases come from the source contracts in ``data_contracts/sources``; the demo's

@@ -709,6 +709,7 @@ def prioritas_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
 
 BusinessRules = Callable[["Contract"], list["Expectation"]]
 
+
 # Rules a contract cannot state, one entry per mart model. Keep each rule in one mechanism:
 # types/nulls/ranges of a single column belong in the contract, keys/relationships in dbt tests.
 def proyeksi_serapan_rules(contract: Contract) -> list[Expectation]:

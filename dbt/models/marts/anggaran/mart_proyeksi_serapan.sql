@@ -2,22 +2,26 @@
     at (every month with SP2D data that year) x OPD x program.
 
     The rule, one a finance officer can follow (parameters in reference.ref_aturan_proyeksi):
-    1. Profile: in every earlier complete year, the share of its final realisation an OPD had
-       paid by the end of each month. The OPD's own profile when it has at least
-       minimal_tahun_profil_opd earlier years, else the city's (all OPD-years before).
-    2. Forecast = realisation to date / the profile's mean share at that month (never above the
-       pagu akhir, unless already paid above it); range = realisation / the share at the upper
-       and lower kuantil_rentang of the profile.
-    3. No earlier year, or a share under minimal_porsi_profil_persen (too early to divide): the
-       cash plan instead, realisation + the rest of the cash plan (range: what is paid already up
-       to that).
+    1. Profile of earlier complete years, per OPD: after the end of each month, which share of
+       the rest of its cash plan the OPD then actually paid by December (laju: 0,85 = 85 %), and
+       which share of its final realisation it had paid by that month (porsi). The OPD's own
+       profile when it has at least minimal_tahun_profil_opd earlier years, else the city's (all
+       OPD-years before), said in the row.
+    2. Forecast = realisation to date + the rest of the program's cash plan x the profile's mean
+       laju (never above the pagu akhir, unless already paid above it); range = the same with the
+       laju at the kuantil_rentang and 1 - kuantil_rentang of the profile.
+    3. No earlier year: realisation + the whole rest of the cash plan (range: from what is paid).
+    The share profile (porsi) is the context a reader expects ("by June this OPD had paid 38 % of
+    its year") and gives the expected December share; benchmarks/inyear_truth.py back-tests both
+    rules (dividing realisation by porsi erred about twice as much in the demo).
     Flags: forecast absorption under ambang_serapan_rendah_persen; December share of the year's
     payments (actual in December, else the profile's, else the cash plan's) above
-    ambang_porsi_desember_persen. Realisation is the LRA rule (int_sp2d_recognised_as_belanja);
-    pagu akhir and the program of each line come from int_anggaran_realisasi_joined; the cash plan
-    is the final phase's, as in mart_realisasi_bulanan. -#}
-{%- set opd_daftar, opd_n = 'profil_opd.daftar', 'profil_opd.jumlah_tahun' -%}
-{%- set kota_daftar, kota_n = 'profil_kota.daftar', 'profil_kota.jumlah_tahun' %}
+    ambang_porsi_desember_persen, both compared as published (rounded). Realisation is the LRA
+    rule (int_sp2d_recognised_as_belanja); pagu akhir and the program of each line come from
+    int_anggaran_realisasi_joined; the cash plan is the final phase's, as in
+    mart_realisasi_bulanan. -#}
+{%- set opd_daftar, opd_n = 'profil_opd.daftar_laju', 'profil_opd.jumlah_laju' -%}
+{%- set kota_daftar, kota_n = 'profil_kota.daftar_laju', 'profil_kota.jumlah_laju' %}
 with
 
 parameter as (
@@ -28,8 +32,6 @@ parameter as (
         max(nilai) filter (where kode_parameter = 'ambang_porsi_desember_persen')
             as ambang_porsi_desember,
         max(nilai) filter (where kode_parameter = 'minimal_tahun_profil_opd') as minimal_tahun,
-        max(nilai) filter (where kode_parameter = 'minimal_porsi_profil_persen') / 100
-            as minimal_porsi,
         max(nilai) filter (where kode_parameter = 'kuantil_rentang') as kuantil
     from {{ ref('ref_aturan_proyeksi') }}
 
@@ -184,7 +186,8 @@ kumulatif as (
 
 ),
 
--- profiles: share of the final realisation each OPD had paid by each month, per complete year
+-- profiles per OPD and complete year: after each month, the share of the rest of the cash plan
+-- paid by December (laju) and the share of the final realisation paid by then (porsi)
 opd_bulan as (
 
     select
@@ -192,20 +195,26 @@ opd_bulan as (
         kode_skpd,
         bulan,
         sum(realisasi_kumulatif_rp) as realisasi_kumulatif_rp,
-        sum(realisasi_rp) as realisasi_rp
+        sum(rencana_kas_setahun_rp - rencana_kas_kumulatif_rp) as sisa_rencana_kas_rp
     from kumulatif
     where bulan_terakhir = 12
     group by tahun, kode_skpd, bulan
 
 ),
 
-porsi_opd as (
+profil_tahun as (
 
     select
         opd_bulan.tahun,
         opd_bulan.kode_skpd,
         opd_bulan.bulan,
-        cast(opd_bulan.realisasi_kumulatif_rp / akhir.realisasi_kumulatif_rp as double) as porsi
+        cast(
+            opd_bulan.realisasi_kumulatif_rp / nullif(akhir.realisasi_kumulatif_rp, 0) as double
+        ) as porsi,
+        cast(
+            (akhir.realisasi_kumulatif_rp - opd_bulan.realisasi_kumulatif_rp)
+            / nullif(opd_bulan.sisa_rencana_kas_rp, 0) as double
+        ) as laju
     from opd_bulan
     inner join opd_bulan as akhir
         on
@@ -230,16 +239,19 @@ profil_opd as (
     select
         tahun_ramalan.tahun,
         tahun_ramalan.kode_skpd,
-        porsi_opd.bulan,
+        profil_tahun.bulan,
         count(*) as jumlah_tahun,
-        avg(porsi_opd.porsi) as porsi,
-        list(porsi_opd.porsi order by porsi_opd.porsi) as daftar
+        avg(profil_tahun.porsi) as porsi,
+        count(profil_tahun.laju) as jumlah_laju,
+        avg(profil_tahun.laju) as laju,
+        list(profil_tahun.laju order by profil_tahun.laju)
+            filter (where profil_tahun.laju is not null) as daftar_laju
     from tahun_ramalan
-    inner join porsi_opd
+    inner join profil_tahun
         on
-            tahun_ramalan.kode_skpd = porsi_opd.kode_skpd
-            and tahun_ramalan.tahun > porsi_opd.tahun
-    group by tahun_ramalan.tahun, tahun_ramalan.kode_skpd, porsi_opd.bulan
+            tahun_ramalan.kode_skpd = profil_tahun.kode_skpd
+            and tahun_ramalan.tahun > profil_tahun.tahun
+    group by tahun_ramalan.tahun, tahun_ramalan.kode_skpd, profil_tahun.bulan
 
 ),
 
@@ -253,14 +265,17 @@ profil_kota as (
 
     select
         tahun_kota.tahun,
-        porsi_opd.bulan,
+        profil_tahun.bulan,
         count(*) as jumlah_tahun,
-        avg(porsi_opd.porsi) as porsi,
-        list(porsi_opd.porsi order by porsi_opd.porsi) as daftar
+        avg(profil_tahun.porsi) as porsi,
+        count(profil_tahun.laju) as jumlah_laju,
+        avg(profil_tahun.laju) as laju,
+        list(profil_tahun.laju order by profil_tahun.laju)
+            filter (where profil_tahun.laju is not null) as daftar_laju
     from tahun_kota
-    inner join porsi_opd
-        on tahun_kota.tahun > porsi_opd.tahun
-    group by tahun_kota.tahun, porsi_opd.bulan
+    inner join profil_tahun
+        on tahun_kota.tahun > profil_tahun.tahun
+    group by tahun_kota.tahun, profil_tahun.bulan
 
 ),
 
@@ -270,32 +285,35 @@ dengan_profil as (
         kumulatif.*,
         parameter.ambang_serapan_rendah,
         parameter.ambang_porsi_desember,
-        parameter.minimal_porsi,
+        greatest(kumulatif.rencana_kas_setahun_rp - kumulatif.rencana_kas_kumulatif_rp, 0)
+            as sisa_rencana_kas_rp,
+        greatest(kumulatif.pagu_akhir_rp, kumulatif.realisasi_kumulatif_rp) as batas_atas_rp,
+        coalesce(profil_opd.jumlah_tahun, 0) as jumlah_tahun_opd,
+        profil_opd.jumlah_laju >= parameter.minimal_tahun as is_profil_opd,
         case
-            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then 'profil_opd'
-            when profil_kota.jumlah_tahun > 0 then 'profil_kota'
-        end as profil,
+            when profil_opd.jumlah_laju >= parameter.minimal_tahun then profil_opd.laju
+            else profil_kota.laju
+        end as laju,
         case
-            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then profil_opd.porsi
+            when profil_opd.jumlah_laju >= parameter.minimal_tahun
+                then {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }}
+            else {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
+        end as laju_bawah,
+        case
+            when profil_opd.jumlah_laju >= parameter.minimal_tahun
+                then {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }}
+            else {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
+        end as laju_atas,
+        case
+            when profil_opd.jumlah_laju >= parameter.minimal_tahun then profil_opd.jumlah_laju
+            else profil_kota.jumlah_laju
+        end as jumlah_profil,
+        case
+            when profil_opd.jumlah_laju >= parameter.minimal_tahun then profil_opd.porsi
             else profil_kota.porsi
         end as porsi,
         case
-            when profil_opd.jumlah_tahun >= parameter.minimal_tahun
-                then {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }}
-            else {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
-        end as porsi_bawah,
-        case
-            when profil_opd.jumlah_tahun >= parameter.minimal_tahun
-                then {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }}
-            else {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
-        end as porsi_atas,
-        case
-            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then profil_opd.jumlah_tahun
-            else profil_kota.jumlah_tahun
-        end as jumlah_profil,
-        coalesce(profil_opd.jumlah_tahun, 0) as jumlah_tahun_opd,
-        case
-            when profil_opd.jumlah_tahun >= parameter.minimal_tahun then 1 - nov_opd.porsi
+            when profil_opd.jumlah_laju >= parameter.minimal_tahun then 1 - nov_opd.porsi
             else 1 - nov_kota.porsi
         end as porsi_desember_profil
     from kumulatif
@@ -328,11 +346,13 @@ metode as (
         *,
         case
             when bulan = 12 then 'realisasi_akhir'
-            when profil is not null and porsi >= minimal_porsi then profil
+            when laju is not null and is_profil_opd then 'profil_opd'
+            when laju is not null then 'profil_kota'
             else 'rencana_kas'
         end as metode_proyeksi,
-        greatest(pagu_akhir_rp, realisasi_kumulatif_rp) as batas_atas_rp,
-        greatest(rencana_kas_setahun_rp - rencana_kas_kumulatif_rp, 0) as sisa_rencana_kas_rp
+        sum(rencana_kas_rp) filter (where bulan = 12) over (
+            partition by tahun, kode_skpd, kode_program
+        ) as desember_kas_rp
     from dengan_profil
 
 ),
@@ -344,37 +364,33 @@ proyeksi as (
         case
             when metode_proyeksi = 'realisasi_akhir' then realisasi_kumulatif_rp
             when metode_proyeksi = 'rencana_kas'
-                then least(
-                        realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
-                    )
-            else least(realisasi_kumulatif_rp / porsi, batas_atas_rp)
+                then least(realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp)
+            else least(
+                realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju, 0), batas_atas_rp
+            )
         end as proyeksi_rp,
         case
             when metode_proyeksi in ('realisasi_akhir', 'rencana_kas') then realisasi_kumulatif_rp
-            else least(realisasi_kumulatif_rp / porsi_atas, batas_atas_rp)
+            else least(
+                realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju_bawah, 0),
+                batas_atas_rp
+            )
         end as proyeksi_bawah_rp,
         case
             when metode_proyeksi = 'realisasi_akhir' then realisasi_kumulatif_rp
             when metode_proyeksi = 'rencana_kas'
-                then least(
-                        realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp
-                    )
-            else least(realisasi_kumulatif_rp / greatest(porsi_bawah, minimal_porsi), batas_atas_rp)
+                then least(realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp)
+            else least(
+                realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju_atas, 0),
+                batas_atas_rp
+            )
         end as proyeksi_atas_rp,
         case
-            when bulan = 12
-                then 100 * realisasi_rp / nullif(realisasi_kumulatif_rp, 0)
-            when profil is not null then 100 * porsi_desember_profil
+            when bulan = 12 then 100 * realisasi_rp / nullif(realisasi_kumulatif_rp, 0)
+            when porsi_desember_profil is not null then 100 * porsi_desember_profil
             else 100 * desember_kas_rp / nullif(rencana_kas_setahun_rp, 0)
         end as porsi_desember_persen
-    from (
-        select
-            metode.*,
-            sum(metode.rencana_kas_rp) filter (where metode.bulan = 12) over (
-                partition by metode.tahun, metode.kode_skpd, metode.kode_program
-            ) as desember_kas_rp
-        from metode
-    ) as metode
+    from metode
 
 ),
 
@@ -401,6 +417,7 @@ final as (
         cast(pagu_akhir_rp as decimal(18, 2)) as pagu_akhir_rp,
         cast(realisasi_kumulatif_rp as decimal(18, 2)) as realisasi_kumulatif_rp,
         cast(rencana_kas_kumulatif_rp as decimal(18, 2)) as rencana_kas_kumulatif_rp,
+        cast(sisa_rencana_kas_rp as decimal(18, 2)) as sisa_rencana_kas_rp,
         {{ persen_half_up('realisasi_kumulatif_rp', 'pagu_akhir_rp') }} as serapan_kumulatif_persen,
         {{ persen_half_up('rencana_kas_kumulatif_rp', 'pagu_akhir_rp') }}
             as rencana_kas_kumulatif_persen,
@@ -409,29 +426,22 @@ final as (
             as jumlah_profil,
         cast(jumlah_tahun_opd as integer) as jumlah_tahun_opd,
         cast(
-            round(case when metode_proyeksi like 'profil_%' then 100 * porsi end, 2) as decimal(
-                9, 2
-            )
-        )
-            as porsi_profil_persen,
+            round(case when metode_proyeksi like 'profil_%' then 100 * laju end, 2) as decimal(9, 2)
+        ) as laju_rencana_kas_persen,
+        cast(
+            round(case when metode_proyeksi like 'profil_%' then 100 * porsi end, 2) as decimal(9, 2)
+        ) as porsi_profil_persen,
         cast(round(proyeksi_rp, 2) as decimal(18, 2)) as proyeksi_realisasi_rp,
-        {{ persen_half_up('proyeksi_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_persen,
+        proyeksi_persen as proyeksi_serapan_persen,
         {{ persen_half_up('proyeksi_bawah_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_bawah_persen,
         {{ persen_half_up('proyeksi_atas_rp', 'pagu_akhir_rp') }} as proyeksi_serapan_atas_persen,
-        cast(round(porsi_desember_persen, 2) as decimal(9, 2)) as porsi_desember_persen,
-        coalesce(
-            proyeksi_persen < ambang_serapan_rendah, false
-        ) as is_di_bawah_ambang,
+        porsi_desember_bulat as porsi_desember_persen,
+        coalesce(proyeksi_persen < ambang_serapan_rendah, false) as is_di_bawah_ambang,
         coalesce(porsi_desember_bulat > ambang_porsi_desember, false) as is_menumpuk_desember,
         cast(ambang_serapan_rendah as decimal(9, 2)) as ambang_serapan_rendah_persen,
         cast(ambang_porsi_desember as decimal(9, 2)) as ambang_porsi_desember_persen,
         cast(
-            'realisasi s.d. ' || list_extract(
-                [
-                    'Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus',
-                    'September', 'Oktober', 'November', 'Desember'
-                ], bulan
-            ) || ' '
+            'realisasi s.d. ' || {{ nama_bulan('bulan') }} || ' '
             || coalesce(
                 {{ angka_id('100 * realisasi_kumulatif_rp / nullif(pagu_akhir_rp, 0)') }} || ' %',
                 'tanpa pagu'
@@ -439,37 +449,29 @@ final as (
             || case
                 when metode_proyeksi = 'realisasi_akhir' then ' (realisasi akhir tahun)'
                 when metode_proyeksi = 'rencana_kas'
-                    then '; belum ada profil tahun sebelumnya yang cukup, jadi proyeksi = '
-                        || 'realisasi + sisa rencana kas '
-                        || {{ rupiah_teks('sisa_rencana_kas_rp') }}
+                    then '; belum ada tahun sebelumnya, jadi proyeksi = realisasi + seluruh sisa '
+                    || 'rencana kas ' || {{ rupiah_teks('sisa_rencana_kas_rp') }}
                 else '; pada tahun-tahun sebelumnya '
                     || case
-                        when metode_proyeksi = 'profil_opd'
-                            then 'OPD ini pada bulan itu rata-rata sudah '
-                        else 'OPD-OPD kota (profil kota, OPD ini baru punya '
-                            || cast(jumlah_tahun_opd as varchar)
-                            || ' tahun data) pada bulan itu rata-rata sudah '
+                        when metode_proyeksi = 'profil_opd' then 'OPD ini '
+                        else 'OPD-OPD kota (profil kota; OPD ini baru punya '
+                            || cast(jumlah_tahun_opd as varchar) || ' tahun data) '
                     end
-                    || {{ angka_id('100 * porsi') }} || ' % dari realisasi akhir tahunnya ('
-                    || cast(jumlah_profil as varchar)
-                    || case
-                        when metode_proyeksi = 'profil_opd' then ' tahun)' else ' OPD-tahun)'
-                    end
+                    || 'pada ' || {{ nama_bulan('bulan') }} || ' rata-rata sudah membayar '
+                    || {{ angka_id('100 * porsi') }} || ' % dari realisasi akhir tahunnya dan '
+                    || 'sesudahnya merealisasikan ' || {{ angka_id('100 * laju') }}
+                    || ' % dari sisa rencana kasnya (' || cast(jumlah_profil as varchar)
+                    || case when metode_proyeksi = 'profil_opd' then ' tahun' else ' OPD-tahun' end
+                    || '); sisa rencana kas program ini ' || {{ rupiah_teks('sisa_rencana_kas_rp') }}
             end
             || case
                 when metode_proyeksi = 'realisasi_akhir' then ''
                 else ' → proyeksi akhir tahun '
-                    || coalesce(
-                        {{ angka_id('100 * proyeksi_rp / nullif(pagu_akhir_rp, 0)') }} || ' %', '-'
-                    )
+                    || coalesce({{ angka_id('proyeksi_persen') }} || ' %', '-')
                     || ', rentang '
-                    || coalesce(
-                        {{ angka_id('100 * proyeksi_bawah_rp / nullif(pagu_akhir_rp, 0)') }}, '-'
-                    )
+                    || coalesce({{ angka_id('100 * proyeksi_bawah_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
                     || '–'
-                    || coalesce(
-                        {{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-'
-                    )
+                    || coalesce({{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
                     || ' %'
             end
             || case
@@ -479,9 +481,9 @@ final as (
             end
             || case
                 when porsi_desember_bulat > ambang_porsi_desember
-                    then '. Porsi Desember ' || {{ angka_id('porsi_desember_persen') }}
-                        || ' % dari pembayaran setahun (ambang '
-                        || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
+                    then '. Porsi Desember ' || {{ angka_id('porsi_desember_bulat') }}
+                    || ' % dari pembayaran setahun (ambang '
+                    || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
                 else ''
             end
             || '.' as varchar
