@@ -109,9 +109,10 @@ select p.bulan_proyeksi as bulan,
        round(avg(abs(100 * least(p.realisasi_kumulatif_rp + p.sisa_rencana_kas_rp,
                                    greatest(p.pagu_akhir_rp, p.realisasi_kumulatif_rp))
                       / p.pagu_akhir_rp - a.aktual)), 2) as mae_sisa_kas_pp,
-       round(avg(abs(100 * least(p.realisasi_kumulatif_rp / (p.porsi_profil_persen / 100),
-                                   greatest(p.pagu_akhir_rp, p.realisasi_kumulatif_rp))
-                      / p.pagu_akhir_rp - a.aktual)), 2) as mae_bagi_porsi_pp,
+       round(avg(case when p.porsi_profil_persen > 0 then abs(
+                 100 * least(p.realisasi_kumulatif_rp / (p.porsi_profil_persen / 100),
+                             greatest(p.pagu_akhir_rp, p.realisasi_kumulatif_rp))
+                 / p.pagu_akhir_rp - a.aktual) end), 2) as mae_bagi_porsi_pp,
        round(100 * avg(case when a.aktual between p.proyeksi_serapan_bawah_persen - 0.005
                                            and p.proyeksi_serapan_atas_persen + 0.005
                             then 1 else 0 end), 1) as dalam_rentang_persen,

@@ -245,7 +245,7 @@ profil_opd as (
         count(profil_tahun.laju) as jumlah_laju,
         avg(profil_tahun.laju) as laju,
         list(profil_tahun.laju order by profil_tahun.laju)
-            filter (where profil_tahun.laju is not null) as daftar_laju
+        filter (where profil_tahun.laju is not null) as daftar_laju
     from tahun_ramalan
     inner join profil_tahun
         on
@@ -271,7 +271,7 @@ profil_kota as (
         count(profil_tahun.laju) as jumlah_laju,
         avg(profil_tahun.laju) as laju,
         list(profil_tahun.laju order by profil_tahun.laju)
-            filter (where profil_tahun.laju is not null) as daftar_laju
+        filter (where profil_tahun.laju is not null) as daftar_laju
     from tahun_kota
     inner join profil_tahun
         on tahun_kota.tahun > profil_tahun.tahun
@@ -366,24 +366,24 @@ proyeksi as (
             when metode_proyeksi = 'rencana_kas'
                 then least(realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp)
             else least(
-                realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju, 0), batas_atas_rp
-            )
+                    realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju, 0), batas_atas_rp
+                )
         end as proyeksi_rp,
         case
             when metode_proyeksi in ('realisasi_akhir', 'rencana_kas') then realisasi_kumulatif_rp
             else least(
-                realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju_bawah, 0),
-                batas_atas_rp
-            )
+                    realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju_bawah, 0),
+                    batas_atas_rp
+                )
         end as proyeksi_bawah_rp,
         case
             when metode_proyeksi = 'realisasi_akhir' then realisasi_kumulatif_rp
             when metode_proyeksi = 'rencana_kas'
                 then least(realisasi_kumulatif_rp + sisa_rencana_kas_rp, batas_atas_rp)
             else least(
-                realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju_atas, 0),
-                batas_atas_rp
-            )
+                    realisasi_kumulatif_rp + sisa_rencana_kas_rp * greatest(laju_atas, 0),
+                    batas_atas_rp
+                )
         end as proyeksi_atas_rp,
         case
             when bulan = 12 then 100 * realisasi_rp / nullif(realisasi_kumulatif_rp, 0)
@@ -429,7 +429,9 @@ final as (
             round(case when metode_proyeksi like 'profil_%' then 100 * laju end, 2) as decimal(9, 2)
         ) as laju_rencana_kas_persen,
         cast(
-            round(case when metode_proyeksi like 'profil_%' then 100 * porsi end, 2) as decimal(9, 2)
+            round(case when metode_proyeksi like 'profil_%' then 100 * porsi end, 2) as decimal(
+                9, 2
+            )
         ) as porsi_profil_persen,
         cast(round(proyeksi_rp, 2) as decimal(18, 2)) as proyeksi_realisasi_rp,
         proyeksi_persen as proyeksi_serapan_persen,
@@ -450,7 +452,7 @@ final as (
                 when metode_proyeksi = 'realisasi_akhir' then ' (realisasi akhir tahun)'
                 when metode_proyeksi = 'rencana_kas'
                     then '; belum ada tahun sebelumnya, jadi proyeksi = realisasi + seluruh sisa '
-                    || 'rencana kas ' || {{ rupiah_teks('sisa_rencana_kas_rp') }}
+                        || 'rencana kas ' || {{ rupiah_teks('sisa_rencana_kas_rp') }}
                 else '; pada tahun-tahun sebelumnya '
                     || case
                         when metode_proyeksi = 'profil_opd' then 'OPD ini '
@@ -462,16 +464,21 @@ final as (
                     || 'sesudahnya merealisasikan ' || {{ angka_id('100 * laju') }}
                     || ' % dari sisa rencana kasnya (' || cast(jumlah_profil as varchar)
                     || case when metode_proyeksi = 'profil_opd' then ' tahun' else ' OPD-tahun' end
-                    || '); sisa rencana kas program ini ' || {{ rupiah_teks('sisa_rencana_kas_rp') }}
+                    || '); sisa rencana kas program ini '
+                    || {{ rupiah_teks('sisa_rencana_kas_rp') }}
             end
             || case
                 when metode_proyeksi = 'realisasi_akhir' then ''
                 else ' → proyeksi akhir tahun '
                     || coalesce({{ angka_id('proyeksi_persen') }} || ' %', '-')
                     || ', rentang '
-                    || coalesce({{ angka_id('100 * proyeksi_bawah_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
+                    || coalesce(
+                        {{ angka_id('100 * proyeksi_bawah_rp / nullif(pagu_akhir_rp, 0)') }}, '-'
+                    )
                     || '–'
-                    || coalesce({{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-')
+                    || coalesce(
+                        {{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-'
+                    )
                     || ' %'
             end
             || case
@@ -482,8 +489,8 @@ final as (
             || case
                 when porsi_desember_bulat > ambang_porsi_desember
                     then '. Porsi Desember ' || {{ angka_id('porsi_desember_bulat') }}
-                    || ' % dari pembayaran setahun (ambang '
-                    || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
+                        || ' % dari pembayaran setahun (ambang '
+                        || {{ angka_id('ambang_porsi_desember') }} || ' %): penumpukan akhir tahun'
                 else ''
             end
             || '.' as varchar
