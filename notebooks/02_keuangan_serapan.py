@@ -555,8 +555,9 @@ def _(VEGA_LOCALE, alt, bulan, mo, persen, pl, proyeksi, reports, rupiah, tabel_
 
                 {len(_rendah)} dari {len(proyeksi)} program diproyeksikan di bawah ambang serapan;
                 {len(_numpuk)} menumpuk pembayaran di Desember. Aturannya satu kalimat di kolom
-                Penjelasan: realisasi s.d. bulan ini dibagi porsi yang pada tahun-tahun sebelumnya
-                sudah dibayar pada bulan yang sama (ambang di `reference.ref_aturan_proyeksi`).
+                Penjelasan: realisasi s.d. bulan ini + sisa rencana kas × porsi sisa rencana kas
+                yang pada tahun-tahun sebelumnya terealisasi sampai Desember (ambang di
+                `reference.ref_aturan_proyeksi`).
                 Grafik: 15 proyeksi terendah, titik = proyeksi, garis = rentang, tanda abu-abu =
                 serapan s.d. bulan ini.
                 """

@@ -991,11 +991,11 @@ def _notes(
         ),
         (
             "Proyeksi akhir tahun",
-            "Realisasi s.d. bulan laporan ÷ porsi realisasi akhir tahun yang pada tahun-tahun "
-            "sebelumnya sudah dibayar OPD itu pada bulan yang sama (profil kota bila OPD belum "
-            "punya cukup tahun; rencana kas bila belum ada tahun sebelumnya); rentang dari "
-            "sebaran profil; ambang di reference.ref_aturan_proyeksi. Sumber: "
-            "mart_proyeksi_serapan.",
+            "Realisasi s.d. bulan laporan + sisa rencana kas × porsi sisa rencana kas yang pada "
+            "tahun-tahun sebelumnya terealisasi sampai Desember (profil OPD, atau profil kota "
+            "bila OPD belum punya cukup tahun; seluruh sisa rencana kas bila belum ada tahun "
+            "sebelumnya); rentang dari sebaran profil; ambang di reference.ref_aturan_proyeksi. "
+            "Sumber: mart_proyeksi_serapan.",
         ),
         (
             "Daftar telaah",
