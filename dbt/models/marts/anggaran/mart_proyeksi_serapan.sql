@@ -9,7 +9,8 @@
        OPD-years before), said in the row.
     2. Forecast = realisation to date + the rest of the program's cash plan x the profile's mean
        laju (never above the pagu akhir, unless already paid above it); range = the same with the
-       laju at the kuantil_rentang and 1 - kuantil_rentang of the profile.
+       laju at the kuantil_rentang and 1 - kuantil_rentang of the city's profile, widened to the
+       OPD's own where it has one.
     3. No earlier year: realisation + the whole rest of the cash plan (range: from what is paid).
     The share profile (porsi) is the context a reader expects ("by June this OPD had paid 38 % of
     its year") and gives the expected December share; benchmarks/inyear_truth.py back-tests both
@@ -294,14 +295,22 @@ dengan_profil as (
             when profil_opd.jumlah_laju >= parameter.minimal_tahun then profil_opd.laju
             else profil_kota.laju
         end as laju,
+        -- the range: the city's spread, widened by the OPD's own where it has a profile (a few
+        -- years of one OPD alone give a range far too narrow)
         case
             when profil_opd.jumlah_laju >= parameter.minimal_tahun
-                then {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }}
+                then least(
+                    {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }},
+                    {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
+                )
             else {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
         end as laju_bawah,
         case
             when profil_opd.jumlah_laju >= parameter.minimal_tahun
-                then {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }}
+                then greatest(
+                    {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }},
+                    {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
+                )
             else {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
         end as laju_atas,
         case
