@@ -300,17 +300,17 @@ dengan_profil as (
         case
             when profil_opd.jumlah_laju >= parameter.minimal_tahun
                 then least(
-                    {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }},
-                    {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
-                )
+                        {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }},
+                        {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
+                    )
             else {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
         end as laju_bawah,
         case
             when profil_opd.jumlah_laju >= parameter.minimal_tahun
                 then greatest(
-                    {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }},
-                    {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
-                )
+                        {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }},
+                        {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
+                    )
             else {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
         end as laju_atas,
         case
