@@ -480,18 +480,32 @@ def _(lebih, mo, rupiah, tabel_rupiah):
 
 
 @app.cell
-def _(bulan, open_published, paths, pilihan, reports):
+def _(mo, open_published, paths, reports, tahun):
+    # A year still running: the forecast made at its latest month. A complete year: the one made
+    # at the end of June, beside what the year actually absorbed.
+    with open_published(paths) as _con:
+        _terakhir = reports.reporting_month(_con, int(tahun.value))
+    bulan_proyeksi = mo.ui.dropdown(
+        options={nama: str(i) for i, nama in enumerate(reports.NAMA_BULAN[:11], start=1)},
+        value=reports.NAMA_BULAN[(_terakhir if _terakhir < 12 else 6) - 1],
+        label="Proyeksi dibuat pada akhir bulan",
+    )
+    return (bulan_proyeksi,)
+
+
+@app.cell
+def _(bulan_proyeksi, open_published, paths, pilihan, reports):
     # Where the year will end (mart_proyeksi_serapan) and the review list (mart_anomali), read
     # with the same functions as `apbd laporan`.
     with open_published(paths) as _con:
-        proyeksi = reports.proyeksi_rows(_con, pilihan, int(bulan.value))
+        proyeksi = reports.proyeksi_rows(_con, pilihan, int(bulan_proyeksi.value))
         telaah = reports.telaah_rows(_con, pilihan)
     return proyeksi, telaah
 
 
 @app.cell
-def _(VEGA_LOCALE, alt, bulan, mo, persen, pl, proyeksi, reports, rupiah, tabel_rupiah):
-    _sd = reports.NAMA_BULAN[int(bulan.value) - 1]
+def _(VEGA_LOCALE, alt, bulan_proyeksi, mo, persen, pl, proyeksi, reports, rupiah, tabel_rupiah):
+    _sd = reports.NAMA_BULAN[int(bulan_proyeksi.value) - 1]
     _rendah = [r for r in proyeksi if r["is_di_bawah_ambang"]]
     _numpuk = [r for r in proyeksi if r["is_menumpuk_desember"]]
     _grafik = [r for r in proyeksi if r["proyeksi"] is not None][:15]
@@ -533,6 +547,7 @@ def _(VEGA_LOCALE, alt, bulan, mo, persen, pl, proyeksi, reports, rupiah, tabel_
             ("proyeksi_bawah", "Rentang bawah %", "persen"),
             ("proyeksi_atas", "Rentang atas %", "persen"),
             ("porsi_desember", "Porsi Desember %", "persen"),
+            ("serapan_akhir", "Realisasi akhir %", "persen"),
             ("tanda", "Tanda", "teks"),
             ("alasan", "Penjelasan", "teks"),
         ],
@@ -545,6 +560,7 @@ def _(VEGA_LOCALE, alt, bulan, mo, persen, pl, proyeksi, reports, rupiah, tabel_
             "Rentang bawah %",
             "Rentang atas %",
             "Porsi Desember %",
+            "Realisasi akhir %",
         )
     }
     mo.vstack(
@@ -559,9 +575,11 @@ def _(VEGA_LOCALE, alt, bulan, mo, persen, pl, proyeksi, reports, rupiah, tabel_
                 yang pada tahun-tahun sebelumnya terealisasi sampai Desember (ambang di
                 `reference.ref_aturan_proyeksi`).
                 Grafik: 15 proyeksi terendah, titik = proyeksi, garis = rentang, tanda abu-abu =
-                serapan s.d. bulan ini.
+                serapan s.d. bulan ini. Untuk tahun yang sudah lengkap, kolom Realisasi akhir
+                menunjukkan seberapa tepat proyeksi itu.
                 """
             ),
+            bulan_proyeksi,
             mo.Html(
                 "<div data-testid='grafik-proyeksi'>"
                 + mo.as_html(mo.ui.altair_chart(_chart)).text

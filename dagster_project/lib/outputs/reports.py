@@ -455,7 +455,8 @@ def proyeksi_rows(
 ) -> list[dict[str, Any]]:
     """Where the year will end (mart_proyeksi_serapan): the forecast made at the end of `bulan`
     (or the latest month with data before it), one row per OPD × program in the selection,
-    lowest forecast first. Percentages as fractions (0.855 = 85,5 %)."""
+    lowest forecast first, with the actual final absorption when the year is complete (how the
+    forecast fared). Percentages as fractions (0.855 = 85,5 %)."""
     rows = _rows(
         con.execute(
             f"""
@@ -466,8 +467,13 @@ def proyeksi_rows(
                 m.proyeksi_serapan_bawah_persen as proyeksi_bawah,
                 m.proyeksi_serapan_atas_persen as proyeksi_atas,
                 m.porsi_desember_persen as porsi_desember, m.metode_proyeksi as metode,
-                m.is_di_bawah_ambang, m.is_menumpuk_desember, m.alasan
+                m.is_di_bawah_ambang, m.is_menumpuk_desember, m.alasan,
+                akhir.serapan_kumulatif_persen as serapan_akhir
             from marts.mart_proyeksi_serapan as m
+            left join marts.mart_proyeksi_serapan as akhir
+                on akhir.tahun = m.tahun and akhir.kode_skpd = m.kode_skpd
+                and akhir.kode_program = m.kode_program and akhir.bulan_proyeksi = 12
+                and m.bulan_proyeksi < 12
             where {_filters(sel)} and m.bulan_proyeksi = (
                 select max(bulan_proyeksi) from marts.mart_proyeksi_serapan
                 where tahun = $tahun and bulan_proyeksi <= $bulan
@@ -479,7 +485,13 @@ def proyeksi_rows(
     )
     for r in rows:
         _percent_to_fraction(
-            r, "serapan", "proyeksi", "proyeksi_bawah", "proyeksi_atas", "porsi_desember"
+            r,
+            "serapan",
+            "proyeksi",
+            "proyeksi_bawah",
+            "proyeksi_atas",
+            "porsi_desember",
+            "serapan_akhir",
         )
         r["opd"] = r["nama_skpd"] or r["kode_skpd"]
         r["tanda"] = "; ".join(
@@ -859,6 +871,7 @@ PROYEKSI_COLUMNS = [
     ReportColumn("proyeksi_bawah", "Rentang bawah", "percent", 0.8),
     ReportColumn("proyeksi_atas", "Rentang atas", "percent", 0.8),
     ReportColumn("porsi_desember", "Porsi Desember", "percent", 0.8),
+    ReportColumn("serapan_akhir", "Realisasi akhir (tahun lengkap)", "percent", 0.8),
     ReportColumn("tanda", "Tanda", "text", 1.6),
     ReportColumn("alasan", "Penjelasan", "text", 5.0, in_pdf=False),
 ]
