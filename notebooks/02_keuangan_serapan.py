@@ -518,7 +518,7 @@ def _(VEGA_LOCALE, alt, bulan_proyeksi, mo, persen, pl, proyeksi, reports, rupia
                     "Proyeksi": float(r["proyeksi"]) * 100,
                     "Bawah": float(r["proyeksi_bawah"]) * 100,
                     "Atas": float(r["proyeksi_atas"]) * 100,
-                    "Serapan s.d. bulan ini": float(r["serapan"] or 0) * 100,
+                    "Serapan saat ini": float(r["serapan"] or 0) * 100,
                 }
                 for r in _grafik
             ]
@@ -530,7 +530,7 @@ def _(VEGA_LOCALE, alt, bulan_proyeksi, mo, persen, pl, proyeksi, reports, rupia
                 .mark_rule(strokeWidth=3, opacity=0.5)
                 .encode(y=_y, x=alt.X("Bawah:Q", title="Serapan akhir tahun (%)"), x2="Atas:Q"),
                 alt.Chart(_data).mark_point(filled=True, size=70).encode(y=_y, x="Proyeksi:Q"),
-                alt.Chart(_data).mark_tick(color="gray").encode(y=_y, x="Serapan s.d. bulan ini:Q"),
+                alt.Chart(_data).mark_tick(color="gray").encode(y=_y, x="Serapan saat ini:Q"),
             )
             .properties(width="container", height=22 * len(_grafik))
             .configure(locale=VEGA_LOCALE)
