@@ -209,13 +209,24 @@ def tanam_pembayaran(
             id(p) not in used and (p.kode_skpd, p.kode_sub_kegiatan, p.kode_akun) not in lines_used
         )
 
-    # payment beyond the DPA line: a nearly spent line goes over its pagu
+    # payment beyond the DPA line: a nearly spent line goes over its pagu (not a line with a refund
+    # or a correction, which the room does not count and which could take it back under)
+    dikoreksi = {
+        (p.kode_skpd, p.kode_sub_kegiatan, p.kode_akun)
+        for p in payments
+        if p.jenis in ("PENGEMBALIAN", "KOREKSI")
+    }
     n = 0
     for p in ls:
         if n == PER_TAHUN:
             break
         r = room(p)
-        if not free(p) or not (0 <= r <= 50 * JUTA) or p.tanggal.month > 11:
+        if (
+            not free(p)
+            or (p.kode_skpd, p.kode_sub_kegiatan, p.kode_akun) in dikoreksi
+            or not (0 <= r <= 50 * JUTA)
+            or p.tanggal.month > 11
+        ):
             continue
         n += 1
         amount = r + Decimal(rng.randint(10, 60)) * JUTA
