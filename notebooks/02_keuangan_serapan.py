@@ -479,5 +479,164 @@ def _(lebih, mo, rupiah, tabel_rupiah):
     return
 
 
+@app.cell
+def _(mo, open_published, paths, reports, tahun):
+    # A year still running: the forecast made at its latest month. A complete year: the one made
+    # at the end of June, beside what the year actually absorbed.
+    with open_published(paths) as _con:
+        _terakhir = reports.reporting_month(_con, int(tahun.value))
+    bulan_proyeksi = mo.ui.dropdown(
+        options={nama: str(i) for i, nama in enumerate(reports.NAMA_BULAN[:11], start=1)},
+        value=reports.NAMA_BULAN[(_terakhir if _terakhir < 12 else 6) - 1],
+        label="Proyeksi dibuat pada akhir bulan",
+    )
+    return (bulan_proyeksi,)
+
+
+@app.cell
+def _(bulan_proyeksi, open_published, paths, pilihan, reports):
+    # Where the year will end (mart_proyeksi_serapan) and the review list (mart_anomali), read
+    # with the same functions as `apbd laporan`.
+    with open_published(paths) as _con:
+        proyeksi = reports.proyeksi_rows(_con, pilihan, int(bulan_proyeksi.value))
+        telaah = reports.telaah_rows(_con, pilihan)
+    return proyeksi, telaah
+
+
+@app.cell
+def _(VEGA_LOCALE, alt, bulan_proyeksi, mo, persen, pl, proyeksi, reports, rupiah, tabel_rupiah):
+    _sd = reports.NAMA_BULAN[int(bulan_proyeksi.value) - 1]
+    _rendah = [r for r in proyeksi if r["is_di_bawah_ambang"]]
+    _numpuk = [r for r in proyeksi if r["is_menumpuk_desember"]]
+    _grafik = [r for r in proyeksi if r["proyeksi"] is not None][:15]
+    _chart = None
+    if _grafik:
+        _data = pl.DataFrame(
+            [
+                {
+                    "Program": f"{r['kode_program']} {r['nama_program'] or ''}"[:60],
+                    "Proyeksi": float(r["proyeksi"]) * 100,
+                    "Bawah": float(r["proyeksi_bawah"]) * 100,
+                    "Atas": float(r["proyeksi_atas"]) * 100,
+                    "Serapan saat ini": float(r["serapan"] or 0) * 100,
+                }
+                for r in _grafik
+            ]
+        )
+        _y = alt.Y("Program:N", sort=None, title=None)
+        _chart = (
+            alt.layer(
+                alt.Chart(_data)
+                .mark_rule(strokeWidth=3, opacity=0.5)
+                .encode(y=_y, x=alt.X("Bawah:Q", title="Serapan akhir tahun (%)"), x2="Atas:Q"),
+                alt.Chart(_data).mark_point(filled=True, size=70).encode(y=_y, x="Proyeksi:Q"),
+                alt.Chart(_data).mark_tick(color="gray").encode(y=_y, x="Serapan saat ini:Q"),
+            )
+            .properties(width="container", height=22 * len(_grafik))
+            .configure(locale=VEGA_LOCALE)
+        )
+    _frame = tabel_rupiah(
+        proyeksi,
+        [
+            ("opd", "OPD", "nama"),
+            ("kode_program", "Kode program", "teks"),
+            ("nama_program", "Program", "nama"),
+            ("pagu_akhir", "Pagu akhir", "rupiah"),
+            ("serapan", f"Serapan s.d. {_sd} %", "persen"),
+            ("proyeksi", "Proyeksi akhir tahun %", "persen"),
+            ("proyeksi_bawah", "Rentang bawah %", "persen"),
+            ("proyeksi_atas", "Rentang atas %", "persen"),
+            ("porsi_desember", "Porsi Desember %", "persen"),
+            ("serapan_akhir", "Realisasi akhir %", "persen"),
+            ("tanda", "Tanda", "teks"),
+            ("alasan", "Penjelasan", "teks"),
+        ],
+    )
+    _pc = {
+        c: persen
+        for c in (
+            f"Serapan s.d. {_sd} %",
+            "Proyeksi akhir tahun %",
+            "Rentang bawah %",
+            "Rentang atas %",
+            "Porsi Desember %",
+            "Realisasi akhir %",
+        )
+    }
+    mo.vstack(
+        [
+            mo.md(
+                f"""
+                ## Proyeksi serapan akhir tahun (dibuat s.d. {_sd})
+
+                {len(_rendah)} dari {len(proyeksi)} program diproyeksikan di bawah ambang serapan;
+                {len(_numpuk)} menumpuk pembayaran di Desember. Aturannya satu kalimat di kolom
+                Penjelasan: realisasi s.d. bulan ini + sisa rencana kas × porsi sisa rencana kas
+                yang pada tahun-tahun sebelumnya terealisasi sampai Desember (ambang di
+                `reference.ref_aturan_proyeksi`).
+                Grafik: 15 proyeksi terendah, titik = proyeksi, garis = rentang, tanda abu-abu =
+                serapan s.d. bulan ini. Untuk tahun yang sudah lengkap, kolom Realisasi akhir
+                menunjukkan seberapa tepat proyeksi itu.
+                """
+            ),
+            bulan_proyeksi,
+            mo.Html(
+                "<div data-testid='grafik-proyeksi'>"
+                + mo.as_html(mo.ui.altair_chart(_chart)).text
+                + "</div>"
+            )
+            if _chart is not None
+            else mo.md("Belum ada proyeksi."),
+            mo.Html(
+                "<div data-testid='tabel-proyeksi'>"
+                + mo.as_html(
+                    mo.ui.table(
+                        _frame,
+                        selection=None,
+                        page_size=10,
+                        format_mapping={"Pagu akhir": rupiah, **_pc},
+                        show_column_summaries=False,
+                        show_data_types=False,
+                    )
+                ).text
+                + "</div>"
+            ),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(mo, rupiah, tabel_rupiah, telaah):
+    _frame = tabel_rupiah(
+        telaah,
+        [
+            ("nama_aturan", "Aturan", "teks"),
+            ("kode_skpd", "Kode OPD", "teks"),
+            ("penerima", "Penerima", "teks"),
+            ("nilai", "Nilai ditelaah", "rupiah"),
+            ("nomor_sp2d", "Nomor SP2D", "teks"),
+            ("kunci_rincian", "Baris rincian DPA", "teks"),
+            ("alasan", "Untuk ditelaah", "teks"),
+        ],
+    )
+    mo.vstack(
+        [
+            mo.md(f"## Daftar telaah ({len(telaah)}): bahan pemeriksaan, bukan tuduhan"),
+            mo.ui.table(
+                _frame,
+                selection=None,
+                page_size=10,
+                format_mapping={"Nilai ditelaah": rupiah},
+                show_column_summaries=False,
+                show_data_types=False,
+            )
+            if telaah
+            else mo.md("Tidak ada kasus untuk ditelaah pada pilihan ini."),
+        ]
+    )
+    return
+
+
 if __name__ == "__main__":
     app.run()

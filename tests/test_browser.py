@@ -194,3 +194,45 @@ def screenshot_section(page, heading, path: Path) -> Path:
         },
     )
     return path
+
+
+@pytest.fixture
+def finance_app(published_demo, tmp_path):
+    """`apbd aplikasi keuangan` (the BPKAD app) on the shared demo, on a free 127.0.0.1 port."""
+    with server_kit.planner_app(published_demo.root, tmp_path, timeout=60, nama="keuangan") as port:
+        yield f"http://127.0.0.1:{port}/"
+
+
+def test_finance_app_shows_the_year_end_forecast(chromium, finance_app, artifacts_dir):
+    """One page load of the finance app: the year-end forecast (issue 14 §3) draws its chart and
+    its table with the mart's one-sentence explanation; a screenshot lands in test-artifacts/."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 9000})
+            page.goto(finance_app)
+            heading = page.get_by_role("heading", name="Proyeksi serapan akhir tahun")
+            heading.wait_for(timeout=90_000)
+            grafik = "[data-testid=grafik-proyeksi]"
+            page.wait_for_selector(f"{grafik} canvas, {grafik} svg", timeout=60_000)
+            page.wait_for_selector("[data-testid=tabel-proyeksi] table tbody tr")
+            rows = page.locator("[data-testid=tabel-proyeksi] table tbody tr").all_inner_texts()
+            page.wait_for_timeout(800)  # let the chart finish drawing
+            top = heading.bounding_box()
+            end = page.locator("[data-testid=tabel-proyeksi]").bounding_box()
+            shot = artifacts_dir / "keuangan_proyeksi_serapan.png"
+            page.screenshot(
+                path=str(shot),
+                clip={
+                    "x": 0,
+                    "y": top["y"] - 10,
+                    "width": page.viewport_size["width"],
+                    "height": end["y"] + end["height"] - top["y"] + 20,
+                },
+            )
+        finally:
+            browser.close()
+    assert rows and any("proyeksi akhir tahun" in r for r in rows)
+    assert shot.stat().st_size > 10_000

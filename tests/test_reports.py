@@ -142,6 +142,8 @@ def test_xlsx_has_indonesian_headings_rupiah_formats_frozen_header_and_filters(l
         "Kinerja program",
         "Kinerja sub kegiatan",
         "Melebihi pagu",
+        "Proyeksi akhir tahun",
+        "Daftar telaah",
         "Catatan",
     ]
     ws = wb["Ringkasan"]

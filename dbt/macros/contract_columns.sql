@@ -14,6 +14,8 @@
             ['jenis_sp2d', 'varchar', 'jenis_sp2d'],
             ['nilai_rp', 'decimal(18,2)', 'nilai_rp'],
             ['keterangan', 'varchar', 'keterangan'],
+            ['nama_penerima', 'varchar', 'nama_penerima'],
+            ['kode_penerima', 'varchar', 'kode_penerima'],
             ['_sumber_sha256', 'varchar', 'sumber_sha256'],
             ['_sumber_berkas', 'varchar', 'sumber_berkas'],
             ['_baris', 'integer', 'sumber_baris'],

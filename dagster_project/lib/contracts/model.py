@@ -65,8 +65,18 @@ class Column:
         transform = pd.get("transform")
         if transform == "drop":
             return None
-        if transform not in ("hmac", "age_band"):
+        if transform not in ("hmac", "age_band", "npwp", "badan_only"):
             raise ValueError(f"{self.name}: unknown personalData transform {transform!r}")
+        if transform in ("npwp", "badan_only"):  # clear for a company, hidden for a person
+            return Column(
+                name=pd["output"],
+                logical_type="string",
+                physical_type="VARCHAR",
+                required=self.required,
+                description=" ".join(str(pd.get("description", "")).split()),
+                pattern=r"^(0[0-9]{15}|[0-9a-f]{64})$" if transform == "npwp" else None,
+                extra={"derivedFrom": self.name, "transform": transform},
+            )
         return Column(
             name=pd["output"],
             logical_type="string",

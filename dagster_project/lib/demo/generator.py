@@ -19,7 +19,8 @@ The budget is built top-down so its shape is realistic (belanja ≈ Rp 5.1 T mur
 perubahan in 2024, pegawai ≈ 25–30 %, modal ≈ 20–30 %) and bottom-up so every identity holds to
 the rupiah: volume × harga satuan = jumlah per rincian line, pagu = Σ rincian per sub kegiatan,
 anggaran kas per (sub kegiatan, akun) = Σ rincian of that akun, and SP2D per (OPD, sub kegiatan,
-akun) ≤ pagu perubahan. Money is ``decimal.Decimal`` throughout; floats only draw shares.
+akun) ≤ pagu perubahan except where the demo plants a payment beyond the DPA line for the review
+list (``lib/demo/anomali.py``, which also records each SP2D's recipient). Money is ``decimal.Decimal`` throughout; floats only draw shares.
 
 Codes come from the committed seeds in ``dbt/seeds`` (never from ``../shared``); column names and
 the human header aliases come from the source contracts in ``data_contracts/sources``; the demo's
@@ -48,6 +49,7 @@ import xlsxwriter
 import yaml
 
 from dagster_project.lib.core.paths import CONTRACTS_DIR
+from dagster_project.lib.demo import anomali
 from dagster_project.lib.demo import sipd_export as sipd_export_xlsx
 from dagster_project.lib.demo.evidence import EvidenceWorld
 from dagster_project.lib.demo.model import (
@@ -1120,8 +1122,11 @@ def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]
                         new_sub,
                         nama_akun,
                     )
+    anomali.tetapkan_penerima(payments, opds, planner.seed, year)
     payments += _uang_persediaan(planner, payments, wdays)
     payments += _pengembalian_dan_koreksi(planner, payments, ruang, wdays)
+    rng = planner.rng("anomali", "sp2d")
+    payments += anomali.tanam_pembayaran(rng, payments, ruang, opds, wdays, year, planner.seed)
     payments.sort(
         key=lambda p: (
             p.tanggal,
@@ -1632,6 +1637,7 @@ def generate(
         raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
     # Performance, outcome and beneficiary data with a planted truth (lib/demo/evidence.py).
     evidence = EvidenceWorld(ref, seed, yrs, scale, tanpa_efek=tanpa_efek)
+    kebenaran_anomali: dict[str, list[dict[str, Any]]] = {k: [] for k in anomali.KINDS}
     for year in yrs:
         planner = Planner(ref, seed, scale, year)
         opds = _opds_for(ref, year, seed)
@@ -1641,6 +1647,9 @@ def generate(
         for opd, b in zip(opds, budgets, strict=True):
             planner.plan_opd(opd, b)
         planner.plan_perubahan(opds, t_perubahan)
+        pergeseran = (PERGESERAN_TANPA_PERUBAHAN, PERGESERAN_SESUDAH_PERUBAHAN)
+        rng_rincian = planner.rng("anomali", "rincian")
+        kasus = anomali.tanam_rincian(rng_rincian, opds, year, skip=pergeseran)
         fases = _plan_pergeseran(planner, opds, sesudah_perubahan=year == yrs[0])
         export: dict[str, list[dict[str, Any]]] = {}  # tahap -> whole-pemda rincian rows
         naming = sipd_export_xlsx.Names(year, planner.akun) if sipd_export else None
@@ -1648,6 +1657,9 @@ def generate(
         evidence.plant_year(planner, opds)
         _place_lines(evidence, opds, seed, year)
         payments = _sp2d_for_year(planner, opds, planner.akun)
+        kasus.update(anomali.kebenaran_pembayaran(payments))
+        for kind, cases in kasus.items():
+            kebenaran_anomali[kind] += [{"tahun": year, **c} for c in cases]
 
         per_opd: dict[str, dict[str, Decimal]] = {}
         pagu_total = {t: ZERO for t in TAHAP}
@@ -1715,6 +1727,8 @@ def generate(
                     "jenis_sp2d": p.jenis,
                     "nilai_rp": p.nilai,
                     "keterangan": p.keterangan,
+                    "nama_penerima": p.nama_penerima,
+                    "npwp_penerima": p.npwp_penerima,
                 }
                 for p in by_month[m]
             ]
@@ -1743,7 +1757,7 @@ def generate(
         "years": list(yrs),
         "files": sorted(files, key=lambda f: f["path"]),
         "totals": totals,
-        "kebenaran": evidence.truth(),
+        "kebenaran": {**evidence.truth(), "anomali": kebenaran_anomali},
     }
     landing_dir.mkdir(parents=True, exist_ok=True)
     (landing_dir / "_manifest.json").write_text(

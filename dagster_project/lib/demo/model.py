@@ -111,6 +111,11 @@ class Payment:
     nilai: Decimal
     keterangan: str
     nomor: str = ""
+    # the third party as the treasury records it (lib/demo/anomali.py) and, for a payment the demo
+    # plants on the review list, its case ("<kind>:<n>"; "" for an ordinary payment)
+    nama_penerima: str = ""
+    npwp_penerima: str = ""
+    kasus: str = ""
 
 
 def read_seed(name: str) -> list[dict[str, str]]:

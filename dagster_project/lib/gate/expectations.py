@@ -709,8 +709,72 @@ def prioritas_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
 
 BusinessRules = Callable[["Contract"], list["Expectation"]]
 
+
 # Rules a contract cannot state, one entry per mart model. Keep each rule in one mechanism:
 # types/nulls/ranges of a single column belong in the contract, keys/relationships in dbt tests.
+def proyeksi_serapan_rules(contract: Contract) -> list[Expectation]:
+    """mart_proyeksi_serapan (issue 14 §3): money never negative, the forecast inside its range
+    (bawah <= proyeksi <= atas), at least one row."""
+    _, gxe = _gx()
+    src = "business:mart_proyeksi_serapan"
+    exps: list[Expectation] = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=name,
+            min_value=0,
+            meta=_meta(f"{name} tidak boleh negatif", f"{name} must not be negative", src),
+        )
+        for name in ("pagu_akhir_rp", "proyeksi_realisasi_rp", "rencana_kas_kumulatif_rp")
+    ]
+    for low, high in (
+        ("proyeksi_serapan_bawah_persen", "proyeksi_serapan_persen"),
+        ("proyeksi_serapan_persen", "proyeksi_serapan_atas_persen"),
+    ):
+        exps.append(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=high,
+                column_B=low,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta=_meta(
+                    f"{low} tidak boleh di atas {high} (proyeksi di dalam rentangnya)",
+                    f"{low} must not exceed {high} (the forecast lies in its range)",
+                    src,
+                ),
+            )
+        )
+    exps.append(
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            meta=_meta("tabel tidak boleh kosong", "table must have at least one row", src),
+        )
+    )
+    return exps
+
+
+def anomali_rules(contract: Contract) -> list[Expectation]:
+    """mart_anomali (issue 14 §4): every row is worded as a review item ("Untuk ditelaah: ..."),
+    never an accusation, and the amount under review is positive."""
+    _, gxe = _gx()
+    src = "business:mart_anomali"
+    return [
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="alasan",
+            regex=r"^Untuk ditelaah: ",
+            meta=_meta(
+                "alasan harus diawali 'Untuk ditelaah: ' (bahan telaah, bukan tuduhan)",
+                "alasan must start with 'Untuk ditelaah: ' (a review item, not an accusation)",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="nilai_rp",
+            min_value=0,
+            strict_min=True,
+            meta=_meta("nilai_rp harus lebih dari 0", "nilai_rp must be positive", src),
+        ),
+    ]
+
+
 BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_anggaran_realisasi": anggaran_realisasi_rules,
     "mart_kinerja_program": kinerja_program_rules,
@@ -722,6 +786,8 @@ BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_prioritas_alokasi": prioritas_alokasi_rules,
     "mart_prioritas_sub_kegiatan": prioritas_sub_kegiatan_rules,
     "mart_rekonsiliasi_djpk": rekonsiliasi_djpk_rules,
+    "mart_proyeksi_serapan": proyeksi_serapan_rules,
+    "mart_anomali": anomali_rules,
 }
 
 

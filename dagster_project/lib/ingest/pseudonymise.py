@@ -7,6 +7,21 @@ A source contract marks a personal column with the property-level customProperty
 - `transform: age_band` → a birth date becomes `output` (e.g. `kelompok_umur`), the age band on
                           31 December of the row's fiscal year;
 - `transform: drop`     → the column is removed (names).
+- `transform: npwp`     → a recipient's NPWP becomes `output` (e.g. `kode_penerima`): the
+                          16-digit NPWP as it stands for a company or a government office, the
+                          HMAC pseudonym for an individual (whose NPWP is their NIK);
+- `transform: badan_only` → a recipient's name stays only when the NPWP in `npwpColumn` is a
+                          company's or a government office's; an individual's name is removed.
+
+Which NPWP is an individual's (PMK 112/PMK.03/2022, Pasal 2 ayat (1) and Pasal 7 ayat (1)): since
+14 July 2022 (all services since 1 January 2024) a resident individual's NPWP *is* their NIK, 16
+digits starting with the province code (11–94, never 0); a company (badan), a government office
+(instansi pemerintah) and a non-resident individual use the 16-digit NPWP, which is `0` followed
+by their old 15-digit NPWP. The first two digits of the 15-digit NPWP name the taxpayer kind (the
+DJP numbering convention): `00` instansi pemerintah (bendahara), `01`–`03` badan, `04`–`09`
+orang pribadi. So a normalised NPWP is an individual's when it does not start with `0`, or when
+its 15-digit part starts with `04`–`09`; the rest (`000…`, `001…`–`003…`) stay clear. A 15-digit
+NPWP as sent (the old mask `01.234.567.8-722.000` or bare digits) is read as `0` + those digits.
 
 Ingest calls `normalise_personal` before validation, adds `personal_data_checks` to the contract's
 row checks (NIK: 16 digits and a Samarinda kecamatan prefix; birth date: plausible), and calls
@@ -61,8 +76,8 @@ def hmac_key(paths: DataPaths) -> bytes:
         value = key_file(paths).read_text(encoding="utf-8").strip()
     if not value:
         raise MissingKeyError(
-            "Kunci HMAC untuk pseudonim NIK belum tersedia, jadi data penerima bansos tidak "
-            f"dimuat. Set variabel lingkungan {KEY_ENV}, atau jalankan `make run` sekali agar "
+            "Kunci HMAC untuk pseudonim NIK belum tersedia, jadi data pribadi (NIK penerima bansos, "
+            f"NPWP/NIK penerima SP2D) tidak dimuat. Set variabel lingkungan {KEY_ENV}, atau jalankan `make run` sekali agar "
             "kunci lokal data/.secrets/hmac.key dibuat."
         )
     if len(value) < MIN_KEY_LENGTH:
@@ -104,11 +119,36 @@ def _personal(contract: Contract) -> list[Column]:
 # Before validation
 
 
+_NPWP_MASK = r"^(\d{2})\.(\d{3})\.(\d{3})\.(\d)-(\d{3})\.(\d{3})$"
+
+
+def npwp_normalised(text: pl.Expr) -> pl.Expr:
+    """A checked NPWP (15 or 16 digits) in its 16-digit form: 15 digits get the leading 0."""
+    return pl.when(text.str.len_chars() == 15).then(pl.lit("0") + text).otherwise(text)
+
+
+def npwp_is_individual(npwp16: pl.Expr) -> pl.Expr:
+    """True for an individual's NPWP (a NIK, or a 15-digit NPWP of kind 04-09); module doc."""
+    return ~npwp16.str.starts_with("0") | npwp16.str.slice(1, 2).is_in(
+        [f"0{d}" for d in range(4, 10)]
+    )
+
+
 def normalise_personal(frame: Frame, contract: Contract) -> Frame:
-    """NIK as operators type it: spaces, a leading apostrophe (Excel's text marker) and a
-    trailing `.0` (a number cell read as text) are removed. Nothing else is guessed."""
+    """NIK and NPWP as operators type them: spaces, a leading apostrophe (Excel's text marker)
+    and a trailing `.0` (a number cell read as text) are removed; an NPWP in the old mask
+    (01.234.567.8-722.000) loses its dots and dash. Nothing else is guessed."""
     names = frame.collect_schema().names()
     for col in _personal(contract):
+        if col.personal_data.get("check") == "npwp" and col.name in names:
+            frame = frame.with_columns(
+                pl.col(col.name)
+                .str.replace_all(r"\s+", "")
+                .str.strip_chars_start("'`")
+                .str.replace(r"^(\d{15,16})\.0+$", "$1")
+                .str.replace(_NPWP_MASK, "$1$2$3$4$5$6")
+                .replace("", None)
+            )
         if col.personal_data.get("check") == "nik" and col.name in names:
             frame = frame.with_columns(
                 pl.col(col.name)
@@ -163,6 +203,30 @@ def personal_data_checks(col: Column, text: pl.Expr, value: pl.Expr) -> list[tup
                     ),
                 )
             )
+    if pd.get("check") == "npwp":
+        checks.append(
+            (
+                "npwp_tidak_sah",
+                pl.when(text.is_not_null() & text.str.contains(r"(?i)\de\+?\d"))
+                .then(
+                    pl.lit(
+                        f"kolom {col.name}: NPWP tersimpan sebagai angka ilmiah Excel (mis. "
+                        "6,47E+15) sehingga digit terakhir hilang; format kolom NPWP sebagai Teks "
+                        "lalu kirim ulang"
+                    )
+                )
+                .when(text.is_not_null() & ~text.str.contains(r"^\d{15,16}$"))
+                .then(
+                    pl.format(
+                        f"kolom {col.name}: NPWP penerima harus 16 angka (NIK untuk orang "
+                        "pribadi; 0 + NPWP lama untuk badan dan instansi) atau 15 angka format "
+                        "lama (99.999.999.9-999.999), yang terbaca {} karakter; periksa NPWP "
+                        "pihak ketiga pada SP2D ini di SIPD lalu kirim ulang",
+                        text.str.len_chars(),
+                    )
+                ),
+            )
+        )
     if pd.get("transform") == "age_band":
         year_end = pl.date(pl.col("tahun"), 12, 31)
         checks.append(
@@ -243,7 +307,25 @@ def protect(
             derived.append(_hash_expr(c.name, key).alias(pd["output"]))
         elif pd["transform"] == "age_band":
             derived.append(age_band(pl.col(c.name), pl.col("tahun")).alias(pd["output"]))
-    good = good.with_columns(derived).drop(names)
+        elif pd["transform"] == "npwp":
+            npwp = npwp_normalised(pl.col(c.name))
+            hashed = npwp.map_batches(
+                lambda s: pl.Series([None if v is None else pseudonym(v, key) for v in s]),
+                return_dtype=pl.String,
+            )
+            derived.append(
+                pl.when(npwp_is_individual(npwp)).then(hashed).otherwise(npwp).alias(pd["output"])
+            )
+        elif pd["transform"] == "badan_only":
+            npwp = npwp_normalised(pl.col(pd["npwpColumn"]))
+            derived.append(
+                pl.when(npwp.is_null() | npwp_is_individual(npwp))
+                .then(None)
+                .otherwise(pl.col(c.name))
+                .alias(pd["output"])
+            )
+    outputs = {c.personal_data.get("output") for c in personal}
+    good = good.with_columns(derived).drop([n for n in names if n not in outputs])
     # Quarantined rows (text): the operator finds a row by its line number; reasons lose the
     # values of personal columns; a NIK keeps only its pseudonym.
     if bad_rows.height:

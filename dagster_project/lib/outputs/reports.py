@@ -450,6 +450,85 @@ def overspent_lines(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dict
     return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
 
 
+def proyeksi_rows(
+    con: duckdb.DuckDBPyConnection, sel: Selection, bulan: int
+) -> list[dict[str, Any]]:
+    """Where the year will end (mart_proyeksi_serapan): the forecast made at the end of `bulan`
+    (or the latest month with data before it), one row per OPD × program in the selection,
+    lowest forecast first, with the actual final absorption when the year is complete (how the
+    forecast fared). Percentages as fractions (0.855 = 85,5 %)."""
+    rows = _rows(
+        con.execute(
+            f"""
+            select
+                m.kode_skpd, m.nama_skpd, m.kode_program, m.nama_program,
+                m.pagu_akhir_rp as pagu_akhir, m.realisasi_kumulatif_rp as realisasi,
+                m.serapan_kumulatif_persen as serapan, m.proyeksi_serapan_persen as proyeksi,
+                m.proyeksi_serapan_bawah_persen as proyeksi_bawah,
+                m.proyeksi_serapan_atas_persen as proyeksi_atas,
+                m.porsi_desember_persen as porsi_desember, m.metode_proyeksi as metode,
+                m.is_di_bawah_ambang, m.is_menumpuk_desember, m.alasan,
+                akhir.serapan_kumulatif_persen as serapan_akhir
+            from marts.mart_proyeksi_serapan as m
+            left join marts.mart_proyeksi_serapan as akhir
+                on akhir.tahun = m.tahun and akhir.kode_skpd = m.kode_skpd
+                and akhir.kode_program = m.kode_program and akhir.bulan_proyeksi = 12
+                and m.bulan_proyeksi < 12
+            where {_filters(sel)} and m.bulan_proyeksi = (
+                select max(bulan_proyeksi) from marts.mart_proyeksi_serapan
+                where tahun = $tahun and bulan_proyeksi <= $bulan
+            )
+            order by m.proyeksi_serapan_persen nulls last, m.kode_skpd, m.kode_program
+            """,
+            _params(sel, bulan=bulan),
+        )
+    )
+    for r in rows:
+        _percent_to_fraction(
+            r,
+            "serapan",
+            "proyeksi",
+            "proyeksi_bawah",
+            "proyeksi_atas",
+            "porsi_desember",
+            "serapan_akhir",
+        )
+        r["opd"] = r["nama_skpd"] or r["kode_skpd"]
+        r["tanda"] = "; ".join(
+            teks
+            for kolom, teks in (
+                ("is_di_bawah_ambang", "proyeksi di bawah ambang"),
+                ("is_menumpuk_desember", "menumpuk di Desember"),
+            )
+            if r[kolom]
+        )
+    return rows
+
+
+def telaah_rows(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dict[str, Any]]:
+    """The review list (mart_anomali) in the selection: one row per case, largest amount first.
+    A program selection keeps the cases of its sub kegiatan."""
+    cond = ["m.tahun = $tahun"]
+    if sel.kode_skpd:
+        cond.append("m.kode_skpd = $kode_skpd")
+    if sel.kode_program:
+        cond.append("starts_with(m.kode_sub_kegiatan, $kode_program || '.')")
+    return _rows(
+        con.execute(
+            f"""
+            select
+                m.nama_aturan, m.kode_skpd, m.nama_skpd, m.kode_sub_kegiatan, m.kode_akun,
+                m.penerima, m.nilai_rp as nilai, m.nilai_pembanding_rp as pembanding,
+                m.nomor_sp2d, m.kunci_rincian, m.alasan
+            from marts.mart_anomali as m
+            where {" and ".join(cond)}
+            order by m.kode_aturan, m.nilai_rp desc
+            """,
+            _params(sel),
+        )
+    )
+
+
 def tanda_kinerja(row: dict[str, Any]) -> str:
     """The performance flags that are set on a row, in Indonesian, joined by '; '."""
     return "; ".join(teks for kolom, teks in TANDA_KINERJA.items() if row.get(kolom))
@@ -663,6 +742,18 @@ def build_report(
             _kinerja_program_table(con, sel),
             _kinerja_sub_table(con, sel),
             _overspent_table(con, sel),
+            ReportTable(
+                "Proyeksi akhir tahun",
+                f"Proyeksi serapan akhir tahun, dibuat s.d. {NAMA_BULAN[bulan - 1]}",
+                PROYEKSI_COLUMNS,
+                proyeksi_rows(con, sel, bulan),
+            ),
+            ReportTable(
+                "Daftar telaah",
+                "Pembayaran dan baris anggaran untuk ditelaah (bukan tuduhan)",
+                TELAAH_COLUMNS,
+                telaah_rows(con, sel),
+            ),
         ],
         notes=_notes(sel, meta, bulan, ambang, now or datetime.now().astimezone()),
     )
@@ -766,6 +857,35 @@ OVERSPENT_COLUMNS = [
     ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.4),
     ReportColumn("realisasi", "Realisasi (SP2D)", "rupiah", 1.4),
     ReportColumn("kelebihan", "Kelebihan", "rupiah", 1.4),
+]
+
+
+PROYEKSI_COLUMNS = [
+    ReportColumn("opd", "OPD", "text", 2.0),
+    ReportColumn("kode_program", "Kode program", "code", 1.0),
+    ReportColumn("nama_program", "Program", "text", 3.0),
+    ReportColumn("pagu_akhir", "Pagu akhir", "rupiah", 1.4),
+    ReportColumn("realisasi", "Realisasi s.d. bulan ini", "rupiah", 1.4),
+    ReportColumn("serapan", "Serapan s.d. bulan ini", "percent", 0.8),
+    ReportColumn("proyeksi", "Proyeksi akhir tahun", "percent", 0.8),
+    ReportColumn("proyeksi_bawah", "Rentang bawah", "percent", 0.8),
+    ReportColumn("proyeksi_atas", "Rentang atas", "percent", 0.8),
+    ReportColumn("porsi_desember", "Porsi Desember", "percent", 0.8),
+    ReportColumn("serapan_akhir", "Realisasi akhir (tahun lengkap)", "percent", 0.8),
+    ReportColumn("tanda", "Tanda", "text", 1.6),
+    ReportColumn("alasan", "Penjelasan", "text", 5.0, in_pdf=False),
+]
+
+TELAAH_COLUMNS = [
+    ReportColumn("nama_aturan", "Aturan", "text", 2.0),
+    ReportColumn("kode_skpd", "Kode OPD", "code", 1.6),
+    ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.5),
+    ReportColumn("penerima", "Penerima", "text", 2.4),
+    ReportColumn("nilai", "Nilai ditelaah", "rupiah", 1.4),
+    ReportColumn("pembanding", "Pembanding", "rupiah", 1.4),
+    ReportColumn("nomor_sp2d", "Nomor SP2D", "text", 3.0, in_pdf=False),
+    ReportColumn("kunci_rincian", "Baris rincian DPA", "text", 2.0, in_pdf=False),
+    ReportColumn("alasan", "Untuk ditelaah", "text", 5.0),
 ]
 
 
@@ -881,6 +1001,21 @@ def _notes(
             "Tanda 'di bawah rencana kas'",
             f"Realisasi kumulatif kurang dari {persen(ambang * 100)} rencana kas kumulatif "
             f"s.d. {NAMA_BULAN[bulan - 1]}.",
+        ),
+        (
+            "Proyeksi akhir tahun",
+            "Realisasi s.d. bulan laporan + sisa rencana kas × porsi sisa rencana kas yang pada "
+            "tahun-tahun sebelumnya terealisasi sampai Desember (profil OPD, atau profil kota "
+            "bila OPD belum punya cukup tahun; seluruh sisa rencana kas bila belum ada tahun "
+            "sebelumnya); rentang dari sebaran profil; ambang di reference.ref_aturan_proyeksi. "
+            "Sumber: mart_proyeksi_serapan.",
+        ),
+        (
+            "Daftar telaah",
+            "Kasus yang ditemukan aturan reference.ref_aturan_anomali (pembayaran ganda, "
+            "pemecahan paket, sesudah batas akhir tahun, melebihi pagu, harga satuan tinggi, "
+            "lompatan harga antartahap): bahan telaah dengan dokumen sumbernya, bukan tuduhan. "
+            "Sumber: mart_anomali.",
         ),
         (
             "Capaian keluaran",

@@ -1,9 +1,11 @@
-{#- Columns and types come from the contract (macro contract_columns, generated). -#}
+{#- Columns and types come from the contract (macro contract_columns, generated). Raw files
+    written before the recipient columns existed (contract 1.1.0) read them as null
+    (source_or_empty with fill_missing). -#}
 with
 
 source as (
 
-    select * from {{ source('bpkad', 'sp2d') }}
+    select * from {{ source_or_empty('bpkad', 'sp2d', fill_missing=true) }}
 
 ),
 
