@@ -142,6 +142,7 @@ def test_xlsx_has_indonesian_headings_rupiah_formats_frozen_header_and_filters(l
         "Kinerja program",
         "Kinerja sub kegiatan",
         "Melebihi pagu",
+        "Rekonsiliasi",
         "Catatan",
     ]
     ws = wb["Ringkasan"]

@@ -48,6 +48,7 @@ import xlsxwriter
 import yaml
 
 from dagster_project.lib.core.paths import CONTRACTS_DIR
+from dagster_project.lib.demo import dalam_tahun
 from dagster_project.lib.demo import sipd_export as sipd_export_xlsx
 from dagster_project.lib.demo.evidence import EvidenceWorld
 from dagster_project.lib.demo.model import (
@@ -1632,6 +1633,10 @@ def generate(
         raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
     # Performance, outcome and beneficiary data with a planted truth (lib/demo/evidence.py).
     evidence = EvidenceWorld(ref, seed, yrs, scale, tanpa_efek=tanpa_efek)
+    # issue 14: planted in-year truths (line-level budget changes, self-reported realisation)
+    klaim = dalam_tahun.KlaimKeuangan(seed, BELANJA)
+    evidence.laporan_keuangan = klaim.dilaporkan
+    perubahan_rincian: list[dict[str, Any]] = []
     for year in yrs:
         planner = Planner(ref, seed, scale, year)
         opds = _opds_for(ref, year, seed)
@@ -1647,7 +1652,9 @@ def generate(
         _check_codes(planner, opds, ref)
         evidence.plant_year(planner, opds)
         _place_lines(evidence, opds, seed, year)
+        perubahan_rincian += dalam_tahun.tanam_perubahan_rincian(seed, year, opds, set(fases))
         payments = _sp2d_for_year(planner, opds, planner.akun)
+        klaim.catat_sp2d(year, payments)
 
         per_opd: dict[str, dict[str, Decimal]] = {}
         pagu_total = {t: ZERO for t in TAHAP}
@@ -1743,7 +1750,11 @@ def generate(
         "years": list(yrs),
         "files": sorted(files, key=lambda f: f["path"]),
         "totals": totals,
-        "kebenaran": evidence.truth(),
+        "kebenaran": {
+            **evidence.truth(),
+            "perubahan_rincian": perubahan_rincian,
+            "klaim_keuangan": klaim.terkirim([f["path"] for f in files]),
+        },
     }
     landing_dir.mkdir(parents=True, exist_ok=True)
     (landing_dir / "_manifest.json").write_text(
