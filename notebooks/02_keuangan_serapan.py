@@ -520,18 +520,24 @@ def _(mo, open_published, paths, persen, pilihan, reports, rupiah, tabel_rupiah)
                 "Toleransi: `reference.ref_toleransi_rekonsiliasi`. Sama dengan sheet "
                 "*Rekonsiliasi* di `apbd laporan`."
             ),
-            mo.ui.table(
-                _frame,
-                selection=None,
-                page_size=10,
-                format_mapping={
-                    "Dilaporkan OPD": rupiah,
-                    "SP2D s.d. akhir triwulan": rupiah,
-                    "Selisih": rupiah,
-                    "Selisih %": lambda v: persen(v),
-                },
-                show_column_summaries=False,
-                show_data_types=False,
+            mo.Html(
+                "<div data-testid='tabel-rekonsiliasi'>"
+                + mo.as_html(
+                    mo.ui.table(
+                        _frame,
+                        selection=None,
+                        page_size=10,
+                        format_mapping={
+                            "Dilaporkan OPD": rupiah,
+                            "SP2D s.d. akhir triwulan": rupiah,
+                            "Selisih": rupiah,
+                            "Selisih %": lambda v: persen(v),
+                        },
+                        show_column_summaries=False,
+                        show_data_types=False,
+                    )
+                ).text
+                + "</div>"
             )
             if _rekon
             else mo.md("Semua laporan triwulan terakhir cocok dengan SP2D."),

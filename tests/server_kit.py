@@ -27,9 +27,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def planner_app(data_dir: Path, tmp: Path, *, timeout: float = 90) -> Iterator[int]:
+def planner_app(
+    data_dir: Path, tmp: Path, *, timeout: float = 90, nama: str = "perencana"
+) -> Iterator[int]:
     """The app on `data_dir` (an empty folder gives its 'no published mart yet' page), its log and
-    marimo's own state under `tmp`; yields the port once `/` answers 200."""
+    marimo's own state under `tmp`; yields the port once `/` answers 200. `nama="keuangan"`
+    starts the finance app instead."""
     port = free_port()
     log_path = tmp / "app.log"
     env = {
@@ -42,7 +45,7 @@ def planner_app(data_dir: Path, tmp: Path, *, timeout: float = 90) -> Iterator[i
     apbd = Path(sys.executable).with_name("apbd")
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [str(apbd), "aplikasi", "perencana", "--host", "127.0.0.1", "--port", str(port)],
+            [str(apbd), "aplikasi", nama, "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             cwd=PROJECT_ROOT,
             stdout=log,
