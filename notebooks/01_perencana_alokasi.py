@@ -516,7 +516,8 @@ def _(kueri, mo, paths, pilihan, table_exists):
     _pasangan = (
         kueri(
             """select tahap_dari, tahap_ke, count(*) as n from marts.mart_perubahan_anggaran
-            where tahun = $tahun group by all order by tahap_dari = 'murni' desc, n desc""",
+            where tahun = $tahun group by tahap_dari, tahap_ke
+            order by (tahap_dari = 'murni') desc, n desc""",
             {"tahun": pilihan["tahun"]},
         ).to_dicts()
         if ada_mart_perubahan
