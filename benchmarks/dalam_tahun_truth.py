@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/dalam_tahun_truth.py --data-dir /tmp/d
 
 Prints, per year, TP / FP / FN, precision and recall of `berubah` and `dipindah` in
-mart_perubahan_anggaran (murni against the final phase of the OPDs without a pergeseran), of
+mart_perubahan_anggaran (murni against perubahan, the OPDs without a pergeseran), of
 `selisih` in mart_rekonsiliasi_realisasi, the rows per status, and how long the run's dbt build
 took for each model of these marts (from the build's run_results.json). Figures only, no
 assertions: tests/test_dalam_tahun.py checks behaviour on the shared demo.
@@ -49,12 +49,7 @@ def main() -> None:
     print(f"seed {manifest['seed']}, scale {manifest['scale']}, years {manifest['years']}")
     con = duckdb.connect(str(root / "published" / "apbd_mart.duckdb"), read_only=True)
     for tahun in manifest["years"]:
-        (ke,) = con.execute(
-            """select tahap_ke from marts.mart_perubahan_anggaran
-            where tahun = $t and tahap_dari = 'murni' and tahap_dipakai_ke = 'perubahan'
-            group by tahap_ke order by count(*) desc limit 1""",
-            {"t": tahun},
-        ).fetchone()
+        ke = "perubahan"
         r = rows(
             con,
             """select * from marts.mart_perubahan_anggaran

@@ -31,29 +31,16 @@ def _rows(paths, sql: str, params: dict | None = None) -> list[dict]:
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
-def _murni_ke_akhir(paths, tahun: int) -> str:
-    """The phase murni is compared with where every OPD without a pergeseran shows its APBD-P
-    (the year's final phase: perubahan, or a pergeseran after it)."""
-    (row,) = _rows(
-        paths,
-        """select tahap_ke from marts.mart_perubahan_anggaran
-        where tahun = $t and tahap_dari = 'murni' and tahap_dipakai_ke = 'perubahan'
-        group by tahap_ke order by count(*) desc limit 1""",
-        {"t": tahun},
-    )
-    return row["tahap_ke"]
-
-
 def test_perubahan_anggaran_finds_planted_changes_and_moves(demo_run, published_demo):
     truth = demo_run.manifest["kebenaran"]["perubahan_rincian"]
     assert {t["tanam"] for t in truth} >= {"nomor_baru", "dipindah", "diganti", "nama_baru"}
     for tahun in demo_run.manifest["years"]:
-        ke = _murni_ke_akhir(published_demo, tahun)
+        # murni → perubahan: every pair with murni is compared, whatever phases lie between
         rows = _rows(
             published_demo,
             """select * from marts.mart_perubahan_anggaran
-            where tahun = $t and tahap_dari = 'murni' and tahap_ke = $k""",
-            {"t": tahun, "k": ke},
+            where tahun = $t and tahap_dari = 'murni' and tahap_ke = 'perubahan'""",
+            {"t": tahun},
         )
         skor = dt.skor_perubahan_rincian(
             rows, [t for t in truth if t["tahun"] == tahun], SELAIN_PERGESERAN
@@ -90,10 +77,10 @@ def test_perubahan_ringkas_adds_up_to_the_budget_mart(demo_run, published_demo):
             select r.kode_skpd, r.pagu_dari_rp, r.pagu_ke_rp, a.murni, a.akhir
             from marts.mart_perubahan_anggaran_ringkas as r
             join anggaran as a using (kode_skpd)
-            where r.tahun = $t and r.tahap_dari = 'murni' and r.tahap_ke = $k
+            where r.tahun = $t and r.tahap_dari = 'murni' and r.tahap_ke = 'perubahan'
                 and r.tingkat = 'opd'
             """,
-            {"t": tahun, "k": _murni_ke_akhir(published_demo, tahun)},
+            {"t": tahun},
         )
         assert len(rows) >= 30
         assert all(r["pagu_dari_rp"] == r["murni"] for r in rows)

@@ -1,7 +1,8 @@
 {#- One row per fiscal year x pair of budget phases compared x rincian line on either side: the
     line of the earlier phase (`dari`) matched to its line in the later one (`ke`), what changed
-    and why, in words. Pairs: every two consecutive phases present that year, and murni -> the
-    year's final phase. A phase's lines are the city's position then (int_rincian_carried_to_tahap).
+    and why, in words. Pairs: every two consecutive phases present that year, and murni -> every
+    later phase (so murni -> perubahan and murni -> the final phase are always there). A phase's
+    lines are the city's position then (int_rincian_carried_to_tahap).
 
     Matching, in order, each line at most once on each side:
     1. kode_persis: same OPD, sub kegiatan, line number and account, and the same component name;
@@ -64,14 +65,18 @@ berurutan as (
 
 ),
 
-akhir as (
+sesudah_murni as (
 
     select
         tahun,
-        arg_max(tahap, urutan_tahap) as tahap_akhir
+        tahap as tahap_ke
     from tahap_tahun
-    group by tahun
-    having min(urutan_tahap) = 0 and max(urutan_tahap) > 0
+    where
+        urutan_tahap > 0
+        and exists (
+            select 1 from tahap_tahun as murni
+            where murni.tahun = tahap_tahun.tahun and murni.urutan_tahap = 0
+        )
 
 ),
 
@@ -87,8 +92,8 @@ pasangan as (
     select
         tahun,
         'murni' as tahap_dari,
-        tahap_akhir as tahap_ke
-    from akhir
+        tahap_ke
+    from sesudah_murni
 
 ),
 
@@ -205,15 +210,22 @@ calon as (
             row_number() over (
                 partition by calon.tahun, calon.tahap_dari, calon.tahap_ke, calon.kunci_dari
                 order by
-                    calon.kemiripan_nama desc, calon.beda_rp = 0 desc, calon.sub_sama desc,
-                calon.opd_sama desc,
-                    calon.volume_sama desc, calon.beda_rp asc, calon.beda_no asc, calon.kunci_ke asc
+                    calon.kemiripan_nama desc,
+                    calon.beda_rp = 0 desc,
+                    calon.sub_sama desc,
+                    calon.opd_sama desc,
+                    calon.volume_sama desc,
+                    calon.beda_rp asc,
+                    calon.beda_no asc,
+                    calon.kunci_ke asc
             ) as urutan_dari,
             row_number() over (
                 partition by calon.tahun, calon.tahap_dari, calon.tahap_ke, calon.kunci_ke
                 order by
-                    calon.kemiripan_nama desc, calon.beda_rp = 0 desc, calon.sub_sama desc,
-                calon.opd_sama desc,
+                    calon.kemiripan_nama desc,
+                    calon.beda_rp = 0 desc,
+                    calon.sub_sama desc,
+                    calon.opd_sama desc,
                     calon.volume_sama desc,
                     calon.beda_rp asc,
                     calon.beda_no asc,
