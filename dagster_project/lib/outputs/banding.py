@@ -90,7 +90,8 @@ def _pasangan(con: duckdb.DuckDBPyConnection, tahun: int, dari: str, ke: str) ->
     if not n:
         raise ReportError(
             f"Mart tidak membandingkan {dari} langsung dengan {ke} pada tahun {tahun}.",
-            f"yang dibandingkan: dua tahap berurutan ({' → '.join(ada)}) dan murni ke {ada[-1]}",
+            f"yang dibandingkan: dua tahap berurutan ({' → '.join(ada)}) dan murni ke setiap "
+            "tahap sesudahnya",
         )
 
 
