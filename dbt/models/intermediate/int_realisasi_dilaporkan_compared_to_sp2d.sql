@@ -161,7 +161,7 @@ final as (
                     || case
                         when ada_laporan
                             then 'laporan triwulan OPD tidak mengisi realisasi keuangan '
-                            || 'sub kegiatan ini.'
+                                || 'sub kegiatan ini.'
                         else 'sub kegiatan ini tidak ada dalam laporan triwulan OPD.'
                     end
             when 'dilaporkan_tanpa_sp2d'
