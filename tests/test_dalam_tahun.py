@@ -166,3 +166,17 @@ def test_banding_refuses_a_phase_the_year_does_not_have(banding_2025):
     text = " ".join(salah.output.split())
     assert "Tahap 'pergeseran_9' tidak ada pada tahun 2025" in text
     assert "murni" in text and "perubahan" in text  # the phases that do exist
+
+
+def test_banding_pairs_murni_with_every_later_phase_and_names_a_wrong_order(published_demo):
+    from dagster_project.lib.outputs import banding
+
+    with open_published(published_demo) as con:
+        tahap = banding.tahap_tersedia(con, 2024)
+        rep = banding.build_banding_report(con, 2024, "murni", "perubahan")
+        with pytest.raises(reports.ReportError) as salah:
+            banding.build_banding_report(con, 2024, "perubahan", "murni")
+    # 2024 has a pergeseran before and after its perubahan: murni → perubahan is still compared
+    assert tahap == ["murni", "pergeseran_1", "perubahan", "pergeseran_perubahan_1"]
+    assert rep.tables[0].rows and rep.file_stem == "banding_2024_murni_perubahan"
+    assert "tidak sebelum" in salah.value.message and "→" in salah.value.hint
