@@ -497,13 +497,13 @@ def _(mo, open_published, paths, persen, pilihan, reports, rupiah, tabel_rupiah)
         [
             ("triwulan", "Triwulan", "teks"),
             ("opd", "OPD", "teks"),
-            ("kode_sub_kegiatan", "Kode sub kegiatan", "teks"),
-            ("nama_sub_kegiatan", "Sub kegiatan", "nama"),
             ("status_teks", "Status", "teks"),
             ("dilaporkan_rp", "Dilaporkan OPD", "rupiah"),
             ("sp2d_rp", "SP2D s.d. akhir triwulan", "rupiah"),
             ("selisih_rp", "Selisih", "rupiah"),
             ("selisih_persen", "Selisih %", "persen"),
+            ("kode_sub_kegiatan", "Kode sub kegiatan", "teks"),
+            ("nama_sub_kegiatan", "Sub kegiatan", "nama"),
             ("alasan", "Penjelasan", "teks"),
         ],
     )

@@ -1654,7 +1654,6 @@ def generate(
         _place_lines(evidence, opds, seed, year)
         perubahan_rincian += dalam_tahun.tanam_perubahan_rincian(seed, year, opds, set(fases))
         payments = _sp2d_for_year(planner, opds, planner.akun)
-        klaim.catat_sp2d(year, payments)
 
         per_opd: dict[str, dict[str, Decimal]] = {}
         pagu_total = {t: ZERO for t in TAHAP}
@@ -1701,6 +1700,7 @@ def generate(
             sipd_export_xlsx.write_xlsx(landing_dir / rel, rows, year, tahap)
             emit(rel, None, len(rows), landing_dir / rel)
 
+        klaim.catat_sp2d(year, payments)  # the SP2D files as written: what an honest OPD reports
         realisasi = ZERO
         dmy_months = set(random.Random(f"{seed}:{year}:dates").sample(range(1, 13), 2))
         by_month: dict[int, list[Payment]] = defaultdict(list)
