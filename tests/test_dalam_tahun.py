@@ -176,7 +176,10 @@ def test_banding_pairs_murni_with_every_later_phase_and_names_a_wrong_order(publ
         rep = banding.build_banding_report(con, 2024, "murni", "perubahan")
         with pytest.raises(reports.ReportError) as salah:
             banding.build_banding_report(con, 2024, "perubahan", "murni")
+        with pytest.raises(reports.ReportError) as tahun_lain:
+            banding.build_banding_report(con, 2031, "murni", "perubahan")
     # 2024 has a pergeseran before and after its perubahan: murni → perubahan is still compared
     assert tahap == ["murni", "pergeseran_1", "perubahan", "pergeseran_perubahan_1"]
     assert rep.tables[0].rows and rep.file_stem == "banding_2024_murni_perubahan"
     assert "tidak sebelum" in salah.value.message and "→" in salah.value.hint
+    assert "tahun 2031" in tahun_lain.value.message and "2024, 2025" in tahun_lain.value.hint
