@@ -16,9 +16,12 @@ How to write a test that needs published data (read this before adding a pipelin
 - A new world only when the demo cannot be it (the automation module re-dates and withholds
   files before the first ingest): build it under `pipeline_env` and mark the module `slow`.
 - Another run costs minutes: first see whether a run the suite already makes can carry your
-  assertions. test_faults' recovering run also carries the isolation tests (one OPD's bad file
-  never blocks the others); test_kepatuhan_skenario_pipeline's republish run (`apbd run` in a
-  subprocess) also carries the no-op second run and what `apbd run` prints.
+  assertions. test_faults' recovering run (`apbd run` in a subprocess) also carries the
+  isolation tests (one OPD's bad file never blocks the others), a saved scenario published by the
+  next run, the no-op ingest of unchanged files and what `apbd run` prints.
+- A test of a method or a source, not of the pipeline around it, needs no run: ingest with the
+  real loader (`ingest_source`) and `pipeline_kit.build_models(root, name, "+mart_x")` builds only
+  those marts and what they stand on (test_placebo_pipeline, test_sipd_export_pipeline).
 
 Tests that use `published_demo`, `demo_run`, `copy_demo`, `baseline_run` or `built_db` (a dbt
 build on hand-made raw files, test_dbt_project), directly or through another fixture, are marked
@@ -81,11 +84,10 @@ SLOW_FIXTURES = frozenset({"demo_run", "published_demo", "copy_demo", "baseline_
 # usual order (collection order, alphabetical).
 FIRST = (
     "test_faults",  # builds the shared demo; two killed runs and a recovering one (+ isolation)
-    "test_placebo_pipeline",  # its own placebo world (the other worker starts here, no waiting)
-    "test_automation",  # its own world (re-dated files) and a re-ingest run
-    "test_kepatuhan_skenario_pipeline",  # `apbd run` again on a copy of the demo (+ its output)
+    "test_automation",  # its own world (re-dated files) and a re-ingest run (no waiting)
+    "test_placebo_pipeline",  # its own placebo world: ingest and a dbt build of the evidence marts
     "test_pipeline",  # a copy of the demo: exports, a report and a failing re-run
-    "test_sipd_export_pipeline",  # a copy of the demo with SIPD's whole-pemda export dropped in
+    "test_sipd_export_pipeline",  # a copy of the demo, SIPD's export ingested, budget marts rebuilt
     "test_sql_lint",  # sqlfluff over every dbt SQL file
     "test_dbt_project",  # a dbt build on hand-made raw files (and the dbt unit tests)
 )

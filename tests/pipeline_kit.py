@@ -4,6 +4,8 @@
 DAGSTER_HOME; the process is started in its own session so a SIGKILL can take it down with its
 children (dbt) at once, like a power cut or the OOM killer. `start_publish`: only the publish step,
 on a build file, in a subprocess to kill. `pipeline_env`: the environment for a run in this process.
+`build_models`: only dbt, for some marts and what they stand on, from a data folder's raw Parquet
+(for tests of a method or a source, not of the pipeline around it).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib.core.paths import PROJECT_ROOT, DataPaths
+from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT, DataPaths
 
 APBD = str(Path(sys.executable).with_name("apbd"))
 # The session's shared demo (tests/conftest.py `demo_run`): small, but large enough for every
@@ -67,24 +69,60 @@ def env_for(root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_run(root: Path, **extra: str) -> subprocess.Popen:
-    log_path = root / f"run_{time.time_ns()}.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [APBD, "run", "--no-demo", "--data-dir", str(root / "data")],
-        cwd=PROJECT_ROOT,
-        env=env_for(root, **extra),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+def build_models(root: Path, name: str, *selectors: str) -> Path:
+    """`dbt build` (models, seeds and data tests; not the unit tests, test_dbt_project runs them)
+    of `selectors` (`+mart_x`: the mart and everything upstream) from `root/data/raw` into a fresh
+    build file `root/data/build/<name>.duckdb`; returns its path. Data tests are selected
+    cautiously: those of the selected models only, not those that also read unselected ones."""
+    build = root / "data" / "build" / f"{name}.duckdb"
+    env = {
+        **env_for(root),
+        "APBD_BUILD_DB": str(build),
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+        "DBT_TARGET_PATH": str(root / "data" / "build" / f"dbt_target_{name}"),
+        "DBT_LOG_PATH": str(root / "data" / "logs" / f"dbt_{name}"),
+    }
+    dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR)]
+    select = ["--select", *selectors, "--indirect-selection", "cautious"]
+    result = subprocess.run(
+        [*dbt, *select, "--exclude-resource-type", "unit_test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=RUN_TIMEOUT,
     )
-    log.close()  # the child has its own copy
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return build
+
+
+def start_run(root: Path, **extra: str) -> subprocess.Popen:
+    """`apbd run` as a user starts it, in its own session; stdout and stderr each to a file."""
+    log_path = root / f"run_{time.time_ns()}.log"
+    with log_path.open("wb") as out, log_path.with_suffix(".err").open("wb") as err:
+        proc = subprocess.Popen(
+            [APBD, "run", "--no-demo", "--data-dir", str(root / "data")],
+            cwd=PROJECT_ROOT,
+            env=env_for(root, **extra),
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )  # the child has its own copies of both files
     proc.log_path = log_path  # type: ignore[attr-defined]
     return proc
 
 
+def streams_of(proc: subprocess.Popen) -> tuple[str, str]:
+    """(stdout, stderr) of a run `start_run` started."""
+    out = proc.log_path  # type: ignore[attr-defined]
+    return tuple(
+        f.read_text(encoding="utf-8", errors="replace") for f in (out, out.with_suffix(".err"))
+    )  # type: ignore[return-value]
+
+
 def output_of(proc: subprocess.Popen) -> str:
-    return proc.log_path.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+    """Everything the run printed (stdout, then stderr)."""
+    return "".join(streams_of(proc))
 
 
 # Safety limits, not expectations: a run takes a few minutes on an idle machine, but under
@@ -92,14 +130,18 @@ def output_of(proc: subprocess.Popen) -> str:
 RUN_TIMEOUT = 1800
 
 
-def run_to_end(root: Path, timeout: float = RUN_TIMEOUT, **extra: str) -> tuple[int, str]:
-    proc = start_run(root, **extra)
+def wait_to_end(proc: subprocess.Popen, timeout: float = RUN_TIMEOUT) -> int:
+    """The run's return code; past `timeout` it is killed (with its children) and this raises."""
     try:
-        rc = proc.wait(timeout=timeout)
+        return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(proc)
         raise
-    return rc, output_of(proc)
+
+
+def run_to_end(root: Path, timeout: float = RUN_TIMEOUT, **extra: str) -> tuple[int, str]:
+    proc = start_run(root, **extra)
+    return wait_to_end(proc, timeout), output_of(proc)
 
 
 # The publish step alone, as the orchestrator runs it once the gate's checks passed: the gate's

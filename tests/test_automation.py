@@ -111,7 +111,9 @@ def world(tmp_path_factory):
     mp.setenv(jadwal.ENV_TANGGAL_ACUAN, ACUAN.isoformat())
     paths = configure_environment(root / "data")
     ensure_dbt_manifest()
-    generate(paths.landing, scale=0.1, years=(2024, 2025))
+    # Without the national DJPK/BPS downloads: a deployment that has not fetched them yet must
+    # still ingest, build and publish (its peer marts empty), and this world tests the calendar.
+    generate(paths.landing, scale=0.1, years=(2024, 2025), pembanding=False)
     submit_on_time(paths)
     dpa = paths.landing / "sipd" / "dpa_sub_kegiatan" / "2025"
     late_opd, missing_opd = sorted(p.name for p in dpa.iterdir())[2:4]
@@ -163,7 +165,13 @@ def test_full_run_materialises_every_partition_and_publishes(world):
     kinerja = instance.get_materialized_partitions(dg.AssetKey(["opd", "realisasi_kinerja"]))
     assert sent and sent <= set(kinerja)
     assert {k.keys_by_dimension["periode"][-3:] for k in sent} == {"tw1", "tw2", "tw3", "tw4"}
-    assert world["paths"].published_db.exists()
+    # published without the national downloads: the peer marts are there, and empty
+    assert published(
+        world["paths"],
+        "select (select count(*) from marts.mart_pembanding_pemda), "
+        "(select count(*) from marts.mart_posisi_pembanding), "
+        "(select count(*) from marts.mart_anggaran_realisasi) > 0",
+    ) == [(0, 0, True)]
 
 
 def test_an_overdue_opd_fails_the_freshness_check_and_the_mart_lists_it(world):

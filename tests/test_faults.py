@@ -14,8 +14,11 @@ publishes: A's new version and the new SP2D are in the mart, B's figures still c
 previous version, and `mart_status_sumber` says B's slot is stale and since when. Also here, on
 the same runs: no secret (the HMAC key) in the repo, logs or outputs.
 
-The tests run in order on one data folder, each step building on the state the one before left:
-two killed runs and one full run in all; the isolation tests read the state the recovering run
+A planner's saved scenario (and one an older engine saved) waits in the copy from the start: the
+recovering run, which finds no new file to ingest (the killed runs already loaded them), is also
+"the next plain run" that must publish it, re-read no unchanged file, and print a short summary
+(`apbd run` as a user starts it). The tests run in order on one data folder, each step building
+on the state the one before left: two killed runs and one full run in all; the isolation tests read the state the recovering run
 left, before the publish kills change it. The publish kills take a build file that a real run
 gated (the demo's version, archived when the recovering run replaced it), so they cost a file
 copy, not another pipeline run.
@@ -33,11 +36,14 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from dagster_project.cli import app
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.lib.ingest.raw_audit import audit_raw
+from dagster_project.lib.planning.store import directory, read_index
 from dagster_project.lib.publish.publisher import (
     archive_file,
     current_version,
@@ -55,7 +61,9 @@ from tests.pipeline_kit import (
     run_to_end,
     start_publish,
     start_run,
+    streams_of,
     wait_for,
+    wait_to_end,
 )
 
 pytestmark = pytest.mark.slow
@@ -78,7 +86,50 @@ def chain(copy_demo, baseline_run):
         "isolation": send_isolation_inputs(paths),
         "baseline_root": baseline_run[0],
         "outputs": [baseline_run[1]],
+        "skenario": save_scenarios(paths, root),
     }
+
+
+PAGU_2026 = 3_183_000_000_000  # APBD murni 2026 (domain.md §4.2)
+LAMA = "0123456789abcdef"  # the id of a scenario an older engine saved
+
+
+def save_scenarios(paths, root) -> dict:
+    """`apbd scenario` saves a planner's scenario; beside it, one an older engine saved (without the
+    columns added since). Returns the saved scenario's index entry and rows."""
+    # one program protected: not the default scenario's inputs (that one is the build's own)
+    (protect,) = q(
+        paths,
+        """select p.kode_program from marts.mart_kepatuhan_belanja_program as p
+           join marts.mart_prioritas_alokasi as t using (tahun, kode_skpd, kode_program)
+           where p.tahun = 2025 and p.tahap = 'perubahan' and t.tier in ('C', 'D')
+           order by t.tier, p.total_belanja_rp, p.kode_program limit 1""",
+    )[0]
+    mp = pytest.MonkeyPatch()
+    mp.setenv("APBD_DATA_DIR", str(paths.root))
+    try:
+        args = [
+            "scenario",
+            "--tahun",
+            "2026",
+            "--pagu-total",
+            str(PAGU_2026),
+            "--lindungi",
+            protect,
+        ]
+        out = root / "skenario.xlsx"
+        result = CliRunner().invoke(
+            app, [*args, "--output", str(out), "--data-dir", str(paths.root)]
+        )
+    finally:
+        mp.undo()
+    assert result.exit_code == 0, result.output
+    (entry,) = read_index(paths)
+    saved = pl.read_parquet(directory(paths) / f"{entry['id_skenario']}.parquet")
+    saved.drop("tahap_dasar", "terkunci_rp", "is_bawaan").with_columns(
+        id_skenario=pl.lit(LAMA)
+    ).write_parquet(directory(paths) / f"{LAMA}.parquet")
+    return {"entry": entry, "saved": saved}
 
 
 def q(paths, sql, params=None):
@@ -177,7 +228,11 @@ def test_2_sigkill_during_dbt_build(chain):
 
 def test_3_next_run_recovers_by_itself(chain):
     paths = chain["paths"]
-    rc, out = run_to_end(chain["root"], APBD_HMAC_KEY=TEST_HMAC_KEY)
+    chain["log_before_3"] = read_ingest_log(paths).height
+    proc = start_run(chain["root"], APBD_HMAC_KEY=TEST_HMAC_KEY)
+    rc = wait_to_end(proc)
+    chain["streams_3"] = streams_of(proc)
+    out = "".join(chain["streams_3"])
     chain["outputs"].append(out)
     chain["recovered"] = True
     assert rc == 0, out[-6000:]
@@ -212,6 +267,54 @@ def test_3_next_run_recovers_by_itself(chain):
     assert len(new) == 1  # one run, one new version: the recovering run's
     chain["versions"] |= new
     chain["good"] = sha256_file(paths.published_db)
+
+
+MAX_RUN_LINES = 80
+
+
+def test_3_the_next_run_publishes_the_saved_scenarios(chain):
+    paths, entry, saved = chain["paths"], chain["skenario"]["entry"], chain["skenario"]["saved"]
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        mart = con.sql(
+            "select * from marts.mart_skenario_alokasi where id_skenario = $id order by all",
+            params={"id": entry["id_skenario"]},
+        ).pl()
+        lama = con.execute(
+            "select count(*), count(tahap_dasar), count(terkunci_rp), bool_or(is_bawaan) "
+            "from marts.mart_skenario_alokasi where id_skenario = ?",
+            [LAMA],
+        ).fetchall()
+    assert mart.height == saved.height
+    assert mart.sort("kode_skpd", "kode_program").equals(saved.sort("kode_skpd", "kode_program"))
+    assert mart["pagu_usulan_rp"].sum() == Decimal(PAGU_2026)
+    assert lama == [(saved.height, 0, 0, False)]  # the older engine's scenario: still published
+
+
+def test_3_the_next_run_rereads_no_unchanged_file_and_still_publishes(chain):
+    """The killed runs loaded every new file; the next plain run ingests nothing and publishes."""
+    paths = chain["paths"]
+    assert read_ingest_log(paths).height == chain["log_before_3"]  # nothing re-ingested
+    (n,) = q(paths, "select count(*) from marts.mart_anggaran_realisasi")[0]
+    assert n > 0
+
+
+def test_3_the_run_prints_a_short_summary_and_the_path_of_the_full_log(chain):
+    """What a user sees from `apbd run` (the recovering run is one as a user starts it)."""
+    stdout, stderr = chain["streams_3"]
+    lines = stdout.splitlines()
+    assert len(lines) <= MAX_RUN_LINES, stdout
+    assert stderr.strip() == "", stderr  # no library warning reaches the terminal
+    text = " ".join(stdout.split())
+    for stage in ("ingest", "dbt build", "gerbang mutu", "publish"):
+        assert stage in text
+    assert "Cek mutu:" in text and "lulus" in text and "Mart terbit:" in text
+    assert "Pagu, realisasi, serapan per OPD" in text and "Waktu:" in text
+    (path_line,) = [line for line in lines if line.startswith("Log lengkap:")]
+    log = chain["root"] / "data" / "logs" / path_line.split(":", 1)[1].strip().rsplit("/", 1)[-1]
+    assert log.exists() and str(log.parent) in path_line
+    full = log.read_text(encoding="utf-8", errors="replace")
+    assert "PASS=" in full and "Warning" in full  # every dbt line and the library warnings
+    assert "BetaWarning" not in stdout and " of " not in stdout.split("Cek mutu")[0]
 
 
 # ---------------------------------------------------------------------------------------------

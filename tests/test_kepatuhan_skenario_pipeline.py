@@ -2,16 +2,14 @@
 
 On a copy of the session's published demo (2024–2025). The evidence tiers a scenario needs are
 the real published `marts.mart_prioritas_alokasi` (issue 4); only the "no tier table" message is
-tested on a copy of the mart without it. The run that republishes a saved scenario is also the
-"second run" whose no-op ingest test_pipeline's test used to pay a run of its own for, and the
-`apbd run` a user starts whose terminal output test_cli_run's summary test used to pay a run of
-its own for (it is `apbd run` in a subprocess, as a user runs it).
+tested on a copy of the mart without it. That a saved scenario is published by the next run is
+tested on test_faults' recovering run (it saves one before its killed runs), which pays for no
+run of this module's own.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import duckdb
@@ -20,12 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
-from dagster_project.lib.ingest.loader import read_ingest_log
 from dagster_project.lib.planning import scenario as sk
 from dagster_project.lib.planning.store import directory, parquet_bytes, read_index
 from dagster_project.lib.planning.workbook import write_xlsx
-from tests.conftest import TEST_HMAC_KEY
-from tests.pipeline_kit import APBD, env_for, pipeline_env
+from tests.pipeline_kit import pipeline_env
 
 pytestmark = pytest.mark.slow
 
@@ -449,86 +445,3 @@ def test_cli_scenario_prints_top_ten_writes_the_workbook_and_saves(published, wi
     (entry,) = read_index(published)
     assert entry["pagu_total_rp"] == PAGU_2026 and entry["lindungi"] == [protect]
     assert (directory(published) / f"{entry['id_skenario']}.parquet").exists()
-
-
-LAMA = "0123456789abcdef"
-
-
-MAX_RUN_LINES = 80
-
-
-@pytest.fixture(scope="module")
-def republished(published):
-    """The next plain run after a scenario was saved (landing unchanged), `apbd run` in a
-    subprocess as a user starts it: what the ingest log and the publish log held before it, the
-    finished process (returncode, stdout, stderr) and the data folder's root."""
-    log_before = read_ingest_log(published).height
-    versions_before = len(list(published.publish_log.glob("*.json")))
-    # beside it, a scenario an older engine saved, without the columns added since: still published
-    (entry,) = read_index(published)
-    saved = pl.read_parquet(directory(published) / f"{entry['id_skenario']}.parquet")
-    saved.drop("tahap_dasar", "terkunci_rp", "is_bawaan").with_columns(
-        id_skenario=pl.lit(LAMA)
-    ).write_parquet(directory(published) / f"{LAMA}.parquet")
-    root = published.root.parent
-    proc = subprocess.run(
-        [APBD, "run", "--no-demo", "--data-dir", str(published.root)],
-        env=env_for(root, APBD_HMAC_KEY=TEST_HMAC_KEY),
-        capture_output=True,
-        text=True,
-        timeout=1800,  # about a minute on an idle machine; generous for a shared, loaded one
-    )
-    return log_before, versions_before, proc, root
-
-
-def test_a_saved_scenario_appears_in_the_mart_after_the_next_publish(published, republished):
-    (entry,) = read_index(published)
-    saved = pl.read_parquet(directory(published) / f"{entry['id_skenario']}.parquet")
-    proc = republished[2]
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    with duckdb.connect(str(published.published_db), read_only=True) as con:
-        mart = con.sql(
-            "select * from marts.mart_skenario_alokasi where id_skenario = $id order by all",
-            params={"id": entry["id_skenario"]},
-        ).pl()
-    assert mart.height == saved.height
-    assert mart.sort("kode_skpd", "kode_program").equals(saved.sort("kode_skpd", "kode_program"))
-    assert mart["pagu_usulan_rp"].sum() == Decimal(PAGU_2026)
-    assert rows(
-        published.published_db,
-        "select count(*), count(tahap_dasar), count(terkunci_rp), bool_or(is_bawaan) "
-        "from marts.mart_skenario_alokasi where id_skenario = ?",
-        [LAMA],
-    ) == [(saved.height, 0, 0, False)]
-
-
-def test_second_run_is_a_noop_for_unchanged_files_and_still_publishes(published, republished):
-    """(From test_pipeline: the same second run serves both.)"""
-    log_before, versions_before, proc, _ = republished
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert read_ingest_log(published).height == log_before  # nothing re-ingested
-    versions = sorted(p.name for p in published.publish_log.glob("*.json"))
-    assert len(versions) == versions_before + 1 == 2
-    with duckdb.connect(str(published.published_db), read_only=True) as con:
-        (n,) = con.execute("select count(*) from marts.mart_anggaran_realisasi").fetchone()
-    assert n > 0
-
-
-def test_run_prints_a_short_summary_and_the_path_of_the_full_log(republished):
-    """(From test_cli_run: what a user sees from `apbd run`; the same run serves both.)"""
-    *_, proc, root = republished
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    lines = proc.stdout.splitlines()
-    assert len(lines) <= MAX_RUN_LINES, proc.stdout
-    assert proc.stderr.strip() == "", proc.stderr  # no library warning reaches the terminal
-    text = " ".join(proc.stdout.split())
-    for stage in ("ingest", "dbt build", "gerbang mutu", "publish"):
-        assert stage in text
-    assert "Cek mutu:" in text and "lulus" in text and "Mart terbit:" in text
-    assert "Pagu, realisasi, serapan per OPD" in text and "Waktu:" in text
-    (path_line,) = [line for line in lines if line.startswith("Log lengkap:")]
-    log = root / "data" / "logs" / path_line.split(":", 1)[1].strip().rsplit("/", 1)[-1]
-    assert log.exists() and str(log.parent) in path_line
-    full = log.read_text(encoding="utf-8", errors="replace")
-    assert "PASS=" in full and "Warning" in full  # every dbt line and the library warnings
-    assert "BetaWarning" not in proc.stdout and " of " not in proc.stdout.split("Cek mutu")[0]

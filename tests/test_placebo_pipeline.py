@@ -1,8 +1,10 @@
 """The placebo world (issue 10): the same city, budget and spending, every true effect zero.
 
 A method an evaluator would sign finds (almost) nothing here: at most 5 % of program-years are
-efektif or tier A, and no reason claims an effect as "terbukti". One placebo demo is generated
-and run through the real pipeline once for the module.
+efektif or tier A, and no reason claims an effect as "terbukti". One placebo demo is generated,
+ingested by the real loader and built by dbt (the evidence marts, what they stand on, and their
+data tests) once for the module. Dagster, the gate and publishing add nothing to the method: the
+shared demo's run and test_automation's world exercise them.
 """
 
 from __future__ import annotations
@@ -10,34 +12,36 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.demo.generator import generate
-from dagster_project.runtime import configure_environment, ensure_dbt_manifest, run_pipeline
+from dagster_project.lib.ingest.loader import ingest_source
+from tests.pipeline_kit import build_models, pipeline_env
+
+# What the tests read, and everything upstream of it.
+EVIDENCE_MARTS = ("+mart_kinerja_program", "+mart_prioritas_alokasi", "+mart_skenario_alokasi")
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def placebo(tmp_path_factory):
+    """(build file, manifest) of the placebo world: generated, ingested, dbt-built."""
     root = tmp_path_factory.mktemp("plasebo")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-    paths = configure_environment(root / "data")
-    ensure_dbt_manifest()
-    # the national DJPK/BPS files play no part in the effect method: left out, which also runs the
-    # pipeline once as a deployment without them (empty peer marts must not block publishing)
-    manifest = generate(
-        paths.landing, scale=0.3, years=(2024, 2025), tanpa_efek=True, pembanding=False
-    )
-    report = run_pipeline()
-    assert report.success, (report.failed_steps, report.failed_checks)
-    yield paths, manifest
-    mp.undo()
+    with pipeline_env(root) as paths:
+        # the national DJPK/BPS files play no part in the effect method: left out
+        manifest = generate(
+            paths.landing, scale=0.3, years=(2024, 2025), tanpa_efek=True, pembanding=False
+        )
+        for contract in source_contracts().values():
+            ingest_source(contract, paths, run_id="plasebo")
+    build = build_models(root, "plasebo", *EVIDENCE_MARTS)
+    return build, manifest
 
 
 def test_placebo_world_finds_almost_no_effect_and_never_claims_proof(placebo):
-    paths, manifest = placebo
+    build, manifest = placebo
     assert manifest["kebenaran"]["tanpa_efek"] is True
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(build), read_only=True) as con:
         (rows, efektif_or_a, diukur) = con.execute(
             """select count(*),
                       count(*) filter (where k.klasifikasi = 'efektif' or p.tier = 'A'),
@@ -66,8 +70,8 @@ def test_the_default_scenario_on_the_placebo_moves_no_money_towards_evidence(pla
     protects and grows almost nothing on the strength of evidence: only tier B (its locks or B
     growth) and those few tier A programs may gain, only tier A is protected, and the total is
     the ceiling to the rupiah."""
-    paths, _ = placebo
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    build, _ = placebo
+    with duckdb.connect(str(build), read_only=True) as con:
         (rows, jumlah, pagu, tier_a, dilindungi_bukan_a, naik_bukan_ab) = con.execute(
             """select count(*), sum(pagu_usulan_rp), min(pagu_total_rp),
                       count(*) filter (where tier = 'A'),

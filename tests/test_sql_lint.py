@@ -24,3 +24,9 @@ def test_dbt_sql_passes_sqlfluff() -> None:
         timeout=1800,  # a safety limit: about 90 s on an idle machine, far more on a loaded one
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_the_rust_parser_is_installed() -> None:
+    """`.sqlfluff` asks for sqlfluff's Rust lexer and parser (the `rs` extra, half the CPU time of
+    the Python parser here); without the package sqlfluff falls back to Python without a word."""
+    import sqlfluffrs  # noqa: F401  (the import is the check)
