@@ -16,7 +16,7 @@ from dagster_project.lib.core.fmt import angka, persen, rupiah
 app = typer.Typer(
     help="Gudang data APBD Kota Samarinda (APBD evidence warehouse).",
     epilog="Nama Inggris juga diterima (English aliases): kueri = query, skenario = scenario, "
-    "pulihkan = rollback, laporan = report, ekspor = export, aplikasi = app, "
+    "pulihkan = rollback, laporan = report, banding = compare, ekspor = export, aplikasi = app, "
     "hapus-data-pribadi = purge-personal-data.",
     no_args_is_help=True,
     add_completion=False,
@@ -575,6 +575,68 @@ def laporan(
     )
     for p in written:
         console.print(f"  ditulis: {p}")
+
+
+@_command("banding", "compare")
+def banding(
+    tahun: Annotated[int, typer.Option("--tahun", "--year", help="Tahun anggaran.")],
+    dari: Annotated[
+        str, typer.Option("--dari", "--from", help="Tahap awal (murni, pergeseran_1, …).")
+    ] = "murni",
+    ke: Annotated[
+        str | None,
+        typer.Option(
+            "--ke", "--to", help="Tahap sesudahnya (perubahan, …; default: tahap terakhir)."
+        ),
+    ] = None,
+    keluar: Annotated[
+        Path | None,
+        typer.Option("--keluar", "--out", help="Folder hasil (default: data/exports/laporan)."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Perubahan APBD baris demi baris antara dua tahap DPA, perubahan terbesar lebih dulu (XLSX)
+    (budget changes line by line between two phases)."""
+    import duckdb
+
+    from dagster_project.lib.outputs import banding as bd
+    from dagster_project.lib.outputs import reports
+    from dagster_project.lib.publish.publisher import open_published
+    from dagster_project.runtime import configure_environment
+
+    paths = configure_environment(data_dir)
+    out_dir = (keluar or paths.exports / "laporan").resolve()
+    try:
+        meta = reports.published_meta(paths)
+        with open_published(paths) as con:
+            tahap = bd.tahap_tersedia(con, tahun)
+            rep = bd.build_banding_report(
+                con, tahun, dari, ke or (tahap[-1] if tahap else "perubahan"), meta=meta
+            )
+        path = reports.write_xlsx(rep, out_dir / f"{rep.file_stem}.xlsx")
+    except reports.ReportError as exc:
+        _fail(exc.message, exc.hint)
+    except FileNotFoundError as exc:
+        _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
+    except duckdb.Error as exc:
+        _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
+    except OSError as exc:
+        _fail(
+            f"Tidak bisa menulis ke {out_dir}: {exc.strerror or exc}.",
+            "pilih folder lain dengan --keluar",
+        )
+    baris = rep.tables[0].rows
+    console.print(
+        f"[bold]{rep.title}[/]: {len(baris)} baris berubah, ditambah, dihapus atau dipindah; "
+        f"selisih bersih {rupiah(rep.tables[0].total['selisih_rp'])}."
+    )
+    for r in baris[:10]:
+        console.print(
+            f"  {r['status_teks']:<9} {rupiah(r['selisih_rp']):>20}  {r['nama_skpd']}: "
+            f"{r['uraian']}",
+            markup=False,
+        )
+    console.print(f"  ditulis: {path}")
 
 
 @_command("ekspor", "export")

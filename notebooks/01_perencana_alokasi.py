@@ -510,6 +510,104 @@ def _(kelurahan, mo, persen, pilihan, pl, rupiah):
 
 
 @app.cell
+def _(kueri, mo, paths, pilihan, table_exists):
+    # Issue 14 §1: what each budget phase changed, line by line (mart_perubahan_anggaran).
+    ada_mart_perubahan = table_exists(paths, "marts", "mart_perubahan_anggaran")
+    _pasangan = (
+        kueri(
+            """select tahap_dari, tahap_ke, count(*) as n from marts.mart_perubahan_anggaran
+            where tahun = $tahun group by tahap_dari, tahap_ke
+            order by (tahap_dari = 'murni') desc, n desc""",
+            {"tahun": pilihan["tahun"]},
+        ).to_dicts()
+        if ada_mart_perubahan
+        else []
+    )
+    _opsi = {
+        f"{r['tahap_dari']} → {r['tahap_ke']}": f"{r['tahap_dari']}|{r['tahap_ke']}"
+        for r in _pasangan
+    }
+    pasangan_tahap = mo.ui.dropdown(
+        options=_opsi or {"(tidak ada)": ""},
+        value=next(iter(_opsi), "(tidak ada)"),
+        label="Bandingkan tahap",
+    )
+    return ada_mart_perubahan, pasangan_tahap
+
+
+@app.cell
+def _(ada_mart_perubahan, kueri, mo, pasangan_tahap, pilihan, pl, rupiah):
+    mo.stop(
+        not ada_mart_perubahan or not pasangan_tahap.value,
+        mo.vstack(
+            [
+                mo.md("## Perubahan anggaran baris demi baris"),
+                mo.md("Belum ada perbandingan tahap DPA untuk tahun ini di mart terbit."),
+            ]
+        ),
+    )
+    _dari, _ke = pasangan_tahap.value.split("|")
+    _param = {"tahun": pilihan["tahun"], "dari": _dari, "ke": _ke}
+    _opd = ""
+    if pilihan["opd"]:
+        _opd = "and (list_contains($opd, b.kode_skpd_dari) or list_contains($opd, b.kode_skpd_ke))"
+        _param["opd"] = pilihan["opd"]
+    _baris = kueri(
+        f"""
+        select b.status as "Status", coalesce(o.singkatan, b.kode_skpd) as "OPD",
+            b.kode_sub_kegiatan as "Sub kegiatan",
+            coalesce(b.uraian_komponen_ke, b.uraian_komponen_dari) as "Komponen",
+            b.pagu_dari_rp::double as "Pagu sebelum", b.pagu_ke_rp::double as "Pagu sesudah",
+            b.selisih_rp::double as "Selisih", b.cara_pencocokan as "Dicocokkan",
+            b.alasan as "Penjelasan"
+        from marts.mart_perubahan_anggaran as b
+        left join marts.dim_opd as o on o.kode_skpd = b.kode_skpd and o.masih_berlaku
+        where b.tahun = $tahun and b.tahap_dari = $dari and b.tahap_ke = $ke
+            and b.status <> 'tetap' {_opd}
+        order by abs(b.selisih_rp) desc, b.id_baris
+        """,
+        _param,
+    )
+    _status = _baris.group_by("Status").len().sort("Status")
+    _ringkas = ", ".join(f"{r['len']} {r['Status']}" for r in _status.to_dicts())
+    _bersih = _baris["Selisih"].sum() if _baris.height else 0
+    mo.vstack(
+        [
+            mo.md(
+                f"## Perubahan anggaran baris demi baris: {_dari} → {_ke}\n\n"
+                f"{_ringkas or 'tidak ada baris yang berubah'}; selisih bersih "
+                f"{rupiah(_bersih)}. Baris dicocokkan dengan kode, lalu dengan kemiripan nama "
+                "komponen bila nomornya berganti atau pindah sub kegiatan/OPD (cara di kolom "
+                "*Dicocokkan*). Workbook lengkap: `apbd banding --tahun "
+                f"{pilihan['tahun']} --dari {_dari} --ke {_ke}`."
+            ),
+            pasangan_tahap,
+            mo.Html(
+                "<div data-testid='tabel-perubahan-anggaran'>"
+                + mo.as_html(
+                    mo.ui.table(
+                        _baris.with_columns(pl.col("Komponen").str.slice(0, 60)),
+                        selection=None,
+                        page_size=10,
+                        format_mapping={
+                            "Pagu sebelum": rupiah,
+                            "Pagu sesudah": rupiah,
+                            "Selisih": rupiah,
+                        },
+                        show_column_summaries=False,
+                        show_data_types=False,
+                    )
+                ).text
+                + "</div>"
+            )
+            if _baris.height
+            else mo.md("Tidak ada baris yang berubah."),
+        ]
+    )
+    return
+
+
+@app.cell
 def _(paths, table_exists):
     ada_mart_prioritas = table_exists(paths, "marts", "mart_prioritas_alokasi")
     return (ada_mart_prioritas,)

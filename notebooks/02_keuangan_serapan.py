@@ -638,5 +638,72 @@ def _(mo, rupiah, tabel_rupiah, telaah):
     return
 
 
+@app.cell
+def _(mo, open_published, paths, persen, pilihan, reports, rupiah, tabel_rupiah):
+    # Issue 14 §2: what the OPDs report as realisasi keuangan against the SP2D paid.
+    with open_published(paths) as _con:
+        _rekon = reports.rekonsiliasi_rows(_con, pilihan)
+        _status = _con.execute(
+            """select status, count(*) from marts.mart_rekonsiliasi_realisasi
+            where tahun = $t and triwulan = (select max(triwulan)
+                from marts.mart_rekonsiliasi_realisasi where tahun = $t)
+            group by status""",
+            {"t": pilihan.tahun},
+        ).fetchall()
+    _n = dict(_status)
+    _frame = tabel_rupiah(
+        _rekon,
+        [
+            ("triwulan", "Triwulan", "teks"),
+            ("opd", "OPD", "teks"),
+            ("status_teks", "Status", "teks"),
+            ("dilaporkan_rp", "Dilaporkan OPD", "rupiah"),
+            ("sp2d_rp", "SP2D s.d. akhir triwulan", "rupiah"),
+            ("selisih_rp", "Selisih", "rupiah"),
+            ("selisih_persen", "Selisih %", "persen"),
+            ("kode_sub_kegiatan", "Kode sub kegiatan", "teks"),
+            ("nama_sub_kegiatan", "Sub kegiatan", "nama"),
+            ("alasan", "Penjelasan", "teks"),
+        ],
+    )
+    mo.vstack(
+        [
+            mo.md(
+                "## Laporan OPD terhadap SP2D (rekonsiliasi)\n\n"
+                "Realisasi keuangan yang dilaporkan OPD di laporan kinerja triwulan terakhir "
+                "dibandingkan SP2D yang diakui sebagai belanja s.d. akhir triwulan itu (seluruh "
+                f"kota, triwulan terakhir): {_n.get('cocok', 0)} cocok, "
+                f"{_n.get('selisih', 0)} selisih di luar toleransi, "
+                f"{_n.get('dilaporkan_tanpa_sp2d', 0)} dilaporkan tanpa SP2D, "
+                f"{_n.get('sp2d_tanpa_laporan', 0)} SP2D tanpa laporan. "
+                "Toleransi: `reference.ref_toleransi_rekonsiliasi`. Sama dengan sheet "
+                "*Rekonsiliasi* di `apbd laporan`."
+            ),
+            mo.Html(
+                "<div data-testid='tabel-rekonsiliasi'>"
+                + mo.as_html(
+                    mo.ui.table(
+                        _frame,
+                        selection=None,
+                        page_size=10,
+                        format_mapping={
+                            "Dilaporkan OPD": rupiah,
+                            "SP2D s.d. akhir triwulan": rupiah,
+                            "Selisih": rupiah,
+                            "Selisih %": lambda v: persen(v),
+                        },
+                        show_column_summaries=False,
+                        show_data_types=False,
+                    )
+                ).text
+                + "</div>"
+            )
+            if _rekon
+            else mo.md("Semua laporan triwulan terakhir cocok dengan SP2D."),
+        ]
+    )
+    return
+
+
 if __name__ == "__main__":
     app.run()

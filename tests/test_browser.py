@@ -179,11 +179,44 @@ def test_peer_section_shows_samarinda_among_its_peers(chromium, planner_app, art
     assert shot.stat().st_size > 10_000
 
 
-def screenshot_section(page, heading, path: Path) -> Path:
-    """A screenshot from the section's heading down to the end of its members table."""
+def test_finance_app_shows_what_opds_report_against_the_sp2d(
+    chromium, published_demo, tmp_path, artifacts_dir
+):
+    """Issue 14 §2 in the finance app: the reconciliation section lists the sub kegiatan whose
+    reported realisation does not agree with the SP2D paid; its screenshot lands in
+    test-artifacts/keuangan_rekonsiliasi.png."""
+    from playwright.sync_api import sync_playwright
+
+    with (
+        server_kit.planner_app(published_demo.root, tmp_path, timeout=60, nama="keuangan") as port,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 9000})
+            page.goto(f"http://127.0.0.1:{port}/")
+            heading = page.get_by_role("heading", name="Laporan OPD terhadap SP2D (rekonsiliasi)")
+            heading.wait_for(timeout=60_000)
+            table = "[data-testid=tabel-rekonsiliasi]"
+            page.wait_for_selector(f"{table} table tbody tr", timeout=60_000)
+            rows = page.locator(f"{table} table tbody tr").all_inner_texts()
+            shot = screenshot_section(
+                page, heading, artifacts_dir / "keuangan_rekonsiliasi.png", table
+            )
+        finally:
+            browser.close()
+    assert rows and all("Rp" in r for r in rows)
+    assert any("Selisih" in r or "SP2D tanpa laporan" in r for r in rows)
+    assert shot.stat().st_size > 10_000
+
+
+def screenshot_section(
+    page, heading, path: Path, end_at: str = "[data-testid=tabel-pembanding]"
+) -> Path:
+    """A screenshot from the section's heading down to the end of its table (`end_at`)."""
     page.wait_for_timeout(800)  # let the charts finish drawing
     top = heading.bounding_box()
-    end = page.locator("[data-testid=tabel-pembanding]").bounding_box()
+    end = page.locator(end_at).bounding_box()
     page.screenshot(
         path=str(path),
         clip={

@@ -85,12 +85,16 @@ SECTIONS = {
         "Skenario alokasi TA 2026",
         "data-testid='tabel-skenario-opd'",
         "Samarinda di antara pemda pembanding",  # with the peer figures, or saying they are not in
+        "Perubahan anggaran baris demi baris",  # issue 14 §1
+        "data-testid='tabel-perubahan-anggaran'",
     ],
     "02_keuangan_serapan.py": [
         "Kurva serapan",
         "Belanja terhadap hasil per program",
         "data-testid='grafik-kinerja'",
         "Program bertanda kinerja",
+        "Laporan OPD terhadap SP2D (rekonsiliasi)",  # issue 14 §2
+        "data-testid='tabel-rekonsiliasi'",
     ],
 }
 

@@ -144,6 +144,7 @@ def test_xlsx_has_indonesian_headings_rupiah_formats_frozen_header_and_filters(l
         "Melebihi pagu",
         "Proyeksi akhir tahun",
         "Daftar telaah",
+        "Rekonsiliasi",
         "Catatan",
     ]
     ws = wb["Ringkasan"]

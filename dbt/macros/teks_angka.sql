@@ -25,3 +25,8 @@
         else replace(cast(cast(round({{ value }}, 1) as decimal(18, 1)) as varchar), '.', ',') || ' %'
     end
 {%- endmacro %}
+
+{#- A quantity in words: 12 -> '12', 2.5000 -> '2,5' (trailing zeros dropped, decimal comma). -#}
+{% macro volume_teks(value) -%}
+    replace(rtrim(rtrim(cast({{ value }} as varchar), '0'), '.'), '.', ',')
+{%- endmacro %}

@@ -221,6 +221,9 @@ class EvidenceWorld:
     ):
         self.seed = seed
         self.tanpa_efek = tanpa_efek  # the placebo world: every true effect is zero
+        # what an OPD reports as realisasi keuangan, given the figure drawn here (the generator
+        # sets it: the SP2D paid, or a planted claim; lib/demo/dalam_tahun.py)
+        self.laporan_keuangan: Callable[[int, str, str, int, Decimal], Decimal | None] | None = None
         self.years = years
         self.scale = scale
         self.outcome_years = (min(years) - 1, *years)
@@ -803,6 +806,8 @@ class EvidenceWorld:
                     pagu
                     * Decimal(str(round(min(1.0, s.ratio * share * rng.uniform(0.97, 1.03)), 6)))
                 ).quantize(Decimal(1))
+                if self.laporan_keuangan is not None:
+                    keu = self.laporan_keuangan(year, opd.kode, s.kode, q, keu)
                 out[q].append(self._kinerja_row(
                     year, q, opd.kode, "sub_kegiatan", s.kode, s.indikator, spelled,
                     target, text_target, real, ("Tersedia" if q == 4 else "Dalam proses") if text_target else None,

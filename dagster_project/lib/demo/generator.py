@@ -49,7 +49,7 @@ import xlsxwriter
 import yaml
 
 from dagster_project.lib.core.paths import CONTRACTS_DIR
-from dagster_project.lib.demo import anomali
+from dagster_project.lib.demo import anomali, dalam_tahun
 from dagster_project.lib.demo import sipd_export as sipd_export_xlsx
 from dagster_project.lib.demo.evidence import EvidenceWorld
 from dagster_project.lib.demo.model import (
@@ -1637,7 +1637,12 @@ def generate(
         raise ValueError(f"the seeds hold no nomenclature before 2021 (asked for {min(yrs)})")
     # Performance, outcome and beneficiary data with a planted truth (lib/demo/evidence.py).
     evidence = EvidenceWorld(ref, seed, yrs, scale, tanpa_efek=tanpa_efek)
+    # issue 14: planted in-year truths (review-list cases, line-level budget changes,
+    # self-reported realisation)
     kebenaran_anomali: dict[str, list[dict[str, Any]]] = {k: [] for k in anomali.KINDS}
+    klaim = dalam_tahun.KlaimKeuangan(seed, BELANJA)
+    evidence.laporan_keuangan = klaim.dilaporkan
+    perubahan_rincian: list[dict[str, Any]] = []
     for year in yrs:
         planner = Planner(ref, seed, scale, year)
         opds = _opds_for(ref, year, seed)
@@ -1656,6 +1661,7 @@ def generate(
         _check_codes(planner, opds, ref)
         evidence.plant_year(planner, opds)
         _place_lines(evidence, opds, seed, year)
+        perubahan_rincian += dalam_tahun.tanam_perubahan_rincian(seed, year, opds, set(fases))
         payments = _sp2d_for_year(planner, opds, planner.akun)
         kasus.update(anomali.kebenaran_pembayaran(payments))
         for kind, cases in kasus.items():
@@ -1706,6 +1712,7 @@ def generate(
             sipd_export_xlsx.write_xlsx(landing_dir / rel, rows, year, tahap)
             emit(rel, None, len(rows), landing_dir / rel)
 
+        klaim.catat_sp2d(year, payments)  # the SP2D files as written: what an honest OPD reports
         realisasi = ZERO
         dmy_months = set(random.Random(f"{seed}:{year}:dates").sample(range(1, 13), 2))
         by_month: dict[int, list[Payment]] = defaultdict(list)
@@ -1757,7 +1764,12 @@ def generate(
         "years": list(yrs),
         "files": sorted(files, key=lambda f: f["path"]),
         "totals": totals,
-        "kebenaran": {**evidence.truth(), "anomali": kebenaran_anomali},
+        "kebenaran": {
+            **evidence.truth(),
+            "anomali": kebenaran_anomali,
+            "perubahan_rincian": perubahan_rincian,
+            "klaim_keuangan": klaim.terkirim([f["path"] for f in files]),
+        },
     }
     landing_dir.mkdir(parents=True, exist_ok=True)
     (landing_dir / "_manifest.json").write_text(

@@ -707,6 +707,77 @@ def prioritas_sub_kegiatan_rules(contract: Contract) -> list[Expectation]:
     return _prioritas_rules("business:mart_prioritas_sub_kegiatan", "jumlah_indikator_terukur")
 
 
+def perubahan_anggaran_rules(contract: Contract) -> list[Expectation]:
+    """mart_perubahan_anggaran: a line without its earlier side is ditambah, without its later
+    side dihapus, and only a matched line can be berubah, dipindah or tetap (issue 14 §1)."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_perubahan_anggaran"
+    return [
+        gxe.ExpectColumnValuesToBeInSet(
+            column="status",
+            value_set=["ditambah"],
+            row_condition=Col("pagu_dari_rp").is_null(),
+            meta=_meta(
+                "baris tanpa sisi awal berstatus ditambah",
+                "a line without its earlier side is 'ditambah'",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="status",
+            value_set=["dihapus"],
+            row_condition=Col("pagu_ke_rp").is_null(),
+            meta=_meta(
+                "baris tanpa sisi akhir berstatus dihapus",
+                "a line without its later side is 'dihapus'",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="cara_pencocokan",
+            value_set=["tidak_ditemukan"],
+            row_condition=Col("status").is_in(["ditambah", "dihapus"]),
+            meta=_meta(
+                "baris ditambah atau dihapus tidak punya pasangan",
+                "an added or removed line has no match",
+                src,
+            ),
+        ),
+    ]
+
+
+def rekonsiliasi_realisasi_rules(contract: Contract) -> list[Expectation]:
+    """mart_rekonsiliasi_realisasi: a difference exists exactly where the OPD reported, and
+    'cocok' never lies outside the tolerance (issue 14 §2)."""
+    _, gxe = _gx()
+    from great_expectations.expectations.row_conditions import Column as Col
+
+    src = "business:mart_rekonsiliasi_realisasi"
+    return [
+        gxe.ExpectColumnValuesToBeNull(
+            column="selisih_rp",
+            row_condition=Col("dilaporkan_rp").is_null(),
+            meta=_meta(
+                "selisih_rp kosong bila OPD tidak melaporkan",
+                "no difference where nothing was reported",
+                src,
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="status",
+            value_set=["sp2d_tanpa_laporan"],
+            row_condition=Col("dilaporkan_rp").is_null(),
+            meta=_meta(
+                "tanpa laporan berstatus sp2d_tanpa_laporan",
+                "a row without a report is 'sp2d_tanpa_laporan'",
+                src,
+            ),
+        ),
+    ]
+
+
 BusinessRules = Callable[["Contract"], list["Expectation"]]
 
 
@@ -788,6 +859,8 @@ BUSINESS_RULES: dict[str, BusinessRules] = {
     "mart_rekonsiliasi_djpk": rekonsiliasi_djpk_rules,
     "mart_proyeksi_serapan": proyeksi_serapan_rules,
     "mart_anomali": anomali_rules,
+    "mart_perubahan_anggaran": perubahan_anggaran_rules,
+    "mart_rekonsiliasi_realisasi": rekonsiliasi_realisasi_rules,
 }
 
 

@@ -754,6 +754,7 @@ def build_report(
                 TELAAH_COLUMNS,
                 telaah_rows(con, sel),
             ),
+            rekonsiliasi_table(con, sel),
         ],
         notes=_notes(sel, meta, bulan, ambang, now or datetime.now().astimezone()),
     )
@@ -1309,6 +1310,78 @@ def write_pdf(report: Report, path: Path) -> Path:
     with atomic_write(path) as tmp:
         pdf.output(str(tmp))
     return Path(path)
+
+
+# --------------------------------------------------------------------------------------------
+# The reconciliation sheet (issue 14 §2): self-reported realisation against SP2D
+# --------------------------------------------------------------------------------------------
+
+STATUS_REKON = {
+    "cocok": "Cocok",
+    "selisih": "Selisih",
+    "dilaporkan_tanpa_sp2d": "Dilaporkan tanpa SP2D",
+    "sp2d_tanpa_laporan": "SP2D tanpa laporan",
+}
+REKON_COLUMNS = [
+    ReportColumn("triwulan", "Triwulan", "count", 0.6),
+    ReportColumn("kode_skpd", "Kode OPD", "code", 1.6, in_pdf=False),
+    ReportColumn("opd", "OPD", "text", 1.4),
+    ReportColumn("kode_sub_kegiatan", "Kode sub kegiatan", "code", 1.5),
+    ReportColumn("nama_sub_kegiatan", "Sub kegiatan", "text", 2.5),
+    ReportColumn("status_teks", "Status", "text", 1.1),
+    ReportColumn("dilaporkan_rp", "Dilaporkan OPD", "rupiah", 1.4),
+    ReportColumn("sp2d_rp", "SP2D s.d. akhir triwulan", "rupiah", 1.4),
+    ReportColumn("selisih_rp", "Selisih", "rupiah", 1.3),
+    ReportColumn("selisih_persen", "Selisih %", "percent", 0.8),
+    ReportColumn("alasan", "Penjelasan", "text", 4.0, in_pdf=False),
+]
+
+
+def rekonsiliasi_rows(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dict[str, Any]]:
+    """The latest quarter's reconciliation rows in the selection that do not agree (selisih,
+    reported without SP2D, SP2D without report), largest difference first."""
+    rows = _rows(
+        con.execute(
+            f"""
+            with m as (
+                select r.*, coalesce(o.singkatan, o.nama_skpd, r.kode_skpd) as opd
+                from marts.mart_rekonsiliasi_realisasi as r
+                left join marts.dim_opd as o on o.kode_skpd = r.kode_skpd
+            )
+            select m.*, (select max(s.nama_sub_kegiatan) from marts.dim_sub_kegiatan s
+                         where s.kode_sub_kegiatan = m.kode_sub_kegiatan) as nama_sub_kegiatan
+            from m
+            where {_filters(sel)} and m.status <> 'cocok'
+                and m.triwulan = (select max(triwulan) from marts.mart_rekonsiliasi_realisasi
+                                  where tahun = $tahun)
+            order by abs(coalesce(m.selisih_rp, m.sp2d_rp)) desc, m.kode_skpd,
+                m.kode_sub_kegiatan
+            """,
+            _params(sel),
+        )
+    )
+    for r in rows:
+        r["status_teks"] = STATUS_REKON[r["status"]]
+        if r["selisih_persen"] is not None:
+            r["selisih_persen"] = Decimal(r["selisih_persen"]) / 100
+    return rows
+
+
+def rekonsiliasi_table(con: duckdb.DuckDBPyConnection, sel: Selection) -> ReportTable:
+    rows = rekonsiliasi_rows(con, sel)
+    q = rows[0]["triwulan"] if rows else "terakhir"
+    return ReportTable(
+        "Rekonsiliasi",
+        f"Realisasi keuangan yang dilaporkan OPD (triwulan {q}) dibandingkan SP2D yang diakui "
+        "sebagai belanja s.d. akhir triwulan; hanya yang tidak cocok",
+        REKON_COLUMNS,
+        rows,
+        {
+            "kode_skpd": "Jumlah",
+            "dilaporkan_rp": sum((r["dilaporkan_rp"] or 0 for r in rows), Decimal(0)),
+            "sp2d_rp": _sum(rows, "sp2d_rp"),
+        },
+    )
 
 
 WRITERS = {"xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}
