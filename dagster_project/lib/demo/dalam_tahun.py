@@ -69,18 +69,24 @@ def _bagi_pas(t: Decimal, volume: Decimal) -> Decimal | None:
 
 
 def tanam_perubahan_rincian(
-    seed: int, year: int, opds: list[Opd], lewati: set[str]
+    seed: int,
+    year: int,
+    opds: list[Opd],
+    lewati: set[str],
+    sub_lewati: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Plant the §1 edits in the APBD-P lines (`s.perubahan`) of the OPDs not in `lewati`; return
-    the truth rows: every line of every touched sub kegiatan, ``dari`` (its murni key) → ``ke``
-    (its perubahan key), None on the side where it does not exist."""
+    """Plant the §1 edits in the APBD-P lines (`s.perubahan`) of the OPDs not in `lewati`, never
+    in a sub kegiatan of `sub_lewati` ((kode_skpd, kode_sub_kegiatan): those holding a line the
+    review list's truth plants, whose unit price must stay as planted); return the truth rows:
+    every line of every touched sub kegiatan, ``dari`` (its murni key) → ``ke`` (its perubahan
+    key), None on the side where it does not exist."""
     rng = random.Random(f"{seed}:{year}:perubahan_rincian")
     bebas = [
         (opd, s)
         for opd in opds
         if opd.kode not in lewati
         for s in sorted(opd.subkeg, key=lambda s: s.kode)
-        if s.murni and s.perubahan and not s.lokasi_rincian
+        if s.murni and s.perubahan and not s.lokasi_rincian and (opd.kode, s.kode) not in sub_lewati
     ]
     murni_no = {id(s): {ln.no for ln in s.murni or []} for _, s in bebas}
     asal: dict[int, tuple[Opd, SubKeg, int] | None] = {}

@@ -1661,7 +1661,16 @@ def generate(
         _check_codes(planner, opds, ref)
         evidence.plant_year(planner, opds)
         _place_lines(evidence, opds, seed, year)
-        perubahan_rincian += dalam_tahun.tanam_perubahan_rincian(seed, year, opds, set(fases))
+        # the review list's planted lines keep their planted prices: no §1 edit in their sub kegiatan
+        ditelaah = frozenset(
+            (c["kode_skpd"], c["kode_sub_kegiatan"])
+            for cases in kasus.values()
+            for c in cases
+            if "kode_sub_kegiatan" in c
+        )
+        perubahan_rincian += dalam_tahun.tanam_perubahan_rincian(
+            seed, year, opds, set(fases), ditelaah
+        )
         payments = _sp2d_for_year(planner, opds, planner.akun)
         kasus.update(anomali.kebenaran_pembayaran(payments))
         for kind, cases in kasus.items():
