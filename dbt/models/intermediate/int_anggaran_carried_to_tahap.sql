@@ -21,46 +21,7 @@ anggaran as (
 
 ),
 
-tahap_tahun as (
-
-    select distinct
-        tahun,
-        tahap,
-        urutan_tahap
-    from anggaran
-
-),
-
-tahap_opd as (
-
-    select distinct
-        tahun,
-        kode_skpd,
-        urutan_tahap
-    from anggaran
-
-),
-
-posisi as (
-
-    select
-        tahap_tahun.tahun,
-        tahap_tahun.tahap,
-        tahap_tahun.urutan_tahap,
-        tahap_opd.kode_skpd,
-        max(tahap_opd.urutan_tahap) as urutan_tahap_dipakai
-    from tahap_tahun
-    inner join tahap_opd
-        on
-            tahap_tahun.tahun = tahap_opd.tahun
-            and tahap_tahun.urutan_tahap >= tahap_opd.urutan_tahap
-    group by
-        tahap_tahun.tahun,
-        tahap_tahun.tahap,
-        tahap_tahun.urutan_tahap,
-        tahap_opd.kode_skpd
-
-),
+{{ posisi_tahap('anggaran') }},
 
 final as (
 
