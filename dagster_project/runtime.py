@@ -231,6 +231,7 @@ class PipelineWatch:
             on_update,
         )
         self.since = time.time()
+        self._log_rows: dict[str, int] = {}
         self.logged_before = self._ingest_logged()
         files = sum(len(landing_files(c, paths)) for c in source_contracts().values())
         self.states = {
@@ -247,8 +248,15 @@ class PipelineWatch:
         self._thread = threading.Thread(target=self._loop, name="pipeline-watch", daemon=True)
 
     def _ingest_logged(self) -> int:
+        """Files in the ingest log: one Parquet per batch of files, so the records in each (read
+        from its footer once; a log file never changes once it has its name)."""
+        import polars as pl
+
         folder = self.paths.ingest_log
-        return sum(1 for _ in folder.glob("2*.parquet")) if folder.exists() else 0
+        for f in folder.glob("2*.parquet") if folder.exists() else ():
+            if f.name not in self._log_rows:
+                self._log_rows[f.name] = pl.scan_parquet(f).select(pl.len()).collect().item()
+        return sum(self._log_rows.values())
 
     def _read_dbt_progress(self) -> None:
         if self.log_file is None or not self.log_file.exists():
