@@ -1114,9 +1114,10 @@ def ingest_source(
 def _tasks(
     candidates: list[Path], contract: Contract, paths: DataPaths, workers: int
 ) -> list[list[tuple[int, Path]]]:
-    """The files (with their place in arrival order) split into tasks for the workers: whole
-    landing folders per task (a slot's files all live in one folder, and a copy under another
-    name is recognised within its folder), about four tasks per worker. One task (no workers)
+    """The files (with their place in arrival order) split into tasks for the workers, about
+    four per worker. Every version of a slot goes to the same task: a slot's files all live in
+    one folder (a copy under another name is recognised within its folder), so a task takes
+    whole folders, or a folder's files of one period when each name says its period. One task (no workers)
     for a few files, or when a whole-pemda file (SIPD export) is among them: it fills the slots
     of many folders at once."""
     indexed = list(enumerate(candidates))
@@ -1128,13 +1129,29 @@ def _tasks(
     folders: dict[Path, list[tuple[int, Path]]] = {}
     for i, p in indexed:
         folders.setdefault(p.parent, []).append((i, p))
+    groups: dict[tuple[Path, str], list[tuple[int, Path]]] = {}
+    for folder, files in folders.items():
+        periods = _name_periods(contract, [p for _, p in files])
+        for (i, p), period in zip(files, periods, strict=True):
+            groups.setdefault((folder, period), []).append((i, p))
     size = max(MIN_FILES_PER_TASK, -(-len(candidates) // (4 * workers)))
     tasks: list[list[tuple[int, Path]]] = [[]]
-    for group in folders.values():
+    for group in groups.values():
         if len(tasks[-1]) >= size:
             tasks.append([])
         tasks[-1] += group
     return [sorted(t) for t in tasks if t]
+
+
+def _name_periods(contract: Contract, files: list[Path]) -> list[str]:
+    """The period each file's name gives its slot (BPKAD's `sp2d_2025_03.csv`: one slot per
+    month in one folder), so the months of a folder can go to different workers; all "" (the
+    folder is one group) when a file of the folder names none: its period is in its rows."""
+    pattern = contract.period_pattern
+    found = [pattern.search(p.name) for p in files] if pattern else []
+    if not found or not all(found):
+        return [""] * len(files)
+    return [m.group(1) for m in found]  # type: ignore[union-attr]
 
 
 def _ingest_in_workers(
