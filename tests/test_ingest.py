@@ -317,3 +317,8 @@ def test_files_spread_over_worker_processes_load_as_in_one_process(data_paths, t
     files_one = list(serial.ingest_log.glob("2*.parquet"))
     files_two = list(data_paths.ingest_log.glob("2*.parquet"))
     assert len(files_one) == 1 and 2 <= len(files_two) < 23
+    # sent again unchanged: told apart before any worker, nothing logged
+    again = ingest_source(DPA, data_paths, workers=2)
+    assert [o.status for o in again] == [STATUS_UNCHANGED] * 23
+    assert [o.berkas for o in again] == [o.berkas for o in two]
+    assert len(list(data_paths.ingest_log.glob("2*.parquet"))) == len(files_two)

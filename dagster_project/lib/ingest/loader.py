@@ -1087,21 +1087,29 @@ def ingest_source(
 ) -> list[IngestOutcome]:
     """Ingest every new or changed landing file of one source, oldest first.
 
-    With many files, groups of them run in `workers` processes (default `worker_count()`):
-    a group is whole landing folders, so every version of a slot is read in one process in
-    arrival order (the latest still wins). Each group's ingest-log records are written in one
-    file when the group is done, after everything its files wrote."""
+    With many files, tasks of them run in `workers` processes (default `worker_count()`,
+    `lib/ingest/workers.py`): every version of a slot is in one task, read in arrival order (the
+    latest still wins). Each task's ingest-log records are written in one file when the task
+    is done, after everything its files wrote (in one process: one file per batch of rows)."""
     paths.ensure()
     clean_partial_writes(paths)
     log = read_ingest_log(paths)
     candidates = list(files) if files is not None else landing_files(contract, paths)
     candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))  # latest arrival wins
     workers = worker_count() if workers is None else workers
-    tasks = _tasks(candidates, contract, paths, workers)
+    seen = _Seen.of(log)
+    # Files sent before and unchanged are told apart here (a sha256 each), so a run with
+    # little new starts no worker for them.
+    same: dict[int, IngestOutcome] = {}
+    if workers > 1 and len(candidates) >= 2 * MIN_FILES_PER_TASK:
+        same = {i: o for i, p in enumerate(candidates) if (o := _unchanged(p, paths, seen))}
+    todo = [(i, p) for i, p in enumerate(candidates) if i not in same]
+    tasks = _tasks(todo, contract, paths, workers)
     if len(tasks) < 2:
-        outcomes = _ingest_files(contract, paths, candidates, _Seen.of(log), run_id, logged=True)
+        outcomes = _ingest_files(contract, paths, candidates, seen, run_id, logged=True)
     else:
-        outcomes = _ingest_in_workers(contract, paths, tasks, log, run_id, workers)
+        done = dict(_ingest_in_workers(contract, paths, tasks, log, run_id, workers))
+        outcomes = [same.get(i) or done[i] for i in range(len(candidates))]
     _summarise_whole_pemda(paths, contract, outcomes)
     ensure_schema_file(contract, paths)
     ensure_log_schema_file(paths)
@@ -1111,20 +1119,32 @@ def ingest_source(
     return outcomes
 
 
+def _unchanged(path: Path, paths: DataPaths, seen: _Seen) -> IngestOutcome | None:
+    """The outcome of a file whose content is the one logged under its name, else None."""
+    berkas = (
+        path.relative_to(paths.landing).as_posix()
+        if path.is_relative_to(paths.landing)
+        else str(path)
+    )
+    sha = sha256_file(path)
+    if seen.latest.get(berkas) == sha:
+        return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
+    return None
+
+
 def _tasks(
-    candidates: list[Path], contract: Contract, paths: DataPaths, workers: int
+    indexed: list[tuple[int, Path]], contract: Contract, paths: DataPaths, workers: int
 ) -> list[list[tuple[int, Path]]]:
     """The files (with their place in arrival order) split into tasks for the workers, about
     four per worker. Every version of a slot goes to the same task: a slot's files all live in
     one folder (a copy under another name is recognised within its folder), so a task takes
-    whole folders, or a folder's files of one period when each name says its period. One task (no workers)
-    for a few files, or when a whole-pemda file (SIPD export) is among them: it fills the slots
-    of many folders at once."""
-    indexed = list(enumerate(candidates))
-    if workers < 2 or len(candidates) < 2 * MIN_FILES_PER_TASK:
+    whole folders, or a folder's files of one period when each name says its period. One task
+    (no workers) for a few files, or when a whole-pemda file (SIPD export) is among them: it
+    fills the slots of many folders at once."""
+    if workers < 2 or len(indexed) < 2 * MIN_FILES_PER_TASK:
         return [indexed]
     roots = [landing_root(f, paths).resolve() for f in feeder_contracts(contract.key)]
-    if any(p.resolve().is_relative_to(r) for p in candidates for r in roots):
+    if any(p.resolve().is_relative_to(r) for _, p in indexed for r in roots):
         return [indexed]
     folders: dict[Path, list[tuple[int, Path]]] = {}
     for i, p in indexed:
@@ -1134,7 +1154,7 @@ def _tasks(
         periods = _name_periods(contract, [p for _, p in files])
         for (i, p), period in zip(files, periods, strict=True):
             groups.setdefault((folder, period), []).append((i, p))
-    size = max(MIN_FILES_PER_TASK, -(-len(candidates) // (4 * workers)))
+    size = max(MIN_FILES_PER_TASK, -(-len(indexed) // (4 * workers)))
     tasks: list[list[tuple[int, Path]]] = [[]]
     for group in groups.values():
         if len(tasks[-1]) >= size:
@@ -1161,9 +1181,10 @@ def _ingest_in_workers(
     log: pl.DataFrame,
     run_id: str,
     workers: int,
-) -> list[IngestOutcome]:
+) -> list[tuple[int, IngestOutcome]]:
     """Run the tasks in the worker pool; log each task's files as it finishes. A failed task
-    does not stop the others (their files are logged); its error is raised at the end."""
+    does not stop the others (their files are logged); its error is raised at the end.
+    Returns (place in arrival order, outcome) for every file."""
     from concurrent.futures import as_completed
 
     env = run_env()
@@ -1182,7 +1203,7 @@ def _ingest_in_workers(
         placed += done
     if error is not None:
         raise error
-    return [o for _, o in sorted(placed, key=lambda x: x[0])]
+    return placed
 
 
 def _ingest_task(
