@@ -366,6 +366,9 @@ def run_pipeline(
     `StageState` while the pipeline runs (see `PipelineWatch`; `log_file` is where this process's
     output goes, for dbt's node count).
     """
+    from dagster_project.lib.ingest.workers import warm
+
+    warm()  # ingest's worker processes start while Dagster and the definitions load
     import dagster as dg
 
     from dagster_project.definitions import defs

@@ -95,6 +95,13 @@ def _main_not_reimported() -> Iterator[None]:
             main.__file__ = file
 
 
+def warm() -> None:
+    """Start the workers now (they import Polars and the project, ~1 s each), while the caller
+    has other work to do before its first ingest; nothing when ingest runs in one process."""
+    if (size := worker_count()) > 1:
+        submit_all(size, os.getpid, [()] * size)
+
+
 def shutdown() -> None:
     global _pool
     if _pool is not None:
