@@ -10,6 +10,7 @@ import pytest
 import xlsxwriter
 
 from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.contracts.reference import opd_codes
 from dagster_project.lib.ingest.loader import (
     STATUS_LOADED,
     STATUS_REJECTED,
@@ -242,8 +243,6 @@ def _land_many(paths) -> dict[str, object]:
     """20 DPA files of 10 OPDs (two phases each) arriving one after the other; Dinkes re-sends
     its murni under another name (the later one must win), one file has a negative pagu, one is
     an HTML page. Returns the files that have something to tell their sender."""
-    from dagster_project.lib.contracts.reference import opd_codes
-
     t0, n = 1_700_000_000, 0
     for opd in list(opd_codes())[:10]:
         for tahap in ("murni", "perubahan"):
@@ -267,7 +266,7 @@ def _land_many(paths) -> dict[str, object]:
     html.write_text("<html><body>Sesi habis</body></html>\n")
     for i, p in enumerate((later, negative, html)):
         os.utime(p, (t0 + 100 + i, t0 + 100 + i))
-    return {"later": later, "told": {negative.name, html.name}}
+    return {"later": later, "html": html, "told": {negative.name, html.name}}
 
 
 def test_files_spread_over_worker_processes_load_as_in_one_process(data_paths, tmp_path):
@@ -322,3 +321,26 @@ def test_files_spread_over_worker_processes_load_as_in_one_process(data_paths, t
     assert [o.status for o in again] == [STATUS_UNCHANGED] * 23
     assert [o.berkas for o in again] == [o.berkas for o in two]
     assert len(list(data_paths.ingest_log.glob("2*.parquet"))) == len(files_two)
+    # 18 files re-saved (new bytes, same rows) and a renamed copy of a file in use: the workers
+    # judge them on their folders' part of the log, as one process would on all of it
+    folder = data_paths.landing / "sipd/dpa_sub_kegiatan/2024"
+    opds = list(opd_codes())[:10]
+    resaved = [
+        p
+        for opd in opds[:4] + opds[5:]
+        for pattern in ("*_p*.csv", "*_murni.csv")  # not Dinkes' `murni (1)`
+        for p in sorted((folder / opd).glob(pattern))
+    ]
+    for p in resaved:
+        p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+    kept = folder / opds[4] / "dpa_sub_kegiatan_perubahan.csv"
+    (kept.parent / "dpa_sub_kegiatan_perubahan (2).csv").write_bytes(kept.read_bytes())
+    third = {o.berkas: o for o in ingest_source(DPA, data_paths, workers=2)}
+    html = landed["html"].relative_to(data_paths.landing).as_posix()
+    assert len(third) == 24 and len(resaved) >= 2 * 8
+    assert {b for b, o in third.items() if o.status == STATUS_LOADED} == {
+        p.relative_to(data_paths.landing).as_posix() for p in resaved
+    } - {html}
+    assert third[html].status == STATUS_REJECTED  # still an HTML page
+    copy = third[f"sipd/dpa_sub_kegiatan/2024/{opds[4]}/dpa_sub_kegiatan_perubahan (2).csv"]
+    assert copy.status == STATUS_UNCHANGED and "sedang dipakai" in copy.message

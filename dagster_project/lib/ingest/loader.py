@@ -1075,6 +1075,7 @@ def _archive(path: Path, sha: str, paths: DataPaths, *, private: bool = False) -
 
 
 MIN_FILES_PER_TASK = 8  # fewer files than two tasks' worth: no worker processes
+MAX_FILES_PER_TASK = 256  # a task's outcomes and log records, held until it is done
 
 
 def ingest_source(
@@ -1119,13 +1120,16 @@ def ingest_source(
     return outcomes
 
 
+def _berkas(path: Path, paths: DataPaths) -> str:
+    """A landing file's name in the ingest log: its path under landing/."""
+    if path.is_relative_to(paths.landing):
+        return path.relative_to(paths.landing).as_posix()
+    return str(path)
+
+
 def _unchanged(path: Path, paths: DataPaths, seen: _Seen) -> IngestOutcome | None:
     """The outcome of a file whose content is the one logged under its name, else None."""
-    berkas = (
-        path.relative_to(paths.landing).as_posix()
-        if path.is_relative_to(paths.landing)
-        else str(path)
-    )
+    berkas = _berkas(path, paths)
     sha = sha256_file(path)
     if seen.latest.get(berkas) == sha:
         return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
@@ -1154,7 +1158,7 @@ def _tasks(
         periods = _name_periods(contract, [p for _, p in files])
         for (i, p), period in zip(files, periods, strict=True):
             groups.setdefault((folder, period), []).append((i, p))
-    size = max(MIN_FILES_PER_TASK, -(-len(indexed) // (4 * workers)))
+    size = min(MAX_FILES_PER_TASK, max(MIN_FILES_PER_TASK, -(-len(indexed) // (4 * workers))))
     tasks: list[list[tuple[int, Path]]] = [[]]
     for group in groups.values():
         if len(tasks[-1]) >= size:
@@ -1188,9 +1192,8 @@ def _ingest_in_workers(
     from concurrent.futures import as_completed
 
     env = run_env()
-    futures = submit_all(
-        workers, _ingest_task, [(contract, paths, t, log, run_id, env) for t in tasks]
-    )
+    calls = [(contract, paths, t, _log_for(log, t, paths), run_id, env) for t in tasks]
+    futures = submit_all(workers, _ingest_task, calls)
     placed: list[tuple[int, IngestOutcome]] = []
     error: BaseException | None = None
     for fut in as_completed(futures):
@@ -1204,6 +1207,18 @@ def _ingest_in_workers(
     if error is not None:
         raise error
     return placed
+
+
+def _log_for(log: pl.DataFrame, task: list[tuple[int, Path]], paths: DataPaths) -> pl.DataFrame:
+    """The part of the log a task's files are judged on, in log order: the records of files in
+    its folders and every record of the slots those fill (a whole-pemda file fills them from
+    another folder). Unchanged-file and same-content-copy checks look no further."""
+    folders = list({_berkas(p, paths).rsplit("/", 1)[0] for _, p in task})
+    keys = ["sistem", "tabel", "tahun", "pengirim"]
+    indexed = log.with_row_index("__i")
+    mine = indexed.filter(pl.col("berkas").str.replace(r"/[^/]*$", "").is_in(folders))
+    slots = indexed.join(mine.select(keys).unique(), on=keys, how="semi", nulls_equal=True)
+    return pl.concat([mine, slots]).unique("__i").sort("__i").drop("__i")
 
 
 def _ingest_task(
