@@ -37,16 +37,25 @@ def reset_ingest(paths) -> None:
     paths.ensure()
 
 
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def peak_rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
+def worker_peak_rss_mb() -> list[float]:
+    """Peak RSS of each ingest worker process (none before the process pool existed)."""
+    try:
+        from dagster_project.lib.ingest.workers import pids
+    except ImportError:
+        return []
+    return [peak_rss_mb(pid) for pid in pids()]
+
+
 def measure(data_dir: Path, repeat: int) -> dict:
     """{"<source> <format>": [seconds per repeat]}, their file counts and the peak RSS of this
-    process, for the code importable here."""
+    process and of the ingest workers, for the code importable here."""
     os.environ["APBD_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("APBD_HMAC_KEY", "benchmark-key-not-secret-0123456789")
     from dagster_project.lib.contracts.model import source_contracts
@@ -67,7 +76,12 @@ def measure(data_dir: Path, repeat: int) -> dict:
                 outcomes = ingest_source(contract, paths, files=chosen)
                 seconds.setdefault(f"{name} {fmt}", []).append(time.perf_counter() - t)
                 files[f"{name} {fmt}"] = len(outcomes)
-    return {"seconds": seconds, "files": files, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "files": files,
+        "peak_rss_mb": peak_rss_mb(),
+        "worker_peak_rss_mb": worker_peak_rss_mb(),
+    }
 
 
 def measure_revision(rev: str, data_dir: Path, repeat: int) -> dict:
@@ -91,6 +105,20 @@ def measure_revision(rev: str, data_dir: Path, repeat: int) -> dict:
         return json.loads(out.splitlines()[-1])
     finally:
         shutil.rmtree(tree, ignore_errors=True)
+
+
+def measure_here(data_dir: Path, repeat: int) -> dict:
+    """`measure` on this tree's code, in a subprocess like the baseline (so the memory figures
+    of both exclude generating the demo)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", str(data_dir), "--repeat", str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    ).stdout
+    return json.loads(out.splitlines()[-1])
 
 
 def summarise(result: dict) -> dict[str, tuple[int, float]]:
@@ -134,7 +162,7 @@ def main() -> int:
         f" ingest workers: {worker_count()}"
     )
     base = measure_revision(args.baseline, data_dir, args.repeat) if args.baseline else None
-    result = measure(data_dir, args.repeat)
+    result = measure_here(data_dir, args.repeat)
     now, before = summarise(result), summarise(base) if base else {}
 
     label = args.baseline or "-"
@@ -154,6 +182,11 @@ def main() -> int:
     print(line)
     rss = f"peak RSS of the measuring process: {result['peak_rss_mb']:.0f} MB"
     print(rss + (f" ({label}: {base['peak_rss_mb']:.0f} MB)" if base else ""))
+    if result["worker_peak_rss_mb"]:
+        print(
+            "peak RSS of each worker process: "
+            + ", ".join(f"{mb:.0f} MB" for mb in result["worker_peak_rss_mb"])
+        )
     if hasattr(os, "getloadavg"):
         print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.keep:

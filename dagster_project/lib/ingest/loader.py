@@ -1130,8 +1130,10 @@ def _berkas(path: Path, paths: DataPaths) -> str:
 def _unchanged(path: Path, paths: DataPaths, seen: _Seen) -> IngestOutcome | None:
     """The outcome of a file whose content is the one logged under its name, else None."""
     berkas = _berkas(path, paths)
+    if berkas not in seen.latest:  # a new name: never unchanged, and no sha256 to pay for here
+        return None
     sha = sha256_file(path)
-    if seen.latest.get(berkas) == sha:
+    if seen.latest[berkas] == sha:
         return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
     return None
 

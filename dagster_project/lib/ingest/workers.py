@@ -102,6 +102,11 @@ def warm() -> None:
         submit_all(size, os.getpid, [()] * size)
 
 
+def pids() -> list[int]:
+    """The worker processes running now (for the benchmark's memory figures)."""
+    return list(_pool._processes) if _pool is not None else []  # type: ignore[attr-defined]
+
+
 def shutdown() -> None:
     global _pool
     if _pool is not None:
