@@ -1075,7 +1075,7 @@ def _archive(path: Path, sha: str, paths: DataPaths, *, private: bool = False) -
 
 
 MIN_FILES_PER_TASK = 8  # fewer files than two tasks' worth: no worker processes
-MAX_FILES_PER_TASK = 256  # a task's outcomes and log records, held until it is done
+MAX_FILES_PER_TASK = 256  # a task holds its outcomes until done (a slot is never split)
 
 
 def ingest_source(
