@@ -1252,15 +1252,17 @@ def _ingest_files(
     feeders = {landing_root(f, paths).resolve(): f for f in feeder_contracts(contract.key)}
     outcomes: list[IngestOutcome | _Received] = []
     waiting: list[int] = []  # received files whose rows are not checked yet
+    rows = 0  # rows of the waiting files
     unlogged = 0  # outcomes[:unlogged] are logged
 
     def conclude() -> None:
-        nonlocal unlogged
+        nonlocal unlogged, rows
         if waiting:
             done = _conclude([outcomes[i] for i in waiting], contract, paths)
             for i, outcome in zip(waiting, done, strict=True):
                 outcomes[i] = outcome
             waiting.clear()
+            rows = 0
         if logged:
             write_log(paths, [o.log_entry for o in outcomes[unlogged:] if o.log_entry])
             unlogged = len(outcomes)
@@ -1275,7 +1277,8 @@ def _ingest_files(
             outcomes.append(r)
             if isinstance(r, _Received):
                 waiting.append(len(outcomes) - 1)
-        if sum(outcomes[i].table.frame.height for i in waiting) >= BATCH_ROWS:
+                rows += r.table.frame.height
+        if rows >= BATCH_ROWS:
             conclude()
     conclude()
     return outcomes  # type: ignore[return-value]  # every _Received is concluded
