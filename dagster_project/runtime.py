@@ -395,9 +395,9 @@ def run_pipeline(
     `StageState` while the pipeline runs (see `PipelineWatch`; `log_file` is where this process's
     output goes, for dbt's node count).
     """
-    from dagster_project.lib.ingest.workers import warm
+    from dagster_project.lib.ingest import workers
 
-    warm()  # ingest's worker processes start while Dagster and the definitions load
+    workers.warm()  # ingest's worker processes start while Dagster and the definitions load
     import dagster as dg
 
     from dagster_project.definitions import defs
@@ -424,7 +424,7 @@ def run_pipeline(
         if on_progress
         else contextlib.nullcontext()
     )
-    with watch:
+    with watch, workers.shut_down_after():  # the ingest workers end with the run
         for pdef, assets in groups.values():
             tags = full_range_tags(pdef, instance) if pdef is not None else None
             if pdef is not None and tags is None:

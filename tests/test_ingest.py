@@ -269,7 +269,17 @@ def _land_many(paths) -> dict[str, object]:
     return {"later": later, "html": html, "told": {negative.name, html.name}}
 
 
-def test_files_spread_over_worker_processes_load_as_in_one_process(data_paths, tmp_path):
+@pytest.fixture
+def workers_shut_down():
+    from dagster_project.lib.ingest import workers
+
+    with workers.shut_down_after():  # no idle workers left for the rest of the session
+        yield
+
+
+def test_files_spread_over_worker_processes_load_as_in_one_process(
+    data_paths, tmp_path, workers_shut_down
+):
     """Ingest on two worker processes writes what one process writes (raw Parquet, quarantine,
     feedback, log records, outcomes in arrival order); the latest version of a slot still wins;
     only a file with something to tell gets a workbook; the log is one file per batch of files
