@@ -1,13 +1,15 @@
-"""Direct ingest speed: every landing file of the default demo, every source, no Dagster.
+"""Direct ingest speed: every landing file of the default demo, CSV and XLSX apart, no Dagster.
 
-    .venv/bin/python benchmarks/ingest_speed.py [--scale 1.0] [--repeat 3] [--baseline REV]
+    .venv/bin/python benchmarks/ingest_speed.py [--scale 1.0] [--repeat 3] [--baseline main]
 
 Generates the demo into a temporary data folder, then `--repeat` times: forgets everything ingested
-(raw/, quarantine/, the landing archive; landing/ stays) and runs `ingest_source` for each source
-contract in turn, timing each. Prints the median seconds per source, the total, files per second,
-and the ratio against the figures measured before the ingest speed work (`BEFORE`, same machine);
-`--baseline REV` measures that git revision instead, in one run with the current code, on the same
-landing files (its tree is exported with `git archive` and run in a subprocess). Timings only, no
+(raw/, quarantine/, the landing archive; landing/ stays) and, for each source contract in turn,
+runs `ingest_source` on its CSV files, then on its XLSX files, timing each call. Prints the
+median seconds and files per second per source and format, files/s for all CSV and all XLSX
+files, and, with `--baseline REV`, the same for that git revision measured in the same run on
+the same landing files (its tree is exported with `git archive` and run in a subprocess) and the
+ratio. `APBD_INGEST_WORKERS` applies to both (a revision before the process pool ignores it).
+The first repeat also starts the worker processes (printed apart). Timings only, no
 assertions: the tests check behaviour.
 """
 
@@ -25,19 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Main at 9a3492f, before the ingest speed work: medians of 3 at scale 1.0 (828 files), measured
-# with `--baseline 9a3492f` on the shared 2-core machine (load average ≈ 15; the current code
-# took 40.8 s in the same run). Compare like with like: rerun with --baseline on a busy machine.
-BEFORE = {
-    "bpkad.sp2d": 3.66,
-    "bps.indikator_wilayah": 1.73,
-    "dinsos.penerima_bansos": 0.61,
-    "opd.realisasi_kinerja": 31.51,
-    "sipd.anggaran_kas": 18.70,
-    "sipd.dpa_rincian": 16.25,
-    "sipd.dpa_sub_kegiatan": 17.62,
-    "total": 93.27,
-}
+FORMATS = {".csv": "CSV", ".txt": "CSV", ".xlsx": "XLSX"}
 
 
 def reset_ingest(paths) -> None:
@@ -47,26 +37,51 @@ def reset_ingest(paths) -> None:
     paths.ensure()
 
 
+def peak_rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def worker_peak_rss_mb() -> list[float]:
+    """Peak RSS of each ingest worker process (none before the process pool existed)."""
+    try:
+        from dagster_project.lib.ingest.workers import pids
+    except ImportError:
+        return []
+    return [peak_rss_mb(pid) for pid in pids()]
+
+
 def measure(data_dir: Path, repeat: int) -> dict:
-    """{source: [seconds per repeat]} and the file count, for the code importable here."""
+    """{"<source> <format>": [seconds per repeat]}, their file counts and the peak RSS of this
+    process and of the ingest workers, for the code importable here."""
     os.environ["APBD_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("APBD_HMAC_KEY", "benchmark-key-not-secret-0123456789")
     from dagster_project.lib.contracts.model import source_contracts
     from dagster_project.lib.core.paths import DataPaths
-    from dagster_project.lib.ingest.loader import ingest_source
+    from dagster_project.lib.ingest.loader import ingest_source, landing_files
 
     paths = DataPaths.from_env()
     seconds: dict[str, list[float]] = {}
-    files = 0
+    files: dict[str, int] = {}
     for _ in range(repeat):
         reset_ingest(paths)
-        files = 0
         for name, contract in source_contracts().items():
-            t = time.perf_counter()
-            outcomes = ingest_source(contract, paths)
-            seconds.setdefault(name, []).append(time.perf_counter() - t)
-            files += len(outcomes)
-    return {"seconds": seconds, "files": files}
+            by_format: dict[str, list[Path]] = {}
+            for p in landing_files(contract, paths):
+                by_format.setdefault(FORMATS.get(p.suffix.lower(), "lain"), []).append(p)
+            for fmt, chosen in sorted(by_format.items()):
+                t = time.perf_counter()
+                outcomes = ingest_source(contract, paths, files=chosen)
+                seconds.setdefault(f"{name} {fmt}", []).append(time.perf_counter() - t)
+                files[f"{name} {fmt}"] = len(outcomes)
+    return {
+        "seconds": seconds,
+        "files": files,
+        "peak_rss_mb": peak_rss_mb(),
+        "worker_peak_rss_mb": worker_peak_rss_mb(),
+    }
 
 
 def measure_revision(rev: str, data_dir: Path, repeat: int) -> dict:
@@ -92,10 +107,34 @@ def measure_revision(rev: str, data_dir: Path, repeat: int) -> dict:
         shutil.rmtree(tree, ignore_errors=True)
 
 
-def medians(result: dict) -> dict[str, float]:
-    per_source = {k: statistics.median(v) for k, v in result["seconds"].items()}
-    totals = [sum(run) for run in zip(*result["seconds"].values(), strict=True)]
-    return {**per_source, "total": statistics.median(totals)}
+def measure_here(data_dir: Path, repeat: int) -> dict:
+    """`measure` on this tree's code, in a subprocess like the baseline (so the memory figures
+    of both exclude generating the demo)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", str(data_dir), "--repeat", str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    ).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def summarise(result: dict) -> dict[str, tuple[int, float]]:
+    """{row: (files, median seconds)}: each source × format, then each format and all."""
+    out = {k: (result["files"][k], statistics.median(v)) for k, v in result["seconds"].items()}
+    repeats = len(next(iter(result["seconds"].values())))
+    rows = list(out)
+    for fmt in [*sorted({k.rsplit(" ", 1)[1] for k in rows}), "semua"]:
+        keys = [k for k in rows if fmt == "semua" or k.endswith(" " + fmt)]
+        per_repeat = [sum(result["seconds"][k][i] for k in keys) for i in range(repeats)]
+        out[f"= {fmt}"] = (sum(out[k][0] for k in keys), statistics.median(per_repeat))
+    return out
+
+
+def first_repeat(result: dict) -> float:
+    return sum(v[0] for v in result["seconds"].values())
 
 
 def main() -> int:
@@ -114,30 +153,40 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="apbd-bench-"))
     data_dir = root / "data"
     from dagster_project.lib.demo.generator import generate
+    from dagster_project.lib.ingest.workers import worker_count
 
     t = time.perf_counter()
     manifest = generate(data_dir / "landing", scale=args.scale)
     print(
-        f"demo: {len(manifest['files'])} files, scale {args.scale}, {time.perf_counter() - t:.1f} s"
+        f"demo: {len(manifest['files'])} files, scale {args.scale}, {time.perf_counter() - t:.1f} s;"
+        f" ingest workers: {worker_count()}"
     )
-    before = (
-        medians(measure_revision(args.baseline, data_dir, args.repeat)) if args.baseline else BEFORE
-    )
-    result = measure(data_dir, args.repeat)
-    now = medians(result)
-    files = result["files"]
+    base = measure_revision(args.baseline, data_dir, args.repeat) if args.baseline else None
+    result = measure_here(data_dir, args.repeat)
+    now, before = summarise(result), summarise(base) if base else {}
 
-    label = args.baseline or "9a3492f*"
-    print(f"\nmedian of {args.repeat} (seconds){'':18s}{'now':>8s}{label:>10s}{'ratio':>8s}")
-    for name, sec in now.items():
-        b = before.get(name)
-        ratio = f"{b / sec:7.1f}×" if b else ""
-        print(f"  {name:42s}{sec:8.2f}{b or float('nan'):10.2f}{ratio:>8s}")
+    label = args.baseline or "-"
     print(
-        f"files: {files}, {files / now['total']:.1f} files/s (before: {files / before['total']:.1f})"
+        f"\nmedian of {args.repeat}{'':28s}{'files':>6s}{'s now':>8s}{'files/s':>9s}"
+        f"{'s ' + label:>10s}{'files/s':>9s}{'ratio':>8s}"
     )
-    if not args.baseline:
-        print("* the figures in BEFORE, measured on a busy machine; --baseline REV measures now")
+    for name, (n, sec) in now.items():
+        row = f"  {name:36s}{n:6d}{sec:8.2f}{n / sec:9.1f}"
+        if name in before:
+            b = before[name][1]
+            row += f"{b:10.2f}{before[name][0] / b:9.1f}{b / sec:7.1f}×"
+        print(row)
+    line = f"first repeat (starts the workers): {first_repeat(result):.2f} s"
+    if base:
+        line += f" ({label}: {first_repeat(base):.2f} s)"
+    print(line)
+    rss = f"peak RSS of the measuring process: {result['peak_rss_mb']:.0f} MB"
+    print(rss + (f" ({label}: {base['peak_rss_mb']:.0f} MB)" if base else ""))
+    if result["worker_peak_rss_mb"]:
+        print(
+            "peak RSS of each worker process: "
+            + ", ".join(f"{mb:.0f} MB" for mb in result["worker_peak_rss_mb"])
+        )
     if hasattr(os, "getloadavg"):
         print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.keep:

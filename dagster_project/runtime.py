@@ -260,6 +260,7 @@ class PipelineWatch:
             on_update,
         )
         self.since = time.time()
+        self._log_rows: dict[str, int] = {}
         self.logged_before = self._ingest_logged()
         files = sum(len(landing_files(c, paths)) for c in source_contracts().values())
         self.states = {
@@ -276,8 +277,15 @@ class PipelineWatch:
         self._thread = threading.Thread(target=self._loop, name="pipeline-watch", daemon=True)
 
     def _ingest_logged(self) -> int:
+        """Files in the ingest log: one Parquet per batch of files, so the records in each (read
+        from its footer once; a log file never changes once it has its name)."""
+        import polars as pl
+
         folder = self.paths.ingest_log
-        return sum(1 for _ in folder.glob("2*.parquet")) if folder.exists() else 0
+        for f in folder.glob("2*.parquet") if folder.exists() else ():
+            if f.name not in self._log_rows:
+                self._log_rows[f.name] = pl.scan_parquet(f).select(pl.len()).collect().item()
+        return sum(self._log_rows.values())
 
     def _read_dbt_progress(self) -> None:
         if self.log_file is None or not self.log_file.exists():
@@ -387,6 +395,9 @@ def run_pipeline(
     `StageState` while the pipeline runs (see `PipelineWatch`; `log_file` is where this process's
     output goes, for dbt's node count).
     """
+    from dagster_project.lib.ingest import workers
+
+    workers.warm()  # ingest's worker processes start while Dagster and the definitions load
     import dagster as dg
 
     from dagster_project.definitions import defs
@@ -413,7 +424,7 @@ def run_pipeline(
         if on_progress
         else contextlib.nullcontext()
     )
-    with watch:
+    with watch, workers.shut_down_after():  # the ingest workers end with the run
         for pdef, assets in groups.values():
             tags = full_range_tags(pdef, instance) if pdef is not None else None
             if pdef is not None and tags is None:

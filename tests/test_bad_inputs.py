@@ -99,14 +99,27 @@ def feedback_sheets(outcome: IngestOutcome) -> dict[str, list[tuple]]:
 
 
 def ingest_one(paths: DataPaths, contract=DPA) -> IngestOutcome:
+    """Ingest the one landed file; check the feedback rule: a workbook for a file with something
+    to tell its sender (refused, a row quarantined or ignored, a warning), none for a clean one."""
     (outcome,) = ingest_source(contract, paths)
     if outcome.status != STATUS_UNCHANGED:
-        sheets = feedback_sheets(outcome)
-        summary = dict(sheets["Ringkasan"][1:])
-        assert summary["Berkas"] == outcome.berkas
-        assert summary["Baris dimuat"] == outcome.rows_loaded
         entry = read_ingest_log(paths).tail(1).to_dicts()[0]
-        assert entry["umpan_balik_path"] == str(outcome.feedback_path.relative_to(paths.root))
+        told = (
+            outcome.status == STATUS_REJECTED
+            or outcome.rows_quarantined
+            or outcome.rows_skipped
+            or entry["pesan"]  # a warning (extra columns, columns filled from the folder)
+        )
+        if told:
+            sheets = feedback_sheets(outcome)
+            summary = dict(sheets["Ringkasan"][1:])
+            assert summary["Berkas"] == outcome.berkas
+            assert summary["Baris dimuat"] == outcome.rows_loaded
+            assert entry["umpan_balik_path"] == str(outcome.feedback_path.relative_to(paths.root))
+        else:  # loaded whole, nothing ignored: nothing to tell, no workbook anywhere
+            assert outcome.status == STATUS_LOADED and outcome.feedback_path is None
+            assert entry["umpan_balik_path"] is None
+            assert not list(paths.quarantine.rglob(f"*{outcome.sha256[:12]}*"))
     return outcome
 
 

@@ -10,6 +10,7 @@ import pytest
 import xlsxwriter
 
 from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.contracts.reference import opd_codes
 from dagster_project.lib.ingest.loader import (
     STATUS_LOADED,
     STATUS_REJECTED,
@@ -236,3 +237,120 @@ def test_files_checked_together_are_each_judged_by_their_own_slot(data_paths):
     assert f"bukan OPD pengirim {DISDIKBUD}" in disdik.errors["alasan"][0]
     assert (dinkes_2025.rows_loaded, dinkes_2025.rows_quarantined) == (1, 0)
     assert dinkes_2025.errors.is_empty()
+
+
+def _land_many(paths) -> dict[str, object]:
+    """20 DPA files of 10 OPDs (two phases each) arriving one after the other; Dinkes re-sends
+    its murni under another name (the later one must win), one file has a negative pagu, one is
+    an HTML page. Returns the files that have something to tell their sender."""
+    t0, n = 1_700_000_000, 0
+    for opd in list(opd_codes())[:10]:
+        for tahap in ("murni", "perubahan"):
+            rows = [r.replace(DINKES, opd).replace(",murni,", f",{tahap},") for r in GOOD_ROWS]
+            p = write_dpa(paths, rows, opd=opd, name=f"dpa_sub_kegiatan_{tahap}.csv")
+            os.utime(p, (t0 + n, t0 + n))
+            n += 1
+    later = write_dpa(
+        paths,
+        [GOOD_ROWS[0].replace("1250000000", "1300000000")],
+        name="dpa_sub_kegiatan_murni (1).csv",
+    )
+    negative = write_dpa(
+        paths,
+        [GOOD_ROWS[0].replace(DINKES, DISDIKBUD), GOOD_ROWS[1].replace(",9800000000.50,", ",-5,")],
+        opd=DISDIKBUD,
+        name="dpa_sub_kegiatan_pergeseran_1.csv",
+    )
+    negative.write_text(negative.read_text().replace(",murni,", ",pergeseran_1,"))
+    html = write_dpa(paths, [], opd=DISDIKBUD, name="dpa_sub_kegiatan_pergeseran_2.csv")
+    html.write_text("<html><body>Sesi habis</body></html>\n")
+    for i, p in enumerate((later, negative, html)):
+        os.utime(p, (t0 + 100 + i, t0 + 100 + i))
+    return {"later": later, "html": html, "told": {negative.name, html.name}}
+
+
+@pytest.fixture
+def workers_shut_down():
+    from dagster_project.lib.ingest import workers
+
+    with workers.shut_down_after():  # no idle workers left for the rest of the session
+        yield
+
+
+def test_files_spread_over_worker_processes_load_as_in_one_process(
+    data_paths, tmp_path, workers_shut_down
+):
+    """Ingest on two worker processes writes what one process writes (raw Parquet, quarantine,
+    feedback, log records, outcomes in arrival order); the latest version of a slot still wins;
+    only a file with something to tell gets a workbook; the log is one file per batch of files
+    (one per call in one process, one per task with workers), not one per file."""
+    import shutil
+
+    from dagster_project.lib.core.paths import DataPaths
+    from dagster_project.lib.ingest.feedback import SUFFIX
+
+    landed = _land_many(data_paths)
+    serial = DataPaths(tmp_path / "serial")
+    shutil.copytree(data_paths.landing, serial.landing)  # copy2: the same arrival times
+    one = ingest_source(DPA, serial, workers=1)
+    two = ingest_source(DPA, data_paths, workers=2)
+    assert len(one) == len(two) == 23
+
+    def seen(outcomes):
+        return [
+            (o.berkas, o.status, o.rows_loaded, o.rows_quarantined, o.feedback_path is not None)
+            for o in outcomes
+        ]
+
+    assert seen(two) == seen(one)
+    assert {o.berkas.rsplit("/", 1)[1] for o in two if o.feedback_path} == landed["told"]
+    for paths in (serial, data_paths):
+        assert {p.name for p in paths.quarantine.rglob(f"*{SUFFIX}")} == {
+            o.feedback_path.name for o in two if o.feedback_path
+        }
+    for a in sorted(serial.raw.rglob("tahun=*/**/*.parquet")):
+        b = data_paths.raw / a.relative_to(serial.raw)
+        assert (
+            pl.read_parquet(a).drop("_dimuat_pada").equals(pl.read_parquet(b).drop("_dimuat_pada"))
+        ), a
+    raw = raw_dpa(data_paths)  # Dinkes' murni: the later file, sent under another name
+    assert raw["pagu_rp"].to_list() == [Decimal("1300000000")]
+    assert set(raw["_sumber_berkas"]) == {
+        landed["later"].relative_to(data_paths.landing).as_posix()
+    }
+
+    def log(paths):
+        return read_ingest_log(paths).drop("dimuat_pada", "run_id").sort("berkas")
+
+    assert log(data_paths).equals(log(serial)) and log(serial).height == 23
+    files_one = list(serial.ingest_log.glob("2*.parquet"))
+    files_two = list(data_paths.ingest_log.glob("2*.parquet"))
+    assert len(files_one) == 1 and 2 <= len(files_two) < 23
+    # sent again unchanged: told apart before any worker, nothing logged
+    again = ingest_source(DPA, data_paths, workers=2)
+    assert [o.status for o in again] == [STATUS_UNCHANGED] * 23
+    assert [o.berkas for o in again] == [o.berkas for o in two]
+    assert len(list(data_paths.ingest_log.glob("2*.parquet"))) == len(files_two)
+    # 18 files re-saved (new bytes, same rows) and a renamed copy of a file in use: the workers
+    # judge them on their folders' part of the log, as one process would on all of it
+    folder = data_paths.landing / "sipd/dpa_sub_kegiatan/2024"
+    opds = list(opd_codes())[:10]
+    resaved = [
+        p
+        for opd in opds[:4] + opds[5:]
+        for pattern in ("*_p*.csv", "*_murni.csv")  # not Dinkes' `murni (1)`
+        for p in sorted((folder / opd).glob(pattern))
+    ]
+    for p in resaved:
+        p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+    kept = folder / opds[4] / "dpa_sub_kegiatan_perubahan.csv"
+    (kept.parent / "dpa_sub_kegiatan_perubahan (2).csv").write_bytes(kept.read_bytes())
+    third = {o.berkas: o for o in ingest_source(DPA, data_paths, workers=2)}
+    html = landed["html"].relative_to(data_paths.landing).as_posix()
+    assert len(third) == 24 and len(resaved) >= 2 * 8
+    assert {b for b, o in third.items() if o.status == STATUS_LOADED} == {
+        p.relative_to(data_paths.landing).as_posix() for p in resaved
+    } - {html}
+    assert third[html].status == STATUS_REJECTED  # still an HTML page
+    copy = third[f"sipd/dpa_sub_kegiatan/2024/{opds[4]}/dpa_sub_kegiatan_perubahan (2).csv"]
+    assert copy.status == STATUS_UNCHANGED and "sedang dipakai" in copy.message

@@ -1,7 +1,11 @@
-"""Submission feedback: one XLSX per processed landing file, for the OPD operator who sent it.
+"""Submission feedback: an XLSX for the OPD operator who sent a file, where there is something
+to tell.
 
-Written by ingest for every file it processes (loaded, partly loaded or rejected; a file that did
-not change is not processed again), beside the quarantine files of the same slot:
+Written by ingest for a processed file that was refused, had rows quarantined or ignored (blank,
+totals, heading rows) or drew a warning (extra columns, columns filled from the folder); a file
+that loaded whole gets none, and its log record has no `umpan_balik_path` (on the default demo,
+35 of 833 files have one; writing a workbook for every file was a tenth of ingest). A file that
+did not change is not processed again. The workbook goes beside the quarantine files of its slot:
 
     data/quarantine/<sistem>/<tabel>/tahun=<t>/<pengirim>/<periode>__<sha12>.umpan_balik.xlsx
 

@@ -53,6 +53,7 @@ from dagster_project.lib.ingest.retention import (
     purge,
 )
 from dagster_project.lib.ingest.sipd_export import split_per_opd
+from dagster_project.lib.ingest.workers import apply_env, run_env, submit_all, worker_count
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx", ".txt"}
 STATUS_LOADED, STATUS_REJECTED, STATUS_UNCHANGED = "dimuat", "ditolak", "tidak_berubah"
@@ -111,8 +112,17 @@ class IngestOutcome:
     errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
     warnings: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why): blank/totals
-    feedback_path: Path | None = None
+    feedback_path: Path | None = None  # None: nothing to tell the sender (a clean file)
     bagian: str = ""  # which OPD's part of a whole-pemda file (SIPD export), else empty
+    log_entry: dict | None = field(default=None, repr=False)  # its ingest-log record, once final
+
+    @property
+    def has_news(self) -> bool:
+        """Something the sender should hear about: a refusal, a quarantined row, a warning, a
+        row ignored. A clean file that loaded whole gets no feedback workbook."""
+        return bool(
+            self.status == STATUS_REJECTED or self.rows_quarantined or self.warnings or self.skipped
+        )
 
     def summary(self) -> str:
         if self.status == STATUS_UNCHANGED:
@@ -196,7 +206,7 @@ def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int | None
 
 
 # ---------------------------------------------------------------------------------------------
-# Ingest log (append-only: one small Parquet file per event, written atomically)
+# Ingest log (append-only: one small Parquet file per batch of events, written atomically)
 
 
 def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
@@ -220,10 +230,19 @@ def _write_atomic(frame: pl.DataFrame, target: Path, *, private: bool = False) -
         failpoint("ingest_tmp_ditulis")  # written, not renamed yet: a kill leaves only the tmp
 
 
-def _log(paths: DataPaths, entry: dict) -> None:
-    frame = pl.DataFrame([entry], schema=LOG_SCHEMA)
-    stamp = entry["dimuat_pada"].strftime("%Y%m%dT%H%M%S%f")
-    _write_atomic(frame, paths.ingest_log / f"{stamp}__{entry['sha256'][:12]}.parquet")
+def write_log(paths: DataPaths, entries: Sequence[dict]) -> Path | None:
+    """One Parquet file for the records of a batch of files, written after everything those
+    files wrote (raw, quarantine, feedback): a kill before it leaves the files unlogged, so the
+    next run ingests them again, and never a record of a raw Parquet that is not there.
+    The name starts with the first record's time (the log's order) and is unique per batch."""
+    if not entries:
+        return None
+    frame = pl.DataFrame(list(entries), schema=LOG_SCHEMA)
+    first = min(e["dimuat_pada"] for e in entries).strftime("%Y%m%dT%H%M%S%f")
+    name = f"{first}__{entries[-1]['sha256'][:12]}__{len(entries)}.parquet"
+    target = paths.ingest_log / name
+    _write_atomic(frame, target)
+    return target
 
 
 def clean_partial_writes(paths: DataPaths) -> int:
@@ -1008,13 +1027,15 @@ def _load(
 def _finish(
     paths: DataPaths, entry: dict, contract: Contract, outcome: IngestOutcome
 ) -> IngestOutcome:
-    """Write the sender's feedback report, then the log entry (the log is written last)."""
+    """Write the sender's feedback report where there is something to tell; the log entry is
+    kept on the outcome and written with its batch (`write_log`, last)."""
     from dagster_project.lib.ingest.feedback import write_feedback
 
-    report = write_feedback(paths, entry, contract, outcome.errors, outcome.skipped)
-    entry["umpan_balik_path"] = str(report.relative_to(paths.root))
-    outcome.feedback_path = report
-    _log(paths, entry)
+    if outcome.has_news:
+        report = write_feedback(paths, entry, contract, outcome.errors, outcome.skipped)
+        entry["umpan_balik_path"] = str(report.relative_to(paths.root))
+        outcome.feedback_path = report
+    outcome.log_entry = entry
     return outcome
 
 
@@ -1053,25 +1074,198 @@ def _archive(path: Path, sha: str, paths: DataPaths, *, private: bool = False) -
             make_private(tmp, paths.landing_archive.parent)
 
 
+MIN_FILES_PER_TASK = 8  # fewer files than two tasks' worth: no worker processes
+MAX_FILES_PER_TASK = 256  # a task holds its outcomes until done (a slot is never split)
+
+
 def ingest_source(
-    contract: Contract, paths: DataPaths, *, files: Iterable[Path] | None = None, run_id: str = ""
+    contract: Contract,
+    paths: DataPaths,
+    *,
+    files: Iterable[Path] | None = None,
+    run_id: str = "",
+    workers: int | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest every new or changed landing file of one source, oldest first."""
+    """Ingest every new or changed landing file of one source, oldest first.
+
+    With many files, tasks of them run in `workers` processes (default `worker_count()`,
+    `lib/ingest/workers.py`): every version of a slot is in one task, read in arrival order (the
+    latest still wins). Each task's ingest-log records are written in one file when the task
+    is done, after everything its files wrote (in one process: one file per batch of rows)."""
     paths.ensure()
     clean_partial_writes(paths)
     log = read_ingest_log(paths)
-    seen = _Seen.of(log)
     candidates = list(files) if files is not None else landing_files(contract, paths)
     candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))  # latest arrival wins
+    workers = worker_count() if workers is None else workers
+    seen = _Seen.of(log)
+    # Files sent before and unchanged are told apart here (a sha256 each), so a run with
+    # little new starts no worker for them.
+    same: dict[int, IngestOutcome] = {}
+    if workers > 1 and len(candidates) >= 2 * MIN_FILES_PER_TASK:
+        same = {i: o for i, p in enumerate(candidates) if (o := _unchanged(p, paths, seen))}
+    todo = [(i, p) for i, p in enumerate(candidates) if i not in same]
+    tasks = _tasks(todo, contract, paths, workers)
+    if len(tasks) < 2:
+        outcomes = _ingest_files(contract, paths, candidates, seen, run_id, logged=True)
+    else:
+        done = dict(_ingest_in_workers(contract, paths, tasks, log, run_id, workers))
+        outcomes = [same.get(i) or done[i] for i in range(len(candidates))]
+    _summarise_whole_pemda(paths, contract, outcomes)
+    ensure_schema_file(contract, paths)
+    ensure_log_schema_file(paths)
+    if contract.has_personal_data:
+        protect_at_rest(contract, paths, log)
+        purge(paths, log, contracts=[contract])  # past the contract's retention period
+    return outcomes
+
+
+def _berkas(path: Path, paths: DataPaths) -> str:
+    """A landing file's name in the ingest log: its path under landing/."""
+    if path.is_relative_to(paths.landing):
+        return path.relative_to(paths.landing).as_posix()
+    return str(path)
+
+
+def _unchanged(path: Path, paths: DataPaths, seen: _Seen) -> IngestOutcome | None:
+    """The outcome of a file whose content is the one logged under its name, else None."""
+    berkas = _berkas(path, paths)
+    if berkas not in seen.latest:  # a new name: never unchanged, and no sha256 to pay for here
+        return None
+    sha = sha256_file(path)
+    if seen.latest[berkas] == sha:
+        return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
+    return None
+
+
+def _tasks(
+    indexed: list[tuple[int, Path]], contract: Contract, paths: DataPaths, workers: int
+) -> list[list[tuple[int, Path]]]:
+    """The files (with their place in arrival order) split into tasks for the workers, about
+    four per worker. Every version of a slot goes to the same task: a slot's files all live in
+    one folder (a copy under another name is recognised within its folder), so a task takes
+    whole folders, or a folder's files of one period when each name says its period. One task
+    (no workers) for a few files, or when a whole-pemda file (SIPD export) is among them: it
+    fills the slots of many folders at once."""
+    if workers < 2 or len(indexed) < 2 * MIN_FILES_PER_TASK:
+        return [indexed]
+    roots = [landing_root(f, paths).resolve() for f in feeder_contracts(contract.key)]
+    if any(p.resolve().is_relative_to(r) for _, p in indexed for r in roots):
+        return [indexed]
+    folders: dict[Path, list[tuple[int, Path]]] = {}
+    for i, p in indexed:
+        folders.setdefault(p.parent, []).append((i, p))
+    groups: dict[tuple[Path, str], list[tuple[int, Path]]] = {}
+    for folder, files in folders.items():
+        periods = _name_periods(contract, [p for _, p in files])
+        for (i, p), period in zip(files, periods, strict=True):
+            groups.setdefault((folder, period), []).append((i, p))
+    size = min(MAX_FILES_PER_TASK, max(MIN_FILES_PER_TASK, -(-len(indexed) // (4 * workers))))
+    tasks: list[list[tuple[int, Path]]] = [[]]
+    for group in groups.values():
+        if len(tasks[-1]) >= size:
+            tasks.append([])
+        tasks[-1] += group
+    return [sorted(t) for t in tasks if t]
+
+
+def _name_periods(contract: Contract, files: list[Path]) -> list[str]:
+    """The period each file's name gives its slot (BPKAD's `sp2d_2025_03.csv`: one slot per
+    month in one folder), so the months of a folder can go to different workers; all "" (the
+    folder is one group) when a file of the folder names none: its period is in its rows."""
+    pattern = contract.period_pattern
+    found = [pattern.search(p.name) for p in files] if pattern else []
+    if not found or not all(found):
+        return [""] * len(files)
+    return [m.group(1) for m in found]  # type: ignore[union-attr]
+
+
+def _ingest_in_workers(
+    contract: Contract,
+    paths: DataPaths,
+    tasks: list[list[tuple[int, Path]]],
+    log: pl.DataFrame,
+    run_id: str,
+    workers: int,
+) -> list[tuple[int, IngestOutcome]]:
+    """Run the tasks in the worker pool; log each task's files as it finishes. A failed task
+    does not stop the others (their files are logged); its error is raised at the end.
+    Returns (place in arrival order, outcome) for every file."""
+    from concurrent.futures import as_completed
+
+    env = run_env()
+    calls = [(contract, paths, t, _log_for(log, t, paths), run_id, env) for t in tasks]
+    futures = submit_all(workers, _ingest_task, calls)
+    placed: list[tuple[int, IngestOutcome]] = []
+    error: BaseException | None = None
+    for fut in as_completed(futures):
+        try:
+            done = fut.result()
+        except BaseException as exc:  # re-raised below, after the others are logged
+            error = error or exc
+            continue
+        write_log(paths, [o.log_entry for _, o in done if o.log_entry is not None])
+        placed += done
+    if error is not None:
+        raise error
+    return placed
+
+
+def _log_for(log: pl.DataFrame, task: list[tuple[int, Path]], paths: DataPaths) -> pl.DataFrame:
+    """The part of the log a task's files are judged on, in log order: the records of files in
+    its folders and every record of the slots those fill (a whole-pemda file fills them from
+    another folder). Unchanged-file and same-content-copy checks look no further."""
+    folders = list({_berkas(p, paths).rsplit("/", 1)[0] for _, p in task})
+    keys = ["sistem", "tabel", "tahun", "pengirim"]
+    indexed = log.with_row_index("__i")
+    mine = indexed.filter(pl.col("berkas").str.replace(r"/[^/]*$", "").is_in(folders))
+    slots = indexed.join(mine.select(keys).unique(), on=keys, how="semi", nulls_equal=True)
+    return pl.concat([mine, slots]).unique("__i").sort("__i").drop("__i")
+
+
+def _ingest_task(
+    contract: Contract,
+    paths: DataPaths,
+    task: list[tuple[int, Path]],
+    log: pl.DataFrame,
+    run_id: str,
+    env: dict[str, str],
+) -> list[tuple[int, IngestOutcome]]:
+    """In a worker process: ingest one task's files (one outcome each, no whole-pemda file);
+    the caller writes their log records."""
+    apply_env(env)
+    outcomes = _ingest_files(contract, paths, [p for _, p in task], _Seen.of(log), run_id)
+    return [(i, o) for (i, _), o in zip(task, outcomes, strict=True)]
+
+
+def _ingest_files(
+    contract: Contract,
+    paths: DataPaths,
+    candidates: list[Path],
+    seen: _Seen,
+    run_id: str,
+    *,
+    logged: bool = False,
+) -> list[IngestOutcome]:
+    """Receive, check and load the files in order, rows checked in batches of `BATCH_ROWS`.
+    `logged`: write the log records of each batch as it is done (else the caller does)."""
     feeders = {landing_root(f, paths).resolve(): f for f in feeder_contracts(contract.key)}
     outcomes: list[IngestOutcome | _Received] = []
     waiting: list[int] = []  # received files whose rows are not checked yet
+    rows = 0  # rows of the waiting files
+    unlogged = 0  # outcomes[:unlogged] are logged
 
     def conclude() -> None:
-        done = _conclude([outcomes[i] for i in waiting], contract, paths)
-        for i, outcome in zip(waiting, done, strict=True):
-            outcomes[i] = outcome
-        waiting.clear()
+        nonlocal unlogged, rows
+        if waiting:
+            done = _conclude([outcomes[i] for i in waiting], contract, paths)
+            for i, outcome in zip(waiting, done, strict=True):
+                outcomes[i] = outcome
+            waiting.clear()
+            rows = 0
+        if logged:
+            write_log(paths, [o.log_entry for o in outcomes[unlogged:] if o.log_entry])
+            unlogged = len(outcomes)
 
     for p in candidates:
         export = next((f for r, f in feeders.items() if p.resolve().is_relative_to(r)), None)
@@ -1083,17 +1277,11 @@ def ingest_source(
             outcomes.append(r)
             if isinstance(r, _Received):
                 waiting.append(len(outcomes) - 1)
-        if sum(outcomes[i].table.frame.height for i in waiting) >= BATCH_ROWS:
+                rows += r.table.frame.height
+        if rows >= BATCH_ROWS:
             conclude()
-    if waiting:
-        conclude()
-    _summarise_whole_pemda(paths, contract, outcomes)
-    ensure_schema_file(contract, paths)
-    ensure_log_schema_file(paths)
-    if contract.has_personal_data:
-        protect_at_rest(contract, paths, log)
-        purge(paths, log, contracts=[contract])  # past the contract's retention period
-    return outcomes
+    conclude()
+    return outcomes  # type: ignore[return-value]  # every _Received is concluded
 
 
 def ensure_log_schema_file(paths: DataPaths) -> Path:

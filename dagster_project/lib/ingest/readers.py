@@ -227,12 +227,14 @@ def _tabulate(cells: pl.DataFrame, contract: Contract, fmt: str) -> RawTable:
         if required_codes
         else pl.lit(False)
     )
+    stripped = pl.col(pl.String).str.strip_chars()
     lines = (
         cells.lazy()
         .with_row_index(LINE_COL, offset=1)
         .slice(hdr_idx + 1)
         .select(pl.col(LINE_COL).cast(pl.Int32), *[pl.col(s).alias(t) for s, t in rename.items()])
-        .with_columns(pl.col(pl.String).str.strip_chars().replace("", None))
+        # blank -> null; `when`, not `.replace("", None)`, which costs ~0.5 ms a column a file
+        .with_columns(pl.when(stripped != "").then(stripped))
         .with_columns(blank.alias("__kosong"), (total & ~blank).alias("__jumlah"))
         .collect()
     )
