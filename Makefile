@@ -30,7 +30,7 @@ PUBLISHED := $(APBD_DATA_DIR)/published/apbd_mart.duckdb
 
 DBT_INPUTS := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: setup run test test-fast lint dev app docs demo clean
+.PHONY: setup run test test-fast lint dev app docs demo bench clean
 setup: $(VENV)/.installed dbt/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
 $(UV):
@@ -63,6 +63,13 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest $(PARALLEL) -m "not slow"
+
+# The pipeline against data size (benchmarks/scale.py: seconds per stage, memory, the DuckDB-only
+# limit, incremental, the planner's queries); writes benchmarks/results/scale.{json,md,png}.
+# `make bench BENCH_ARGS="--scale 0.3 1 3 --baseline main"` for more sizes and a before/after.
+BENCH_ARGS ?= --scale 0.3 1
+bench: setup
+	$(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/sqlfluff lint dbt
