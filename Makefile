@@ -41,8 +41,11 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet --python $(PYTHON)
 	@touch $@
 
+# Parsed as `apbd run` parses (runtime.ensure_dbt_manifest: the same profile and build settings),
+# so the first run's dbt reuses this parse (partial parsing) instead of parsing again.
 dbt/target/manifest.json: $(VENV)/.installed $(DBT_INPUTS)
-	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	$(BIN)/python -c 'from dagster_project.runtime import ensure_dbt_manifest as e; e(force=True)'
+	@touch $@
 
 # Written by runtime.py (DAGSTER_YAML), the same file `apbd run` and the tests create.
 $(DAGSTER_HOME)/dagster.yaml: dagster_project/runtime.py $(VENV)/.installed
