@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -302,6 +303,7 @@ def run_worker(mode: str, data: Path, env: dict, cwd: Path, extra: list[str]) ->
     """Run one step in a subprocess; return its JSON and the (time, tree RSS) samples."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, "--data", str(data)]
     log = data.parent / f"{mode}.log"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [*cmd, *extra], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=out
@@ -320,7 +322,12 @@ def run_worker(mode: str, data: Path, env: dict, cwd: Path, extra: list[str]) ->
         sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} failed (exit {proc.returncode}); see {log}")
-    return json.loads(stdout.decode().strip().splitlines()[-1]), samples
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the step and every process it waited for
+    out = json.loads(stdout.decode().strip().splitlines()[-1])
+    out["cpu_seconds"] = sum(
+        getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime")
+    )
+    return out, samples
 
 
 # ------------------------------------------------------------------------ the parent: one size
@@ -350,6 +357,33 @@ def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def _peak(samples, intervals) -> int:
     return max((r for t, r in samples if any(a <= t <= b for a, b in intervals)), default=0)
+
+
+def stage_seconds(pipe: dict) -> dict[str, float]:
+    """Wall seconds per stage (the union of its steps' spans), the gaps and the total, and CPU."""
+    by_stage: dict[str, list[tuple[float, float]]] = {}
+    for st in pipe["steps"]:
+        by_stage.setdefault(_stage_of(st["key"]), []).append((st["start"], st["end"]))
+    out = {k: sum(b - a for a, b in _union(v)) for k, v in sorted(by_stage.items())}
+    out["gaps"] = pipe["seconds"] - sum(out.values())
+    return {**out, "total": pipe["seconds"], "cpu": pipe["cpu_seconds"]}
+
+
+def rerun(folders: dict[str, tuple[Path, dict, Path]], times: int) -> dict:
+    """`run_pipeline()` again on each kept, published data folder with nothing new (ingest checks
+    the files' sha256, then dbt, gate, publish), the variants alternating, `times` rounds:
+    {label: {stage: median seconds}}."""
+    import statistics
+
+    runs: dict[str, list[dict]] = {label: [] for label in folders}
+    for _ in range(times):
+        for label, (data, env, cwd) in folders.items():
+            pipe, _ = run_worker("pipeline", data, env, cwd, [])
+            runs[label].append(stage_seconds(pipe))
+            print(f"[{label} rerun] {runs[label][-1]}", flush=True)
+    return {
+        label: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for label, rs in runs.items()
+    }
 
 
 def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
@@ -393,6 +427,7 @@ def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
     gaps.append((last, pipe_end))
     peak["gaps"] = _peak(samples, gaps)
     out["pipeline_seconds"] = pipe["seconds"]
+    out["pipeline_cpu_seconds"] = pipe["cpu_seconds"]  # start-up included: the same process
     out["raw_rows"] = pipe["raw_rows"]
     out["ingest_files_per_s"] = demo["files"] / seconds["ingest"] if seconds["ingest"] else None
     out["ingest_rows_per_s"] = pipe["raw_rows"] / seconds["ingest"] if seconds["ingest"] else None
@@ -413,9 +448,8 @@ def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
     out["seconds"] = seconds
     out["peak_rss_mb"] = {k: v / 2**20 for k, v in peak.items()}
     out["load_average"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    out["_folder"] = (str(data), env, str(cwd))
     print(json.dumps(out, indent=1, default=str), flush=True)
-    if not args.keep:
-        shutil.rmtree(root, ignore_errors=True)
     return out
 
 
@@ -453,6 +487,10 @@ def markdown(results: list[dict], meta: dict) -> str:
         )
     rows = [
         ("**pipeline, set-up excluded (s)**", lambda r: _fmt(r["pipeline_seconds"])),
+        (
+            "CPU of the pipeline process and its children (s)",
+            lambda r: _fmt(r.get("pipeline_cpu_seconds")),
+        ),
         ("DuckDB-only limit (s)", lambda r: _fmt(r["limit"]["seconds"])),
         ("**end-to-end ÷ limit**", lambda r: _fmt(r["end_to_end_over_limit"])),
         (
@@ -480,6 +518,26 @@ def markdown(results: list[dict], meta: dict) -> str:
                 f"{r['label']} scale {r['scale']:g}: {len(r['limit']['failed'])} models failed "
                 f"in the limit run: {'; '.join(r['limit']['failed'][:3])}"
             )
+    return "\n".join(lines) + "\n"
+
+
+def rerun_markdown(reruns: dict) -> str:
+    if not reruns:
+        return ""
+    lines = [
+        "",
+        "Again with nothing new (ingest finds every file loaded; dbt, gate, publish), medians:",
+        "",
+    ]
+    cols = [(scale, label) for scale, by in reruns.items() for label in by]
+    lines.append("| | " + " | ".join(f"{label} · scale {float(s):g}" for s, label in cols) + " |")
+    lines.append("|---|" + "---:|" * len(cols))
+    for stage in ("ingest", "dbt build", "gerbang mutu", "publish", "gaps", "total", "cpu"):
+        lines.append(
+            f"| {stage} (s) | "
+            + " | ".join(_fmt(reruns[s][label].get(stage)) for s, label in cols)
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -515,6 +573,10 @@ def main() -> int:
     parser.add_argument("--baseline", metavar="REV", help="also measure this git revision")
     parser.add_argument("--query-repeat", type=int, default=20)
     parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument(
+        "--rerun", type=int, default=0, metavar="N",
+        help="then N rounds of the pipeline again with nothing new, variants alternating",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folders")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--worker", choices=WORKERS, help=argparse.SUPPRESS)
@@ -543,19 +605,27 @@ def main() -> int:
         "load_before": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
         "pemda": args.pemda,
     }
-    results = []
+    results, reruns = [], {}
     try:
         for scale in args.scale:
-            for label, venv, cwd in variants:
-                results.append(measure_size(scale, label, venv, cwd, args))
+            mine = [measure_size(scale, label, venv, cwd, args) for label, venv, cwd in variants]
+            if args.rerun:
+                folders = {r["label"]: (Path(r["_folder"][0]), r["_folder"][1], Path(r["_folder"][2])) for r in mine}  # fmt: skip
+                reruns[str(scale)] = rerun(folders, args.rerun)
+            for r in mine:
+                data = Path(r.pop("_folder")[0])
+                if not args.keep:
+                    shutil.rmtree(data.parent, ignore_errors=True)
+            results += mine
     finally:
         if tree:
             shutil.rmtree(tree, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scale.json").write_text(
-        json.dumps({"meta": meta, "results": results}, indent=1, default=str) + "\n"
+        json.dumps({"meta": meta, "results": results, "reruns": reruns}, indent=1, default=str)
+        + "\n"
     )
-    table = markdown(results, meta)
+    table = markdown(results, meta) + rerun_markdown(reruns)
     (args.out / "scale.md").write_text(table, encoding="utf-8")
     chart(results, args.out / "scale.png")
     print(table)
