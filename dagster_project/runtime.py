@@ -70,25 +70,54 @@ def _dbt_inputs_mtime() -> float:
 
 def ensure_dbt_manifest(force: bool = False) -> Path:
     """dagster-dbt reads the manifest when definitions load: (re)parse when it is missing or older
-    than any dbt file, so Dagster never runs against a stale view of the project."""
-    manifest = DBT_DIR / "target" / "manifest.json"
-    if force or not manifest.exists() or manifest.stat().st_mtime < _dbt_inputs_mtime():
-        subprocess.run(
-            [
-                str(Path(sys.executable).parent / "dbt"),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_DIR),
-                "--profiles-dir",
-                str(DBT_DIR),
-            ],
-            check=True,
-            cwd=DBT_DIR,
-            # the build settings `configure_environment` gives a run: the same profile, so the
-            # run's dbt can reuse this parse (partial_parse.msgpack) instead of parsing again
-            env={**machine.build_settings(), **os.environ},
-        )
+    than any dbt file, so Dagster never runs against a stale view of the project.
+
+    Several processes may ask at once (the test workers, `dg dev` beside `apbd run`): one parses
+    while the others wait on a lock and then find the manifest fresh. dbt writes into a folder of
+    its own and the manifest is moved into place in one step, so a reader never sees half a file
+    (two parses writing target/manifest.json together once left it corrupt and newer than its
+    inputs, so nothing parsed it again)."""
+    import fcntl
+    import shutil
+    import tempfile
+
+    target = DBT_DIR / "target"
+    manifest = target / "manifest.json"
+
+    def stale() -> bool:
+        return not manifest.exists() or manifest.stat().st_mtime < _dbt_inputs_mtime()
+
+    if not force and not stale():
+        return manifest
+    target.mkdir(exist_ok=True)
+    with (target / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if force or stale():
+            scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+            try:
+                subprocess.run(
+                    [
+                        str(Path(sys.executable).parent / "dbt"),
+                        "parse",
+                        "--quiet",
+                        "--project-dir",
+                        str(DBT_DIR),
+                        "--profiles-dir",
+                        str(DBT_DIR),
+                        "--target-path",
+                        str(scratch),
+                    ],
+                    check=True,
+                    cwd=DBT_DIR,
+                    # the build settings `configure_environment` gives a run: the same profile,
+                    # so the run's dbt reuses this parse (partial_parse.msgpack), not parse again
+                    env={**machine.build_settings(), **os.environ},
+                )
+                for name in ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json"):
+                    if (scratch / name).exists():  # the manifest last: it is what readers check
+                        os.replace(scratch / name, target / name)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
     return manifest
 
 

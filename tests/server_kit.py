@@ -19,6 +19,34 @@ import pytest
 
 from dagster_project.lib.core.paths import PROJECT_ROOT
 
+# Started as from a fresh terminal: SIGINT and SIGTERM at their defaults and no signal blocked.
+# A child inherits an ignored disposition and the signal mask across exec; in full-suite runs (not
+# alone) the dev server then ignored its SIGINT for 120 s and each app its SIGTERM for 15 s.
+_FRESH_SIGNALS = (
+    "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, set()); "
+    "[signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]; "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
+def popen(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """`subprocess.Popen(cmd, **kwargs)` in its own session with fresh signal handling: the same
+    process id (the command replaces a small launcher), so it is stopped by that id."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _FRESH_SIGNALS, *cmd], start_new_session=True, **kwargs
+    )
+
+
+def signal_state(pid: int) -> str:
+    """Blocked, ignored and caught signals of a process (for a failure message)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "(proses sudah tidak ada)"
+    return " ".join(
+        ln for ln in status.splitlines() if ln.startswith(("SigBlk", "SigIgn", "SigCgt"))
+    )
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -44,13 +72,12 @@ def planner_app(
     }
     apbd = Path(sys.executable).with_name("apbd")
     with log_path.open("w") as log:
-        proc = subprocess.Popen(
+        proc = popen(
             [str(apbd), "aplikasi", nama, "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             cwd=PROJECT_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + timeout
@@ -73,5 +100,7 @@ def planner_app(
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
+                state = signal_state(proc.pid)
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+                pytest.fail(f"apbd aplikasi tidak berhenti 15 detik setelah SIGTERM ({state})")

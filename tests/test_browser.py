@@ -51,11 +51,21 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture
-def planner_app(published_demo, tmp_path):
+@pytest.fixture(scope="module")
+def planner_app(published_demo, tmp_path_factory):
     """`apbd aplikasi perencana` (what `make app` runs: the notebook behind the Origin/Host guard) on
-    the shared demo, on a free 127.0.0.1 port; stopped by its PID afterwards."""
-    with server_kit.planner_app(published_demo.root, tmp_path, timeout=60) as port:
+    the shared demo, on a free 127.0.0.1 port, shared by this module's tests (each page load is a
+    session of its own); stopped by its PID afterwards."""
+    tmp = tmp_path_factory.mktemp("perencana")
+    with server_kit.planner_app(published_demo.root, tmp, timeout=60) as port:
+        yield f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def finance_app(published_demo, tmp_path_factory):
+    """`apbd aplikasi keuangan` (the BPKAD app) on the shared demo, shared like `planner_app`."""
+    tmp = tmp_path_factory.mktemp("keuangan")
+    with server_kit.planner_app(published_demo.root, tmp, timeout=60, nama="keuangan") as port:
         yield f"http://127.0.0.1:{port}/"
 
 
@@ -179,22 +189,17 @@ def test_peer_section_shows_samarinda_among_its_peers(chromium, planner_app, art
     assert shot.stat().st_size > 10_000
 
 
-def test_finance_app_shows_what_opds_report_against_the_sp2d(
-    chromium, published_demo, tmp_path, artifacts_dir
-):
+def test_finance_app_shows_what_opds_report_against_the_sp2d(chromium, finance_app, artifacts_dir):
     """Issue 14 §2 in the finance app: the reconciliation section lists the sub kegiatan whose
     reported realisation does not agree with the SP2D paid; its screenshot lands in
     test-artifacts/keuangan_rekonsiliasi.png."""
     from playwright.sync_api import sync_playwright
 
-    with (
-        server_kit.planner_app(published_demo.root, tmp_path, timeout=60, nama="keuangan") as port,
-        sync_playwright() as pw,
-    ):
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 9000})
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(finance_app)
             heading = page.get_by_role("heading", name="Laporan OPD terhadap SP2D (rekonsiliasi)")
             heading.wait_for(timeout=60_000)
             table = "[data-testid=tabel-rekonsiliasi]"
@@ -229,13 +234,6 @@ def screenshot_section(
     return path
 
 
-@pytest.fixture
-def finance_app(published_demo, tmp_path):
-    """`apbd aplikasi keuangan` (the BPKAD app) on the shared demo, on a free 127.0.0.1 port."""
-    with server_kit.planner_app(published_demo.root, tmp_path, timeout=60, nama="keuangan") as port:
-        yield f"http://127.0.0.1:{port}/"
-
-
 def test_finance_app_shows_the_year_end_forecast(chromium, finance_app, artifacts_dir):
     """One page load of the finance app: the year-end forecast (issue 14 §3) draws its chart and
     its table with the mart's one-sentence explanation; a screenshot lands in test-artifacts/."""
@@ -252,18 +250,11 @@ def test_finance_app_shows_the_year_end_forecast(chromium, finance_app, artifact
             page.wait_for_selector(f"{grafik} canvas, {grafik} svg", timeout=60_000)
             page.wait_for_selector("[data-testid=tabel-proyeksi] table tbody tr")
             rows = page.locator("[data-testid=tabel-proyeksi] table tbody tr").all_inner_texts()
-            page.wait_for_timeout(800)  # let the chart finish drawing
-            top = heading.bounding_box()
-            end = page.locator("[data-testid=tabel-proyeksi]").bounding_box()
-            shot = artifacts_dir / "keuangan_proyeksi_serapan.png"
-            page.screenshot(
-                path=str(shot),
-                clip={
-                    "x": 0,
-                    "y": top["y"] - 10,
-                    "width": page.viewport_size["width"],
-                    "height": end["y"] + end["height"] - top["y"] + 20,
-                },
+            shot = screenshot_section(
+                page,
+                heading,
+                artifacts_dir / "keuangan_proyeksi_serapan.png",
+                "[data-testid=tabel-proyeksi]",
             )
         finally:
             browser.close()

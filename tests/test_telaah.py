@@ -111,6 +111,63 @@ def test_forecast_follows_its_rule(mart):
     assert rows["is_menumpuk_desember"].any() and proyeksi["is_di_bawah_ambang"].any()
 
 
+def test_forecast_range_is_the_programs_own_spread(mart):
+    """The range is the forecast with the kuantil_rentang and 1 - kuantil_rentang quantiles of the
+    programs' own laju in the earlier complete years after the same month, recomputed here from
+    the mart's own rows (what each program still had to pay and what it paid by December), and
+    every range holds its forecast."""
+    _, proyeksi, aturan, _, _ = mart
+    rows = proyeksi.filter(pl.col("proyeksi_serapan_persen").is_not_null())
+    outside = rows.filter(
+        (pl.col("proyeksi_serapan_persen") < pl.col("proyeksi_serapan_bawah_persen"))
+        | (pl.col("proyeksi_serapan_persen") > pl.col("proyeksi_serapan_atas_persen"))
+    )
+    assert outside.height == 0, outside.head(5)
+    key = ["tahun", "kode_skpd", "kode_program"]
+    complete = proyeksi.group_by("tahun").agg(pl.col("bulan_proyeksi").max().alias("akhir"))
+    complete = complete.filter(pl.col("akhir") == 12)["tahun"].to_list()
+    december = proyeksi.filter(pl.col("bulan_proyeksi") == 12).select(
+        *key, pl.col("realisasi_kumulatif_rp").alias("desember")
+    )
+    laju = (
+        proyeksi.filter(pl.col("tahun").is_in(complete), pl.col("bulan_proyeksi") < 12)
+        .join(december, on=key)
+        .filter(pl.col("desember") > 0, pl.col("sisa_rencana_kas_rp") > 0)
+        .select(
+            "tahun",
+            "bulan_proyeksi",
+            # in floats: polars' Decimal division rounds the quotient to the operands' scale
+            laju=(pl.col("desember") - pl.col("realisasi_kumulatif_rp")).cast(pl.Float64)
+            / pl.col("sisa_rencana_kas_rp").cast(pl.Float64),
+        )
+    )
+    q = float(aturan["kuantil_rentang"])
+    checked = 0
+    for r in rows.filter(pl.col("metode_proyeksi").str.starts_with("profil_")).iter_rows(
+        named=True
+    ):
+        earlier = laju.filter(
+            pl.col("tahun") < r["tahun"], pl.col("bulan_proyeksi") == r["bulan_proyeksi"]
+        )["laju"]
+        lo, hi = earlier.quantile(q, "linear"), earlier.quantile(1 - q, "linear")
+        pagu, paid, rest = (
+            float(r[c]) for c in ("pagu_akhir_rp", "realisasi_kumulatif_rp", "sisa_rencana_kas_rp")
+        )
+        cap, used = max(pagu, paid), float(r["laju_rencana_kas_persen"]) / 100
+        for bound, column in (
+            (lo, "proyeksi_serapan_bawah_persen"),
+            (hi, "proyeksi_serapan_atas_persen"),
+        ):
+            if abs(bound - used) < 0.001:
+                continue  # the bound is the forecast itself (or too close to tell after rounding)
+            if (bound < used) != (column.endswith("bawah_persen")):
+                continue  # the quantile lies on the forecast's wrong side: the forecast bounds it
+            expected = 100 * min(paid + rest * max(bound, 0), cap) / pagu
+            assert abs(float(r[column]) - expected) < 0.011, (r, column, expected)
+            checked += 1
+    assert checked > 100
+
+
 # ---------------------------------------------------------------------------------------------
 # The recipient at ingest (tmp folder, no pipeline)
 

@@ -21,6 +21,7 @@ import pytest
 from dagster_project.definitions import defs
 from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.runtime import ensure_dagster_home
+from tests import server_kit
 from tests.server_kit import free_port
 
 pytestmark = pytest.mark.slow
@@ -97,10 +98,7 @@ def test_dev_server_shows_every_asset_and_check_and_stops_cleanly(tmp_path):
     }
     cmd = dev_command(port)
     log = (tmp_path / "dev.log").open("w")
-    proc = subprocess.Popen(
-        cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    proc = server_kit.popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -120,8 +118,12 @@ def test_dev_server_shows_every_asset_and_check_and_stops_cleanly(tmp_path):
             time.sleep(2)
     finally:
         proc.send_signal(signal.SIGINT)  # its own PID, not a name
+        state = server_kit.signal_state(proc.pid)
         try:
-            proc.wait(timeout=120)
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"dg dev did not stop within 120 s of SIGINT; signals: {state}")
             # Stopped by its PID, the whole session goes: webserver, daemon, code server.
             deadline = time.monotonic() + 30
             while group_alive(proc.pid) and time.monotonic() < deadline:

@@ -9,8 +9,10 @@
        OPD-years before), said in the row.
     2. Forecast = realisation to date + the rest of the program's cash plan x the profile's mean
        laju (never above the pagu akhir, unless already paid above it); range = the same with the
-       laju at the kuantil_rentang and 1 - kuantil_rentang of the city's profile, widened to the
-       OPD's own where it has one.
+       laju at the kuantil_rentang and 1 - kuantil_rentang of the programs' own laju in the
+       earlier complete years, city-wide, after the same month (a program strays from its OPD's
+       mean far more than OPDs stray from each other: a range from OPD profiles held 55-69 % of
+       outcomes where it claims 80 %), always containing the forecast itself.
     3. No earlier year: realisation + the whole rest of the cash plan (range: from what is paid).
     The share profile (porsi) is the context a reader expects ("by June this OPD had paid 38 % of
     its year") and gives the expected December share; benchmarks/inyear_truth.py back-tests both
@@ -21,8 +23,7 @@
     rule (int_sp2d_recognised_as_belanja); pagu akhir and the program of each line come from
     int_anggaran_realisasi_joined; the cash plan is the final phase's, as in
     mart_realisasi_bulanan. -#}
-{%- set opd_daftar, opd_n = 'profil_opd.daftar_laju', 'profil_opd.jumlah_laju' -%}
-{%- set kota_daftar, kota_n = 'profil_kota.daftar_laju', 'profil_kota.jumlah_laju' %}
+{%- set daftar, n = 'daftar_laju_program', 'jumlah_laju_program' %}
 with
 
 parameter as (
@@ -244,9 +245,7 @@ profil_opd as (
         count(*) as jumlah_tahun,
         avg(profil_tahun.porsi) as porsi,
         count(profil_tahun.laju) as jumlah_laju,
-        avg(profil_tahun.laju) as laju,
-        list(profil_tahun.laju order by profil_tahun.laju)
-        filter (where profil_tahun.laju is not null) as daftar_laju
+        avg(profil_tahun.laju) as laju
     from tahun_ramalan
     inner join profil_tahun
         on
@@ -270,13 +269,48 @@ profil_kota as (
         count(*) as jumlah_tahun,
         avg(profil_tahun.porsi) as porsi,
         count(profil_tahun.laju) as jumlah_laju,
-        avg(profil_tahun.laju) as laju,
-        list(profil_tahun.laju order by profil_tahun.laju)
-        filter (where profil_tahun.laju is not null) as daftar_laju
+        avg(profil_tahun.laju) as laju
     from tahun_kota
     inner join profil_tahun
         on tahun_kota.tahun > profil_tahun.tahun
     group by tahun_kota.tahun, profil_tahun.bulan
+
+),
+
+-- the programs' own laju in each complete year after each month (the spread of the range)
+laju_program as (
+
+    select
+        kumulatif.tahun,
+        kumulatif.bulan,
+        cast(
+            (akhir.realisasi_kumulatif_rp - kumulatif.realisasi_kumulatif_rp)
+            / nullif(kumulatif.rencana_kas_setahun_rp - kumulatif.rencana_kas_kumulatif_rp, 0)
+            as double
+        ) as laju
+    from kumulatif
+    inner join kumulatif as akhir
+        on
+            kumulatif.tahun = akhir.tahun
+            and kumulatif.kode_skpd = akhir.kode_skpd
+            and kumulatif.kode_program = akhir.kode_program
+            and akhir.bulan = 12
+    where kumulatif.bulan_terakhir = 12 and akhir.realisasi_kumulatif_rp > 0
+
+),
+
+sebaran_program as (
+
+    select
+        tahun_kota.tahun,
+        laju_program.bulan,
+        count(laju_program.laju) as jumlah_laju,
+        list(laju_program.laju order by laju_program.laju)
+        filter (where laju_program.laju is not null) as daftar_laju
+    from tahun_kota
+    inner join laju_program
+        on tahun_kota.tahun > laju_program.tahun
+    group by tahun_kota.tahun, laju_program.bulan
 
 ),
 
@@ -295,24 +329,9 @@ dengan_profil as (
             when profil_opd.jumlah_laju >= parameter.minimal_tahun then profil_opd.laju
             else profil_kota.laju
         end as laju,
-        -- the range: the city's spread, widened by the OPD's own where it has a profile (a few
-        -- years of one OPD alone give a range far too narrow)
-        case
-            when profil_opd.jumlah_laju >= parameter.minimal_tahun
-                then least(
-                        {{ kuantil_daftar(opd_daftar, opd_n, 'parameter.kuantil') }},
-                        {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
-                    )
-            else {{ kuantil_daftar(kota_daftar, kota_n, 'parameter.kuantil') }}
-        end as laju_bawah,
-        case
-            when profil_opd.jumlah_laju >= parameter.minimal_tahun
-                then greatest(
-                        {{ kuantil_daftar(opd_daftar, opd_n, '1 - parameter.kuantil') }},
-                        {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
-                    )
-            else {{ kuantil_daftar(kota_daftar, kota_n, '1 - parameter.kuantil') }}
-        end as laju_atas,
+        parameter.kuantil,
+        sebaran_program.daftar_laju as daftar_laju_program,
+        sebaran_program.jumlah_laju as jumlah_laju_program,
         case
             when profil_opd.jumlah_laju >= parameter.minimal_tahun then profil_opd.jumlah_laju
             else profil_kota.jumlah_laju
@@ -336,6 +355,10 @@ dengan_profil as (
         on
             kumulatif.tahun = profil_kota.tahun
             and kumulatif.bulan = profil_kota.bulan
+    left join sebaran_program
+        on
+            kumulatif.tahun = sebaran_program.tahun
+            and kumulatif.bulan = sebaran_program.bulan
     left join profil_opd as nov_opd
         on
             kumulatif.tahun = nov_opd.tahun
@@ -359,6 +382,8 @@ metode as (
             when laju is not null then 'profil_kota'
             else 'rencana_kas'
         end as metode_proyeksi,
+        least({{ kuantil_daftar(daftar, n, 'kuantil') }}, laju) as laju_bawah,
+        greatest({{ kuantil_daftar(daftar, n, '1 - kuantil') }}, laju) as laju_atas,
         sum(rencana_kas_rp) filter (where bulan = 12) over (
             partition by tahun, kode_skpd, kode_program
         ) as desember_kas_rp
@@ -489,6 +514,14 @@ final as (
                         {{ angka_id('100 * proyeksi_atas_rp / nullif(pagu_akhir_rp, 0)') }}, '-'
                     )
                     || ' %'
+                    || case
+                        when metode_proyeksi like 'profil_%' and jumlah_laju_program > 0
+                            then ' (laju program-program kota sesudah ' || {{ nama_bulan('bulan') }}
+                                || ' pada persentil ' || {{ angka_id('100 * kuantil') }} || '–'
+                                || {{ angka_id('100 - 100 * kuantil') }} || ', '
+                                || cast(jumlah_laju_program as varchar) || ' program-tahun)'
+                        else ''
+                    end
             end
             || case
                 when proyeksi_persen < ambang_serapan_rendah
