@@ -26,6 +26,10 @@ four times a second):
 5. **incremental**: BPKAD re-sends one SP2D month (`incremental_vs_full.py`: the landing sensor's
    run for that one partition, then dbt, gate, publish) ÷ the full pipeline.
 
+`--rerun N` then runs the pipeline N more times on each size's kept folders with nothing new
+(ingest finds every file loaded; dbt, gate, publish), the variants alternating, and reports the
+medians: on a shared machine the fairer before/after of dbt and the gate.
+
 `--baseline REV` measures git revision REV the same way in the same sitting (its tree is exported
 with `git archive`; the subprocesses import it first), so before and after share the machine's
 load. Writes `benchmarks/results/scale.json`, `scale.md` (the table the README quotes) and
