@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dagster_project.lib.core import machine
 from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT, DataPaths
 
 QUIET_ENV = {
@@ -26,7 +27,7 @@ QUIET_ENV = {
 
 def configure_environment(data_dir: Path | None = None) -> DataPaths:
     """Set the variables dbt and Dagster read (at run time, never at import) and make folders."""
-    for k, v in QUIET_ENV.items():
+    for k, v in {**QUIET_ENV, **machine.build_settings()}.items():
         os.environ.setdefault(k, v)
     if data_dir is not None:
         os.environ["APBD_DATA_DIR"] = str(Path(data_dir).resolve())
@@ -108,6 +109,9 @@ def ensure_dbt_manifest(force: bool = False) -> Path:
                     ],
                     check=True,
                     cwd=DBT_DIR,
+                    # the build settings `configure_environment` gives a run: the same profile,
+                    # so the run's dbt reuses this parse (partial_parse.msgpack), not parse again
+                    env={**machine.build_settings(), **os.environ},
                 )
                 for name in ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json"):
                     if (scratch / name).exists():  # the manifest last: it is what readers check

@@ -8,6 +8,7 @@ results read by the publish asset (`defs/publish/assets.py`), which is materiali
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from datetime import UTC, datetime, timedelta
@@ -432,6 +433,90 @@ def test_gx_violation_fails_passes_expectations(tmp_path, contract, breakage, ex
     assert suite.metadata["failed_expectations"] == 1, suite.metadata["failures"]
     assert expected in suite.message, suite.message
     assert all(c.passed for c in cc)  # contract checks do not cover these rules
+
+
+def test_duckdb_evaluation_finds_what_great_expectations_finds():
+    """The gate evaluates its suites in DuckDB (lib/gate/expectations.py). On a table with nulls,
+    every expectation type and row-condition operator the rules use finds exactly the rows GX
+    itself finds on the same table as a pandas frame (pass/fail and unexpected count)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    from dagster_project.lib.gate.expectations import Col, Suite, evaluate_suite, gxe
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        """create table marts.t as select * from (values
+            (1.0, 1.0, '1.01', 'x', true), (2.0, null, '1.02', 'y', false),
+            (null, 3.0, '1.3', 'z', null), (null, null, null, null, true),
+            (-1.0, -2.0, '2.01', 'x', false), (5.0, 7.0, '1.011', 'y', true),
+            (12.0, 12.0, '9.99', 'x', true), (3.0, 2.0, 'x.01', null, false)
+        ) t(a, b, kode, s, f)"""
+    )
+    on_x = Col("s") == "x"
+    conditions = [
+        None, on_x, Col("s") != "x", Col("a") > 2, Col("a") < 3, Col("a") >= 2, Col("a") <= 1,
+        Col("b").is_null(), Col("b").is_not_null(), Col("s").is_in(["x", "y"]),
+        on_x & (Col("f") == True),  # noqa: E712 (a GX row condition)
+    ]  # fmt: skip
+    rules = [
+        lambda c: gxe.ExpectColumnValuesToBeBetween(column="a", min_value=0, row_condition=c),
+        lambda c: gxe.ExpectColumnValuesToBeBetween(
+            column="a", min_value=0, max_value=10, strict_min=True, row_condition=c
+        ),
+        lambda c: gxe.ExpectColumnValuesToMatchRegex(
+            column="kode", regex=r"^\d\.\d{2}$", row_condition=c
+        ),
+        lambda c: gxe.ExpectColumnValuesToBeInSet(
+            column="s", value_set=["x", "y"], row_condition=c
+        ),
+        lambda c: gxe.ExpectColumnValuesToBeNull(column="b", row_condition=c),
+        lambda c: gxe.ExpectColumnValuesToNotBeNull(column="b", row_condition=c),
+        lambda c: gxe.ExpectColumnPairValuesToBeEqual(column_A="a", column_B="b", row_condition=c),
+        lambda c: gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="a", column_B="b", or_equal=True, row_condition=c
+        ),
+        lambda c: gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="a", column_B="b", ignore_row_if="either_value_is_missing", row_condition=c
+        ),
+    ]
+    exps = [rule(c) for rule in rules for c in conditions]
+    exps += [
+        gxe.ExpectTableColumnsToMatchSet(column_set=["a", "b", "kode", "s", "f"], exact_match=True),
+        gxe.ExpectTableColumnsToMatchSet(column_set=["a", "b"], exact_match=True),
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectTableRowCountToBeBetween(min_value=9),
+    ]
+    exps = [dataclasses.replace(e, meta={"aturan": f"r{i}"}) for i, e in enumerate(exps)]
+
+    ours = {
+        o.expectation.meta["aturan"]: o for o in evaluate_suite(con, "marts.t", Suite("t", exps))
+    }
+    suite = gx.ExpectationSuite(name="t", expectations=[e.to_gx() for e in exps])
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        ),
+    )
+    source = context.data_sources.add_or_update_pandas("t")
+    batch = source.add_dataframe_asset("t").add_batch_definition_whole_dataframe("all")
+    frame = con.execute("select * from marts.t").df()
+    result = batch.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    assert len(result.results) == len(exps)
+    for r in result.results:
+        key = r.expectation_config.meta["aturan"]
+        mine = ours[key]
+        assert mine.error is None, (key, mine.error)
+        want = (r.success, r.result.get("unexpected_count"))
+        assert (mine.success, mine.unexpected_count) == want, (key, mine.expectation)
 
 
 # --------------------------------------------------------------------------------------------

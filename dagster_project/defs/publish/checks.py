@@ -1,4 +1,4 @@
-"""The gate as blocking asset checks on every mart: contract and great_expectations suite.
+"""The gate as blocking asset checks on every mart: contract and expectation suite (in DuckDB).
 
 They run after dbt has exited, on the build file opened read-only; a failure stops publication
 (the publish asset is downstream of every mart) and the last good mart stays published.
@@ -39,7 +39,7 @@ def build_gate_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
         asset=key,
         name="passes_expectations",
         blocking=True,
-        description="Suite great_expectations untuk mart ini (aturan bisnis).",
+        description="Suite aturan mutu untuk mart ini (aturan bisnis, dinilai di DuckDB).",
     )
     def _expectations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with duckdb.connect(str(warehouse.build_db), read_only=True) as con:

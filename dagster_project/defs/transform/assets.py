@@ -1,7 +1,9 @@
 """dbt models as assets, built into a fresh build file; dbt tests become asset checks."""
 
-import json
+import os
 from collections.abc import Mapping
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +70,17 @@ def apbd_dbt_models(
     for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
     (warehouse.paths.root / "tmp").mkdir(exist_ok=True)
-    dbt_vars = {"tanggal_acuan": str(warehouse.reference_date)}
     # dbt's unit tests check the SQL logic on fixed inputs, not the data: they do not change
     # between runs, so production builds skip them (as dbt's docs advise; a third of the build's
     # execution time) and the test suite runs them once (tests/test_dbt_project.py `built_db`).
-    invocation = dbt.cli(
-        ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"],
-        context=context,
-        target_path=warehouse.dbt_target,
-    )
+    # The reference date goes in the environment, not in --vars: a new --vars value makes dbt
+    # parse the whole project again (~10 s), a new value of an env_var only the model reading it.
+    with reference_date_env(warehouse.reference_date):
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"],
+            context=context,
+            target_path=warehouse.dbt_target,
+        )
     # Events are held until dbt exits: only then may anything else open the build file, and the
     # row counts of the tables it built are read from it (read-only) and added to each event.
     events = []
@@ -94,6 +98,21 @@ def apbd_dbt_models(
             if (n := counts.get(tuple(key.path))) is not None:
                 event = event.with_metadata({**event.metadata, "dagster/row_count": n})
         yield event
+
+
+@contextmanager
+def reference_date_env(tanggal: date):
+    """APBD_TANGGAL_ACUAN for the dbt subprocess started inside (mart_kepatuhan_pelaporan reads
+    it); this process's environment is restored afterwards."""
+    before = os.environ.get("APBD_TANGGAL_ACUAN")
+    os.environ["APBD_TANGGAL_ACUAN"] = str(tanggal)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("APBD_TANGGAL_ACUAN", None)
+        else:
+            os.environ["APBD_TANGGAL_ACUAN"] = before
 
 
 def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:

@@ -8,7 +8,7 @@ kinds of evidence, each a list of `CheckResult`s:
 - `dbt_checks`: dbt's own results (`run_results.json`): every model, test and unit test of the run;
 - `contract_checks`: the mart contracts (`data_contracts/marts/*.odcs.yaml`): table, columns,
   types, required columns without nulls, key, rows (the gate's independent check of the file);
-- `expectations.gx_checks`: the GX suites (contract ranges, patterns, values + business rules).
+- `expectations.gx_checks`: the expectation suites in GX's vocabulary, evaluated in DuckDB (contract ranges, patterns, values + business rules).
 
 Messages are Indonesian, one sentence a planner or OPD operator can act on; English goes in
 `metadata["message_en"]`. No Dagster import here: `defs/` turns these into asset checks.

@@ -42,6 +42,7 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.lib.core import machine
 from dagster_project.lib.core.paths import DataPaths
 
 QUERY_CONFIG: dict[str, str | bool | int] = {
@@ -138,11 +139,11 @@ class QueryLimits:
     @classmethod
     def from_env(cls, root: Path, env: dict[str, str] | None = None) -> QueryLimits:
         env = dict(os.environ) if env is None else env
-        ram_mb = _machine_ram_mb()
+        ram_mb = machine.ram_mb()
         free_mb = shutil.disk_usage(_existing_parent(root)).free // 2**20
         return cls(
             memory=_size(env, "APBD_QUERY_MEMORY", f"{max(256, ram_mb // 4)}MB"),
-            threads=int(_number(env, "APBD_QUERY_THREADS", max(1, _machine_cpus() // 2), 1)),
+            threads=int(_number(env, "APBD_QUERY_THREADS", max(1, machine.cpus() // 2), 1)),
             seconds=_number(env, "APBD_QUERY_TIMEOUT", 300, 0.1),
             spill=_size(env, "APBD_QUERY_SPILL", f"{max(1, min(free_mb // 5 // 1024, 20))}GB"),
         )
@@ -156,20 +157,6 @@ class QueryLimits:
             "temp_directory": str(spill_dir),
             "max_temp_directory_size": self.spill,
         }
-
-
-def _machine_ram_mb() -> int:
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
-    except (AttributeError, ValueError, OSError):  # not POSIX: assume a small office PC
-        return 4096
-
-
-def _machine_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def _existing_parent(path: Path) -> Path:

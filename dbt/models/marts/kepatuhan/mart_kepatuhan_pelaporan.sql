@@ -1,8 +1,10 @@
 {#- One row per submission the reporting calendar (ref_jadwal_pelaporan) expects, per year ×
-    source × period × sender, up to the reference date var('tanggal_acuan') (default today): due
-    date, first accepted version, status, days late and version history. Same rules as
-    dagster_project/lib/jadwal.py, which Dagster's `submitted_on_time` checks use. -#}
-{%- set acuan = var('tanggal_acuan') -%}
+    source × period × sender, up to the reference date (var('tanggal_acuan'), else the environment's
+    APBD_TANGGAL_ACUAN, which the pipeline sets; default today): due date, first accepted version,
+    status, days late and version history. Same rules as dagster_project/lib/jadwal.py, which
+    Dagster's `submitted_on_time` checks use. An env_var, not --vars, so a new day re-parses this
+    model only, not the whole project. -#}
+{%- set acuan = var('tanggal_acuan') or env_var('APBD_TANGGAL_ACUAN', '') -%}
 {%- set offset_jam = var('jadwal_utc_offset_jam') -%}
 {#- DuckDB date arithmetic (date + integer days, date_diff); on Spark use date_add/datediff. -#}
 with
