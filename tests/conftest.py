@@ -63,8 +63,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
 # Ingest inside a test process runs in that process: two xdist workers already keep both cores
-# busy, and a pool of ingest workers per test process only adds process start-ups (the suite
-# took 943 s of CPU with pools, against 841 s before them). The pool itself is tested with
+# busy, and a pool of ingest workers per test process only adds process start-ups (clean clone,
+# this machine: pytest 511 s and 943 s of CPU with pools, 425 s and 783 s without). The pool is tested with
 # explicit `workers=2` (test_ingest), and every `apbd run` a test starts in a subprocess
 # (pipeline_kit.env_for drops APBD_* variables) uses the default, both cores.
 os.environ.setdefault("APBD_INGEST_WORKERS", "1")
