@@ -337,18 +337,6 @@ def run_worker(mode: str, data: Path, env: dict, cwd: Path, extra: list[str]) ->
 # ------------------------------------------------------------------------ the parent: one size
 
 
-def _stage_of(step_key: str) -> str:
-    if step_key.startswith("apbd_dbt_models"):
-        return "dbt build"
-    if step_key.startswith("marts__") and step_key.endswith(
-        ("matches_contract", "passes_expectations")
-    ):
-        return "gerbang mutu"
-    if step_key.startswith("published"):
-        return "publish"
-    return "ingest"
-
-
 def _union(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     out: list[list[float]] = []
     for a, b in sorted(intervals):
@@ -365,9 +353,11 @@ def _peak(samples, intervals) -> int:
 
 def stage_seconds(pipe: dict) -> dict[str, float]:
     """Wall seconds per stage (the union of its steps' spans), the gaps and the total, and CPU."""
+    from dagster_project.runtime import stage_of  # the stage rule `apbd run` prints its times by
+
     by_stage: dict[str, list[tuple[float, float]]] = {}
     for st in pipe["steps"]:
-        by_stage.setdefault(_stage_of(st["key"]), []).append((st["start"], st["end"]))
+        by_stage.setdefault(stage_of(st["key"]), []).append((st["start"], st["end"]))
     out = {k: sum(b - a for a, b in _union(v)) for k, v in sorted(by_stage.items())}
     out["gaps"] = pipe["seconds"] - sum(out.values())
     return {**out, "total": pipe["seconds"], "cpu": pipe["cpu_seconds"]}
@@ -391,6 +381,8 @@ def rerun(folders: dict[str, tuple[Path, dict, Path]], times: int) -> dict:
 
 
 def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
+    from dagster_project.runtime import stage_of
+
     root = Path(tempfile.mkdtemp(prefix=f"apbd-scale-{label}-"))
     data = root / "data"
     env = {
@@ -414,7 +406,7 @@ def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
     peak["start-up"] = max((r for t, r in samples if t < pipe["started"]), default=0)
     by_stage: dict[str, list[tuple[float, float]]] = {}
     for st in pipe["steps"]:
-        by_stage.setdefault(_stage_of(st["key"]), []).append((st["start"], st["end"]))
+        by_stage.setdefault(stage_of(st["key"]), []).append((st["start"], st["end"]))
     covered = 0.0
     for name in ("ingest", "dbt build", "gerbang mutu", "publish"):
         spans = _union(by_stage.get(name, []))

@@ -196,7 +196,7 @@ class RunReport:
         self.success = self.success and result.success
         for st in instance.get_run_step_stats(result.run_id):
             if st.start_time and st.end_time:
-                stage = _stage(st.step_key)
+                stage = stage_of(st.step_key)
                 self.stage_seconds[stage] = (
                     self.stage_seconds.get(stage, 0.0) + st.end_time - st.start_time
                 )
@@ -219,7 +219,7 @@ class RunReport:
 STAGES = ("ingest", "dbt build", "gerbang mutu", "publish")
 
 
-def _stage(step_key: str) -> str:
+def stage_of(step_key: str) -> str:
     """The pipeline stage a Dagster step belongs to (checks on the raw sources are ingest's)."""
     if step_key.startswith("apbd_dbt_models"):
         return "dbt build"
@@ -325,10 +325,10 @@ class PipelineWatch:
                     self._finished_runs[run.run_id] = stats
             steps += stats
         for name in ("gerbang mutu", "publish"):
-            mine = [st for st in steps if _stage(st.step_key) == name]
+            mine = [st for st in steps if stage_of(st.step_key) == name]
             self.states[name].started = bool(mine)
             self.states[name].done = sum(1 for st in mine if st.end_time)
-        seen = {_stage(st.step_key) for st in steps if st.start_time}
+        seen = {stage_of(st.step_key) for st in steps if st.start_time}
         for i, name in enumerate(STAGES):
             self.states[name].started |= name in seen
             # A stage is over once a later one has begun.
