@@ -561,6 +561,8 @@ def chart(results: list[dict], path: Path) -> None:
 
 
 def main() -> int:
+    from dagster_project.lib.core import machine
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, nargs="+", default=[0.3, 1.0])
     parser.add_argument(
@@ -596,8 +598,8 @@ def main() -> int:
         variants.insert(0, (args.baseline, {**env, "PYTHONPATH": str(tree)}, tree))
     meta = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "cpus": os.cpu_count(),
-        "ram_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+        "cpus": machine.cpus(),
+        "ram_gb": machine.ram_mb() / 1024,
         "load_before": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
         "pemda": args.pemda,
     }

@@ -22,24 +22,19 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from dagster_project.lib.core import machine
+
 ENV = "APBD_INGEST_WORKERS"
 _PREFIX = "APBD_"
 _pool: ProcessPoolExecutor | None = None
 _size = 0
 
 
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def worker_count() -> int:
     """How many processes ingest may use: `APBD_INGEST_WORKERS`, else the cores available."""
     raw = os.environ.get(ENV, "").strip()
     if not raw:
-        return cores()
+        return machine.cpus()
     try:
         return max(1, int(raw))
     except ValueError:
@@ -62,7 +57,7 @@ def pool(size: int) -> ProcessPoolExecutor:
             max_workers=size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init,
-            initargs=(max(1, cores() // size),),
+            initargs=(max(1, machine.cpus() // size),),
         )
         _size = size
     return _pool
