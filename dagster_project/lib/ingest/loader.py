@@ -695,11 +695,7 @@ def _receive(
     """Read one landing file and place it in its slot, or say why not: unchanged (an outcome,
     nothing written), or rejected whole (an outcome, feedback and log written)."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    berkas = (
-        path.relative_to(paths.landing).as_posix()
-        if path.is_relative_to(paths.landing)
-        else str(path)
-    )
+    berkas = _berkas(path, paths)
     sha = sha256_file(path)
     if seen.latest.get(berkas) == sha:
         return IngestOutcome(berkas, sha, STATUS_UNCHANGED, "tidak berubah")
