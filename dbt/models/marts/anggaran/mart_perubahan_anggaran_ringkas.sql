@@ -46,53 +46,33 @@ sisi as (
 
 bertingkat as (
 
-    select
-        sisi.tahun,
-        sisi.tahap_dari,
-        sisi.tahap_ke,
-        'opd' as tingkat,
-        sisi.kode_skpd as kode,
-        sisi.kode_skpd,
-        cast(null as varchar) as kode_program,
-        cast(null as varchar) as kode_akun,
-        sisi.status,
-        sisi.sisi,
-        sisi.pagu_dari_rp,
-        sisi.pagu_ke_rp,
-        sisi.sumber_sha256
-    from sisi
-    union all
-    select
-        sisi.tahun,
-        sisi.tahap_dari,
-        sisi.tahap_ke,
-        'program' as tingkat,
-        sisi.kode_skpd || ' ' || sisi.kode_program as kode,
-        sisi.kode_skpd,
-        sisi.kode_program,
-        cast(null as varchar) as kode_akun,
-        sisi.status,
-        sisi.sisi,
-        sisi.pagu_dari_rp,
-        sisi.pagu_ke_rp,
-        sisi.sumber_sha256
-    from sisi
-    union all
-    select
-        sisi.tahun,
-        sisi.tahap_dari,
-        sisi.tahap_ke,
-        'akun' as tingkat,
-        sisi.kode_akun as kode,
-        cast(null as varchar) as kode_skpd,
-        cast(null as varchar) as kode_program,
-        sisi.kode_akun,
-        sisi.status,
-        sisi.sisi,
-        sisi.pagu_dari_rp,
-        sisi.pagu_ke_rp,
-        sisi.sumber_sha256
-    from sisi
+    {#- one copy of every side per level: (tingkat, kode, kode_skpd, kode_program, kode_akun) -#}
+    {%- set tingkat = [
+        ('opd', 'sisi.kode_skpd', 'sisi.kode_skpd', 'null', 'null'),
+        ('program', "sisi.kode_skpd || ' ' || sisi.kode_program", 'sisi.kode_skpd',
+            'sisi.kode_program', 'null'),
+        ('akun', 'sisi.kode_akun', 'null', 'null', 'sisi.kode_akun'),
+    ] %}
+    {%- for nama, kode, skpd, program, akun in tingkat %}
+        select
+            sisi.tahun,
+            sisi.tahap_dari,
+            sisi.tahap_ke,
+            '{{ nama }}' as tingkat,
+            {{ kode }} as kode,
+            cast({{ skpd }} as varchar) as kode_skpd,
+            cast({{ program }} as varchar) as kode_program,
+            cast({{ akun }} as varchar) as kode_akun,
+            sisi.status,
+            sisi.sisi,
+            sisi.pagu_dari_rp,
+            sisi.pagu_ke_rp,
+            sisi.sumber_sha256
+        from sisi
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 
