@@ -133,3 +133,29 @@ def test_two_pemda_side_by_side_one_bad_file_leaves_the_others_raw_intact(data_p
     logged = read_ingest_log(data_paths)
     assert sorted(set(logged["kode_pemda"])) == ["64.71", "64.72"]
     assert {f.parent.name for f in log_files(data_paths)} == {"pemda=64.71", "pemda=64.72"}
+
+
+def test_a_single_city_deployment_from_before_pemda_folders_upgrades_in_place(data_paths):
+    land(data_paths, rows("64.72"))
+    ingest_source(DPA, data_paths)
+    before = raw(data_paths, "64.72")
+    # what an older version left: raw without the pemda level or column, a log without kode_pemda
+    table = data_paths.raw / "sipd" / "dpa_sub_kegiatan"
+    (new,) = table.glob("pemda=64.72/tahun=2024/*/murni.parquet")
+    old = table / new.relative_to(table / "pemda=64.72")
+    old.parent.mkdir(parents=True)
+    before.drop(PEMDA_COLUMN).write_parquet(old)
+    new.unlink()
+    for f in log_files(data_paths):
+        pl.read_parquet(f).drop("kode_pemda").write_parquet(data_paths.ingest_log / f.name)
+        f.unlink()
+    assert read_ingest_log(data_paths)["kode_pemda"].to_list() == ["64.72"]  # read as default's
+    legacy_log = sorted(data_paths.ingest_log.glob("2*.parquet"))
+    (again,) = ingest_source(DPA, data_paths)
+    assert again.status == "tidak_berubah"  # the file is not loaded a second time
+    assert not list(table.glob("tahun=*/**/*.parquet"))  # moved, not copied
+    assert raw(data_paths, "64.72").equals(before)
+    assert current_inputs(data_paths).select("kode_pemda", "pengirim").rows() == [("64.72", DINKES)]
+    assert legacy_log and not list(data_paths.ingest_log.glob("2*.parquet"))
+    assert [f.name for f in log_files(data_paths)] == [f.name for f in legacy_log]
+    assert pl.read_parquet(log_files(data_paths)[0])["kode_pemda"].to_list() == ["64.72"]

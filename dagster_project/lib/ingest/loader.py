@@ -261,11 +261,75 @@ def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
     if not files:
         return pl.DataFrame(schema=LOG_SCHEMA)
     # One scan of every event file (a log written before a column was added reads it as null).
+    # A record written before pemda folders (no kode_pemda) of a pemda-level source is the
+    # deployment's default pemda's, as its files were (`migrate_raw` moved them there).
     return (
         pl.scan_parquet(files, schema=LOG_SCHEMA, missing_columns="insert", extra_columns="ignore")
+        .with_columns(
+            pl.when(
+                pl.col("kode_pemda").is_null()
+                & (pl.col("sistem") + "." + pl.col("tabel")).is_in(_pemda_sources())
+            )
+            .then(pl.lit(pemda_bawaan(paths)))
+            .otherwise(pl.col("kode_pemda"))
+            .alias("kode_pemda")
+        )
         .sort("dimuat_pada")
         .collect()
     )
+
+
+def _pemda_sources() -> list[str]:
+    from dagster_project.lib.contracts.model import source_contracts
+
+    return [k for k, c in source_contracts().items() if c.per_pemda]
+
+
+def migrate_log(paths: DataPaths) -> int:
+    """Ingest-log files written before pemda folders (no kode_pemda column) are rewritten under
+    their pemda's folder with the column filled as `read_ingest_log` reads it, so dbt's
+    `meta.ingest_log` sees the same; national records stay at the top. Returns files moved."""
+    old = [
+        f
+        for f in sorted(paths.ingest_log.glob("2*.parquet"))
+        if PEMDA_COLUMN not in pl.read_parquet_schema(f)
+    ]
+    default, pemda_sources = pemda_bawaan(paths), _pemda_sources()
+    for f in old:
+        frame = pl.read_parquet(f).with_columns(
+            pl.when((pl.col("sistem") + "." + pl.col("tabel")).is_in(pemda_sources))
+            .then(pl.lit(default))
+            .otherwise(pl.lit(None, pl.String))
+            .alias(PEMDA_COLUMN)
+        )
+        for (kode,), part in frame.partition_by(PEMDA_COLUMN, as_dict=True).items():
+            folder = paths.ingest_log if kode is None else paths.ingest_log / pemda_folder(kode)
+            _write_atomic(part.select(list(LOG_SCHEMA)).cast(LOG_SCHEMA), folder / f.name)
+        f.unlink()
+    return len(old)
+
+
+def migrate_raw(contract: Contract, paths: DataPaths) -> int:
+    """Raw files written before pemda folders (`raw/<sistem>/<tabel>/tahun=<t>/…`, no kode_pemda)
+    move to the deployment's default pemda (`…/pemda=<kode>/tahun=<t>/…`, kode_pemda filled):
+    nothing already loaded is lost or counted twice. Returns how many moved; once done, none."""
+    if not contract.per_pemda:
+        return 0
+    table = paths.raw / contract.system / contract.table
+    legacy = [
+        f
+        for pattern in ("tahun=*/**/*.parquet", "semua_tahun/**/*.parquet")
+        for f in sorted(table.glob(pattern))
+    ]
+    kode_pemda = pemda_bawaan(paths)
+    for old in legacy:
+        frame = pl.read_parquet(old)
+        if PEMDA_COLUMN not in frame.columns:
+            frame = frame.select(pl.lit(kode_pemda).alias(PEMDA_COLUMN), pl.all())
+        target = table / pemda_folder(kode_pemda) / old.relative_to(table)
+        _write_atomic(frame, target, private=contract.has_personal_data)
+        old.unlink()
+    return len(legacy)
 
 
 def _write_atomic(frame: pl.DataFrame, target: Path, *, private: bool = False) -> None:
@@ -1239,6 +1303,8 @@ def ingest_source(
     is done, after everything its files wrote (in one process: one file per batch of rows)."""
     paths.ensure()
     clean_partial_writes(paths)
+    migrate_raw(contract, paths)
+    migrate_log(paths)
     log = read_ingest_log(paths)
     candidates = list(files) if files is not None else landing_files(contract, paths)
     candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))  # latest arrival wins
@@ -1440,17 +1506,16 @@ def ensure_log_schema_file(paths: DataPaths) -> Path:
 def ensure_schema_file(contract: Contract, paths: DataPaths) -> Path:
     """A zero-row Parquet with the contract's types, so dbt can read a source with no data yet."""
     target = paths.raw / contract.system / contract.table / "_schema.parquet"
-    if not target.exists():
-        empty = pl.DataFrame(
-            schema={
-                **contract.stored_polars_schema,
-                "_sumber_sha256": pl.String,
-                "_sumber_berkas": pl.String,
-                "_baris": pl.Int32,
-                "_dimuat_pada": pl.Datetime("us"),
-            }
-        )
-        _write_atomic(empty, target)
+    schema = {
+        **contract.stored_polars_schema,
+        "_sumber_sha256": pl.String,
+        "_sumber_berkas": pl.String,
+        "_baris": pl.Int32,
+        "_dimuat_pada": pl.Datetime("us"),
+    }
+    # written again when the contract gained a column since (kode_pemda)
+    if not target.exists() or dict(pl.read_parquet_schema(target)) != schema:
+        _write_atomic(pl.DataFrame(schema=schema), target)
     return target
 
 
