@@ -159,3 +159,28 @@ def test_a_single_city_deployment_from_before_pemda_folders_upgrades_in_place(da
     assert legacy_log and not list(data_paths.ingest_log.glob("2*.parquet"))
     assert [f.name for f in log_files(data_paths)] == [f.name for f in legacy_log]
     assert pl.read_parquet(log_files(data_paths)[0])["kode_pemda"].to_list() == ["64.72"]
+
+
+def test_status_shows_each_pemda_and_refuses_one_the_deployment_does_not_hold(data_paths):
+    from typer.testing import CliRunner
+
+    from dagster_project.cli import app
+
+    land(data_paths, rows("64.72"))  # today's layout: the default pemda
+    land(data_paths, rows(BALIKPAPAN), pemda=BALIKPAPAN)
+    ingest_source(DPA, data_paths)
+    runner, root = CliRunner(), str(data_paths.root)
+    overview = runner.invoke(app, ["status", "--data-dir", root], terminal_width=200)
+    assert overview.exit_code == 0, overview.output
+    assert "Kiriman per pemda" in overview.output
+    assert "Kota Balikpapan" in overview.output and "Kota Samarinda" in overview.output
+    one = runner.invoke(app, ["status", "--data-dir", root, "--pemda", BALIKPAPAN])
+    assert (
+        one.exit_code == 0
+        and "(pemda 64.71)" in one.output
+        and "Kiriman per pemda" not in (one.output)
+    )
+    absent = runner.invoke(app, ["status", "--data-dir", root, "--pemda", "11.01"])
+    assert absent.exit_code == 1
+    assert "tidak ada di deployment ini" in absent.output
+    assert "64.71 (Kota Balikpapan)" in absent.output and "64.72 (Kota Samarinda)" in absent.output

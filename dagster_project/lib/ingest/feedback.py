@@ -7,7 +7,7 @@ that loaded whole gets none, and its log record has no `umpan_balik_path` (on th
 35 of 833 files have one; writing a workbook for every file was a tenth of ingest). A file that
 did not change is not processed again. The workbook goes beside the quarantine files of its slot:
 
-    data/quarantine/<sistem>/<tabel>/tahun=<t>/<pengirim>/<periode>__<sha12>.umpan_balik.xlsx
+    data/quarantine/<sistem>/<tabel>/pemda=<kode_pemda>/tahun=<t>/<pengirim>/<periode>__<sha12>.umpan_balik.xlsx
 
 A file that cannot be placed in a slot (wrong folder, a path outside the landing area) gets its
 report under `data/quarantine/<sistem>/<tabel>/_tidak_terpetakan/<sha12>.umpan_balik.xlsx`. The
