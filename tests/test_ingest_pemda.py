@@ -184,3 +184,35 @@ def test_status_shows_each_pemda_and_refuses_one_the_deployment_does_not_hold(da
     assert absent.exit_code == 1
     assert "tidak ada di deployment ini" in absent.output
     assert "64.71 (Kota Balikpapan)" in absent.output and "64.72 (Kota Samarinda)" in absent.output
+
+
+def test_another_pemdas_rows_are_judged_by_its_own_opd_list_once_loaded(data_paths):
+    from tests.conftest import DISDIKBUD
+
+    opd = data_paths.landing / BALIKPAPAN / "referensi" / "opd" / "opd.csv"
+    opd.parent.mkdir(parents=True)
+    opd.write_text(
+        "kode_skpd,nama_skpd,jenis,tahun_mulai\n" + f"{DINKES},Dinas Kesehatan,dinas,2021\n",
+        encoding="utf-8",
+    )
+    (listed,) = ingest_source(source_contracts()["referensi.opd"], data_paths)
+    assert listed.status == STATUS_LOADED and listed.slot.tahun is None
+    land(data_paths, rows(BALIKPAPAN), pemda=BALIKPAPAN)  # Dinkes: on its list
+    # Disdikbud: an OPD of Samarinda's list, not of Balikpapan's
+    sent = data_paths.landing / BALIKPAPAN / "sipd" / "dpa_sub_kegiatan" / "2024" / DISDIKBUD
+    sent.mkdir(parents=True)
+    (sent / "dpa_murni.csv").write_text(
+        f"{HEADER}\n2024,murni,{DISDIKBUD},1.01.02.2.01.0001,5000000,\n", encoding="utf-8"
+    )
+    outcomes = {o.slot.pengirim: o for o in ingest_source(DPA, data_paths)}
+    assert (outcomes[DINKES].status, outcomes[DINKES].rows_loaded) == (STATUS_LOADED, 2)
+    refused = outcomes[DISDIKBUD]
+    assert refused.status == STATUS_REJECTED and refused.rows_quarantined == 1
+    assert refused.errors.select("kolom", "aturan", "alasan").rows() == [
+        (
+            "kode_skpd",
+            "kode_tidak_berlaku",
+            f"kode kode_skpd '{DISDIKBUD}' tidak ada dalam daftar OPD pemda 64.71 yang berlaku "
+            "(referensi/opd)",
+        )
+    ]

@@ -16,6 +16,9 @@ from dagster_project.lib.contracts.reference import seed
 from dagster_project.lib.core.paths import DataPaths
 
 DEFAULT_PEMDA = "64.72"  # Kota Samarinda: the first pemda, and the default of every deployment
+# The pemda whose own lists the seeds ref_opd, ref_wilayah and ref_pohon_kinerja are; another
+# pemda sends its lists as landing files (contracts referensi__opd, __wilayah, __pohon_kinerja).
+SEED_PEMDA = "64.72"
 # A landing folder that is meant as a pemda code (two digits, or two dot two): anything else at the
 # top of landing/ is a source system's folder (sipd, bpkad, …) of the default pemda.
 PEMDA_FOLDER = re.compile(r"^[0-9]{2}(\.[0-9]{2})?$")

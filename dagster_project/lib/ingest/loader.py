@@ -24,6 +24,7 @@ from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import PEMDA_COLUMN, Column, Contract, feeder_contracts
 from dagster_project.lib.contracts.pemda import (
     PEMDA_FOLDER,
+    SEED_PEMDA,
     pemda_bawaan,
     pemda_folders,
     pemda_names,
@@ -496,7 +497,7 @@ _PEMDA = SLOT_PEMDA
 
 
 def _validate(
-    batch: Sequence[tuple[RawTable, Slot]], contract: Contract
+    batch: Sequence[tuple[RawTable, Slot]], contract: Contract, paths: DataPaths | None = None
 ) -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
     """For each (file, slot) of the batch: (good typed rows, quarantined text rows with `_alasan`,
     long error table).
@@ -546,12 +547,16 @@ def _validate(
         if col.reference:
             reasons = check_codes(parsed, col.name, "tahun", col.reference, key=_ROW)
             name = f"__kode_{col.name}"
-            if (seed_pemda := _seed_pemda(col.reference[0])) is not None:
-                # a list of one pemda's codes (Samarinda's kelurahan) judges that pemda's rows
-                # only; another pemda's rows are held to its own prefix (`_slot_checks`)
-                keep = parsed.select(_ROW, (pl.col(_PEMDA) == seed_pemda).alias("__ikut"))
-                reasons = reasons.join(keep, on=_ROW).select(
-                    _ROW, pl.when(pl.col("__ikut")).then(pl.col("reason")).alias("reason")
+            if col.reference[0] in _PEMDA_LISTS:
+                # a seed of Samarinda's own codes (OPD, kelurahan) judges Samarinda's rows; another
+                # pemda's rows are judged by its own list once loaded (`_own_list_reasons`)
+                own = _own_list_reasons(parsed, col, paths, "tahun" in contract.column_names)
+                reasons = reasons.join(own, on=_ROW, how="left").select(
+                    _ROW,
+                    pl.when(pl.col(_PEMDA) == SEED_PEMDA)
+                    .then(pl.col("reason"))
+                    .otherwise(pl.col("__sendiri"))
+                    .alias("reason"),
                 )
             evaluated = evaluated.join(
                 reasons.rename({"reason": name}), on=_ROW, how="left", maintain_order="left"
@@ -585,19 +590,62 @@ def _validate(
     ]
 
 
-# Code lists that hold one pemda's codes, not the nation's: a region code's own prefix says its
-# pemda, so the list judges only the rows of the pemda it covers (its shortest code).
-_PEMDA_LISTS = {"ref_wilayah": "kode_wilayah"}
+# Code lists that are one pemda's own (the seeds are Samarinda's), not the nation's: seed ->
+# (its code column, the referensi table in which another pemda sends its own list).
+_PEMDA_LISTS = {"ref_wilayah": ("kode_wilayah", "wilayah"), "ref_opd": ("kode_skpd", "opd")}
 
 
-def _seed_pemda(seed_name: str) -> str | None:
-    """The pemda a per-pemda code list covers (ref_wilayah: 64.72), or None for a national list."""
-    if seed_name not in _PEMDA_LISTS:
-        return None
-    from dagster_project.lib.contracts.reference import seed
-
-    codes = seed(seed_name)[_PEMDA_LISTS[seed_name]]
-    return min(codes.to_list(), key=len)
+def _own_list_reasons(
+    parsed: pl.LazyFrame, col: Column, paths: DataPaths | None, by_year: bool
+) -> pl.LazyFrame:
+    """(`_ROW`, `_PEMDA`, `__sendiri`): for a row of a pemda other than the seeds' whose own list
+    (raw `referensi/<list>/pemda=<kode>/`) is loaded, why its code is not on it; null otherwise (no
+    list yet: the format and prefix checks are all that can be said at ingest)."""
+    code_col, table = _PEMDA_LISTS[col.reference[0]]
+    rows = parsed.select(_ROW, _PEMDA, pl.col(col.name).alias("__kode"), *(["tahun"] * by_year))
+    files = sorted((paths.raw / "referensi" / table).glob("pemda=*/**/*.parquet")) if paths else []
+    if not files:
+        return rows.select(_ROW, _PEMDA, pl.lit(None, pl.String).alias("__sendiri"))
+    lists = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore").select(
+        pl.col(PEMDA_COLUMN).alias(_PEMDA),
+        pl.col(code_col).alias("__kode"),
+        *(
+            [pl.col("tahun_mulai").fill_null(0), pl.col("tahun_selesai").fill_null(9999)]
+            if table == "opd"
+            else [pl.lit(0).alias("tahun_mulai"), pl.lit(9999).alias("tahun_selesai")]
+        ),
+    )
+    year = pl.col("tahun") if by_year else pl.lit(None, pl.Int32)
+    matched = (
+        rows.join(lists, on=[_PEMDA, "__kode"], how="left")
+        .group_by(_ROW)
+        .agg(
+            pl.col(_PEMDA).first(),
+            pl.col("__kode").first(),
+            known=pl.col("tahun_mulai").is_not_null().any(),
+            valid=((year >= pl.col("tahun_mulai")) & (year <= pl.col("tahun_selesai")))
+            .fill_null(True)
+            .any(),
+        )
+    )
+    has_list = lists.select(_PEMDA).unique().with_columns(pl.lit(True).alias("__ada"))
+    label = "daftar OPD" if table == "opd" else "daftar wilayah"
+    return matched.join(has_list, on=_PEMDA, how="left").select(
+        _ROW,
+        _PEMDA,
+        pl.when(
+            pl.col("__ada") & pl.col("__kode").is_not_null() & ~(pl.col("known") & pl.col("valid"))
+        )
+        .then(
+            pl.format(
+                f"kode {col.name} '{{}}' tidak ada dalam {label} pemda {{}} yang berlaku "
+                f"(referensi/{table})",
+                pl.col("__kode"),
+                pl.col(_PEMDA),
+            )
+        )
+        .alias("__sendiri"),
+    )
 
 
 def _region_columns(contract: Contract) -> list[str]:
@@ -958,7 +1006,7 @@ def read_table(path: Path, contract: Contract) -> RawTable:
 
 def _conclude(batch: list[_Received], contract: Contract, paths: DataPaths) -> list[IngestOutcome]:
     """Check the rows of a batch of received files, then load each file in turn."""
-    checked = _validate([(r.table, r.slot) for r in batch], contract)
+    checked = _validate([(r.table, r.slot) for r in batch], contract, paths)
     outcomes = []
     for r, (good, bad_rows, errors) in zip(batch, checked, strict=True):
         good, bad_rows, errors = protect(contract, good, bad_rows, errors, r.key)
