@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from dagster_project.lib.contracts.reference import seed
@@ -25,11 +26,18 @@ PEMDA_FOLDER = re.compile(r"^[0-9]{2}(\.[0-9]{2})?$")
 
 
 def pemda_bawaan(paths: DataPaths) -> str:
-    """The deployment's default pemda: the one `landing/<sistem>/…` means."""
+    """The deployment's default pemda: the one `landing/<sistem>/…` means (read once per
+    version of `data/konfigurasi.json`: ingest asks for every file)."""
     try:
-        config = json.loads(paths.konfigurasi.read_text(encoding="utf-8"))
+        st = paths.konfigurasi.stat()
     except FileNotFoundError:
         return DEFAULT_PEMDA
+    return _pemda_bawaan(paths.konfigurasi, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _pemda_bawaan(path: Path, mtime_ns: int, size: int) -> str:
+    config = json.loads(path.read_text(encoding="utf-8"))
     return str(config.get("pemda_bawaan") or DEFAULT_PEMDA)
 
 

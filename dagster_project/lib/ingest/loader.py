@@ -201,10 +201,10 @@ def landing_files(contract: Contract, paths: DataPaths) -> list[Path]:
 
 
 def _root_of(path: Path, contract: Contract, paths: DataPaths) -> Path:
-    """The landing root (`landing_roots`) a file lies under; the default one if none."""
-    for folder, root in reversed(landing_roots(contract, paths)):
-        if folder is not None and path.is_relative_to(root):
-            return root
+    """The landing root (`landing_roots`) a file lies under: its pemda folder's, else today's."""
+    rel = path.relative_to(paths.landing).parts if path.is_relative_to(paths.landing) else ()
+    if (contract.per_pemda or contract.loads_into) and len(rel) > 1 and PEMDA_FOLDER.match(rel[0]):
+        return landing_root(contract, paths, rel[0])
     return landing_root(contract, paths)
 
 
