@@ -216,3 +216,19 @@ def test_another_pemdas_rows_are_judged_by_its_own_opd_list_once_loaded(data_pat
             "(referensi/opd)",
         )
     ]
+
+
+def test_a_whole_pemda_sipd_export_in_a_pemda_folder_fills_that_pemdas_slots(data_paths):
+    from tests.test_sipd_export import write_export
+
+    sent = write_export(data_paths)
+    moved = data_paths.landing / BALIKPAPAN / sent.relative_to(data_paths.landing)
+    moved.parent.mkdir(parents=True)
+    sent.rename(moved)
+    outcomes = ingest_source(source_contracts()["sipd.dpa_rincian"], data_paths, workers=2)
+    loaded = [o for o in outcomes if o.status == STATUS_LOADED]
+    assert loaded and {o.slot.kode_pemda for o in loaded} == {BALIKPAPAN}
+    raw_root = data_paths.raw / "sipd" / "dpa_rincian"
+    assert {p.parts[-4] for p in raw_root.rglob("*.parquet") if p.name != "_schema.parquet"} == {
+        "pemda=64.71"
+    }

@@ -1408,7 +1408,11 @@ def _tasks(
     fills the slots of many folders at once."""
     if workers < 2 or len(indexed) < 2 * MIN_FILES_PER_TASK:
         return [indexed]
-    roots = [landing_root(f, paths).resolve() for f in feeder_contracts(contract.key)]
+    roots = [
+        root.resolve()
+        for f in feeder_contracts(contract.key)
+        for _, root in landing_roots(f, paths)
+    ]
     if any(p.resolve().is_relative_to(r) for _, p in indexed for r in roots):
         return [indexed]
     folders: dict[Path, list[tuple[int, Path]]] = {}
@@ -1508,7 +1512,11 @@ def _ingest_files(
 ) -> list[IngestOutcome]:
     """Receive, check and load the files in order, rows checked in batches of `BATCH_ROWS`.
     `logged`: write the log records of each batch as it is done (else the caller does)."""
-    feeders = {landing_root(f, paths).resolve(): f for f in feeder_contracts(contract.key)}
+    feeders = {
+        root.resolve(): f
+        for f in feeder_contracts(contract.key)
+        for _, root in landing_roots(f, paths)  # every pemda's folder too
+    }
     outcomes: list[IngestOutcome | _Received] = []
     waiting: list[int] = []  # received files whose rows are not checked yet
     rows = 0  # rows of the waiting files
