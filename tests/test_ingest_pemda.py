@@ -232,3 +232,5 @@ def test_a_whole_pemda_sipd_export_in_a_pemda_folder_fills_that_pemdas_slots(dat
     assert {p.parts[-4] for p in raw_root.rglob("*.parquet") if p.name != "_schema.parquet"} == {
         "pemda=64.71"
     }
+    (summary,) = data_paths.quarantine.rglob("*.ringkasan.xlsx")  # for that pemda's Bappeda
+    assert "pemda=64.71" in summary.parts

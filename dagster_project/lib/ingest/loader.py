@@ -1107,7 +1107,8 @@ def _summarise_whole_pemda(
                     str(o.feedback_path.relative_to(paths.root)) if o.feedback_path else None,
                 )
             )
-        write_export_summary(paths, contract.system, contract.table, berkas, sha, rows)
+        kode_pemda = next((o.log_entry or {}).get("kode_pemda") for o in parts)
+        write_export_summary(paths, contract.system, contract.table, berkas, sha, rows, kode_pemda)
 
 
 def _reject_unplaced(
@@ -1554,7 +1555,8 @@ def _ingest_files(
 def ensure_log_schema_file(paths: DataPaths) -> Path:
     """A zero-row log file, so dbt can read the ingest log before anything was sent."""
     target = paths.ingest_log / "_schema.parquet"
-    if not target.exists():
+    # written again when the log gained a column since (kode_pemda)
+    if not target.exists() or dict(pl.read_parquet_schema(target)) != LOG_SCHEMA:
         _write_atomic(pl.DataFrame(schema=LOG_SCHEMA), target)
     return target
 
