@@ -111,7 +111,9 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             "dagster/column_schema": column_schema(contract),
             "contract": contract.id,
             "contract_version": contract.version,
-            "landing": f"data/landing/{contract.landing_path}",
+            "landing": "data/landing/"
+            + ("[<kode_pemda>/]" if contract.per_pemda else "")
+            + contract.landing_path,
             "partisi": " × ".join(scheme.dimensions) if scheme else "-",
         },
         partitions_def=partitions_def(scheme) if scheme else None,
@@ -149,6 +151,10 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
                 "dagster/row_count": raw_row_count(raw),
                 "partisi_dijalankan": "semua" if keys is None else len(keys),
                 "berkas_diperiksa": len(outcomes),
+                "pemda": ", ".join(
+                    sorted({o.slot.kode_pemda for o in outcomes if o.slot and o.slot.kode_pemda})
+                )
+                or "-",
                 "berkas_dimuat": len(by(STATUS_LOADED)),
                 "berkas_ditolak": len(by(STATUS_REJECTED)),
                 "berkas_tidak_berubah": len(by(STATUS_UNCHANGED)),
