@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
+from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
@@ -36,11 +38,12 @@ def files_under(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def worlds(tmp_path_factory) -> tuple[Path, dict, Path, dict]:
-    """--pemda 3 and the single-city world, same seed and scale."""
+    """--pemda 3 (in this process; the pool's worker is the determinism test's) and the
+    single-city world, same seed and scale."""
     many, single = tmp_path_factory.mktemp("tiga"), tmp_path_factory.mktemp("satu")
     return (
         many,
-        generate_banyak(many, 3, seed=SEED, scale=SCALE, years=YEARS),
+        generate_banyak(many, 3, seed=SEED, scale=SCALE, years=YEARS, workers=1),
         single,
         demo.generate(single, seed=SEED, scale=SCALE, years=YEARS),
     )
@@ -67,8 +70,9 @@ def test_other_pemda_are_drawn_per_seed_and_each_is_deterministic(worlds, tmp_pa
     assert [p.kode for p in pilih_pemda(SEED + 1, 3)] != [p.kode for p in drawn]
     assert len({p.seed for p in drawn}) == 3
     other = drawn[1]
-    # the same pemda generated alone, in this process: the same bytes
-    _satu(str(tmp_path), other, SCALE, YEARS, False, False)
+    # the same pemda generated alone, in a worker process as the pool runs it: the same bytes
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        pool.submit(_satu, str(tmp_path), other, SCALE, YEARS, False, False).result()
     assert files_under(tmp_path / other.kode) == files_under(many / other.kode)
     lists = files_under(many / other.kode)
     assert {p for p in lists if p.startswith("referensi/")} == {
