@@ -151,6 +151,9 @@ TIER_LABEL = {
 URUTAN_POTONG = ("D", "C", "B")
 MART_SKENARIO = "mart_skenario_alokasi"
 TABEL_TIER = "marts.mart_prioritas_alokasi"
+# The pemda a scenario belongs to. The engine reads one pemda's marts; with several pemda in one
+# warehouse it is not yet told which (issue 12: scenarios per pemda), so it is the default one.
+KODE_PEMDA_BAWAAN = "64.72"
 INDEKS = "_indeks.json"
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
@@ -1591,6 +1594,7 @@ def _baris(
         pct = None if dasar_rp == 0 else (beda * _HUNDRED / dasar_rp).quantize(_CENT, ROUND_HALF_UP)
         rows.append(
             {
+                "kode_pemda": KODE_PEMDA_BAWAAN,
                 "id_skenario": sid,
                 "tahun": tahun,
                 "is_bawaan": False,

@@ -11,6 +11,7 @@ wilayah as (
 final as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_wilayah as varchar) as kode_wilayah,
         cast(level as varchar) as level,
         cast(nama as varchar) as nama,
