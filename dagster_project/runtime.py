@@ -264,7 +264,7 @@ class PipelineWatch:
             on_update,
         )
         self.since = time.time()
-        self._log_rows: dict[str, int] = {}
+        self._log_rows: dict[Path, int] = {}
         self.logged_before = self._ingest_logged()
         files = sum(len(landing_files(c, paths)) for c in source_contracts().values())
         self.states = {
@@ -285,10 +285,11 @@ class PipelineWatch:
         from its footer once; a log file never changes once it has its name)."""
         import polars as pl
 
-        folder = self.paths.ingest_log
-        for f in folder.glob("2*.parquet") if folder.exists() else ():
-            if f.name not in self._log_rows:
-                self._log_rows[f.name] = pl.scan_parquet(f).select(pl.len()).collect().item()
+        from dagster_project.lib.ingest.loader import log_files
+
+        for f in log_files(self.paths):
+            if f not in self._log_rows:
+                self._log_rows[f] = pl.scan_parquet(f).select(pl.len()).collect().item()
         return sum(self._log_rows.values())
 
     def _read_dbt_progress(self) -> None:

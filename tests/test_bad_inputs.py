@@ -132,7 +132,13 @@ def rules(outcome: IngestOutcome) -> dict[int | None, set[str]]:
 
 def raw_rows(paths: DataPaths, periode="murni", opd=DINKES) -> pl.DataFrame:
     return pl.read_parquet(
-        paths.raw / "sipd" / "dpa_sub_kegiatan" / "tahun=2024" / opd / f"{periode}.parquet"
+        paths.raw
+        / "sipd"
+        / "dpa_sub_kegiatan"
+        / "pemda=64.72"
+        / "tahun=2024"
+        / opd
+        / f"{periode}.parquet"
     )
 
 
@@ -227,7 +233,7 @@ def test_indonesian_dates_are_parsed(data_paths, text):
     land_sp2d(data_paths, [f"0001/SP2D/LS/2024,{text},{SP2D_TAIL},1000000"])
     outcome = ingest_one(data_paths, SP2D)
     assert outcome.rows_loaded == 1, outcome.errors
-    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/tahun=2024/bpkad/12.parquet")
+    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/pemda=64.72/tahun=2024/bpkad/12.parquet")
     assert raw["tanggal_sp2d"].cast(pl.String).to_list() == ["2024-12-31"]
 
 
@@ -495,7 +501,7 @@ def test_sp2d_sign_follows_its_type_refunds_and_corrections_load(data_paths):
     )
     assert alasan[5] == "kolom nilai_rp: nilai 0.00 harus bukan nol untuk jenis_sp2d KOREKSI"
     assert "jenis SP2D" in alasan[9] and "'XX' tidak dikenal" in alasan[9]
-    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/tahun=2024/bpkad/12.parquet")
+    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/pemda=64.72/tahun=2024/bpkad/12.parquet")
     assert dict(zip(raw["jenis_sp2d"], raw["nilai_rp"], strict=True)) == {
         "PENGEMBALIAN": Decimal("-500000.00"),
         "KOREKSI": Decimal("-250000.00"),

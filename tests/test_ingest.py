@@ -17,6 +17,7 @@ from dagster_project.lib.ingest.loader import (
     STATUS_UNCHANGED,
     current_inputs,
     ingest_source,
+    log_files,
     read_ingest_log,
 )
 from tests.conftest import DINKES, DISDIKBUD
@@ -42,7 +43,13 @@ def write_dpa(
 
 def raw_dpa(paths) -> pl.DataFrame:
     return pl.read_parquet(
-        paths.raw / "sipd" / "dpa_sub_kegiatan" / "tahun=2024" / DINKES / "murni.parquet"
+        paths.raw
+        / "sipd"
+        / "dpa_sub_kegiatan"
+        / "pemda=64.72"
+        / "tahun=2024"
+        / DINKES
+        / "murni.parquet"
     )
 
 
@@ -81,7 +88,9 @@ def test_broken_rows_are_quarantined_with_reasons_and_the_rest_loads(data_paths)
     assert by_line[4]["nilai"] == "1.02.99.2.02.0099"
     assert by_line[5]["aturan"] == "minimum" and "negatif" in by_line[5]["alasan"]
     assert by_line[5]["kolom"] == "pagu_rp" and by_line[5]["nilai"] == "-5000000"
-    stem = data_paths.quarantine / "sipd" / "dpa_sub_kegiatan" / "tahun=2024" / DINKES
+    stem = (
+        data_paths.quarantine / "sipd" / "dpa_sub_kegiatan" / "pemda=64.72" / "tahun=2024" / DINKES
+    )
     rows = pl.read_parquet(next(stem.glob("*.rows.parquet")))
     assert rows["_baris"].to_list() == [4, 5] and rows["_alasan"].str.len_chars().min() > 10
     assert raw_dpa(data_paths).height == 2
@@ -129,10 +138,13 @@ def test_sipd_style_xlsx_with_title_rows_and_totals_row(data_paths):
 def test_same_file_twice_is_a_noop(data_paths):
     write_dpa(data_paths, GOOD_ROWS)
     ingest_source(DPA, data_paths)
-    before = sorted(p.name for p in data_paths.ingest_log.iterdir())
+    before = sorted(p.relative_to(data_paths.ingest_log) for p in data_paths.ingest_log.rglob("*"))
     (again,) = ingest_source(DPA, data_paths)
     assert again.status == STATUS_UNCHANGED
-    assert sorted(p.name for p in data_paths.ingest_log.iterdir()) == before
+    assert (
+        sorted(p.relative_to(data_paths.ingest_log) for p in data_paths.ingest_log.rglob("*"))
+        == before
+    )
 
 
 def test_corrected_file_replaces_its_slot_and_keeps_history(data_paths):
@@ -209,7 +221,7 @@ def test_sp2d_dated_outside_its_month_is_quarantined_and_dates_parse(data_paths)
     assert outcome.rows_loaded == 2
     (err,) = outcome.errors.filter(pl.col("aturan") == "di_luar_periode").to_dicts()
     assert err["_baris"] == 4 and "bulan 03 tahun 2024" in err["alasan"]
-    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/tahun=2024/bpkad/03.parquet")
+    raw = pl.read_parquet(data_paths.raw / "bpkad/sp2d/pemda=64.72/tahun=2024/bpkad/03.parquet")
     assert raw["tahun"].to_list() == [2024, 2024]  # filled from the folder
 
 
@@ -323,14 +335,14 @@ def test_files_spread_over_worker_processes_load_as_in_one_process(
         return read_ingest_log(paths).drop("dimuat_pada", "run_id").sort("berkas")
 
     assert log(data_paths).equals(log(serial)) and log(serial).height == 23
-    files_one = list(serial.ingest_log.glob("2*.parquet"))
-    files_two = list(data_paths.ingest_log.glob("2*.parquet"))
+    files_one = log_files(serial)
+    files_two = log_files(data_paths)
     assert len(files_one) == 1 and 2 <= len(files_two) < 23
     # sent again unchanged: told apart before any worker, nothing logged
     again = ingest_source(DPA, data_paths, workers=2)
     assert [o.status for o in again] == [STATUS_UNCHANGED] * 23
     assert [o.berkas for o in again] == [o.berkas for o in two]
-    assert len(list(data_paths.ingest_log.glob("2*.parquet"))) == len(files_two)
+    assert len(log_files(data_paths)) == len(files_two)
     # 18 files re-saved (new bytes, same rows) and a renamed copy of a file in use: the workers
     # judge them on their folders' part of the log, as one process would on all of it
     folder = data_paths.landing / "sipd/dpa_sub_kegiatan/2024"

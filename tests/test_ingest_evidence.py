@@ -24,7 +24,13 @@ def write_kinerja(paths, text, *, name="realisasi_kinerja_tw2.csv", opd=DINKES):
 
 def raw_kinerja(paths, periode="2") -> pl.DataFrame:
     return pl.read_parquet(
-        paths.raw / "opd" / "realisasi_kinerja" / "tahun=2024" / DINKES / f"{periode}.parquet"
+        paths.raw
+        / "opd"
+        / "realisasi_kinerja"
+        / "pemda=64.72"
+        / "tahun=2024"
+        / DINKES
+        / f"{periode}.parquet"
     )
 
 

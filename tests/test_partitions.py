@@ -115,7 +115,15 @@ def test_a_partition_reads_its_own_files_only(data_paths):
     touch(data_paths, f"sipd/dpa_sub_kegiatan/2025/{DISDIKBUD}/dpa_sub_kegiatan_murni.csv")
     got = files_in_partitions(DPA, data_paths, dpa, [{"opd": DINKES, "tahun": "2025"}])
     assert sorted(got) == sorted(mine)
-    raw = data_paths.raw / "sipd" / "dpa_sub_kegiatan" / "tahun=2025" / DINKES / "murni.parquet"
+    raw = (
+        data_paths.raw
+        / "sipd"
+        / "dpa_sub_kegiatan"
+        / "pemda=64.72"
+        / "tahun=2025"
+        / DINKES
+        / "murni.parquet"
+    )
     raw.parent.mkdir(parents=True)
     raw.write_bytes(b"")
     assert raw_files_in_partitions(DPA, data_paths, dpa, [{"opd": DINKES, "tahun": "2025"}]) == [

@@ -80,7 +80,14 @@ def test_no_digit_of_a_nik_in_quarantine_feedback_or_log(data_paths):
     write_bansos(data_paths)
     (outcome,) = ingest_source(BANSOS, data_paths)
     assert outcome.rows_loaded == 2 and outcome.rows_quarantined == 4
-    stem = data_paths.quarantine / "dinsos" / "penerima_bansos" / "tahun=2024" / "dinsos"
+    stem = (
+        data_paths.quarantine
+        / "dinsos"
+        / "penerima_bansos"
+        / "pemda=64.72"
+        / "tahun=2024"
+        / "dinsos"
+    )
     errors = pl.read_parquet(next(stem.glob("*.errors.parquet")))
     rows = pl.read_parquet(next(stem.glob("*.rows.parquet"))).drop("nik_hash")
     rules = set(errors["aturan"])
@@ -104,7 +111,7 @@ def test_retention_removes_the_file_as_sent_and_keeps_its_lineage(data_paths):
     ingest_source(BANSOS, data_paths)
     (entry,) = read_ingest_log(data_paths).to_dicts()
     raw = sorted(data_paths.raw.glob("dinsos/**/tahun=*/**/*.parquet"))
-    quarantine = sorted((data_paths.quarantine / "dinsos").rglob("*.*"))
+    quarantine = sorted(p for p in (data_paths.quarantine / "dinsos").rglob("*.*") if p.is_file())
     assert raw and len(quarantine) == 3  # rows, errors, feedback workbook
     loaded = entry["dimuat_pada"]
     assert BANSOS.retention_days == 90

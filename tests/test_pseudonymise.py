@@ -102,7 +102,7 @@ def test_raw_holds_pseudonyms_and_age_bands_never_nik_name_or_birth_date(data_pa
     (outcome,) = ingest_source(BANSOS, data_paths)
     assert outcome.status == STATUS_LOADED and outcome.rows_loaded == 2
     raw = pl.read_parquet(next(data_paths.raw.rglob("bst.parquet")))
-    assert raw.columns[:3] == ["tahun", "nik_hash", "kelompok_umur"]
+    assert raw.columns[:4] == ["kode_pemda", "tahun", "nik_hash", "kelompok_umur"]
     assert not {"nik", "nama", "tanggal_lahir"} & set(raw.columns)
     assert raw["nik_hash"].to_list() == [
         pseudonym("6472014501850001", KEY.encode()),
@@ -127,7 +127,14 @@ def test_bad_niks_are_quarantined_with_reasons_that_never_quote_them(data_paths)
     assert rules6 == {"nik_16_angka", "format_date"}
     assert any("angka ilmiah Excel" in e["alasan"] for e in by_line[6])
     assert by_line[7][0]["aturan"] == "tanggal_lahir_tidak_wajar"
-    stem = data_paths.quarantine / "dinsos" / "penerima_bansos" / "tahun=2024" / "dinsos"
+    stem = (
+        data_paths.quarantine
+        / "dinsos"
+        / "penerima_bansos"
+        / "pemda=64.72"
+        / "tahun=2024"
+        / "dinsos"
+    )
     rows = pl.read_parquet(next(stem.glob("*.rows.parquet")))
     errors = pl.read_parquet(next(stem.glob("*.errors.parquet")))
     assert not {"nik", "nama", "tanggal_lahir"} & set(rows.columns)

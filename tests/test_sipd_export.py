@@ -114,7 +114,13 @@ def write_export(paths, rows=SHEET, *, tahun=2024, name="rincian_belanja_murni.x
 
 def raw_slot(paths, opd, tahap="murni", tahun=2024) -> pl.DataFrame:
     return pl.read_parquet(
-        paths.raw / "sipd" / "dpa_rincian" / f"tahun={tahun}" / opd / f"{tahap}.parquet"
+        paths.raw
+        / "sipd"
+        / "dpa_rincian"
+        / "pemda=64.72"
+        / f"tahun={tahun}"
+        / opd
+        / f"{tahap}.parquet"
     )
 
 
@@ -345,7 +351,7 @@ def test_an_unknown_opd_code_is_rejected_alone_and_a_line_without_account_is_no_
     assert err["aturan"] == "kode_tidak_berlaku"
     assert err["alasan"].startswith("OPD Dinas Bayangan (9.99.9.99.9.99.99.9999): ")
     assert not (
-        data_paths.raw / "sipd" / "dpa_rincian" / "tahun=2024" / ghost["kode_skpd"]
+        data_paths.raw / "sipd" / "dpa_rincian" / "pemda=64.72" / "tahun=2024" / ghost["kode_skpd"]
     ).exists()
 
 

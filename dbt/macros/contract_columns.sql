@@ -4,6 +4,7 @@
 {% macro contract_columns(system, table, rename={}, cast_as={}, exclude=[], relation='') -%}
     {%- set columns = {
         'bpkad.sp2d': [
+            ['kode_pemda', 'varchar', 'kode_pemda'],
             ['nomor_sp2d', 'varchar', 'nomor_sp2d'],
             ['tanggal_sp2d', 'date', 'tanggal_sp2d'],
             ['tahun', 'integer', 'tahun'],
@@ -38,6 +39,7 @@
             ['_dimuat_pada', 'timestamp', 'dimuat_pada'],
         ],
         'bps.indikator_wilayah': [
+            ['kode_pemda', 'varchar', 'kode_pemda'],
             ['tahun', 'integer', 'tahun'],
             ['kode_wilayah', 'varchar', 'kode_wilayah'],
             ['nama_wilayah', 'varchar', 'nama_wilayah'],
@@ -54,6 +56,7 @@
             ['_dimuat_pada', 'timestamp', 'dimuat_pada'],
         ],
         'dinsos.penerima_bansos': [
+            ['kode_pemda', 'varchar', 'kode_pemda'],
             ['tahun', 'integer', 'tahun'],
             ['nik_hash', 'varchar', 'nik_hash'],
             ['kelompok_umur', 'varchar', 'kelompok_umur'],
@@ -101,6 +104,7 @@
             ['_dimuat_pada', 'timestamp', 'dimuat_pada'],
         ],
         'opd.realisasi_kinerja': [
+            ['kode_pemda', 'varchar', 'kode_pemda'],
             ['tahun', 'integer', 'tahun'],
             ['triwulan', 'varchar', 'triwulan'],
             ['kode_skpd', 'varchar', 'kode_skpd'],
@@ -123,6 +127,7 @@
             ['_dimuat_pada', 'timestamp', 'dimuat_pada'],
         ],
         'sipd.anggaran_kas': [
+            ['kode_pemda', 'varchar', 'kode_pemda'],
             ['tahun', 'integer', 'tahun'],
             ['tahap', 'varchar', 'tahap'],
             ['kode_skpd', 'varchar', 'kode_skpd'],
@@ -146,6 +151,7 @@
             ['_dimuat_pada', 'timestamp', 'dimuat_pada'],
         ],
         'sipd.dpa_rincian': [
+            ['kode_pemda', 'varchar', 'kode_pemda'],
             ['tahun', 'integer', 'tahun'],
             ['tahap', 'varchar', 'tahap'],
             ['kode_skpd', 'varchar', 'kode_skpd'],
@@ -166,6 +172,7 @@
             ['_dimuat_pada', 'timestamp', 'dimuat_pada'],
         ],
         'sipd.dpa_sub_kegiatan': [
+            ['kode_pemda', 'varchar', 'kode_pemda'],
             ['tahun', 'integer', 'tahun'],
             ['tahap', 'varchar', 'tahap'],
             ['kode_skpd', 'varchar', 'kode_skpd'],

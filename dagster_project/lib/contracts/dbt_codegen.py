@@ -131,7 +131,8 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
                     "contract_version": c.version,
                     "external_location": (
                         "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/raw/"
-                        f"{c.system}/{c.table}/**/*.parquet', union_by_name = true)"
+                        f"{c.system}/{c.table}/**/*.parquet', union_by_name = true, "
+                        "hive_partitioning = false)"
                     ),
                 }
             },
@@ -165,7 +166,7 @@ def ingest_log_yaml() -> str:
             "meta": {
                 "external_location": (
                     "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/raw/_meta/"
-                    "ingest_log/*.parquet', union_by_name = true)"
+                    "ingest_log/**/*.parquet', union_by_name = true, hive_partitioning = false)"
                 ),
             }
         },

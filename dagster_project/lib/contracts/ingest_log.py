@@ -15,6 +15,10 @@ LOG_COLUMNS: dict[str, tuple[pl.DataType, str]] = {
     "berkas": (pl.String(), "Jalur berkas di landing. / Landing path of the file."),
     "sistem": (pl.String(), "Sistem sumber (sipd, bpkad, …). / Source system."),
     "tabel": (pl.String(), "Tabel sumber. / Source table."),
+    "kode_pemda": (
+        pl.String(),
+        "Kode pemda Kemendagri dari folder kiriman (kosong: berkas nasional). / Pemda code.",
+    ),
     "tahun": (pl.Int32(), "Tahun anggaran dari folder. / Fiscal year from the folder."),
     "pengirim": (pl.String(), "Kode SKPD pengirim, atau bpkad/bps/dinsos. / Sender."),
     "periode": (pl.String(), "Periode berkas: tahap atau bulan. / File period: phase or month."),

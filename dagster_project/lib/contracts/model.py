@@ -14,9 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from open_data_contract_standard.model import OpenDataContractStandard
+import yaml
+from open_data_contract_standard.model import OpenDataContractStandard, SchemaProperty
 
 from dagster_project.lib.core.paths import CONTRACTS_DIR
+
+# The shared column of every pemda-level source (data_contracts/shared/kode_pemda.yaml).
+PEMDA_COLUMN = "kode_pemda"
+NATIONAL = "nasional"  # a source contract's `cakupan`: its files carry every pemda, own codes
 
 _DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$", re.IGNORECASE)
 
@@ -168,6 +173,12 @@ class Contract:
         return self.submitter == "opd"
 
     @property
+    def per_pemda(self) -> bool:
+        """One pemda's data (every row carries `kode_pemda`, files land under the pemda's
+        folder), as opposed to a national file (`cakupan: nasional`: DJPK, BPS kab/kota)."""
+        return self.kind == "sources" and self.properties.get("cakupan") != NATIONAL
+
+    @property
     def landing_path(self) -> str:
         return self.properties["landingPath"]
 
@@ -247,6 +258,14 @@ def _column(prop: Any) -> Column:
     )
 
 
+@cache
+def pemda_column() -> Column:
+    """`kode_pemda`, declared once (data_contracts/shared/kode_pemda.yaml) and added by this
+    model as the first column and key part of every pemda-level source contract."""
+    text = (CONTRACTS_DIR / "shared" / f"{PEMDA_COLUMN}.yaml").read_text(encoding="utf-8")
+    return _column(SchemaProperty.model_validate(yaml.safe_load(text)))
+
+
 def load_contract(path: Path) -> Contract:
     odcs = OpenDataContractStandard.from_file(str(path))
     (obj,) = odcs.schema_ or []
@@ -256,6 +275,14 @@ def load_contract(path: Path) -> Contract:
     if table != obj.name:
         raise ValueError(f"{path}: schema name {obj.name!r} must match the file name ({table!r})")
     desc = odcs.description.purpose if odcs.description else ""
+    properties = _custom(odcs.customProperties)
+    columns = tuple(_column(p) for p in obj.properties or [])
+    if (
+        kind == "sources"
+        and properties.get("cakupan") != NATIONAL
+        and "loadsInto" not in properties
+    ):
+        columns = (pemda_column(), *columns)  # a file loaded into another source gets it there
     return Contract(
         path=path,
         id=odcs.id,
@@ -265,8 +292,8 @@ def load_contract(path: Path) -> Contract:
         system=system,
         table=table,
         description=" ".join((desc or obj.description or "").split()),
-        columns=tuple(_column(p) for p in obj.properties or []),
-        properties=_custom(odcs.customProperties),
+        columns=columns,
+        properties=properties,
         retention_days=_retention_days(odcs),
     )
 

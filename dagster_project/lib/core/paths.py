@@ -27,6 +27,12 @@ class DataPaths:
         return self.root / "landing"
 
     @property
+    def konfigurasi(self) -> Path:
+        """The deployment's small settings file (`pemda_bawaan`: the pemda of landing/<sistem>/…),
+        written by `apbd demo`; absent means the defaults."""
+        return self.root / "konfigurasi.json"
+
+    @property
     def raw(self) -> Path:
         return self.root / "raw"
 
@@ -90,6 +96,11 @@ class DataPaths:
             self.publish_log,
         ):
             p.mkdir(parents=True, exist_ok=True)
+
+
+def pemda_folder(kode_pemda: str) -> str:
+    """The pemda level of raw, quarantine and ingest-log paths (hive style): `pemda=64.72`."""
+    return f"pemda={kode_pemda}"
 
 
 def year_folder(tahun: int | None) -> str:

@@ -29,7 +29,7 @@ import polars as pl
 
 from dagster_project.lib.contracts.model import Contract
 from dagster_project.lib.core.files import atomic_write
-from dagster_project.lib.core.paths import DataPaths, year_folder
+from dagster_project.lib.core.paths import DataPaths, pemda_folder, year_folder
 from dagster_project.lib.core.safe_cells import XLSX_OPTIONS, add_sheet
 from dagster_project.lib.ingest.pseudonymise import MASK
 
@@ -55,6 +55,8 @@ ATURAN_PENJELASAN = {
     "maksimum": "Melebihi batas wajar",
     "tahun_berbeda": "Tahun berbeda dengan folder",
     "opd_lain": "Baris milik OPD lain",
+    "pemda_lain": "Baris milik pemda lain",
+    "pemda_tidak_dikenal": "Folder bukan kode pemda yang dikenal",
     "periode_berbeda": "Periode berbeda dengan nama berkas",
     "di_luar_periode": "Tanggal di luar periode berkas",
     "kode_tidak_berlaku": "Kode tidak berlaku pada tahun anggaran",
@@ -72,6 +74,7 @@ class Submission:
     sha256: str
     sistem: str
     tabel: str
+    kode_pemda: str | None
     tahun: int | None
     pengirim: str | None
     periode: str | None
@@ -92,6 +95,7 @@ class Submission:
             sha256=entry["sha256"],
             sistem=entry["sistem"],
             tabel=entry["tabel"],
+            kode_pemda=entry.get("kode_pemda"),
             tahun=entry.get("tahun"),
             pengirim=entry.get("pengirim"),
             periode=entry.get("periode"),
@@ -116,6 +120,8 @@ class Submission:
 def feedback_path(paths: DataPaths, sub: Submission) -> Path:
     """Where the report of one file version goes (beside its quarantine files)."""
     base = paths.quarantine / sub.sistem / sub.tabel
+    if sub.kode_pemda is not None:
+        base = base / pemda_folder(sub.kode_pemda)
     if not sub.pengirim:  # the file could not be placed (wrong folder, unknown sender)
         return base / UNPLACED / f"{sub.sha256[:12]}{SUFFIX}"
     periode = sub.periode or "tanpa_periode"

@@ -21,7 +21,14 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
-from dagster_project.lib.contracts.model import Column, Contract, feeder_contracts
+from dagster_project.lib.contracts.model import PEMDA_COLUMN, Column, Contract, feeder_contracts
+from dagster_project.lib.contracts.pemda import (
+    PEMDA_FOLDER,
+    pemda_bawaan,
+    pemda_folders,
+    pemda_names,
+    unknown_pemda_message,
+)
 from dagster_project.lib.contracts.reference import check_codes, check_sign
 from dagster_project.lib.core.faults import failpoint
 from dagster_project.lib.core.files import atomic_write, sha256_file
@@ -31,7 +38,7 @@ from dagster_project.lib.core.idformat import (
     parse_integer,
     split_number_text,
 )
-from dagster_project.lib.core.paths import DataPaths, year_folder
+from dagster_project.lib.core.paths import DataPaths, pemda_folder, year_folder
 from dagster_project.lib.ingest import djpk_portal
 from dagster_project.lib.ingest.pseudonymise import (
     hmac_key,
@@ -76,26 +83,20 @@ class Slot:
     tahun: int | None  # None: a source not sent per year
     pengirim: str
     periode: str
+    kode_pemda: str | None = None  # None: a national source (every pemda in one file)
+
+    def _folder(self, root: Path) -> Path:
+        base = root / self.system / self.table
+        if self.kode_pemda is not None:
+            base = base / pemda_folder(self.kode_pemda)
+        return base / year_folder(self.tahun) / self.pengirim
 
     def raw_file(self, paths: DataPaths) -> Path:
-        return (
-            paths.raw
-            / self.system
-            / self.table
-            / year_folder(self.tahun)
-            / self.pengirim
-            / f"{self.periode}.parquet"
-        )
+        """raw/<sistem>/<tabel>/pemda=<kode>/tahun=<t>/<pengirim>/<periode>.parquet"""
+        return self._folder(paths.raw) / f"{self.periode}.parquet"
 
     def quarantine_stem(self, paths: DataPaths, sha256: str) -> Path:
-        return (
-            paths.quarantine
-            / self.system
-            / self.table
-            / year_folder(self.tahun)
-            / self.pengirim
-            / f"{self.periode}__{sha256[:12]}"
-        )
+        return self._folder(paths.quarantine) / f"{self.periode}__{sha256[:12]}"
 
 
 @dataclass
@@ -141,8 +142,35 @@ class IngestOutcome:
 # Landing layout
 
 
-def landing_root(contract: Contract, paths: DataPaths) -> Path:
-    return paths.landing / contract.landing_path.split("{", 1)[0].rstrip("/")
+def landing_root(contract: Contract, paths: DataPaths, folder: str | None = None) -> Path:
+    """The source's landing folder: `landing/<sistem>/<tabel>` (the default pemda's, or a
+    national source's), or under a pemda's folder `landing/<folder>/<sistem>/<tabel>`."""
+    base = paths.landing if folder is None else paths.landing / folder
+    return base / contract.landing_path.split("{", 1)[0].rstrip("/")
+
+
+def landing_roots(contract: Contract, paths: DataPaths) -> list[tuple[str | None, Path]]:
+    """(pemda folder or None, root) of every place the source's files may land: today's
+    `landing/<sistem>/…` and, for a pemda-level source, each `landing/<kode_pemda>/…` (a folder
+    named like a pemda code that is not one is listed too: its files are refused with a reason)."""
+    roots: list[tuple[str | None, Path]] = [(None, landing_root(contract, paths))]
+    if contract.per_pemda or contract.loads_into:
+        roots += [(f, landing_root(contract, paths, f)) for f in pemda_folders(paths)]
+    return roots
+
+
+def pemda_of(path: Path, contract: Contract, paths: DataPaths) -> str | None:
+    """The pemda a landing file belongs to: its `landing/<kode_pemda>/` folder, else the
+    deployment's default pemda (`pemda_bawaan`); None for a national source. An unknown code
+    is refused (LandingFileError) with a message that names the folder."""
+    if not (contract.per_pemda or contract.loads_into):
+        return None
+    rel = path.relative_to(paths.landing).parts if path.is_relative_to(paths.landing) else ()
+    if len(rel) > 1 and PEMDA_FOLDER.match(rel[0]):
+        if rel[0] not in pemda_names():
+            raise LandingFileError(unknown_pemda_message(rel[0]), rule="pemda_tidak_dikenal")
+        return rel[0]
+    return pemda_bawaan(paths)
 
 
 def _path_regex(contract: Contract) -> re.Pattern[str]:
@@ -158,22 +186,30 @@ def landing_files(contract: Contract, paths: DataPaths) -> list[Path]:
     SIPD's whole-pemda export for `sipd.dpa_rincian`), so one asset writes each raw table."""
     out: list[Path] = []
     for c in (contract, *feeder_contracts(contract.key)):
-        root = landing_root(c, paths)
-        if root.exists():
-            out += (
-                p
-                for p in root.rglob("*")
-                if p.is_file()
-                and not p.name.startswith((".", "~$"))
-                and not p.name.endswith(".part")
-            )
+        for _, root in landing_roots(c, paths):
+            if root.exists():
+                out += (
+                    p
+                    for p in root.rglob("*")
+                    if p.is_file()
+                    and not p.name.startswith((".", "~$"))
+                    and not p.name.endswith(".part")
+                )
     return sorted(out)
+
+
+def _root_of(path: Path, contract: Contract, paths: DataPaths) -> Path:
+    """The landing root (`landing_roots`) a file lies under; the default one if none."""
+    for folder, root in reversed(landing_roots(contract, paths)):
+        if folder is not None and path.is_relative_to(root):
+            return root
+    return landing_root(contract, paths)
 
 
 def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int | None, str, str]:
     """(tahun, pengirim, nama berkas) from the landing path, or LandingFileError; tahun is None
     for a source whose landing path has no `{tahun}` (its files hold several years)."""
-    root = landing_root(contract, paths)
+    root = _root_of(path, contract, paths)
     real = path.resolve()
     if not real.is_relative_to(root.resolve()):
         raise LandingFileError(
@@ -209,8 +245,18 @@ def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int | None
 # Ingest log (append-only: one small Parquet file per batch of events, written atomically)
 
 
+def log_files(paths: DataPaths) -> list[Path]:
+    """The ingest log's event files: `raw/_meta/ingest_log/pemda=<kode>/2….parquet` per pemda,
+    national sources' (and a log written before pemda folders) directly in the folder."""
+    if not paths.ingest_log.exists():
+        return []
+    return sorted(
+        [*paths.ingest_log.glob("2*.parquet"), *paths.ingest_log.glob("pemda=*/2*.parquet")]
+    )
+
+
 def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
-    files = sorted(paths.ingest_log.glob("2*.parquet")) if paths.ingest_log.exists() else []
+    files = log_files(paths)
     if not files:
         return pl.DataFrame(schema=LOG_SCHEMA)
     # One scan of every event file (a log written before a column was added reads it as null).
@@ -230,19 +276,25 @@ def _write_atomic(frame: pl.DataFrame, target: Path, *, private: bool = False) -
         failpoint("ingest_tmp_ditulis")  # written, not renamed yet: a kill leaves only the tmp
 
 
-def write_log(paths: DataPaths, entries: Sequence[dict]) -> Path | None:
-    """One Parquet file for the records of a batch of files, written after everything those
-    files wrote (raw, quarantine, feedback): a kill before it leaves the files unlogged, so the
-    next run ingests them again, and never a record of a raw Parquet that is not there.
+def write_log(paths: DataPaths, entries: Sequence[dict]) -> list[Path]:
+    """One Parquet file per pemda for the records of a batch of files, written after everything
+    those files wrote (raw, quarantine, feedback): a kill before it leaves the files unlogged, so
+    the next run ingests them again, and never a record of a raw Parquet that is not there.
     The name starts with the first record's time (the log's order) and is unique per batch."""
-    if not entries:
-        return None
-    frame = pl.DataFrame(list(entries), schema=LOG_SCHEMA)
-    first = min(e["dimuat_pada"] for e in entries).strftime("%Y%m%dT%H%M%S%f")
-    name = f"{first}__{entries[-1]['sha256'][:12]}__{len(entries)}.parquet"
-    target = paths.ingest_log / name
-    _write_atomic(frame, target)
-    return target
+    by_pemda: dict[str | None, list[dict]] = {}
+    for e in entries:
+        by_pemda.setdefault(e.get("kode_pemda"), []).append(e)
+    written = []
+    for kode_pemda, group in by_pemda.items():
+        frame = pl.DataFrame(group, schema=LOG_SCHEMA)
+        first = min(e["dimuat_pada"] for e in group).strftime("%Y%m%dT%H%M%S%f")
+        name = f"{first}__{group[-1]['sha256'][:12]}__{len(group)}.parquet"
+        folder = (
+            paths.ingest_log if kode_pemda is None else paths.ingest_log / pemda_folder(kode_pemda)
+        )
+        _write_atomic(frame, folder / name)
+        written.append(folder / name)
+    return written
 
 
 def clean_partial_writes(paths: DataPaths) -> int:
@@ -375,6 +427,7 @@ def _column_checks(col: Column) -> list[tuple[str, pl.Expr]]:
 _FILE, _ROW = "__berkas", "__row"  # which file of the batch a row came from; a row's key
 # The slot of a row's file, as columns, so one query checks the rows of many files.
 _TAHUN, _PENGIRIM, _PERIODE, _SPILL = "__tahun", "__pengirim", "__periode", "__lebih"
+_PEMDA = "__pemda"
 
 
 def _validate(
@@ -391,6 +444,7 @@ def _validate(
             pl.lit(slot.tahun, pl.Int32).alias(_TAHUN),
             pl.lit(slot.pengirim, pl.String).alias(_PENGIRIM),
             pl.lit(slot.periode, pl.String).alias(_PERIODE),
+            pl.lit(slot.kode_pemda, pl.String).alias(_PEMDA),
             pl.col(LINE_COL)
             .replace_strict(table.ragged_lines, default=None, return_dtype=pl.String)
             .alias(_SPILL)
@@ -409,6 +463,7 @@ def _validate(
             _TAHUN,
             _PENGIRIM,
             _PERIODE,
+            _PEMDA,
             _SPILL,
             *[pl.col(c.name).alias(c.name + _TEXT) for c in contract.columns],
         )
@@ -426,6 +481,13 @@ def _validate(
         if col.reference:
             reasons = check_codes(parsed, col.name, "tahun", col.reference, key=_ROW)
             name = f"__kode_{col.name}"
+            if (seed_pemda := _seed_pemda(col.reference[0])) is not None:
+                # a list of one pemda's codes (Samarinda's kelurahan) judges that pemda's rows
+                # only; another pemda's rows are held to its own prefix (`_slot_checks`)
+                keep = parsed.select(_ROW, (pl.col(_PEMDA) == seed_pemda).alias("__ikut"))
+                reasons = reasons.join(keep, on=_ROW).select(
+                    _ROW, pl.when(pl.col("__ikut")).then(pl.col("reason")).alias("reason")
+                )
             evaluated = evaluated.join(
                 reasons.rename({"reason": name}), on=_ROW, how="left", maintain_order="left"
             )
@@ -458,9 +520,71 @@ def _validate(
     ]
 
 
+# Code lists that hold one pemda's codes, not the nation's: a region code's own prefix says its
+# pemda, so the list judges only the rows of the pemda it covers (its shortest code).
+_PEMDA_LISTS = {"ref_wilayah": "kode_wilayah"}
+
+
+def _seed_pemda(seed_name: str) -> str | None:
+    """The pemda a per-pemda code list covers (ref_wilayah: 64.72), or None for a national list."""
+    if seed_name not in _PEMDA_LISTS:
+        return None
+    from dagster_project.lib.contracts.reference import seed
+
+    codes = seed(seed_name)[_PEMDA_LISTS[seed_name]]
+    return min(codes.to_list(), key=len)
+
+
+def _region_columns(contract: Contract) -> list[str]:
+    """Columns holding a Kemendagri region code (kelurahan, kecamatan, kota): its first two
+    levels are the pemda it lies in."""
+    return [c.name for c in contract.columns if c.reference and c.reference[0] == "ref_wilayah"]
+
+
+def _pemda_checks(contract: Contract) -> list[tuple[str, str, pl.Expr]]:
+    """A row must belong to the pemda of its folder: its `kode_pemda` (when the file carries
+    it) and every region code it names. Quarantined as `pemda_lain`, like another OPD's row."""
+    if not contract.per_pemda:
+        return []
+    where = "kirim lewat folder landing/<kode pemda>/ pemda tersebut"
+    checks = [
+        (
+            PEMDA_COLUMN,
+            "pemda_lain",
+            pl.when(pl.col(PEMDA_COLUMN) != pl.col(_PEMDA)).then(
+                pl.format(
+                    f"baris milik pemda lain ({{}}), bukan pemda folder kiriman {{}}; {where}",
+                    pl.col(PEMDA_COLUMN),
+                    pl.col(_PEMDA),
+                )
+            ),
+        )
+    ]
+    for name in _region_columns(contract):
+        code = pl.col(name).cast(pl.String)
+        inside = (code == pl.col(_PEMDA)) | code.str.starts_with(pl.col(_PEMDA) + ".")
+        shaped = code.str.contains(r"^[0-9]{2}\.[0-9]{2}")  # else the format check says it
+        checks.append(
+            (
+                name,
+                "pemda_lain",
+                pl.when(shaped & ~inside).then(
+                    pl.format(
+                        f"{name} '{{}}' berada di luar wilayah pemda folder kiriman {{}} "
+                        f"(baris milik pemda lain); {where}",
+                        code,
+                        pl.col(_PEMDA),
+                    )
+                ),
+            )
+        )
+    return checks
+
+
 def _slot_checks(contract: Contract, *, ragged: bool) -> list[tuple[str, str, pl.Expr]]:
-    """The row must belong to the sender, year and period of its file, and fit its columns."""
-    checks: list[tuple[str, str, pl.Expr]] = []
+    """The row must belong to the pemda, sender, year and period of its file, and fit its
+    columns."""
+    checks: list[tuple[str, str, pl.Expr]] = _pemda_checks(contract)
     if "{tahun}" in contract.landing_path:  # a file of several years has no folder year
         checks.append(
             (
@@ -639,9 +763,22 @@ def _period(table: RawTable, contract: Contract, name: str) -> str:
 
 
 def _fill_from_path(
-    table: RawTable, contract: Contract, tahun: int | None, pengirim: str, periode: str
+    table: RawTable,
+    contract: Contract,
+    tahun: int | None,
+    pengirim: str,
+    periode: str,
+    kode_pemda: str | None = None,
 ) -> list[str]:
-    """Columns the folder already says (year, OPD, period) may be left out of the file."""
+    """Columns the folder already says (year, OPD, period) may be left out of the file, and
+    are named in a warning. The pemda is always the folder's: filled without a word (no sender
+    writes it), and a file that does carry it is checked against the folder (`pemda_lain`)."""
+    if (
+        kode_pemda is not None
+        and PEMDA_COLUMN not in table.frame.columns
+        and any(c.name == PEMDA_COLUMN for c in contract.columns)
+    ):
+        table.frame = table.frame.with_columns(pl.lit(kode_pemda).alias(PEMDA_COLUMN))
     from_path = {"tahun": str(tahun)} if tahun is not None else {}
     if contract.per_opd:
         from_path["kode_skpd"] = pengirim
@@ -709,6 +846,7 @@ def _receive(
     entry = _log_entry(path, sha, berkas, contract, now=now, run_id=run_id)
     slot = None
     try:
+        kode_pemda = entry["kode_pemda"] = pemda_of(path, contract, paths)
         tahun, pengirim, name = locate(path, contract, paths)
         entry.update(tahun=tahun, pengirim=pengirim)
         if (pat := contract.period_pattern) and (m := pat.search(name)):
@@ -718,9 +856,9 @@ def _receive(
         table = read_table(path, contract)
         entry["format"] = table.file_format
         periode = _period(table, contract, name)
-        slot = Slot(contract.system, contract.table, tahun, pengirim, periode)
+        slot = Slot(contract.system, contract.table, tahun, pengirim, periode, kode_pemda)
         entry["periode"] = periode
-        filled = _fill_from_path(table, contract, tahun, pengirim, periode)
+        filled = _fill_from_path(table, contract, tahun, pengirim, periode, kode_pemda)
         _require_columns_and_rows(table, contract)
     except LandingFileError as exc:
         entry["pesan"] = exc.message
@@ -781,6 +919,7 @@ def _receive_export(
     key = hmac_key(paths) if contract.has_personal_data else b""
     entry = _log_entry(path, sha, berkas, contract, now=now, run_id=run_id)
     try:
+        kode_pemda = entry["kode_pemda"] = pemda_of(path, export, paths)
         tahun, _, name = locate(path, export, paths)
         entry["tahun"] = tahun
         if entry["ukuran_byte"] <= DEFAULT_MAX_BYTES:
@@ -804,12 +943,16 @@ def _receive_export(
     if split.unplaced.height:
         out.append(_reject_unplaced(paths, dict(entry), contract, split.unplaced))
     for i, part in enumerate(split.parts, start=1):
-        slot = Slot(contract.system, contract.table, tahun, part.kode_skpd, entry["periode"])
+        slot = Slot(
+            contract.system, contract.table, tahun, part.kode_skpd, entry["periode"], kode_pemda
+        )
         # one log event per part: its own time stamp (the event's file name), in sheet order
         part_entry = dict(
             entry, pengirim=part.kode_skpd, dimuat_pada=now + timedelta(microseconds=i)
         )
-        filled = _fill_from_path(part.table, contract, tahun, part.kode_skpd, slot.periode)
+        filled = _fill_from_path(
+            part.table, contract, tahun, part.kode_skpd, slot.periode, kode_pemda
+        )
         out.append(_Received(part_entry, part.table, slot, filled, key, part.label))
     return out
 
@@ -896,6 +1039,7 @@ def _log_entry(
         "berkas": berkas,
         "sistem": contract.system,
         "tabel": contract.table,
+        "kode_pemda": None,
         "tahun": None,
         "pengirim": None,
         "periode": None,
@@ -1212,7 +1356,7 @@ def _log_for(log: pl.DataFrame, task: list[tuple[int, Path]], paths: DataPaths) 
     its folders and every record of the slots those fill (a whole-pemda file fills them from
     another folder). Unchanged-file and same-content-copy checks look no further."""
     folders = list({_berkas(p, paths).rsplit("/", 1)[0] for _, p in task})
-    keys = ["sistem", "tabel", "tahun", "pengirim"]
+    keys = ["sistem", "tabel", "kode_pemda", "tahun", "pengirim"]
     indexed = log.with_row_index("__i")
     mine = indexed.filter(pl.col("berkas").str.replace(r"/[^/]*$", "").is_in(folders))
     slots = indexed.join(mine.select(keys).unique(), on=keys, how="semi", nulls_equal=True)
@@ -1305,7 +1449,7 @@ def ensure_schema_file(contract: Contract, paths: DataPaths) -> Path:
     return target
 
 
-SLOT_COLUMNS = ["sistem", "tabel", "tahun", "pengirim", "periode"]
+SLOT_COLUMNS = ["sistem", "tabel", "kode_pemda", "tahun", "pengirim", "periode"]
 
 
 def current_inputs(paths: DataPaths) -> pl.DataFrame:

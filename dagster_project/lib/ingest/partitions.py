@@ -201,10 +201,12 @@ def raw_files_in_partitions(
     out: list[Path] = []
     for key in keys:
         tahun, pengirim, periode = scheme.slot(key)
-        folder = paths.raw / contract.system / contract.table / f"tahun={tahun}" / pengirim
-        if not folder.is_dir():
-            continue
-        for f in sorted(folder.glob("*.parquet")):
+        table = paths.raw / contract.system / contract.table
+        # every pemda's slot of the partition (pemda is not a partition dimension: Dagster
+        # allows two, and opd × tahun already takes them)
+        found = sorted(table.glob(f"pemda=*/tahun={tahun}/{pengirim}/*.parquet"))
+        found += sorted(table.glob(f"tahun={tahun}/{pengirim}/*.parquet"))
+        for f in found:
             if periode is None or (
                 scheme.cadence and normalise_period(scheme.cadence, f.stem) == periode
             ):

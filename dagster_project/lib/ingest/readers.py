@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dagster_project.lib.contracts.model import Contract
+from dagster_project.lib.contracts.model import PEMDA_COLUMN, Contract
 
 LINE_COL = "_baris"
 HEADER_SCAN_ROWS = 30
@@ -197,7 +197,9 @@ def _tabulate(cells: pl.DataFrame, contract: Contract, fmt: str) -> RawTable:
         raise LandingFileError("Berkas kosong (0 baris).", rule="berkas_kosong")
     hdr_idx, score = _find_header(cells, names)
     if score == 0:
-        expected = ", ".join(c.name for c in contract.columns if c.required)
+        expected = ", ".join(  # the pemda comes from the folder: no sender writes it
+            c.name for c in contract.columns if c.required and c.name != PEMDA_COLUMN
+        )
         raise LandingFileError(
             "Baris judul kolom tidak ditemukan di 30 baris pertama. Kolom wajib: " + expected + ".",
             rule="judul_kolom_tidak_ditemukan",

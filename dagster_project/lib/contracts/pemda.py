@@ -1,0 +1,65 @@
+"""Which pemda (Kemendagri region government: `64.72` Kota Samarinda) a landing file belongs to.
+
+A deployment holds one pemda or many. Files of one pemda land in `landing/<kode_pemda>/<sistem>/…`;
+today's single-city layout `landing/<sistem>/…` stays valid and means the deployment's default pemda
+(`pemda_bawaan` in `data/konfigurasi.json`, written by `apbd demo`; 64.72 when absent). A folder code
+must be a real pemda of the region list (seed `ref_pemda`, 552 provinces, kabupaten and kota).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from dagster_project.lib.contracts.reference import seed
+from dagster_project.lib.core.paths import DataPaths
+
+DEFAULT_PEMDA = "64.72"  # Kota Samarinda: the first pemda, and the default of every deployment
+# A landing folder that is meant as a pemda code (two digits, or two dot two): anything else at the
+# top of landing/ is a source system's folder (sipd, bpkad, …) of the default pemda.
+PEMDA_FOLDER = re.compile(r"^[0-9]{2}(\.[0-9]{2})?$")
+
+
+def pemda_bawaan(paths: DataPaths) -> str:
+    """The deployment's default pemda: the one `landing/<sistem>/…` means."""
+    try:
+        config = json.loads(paths.konfigurasi.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return DEFAULT_PEMDA
+    return str(config.get("pemda_bawaan") or DEFAULT_PEMDA)
+
+
+def write_pemda_bawaan(paths: DataPaths, kode_pemda: str) -> None:
+    """Record the default pemda in `data/konfigurasi.json`, keeping any other setting."""
+    try:
+        config = json.loads(paths.konfigurasi.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        config = {}
+    config["pemda_bawaan"] = kode_pemda
+    paths.konfigurasi.parent.mkdir(parents=True, exist_ok=True)
+    paths.konfigurasi.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def pemda_names() -> dict[str, str]:
+    """Kode pemda -> name (`ref_pemda`: the real list of provinces, kabupaten and kota)."""
+    rows = seed("ref_pemda").select("kode_pemda", "nama_pemda").iter_rows()
+    return dict(rows)
+
+
+def unknown_pemda_message(folder: str) -> str:
+    """Why a landing folder named like a pemda code is refused, and what to do (Indonesian)."""
+    return (
+        f"Folder landing/{folder}/ bukan kode pemda Kemendagri yang dikenal (daftar ref_pemda, "
+        f"contoh 64.72 = Kota Samarinda, 64.71 = Kota Balikpapan). Pindahkan berkas ke folder "
+        f"landing/<kode pemda>/… yang benar, atau ke landing/<sistem>/… bila berkas milik pemda "
+        f"bawaan; berkas di folder ini tidak dimuat."
+    )
+
+
+def pemda_folders(paths: DataPaths) -> list[str]:
+    """The folders directly under landing/ that are named like a pemda code, known or not."""
+    if not paths.landing.is_dir():
+        return []
+    return sorted(
+        p.name for p in paths.landing.iterdir() if p.is_dir() and PEMDA_FOLDER.match(p.name)
+    )
