@@ -1,10 +1,11 @@
-{#- One row per region code of Kota Samarinda (Kemendagri 64.72...): the city, its kecamatan and
-    its kelurahan, with the kecamatan each belongs to. Population and area where known. -#}
+{#- One row per pemda x region code (Kemendagri; 64.72... for Kota Samarinda): the pemda, its
+    kecamatan and its kelurahan, with the kecamatan each belongs to. Population and area where
+    known. -#}
 with
 
 wilayah as (
 
-    select * from {{ ref('ref_wilayah') }}
+    select * from {{ ref('stg_referensi__wilayah') }}
 
 ),
 

@@ -11,7 +11,7 @@ renamed as (
     select
         -- keys
         -- national files (djpk, bps kab/kota) carry every pemda: the deployment's default pemda
-        coalesce(kode_pemda, '{{ var("kode_pemda_kota") }}') as kode_pemda,
+        coalesce(nullif(kode_pemda, ''), '{{ var("kode_pemda_kota") }}') as kode_pemda,
         sha256,
         berkas,
         sistem,
@@ -43,7 +43,7 @@ renamed as (
         dimuat_pada,
         row_number() over (
             partition by
-                coalesce(kode_pemda, '{{ var("kode_pemda_kota") }}'),
+                coalesce(nullif(kode_pemda, ''), '{{ var("kode_pemda_kota") }}'),
                 sistem,
                 tabel,
                 tahun,
