@@ -31,6 +31,14 @@ DataDir = Annotated[
     typer.Option("--data-dir", help="Folder data (default: ./data atau APBD_DATA_DIR)."),
 ]
 
+PemdaOption = Annotated[
+    str | None,
+    typer.Option(
+        "--pemda",
+        help="Kode pemda Kemendagri (mis. 64.72); bawaan: satu-satunya pemda yang ada.",
+    ),
+]
+
 
 def _command(name: str, alias: str):
     """A command under its Indonesian name, and under its English alias (not listed twice)."""
@@ -41,6 +49,25 @@ def _command(name: str, alias: str):
         return fn
 
     return register
+
+
+def _pemda_of(paths, kode: str) -> str:
+    """`--pemda kode` when the deployment holds it, else a message listing the pemda it holds."""
+    from dagster_project.lib.contracts.pemda import PemdaError, resolve_pemda
+
+    try:
+        return resolve_pemda(paths, kode) or kode
+    except PemdaError as exc:
+        _fail(exc.message, "ulangi dengan --pemda <kode> salah satu pemda yang ada")
+        raise  # unreachable: _fail exits
+
+
+def _only_pemda(paths) -> str | None:
+    """The one pemda of the deployment, or None when it holds none or several."""
+    from dagster_project.lib.contracts.pemda import pemda_present
+
+    present = pemda_present(paths)
+    return present[0] if len(present) == 1 else None
 
 
 def _fail(message: str, hint: str) -> None:
@@ -74,13 +101,41 @@ def demo(
             "tahapan (sipd/rincian_pemda/), bukan satu berkas rincian per OPD.",
         ),
     ] = False,
+    pemda: Annotated[
+        int,
+        typer.Option(
+            "--pemda",
+            min=1,
+            help="Jumlah pemda: 1 = Kota Samarinda saja; lebih dari 1 = Samarinda dan kab/kota "
+            "lain yang diundi dari daftar ref_pemda, masing-masing di landing/<kode_pemda>/.",
+        ),
+    ] = 1,
     data_dir: DataDir = None,
 ) -> None:
     """Tulis data demo Samarinda ke data/landing (write the demo landing files)."""
+    from dagster_project.lib.contracts.pemda import DEFAULT_PEMDA, write_pemda_bawaan
     from dagster_project.lib.demo.generator import generate
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
+    write_pemda_bawaan(paths, DEFAULT_PEMDA)  # what landing/<sistem>/… means
+    if pemda > 1:
+        from dagster_project.lib.demo.banyak_pemda import generate_banyak
+
+        many = generate_banyak(
+            paths.landing,
+            pemda,
+            seed=seed,
+            scale=scale,
+            tanpa_efek=tanpa_efek,
+            sipd_export=sipd_export,
+        )
+        console.print(
+            f"{many['jumlah_berkas']} berkas demo untuk {pemda} pemda ditulis ke "
+            f"{paths.landing}: "
+            + ", ".join(f"{p['kode_pemda']} {p['nama_pemda']}" for p in many["pemda"])
+        )
+        return
     manifest = generate(
         paths.landing, seed=seed, scale=scale, tanpa_efek=tanpa_efek, sipd_export=sipd_export
     )
@@ -99,6 +154,7 @@ def run(
             "--verbose", "-v", help="Tampilkan semua log (dbt, Dagster) di layar, bukan ke berkas."
         ),
     ] = False,
+    pemda: PemdaOption = None,
 ) -> None:
     """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything).
 
@@ -119,6 +175,8 @@ def run(
 
     t0 = time.perf_counter()
     paths = configure_environment(data_dir)
+    if pemda is not None:
+        _pemda_of(paths, pemda)  # an unknown or absent pemda is told before the run, not after
     ensure_hmac_key(paths)  # a local key (data/.secrets, mode 600) unless APBD_HMAC_KEY is set
     make_demo = demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*"))
     log_file = None if verbose else paths.logs / f"run_{datetime.now():%Y%m%dT%H%M%S}.log"
@@ -154,7 +212,9 @@ def run(
             )
         raise
     stages.update(report.stage_seconds)
-    print_run_summary(console, paths, report, stages, time.perf_counter() - t0, log_file)
+    print_run_summary(
+        console, paths, report, stages, time.perf_counter() - t0, log_file, pemda=pemda
+    )
     if not report.success:
         raise typer.Exit(code=1)
 
@@ -166,13 +226,17 @@ def status(
         str | None, typer.Option("--opd", help="Hanya kiriman satu pengirim (kode SKPD/bpkad).")
     ] = None,
     jumlah: Annotated[int, typer.Option(help="Kiriman terakhir yang ditampilkan.")] = 15,
+    pemda: PemdaOption = None,
 ) -> None:
-    """Versi mart terbit, slot data yang basi, dan umpan balik kiriman (publish status)."""
+    """Versi mart terbit, slot data yang basi, dan umpan balik kiriman (publish status).
+
+    Dengan beberapa pemda dan tanpa --pemda: ringkasan per pemda lebih dulu."""
     from dagster_project.lib.outputs.status import print_status
     from dagster_project.runtime import configure_environment
 
     paths = configure_environment(data_dir)
-    print_status(console, paths, opd=opd, jumlah=jumlah)
+    chosen = _pemda_of(paths, pemda) if pemda is not None else _only_pemda(paths)
+    print_status(console, paths, opd=opd, jumlah=jumlah, pemda=chosen)
 
 
 @_command("kueri", "query")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from dagster_project.lib.contracts.reference import seed
 from dagster_project.lib.core.paths import DataPaths
@@ -63,3 +64,70 @@ def pemda_folders(paths: DataPaths) -> list[str]:
     return sorted(
         p.name for p in paths.landing.iterdir() if p.is_dir() and PEMDA_FOLDER.match(p.name)
     )
+
+
+class PemdaError(ValueError):
+    """A `--pemda` that cannot be served; `message` is Indonesian, for the operator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def pemda_present(paths: DataPaths) -> list[str]:
+    """The pemda this deployment holds: those whose data is in raw/ (`pemda=<kode>` folders), or
+    has landed (a known `landing/<kode>/` folder, or today's `landing/<sistem>/…` for the
+    default pemda). Sorted codes."""
+    found: set[str] = set()
+    if paths.raw.is_dir():
+        found |= {p.name.removeprefix("pemda=") for p in paths.raw.glob("*/*/pemda=*")}
+        found |= {p.name.removeprefix("pemda=") for p in paths.ingest_log.glob("pemda=*")}
+    known = pemda_names()
+    found |= {f for f in pemda_folders(paths) if f in known}
+    if any(_has_files(paths.landing / folder) for folder in _pemda_landing_folders()):
+        found.add(pemda_bawaan(paths))  # today's single-city layout
+    return sorted(found)
+
+
+def _pemda_landing_folders() -> list[str]:
+    """`sipd/dpa_sub_kegiatan`, …: where a pemda-level source lands, below landing/[<kode>/]."""
+    from dagster_project.lib.contracts.model import _all_source_contracts
+
+    return sorted(
+        c.landing_path.split("{", 1)[0].rstrip("/")
+        for c in _all_source_contracts()
+        if c.per_pemda or c.loads_into
+    )
+
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+
+
+def describe(kode_pemda: str) -> str:
+    """`64.72 (Kota Samarinda)`."""
+    return f"{kode_pemda} ({pemda_names().get(kode_pemda, 'tidak dikenal')})"
+
+
+def resolve_pemda(paths: DataPaths, requested: str | None) -> str | None:
+    """The pemda a command serves: `requested` when it is one the deployment holds, else the only
+    one present (None when none is). Several present and none asked: PemdaError listing them."""
+    present = pemda_present(paths)
+    listed = ", ".join(describe(k) for k in present) or "belum ada"
+    if requested is not None:
+        if requested not in pemda_names():
+            raise PemdaError(
+                f"'{requested}' bukan kode pemda Kemendagri yang dikenal (contoh 64.72 = Kota "
+                f"Samarinda). Pemda di deployment ini: {listed}."
+            )
+        if present and requested not in present:
+            raise PemdaError(
+                f"Pemda {describe(requested)} tidak ada di deployment ini. Pemda yang ada: {listed}."
+            )
+        return requested
+    if len(present) > 1:
+        raise PemdaError(
+            f"Deployment ini memuat {len(present)} pemda: {listed}. Pilih satu dengan "
+            "--pemda <kode>, misalnya --pemda " + present[0] + "."
+        )
+    return present[0] if present else None

@@ -52,8 +52,17 @@ from typing import Any, Protocol
 import xlsxwriter
 
 from dagster_project.lib.contracts.reference import parameters
-from dagster_project.lib.core.paths import SEEDS_DIR
-from dagster_project.lib.demo.model import FIXED_CREATED, Opd, Reference, SubKeg, nomenclature_key
+from dagster_project.lib.demo.model import (
+    FIXED_CREATED,
+    SAMARINDA,
+    Opd,
+    Reference,
+    SubKeg,
+    kota,
+    nomenclature_key,
+    rasio_pemda,
+    read_seed,
+)
 
 
 class Planner(Protocol):
@@ -167,8 +176,7 @@ BANSOS = {
 
 
 def _read_seed(name: str) -> list[dict[str, str]]:
-    with (SEEDS_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    return read_seed(name)  # the generated pemda's regions (lib/demo/model.py)
 
 
 def _title(text: str) -> str:
@@ -296,7 +304,8 @@ class EvidenceWorld:
             else rng.randint(9_000, 22_000)
             for r in rows
         }
-        k = TOTAL_PENDUDUK_2023 / sum(base.values())
+        total = TOTAL_PENDUDUK_2023 if kota() == SAMARINDA else TOTAL_PENDUDUK_2023 * rasio_pemda()
+        k = total / sum(base.values())
         for kode, kel in sorted(self.kelurahan.items()):
             p = base[kode] * k
             for y in range(min(self.outcome_years), max(self.outcome_years) + 1):
@@ -609,8 +618,7 @@ class EvidenceWorld:
             files["dukcapil"].append(
                 self._row(
                     y,
-                    "64.72",
-                    "Kota Samarinda",
+                    *kota(),
                     "jumlah_penduduk",
                     "Dukcapil",
                     sum(kec_pop.values()),
@@ -623,8 +631,7 @@ class EvidenceWorld:
                 files[spec.produsen].append(
                     self._row(
                         y,
-                        "64.72",
-                        "Kota Samarinda",
+                        *kota(),
                         spec.kode,
                         spec.sumber,
                         self.kota_value(spec.kode, y),
@@ -640,8 +647,7 @@ class EvidenceWorld:
                     files[stem].append(
                         self._row(
                             y,
-                            "64.72",
-                            "Kota Samarinda",
+                            *kota(),
                             kode,
                             sumber,
                             series[y],
@@ -654,7 +660,7 @@ class EvidenceWorld:
             files["dapodik"].append(
                 self._row(
                     y,
-                    "6472010",
+                    f"{kota()[0].replace('.', '')}010",
                     "PALARAN (kode BPS)",
                     "angka_partisipasi_sekolah",
                     "Dapodik",
@@ -667,7 +673,7 @@ class EvidenceWorld:
             files["dtks"].append(
                 self._row(
                     y,
-                    "64.72.11",
+                    f"{kota()[0]}.11",
                     "Kecamatan tidak dikenal",
                     "persentase_penduduk_miskin",
                     "DTKS",
@@ -688,7 +694,7 @@ class EvidenceWorld:
                         rows,
                         [
                             "DATA INDIKATOR KESEHATAN PER WILAYAH",
-                            f"Dinas Kesehatan Kota Samarinda - Tahun {y}",
+                            f"Dinas Kesehatan {kota()[1]} - Tahun {y}",
                         ],
                     )
                     emit(rel, None, len(rows), path)
@@ -918,7 +924,7 @@ class EvidenceWorld:
                     rows,
                     [
                         "DAFTAR PENERIMA PERMAKANAN LANSIA",
-                        f"Dinas Sosial Kota Samarinda Tahun {year}",
+                        f"Dinas Sosial {kota()[1]} Tahun {year}",
                     ],
                 )
                 emit(rel, None, len(rows), landing / rel)
@@ -946,7 +952,7 @@ class EvidenceWorld:
             age = rng.randint(age_lo, age_hi)
             born = dt.date(year - age, rng.randint(1, 12), rng.randint(1, 28))
             day = born.day + (40 if jk == "P" else 0)
-            nik = f"6472{kel.kode_kecamatan[-2:]}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randint(1, 9999):04d}"
+            nik = f"{kota()[0].replace('.', '')}{kel.kode_kecamatan[-2:]}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randint(1, 9999):04d}"
             if nik in used:
                 continue
             used.add(nik)
@@ -1114,7 +1120,7 @@ def _write_xlsx(
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
     wb.set_properties(
-        {"title": titles[0], "author": "Pemerintah Kota Samarinda", "created": FIXED_CREATED}
+        {"title": titles[0], "author": f"Pemerintah {kota()[1]}", "created": FIXED_CREATED}
     )
     ws = wb.add_worksheet("Data")
     bold = wb.add_format({"bold": True})

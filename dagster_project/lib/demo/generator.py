@@ -55,6 +55,7 @@ from dagster_project.lib.demo.evidence import EvidenceWorld
 from dagster_project.lib.demo.model import (
     FIXED_CREATED,
     OFFICE_LINE,
+    SAMARINDA,
     ZERO,
     Line,
     Opd,
@@ -62,7 +63,9 @@ from dagster_project.lib.demo.model import (
     Profile,
     Reference,
     SubKeg,
+    kota,
     nomenclature_key,
+    rasio_pemda,
     valid_in_year,
 )
 
@@ -1474,7 +1477,7 @@ def _write_xlsx(
         {
             "title": TITLES[table].format(p=""),
             "author": "SIPD RI",
-            "company": "Pemerintah Kota Samarinda",
+            "company": f"Pemerintah {kota()[1]}",
             "created": FIXED_CREATED,
         }
     )
@@ -1487,17 +1490,17 @@ def _write_xlsx(
     prefix = "PERUBAHAN " if tahap == "perubahan" else ""
     titles = [
         TITLES[table].format(p=prefix),
-        "PEMERINTAH KOTA SAMARINDA",
+        f"PEMERINTAH {kota()[1].upper()}",
         f"Tahun Anggaran {year}",
         f"{opd.kode} - {opd.nama}",
         "",
     ]
     if opd.title_rows == 4:
-        titles = [titles[0], f"PEMERINTAH KOTA SAMARINDA TAHUN ANGGARAN {year}", opd.nama, ""]
+        titles = [titles[0], f"PEMERINTAH {kota()[1].upper()} TAHUN ANGGARAN {year}", opd.nama, ""]
     elif opd.title_rows == 3:
         titles = [
             titles[0],
-            f"PEMERINTAH KOTA SAMARINDA - Tahun Anggaran {year}",
+            f"PEMERINTAH {kota()[1].upper()} - Tahun Anggaran {year}",
             f"Perangkat Daerah: {opd.nama}",
         ]
     for i, t in enumerate(titles):
@@ -1647,6 +1650,8 @@ def generate(
         planner = Planner(ref, seed, scale, year)
         opds = _opds_for(ref, year, seed)
         t_murni, t_perubahan = TOTALS.get(year, DEFAULT_TOTAL)
+        if kota() != SAMARINDA:  # another pemda: a budget in proportion to its population
+            t_murni, t_perubahan = (_pemda_total(t) for t in (t_murni, t_perubahan))
         weights = [o.profile.weight for o in opds]
         budgets = _split(t_murni, weights)
         for opd, b in zip(opds, budgets, strict=True):
@@ -1787,7 +1792,9 @@ def generate(
     return manifest
 
 
-KOTA = "64.72"
+def _pemda_total(total: int) -> int:
+    """Samarinda's yearly total scaled by the generated pemda's population, whole millions."""
+    return int(Decimal(total) * Decimal(repr(rasio_pemda())) / JUTA) * int(JUTA)
 
 
 def _place_lines(evidence: EvidenceWorld, opds: list[Opd], seed: int, year: int) -> None:
@@ -1826,7 +1833,7 @@ def _place_lines(evidence: EvidenceWorld, opds: list[Opd], seed: int, year: int)
                     )
                     places = rng.sample(pool, min(len(pool), rng.randint(2, 4)))
                 else:
-                    s.kelurahan = KOTA
+                    s.kelurahan = kota()[0]
                     continue
             else:
                 continue
@@ -1834,7 +1841,7 @@ def _place_lines(evidence: EvidenceWorld, opds: list[Opd], seed: int, year: int)
                 s.lokasi_rincian[ln.no] = places[i % len(places)]
             for ln in lines:
                 if ln.no not in s.lokasi_rincian and OFFICE_LINE.search(ln.uraian):
-                    s.lokasi_rincian[ln.no] = KOTA
+                    s.lokasi_rincian[ln.no] = kota()[0]
 
 
 def _tables(

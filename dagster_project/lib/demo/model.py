@@ -118,9 +118,81 @@ class Payment:
     kasus: str = ""
 
 
+@dataclass(frozen=True)
+class PemdaDemo:
+    """A pemda of a many-pemda demo (`lib/demo/banyak_pemda.py`): one drawn from the real
+    kab/kota list (`ref_pemda`), its world is Samarinda's template under its own code, with its
+    own seed, a budget and population scaled by its population (`rasio`, to Samarinda's)."""
+
+    kode: str
+    nama: str
+    penduduk: int
+    seed: int
+    rasio: float
+
+    @property
+    def singkat(self) -> str:
+        return self.nama.removeprefix("Kabupaten ").removeprefix("Kota ")
+
+
+SAMARINDA = ("64.72", "Kota Samarinda")
+_PEMDA: list[PemdaDemo | None] = [None]  # the pemda this process generates; None: Samarinda
+
+
+def set_pemda(pemda: PemdaDemo | None) -> None:
+    """Generate `pemda`'s world in this process from now on (None: Samarinda, as seeded)."""
+    _PEMDA[0] = pemda
+
+
+def kota() -> tuple[str, str]:
+    """(kode, nama) of the pemda being generated: ('64.72', 'Kota Samarinda') by default."""
+    p = _PEMDA[0]
+    return SAMARINDA if p is None else (p.kode, p.nama)
+
+
+def rasio_pemda() -> float:
+    """The generated pemda's population over Samarinda's (1.0 for Samarinda)."""
+    p = _PEMDA[0]
+    return 1.0 if p is None else p.rasio
+
+
 def read_seed(name: str) -> list[dict[str, str]]:
+    """A seed's rows; for another pemda than Samarinda, its regions (and its kecamatan offices)
+    are Samarinda's template under the pemda's own code, with synthetic names."""
     with (SEEDS_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    pemda = _PEMDA[0]
+    if pemda is None or name not in ("ref_wilayah", "ref_opd"):
+        return rows
+    return [_rewrite(name, r, pemda) for r in rows]
+
+
+def recode(code: str, pemda: PemdaDemo) -> str:
+    """`64.72.01.1001` -> `<pemda>.01.1001`: a Samarinda region code under another pemda."""
+    return pemda.kode + code[len(SAMARINDA[0]) :] if code.startswith(SAMARINDA[0]) else code
+
+
+def _rewrite(name: str, row: dict[str, str], pemda: PemdaDemo) -> dict[str, str]:
+    row = dict(row)
+    if name == "ref_opd":
+        if row["kode_kecamatan"]:
+            row["kode_kecamatan"] = recode(row["kode_kecamatan"], pemda)
+            row["nama_skpd"] = f"Kecamatan {pemda.singkat} {row['kode_kecamatan'][-2:]}"
+        return row
+    kode = row["kode_wilayah"] = recode(row["kode_wilayah"], pemda)
+    if row["level"] == "kota":
+        row["nama"] = pemda.nama
+        row["level"] = "kabupaten" if pemda.nama.startswith("Kabupaten") else "kota"
+    elif row["level"] == "kecamatan":
+        row["nama"] = f"{pemda.singkat} {kode[-2:]}"
+    else:
+        row["nama"] = f"{pemda.singkat} {kode[-7:]}"
+    if row.get("kode_kecamatan"):
+        row["kode_kecamatan"] = recode(row["kode_kecamatan"], pemda)
+        row["nama_kecamatan"] = f"{pemda.singkat} {row['kode_kecamatan'][-2:]}"
+    if row.get("penduduk_2023"):
+        row["penduduk_2023"] = str(round(int(row["penduduk_2023"]) * pemda.rasio))
+    return row
 
 
 def valid_in_year(row: dict[str, str], year: int) -> bool:

@@ -23,6 +23,7 @@ from dagster_project.lib.core.paths import CONTRACTS_DIR
 from dagster_project.lib.demo.model import (
     FIXED_CREATED,
     Opd,
+    kota,
     nomenclature_key,
     read_seed,
     valid_in_year,
@@ -107,7 +108,7 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]], year: int, tahap: str) ->
     bold = wb.add_format({"bold": True, "align": "center"})
     head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2"})
     money = wb.add_format({"num_format": "#,##0.00"})
-    ws.merge_range(0, 0, 0, len(cols) - 1, "RINCIAN BELANJA PEMERINTAH KOTA SAMARINDA", bold)
+    ws.merge_range(0, 0, 0, len(cols) - 1, f"RINCIAN BELANJA PEMERINTAH {kota()[1].upper()}", bold)
     ws.merge_range(1, 0, 1, len(cols) - 1, f"Tahun Anggaran {year} - Tahapan {tahap}", bold)
     for j, name in enumerate(cols):
         ws.write_string(3, j, name, head)

@@ -41,6 +41,7 @@ from dagster_project.lib.core.idformat import (
 from dagster_project.lib.core.paths import DataPaths, pemda_folder, year_folder
 from dagster_project.lib.ingest import djpk_portal
 from dagster_project.lib.ingest.pseudonymise import (
+    SLOT_PEMDA,
     hmac_key,
     normalise_personal,
     personal_data_checks,
@@ -427,7 +428,7 @@ def _column_checks(col: Column) -> list[tuple[str, pl.Expr]]:
 _FILE, _ROW = "__berkas", "__row"  # which file of the batch a row came from; a row's key
 # The slot of a row's file, as columns, so one query checks the rows of many files.
 _TAHUN, _PENGIRIM, _PERIODE, _SPILL = "__tahun", "__pengirim", "__periode", "__lebih"
-_PEMDA = "__pemda"
+_PEMDA = SLOT_PEMDA
 
 
 def _validate(
@@ -538,7 +539,11 @@ def _seed_pemda(seed_name: str) -> str | None:
 def _region_columns(contract: Contract) -> list[str]:
     """Columns holding a Kemendagri region code (kelurahan, kecamatan, kota): its first two
     levels are the pemda it lies in."""
-    return [c.name for c in contract.columns if c.reference and c.reference[0] == "ref_wilayah"]
+    return [
+        c.name
+        for c in contract.columns
+        if (c.reference and c.reference[0] == "ref_wilayah") or c.extra.get("kodeWilayah")
+    ]
 
 
 def _pemda_checks(contract: Contract) -> list[tuple[str, str, pl.Expr]]:

@@ -60,6 +60,8 @@ AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
     (60, None, "60+"),
 )
 
+SLOT_PEMDA = "__pemda"  # the pemda of a row's landing folder (set by the loader)
+
 
 class MissingKeyError(RuntimeError):
     """No HMAC key is configured: personal data cannot be ingested (message in Indonesian)."""
@@ -191,14 +193,27 @@ def personal_data_checks(col: Column, text: pl.Expr, value: pl.Expr) -> list[tup
             )
         )
         if prefixes:
+            # the listed kecamatan prefixes are one pemda's (Samarinda: 6472xx); another pemda's
+            # recipients carry that pemda's own code (its folder's kode_pemda without the dot)
+            listed = prefixes[0][:4]
+            own = pl.col(SLOT_PEMDA).str.replace_all(".", "", literal=True)
             checks.append(
                 (
                     "nik_bukan_samarinda",
-                    pl.when(sixteen & ~text.str.slice(0, 6).is_in(prefixes)).then(
+                    pl.when(sixteen & (own == listed) & ~text.str.slice(0, 6).is_in(prefixes))
+                    .then(
                         pl.lit(
                             f"kolom {col.name}: 6 angka pertama NIK bukan kode kecamatan Kota "
                             f"Samarinda ({prefixes[0]}–{prefixes[-1]}); penerima berdomisili di "
                             "luar kota tidak masuk daftar ini"
+                        )
+                    )
+                    .when(sixteen & (own != listed) & (text.str.slice(0, 4) != own))
+                    .then(
+                        pl.format(
+                            f"kolom {col.name}: 4 angka pertama NIK bukan kode pemda {{}}; "
+                            "penerima berdomisili di luar pemda tidak masuk daftar ini",
+                            pl.col(SLOT_PEMDA),
                         )
                     ),
                 )

@@ -80,10 +80,14 @@ def personal_contracts() -> list[Contract]:
 
 
 def personal_roots(contract: Contract, paths: DataPaths) -> list[Path]:
-    """The folders that hold this source's personal data: landing, raw and quarantine."""
+    """The folders that hold this source's personal data: landing (today's folder first, then
+    each pemda's `landing/<kode_pemda>/…`), raw and quarantine."""
+    from dagster_project.lib.contracts.pemda import pemda_folders
+
     base = Path(contract.system) / contract.table
     landing = contract.landing_path.split("{", 1)[0].rstrip("/")
-    return [paths.landing / landing, paths.raw / base, paths.quarantine / base]
+    pemda = [paths.landing / f / landing for f in pemda_folders(paths)]
+    return [paths.landing / landing, paths.raw / base, paths.quarantine / base, *pemda]
 
 
 def protect_at_rest(contract: Contract, paths: DataPaths, log: pl.DataFrame) -> None:
@@ -164,8 +168,9 @@ def _files_of(version: dict, paths: DataPaths, contract: Contract) -> list[Path]
     found += [paths.root / p for p in version["umpan_balik"]]
     named = {paths.landing / b for b in version["semua_berkas"]}
     # The same content under another name (a renamed copy is skipped, never logged) goes too.
-    landing = personal_roots(contract, paths)[0]
-    sent = [p for p in landing.rglob("*") if p.is_file()] if landing.exists() else []
+    roots = personal_roots(contract, paths)
+    landings = [roots[0], *roots[3:]]
+    sent = [p for root in landings if root.exists() for p in root.rglob("*") if p.is_file()]
     found += [p for p in sent if p in named or sha256_file(p) == sha]
     return [p for p in dict.fromkeys(found) if p.is_file()]
 

@@ -96,8 +96,11 @@ def print_run_summary(
     stages: dict[str, float],
     total_seconds: float,
     log_file: Path | None,
+    pemda: str | None = None,
 ) -> None:
-    """Rows in and quarantined, checks, the per-OPD table, stage times, the log file's path."""
+    """Rows in and quarantined (by pemda when there are several), checks, the per-OPD table
+    (of `pemda`; with several pemda and none chosen, the totals per pemda), stage times, the log
+    file's path."""
     from dagster_project.lib.publish.publisher import current_version
 
     done = _run_files(paths, report.run_ids)
@@ -112,6 +115,10 @@ def print_run_summary(
             f"{_n(done['baris_dimuat'].sum())} dimuat, "
             f"{_n(done['baris_karantina'].sum())} dikarantina."
         )
+        if done["kode_pemda"].drop_nulls().n_unique() > 1:
+            from dagster_project.lib.outputs.status import print_per_pemda
+
+            print_per_pemda(console, done, "Kiriman run ini per pemda")
         if problems.height:
             console.print(
                 f"  Umpan balik untuk {problems.height} berkas bermasalah (XLSX per berkas): "
@@ -134,7 +141,7 @@ def print_run_summary(
         + "."
     )
     if report.success:
-        _print_opd_summary(console, paths)
+        _print_opd_summary(console, paths, pemda)
         version = current_version(paths) or {}
         console.print(
             f"[bold green]Mart terbit:[/] {paths.published_db} (versi {version.get('version', '?')})"
@@ -156,27 +163,47 @@ def print_run_summary(
     )
 
 
-def _print_opd_summary(console: Console, paths: DataPaths) -> None:
+def _print_opd_summary(console: Console, paths: DataPaths, pemda: str | None = None) -> None:
+    """Per OPD of one pemda; a mart keyed by pemda holding several and none chosen: per pemda."""
     from dagster_project.lib.publish.publisher import open_published
 
     with open_published(paths) as con:
+        mart = "marts.mart_anggaran_realisasi"
+        keyed = "kode_pemda" in {r[0] for r in con.execute(f"describe {mart}").fetchall()}
+        n_pemda = (
+            con.execute(f"select count(distinct kode_pemda) from {mart}").fetchone()[0]
+            if keyed
+            else 1
+        )
+        by_pemda = keyed and pemda is None and n_pemda > 1
+        where = "and m.kode_pemda = $pemda" if keyed and pemda else ""
+        key, label = (
+            ("m.kode_pemda", "m.kode_pemda")
+            if by_pemda
+            else ("m.kode_skpd", "coalesce(o.singkatan, m.nama_skpd)")
+        )
         rows = con.execute(
-            """
-            select m.tahun, m.kode_skpd, coalesce(any_value(o.singkatan), any_value(m.nama_skpd)),
+            f"""
+            select m.tahun, {key}, any_value({label}),
                    sum(m.pagu_akhir_rp) as pagu, sum(m.realisasi_rp) as realisasi
-            from marts.mart_anggaran_realisasi as m
-            left join reference.ref_opd as o on o.kode_skpd = m.kode_skpd
-            where m.tahun = (select max(tahun) from marts.mart_anggaran_realisasi)
-            group by m.tahun, m.kode_skpd order by pagu desc
-            """
+            from {mart} as m
+            left join (
+                select kode_skpd, any_value(singkatan) as singkatan
+                from reference.ref_opd group by kode_skpd
+            ) as o on o.kode_skpd = m.kode_skpd
+            where m.tahun = (select max(tahun) from {mart}) {where}
+            group by m.tahun, {key} order by pagu desc
+            """,
+            {"pemda": pemda} if where else None,
         ).fetchall()
+    what = "pemda" if by_pemda else "OPD" + (f" pemda {pemda}" if pemda and keyed else "")
     table = Table(
-        title=f"Pagu, realisasi, serapan per OPD — tahun {rows[0][0] if rows else '-'}",
+        title=f"Pagu, realisasi, serapan per {what} — tahun {rows[0][0] if rows else '-'}",
         box=None,
         padding=(0, 1),
     )
     for col, just in (
-        ("OPD", "left"),
+        ("pemda" if by_pemda else "OPD", "left"),
         ("Pagu akhir", "right"),
         ("Realisasi", "right"),
         ("Serapan", "right"),

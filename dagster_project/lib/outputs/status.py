@@ -18,7 +18,9 @@ def _short_time(v) -> str:
     return v.strftime("%d/%m/%Y %H:%M") if v is not None else "-"
 
 
-def stale_slots(paths: DataPaths, opd: str | None = None) -> pl.DataFrame | None:
+def stale_slots(
+    paths: DataPaths, opd: str | None = None, pemda: str | None = None
+) -> pl.DataFrame | None:
     """Stale slots as the published mart records them (None when no mart or no status mart)."""
     import duckdb
 
@@ -34,10 +36,57 @@ def stale_slots(paths: DataPaths, opd: str | None = None) -> pl.DataFrame | None
             ).pl()
     except duckdb.Error:
         return None
+    if pemda and "kode_pemda" in frame.columns:
+        frame = frame.filter(pl.col("kode_pemda") == pemda)
     return frame.filter(pl.col("pengirim") == opd) if opd else frame
 
 
-def print_status(console: Console, paths: DataPaths, *, opd: str | None, jumlah: int) -> None:
+def per_pemda(log: pl.DataFrame) -> pl.DataFrame:
+    """Files loaded and refused, rows quarantined, per pemda (a national file: `nasional`)."""
+    from dagster_project.lib.ingest.loader import STATUS_LOADED, STATUS_REJECTED
+
+    return (
+        log.with_columns(pl.col("kode_pemda").fill_null("nasional"))
+        .group_by("kode_pemda")
+        .agg(
+            dimuat=(pl.col("status") == STATUS_LOADED).sum(),
+            ditolak=(pl.col("status") == STATUS_REJECTED).sum(),
+            baris_dimuat=pl.col("baris_dimuat").sum(),
+            baris_karantina=pl.col("baris_karantina").sum(),
+        )
+        .sort("kode_pemda")
+    )
+
+
+def print_per_pemda(console: Console, log: pl.DataFrame, title: str) -> None:
+    """One row per pemda: what a deployment of many pemda shows before any one is chosen."""
+    from dagster_project.lib.contracts.pemda import pemda_names
+
+    names = pemda_names()
+    t = Table(title=title, box=None, padding=(0, 1))
+    for col, just in (
+        ("pemda", "left"),
+        ("nama", "left"),
+        ("berkas dimuat", "right"),
+        ("ditolak", "right"),
+        ("baris dimuat", "right"),
+        ("dikarantina", "right"),
+    ):
+        t.add_column(col, justify=just)
+    for r in per_pemda(log).iter_rows(named=True):
+        t.add_row(
+            r["kode_pemda"],
+            names.get(r["kode_pemda"], "DJPK/BPS seluruh pemda"),
+            *(f"{r[k]:,}".replace(",", ".") for k in ("dimuat", "ditolak")),
+            *(f"{r[k]:,}".replace(",", ".") for k in ("baris_dimuat", "baris_karantina")),
+        )
+    console.print(t)
+
+
+def print_status(
+    console: Console, paths: DataPaths, *, opd: str | None, jumlah: int, pemda: str | None = None
+) -> None:
+    """`pemda`: one pemda's status; None with several present: the overview by pemda first."""
     from dagster_project.lib.ingest.feedback import summary_line
     from dagster_project.lib.ingest.loader import STATUS_LOADED, STATUS_REJECTED, read_ingest_log
     from dagster_project.lib.publish.publisher import list_versions
@@ -64,7 +113,7 @@ def print_status(console: Console, paths: DataPaths, *, opd: str | None, jumlah:
             f"{sum(v['archive_exists'] for v in versions)} ada di arsip untuk rollback."
         )
 
-    stale = stale_slots(paths, opd)
+    stale = stale_slots(paths, opd, pemda)
     if stale is not None and stale.height:
         t = Table(title="Data basi di mart terbit (kiriman terbaru ditolak, versi lama dipakai)")
         for col in (
@@ -92,12 +141,18 @@ def print_status(console: Console, paths: DataPaths, *, opd: str | None, jumlah:
         console.print("Tidak ada data basi di mart terbit: setiap slot memakai kiriman terbarunya.")
 
     log = read_ingest_log(paths)
+    many = log["kode_pemda"].drop_nulls().n_unique() > 1
+    if pemda:
+        log = log.filter(pl.col("kode_pemda").is_null() | (pl.col("kode_pemda") == pemda))
+    elif many:
+        print_per_pemda(console, log, "Kiriman per pemda (pilih satu: apbd status --pemda <kode>)")
     if opd:
         log = log.filter(pl.col("pengirim") == opd)
     console.print(
         f"Berkas dimuat: {log.filter(pl.col('status') == STATUS_LOADED).height}, "
         f"ditolak: {log.filter(pl.col('status') == STATUS_REJECTED).height}"
         + (f" (pengirim {opd})" if opd else "")
+        + (f" (pemda {pemda})" if pemda else "")
     )
     recent = log.sort("dimuat_pada", descending=True).head(jumlah)
     if recent.height:

@@ -1,0 +1,126 @@
+"""`apbd demo --pemda N` (issue 12 §2): pemda 1 is the single-city world byte for byte, the
+others are drawn per seed from the real kab/kota list, each deterministic, under its own code,
+with its truth per pemda in the manifest; and what they land is ingested under its pemda."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.demo import generator as demo
+from dagster_project.lib.demo.banyak_pemda import _satu, generate_banyak, pilih_pemda
+from dagster_project.lib.ingest.loader import STATUS_LOADED, ingest_source
+from tests.test_demo import BELANJA, money, read_csv, read_xlsx
+
+SCALE, SEED, YEARS = 0.05, 20240101, (2025,)  # one fiscal year: the test stays cheap
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files_under(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): sha(p)
+        for p in root.rglob("*")
+        if p.is_file() and p.name != "_manifest.json"
+    }
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory) -> tuple[Path, dict, Path, dict]:
+    """--pemda 3 and the single-city world, same seed and scale."""
+    many, single = tmp_path_factory.mktemp("tiga"), tmp_path_factory.mktemp("satu")
+    return (
+        many,
+        generate_banyak(many, 3, seed=SEED, scale=SCALE, years=YEARS),
+        single,
+        demo.generate(single, seed=SEED, scale=SCALE, years=YEARS),
+    )
+
+
+def test_pemda_1_is_the_single_city_world_byte_for_byte(worlds):
+    many, manifest, single, single_manifest = worlds
+    assert manifest["pemda"][0]["kode_pemda"] == "64.72"
+    samarinda, city = files_under(many / "64.72"), files_under(single)
+    national = {f["path"] for f in single_manifest["files"]} - set(samarinda)
+    assert national and all(p.startswith(("djpk/", "bps/indikator_kabkota/")) for p in national)
+    assert samarinda == {p: h for p, h in city.items() if p not in national}
+    assert {f["path"]: f["sha256"] for f in manifest["files"]} == {p: city[p] for p in national}
+    own = json.loads((many / "64.72" / "_manifest.json").read_text(encoding="utf-8"))
+    for key in ("seed", "scale", "years", "totals", "kebenaran"):
+        assert own[key] == single_manifest[key], key
+    assert own["files"] == [f for f in single_manifest["files"] if f["path"] not in national]
+
+
+def test_other_pemda_are_drawn_per_seed_and_each_is_deterministic(worlds, tmp_path):
+    many, manifest, _, _ = worlds
+    drawn = pilih_pemda(SEED, 3)
+    assert [p.kode for p in drawn] == [p["kode_pemda"] for p in manifest["pemda"]]
+    assert [p.kode for p in pilih_pemda(SEED + 1, 3)] != [p.kode for p in drawn]
+    assert len({p.seed for p in drawn}) == 3
+    other = drawn[1]
+    # the same pemda generated alone, in this process: the same bytes
+    _satu(str(tmp_path), other, SCALE, YEARS, False, False)
+    assert files_under(tmp_path / other.kode) == files_under(many / other.kode)
+    lists = files_under(many / other.kode)
+    assert {p for p in lists if p.startswith("referensi/")} == {
+        f"referensi/{n}/{n}.csv" for n in ("opd", "wilayah", "pohon_kinerja")
+    }
+    wilayah = (many / other.kode / "referensi/wilayah/wilayah.csv").read_text(encoding="utf-8")
+    codes = [line.split(",")[1] for line in wilayah.splitlines()[1:]]
+    assert codes and all(c == other.kode or c.startswith(other.kode + ".") for c in codes)
+
+
+def test_manifest_truth_per_pemda_matches_its_files(worlds):
+    many, manifest, _, _ = worlds
+    pagu = {}
+    for entry in manifest["pemda"]:
+        root = many / entry["kode_pemda"]
+        own = json.loads((root / "_manifest.json").read_text(encoding="utf-8"))
+        assert entry["totals"] == own["totals"]
+        assert {f["path"]: f["sha256"] for f in own["files"]} == files_under(root)
+        pagu[entry["kode_pemda"]] = Decimal(own["totals"]["2025"]["pagu"]["murni"])
+        for year in own["years"]:
+            sub: dict[str, Decimal] = defaultdict(Decimal)
+            folder = root / "sipd" / "dpa_sub_kegiatan" / str(year)
+            for path in (p for p in folder.rglob("*") if p.is_file()):
+                xlsx = path.suffix == ".xlsx"
+                rows = read_xlsx(path, "dpa_sub_kegiatan")[0] if xlsx else read_csv(path)[0]
+                for r in rows:
+                    sub[r["tahap"]] += r["pagu_rp"]
+            spent = Decimal(0)
+            for path in (root / "bpkad" / "sp2d" / str(year)).glob("*.csv"):
+                spent += sum(
+                    (r["nilai_rp"] for r in read_csv(path)[0] if r["jenis_sp2d"] in BELANJA),
+                    Decimal(0),
+                )
+            got = own["totals"][str(year)]
+            assert got["pagu"] == {t: money(sub[t]) for t in ("murni", "perubahan")}
+            assert got["realisasi"] == money(spent)
+    # budgets in proportion to population (whole millions, ± planner rounding)
+    for entry in manifest["pemda"][1:]:
+        ratio = pagu[entry["kode_pemda"]] / pagu["64.72"]
+        assert abs(float(ratio) / entry["rasio_penduduk"] - 1) < 0.02, entry
+
+
+def test_each_generated_pemda_ingests_under_its_own_code(worlds, tmp_path, monkeypatch):
+    many, manifest, _, _ = worlds
+    kode = manifest["pemda"][2]["kode_pemda"]
+    paths = DataPaths(tmp_path / "data")
+    paths.ensure()
+    (paths.landing / kode).symlink_to(many / kode, target_is_directory=True)
+    monkeypatch.setenv("APBD_HMAC_KEY", "k" * 64)
+    for key in ("sipd.dpa_sub_kegiatan", "referensi.wilayah", "dinsos.penerima_bansos"):
+        outcomes = ingest_source(source_contracts()[key], paths, workers=1)
+        assert outcomes and all(o.status == STATUS_LOADED for o in outcomes), key
+        assert all(o.slot.kode_pemda == kode for o in outcomes), key
+    raw = paths.raw / "referensi" / "wilayah" / f"pemda={kode}" / "semua_tahun"
+    assert list(raw.rglob("wilayah.parquet"))
