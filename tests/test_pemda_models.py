@@ -80,7 +80,9 @@ def make_twin(raw: Path) -> int:
             f"read_csv('{SEEDS / f'{seed}.csv'}', all_varchar = true, header = true)"
         )
         cols = [r[0] for r in con.execute("select column_name from (describe asal)").fetchall()]
-        select = ", ".join(f"nullif(replace(\"{c}\", '{KOTA}', '{KEMBAR}'), '') as \"{c}\"" for c in cols)
+        select = ", ".join(
+            f"nullif(replace(\"{c}\", '{KOTA}', '{KEMBAR}'), '') as \"{c}\"" for c in cols
+        )
         con.execute(f"copy (select {select} from asal) to '{out}' (format parquet)")
         written += 1
     return written
@@ -93,7 +95,9 @@ def twin(copy_demo, published_demo) -> tuple[Path, Path]:
     assert make_twin(paths.raw) > 20
     published = published_demo.published_db
     with duckdb.connect(str(published), read_only=True) as con:
-        (acuan,) = con.execute("select max(tanggal_acuan) from marts.mart_kepatuhan_pelaporan").fetchall()[0]
+        (acuan,) = con.execute(
+            "select max(tanggal_acuan) from marts.mart_kepatuhan_pelaporan"
+        ).fetchall()[0]
     build = build_models(
         root, "kembar", *(f"+{name}" for name in keyed_tables()), APBD_TANGGAL_ACUAN=str(acuan)
     )
@@ -110,7 +114,9 @@ def test_every_keyed_table_leads_with_kode_pemda_and_holds_both_pemda(twin):
                 [name],
             ).fetchall()
             assert first == [("kode_pemda",)], name
-            pemda = con.execute(f"select distinct kode_pemda from marts.{name} order by 1").fetchall()
+            pemda = con.execute(
+                f"select distinct kode_pemda from marts.{name} order by 1"
+            ).fetchall()
             rows = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
             assert rows == 0 or pemda == [(KEMBAR,), (KOTA,)], (name, pemda)
 
@@ -126,12 +132,17 @@ def test_each_pemda_equals_the_single_city_build(twin):
     for name in keyed_tables():
         satu = f"tunggal.marts.{name}"
         cols = ", ".join(
-            f'"{r[0]}"' for r in con.execute(f"select column_name from (describe {satu})").fetchall()
+            f'"{r[0]}"'
+            for r in con.execute(f"select column_name from (describe {satu})").fetchall()
         )
-        con.execute(f"create or replace view kota as select {cols} from kembar.marts.{name} "
-                    f"where kode_pemda = '{KOTA}'")
-        con.execute(f"create or replace view kembar_asal as select {cols} from kembar.marts.{name} "
-                    f"where kode_pemda = '{KEMBAR}'")
+        con.execute(
+            f"create or replace view kota as select {cols} from kembar.marts.{name} "
+            f"where kode_pemda = '{KOTA}'"
+        )
+        con.execute(
+            f"create or replace view kembar_asal as select {cols} from kembar.marts.{name} "
+            f"where kode_pemda = '{KEMBAR}'"
+        )
         con.execute(
             f"create or replace view kembar_balik as select "
             f"{_varchar_rewritten(con, 'kembar_asal', KEMBAR, KOTA)} from kembar_asal"
