@@ -149,7 +149,7 @@ pohon as (
         cast(pohon.kode_indikator as varchar) as kode_indikator,
         cast(indikator.nama_indikator as varchar) as nama_indikator,
         coalesce(indikator.sumber_acuan_kelurahan, '') <> '' as ada_data_kelurahan
-    from {{ ref('stg_referensi__pohon_kinerja') }} as pohon
+    from {{ ref('stg_daftar__pohon_kinerja') }} as pohon
     left join {{ ref('ref_indikator') }} as indikator
         on pohon.kode_indikator = indikator.kode_indikator
 

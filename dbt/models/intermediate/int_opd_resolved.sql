@@ -20,7 +20,7 @@ opd as (
         cast(kode_bidang_urusan_3 as varchar) as kode_bidang_urusan_3,
         cast(kode_kecamatan as varchar) as kode_kecamatan,
         true as ada_di_referensi
-    from {{ ref('stg_referensi__opd') }}
+    from {{ ref('stg_daftar__opd') }}
 
 ),
 
@@ -72,7 +72,7 @@ kecamatan as (
         cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_wilayah as varchar) as kode_kecamatan,
         cast(nama as varchar) as nama_kecamatan
-    from {{ ref('stg_referensi__wilayah') }}
+    from {{ ref('stg_daftar__wilayah') }}
     where level = 'kecamatan'
 
 ),

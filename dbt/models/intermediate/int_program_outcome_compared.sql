@@ -96,7 +96,7 @@ pohon as (
         cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_program as varchar) as kode_program,
         cast(kode_indikator as varchar) as kode_indikator
-    from {{ ref('stg_referensi__pohon_kinerja') }}
+    from {{ ref('stg_daftar__pohon_kinerja') }}
 
 ),
 

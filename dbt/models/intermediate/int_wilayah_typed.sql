@@ -5,7 +5,7 @@ with
 
 wilayah as (
 
-    select * from {{ ref('stg_referensi__wilayah') }}
+    select * from {{ ref('stg_daftar__wilayah') }}
 
 ),
 

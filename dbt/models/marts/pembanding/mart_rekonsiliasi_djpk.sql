@@ -16,8 +16,8 @@ kota as (
         pemda.kode_djpk
     from {{ ref('ref_pemda') }} as pemda
     where pemda.kode_pemda in (
-        select anggaran.kode_pemda from {{ ref('int_anggaran_summed_to_akun') }} as anggaran
-    )
+            select anggaran.kode_pemda from {{ ref('int_anggaran_summed_to_akun') }} as anggaran
+        )
 
 ),
 
@@ -126,8 +126,7 @@ tahun_ada as (
             where tahun_djpk.kode_pemda = kota.kode_pemda
         ) as tahun_djpk,
         (
-            select
-                string_agg(cast(tahun_gudang.tahun as varchar), ', ' order by tahun_gudang.tahun)
+            select string_agg(cast(tahun_gudang.tahun as varchar), ', ' order by tahun_gudang.tahun)
             from tahun_gudang
             where tahun_gudang.kode_pemda = kota.kode_pemda
         ) as tahun_gudang
