@@ -133,3 +133,104 @@ def test_two_pemda_side_by_side_one_bad_file_leaves_the_others_raw_intact(data_p
     logged = read_ingest_log(data_paths)
     assert sorted(set(logged["kode_pemda"])) == ["64.71", "64.72"]
     assert {f.parent.name for f in log_files(data_paths)} == {"pemda=64.71", "pemda=64.72"}
+
+
+def test_a_single_city_deployment_from_before_pemda_folders_upgrades_in_place(data_paths):
+    land(data_paths, rows("64.72"))
+    ingest_source(DPA, data_paths)
+    before = raw(data_paths, "64.72")
+    # what an older version left: raw without the pemda level or column, a log without kode_pemda
+    table = data_paths.raw / "sipd" / "dpa_sub_kegiatan"
+    (new,) = table.glob("pemda=64.72/tahun=2024/*/murni.parquet")
+    old = table / new.relative_to(table / "pemda=64.72")
+    old.parent.mkdir(parents=True)
+    before.drop(PEMDA_COLUMN).write_parquet(old)
+    new.unlink()
+    for f in log_files(data_paths):
+        pl.read_parquet(f).drop("kode_pemda").write_parquet(data_paths.ingest_log / f.name)
+        f.unlink()
+    assert read_ingest_log(data_paths)["kode_pemda"].to_list() == ["64.72"]  # read as default's
+    legacy_log = sorted(data_paths.ingest_log.glob("2*.parquet"))
+    (again,) = ingest_source(DPA, data_paths)
+    assert again.status == "tidak_berubah"  # the file is not loaded a second time
+    assert not list(table.glob("tahun=*/**/*.parquet"))  # moved, not copied
+    assert raw(data_paths, "64.72").equals(before)
+    assert current_inputs(data_paths).select("kode_pemda", "pengirim").rows() == [("64.72", DINKES)]
+    assert legacy_log and not list(data_paths.ingest_log.glob("2*.parquet"))
+    assert [f.name for f in log_files(data_paths)] == [f.name for f in legacy_log]
+    assert pl.read_parquet(log_files(data_paths)[0])["kode_pemda"].to_list() == ["64.72"]
+
+
+def test_status_shows_each_pemda_and_refuses_one_the_deployment_does_not_hold(data_paths):
+    from typer.testing import CliRunner
+
+    from dagster_project.cli import app
+
+    land(data_paths, rows("64.72"))  # today's layout: the default pemda
+    land(data_paths, rows(BALIKPAPAN), pemda=BALIKPAPAN)
+    ingest_source(DPA, data_paths)
+    runner, root = CliRunner(), str(data_paths.root)
+    overview = runner.invoke(app, ["status", "--data-dir", root], terminal_width=200)
+    assert overview.exit_code == 0, overview.output
+    assert "Kiriman per pemda" in overview.output
+    assert "Kota Balikpapan" in overview.output and "Kota Samarinda" in overview.output
+    one = runner.invoke(app, ["status", "--data-dir", root, "--pemda", BALIKPAPAN])
+    assert (
+        one.exit_code == 0
+        and "(pemda 64.71)" in one.output
+        and "Kiriman per pemda" not in (one.output)
+    )
+    absent = runner.invoke(app, ["status", "--data-dir", root, "--pemda", "11.01"])
+    assert absent.exit_code == 1
+    assert "tidak ada di deployment ini" in absent.output
+    assert "64.71 (Kota Balikpapan)" in absent.output and "64.72 (Kota Samarinda)" in absent.output
+
+
+def test_another_pemdas_rows_are_judged_by_its_own_opd_list_once_loaded(data_paths):
+    from tests.conftest import DISDIKBUD
+
+    opd = data_paths.landing / BALIKPAPAN / "referensi" / "opd" / "opd.csv"
+    opd.parent.mkdir(parents=True)
+    opd.write_text(
+        "kode_skpd,nama_skpd,jenis,tahun_mulai\n" + f"{DINKES},Dinas Kesehatan,dinas,2021\n",
+        encoding="utf-8",
+    )
+    (listed,) = ingest_source(source_contracts()["referensi.opd"], data_paths)
+    assert listed.status == STATUS_LOADED and listed.slot.tahun is None
+    land(data_paths, rows(BALIKPAPAN), pemda=BALIKPAPAN)  # Dinkes: on its list
+    # Disdikbud: an OPD of Samarinda's list, not of Balikpapan's
+    sent = data_paths.landing / BALIKPAPAN / "sipd" / "dpa_sub_kegiatan" / "2024" / DISDIKBUD
+    sent.mkdir(parents=True)
+    (sent / "dpa_murni.csv").write_text(
+        f"{HEADER}\n2024,murni,{DISDIKBUD},1.01.02.2.01.0001,5000000,\n", encoding="utf-8"
+    )
+    outcomes = {o.slot.pengirim: o for o in ingest_source(DPA, data_paths)}
+    assert (outcomes[DINKES].status, outcomes[DINKES].rows_loaded) == (STATUS_LOADED, 2)
+    refused = outcomes[DISDIKBUD]
+    assert refused.status == STATUS_REJECTED and refused.rows_quarantined == 1
+    assert refused.errors.select("kolom", "aturan", "alasan").rows() == [
+        (
+            "kode_skpd",
+            "kode_tidak_berlaku",
+            f"kode kode_skpd '{DISDIKBUD}' tidak ada dalam daftar OPD pemda 64.71 yang berlaku "
+            "(referensi/opd)",
+        )
+    ]
+
+
+def test_a_whole_pemda_sipd_export_in_a_pemda_folder_fills_that_pemdas_slots(data_paths):
+    from tests.test_sipd_export import write_export
+
+    sent = write_export(data_paths)
+    moved = data_paths.landing / BALIKPAPAN / sent.relative_to(data_paths.landing)
+    moved.parent.mkdir(parents=True)
+    sent.rename(moved)
+    outcomes = ingest_source(source_contracts()["sipd.dpa_rincian"], data_paths, workers=2)
+    loaded = [o for o in outcomes if o.status == STATUS_LOADED]
+    assert loaded and {o.slot.kode_pemda for o in loaded} == {BALIKPAPAN}
+    raw_root = data_paths.raw / "sipd" / "dpa_rincian"
+    assert {p.parts[-4] for p in raw_root.rglob("*.parquet") if p.name != "_schema.parquet"} == {
+        "pemda=64.71"
+    }
+    (summary,) = data_paths.quarantine.rglob("*.ringkasan.xlsx")  # for that pemda's Bappeda
+    assert "pemda=64.71" in summary.parts

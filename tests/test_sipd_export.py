@@ -230,7 +230,8 @@ def test_the_sheet_is_split_per_opd_and_each_slot_loads_like_its_own_file(data_p
     assert DINKES in str(by[DINKES].feedback_path)
 
     # and one summary for Bappeda: a row per OPD part, with the pagu loaded and where to look
-    (summary,) = (data_paths.quarantine / "sipd" / "dpa_rincian" / "_seluruh_pemda").glob("*.xlsx")
+    summaries = data_paths.quarantine / "sipd" / "dpa_rincian" / "pemda=64.72" / "_seluruh_pemda"
+    (summary,) = summaries.glob("*.xlsx")
     rows = list(openpyxl.load_workbook(summary)["Per OPD"].iter_rows(values_only=True))[1:]
     by_opd = {r[0]: r for r in rows}
     assert set(by_opd) == {DINKES, DISDIKBUD, None}

@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from dagster_project.lib.contracts.reference import seed
 from dagster_project.lib.core.paths import DataPaths
 
 DEFAULT_PEMDA = "64.72"  # Kota Samarinda: the first pemda, and the default of every deployment
+# The pemda whose own lists the seeds ref_opd, ref_wilayah and ref_pohon_kinerja are; another
+# pemda sends its lists as landing files (contracts referensi__opd, __wilayah, __pohon_kinerja).
+SEED_PEMDA = "64.72"
 # A landing folder that is meant as a pemda code (two digits, or two dot two): anything else at the
 # top of landing/ is a source system's folder (sipd, bpkad, …) of the default pemda.
 PEMDA_FOLDER = re.compile(r"^[0-9]{2}(\.[0-9]{2})?$")
 
 
 def pemda_bawaan(paths: DataPaths) -> str:
-    """The deployment's default pemda: the one `landing/<sistem>/…` means."""
+    """The deployment's default pemda: the one `landing/<sistem>/…` means (read once per
+    version of `data/konfigurasi.json`: ingest asks for every file)."""
     try:
-        config = json.loads(paths.konfigurasi.read_text(encoding="utf-8"))
+        st = paths.konfigurasi.stat()
     except FileNotFoundError:
         return DEFAULT_PEMDA
+    return _pemda_bawaan(paths.konfigurasi, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8)
+def _pemda_bawaan(path: Path, mtime_ns: int, size: int) -> str:
+    config = json.loads(path.read_text(encoding="utf-8"))
     return str(config.get("pemda_bawaan") or DEFAULT_PEMDA)
 
 

@@ -7,7 +7,7 @@ that loaded whole gets none, and its log record has no `umpan_balik_path` (on th
 35 of 833 files have one; writing a workbook for every file was a tenth of ingest). A file that
 did not change is not processed again. The workbook goes beside the quarantine files of its slot:
 
-    data/quarantine/<sistem>/<tabel>/tahun=<t>/<pengirim>/<periode>__<sha12>.umpan_balik.xlsx
+    data/quarantine/<sistem>/<tabel>/pemda=<kode_pemda>/tahun=<t>/<pengirim>/<periode>__<sha12>.umpan_balik.xlsx
 
 A file that cannot be placed in a slot (wrong folder, a path outside the landing area) gets its
 report under `data/quarantine/<sistem>/<tabel>/_tidak_terpetakan/<sha12>.umpan_balik.xlsx`. The
@@ -293,14 +293,23 @@ EXPORT_SUMMARY_HEADERS = [
 
 
 def write_export_summary(
-    paths: DataPaths, sistem: str, tabel: str, berkas: str, sha256: str, rows: list[tuple]
+    paths: DataPaths,
+    sistem: str,
+    tabel: str,
+    berkas: str,
+    sha256: str,
+    rows: list[tuple],
+    kode_pemda: str | None = None,
 ) -> Path:
     """One workbook for whoever sent a whole-pemda file (Bappeda, SIPD's rincian export): per
     OPD part, what happened and where that OPD's own feedback is. Beside the unplaced reports:
     `quarantine/<sistem>/<tabel>/_seluruh_pemda/<sha12>.ringkasan.xlsx`."""
     import xlsxwriter
 
-    target = paths.quarantine / sistem / tabel / WHOLE_PEMDA / f"{sha256[:12]}.ringkasan.xlsx"
+    base = paths.quarantine / sistem / tabel
+    if kode_pemda is not None:  # beside that pemda's quarantine and feedback
+        base = base / pemda_folder(kode_pemda)
+    target = base / WHOLE_PEMDA / f"{sha256[:12]}.ringkasan.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(target, durable=False) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {**XLSX_OPTIONS, "in_memory": True})

@@ -24,6 +24,7 @@ from dagster_project.lib.contracts.ingest_log import LOG_SCHEMA
 from dagster_project.lib.contracts.model import PEMDA_COLUMN, Column, Contract, feeder_contracts
 from dagster_project.lib.contracts.pemda import (
     PEMDA_FOLDER,
+    SEED_PEMDA,
     pemda_bawaan,
     pemda_folders,
     pemda_names,
@@ -200,10 +201,10 @@ def landing_files(contract: Contract, paths: DataPaths) -> list[Path]:
 
 
 def _root_of(path: Path, contract: Contract, paths: DataPaths) -> Path:
-    """The landing root (`landing_roots`) a file lies under; the default one if none."""
-    for folder, root in reversed(landing_roots(contract, paths)):
-        if folder is not None and path.is_relative_to(root):
-            return root
+    """The landing root (`landing_roots`) a file lies under: its pemda folder's, else today's."""
+    rel = path.relative_to(paths.landing).parts if path.is_relative_to(paths.landing) else ()
+    if (contract.per_pemda or contract.loads_into) and len(rel) > 1 and PEMDA_FOLDER.match(rel[0]):
+        return landing_root(contract, paths, rel[0])
     return landing_root(contract, paths)
 
 
@@ -261,11 +262,75 @@ def read_ingest_log(paths: DataPaths) -> pl.DataFrame:
     if not files:
         return pl.DataFrame(schema=LOG_SCHEMA)
     # One scan of every event file (a log written before a column was added reads it as null).
+    # A record written before pemda folders (no kode_pemda) of a pemda-level source is the
+    # deployment's default pemda's, as its files were (`migrate_raw` moved them there).
     return (
         pl.scan_parquet(files, schema=LOG_SCHEMA, missing_columns="insert", extra_columns="ignore")
+        .with_columns(
+            pl.when(
+                pl.col("kode_pemda").is_null()
+                & (pl.col("sistem") + "." + pl.col("tabel")).is_in(_pemda_sources())
+            )
+            .then(pl.lit(pemda_bawaan(paths)))
+            .otherwise(pl.col("kode_pemda"))
+            .alias("kode_pemda")
+        )
         .sort("dimuat_pada")
         .collect()
     )
+
+
+def _pemda_sources() -> list[str]:
+    from dagster_project.lib.contracts.model import source_contracts
+
+    return [k for k, c in source_contracts().items() if c.per_pemda]
+
+
+def migrate_log(paths: DataPaths) -> int:
+    """Ingest-log files written before pemda folders (no kode_pemda column) are rewritten under
+    their pemda's folder with the column filled as `read_ingest_log` reads it, so dbt's
+    `meta.ingest_log` sees the same; national records stay at the top. Returns files moved."""
+    old = [
+        f
+        for f in sorted(paths.ingest_log.glob("2*.parquet"))
+        if PEMDA_COLUMN not in pl.read_parquet_schema(f)
+    ]
+    default, pemda_sources = pemda_bawaan(paths), _pemda_sources()
+    for f in old:
+        frame = pl.read_parquet(f).with_columns(
+            pl.when((pl.col("sistem") + "." + pl.col("tabel")).is_in(pemda_sources))
+            .then(pl.lit(default))
+            .otherwise(pl.lit(None, pl.String))
+            .alias(PEMDA_COLUMN)
+        )
+        for (kode,), part in frame.partition_by(PEMDA_COLUMN, as_dict=True).items():
+            folder = paths.ingest_log if kode is None else paths.ingest_log / pemda_folder(kode)
+            _write_atomic(part.select(list(LOG_SCHEMA)).cast(LOG_SCHEMA), folder / f.name)
+        f.unlink()
+    return len(old)
+
+
+def migrate_raw(contract: Contract, paths: DataPaths) -> int:
+    """Raw files written before pemda folders (`raw/<sistem>/<tabel>/tahun=<t>/…`, no kode_pemda)
+    move to the deployment's default pemda (`…/pemda=<kode>/tahun=<t>/…`, kode_pemda filled):
+    nothing already loaded is lost or counted twice. Returns how many moved; once done, none."""
+    if not contract.per_pemda:
+        return 0
+    table = paths.raw / contract.system / contract.table
+    legacy = [
+        f
+        for pattern in ("tahun=*/**/*.parquet", "semua_tahun/**/*.parquet")
+        for f in sorted(table.glob(pattern))
+    ]
+    kode_pemda = pemda_bawaan(paths)
+    for old in legacy:
+        frame = pl.read_parquet(old)
+        if PEMDA_COLUMN not in frame.columns:
+            frame = frame.select(pl.lit(kode_pemda).alias(PEMDA_COLUMN), pl.all())
+        target = table / pemda_folder(kode_pemda) / old.relative_to(table)
+        _write_atomic(frame, target, private=contract.has_personal_data)
+        old.unlink()
+    return len(legacy)
 
 
 def _write_atomic(frame: pl.DataFrame, target: Path, *, private: bool = False) -> None:
@@ -432,7 +497,7 @@ _PEMDA = SLOT_PEMDA
 
 
 def _validate(
-    batch: Sequence[tuple[RawTable, Slot]], contract: Contract
+    batch: Sequence[tuple[RawTable, Slot]], contract: Contract, paths: DataPaths | None = None
 ) -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
     """For each (file, slot) of the batch: (good typed rows, quarantined text rows with `_alasan`,
     long error table).
@@ -482,12 +547,16 @@ def _validate(
         if col.reference:
             reasons = check_codes(parsed, col.name, "tahun", col.reference, key=_ROW)
             name = f"__kode_{col.name}"
-            if (seed_pemda := _seed_pemda(col.reference[0])) is not None:
-                # a list of one pemda's codes (Samarinda's kelurahan) judges that pemda's rows
-                # only; another pemda's rows are held to its own prefix (`_slot_checks`)
-                keep = parsed.select(_ROW, (pl.col(_PEMDA) == seed_pemda).alias("__ikut"))
-                reasons = reasons.join(keep, on=_ROW).select(
-                    _ROW, pl.when(pl.col("__ikut")).then(pl.col("reason")).alias("reason")
+            if col.reference[0] in _PEMDA_LISTS:
+                # a seed of Samarinda's own codes (OPD, kelurahan) judges Samarinda's rows; another
+                # pemda's rows are judged by its own list once loaded (`_own_list_reasons`)
+                own = _own_list_reasons(parsed, col, paths, "tahun" in contract.column_names)
+                reasons = reasons.join(own, on=_ROW, how="left").select(
+                    _ROW,
+                    pl.when(pl.col(_PEMDA) == SEED_PEMDA)
+                    .then(pl.col("reason"))
+                    .otherwise(pl.col("__sendiri"))
+                    .alias("reason"),
                 )
             evaluated = evaluated.join(
                 reasons.rename({"reason": name}), on=_ROW, how="left", maintain_order="left"
@@ -521,19 +590,62 @@ def _validate(
     ]
 
 
-# Code lists that hold one pemda's codes, not the nation's: a region code's own prefix says its
-# pemda, so the list judges only the rows of the pemda it covers (its shortest code).
-_PEMDA_LISTS = {"ref_wilayah": "kode_wilayah"}
+# Code lists that are one pemda's own (the seeds are Samarinda's), not the nation's: seed ->
+# (its code column, the referensi table in which another pemda sends its own list).
+_PEMDA_LISTS = {"ref_wilayah": ("kode_wilayah", "wilayah"), "ref_opd": ("kode_skpd", "opd")}
 
 
-def _seed_pemda(seed_name: str) -> str | None:
-    """The pemda a per-pemda code list covers (ref_wilayah: 64.72), or None for a national list."""
-    if seed_name not in _PEMDA_LISTS:
-        return None
-    from dagster_project.lib.contracts.reference import seed
-
-    codes = seed(seed_name)[_PEMDA_LISTS[seed_name]]
-    return min(codes.to_list(), key=len)
+def _own_list_reasons(
+    parsed: pl.LazyFrame, col: Column, paths: DataPaths | None, by_year: bool
+) -> pl.LazyFrame:
+    """(`_ROW`, `_PEMDA`, `__sendiri`): for a row of a pemda other than the seeds' whose own list
+    (raw `referensi/<list>/pemda=<kode>/`) is loaded, why its code is not on it; null otherwise (no
+    list yet: the format and prefix checks are all that can be said at ingest)."""
+    code_col, table = _PEMDA_LISTS[col.reference[0]]
+    rows = parsed.select(_ROW, _PEMDA, pl.col(col.name).alias("__kode"), *(["tahun"] * by_year))
+    files = sorted((paths.raw / "referensi" / table).glob("pemda=*/**/*.parquet")) if paths else []
+    if not files:
+        return rows.select(_ROW, _PEMDA, pl.lit(None, pl.String).alias("__sendiri"))
+    lists = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore").select(
+        pl.col(PEMDA_COLUMN).alias(_PEMDA),
+        pl.col(code_col).alias("__kode"),
+        *(
+            [pl.col("tahun_mulai").fill_null(0), pl.col("tahun_selesai").fill_null(9999)]
+            if table == "opd"
+            else [pl.lit(0).alias("tahun_mulai"), pl.lit(9999).alias("tahun_selesai")]
+        ),
+    )
+    year = pl.col("tahun") if by_year else pl.lit(None, pl.Int32)
+    matched = (
+        rows.join(lists, on=[_PEMDA, "__kode"], how="left")
+        .group_by(_ROW)
+        .agg(
+            pl.col(_PEMDA).first(),
+            pl.col("__kode").first(),
+            known=pl.col("tahun_mulai").is_not_null().any(),
+            valid=((year >= pl.col("tahun_mulai")) & (year <= pl.col("tahun_selesai")))
+            .fill_null(True)
+            .any(),
+        )
+    )
+    has_list = lists.select(_PEMDA).unique().with_columns(pl.lit(True).alias("__ada"))
+    label = "daftar OPD" if table == "opd" else "daftar wilayah"
+    return matched.join(has_list, on=_PEMDA, how="left").select(
+        _ROW,
+        _PEMDA,
+        pl.when(
+            pl.col("__ada") & pl.col("__kode").is_not_null() & ~(pl.col("known") & pl.col("valid"))
+        )
+        .then(
+            pl.format(
+                f"kode {col.name} '{{}}' tidak ada dalam {label} pemda {{}} yang berlaku "
+                f"(referensi/{table})",
+                pl.col("__kode"),
+                pl.col(_PEMDA),
+            )
+        )
+        .alias("__sendiri"),
+    )
 
 
 def _region_columns(contract: Contract) -> list[str]:
@@ -894,7 +1006,7 @@ def read_table(path: Path, contract: Contract) -> RawTable:
 
 def _conclude(batch: list[_Received], contract: Contract, paths: DataPaths) -> list[IngestOutcome]:
     """Check the rows of a batch of received files, then load each file in turn."""
-    checked = _validate([(r.table, r.slot) for r in batch], contract)
+    checked = _validate([(r.table, r.slot) for r in batch], contract, paths)
     outcomes = []
     for r, (good, bad_rows, errors) in zip(batch, checked, strict=True):
         good, bad_rows, errors = protect(contract, good, bad_rows, errors, r.key)
@@ -995,7 +1107,8 @@ def _summarise_whole_pemda(
                     str(o.feedback_path.relative_to(paths.root)) if o.feedback_path else None,
                 )
             )
-        write_export_summary(paths, contract.system, contract.table, berkas, sha, rows)
+        kode_pemda = next((o.log_entry or {}).get("kode_pemda") for o in parts)
+        write_export_summary(paths, contract.system, contract.table, berkas, sha, rows, kode_pemda)
 
 
 def _reject_unplaced(
@@ -1239,6 +1352,8 @@ def ingest_source(
     is done, after everything its files wrote (in one process: one file per batch of rows)."""
     paths.ensure()
     clean_partial_writes(paths)
+    migrate_raw(contract, paths)
+    migrate_log(paths)
     log = read_ingest_log(paths)
     candidates = list(files) if files is not None else landing_files(contract, paths)
     candidates.sort(key=lambda p: (p.stat().st_mtime, p.as_posix()))  # latest arrival wins
@@ -1294,7 +1409,11 @@ def _tasks(
     fills the slots of many folders at once."""
     if workers < 2 or len(indexed) < 2 * MIN_FILES_PER_TASK:
         return [indexed]
-    roots = [landing_root(f, paths).resolve() for f in feeder_contracts(contract.key)]
+    roots = [
+        root.resolve()
+        for f in feeder_contracts(contract.key)
+        for _, root in landing_roots(f, paths)
+    ]
     if any(p.resolve().is_relative_to(r) for _, p in indexed for r in roots):
         return [indexed]
     folders: dict[Path, list[tuple[int, Path]]] = {}
@@ -1394,7 +1513,11 @@ def _ingest_files(
 ) -> list[IngestOutcome]:
     """Receive, check and load the files in order, rows checked in batches of `BATCH_ROWS`.
     `logged`: write the log records of each batch as it is done (else the caller does)."""
-    feeders = {landing_root(f, paths).resolve(): f for f in feeder_contracts(contract.key)}
+    feeders = {
+        root.resolve(): f
+        for f in feeder_contracts(contract.key)
+        for _, root in landing_roots(f, paths)  # every pemda's folder too
+    }
     outcomes: list[IngestOutcome | _Received] = []
     waiting: list[int] = []  # received files whose rows are not checked yet
     rows = 0  # rows of the waiting files
@@ -1432,7 +1555,8 @@ def _ingest_files(
 def ensure_log_schema_file(paths: DataPaths) -> Path:
     """A zero-row log file, so dbt can read the ingest log before anything was sent."""
     target = paths.ingest_log / "_schema.parquet"
-    if not target.exists():
+    # written again when the log gained a column since (kode_pemda)
+    if not target.exists() or dict(pl.read_parquet_schema(target)) != LOG_SCHEMA:
         _write_atomic(pl.DataFrame(schema=LOG_SCHEMA), target)
     return target
 
@@ -1440,17 +1564,16 @@ def ensure_log_schema_file(paths: DataPaths) -> Path:
 def ensure_schema_file(contract: Contract, paths: DataPaths) -> Path:
     """A zero-row Parquet with the contract's types, so dbt can read a source with no data yet."""
     target = paths.raw / contract.system / contract.table / "_schema.parquet"
-    if not target.exists():
-        empty = pl.DataFrame(
-            schema={
-                **contract.stored_polars_schema,
-                "_sumber_sha256": pl.String,
-                "_sumber_berkas": pl.String,
-                "_baris": pl.Int32,
-                "_dimuat_pada": pl.Datetime("us"),
-            }
-        )
-        _write_atomic(empty, target)
+    schema = {
+        **contract.stored_polars_schema,
+        "_sumber_sha256": pl.String,
+        "_sumber_berkas": pl.String,
+        "_baris": pl.Int32,
+        "_dimuat_pada": pl.Datetime("us"),
+    }
+    # written again when the contract gained a column since (kode_pemda)
+    if not target.exists() or dict(pl.read_parquet_schema(target)) != schema:
+        _write_atomic(pl.DataFrame(schema=schema), target)
     return target
 
 

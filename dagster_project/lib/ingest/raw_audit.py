@@ -31,7 +31,8 @@ def audit_raw(contract: Contract, paths: DataPaths) -> AuditResult:
     problems: list[str] = []
     with duckdb.connect() as con:
         con.execute(
-            f"create view src as select * from read_parquet('{glob}', union_by_name = true)"
+            f"create view src as select * from read_parquet('{glob}', union_by_name = true, "
+            "hive_partitioning = false)"
         )
         types = {r[0]: r[1] for r in con.execute("describe src").fetchall()}
         for c in contract.stored_columns:

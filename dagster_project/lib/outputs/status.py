@@ -152,7 +152,7 @@ def print_status(
         f"Berkas dimuat: {log.filter(pl.col('status') == STATUS_LOADED).height}, "
         f"ditolak: {log.filter(pl.col('status') == STATUS_REJECTED).height}"
         + (f" (pengirim {opd})" if opd else "")
-        + (f" (pemda {pemda})" if pemda else "")
+        + (f" (pemda {pemda})" if pemda and many else "")
     )
     recent = log.sort("dimuat_pada", descending=True).head(jumlah)
     if recent.height:
