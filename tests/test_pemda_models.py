@@ -35,8 +35,9 @@ from tests.pipeline_kit import build_models
 KOTA = "64.72"  # the shared demo's pemda
 KEMBAR = "64.71"  # its twin
 TANPA_PEMDA = {
-    # national code lists: one row per code (and year), whatever pemda uses it
-    "dim_akun", "dim_indikator", "dim_sub_kegiatan", "dim_sumber_dana", "dim_waktu",
+    # national code lists: one row per code (and year), whatever pemda uses it; dim_pemda is
+    # the list of pemda itself (every province and kab/kota of ref_pemda)
+    "dim_akun", "dim_indikator", "dim_sub_kegiatan", "dim_sumber_dana", "dim_waktu", "dim_pemda",
     # span every pemda of the national files by design (kode_pemda = the peer)
     "mart_kelompok_pembanding", "mart_pembanding_pemda", "mart_posisi_pembanding",
 }  # fmt: skip
