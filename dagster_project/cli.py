@@ -384,6 +384,7 @@ def scenario(
             help="Simpan ke data/scenarios agar masuk mart pada penerbitan berikutnya.",
         ),
     ] = True,
+    pemda: PemdaOption = None,
     data_dir: DataDir = None,
 ) -> None:
     """Usulan alokasi tahun depan per OPD dan program di bawah pagu total (allocation scenario)."""
@@ -411,10 +412,10 @@ def scenario(
             hanya_aturan_wajib=not aturan_mendatang,
         )
         with open_published(paths) as con:
-            dasar = sk.load_dasar(con, tahun, dasar_tahap)
+            dasar = sk.load_dasar(con, tahun, dasar_tahap, pemda)
             aturan = sk.load_aturan(con)
-            kebijakan = sk.load_kebijakan(con)
-            tier = sk.load_tier_csv(tier_berkas) if tier_berkas else sk.load_tier(con, tahun)
+            kebijakan = sk.load_kebijakan(con, pemda)
+            tier = sk.load_tier_csv(tier_berkas) if tier_berkas else sk.load_tier(con, tahun, pemda)
         hasil = sk.compute_skenario(
             dasar, tier, aturan, tahun=tahun, pagu_total=total, opsi=opsi, kebijakan=kebijakan
         )

@@ -621,9 +621,15 @@ def build_bidang_fungsi(ref: Path) -> list[dict[str, str]]:
     return out
 
 
+# The pemda whose own lists (ref_wilayah, ref_opd) these are: Kota Samarinda. Other pemda's lists
+# arrive as data (landing referensi/...), never as seeds.
+KODE_PEMDA = "64.72"
+
+
 def build_wilayah(ref: Path) -> list[dict[str, str]]:
     out = [
         {
+            "kode_pemda": KODE_PEMDA,
             "kode_wilayah": r["kode_kemendagri"],
             "level": r["level"],
             "nama": clean_name(r["nama"]),
@@ -659,6 +665,7 @@ def build_opd(nomenklatur: list[dict[str, str]]) -> list[dict[str, str]]:
         slots = [*bidang, "", ""][:3]
         out.append(
             {
+                "kode_pemda": KODE_PEMDA,
                 "kode_skpd": skpd_code(bidang, nomor),
                 "nama_skpd": nama,
                 "singkatan": singkatan,
@@ -683,7 +690,7 @@ SEEDS: dict[str, tuple[str, ...]] = {
     "ref_fungsi": ("kode_fungsi", "kode_subfungsi", "nama"),
     "ref_bidang_urusan_fungsi": ("kode_bidang_urusan", "nama_bidang_urusan", "kode_fungsi"),
     "ref_wilayah": (
-        "kode_wilayah", "level", "nama", "kode_kecamatan", "nama_kecamatan", "penduduk_2023",
+        "kode_pemda", "kode_wilayah", "level", "nama", "kode_kecamatan", "nama_kecamatan", "penduduk_2023",
         "luas_km2",
     ),
     "ref_pemda": (
@@ -691,7 +698,7 @@ SEEDS: dict[str, tuple[str, ...]] = {
         "kode_djpk", "penduduk", "luas_km2", "catatan_kode",
     ),
     "ref_opd": (
-        "kode_skpd", "nama_skpd", "singkatan", "jenis", "kode_bidang_urusan_1",
+        "kode_pemda", "kode_skpd", "nama_skpd", "singkatan", "jenis", "kode_bidang_urusan_1",
         "kode_bidang_urusan_2", "kode_bidang_urusan_3", "kode_kecamatan", "tahun_mulai",
         "tahun_selesai",
     ),

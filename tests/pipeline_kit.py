@@ -69,14 +69,18 @@ def env_for(root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def build_models(root: Path, name: str, *selectors: str) -> Path:
+def build_models(
+    root: Path, name: str, *selectors: str, data_tests: bool = True, **extra: str
+) -> Path:
     """`dbt build` (models, seeds and data tests; not the unit tests, test_dbt_project runs them)
     of `selectors` (`+mart_x`: the mart and everything upstream) from `root/data/raw` into a fresh
     build file `root/data/build/<name>.duckdb`; returns its path. Data tests are selected
-    cautiously: those of the selected models only, not those that also read unselected ones."""
+    cautiously: those of the selected models only, not those that also read unselected ones.
+    `data_tests=False`: models and seeds only (the caller checks what it needs itself).
+    `extra`: environment variables for dbt (e.g. APBD_TANGGAL_ACUAN)."""
     build = root / "data" / "build" / f"{name}.duckdb"
     env = {
-        **env_for(root),
+        **env_for(root, **extra),
         "APBD_BUILD_DB": str(build),
         "DBT_PROFILES_DIR": str(DBT_DIR),
         "DBT_TARGET_PATH": str(root / "data" / "build" / f"dbt_target_{name}"),
@@ -85,7 +89,7 @@ def build_models(root: Path, name: str, *selectors: str) -> Path:
     dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR)]
     select = ["--select", *selectors, "--indirect-selection", "cautious"]
     result = subprocess.run(
-        [*dbt, *select, "--exclude-resource-type", "unit_test"],
+        [*dbt, *select, "--exclude-resource-type", "unit_test", *(() if data_tests else ("test",))],
         env=env,
         capture_output=True,
         text=True,

@@ -1,9 +1,10 @@
 """The dbt project end to end on a small raw dataset: `dbt build` passes and the marts hold the
 figures worked out by hand below.
 
-The dataset (fiscal year 2024, two OPDs) is written as typed Parquet in the layout ingest uses
-(`raw/<system>/<table>/tahun=<t>/<pengirim>/<periode>.parquet`), with the polars schema taken
-from the source contracts, so it is exactly what dbt reads in production:
+The dataset (fiscal year 2024, two OPDs of Kota Samarinda) is written as typed Parquet in the
+layout ingest uses (`raw/<system>/<table>/pemda=64.72/tahun=<t>/<pengirim>/<periode>.parquet`),
+with the polars schema taken from the source contracts, so it is exactly what dbt reads in
+production:
 
 - Dinas Kesehatan (OPD_A) has murni, pergeseran_1 and perubahan. In the perubahan, the ATK line
   of sub kegiatan A1 is removed (final pagu 0) although 50 M was already paid on it; the capital
@@ -91,6 +92,9 @@ def _kas_bulanan(total: int) -> list[Decimal]:
     return [Decimal(per_bulan)] * 11 + [Decimal(total - 11 * per_bulan)]
 
 
+KODE_PEMDA = "64.72"  # the pemda every hand-made row belongs to (raw/<sistem>/<tabel>/pemda=64.72/)
+
+
 def _write(raw: Path, key: str, pengirim: str, periode: str, rows: list[dict]) -> None:
     """One landed file's rows as ingest writes them: contract columns plus lineage."""
     contract = source_contracts()[key]
@@ -100,8 +104,9 @@ def _write(raw: Path, key: str, pengirim: str, periode: str, rows: list[dict]) -
         "_sumber_berkas": berkas,
         "_dimuat_pada": datetime(2024, 12, 31, 8, 0),
     }
+    pemda = {"kode_pemda": KODE_PEMDA} if "kode_pemda" in contract.polars_schema else {}
     frame = pl.DataFrame(
-        [{**r, **lineage, "_baris": i + 2} for i, r in enumerate(rows)],
+        [{**pemda, **r, **lineage, "_baris": i + 2} for i, r in enumerate(rows)],
         schema={
             **contract.polars_schema,
             "_sumber_sha256": pl.String,
@@ -110,7 +115,8 @@ def _write(raw: Path, key: str, pengirim: str, periode: str, rows: list[dict]) -
             "_dimuat_pada": pl.Datetime("us"),
         },
     )
-    target = raw / contract.system / contract.table / f"tahun={TAHUN}" / pengirim
+    folder = raw / contract.system / contract.table
+    target = (folder / f"pemda={KODE_PEMDA}" if pemda else folder) / f"tahun={TAHUN}" / pengirim
     target.mkdir(parents=True, exist_ok=True)
     frame.write_parquet(target / f"{periode}.parquet")
 

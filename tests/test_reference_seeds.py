@@ -33,7 +33,7 @@ COLUMNS = {
     "ref_fungsi": ["kode_fungsi", "kode_subfungsi", "nama"],
     "ref_bidang_urusan_fungsi": ["kode_bidang_urusan", "nama_bidang_urusan", "kode_fungsi"],
     "ref_wilayah": [
-        "kode_wilayah", "level", "nama", "kode_kecamatan", "nama_kecamatan", "penduduk_2023",
+        "kode_pemda", "kode_wilayah", "level", "nama", "kode_kecamatan", "nama_kecamatan", "penduduk_2023",
         "luas_km2",
     ],
     "ref_pemda": [
@@ -41,7 +41,7 @@ COLUMNS = {
         "kode_djpk", "penduduk", "luas_km2", "catatan_kode",
     ],
     "ref_opd": [
-        "kode_skpd", "nama_skpd", "singkatan", "jenis", "kode_bidang_urusan_1",
+        "kode_pemda", "kode_skpd", "nama_skpd", "singkatan", "jenis", "kode_bidang_urusan_1",
         "kode_bidang_urusan_2", "kode_bidang_urusan_3", "kode_kecamatan", "tahun_mulai",
         "tahun_selesai",
     ],
@@ -68,6 +68,9 @@ PATTERNS = {
     ("ref_pemda", "kode_bps"): r"^([0-9]{4})?$",
     ("ref_pemda", "kode_djpk"): r"^([0-9]{2}\.[0-9]{2})?$",
     ("ref_opd", "kode_skpd"): SKPD,
+    # Samarinda's own lists; another pemda's arrive as data (landing referensi/...), not as seeds
+    ("ref_opd", "kode_pemda"): r"^64\.72$",
+    ("ref_wilayah", "kode_pemda"): r"^64\.72$",
     ("ref_opd", "kode_bidang_urusan_1"): r"^[1-8]\.[0-9]{2}$",
     ("ref_opd", "kode_bidang_urusan_2"): r"^([1-8]\.[0-9]{2})?$",
     ("ref_opd", "kode_kecamatan"): r"^(64\.72\.[0-9]{2})?$",

@@ -612,8 +612,8 @@ def test_a_multi_year_contract_is_a_floor_of_its_program_in_its_year_only():
 
 
 # codes stay text, money decimal (as dbt loads the seeds)
-TEKS_SEED = {c: "varchar" for c in ("kode_skpd", "kode_program", "kode_sub_kegiatan", "kode_akun",
-                                     "awalan_akun", "kode_awalan")} | {"nilai_rp": "decimal(18,2)"}  # fmt: skip
+TEKS_SEED = {c: "varchar" for c in ("kode_pemda", "kode_skpd", "kode_program", "kode_sub_kegiatan",
+                                     "kode_akun", "awalan_akun", "kode_awalan")} | {"nilai_rp": "decimal(18,2)"}  # fmt: skip
 
 
 def reference_db(tmp_path, **ganti: str):

@@ -8,6 +8,7 @@
 tahap_tahun as (
 
     select distinct
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap
@@ -18,6 +19,7 @@ tahap_tahun as (
 tahap_opd as (
 
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd,
         urutan_tahap
@@ -28,6 +30,7 @@ tahap_opd as (
 posisi as (
 
     select
+        tahap_tahun.kode_pemda,
         tahap_tahun.tahun,
         tahap_tahun.tahap,
         tahap_tahun.urutan_tahap,
@@ -36,9 +39,11 @@ posisi as (
     from tahap_tahun
     inner join tahap_opd
         on
-            tahap_tahun.tahun = tahap_opd.tahun
+            tahap_tahun.kode_pemda = tahap_opd.kode_pemda
+            and tahap_tahun.tahun = tahap_opd.tahun
             and tahap_tahun.urutan_tahap >= tahap_opd.urutan_tahap
     group by
+        tahap_tahun.kode_pemda,
         tahap_tahun.tahun,
         tahap_tahun.tahap,
         tahap_tahun.urutan_tahap,

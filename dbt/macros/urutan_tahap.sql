@@ -20,6 +20,8 @@
     latest pergeseran or murni. True on the rows of that phase; `urutan` is the phase order of
     the row. The one definition every mart's pagu_akhir_rp comes from.
 -#}
-{% macro is_tahap_akhir(urutan, tahun='tahun', kode_skpd='kode_skpd') -%}
-    ({{ urutan }} = max({{ urutan }}) over (partition by {{ tahun }}, {{ kode_skpd }}))
+{% macro is_tahap_akhir(urutan, tahun='tahun', kode_skpd='kode_skpd', kode_pemda='kode_pemda') -%}
+    ({{ urutan }} = max({{ urutan }}) over (
+        partition by {{ kode_pemda }}, {{ tahun }}, {{ kode_skpd }}
+    ))
 {%- endmacro %}

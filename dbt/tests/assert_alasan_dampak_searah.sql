@@ -28,7 +28,8 @@ kalimat as (
     from {{ ref('mart_prioritas_alokasi') }} as prioritas
     inner join {{ ref('mart_kinerja_program') }} as kinerja
         on
-            prioritas.tahun = kinerja.tahun
+            prioritas.kode_pemda = kinerja.kode_pemda
+            and prioritas.tahun = kinerja.tahun
             and prioritas.kode_skpd = kinerja.kode_skpd
             and prioritas.kode_program = kinerja.kode_program
     where kinerja.alasan_dampak like '%selisih %'

@@ -6,6 +6,7 @@ with
 kas as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         kode_skpd,
@@ -13,13 +14,14 @@ kas as (
         kode_akun,
         sum(rencana_rp) as rencana_rp
     from {{ ref('stg_sipd__anggaran_kas') }}
-    group by tahun, tahap, kode_skpd, kode_sub_kegiatan, kode_akun
+    group by kode_pemda, tahun, tahap, kode_skpd, kode_sub_kegiatan, kode_akun
 
 ),
 
 rincian as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         kode_skpd,
@@ -27,13 +29,14 @@ rincian as (
         kode_akun,
         sum(total_rp) as total_rincian_rp
     from {{ ref('stg_sipd__dpa_rincian') }}
-    group by tahun, tahap, kode_skpd, kode_sub_kegiatan, kode_akun
+    group by kode_pemda, tahun, tahap, kode_skpd, kode_sub_kegiatan, kode_akun
 
 ),
 
 compared as (
 
     select
+        coalesce(kas.kode_pemda, rincian.kode_pemda) as kode_pemda,
         coalesce(kas.tahun, rincian.tahun) as tahun,
         coalesce(kas.tahap, rincian.tahap) as tahap,
         coalesce(kas.kode_skpd, rincian.kode_skpd) as kode_skpd,
@@ -44,7 +47,8 @@ compared as (
     from kas
     full outer join rincian
         on
-            kas.tahun = rincian.tahun
+            kas.kode_pemda = rincian.kode_pemda
+            and kas.tahun = rincian.tahun
             and kas.tahap = rincian.tahap
             and kas.kode_skpd = rincian.kode_skpd
             and kas.kode_sub_kegiatan = rincian.kode_sub_kegiatan

@@ -6,6 +6,7 @@ with
 wilayah as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -14,13 +15,14 @@ wilayah as (
         count(*) filter (where seluruh_kota) as baris_seluruh_kota,
         min(realisasi_rp) as realisasi_terkecil_rp
     from {{ ref('fct_belanja_wilayah') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
 anggaran as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -28,13 +30,14 @@ anggaran as (
         sum(pagu_akhir_rp) as pagu_akhir_rp,
         min(realisasi_rp) as realisasi_terkecil_rp
     from {{ ref('mart_anggaran_realisasi') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
 compared as (
 
     select
+        coalesce(wilayah.kode_pemda, anggaran.kode_pemda) as kode_pemda,
         coalesce(wilayah.tahun, anggaran.tahun) as tahun,
         coalesce(wilayah.kode_skpd, anggaran.kode_skpd) as kode_skpd,
         coalesce(wilayah.kode_sub_kegiatan, anggaran.kode_sub_kegiatan) as kode_sub_kegiatan,
@@ -47,7 +50,8 @@ compared as (
     from wilayah
     full outer join anggaran
         on
-            wilayah.tahun = anggaran.tahun
+            wilayah.kode_pemda = anggaran.kode_pemda
+            and wilayah.tahun = anggaran.tahun
             and wilayah.kode_skpd = anggaran.kode_skpd
             and wilayah.kode_sub_kegiatan = anggaran.kode_sub_kegiatan
 

@@ -1,6 +1,7 @@
 -- fct_kinerja: achievement is null exactly when a reason says why, and it is null whenever the
 -- target is 0, text or missing (never a division by zero). Returns every row that breaks this.
 select
+    kode_pemda,
     tahun,
     triwulan,
     kode_skpd,

@@ -6,49 +6,54 @@ with
 fakta as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         sum(pagu_rp) as total_rp
     from {{ ref('int_anggaran_carried_to_tahap') }}
     where kode_akun like '5.%'
-    group by tahun, tahap
+    group by kode_pemda, tahun, tahap
 
     union all
 
     select
+        kode_pemda,
         tahun,
         'realisasi' as tahap,
         sum(nilai_rp) as total_rp
     from {{ ref('fct_realisasi') }}
     where kode_akun like '5.%'
-    group by tahun
+    group by kode_pemda, tahun
 
 ),
 
 program as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         sum(total_belanja_rp) as total_rp
     from {{ ref('mart_kepatuhan_belanja_program') }}
-    group by tahun, tahap
+    group by kode_pemda, tahun, tahap
 
 ),
 
 kota as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         min(total_belanja_rp) as total_min_rp,
         max(total_belanja_rp) as total_max_rp
     from {{ ref('mart_kepatuhan_belanja') }}
-    group by tahun, tahap
+    group by kode_pemda, tahun, tahap
 
 )
 
 select
+    coalesce(fakta.kode_pemda, program.kode_pemda, kota.kode_pemda) as kode_pemda,
     coalesce(fakta.tahun, program.tahun, kota.tahun) as tahun,
     coalesce(fakta.tahap, program.tahap, kota.tahap) as tahap,
     fakta.total_rp as fakta_rp,
@@ -58,11 +63,13 @@ select
 from fakta
 full outer join program
     on
-        fakta.tahun = program.tahun
+        fakta.kode_pemda = program.kode_pemda
+        and fakta.tahun = program.tahun
         and fakta.tahap = program.tahap
 full outer join kota
     on
-        coalesce(fakta.tahun, program.tahun) = kota.tahun
+        coalesce(fakta.kode_pemda, program.kode_pemda) = kota.kode_pemda
+        and coalesce(fakta.tahun, program.tahun) = kota.tahun
         and coalesce(fakta.tahap, program.tahap) = kota.tahap
 where
     fakta.total_rp is distinct from program.total_rp

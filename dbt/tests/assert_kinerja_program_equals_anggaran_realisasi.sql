@@ -5,36 +5,39 @@ with
 anggaran as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         sum(pagu_akhir_rp) as pagu_akhir_rp,
         sum(realisasi_rp) as realisasi_rp
     from {{ ref('mart_anggaran_realisasi') }}
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
 program as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         sum(pagu_akhir_rp) as pagu_akhir_rp,
         sum(realisasi_rp) as realisasi_rp
     from {{ ref('mart_kinerja_program') }}
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
 sub_kegiatan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         sum(pagu_akhir_rp) as pagu_akhir_rp,
         sum(realisasi_rp) as realisasi_rp
     from {{ ref('mart_kinerja_sub_kegiatan') }}
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
@@ -52,11 +55,13 @@ compared as (
     from anggaran
     full outer join program
         on
-            anggaran.tahun = program.tahun
+            anggaran.kode_pemda = program.kode_pemda
+            and anggaran.tahun = program.tahun
             and anggaran.kode_skpd = program.kode_skpd
     full outer join sub_kegiatan
         on
-            coalesce(anggaran.tahun, program.tahun) = sub_kegiatan.tahun
+            coalesce(anggaran.kode_pemda, program.kode_pemda) = sub_kegiatan.kode_pemda
+            and coalesce(anggaran.tahun, program.tahun) = sub_kegiatan.tahun
             and coalesce(anggaran.kode_skpd, program.kode_skpd) = sub_kegiatan.kode_skpd
 
 )

@@ -6,6 +6,7 @@ with
 mart as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         max(tahap_akhir) as tahap_akhir,
@@ -13,24 +14,26 @@ mart as (
         sum(pagu_perubahan_rp) as pagu_perubahan_rp,
         sum(pagu_akhir_rp) as pagu_akhir_rp
     from {{ ref('mart_anggaran_realisasi') }}
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
 tahap_terakhir as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         max(urutan_tahap) as urutan_tahap
     from {{ ref('fct_anggaran') }}
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
 fakta as (
 
     select
+        anggaran.kode_pemda,
         anggaran.tahun,
         anggaran.kode_skpd,
         max(case when anggaran.urutan_tahap = terakhir.urutan_tahap then anggaran.tahap end)
@@ -44,15 +47,17 @@ fakta as (
     from {{ ref('fct_anggaran') }} as anggaran
     inner join tahap_terakhir as terakhir
         on
-            anggaran.tahun = terakhir.tahun
+            anggaran.kode_pemda = terakhir.kode_pemda
+            and anggaran.tahun = terakhir.tahun
             and anggaran.kode_skpd = terakhir.kode_skpd
-    group by anggaran.tahun, anggaran.kode_skpd
+    group by anggaran.kode_pemda, anggaran.tahun, anggaran.kode_skpd
 
 ),
 
 compared as (
 
     select
+        coalesce(mart.kode_pemda, fakta.kode_pemda) as kode_pemda,
         coalesce(mart.tahun, fakta.tahun) as tahun,
         coalesce(mart.kode_skpd, fakta.kode_skpd) as kode_skpd,
         mart.tahap_akhir,
@@ -66,7 +71,8 @@ compared as (
     from mart
     full outer join fakta
         on
-            mart.tahun = fakta.tahun
+            mart.kode_pemda = fakta.kode_pemda
+            and mart.tahun = fakta.tahun
             and mart.kode_skpd = fakta.kode_skpd
 
 )

@@ -5,28 +5,31 @@ with
 mart as (
 
     select
+        kode_pemda,
         tahun,
         sum(realisasi_rp) as realisasi_rp,
         sum(jumlah_sp2d) as jumlah_sp2d
     from {{ ref('mart_anggaran_realisasi') }}
-    group by tahun
+    group by kode_pemda, tahun
 
 ),
 
 fakta as (
 
     select
+        kode_pemda,
         tahun,
         sum(nilai_rp) as realisasi_rp,
         count(*) as jumlah_sp2d
     from {{ ref('fct_realisasi') }}
-    group by tahun
+    group by kode_pemda, tahun
 
 ),
 
 compared as (
 
     select
+        coalesce(mart.kode_pemda, fakta.kode_pemda) as kode_pemda,
         coalesce(mart.tahun, fakta.tahun) as tahun,
         mart.realisasi_rp as realisasi_mart_rp,
         fakta.realisasi_rp as realisasi_fct_rp,
@@ -34,7 +37,9 @@ compared as (
         fakta.jumlah_sp2d as jumlah_sp2d_fct
     from mart
     full outer join fakta
-        on mart.tahun = fakta.tahun
+        on
+            mart.kode_pemda = fakta.kode_pemda
+            and mart.tahun = fakta.tahun
 
 )
 

@@ -5,6 +5,7 @@ with
 sub_kegiatan as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         kode_skpd,
@@ -17,19 +18,21 @@ sub_kegiatan as (
 rincian as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         kode_skpd,
         kode_sub_kegiatan,
         sum(total_rp) as total_rincian_rp
     from {{ ref('stg_sipd__dpa_rincian') }}
-    group by tahun, tahap, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, tahap, kode_skpd, kode_sub_kegiatan
 
 ),
 
 compared as (
 
     select
+        coalesce(sub_kegiatan.kode_pemda, rincian.kode_pemda) as kode_pemda,
         coalesce(sub_kegiatan.tahun, rincian.tahun) as tahun,
         coalesce(sub_kegiatan.tahap, rincian.tahap) as tahap,
         coalesce(sub_kegiatan.kode_skpd, rincian.kode_skpd) as kode_skpd,
@@ -40,7 +43,8 @@ compared as (
     from sub_kegiatan
     full outer join rincian
         on
-            sub_kegiatan.tahun = rincian.tahun
+            sub_kegiatan.kode_pemda = rincian.kode_pemda
+            and sub_kegiatan.tahun = rincian.tahun
             and sub_kegiatan.tahap = rincian.tahap
             and sub_kegiatan.kode_skpd = rincian.kode_skpd
             and sub_kegiatan.kode_sub_kegiatan = rincian.kode_sub_kegiatan

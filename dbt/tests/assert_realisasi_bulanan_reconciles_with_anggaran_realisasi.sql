@@ -7,6 +7,7 @@ with
 bulanan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -16,13 +17,14 @@ bulanan as (
         max(case when bulan = 12 then realisasi_kumulatif_rp end) as realisasi_desember_rp,
         max(pagu_akhir_rp) as pagu_akhir_rp
     from {{ ref('mart_realisasi_bulanan') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_akun
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun
 
 ),
 
 tahunan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -30,13 +32,14 @@ tahunan as (
         sum(realisasi_rp) as realisasi_rp,
         sum(pagu_akhir_rp) as pagu_akhir_rp
     from {{ ref('mart_anggaran_realisasi') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_akun
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun
 
 ),
 
 compared as (
 
     select
+        coalesce(bulanan.kode_pemda, tahunan.kode_pemda) as kode_pemda,
         coalesce(bulanan.tahun, tahunan.tahun) as tahun,
         coalesce(bulanan.kode_skpd, tahunan.kode_skpd) as kode_skpd,
         coalesce(bulanan.kode_sub_kegiatan, tahunan.kode_sub_kegiatan) as kode_sub_kegiatan,
@@ -50,7 +53,8 @@ compared as (
     from bulanan
     full outer join tahunan
         on
-            bulanan.tahun = tahunan.tahun
+            bulanan.kode_pemda = tahunan.kode_pemda
+            and bulanan.tahun = tahunan.tahun
             and bulanan.kode_skpd = tahunan.kode_skpd
             and bulanan.kode_sub_kegiatan = tahunan.kode_sub_kegiatan
             and bulanan.kode_akun = tahunan.kode_akun

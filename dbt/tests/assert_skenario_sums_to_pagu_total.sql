@@ -6,13 +6,14 @@ with
 per_skenario as (
 
     select
+        kode_pemda,
         id_skenario,
         sum(pagu_usulan_rp) as jumlah_usulan_rp,
         min(pagu_total_rp) as pagu_total_min_rp,
         max(pagu_total_rp) as pagu_total_max_rp,
         count(*) filter (where pagu_usulan_rp < belanja_pegawai_rp) as di_bawah_pegawai
     from {{ ref('mart_skenario_alokasi') }}
-    group by id_skenario
+    group by kode_pemda, id_skenario
 
 )
 

@@ -3,6 +3,7 @@
 -- "belum cukup bukti" judged A or D, waste judged A or B (except support programs, always B, and
 -- new programs), and a row outside the tiers (BTT, transfers) that still has a tier.
 select
+    kode_pemda,
     tahun,
     kode_skpd,
     kode_program,

@@ -151,6 +151,10 @@ TIER_LABEL = {
 URUTAN_POTONG = ("D", "C", "B")
 MART_SKENARIO = "mart_skenario_alokasi"
 TABEL_TIER = "marts.mart_prioritas_alokasi"
+# A scenario is one pemda's: the engine reads that pemda's rows of the marts and of the per-pemda
+# seeds (ref_plafon_skenario, ref_kontrak_tahun_jamak). A mart or seed without kode_pemda (built
+# before issue 12) is one pemda's as a whole: Kota Samarinda's.
+KODE_PEMDA_BAWAAN = "64.72"
 INDEKS = "_indeks.json"
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
@@ -357,6 +361,7 @@ class DataDasar:
     tahun_dasar: int
     tahap_dasar: str
     program: pl.DataFrame
+    kode_pemda: str = KODE_PEMDA_BAWAAN
 
 
 def parse_rupiah_bulat(text: str) -> int:
@@ -391,6 +396,55 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
     )
 
 
+def _has_pemda(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns where table_schema = ? "
+            "and table_name = ? and column_name = 'kode_pemda'",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
+
+
+def pemda_tersedia(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The pemda whose budget the mart holds (mart_kepatuhan_belanja_program), sorted; a mart
+    without kode_pemda holds Kota Samarinda's only."""
+    table = "marts.mart_kepatuhan_belanja_program"
+    if not _table_exists(con, *table.split(".")):
+        return []
+    if not _has_pemda(con, table):
+        return [KODE_PEMDA_BAWAAN]
+    return [
+        r[0] for r in con.execute(f"select distinct kode_pemda from {table} order by 1").fetchall()
+    ]
+
+
+def pilih_pemda(con: duckdb.DuckDBPyConnection, kode_pemda: str | None) -> str:
+    """`kode_pemda` when the mart holds it; None = the only pemda the mart holds. Otherwise an
+    Indonesian message listing the pemda it holds."""
+    ada = pemda_tersedia(con)
+    if kode_pemda is None:
+        if len(ada) > 1:
+            raise SkenarioError(
+                f"Mart terbit memuat {len(ada)} pemda ({', '.join(ada)}); skenario dibuat per "
+                "pemda: pilih satu dengan --pemda <kode>."
+            )
+        return ada[0] if ada else KODE_PEMDA_BAWAAN
+    if ada and kode_pemda not in ada:
+        raise SkenarioError(
+            f"Pemda {kode_pemda} tidak ada di mart terbit; pemda yang ada: {', '.join(ada)}."
+        )
+    return kode_pemda
+
+
+def _dan_pemda(con: duckdb.DuckDBPyConnection, table: str, kode_pemda: str) -> tuple[str, list]:
+    """(`and kode_pemda = ?`, [kode_pemda]) when `table` has the column, else ('', [])."""
+    if _has_pemda(con, table):
+        return " and kode_pemda = ?", [kode_pemda]
+    return "", []
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pl.DataFrame:
     # DuckDB 2.0: a relation (`sql`) converts to Polars; a DB-API result (`execute`) does not.
     return con.sql(sql, params=params).pl()
@@ -422,10 +476,16 @@ def load_aturan(con: duckdb.DuckDBPyConnection) -> list[Aturan]:
     ]
 
 
-def load_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni") -> DataDasar:
-    """Last year's allocation in the newest budget year before `tahun`: its original APBD
-    (`dasar="murni"`, the default) or its final position (`dasar="perubahan"`: the perubahan, or a
-    later pergeseran). Columns of DASAR_COLUMNS the mart lacks (an older mart) are zero."""
+def load_dasar(
+    con: duckdb.DuckDBPyConnection,
+    tahun: int,
+    dasar: str = "murni",
+    kode_pemda: str | None = None,
+) -> DataDasar:
+    """Last year's allocation of pemda `kode_pemda` (None: the only one in the mart) in the
+    newest budget year before `tahun`: its original APBD (`dasar="murni"`, the default) or its
+    final position (`dasar="perubahan"`: the perubahan, or a later pergeseran). Columns of
+    DASAR_COLUMNS the mart lacks (an older mart) are zero."""
     if dasar not in DASAR_PILIHAN:
         raise SkenarioError(
             f"Dasar skenario harus 'murni' atau 'perubahan', bukan {dasar!r}: murni = APBD murni "
@@ -436,10 +496,12 @@ def load_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni")
             "Tabel marts.mart_kepatuhan_belanja_program tidak ada di mart terbit; jalankan "
             "pipeline (apbd run) dengan versi proyek terbaru."
         )
+    pemda = pilih_pemda(con, kode_pemda)
+    dan, p = _dan_pemda(con, "marts.mart_kepatuhan_belanja_program", pemda)
     found = con.execute(
         "select max(tahun) from marts.mart_kepatuhan_belanja_program "
-        "where tahun < ? and tahap <> 'realisasi'",
-        [tahun],
+        f"where tahun < ? and tahap <> 'realisasi'{dan}",
+        [tahun, *p],
     ).fetchall()[0][0]
     if found is None:
         raise SkenarioError(
@@ -449,8 +511,8 @@ def load_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni")
     where = "tahap = 'murni'" if dasar == "murni" else "tahap <> 'realisasi'"
     row = con.execute(
         "select tahap from marts.mart_kepatuhan_belanja_program where tahun = ? "
-        f"and {where} order by urutan_tahap desc limit 1",
-        [found],
+        f"and {where}{dan} order by urutan_tahap desc limit 1",
+        [found, *p],
     ).fetchall()
     if not row:
         raise SkenarioError(
@@ -461,11 +523,11 @@ def load_dasar(con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni")
     cols = ", ".join(c if c in ada else f"null as {c}" for c in DASAR_COLUMNS)
     frame = _frame(
         con,
-        f"select {cols} from marts.mart_kepatuhan_belanja_program where tahun = ? and tahap = ? "
-        "order by kode_skpd, kode_program",
-        [found, tahap],
+        f"select {cols} from marts.mart_kepatuhan_belanja_program where tahun = ? and tahap = ?"
+        f"{dan} order by kode_skpd, kode_program",
+        [found, tahap, *p],
     )
-    return DataDasar(int(found), tahap, frame.cast(DASAR_COLUMNS))
+    return DataDasar(int(found), tahap, frame.cast(DASAR_COLUMNS), pemda)
 
 
 # A boolean column of the tier mart that marks rows outside the tiers (not programs: BTT, ...);
@@ -474,8 +536,11 @@ KOLOM_DI_LUAR_TIER = ("di_luar_tier", "bukan_program", "tidak_dinilai")
 KOLOM_DINILAI_TIER = ("dinilai_tier", "bertier", "dinilai")
 
 
-def load_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
-    """Program tiers from marts.mart_prioritas_alokasi: the newest row per (kode_skpd,
+def load_tier(
+    con: duckdb.DuckDBPyConnection, tahun: int, kode_pemda: str | None = None
+) -> pl.DataFrame:
+    """Program tiers of pemda `kode_pemda` (None: the only one in the mart) from
+    marts.mart_prioritas_alokasi: the newest row per (kode_skpd,
     kode_program) with tahun <= `tahun`. Program-level rows only when the table also holds sub
     kegiatan rows (a null `kode_sub_kegiatan`, or `tingkat = 'program'`). When the mart marks
     rows as outside the tiers (KOLOM_DI_LUAR_TIER / KOLOM_DINILAI_TIER), the frame carries
@@ -494,7 +559,10 @@ def load_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
             f"Tabel {TABEL_TIER} tidak memiliki kolom {', '.join(sorted(missing))}; mesin "
             "skenario memerlukan tahun, kode_skpd, kode_program dan tier."
         )
-    where = ["tahun <= ?"]
+    where, params = ["tahun <= ?"], [tahun]
+    if "kode_pemda" in cols:
+        where.append("kode_pemda = ?")
+        params.append(pilih_pemda(con, kode_pemda))
     if "kode_sub_kegiatan" in cols:
         where.append("kode_sub_kegiatan is null")
     if "tingkat" in cols:
@@ -510,7 +578,7 @@ def load_tier(con: duckdb.DuckDBPyConnection, tahun: int) -> pl.DataFrame:
         f"    partition by kode_skpd, kode_program order by tahun desc) as n"
         f"  from {TABEL_TIER} where {' and '.join(where)}"
         f") where n = 1 order by kode_skpd, kode_program",
-        [tahun],
+        params,
     )
     return normalise_tier(frame)
 
@@ -552,9 +620,9 @@ def normalise_tier(frame: pl.DataFrame) -> pl.DataFrame:
     return out.sort("kode_skpd", "kode_program")
 
 
-def load_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
-    """The floors, multi-year contracts, earmarked sources and infrastructure accounts of the
-    reference seeds."""
+def load_kebijakan(con: duckdb.DuckDBPyConnection, kode_pemda: str | None = None) -> Kebijakan:
+    """The floors, multi-year contracts (pemda `kode_pemda`'s; None: the only one in the mart),
+    earmarked sources and infrastructure accounts of the reference seeds."""
     for table in (
         "ref_lantai_skenario",
         "ref_kontrak_tahun_jamak",
@@ -574,12 +642,14 @@ def load_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
             "from reference.ref_lantai_skenario order by kode_lantai"
         ).fetchall()
     )
+    dan, p = _dan_pemda(con, "reference.ref_kontrak_tahun_jamak", pilih_pemda(con, kode_pemda))
     kontrak = tuple(
         Kontrak(r[0], int(r[1]), r[2], r[3], Decimal(r[4]), r[5] or "", r[6], r[7])
         for r in con.execute(
             "select nomor_persetujuan, tahun_anggaran, kode_skpd, kode_program, nilai_rp, "
             "nama_pekerjaan, kode_sub_kegiatan, kode_akun from reference.ref_kontrak_tahun_jamak "
-            "order by tahun_anggaran, nomor_persetujuan"
+            f"where true{dan} order by tahun_anggaran, nomor_persetujuan",
+            p,
         ).fetchall()
     )
     terikat = tuple(
@@ -600,14 +670,18 @@ def load_kebijakan(con: duckdb.DuckDBPyConnection) -> Kebijakan:
 
 
 def load_from_mart(
-    con: duckdb.DuckDBPyConnection, tahun: int, dasar: str = "murni"
+    con: duckdb.DuckDBPyConnection,
+    tahun: int,
+    dasar: str = "murni",
+    kode_pemda: str | None = None,
 ) -> tuple[DataDasar, pl.DataFrame, list[Aturan], Kebijakan]:
-    """Base allocation, tiers, rules and floors from one read-only connection to the mart."""
+    """Base allocation, tiers, rules and floors of one pemda (None: the only one in the mart)
+    from one read-only connection to the mart."""
     return (
-        load_dasar(con, tahun, dasar),
-        load_tier(con, tahun),
+        load_dasar(con, tahun, dasar, kode_pemda),
+        load_tier(con, tahun, kode_pemda),
         load_aturan(con),
-        load_kebijakan(con),
+        load_kebijakan(con, kode_pemda),
     )
 
 
@@ -1319,7 +1393,11 @@ def _payload(
     pagu_total: int,
     kebijakan: Kebijakan,
 ) -> dict[str, Any]:
+    # another pemda's scenario never shares an id (nor a stored file) with Samarinda's, whose
+    # ids stay what they were before scenarios were keyed by pemda
+    pemda = {} if dasar.kode_pemda == KODE_PEMDA_BAWAAN else {"kode_pemda": dasar.kode_pemda}
     return {
+        **pemda,
         "versi_mesin": ENGINE_VERSION,
         "tahun": tahun,
         "pagu_total": pagu_total,
@@ -1591,6 +1669,7 @@ def _baris(
         pct = None if dasar_rp == 0 else (beda * _HUNDRED / dasar_rp).quantize(_CENT, ROUND_HALF_UP)
         rows.append(
             {
+                "kode_pemda": dasar.kode_pemda,
                 "id_skenario": sid,
                 "tahun": tahun,
                 "is_bawaan": False,
@@ -1629,60 +1708,76 @@ def mart_schema() -> dict[str, pl.DataType]:
 # --------------------------------------------------------------------------------------------
 
 
-def plafon_bawaan(con: duckdb.DuckDBPyConnection) -> tuple[int, int, str] | None:
-    """(tahun, pagu_total, where the ceiling comes from) of the default scenario: the year after
-    the newest budget year, at its row of reference.ref_plafon_skenario, else at the newest
-    year's murni total. None when the mart holds no budget."""
+def plafon_bawaan(
+    con: duckdb.DuckDBPyConnection, kode_pemda: str | None = None
+) -> tuple[int, int, str] | None:
+    """(tahun, pagu_total, where the ceiling comes from) of pemda `kode_pemda`'s default scenario
+    (None: the only pemda in the mart): the year after its newest budget year, at its row of
+    reference.ref_plafon_skenario, else at the newest year's murni total. None when the mart
+    holds no budget of it."""
     if not _table_exists(con, "marts", "mart_kepatuhan_belanja_program"):
         return None
+    pemda = pilih_pemda(con, kode_pemda)
+    dan, p = _dan_pemda(con, "marts.mart_kepatuhan_belanja_program", pemda)
     terakhir = con.execute(
-        "select max(tahun) from marts.mart_kepatuhan_belanja_program where tahap <> 'realisasi'"
+        "select max(tahun) from marts.mart_kepatuhan_belanja_program "
+        f"where tahap <> 'realisasi'{dan}",
+        p,
     ).fetchall()[0][0]
     if terakhir is None:
         return None
     tahun = int(terakhir) + 1
     if _table_exists(con, "reference", "ref_plafon_skenario"):
+        dan_plafon, p_plafon = _dan_pemda(con, "reference.ref_plafon_skenario", pemda)
         row = con.execute(
-            "select pagu_total_rp, sumber from reference.ref_plafon_skenario where tahun = ?",
-            [tahun],
+            "select pagu_total_rp, sumber from reference.ref_plafon_skenario "
+            f"where tahun = ?{dan_plafon}",
+            [tahun, *p_plafon],
         ).fetchall()
         if row:
             return tahun, _ceil_int(Decimal(row[0][0])), f"ref_plafon_skenario: {row[0][1]}"
     murni = con.execute(
         "select sum(total_belanja_rp) from marts.mart_kepatuhan_belanja_program "
-        "where tahun = ? and tahap = 'murni'",
-        [terakhir],
+        f"where tahun = ? and tahap = 'murni'{dan}",
+        [terakhir, *p],
     ).fetchall()[0][0]
     if murni is None:
         return None
     return tahun, _ceil_int(Decimal(murni)), f"pagu murni TA {terakhir}"
 
 
-def skenario_bawaan(con: duckdb.DuckDBPyConnection) -> HasilSkenario | None:
-    """The default scenario (see `plafon_bawaan`) with the default options, or None when there
-    is no budget or the ceiling cannot carry the floors."""
-    plafon = plafon_bawaan(con)
+def skenario_bawaan(
+    con: duckdb.DuckDBPyConnection, kode_pemda: str | None = None
+) -> HasilSkenario | None:
+    """Pemda `kode_pemda`'s default scenario (see `plafon_bawaan`) with the default options, or
+    None when there is no budget or the ceiling cannot carry the floors."""
+    plafon = plafon_bawaan(con, kode_pemda)
     if plafon is None:
         return None
     tahun, pagu_total, asal = plafon
-    dasar, tier, aturan, kebijakan = load_from_mart(con, tahun)
+    dasar, tier, aturan, kebijakan = load_from_mart(con, tahun, kode_pemda=kode_pemda)
     try:
         hasil = compute_skenario(
             dasar, tier, aturan, tahun=tahun, pagu_total=pagu_total, kebijakan=kebijakan
         )
     except SkenarioTidakLayak as exc:
-        print(f"Skenario bawaan TA {tahun} tidak dibuat: {exc}")
+        print(f"Skenario bawaan TA {tahun} pemda {dasar.kode_pemda} tidak dibuat: {exc}")
         return None
     hasil.catatan.append(f"Skenario bawaan penerbitan; plafon dari {asal}.")
     return hasil
 
 
 def default_skenario_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The rows of the default scenario in the mart's columns (none when there is none)."""
-    hasil = skenario_bawaan(con)
-    if hasil is None:
-        return pl.DataFrame(schema=mart_schema())
-    return hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(mart_schema()))
+    """The rows of every pemda's default scenario in the mart's columns (none for a pemda that
+    has none)."""
+    frames = [pl.DataFrame(schema=mart_schema())]
+    for pemda in pemda_tersedia(con):
+        hasil = skenario_bawaan(con, pemda)
+        if hasil is not None:
+            frames.append(
+                hasil.baris.with_columns(is_bawaan=pl.lit(True)).select(list(mart_schema()))
+            )
+    return pl.concat(frames)
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ with
 anggaran as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,
@@ -26,6 +27,7 @@ anggaran as (
 final as (
 
     select
+        posisi.kode_pemda,
         posisi.tahun,
         posisi.tahap,
         posisi.urutan_tahap,
@@ -39,7 +41,8 @@ final as (
     from posisi
     inner join anggaran
         on
-            posisi.tahun = anggaran.tahun
+            posisi.kode_pemda = anggaran.kode_pemda
+            and posisi.tahun = anggaran.tahun
             and posisi.kode_skpd = anggaran.kode_skpd
             and posisi.urutan_tahap_dipakai = anggaran.urutan_tahap
 

@@ -16,6 +16,7 @@ with
 anggaran_semua_tahap as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -41,6 +42,7 @@ anggaran as (
 realisasi as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -55,18 +57,20 @@ realisasi as (
 opd_tahap_akhir as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         max(tahap) filter (where is_tahap_akhir) as tahap_akhir,
         bool_or(tahap = 'perubahan') as ada_perubahan
     from anggaran
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
 ditumpuk as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -82,6 +86,7 @@ ditumpuk as (
     union all
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -99,6 +104,7 @@ ditumpuk as (
 per_baris as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -111,6 +117,7 @@ per_baris as (
         cast(sum(jumlah_sp2d) as integer) as jumlah_sp2d
     from ditumpuk
     group by
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -122,6 +129,7 @@ per_baris as (
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -133,6 +141,7 @@ sumber as (
     union all
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -146,6 +155,7 @@ sumber as (
 sumber_per_baris as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -154,6 +164,7 @@ sumber_per_baris as (
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from sumber
     group by
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -171,7 +182,8 @@ dengan_tahap as (
     from per_baris
     left join opd_tahap_akhir
         on
-            per_baris.tahun = opd_tahap_akhir.tahun
+            per_baris.kode_pemda = opd_tahap_akhir.kode_pemda
+            and per_baris.tahun = opd_tahap_akhir.tahun
             and per_baris.kode_skpd = opd_tahap_akhir.kode_skpd
 
 ),
@@ -179,6 +191,7 @@ dengan_tahap as (
 final as (
 
     select
+        cast(baris.kode_pemda as varchar) as kode_pemda,
         cast(baris.tahun as integer) as tahun,
         cast(baris.kode_skpd as varchar) as kode_skpd,
         cast(opd.nama_skpd as varchar) as nama_skpd,
@@ -221,14 +234,16 @@ final as (
     from dengan_tahap as baris
     left join sumber_per_baris as sumber
         on
-            baris.tahun = sumber.tahun
+            baris.kode_pemda = sumber.kode_pemda
+            and baris.tahun = sumber.tahun
             and baris.kode_skpd = sumber.kode_skpd
             and baris.kode_sub_kegiatan = sumber.kode_sub_kegiatan
             and baris.kode_akun = sumber.kode_akun
             and baris.kode_sumber_dana = sumber.kode_sumber_dana
     left join {{ ref('int_opd_resolved') }} as opd
         on
-            baris.kode_skpd = opd.kode_skpd
+            baris.kode_pemda = opd.kode_pemda
+            and baris.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('baris.tahun', 'opd') }}
     left join {{ ref('int_sub_kegiatan_named') }} as sub_kegiatan
         on

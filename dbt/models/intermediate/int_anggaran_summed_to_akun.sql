@@ -12,6 +12,7 @@ rincian as (
 final as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,
@@ -24,6 +25,7 @@ final as (
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from rincian
     group by
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,

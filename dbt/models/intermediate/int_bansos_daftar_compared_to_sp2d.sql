@@ -8,31 +8,34 @@ with
 daftar as (
 
     select
+        kode_pemda,
         tahun,
         kode_sub_kegiatan,
         string_agg(distinct program_bansos, ', ' order by program_bansos) as program_bansos,
         count(distinct nik_hash) as jumlah_penerima_daftar,
         cast(sum(nilai_bantuan_rp) as decimal(18, 2)) as nilai_bantuan_daftar_rp
     from {{ ref('stg_dinsos__penerima_bansos') }}
-    group by tahun, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_sub_kegiatan
 
 ),
 
 dibayar as (
 
     select
+        kode_pemda,
         tahun,
         kode_sub_kegiatan,
         cast(sum(realisasi_rp) as decimal(18, 2)) as bansos_dibayar_rp
     from {{ ref('int_anggaran_realisasi_joined') }}
     where kode_akun like '5.1.06.%'
-    group by tahun, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_sub_kegiatan
 
 ),
 
 final as (
 
     select
+        cast(coalesce(daftar.kode_pemda, dibayar.kode_pemda) as varchar) as kode_pemda,
         cast(coalesce(daftar.tahun, dibayar.tahun) as integer) as tahun,
         cast(coalesce(daftar.kode_sub_kegiatan, dibayar.kode_sub_kegiatan) as varchar)
             as kode_sub_kegiatan,
@@ -45,7 +48,8 @@ final as (
     from daftar
     full outer join dibayar
         on
-            daftar.tahun = dibayar.tahun
+            daftar.kode_pemda = dibayar.kode_pemda
+            and daftar.tahun = dibayar.tahun
             and daftar.kode_sub_kegiatan = dibayar.kode_sub_kegiatan
 
 )

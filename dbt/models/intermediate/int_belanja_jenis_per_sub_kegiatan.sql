@@ -20,6 +20,7 @@ jenis as (
 akun as (
 
     select
+        baris.kode_pemda,
         baris.tahun,
         baris.kode_skpd,
         baris.kode_sub_kegiatan,
@@ -33,6 +34,7 @@ akun as (
     left join jenis
         on starts_with(baris.kode_akun, jenis.kode_akun_awal || '.')
     group by
+        baris.kode_pemda,
         baris.tahun,
         baris.kode_skpd,
         baris.kode_sub_kegiatan,
@@ -45,6 +47,7 @@ akun as (
 per_jenis as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -61,6 +64,7 @@ per_jenis as (
 final as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -76,7 +80,7 @@ final as (
             where not dinilai_tier
         ) as jenis_tanpa_tier
     from per_jenis
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 )
 

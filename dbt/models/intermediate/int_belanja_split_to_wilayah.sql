@@ -14,6 +14,7 @@ with
 atribut as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -22,7 +23,7 @@ atribut as (
         max(kode_fungsi) as kode_fungsi,
         max(nama_fungsi) as nama_fungsi
     from {{ ref('int_anggaran_realisasi_joined') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
@@ -30,6 +31,7 @@ atribut as (
 akun as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -37,13 +39,14 @@ akun as (
         cast(round(sum(pagu_akhir_rp) * 100) as hugeint) as pagu_sen,
         cast(round(sum(realisasi_rp) * 100) as hugeint) as realisasi_sen
     from {{ ref('int_anggaran_realisasi_joined') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_akun
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun
 
 ),
 
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -55,12 +58,13 @@ sumber as (
 sumber_per_baris as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from sumber
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
@@ -73,6 +77,7 @@ bobot as (
 akun_berbobot as (
 
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -87,7 +92,7 @@ kandidat as (
 
     select
         akun.*,
-        coalesce(bobot_akun.kode_wilayah, bobot_sub.kode_wilayah, '64.72') as kode_wilayah,
+        coalesce(bobot_akun.kode_wilayah, bobot_sub.kode_wilayah, akun.kode_pemda) as kode_wilayah,
         coalesce(bobot_akun.dasar_lokasi, bobot_sub.dasar_lokasi, 'tanpa_dpa') as dasar_lokasi,
         coalesce(bobot_akun.dibagi_rata_kecamatan, bobot_sub.dibagi_rata_kecamatan, false)
             as dibagi_rata_kecamatan,
@@ -95,19 +100,22 @@ kandidat as (
     from akun
     left join akun_berbobot
         on
-            akun.tahun = akun_berbobot.tahun
+            akun.kode_pemda = akun_berbobot.kode_pemda
+            and akun.tahun = akun_berbobot.tahun
             and akun.kode_skpd = akun_berbobot.kode_skpd
             and akun.kode_sub_kegiatan = akun_berbobot.kode_sub_kegiatan
             and akun.kode_akun = akun_berbobot.kode_akun
     left join bobot as bobot_akun
         on
-            akun.tahun = bobot_akun.tahun
+            akun.kode_pemda = bobot_akun.kode_pemda
+            and akun.tahun = bobot_akun.tahun
             and akun.kode_skpd = bobot_akun.kode_skpd
             and akun.kode_sub_kegiatan = bobot_akun.kode_sub_kegiatan
             and akun.kode_akun = bobot_akun.kode_akun
     left join bobot as bobot_sub
         on
-            akun.tahun = bobot_sub.tahun
+            akun.kode_pemda = bobot_sub.kode_pemda
+            and akun.tahun = bobot_sub.tahun
             and akun.kode_skpd = bobot_sub.kode_skpd
             and akun.kode_sub_kegiatan = bobot_sub.kode_sub_kegiatan
             and bobot_sub.kode_akun is null
@@ -125,13 +133,15 @@ ditimbang as (
         end as bobot_efektif,
         row_number() over (
             partition by
-                kandidat.tahun, kandidat.kode_skpd, kandidat.kode_sub_kegiatan, kandidat.kode_akun
+                kandidat.kode_pemda, kandidat.tahun, kandidat.kode_skpd, kandidat.kode_sub_kegiatan,
+                kandidat.kode_akun
             order by kandidat.bobot desc, kandidat.kode_wilayah asc, kandidat.dasar_lokasi asc
         ) as urutan
     from kandidat
     window per_akun as (
         partition by
-            kandidat.tahun, kandidat.kode_skpd, kandidat.kode_sub_kegiatan, kandidat.kode_akun
+            kandidat.kode_pemda, kandidat.tahun, kandidat.kode_skpd, kandidat.kode_sub_kegiatan,
+            kandidat.kode_akun
     )
 
 ),
@@ -143,7 +153,7 @@ dibagi as (
         pagu_sen * bobot_efektif // sum(bobot_efektif) over per_akun as pagu_dasar_sen,
         realisasi_sen * bobot_efektif // sum(bobot_efektif) over per_akun as realisasi_dasar_sen
     from ditimbang
-    window per_akun as (partition by tahun, kode_skpd, kode_sub_kegiatan, kode_akun)
+    window per_akun as (partition by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun)
 
 ),
 
@@ -159,13 +169,14 @@ tepat as (
             when urutan = 1 then realisasi_sen - sum(realisasi_dasar_sen) over per_akun else 0
         end as realisasi_bagian_sen
     from dibagi
-    window per_akun as (partition by tahun, kode_skpd, kode_sub_kegiatan, kode_akun)
+    window per_akun as (partition by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun)
 
 ),
 
 per_lokasi as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -177,13 +188,14 @@ per_lokasi as (
         cast(cast(sum(realisasi_bagian_sen) as decimal(38, 0)) * 0.01 as decimal(18, 2))
             as realisasi_rp
     from tepat
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_wilayah
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_wilayah
 
 ),
 
 kelurahan as (
 
     select
+        kode_pemda,
         kode_wilayah,
         kode_kecamatan
     from {{ ref('int_wilayah_typed') }}
@@ -194,6 +206,7 @@ kelurahan as (
 final as (
 
     select
+        per_lokasi.kode_pemda,
         per_lokasi.tahun,
         per_lokasi.kode_skpd,
         per_lokasi.kode_sub_kegiatan,
@@ -228,18 +241,26 @@ final as (
     from per_lokasi
     inner join atribut
         on
-            per_lokasi.tahun = atribut.tahun
+            per_lokasi.kode_pemda = atribut.kode_pemda
+            and per_lokasi.tahun = atribut.tahun
             and per_lokasi.kode_skpd = atribut.kode_skpd
             and per_lokasi.kode_sub_kegiatan = atribut.kode_sub_kegiatan
     left join sumber_per_baris
         on
-            per_lokasi.tahun = sumber_per_baris.tahun
+            per_lokasi.kode_pemda = sumber_per_baris.kode_pemda
+            and per_lokasi.tahun = sumber_per_baris.tahun
             and per_lokasi.kode_skpd = sumber_per_baris.kode_skpd
             and per_lokasi.kode_sub_kegiatan = sumber_per_baris.kode_sub_kegiatan
     left join kelurahan
-        on per_lokasi.kode_wilayah = kelurahan.kode_wilayah
+        on
+            per_lokasi.kode_pemda = kelurahan.kode_pemda
+            and per_lokasi.kode_wilayah = kelurahan.kode_wilayah
     window per_sub_kegiatan as (
-        partition by per_lokasi.tahun, per_lokasi.kode_skpd, per_lokasi.kode_sub_kegiatan
+        partition by
+            per_lokasi.kode_pemda,
+            per_lokasi.tahun,
+            per_lokasi.kode_skpd,
+            per_lokasi.kode_sub_kegiatan
     )
 
 )

@@ -19,25 +19,28 @@ with
 sub_kegiatan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
         max(urutan_tahap) as urutan_tahap,
         arg_max(nullif(trim(kode_kelurahan), ''), urutan_tahap) as kode_lokasi_sub_kegiatan
     from {{ ref('stg_sipd__dpa_sub_kegiatan') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
 rincian as (
 
     select
+        rincian.kode_pemda,
         rincian.tahun,
         rincian.kode_skpd,
         rincian.kode_sub_kegiatan,
         rincian.kode_akun,
         coalesce(
-            nullif(trim(rincian.kode_lokasi), ''), sub_kegiatan.kode_lokasi_sub_kegiatan, '64.72'
+            nullif(trim(rincian.kode_lokasi), ''), sub_kegiatan.kode_lokasi_sub_kegiatan,
+            rincian.kode_pemda
         ) as kode_lokasi,
         case
             when nullif(trim(rincian.kode_lokasi), '') is not null then 'lokasi_rincian'
@@ -48,7 +51,8 @@ rincian as (
     from {{ ref('stg_sipd__dpa_rincian') }} as rincian
     inner join sub_kegiatan
         on
-            rincian.tahun = sub_kegiatan.tahun
+            rincian.kode_pemda = sub_kegiatan.kode_pemda
+            and rincian.tahun = sub_kegiatan.tahun
             and rincian.kode_skpd = sub_kegiatan.kode_skpd
             and rincian.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
             and rincian.urutan_tahap = sub_kegiatan.urutan_tahap
@@ -58,6 +62,7 @@ rincian as (
 per_akun as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -73,6 +78,7 @@ per_akun as (
 per_sub_kegiatan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -89,11 +95,12 @@ per_sub_kegiatan as (
 tanpa_rincian as (
 
     select
+        sub_kegiatan.kode_pemda,
         sub_kegiatan.tahun,
         sub_kegiatan.kode_skpd,
         sub_kegiatan.kode_sub_kegiatan,
         cast(null as varchar) as kode_akun,
-        coalesce(sub_kegiatan.kode_lokasi_sub_kegiatan, '64.72') as kode_lokasi,
+        coalesce(sub_kegiatan.kode_lokasi_sub_kegiatan, sub_kegiatan.kode_pemda) as kode_lokasi,
         case
             when sub_kegiatan.kode_lokasi_sub_kegiatan is not null then 'lokasi_sub_kegiatan'
             else 'tanpa_lokasi'
@@ -102,7 +109,8 @@ tanpa_rincian as (
     from sub_kegiatan
     anti join per_sub_kegiatan
         on
-            sub_kegiatan.tahun = per_sub_kegiatan.tahun
+            sub_kegiatan.kode_pemda = per_sub_kegiatan.kode_pemda
+            and sub_kegiatan.tahun = per_sub_kegiatan.tahun
             and sub_kegiatan.kode_skpd = per_sub_kegiatan.kode_skpd
             and sub_kegiatan.kode_sub_kegiatan = per_sub_kegiatan.kode_sub_kegiatan
 
@@ -121,10 +129,11 @@ lokasi as (
 kelurahan as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_wilayah as varchar) as kode_wilayah,
         cast(kode_kecamatan as varchar) as kode_kecamatan,
-        count(*) over (partition by kode_kecamatan) as jumlah_kelurahan_kecamatan
-    from {{ ref('ref_wilayah') }}
+        count(*) over (partition by kode_pemda, kode_kecamatan) as jumlah_kelurahan_kecamatan
+    from {{ ref('int_wilayah_typed') }}
     where level = 'kelurahan'
 
 ),
@@ -132,13 +141,14 @@ kelurahan as (
 diperluas as (
 
     select
+        lokasi.kode_pemda,
         lokasi.tahun,
         lokasi.kode_skpd,
         lokasi.kode_sub_kegiatan,
         lokasi.kode_akun,
         lokasi.kode_lokasi,
         lokasi.dasar_lokasi,
-        coalesce(kelurahan.kode_wilayah, '64.72') as kode_wilayah,
+        coalesce(kelurahan.kode_wilayah, lokasi.kode_pemda) as kode_wilayah,
         coalesce(kelurahan.kode_wilayah <> lokasi.kode_lokasi, false) as dibagi_rata_kecamatan,
         lokasi.bobot_sen * 27720
         // case
@@ -148,14 +158,18 @@ diperluas as (
     from lokasi
     left join kelurahan
         on
-            lokasi.kode_lokasi = kelurahan.kode_wilayah
-            or lokasi.kode_lokasi = kelurahan.kode_kecamatan
+            lokasi.kode_pemda = kelurahan.kode_pemda
+            and (
+                lokasi.kode_lokasi = kelurahan.kode_wilayah
+                or lokasi.kode_lokasi = kelurahan.kode_kecamatan
+            )
 
 ),
 
 final as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(tahun as integer) as tahun,
         cast(kode_skpd as varchar) as kode_skpd,
         cast(kode_sub_kegiatan as varchar) as kode_sub_kegiatan,
@@ -163,7 +177,7 @@ final as (
         cast(kode_lokasi as varchar) as kode_lokasi,
         cast(dasar_lokasi as varchar) as dasar_lokasi,
         cast(kode_wilayah as varchar) as kode_wilayah,
-        kode_wilayah <> '64.72' as berlokasi,
+        kode_wilayah <> kode_pemda as berlokasi,
         dibagi_rata_kecamatan,
         cast(bobot as hugeint) as bobot
     from diperluas

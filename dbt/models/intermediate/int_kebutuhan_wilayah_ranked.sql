@@ -22,13 +22,17 @@ with
 
 tahun_anggaran as (
 
-    select distinct tahun from {{ ref('int_belanja_split_to_wilayah') }}
+    select distinct
+        kode_pemda,
+        tahun
+    from {{ ref('int_belanja_split_to_wilayah') }}
 
 ),
 
 wilayah as (
 
     select
+        kode_pemda,
         kode_wilayah,
         level as tingkat_wilayah,
         nama as nama_wilayah,
@@ -42,10 +46,16 @@ wilayah as (
 baris as (
 
     select
+        tahun_anggaran.kode_pemda,
         tahun_anggaran.tahun,
-        wilayah.*
+        wilayah.kode_wilayah,
+        wilayah.tingkat_wilayah,
+        wilayah.nama_wilayah,
+        wilayah.kode_kecamatan,
+        wilayah.nama_kecamatan
     from tahun_anggaran
-    cross join wilayah
+    inner join wilayah
+        on tahun_anggaran.kode_pemda = wilayah.kode_pemda
 
 ),
 
@@ -63,6 +73,7 @@ indikator as (
 outcome as (
 
     select
+        outcome.kode_pemda,
         outcome.tahun,
         outcome.kode_wilayah,
         outcome.kode_indikator,
@@ -81,6 +92,7 @@ outcome as (
 kebutuhan_z as (
 
     select
+        outcome.kode_pemda,
         outcome.tahun,
         outcome.kode_wilayah,
         (cast(outcome.nilai as double) - avg(cast(outcome.nilai as double)) over per_indikator)
@@ -88,27 +100,31 @@ kebutuhan_z as (
         * case when outcome.arah = 'naik' then -1 else 1 end as z
     from outcome
     inner join wilayah
-        on outcome.kode_wilayah = wilayah.kode_wilayah
+        on
+            outcome.kode_pemda = wilayah.kode_pemda
+            and outcome.kode_wilayah = wilayah.kode_wilayah
     where outcome.indikator_kebutuhan and wilayah.tingkat_wilayah = 'kelurahan'
-    window per_indikator as (partition by outcome.tahun, outcome.kode_indikator)
+    window per_indikator as (partition by outcome.kode_pemda, outcome.tahun, outcome.kode_indikator)
 
 ),
 
 kebutuhan as (
 
     select
+        kode_pemda,
         tahun,
         kode_wilayah,
         count(z) as jumlah_indikator_kebutuhan,
         avg(z) as indeks_kebutuhan
     from kebutuhan_z
-    group by tahun, kode_wilayah
+    group by kode_pemda, tahun, kode_wilayah
 
 ),
 
 nilai_outcome as (
 
     select
+        kode_pemda,
         tahun,
         kode_wilayah,
         max(nilai) filter (where kode_indikator = 'jumlah_penduduk') as jumlah_penduduk,
@@ -121,13 +137,14 @@ nilai_outcome as (
             as akses_fasilitas_kesehatan,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from outcome
-    group by tahun, kode_wilayah
+    group by kode_pemda, tahun, kode_wilayah
 
 ),
 
 belanja as (
 
     select
+        kode_pemda,
         tahun,
         kode_wilayah,
         cast(sum(realisasi_rp) as decimal(18, 2)) as belanja_rp,
@@ -143,7 +160,7 @@ belanja as (
         {% endfor -%}
         count(*) as jumlah_sub_kegiatan
     from {{ ref('int_belanja_split_to_wilayah') }}
-    group by tahun, kode_wilayah
+    group by kode_pemda, tahun, kode_wilayah
 
 ),
 
@@ -156,13 +173,14 @@ bansos as (
 bansos_kota as (
 
     select
+        kode_pemda,
         tahun,
         cast(sum(nilai_bantuan_daftar_rp) as decimal(18, 2)) as nilai_bantuan_daftar_rp,
         cast(sum(bansos_dibayar_rp) as decimal(18, 2)) as bansos_dibayar_rp,
         cast(sum(bansos_dibayar_rp) filter (where ada_daftar) as decimal(18, 2))
             as bansos_dibayar_program_berdaftar_rp
     from {{ ref('int_bansos_daftar_compared_to_sp2d') }}
-    group by tahun
+    group by kode_pemda, tahun
 
 ),
 
@@ -202,22 +220,28 @@ digabung as (
     from baris
     left join nilai_outcome
         on
-            baris.tahun = nilai_outcome.tahun
+            baris.kode_pemda = nilai_outcome.kode_pemda
+            and baris.tahun = nilai_outcome.tahun
             and baris.kode_wilayah = nilai_outcome.kode_wilayah
     left join kebutuhan
         on
-            baris.tahun = kebutuhan.tahun
+            baris.kode_pemda = kebutuhan.kode_pemda
+            and baris.tahun = kebutuhan.tahun
             and baris.kode_wilayah = kebutuhan.kode_wilayah
     left join belanja
         on
-            baris.tahun = belanja.tahun
+            baris.kode_pemda = belanja.kode_pemda
+            and baris.tahun = belanja.tahun
             and baris.kode_wilayah = belanja.kode_wilayah
     left join bansos
         on
-            baris.tahun = bansos.tahun
+            baris.kode_pemda = bansos.kode_pemda
+            and baris.tahun = bansos.tahun
             and baris.kode_wilayah = bansos.kode_kelurahan
     left join bansos_kota
-        on baris.tahun = bansos_kota.tahun
+        on
+            baris.kode_pemda = bansos_kota.kode_pemda
+            and baris.tahun = bansos_kota.tahun
 
 ),
 
@@ -225,11 +249,12 @@ digabung as (
 seluruh_kota as (
 
     select
+        kode_pemda,
         tahun,
         max(belanja_rp) filter (where tingkat_wilayah = 'kota') as belanja_seluruh_kota_rp,
         sum(jumlah_penduduk) filter (where tingkat_wilayah = 'kelurahan') as penduduk_kota
     from digabung
-    group by tahun
+    group by kode_pemda, tahun
 
 ),
 
@@ -266,19 +291,22 @@ per_kapita as (
         ) }} as kelengkapan_daftar_bansos_persen
     from digabung
     left join seluruh_kota
-        on digabung.tahun = seluruh_kota.tahun
+        on
+            digabung.kode_pemda = seluruh_kota.kode_pemda
+            and digabung.tahun = seluruh_kota.tahun
 
 ),
 
 peringkat as (
 
     select
+        kode_pemda,
         tahun,
         kode_wilayah,
         count(*) over per_tahun as jumlah_kelurahan,
-        rank() over (partition by tahun order by indeks_kebutuhan desc nulls last)
+        rank() over (partition by kode_pemda, tahun order by indeks_kebutuhan desc nulls last)
             as peringkat_kebutuhan,
-        rank() over (partition by tahun order by belanja_per_kapita_rp desc nulls last)
+        rank() over (partition by kode_pemda, tahun order by belanja_per_kapita_rp desc nulls last)
             as peringkat_belanja_per_kapita,
         count(*) filter (where belanja_rp = 0) over per_tahun as jumlah_kelurahan_belanja_nol,
         -- percentiles among kelurahan with a value; a missing value is left out of the mean, and
@@ -286,26 +314,27 @@ peringkat as (
         case
             when indeks_kebutuhan is not null
                 then percent_rank() over (
-                        partition by tahun, indeks_kebutuhan is null order by indeks_kebutuhan
+                        partition by kode_pemda, tahun, indeks_kebutuhan is null
+                        order by indeks_kebutuhan
                     )
         end as persentil_kebutuhan,
         case
             when belanja_per_kapita_rp > 0
                 then percent_rank() over (
-                        partition by tahun, coalesce(belanja_per_kapita_rp > 0, false)
+                        partition by kode_pemda, tahun, coalesce(belanja_per_kapita_rp > 0, false)
                         order by belanja_per_kapita_rp
                     )
         end as persentil_belanja,
         case
             when cakupan_bansos_persen > 0
                 then percent_rank() over (
-                        partition by tahun, coalesce(cakupan_bansos_persen > 0, false)
+                        partition by kode_pemda, tahun, coalesce(cakupan_bansos_persen > 0, false)
                         order by cakupan_bansos_persen
                     )
         end as persentil_cakupan
     from per_kapita
     where tingkat_wilayah = 'kelurahan'
-    window per_tahun as (partition by tahun)
+    window per_tahun as (partition by kode_pemda, tahun)
 
 ),
 
@@ -335,7 +364,7 @@ kesenjangan as (
         layanan.*,
         layanan.persentil_kebutuhan - layanan.indeks_layanan as kesenjangan,
         rank() over (
-            partition by layanan.tahun
+            partition by layanan.kode_pemda, layanan.tahun
             order by layanan.persentil_kebutuhan - layanan.indeks_layanan desc nulls last
         ) as peringkat_kesenjangan,
         coalesce(
@@ -350,6 +379,7 @@ kesenjangan as (
 final as (
 
     select
+        cast(per_kapita.kode_pemda as varchar) as kode_pemda,
         cast(per_kapita.tahun as integer) as tahun,
         cast(per_kapita.kode_wilayah as varchar) as kode_wilayah,
         cast(per_kapita.tingkat_wilayah as varchar) as tingkat_wilayah,
@@ -479,7 +509,8 @@ final as (
     from per_kapita
     left join kesenjangan
         on
-            per_kapita.tahun = kesenjangan.tahun
+            per_kapita.kode_pemda = kesenjangan.kode_pemda
+            and per_kapita.tahun = kesenjangan.tahun
             and per_kapita.kode_wilayah = kesenjangan.kode_wilayah
 
 )

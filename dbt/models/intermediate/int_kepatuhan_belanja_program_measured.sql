@@ -25,6 +25,7 @@ with
 anggaran as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,
@@ -41,6 +42,7 @@ anggaran as (
 realisasi as (
 
     select
+        kode_pemda,
         tahun,
         'realisasi' as tahap,
         1000 as urutan_tahap,
@@ -89,6 +91,7 @@ akun_infrastruktur as (
 ditandai as (
 
     select
+        baris.kode_pemda,
         baris.tahun,
         baris.tahap,
         baris.urutan_tahap,
@@ -159,6 +162,7 @@ dikunci as (
 per_program as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,
@@ -202,6 +206,7 @@ per_program as (
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from dikunci
     group by
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,
@@ -227,6 +232,7 @@ program as (
 final as (
 
     select
+        cast(per_program.kode_pemda as varchar) as kode_pemda,
         cast(per_program.tahun as integer) as tahun,
         cast(per_program.tahap as varchar) as tahap,
         cast(per_program.urutan_tahap as integer) as urutan_tahap,
@@ -260,7 +266,8 @@ final as (
             and per_program.kode_program = program.kode_program
     left join {{ ref('int_opd_resolved') }} as opd
         on
-            per_program.kode_skpd = opd.kode_skpd
+            per_program.kode_pemda = opd.kode_pemda
+            and per_program.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('per_program.tahun', 'opd') }}
 
 )

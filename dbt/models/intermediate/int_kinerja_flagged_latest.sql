@@ -14,17 +14,19 @@ kinerja as (
 laporan_terakhir as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         max(triwulan) as triwulan_terakhir
     from kinerja
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
 final as (
 
     select
+        kinerja.kode_pemda,
         kinerja.tahun,
         kinerja.triwulan,
         kinerja.kode_skpd,
@@ -70,7 +72,8 @@ final as (
     from kinerja
     inner join laporan_terakhir
         on
-            kinerja.tahun = laporan_terakhir.tahun
+            kinerja.kode_pemda = laporan_terakhir.kode_pemda
+            and kinerja.tahun = laporan_terakhir.tahun
             and kinerja.kode_skpd = laporan_terakhir.kode_skpd
 
 )

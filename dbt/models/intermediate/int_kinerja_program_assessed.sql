@@ -28,6 +28,7 @@ sub_kegiatan as (
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -39,18 +40,20 @@ sumber as (
 sumber_per_program as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from sumber
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
 tanpa_tier as (
 
     select
+        sub.kode_pemda,
         sub.tahun,
         sub.kode_skpd,
         sub.kode_program,
@@ -60,16 +63,18 @@ tanpa_tier as (
     from sub_kegiatan as sub
     inner join {{ ref('int_belanja_jenis_per_sub_kegiatan') }} as jenis
         on
-            sub.tahun = jenis.tahun
+            sub.kode_pemda = jenis.kode_pemda
+            and sub.tahun = jenis.tahun
             and sub.kode_skpd = jenis.kode_skpd
             and sub.kode_sub_kegiatan = jenis.kode_sub_kegiatan
-    group by sub.tahun, sub.kode_skpd, sub.kode_program
+    group by sub.kode_pemda, sub.tahun, sub.kode_skpd, sub.kode_program
 
 ),
 
 program as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -103,13 +108,14 @@ program as (
             as rasio_biaya_tertinggi,
         count(*) filter (where flag_biaya_unit_tinggi) as jumlah_biaya_unit_tinggi
     from sub_kegiatan
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
 outcome_dilaporkan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_nomenklatur as kode_program,
@@ -118,30 +124,32 @@ outcome_dilaporkan as (
             as capaian_persen
     from {{ ref('int_kinerja_flagged_latest') }}
     where tingkat = 'program'
-    group by tahun, kode_skpd, kode_nomenklatur
+    group by kode_pemda, tahun, kode_skpd, kode_nomenklatur
 
 ),
 
 laporan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         max(triwulan) as triwulan_terakhir_opd,
         count(distinct triwulan) filter (where terlambat) as jumlah_laporan_terlambat
     from {{ ref('int_kinerja_flagged_latest') }}
-    group by tahun, kode_skpd
+    group by kode_pemda, tahun, kode_skpd
 
 ),
 
 pohon as (
 
     select
+        cast(pohon.kode_pemda as varchar) as kode_pemda,
         cast(pohon.kode_program as varchar) as kode_program,
         cast(pohon.kode_indikator as varchar) as kode_indikator,
         cast(indikator.nama_indikator as varchar) as nama_indikator,
         coalesce(indikator.sumber_acuan_kelurahan, '') <> '' as ada_data_kelurahan
-    from {{ ref('ref_pohon_kinerja') }} as pohon
+    from {{ ref('stg_daftar__pohon_kinerja') }} as pohon
     left join {{ ref('ref_indikator') }} as indikator
         on pohon.kode_indikator = indikator.kode_indikator
 
@@ -197,25 +205,30 @@ digabung as (
     from program
     left join tanpa_tier
         on
-            program.tahun = tanpa_tier.tahun
+            program.kode_pemda = tanpa_tier.kode_pemda
+            and program.tahun = tanpa_tier.tahun
             and program.kode_skpd = tanpa_tier.kode_skpd
             and program.kode_program = tanpa_tier.kode_program
     left join outcome_dilaporkan
         on
-            program.tahun = outcome_dilaporkan.tahun
+            program.kode_pemda = outcome_dilaporkan.kode_pemda
+            and program.tahun = outcome_dilaporkan.tahun
             and program.kode_skpd = outcome_dilaporkan.kode_skpd
             and program.kode_program = outcome_dilaporkan.kode_program
     left join laporan
         on
-            program.tahun = laporan.tahun
+            program.kode_pemda = laporan.kode_pemda
+            and program.tahun = laporan.tahun
             and program.kode_skpd = laporan.kode_skpd
     left join pohon
         on
-            program.kode_program = pohon.kode_program
+            program.kode_pemda = pohon.kode_pemda
+            and program.kode_program = pohon.kode_program
             and substr(program.kode_program, 6, 2) <> '01'
     left join {{ ref('int_program_outcome_compared') }} as dampak
         on
-            program.tahun = dampak.tahun
+            program.kode_pemda = dampak.kode_pemda
+            and program.tahun = dampak.tahun
             and program.kode_skpd = dampak.kode_skpd
             and program.kode_program = dampak.kode_program
 
@@ -260,6 +273,7 @@ diklasifikasi as (
 final as (
 
     select
+        cast(diklasifikasi.kode_pemda as varchar) as kode_pemda,
         cast(diklasifikasi.tahun as integer) as tahun,
         cast(diklasifikasi.kode_skpd as varchar) as kode_skpd,
         cast(diklasifikasi.nama_skpd as varchar) as nama_skpd,
@@ -392,7 +406,8 @@ final as (
     from diklasifikasi
     left join sumber_per_program
         on
-            diklasifikasi.tahun = sumber_per_program.tahun
+            diklasifikasi.kode_pemda = sumber_per_program.kode_pemda
+            and diklasifikasi.tahun = sumber_per_program.tahun
             and diklasifikasi.kode_skpd = sumber_per_program.kode_skpd
             and diklasifikasi.kode_program = sumber_per_program.kode_program
 

@@ -17,6 +17,7 @@ with
 belanja as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -29,13 +30,14 @@ belanja as (
         coalesce(sum(realisasi_rp) filter (where berlokasi), 0) as realisasi_berlokasi_rp,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from {{ ref('int_belanja_split_to_wilayah') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
 pohon as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -58,6 +60,7 @@ satuan as (
 keluaran_terakhir as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -75,7 +78,7 @@ keluaran_terakhir as (
         arg_max(realisasi_fisik_persen, triwulan) as realisasi_fisik_persen
     from {{ ref('int_kinerja_flagged_latest') }}
     where tingkat = 'sub_kegiatan'
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_indikator
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_indikator
 
 ),
 
@@ -91,7 +94,8 @@ keluaran_dicocokkan as (
     from keluaran_terakhir
     left join pohon
         on
-            keluaran_terakhir.tahun = pohon.tahun
+            keluaran_terakhir.kode_pemda = pohon.kode_pemda
+            and keluaran_terakhir.tahun = pohon.tahun
             and keluaran_terakhir.kode_skpd = pohon.kode_skpd
             and keluaran_terakhir.kode_sub_kegiatan = pohon.kode_sub_kegiatan
 
@@ -100,6 +104,7 @@ keluaran_dicocokkan as (
 keluaran as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -140,7 +145,7 @@ keluaran as (
         max(realisasi_keuangan_rp) as realisasi_keuangan_dilaporkan_rp,
         max(realisasi_fisik_persen) as realisasi_fisik_persen
     from keluaran_dicocokkan
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
@@ -148,6 +153,7 @@ keluaran as (
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -157,6 +163,7 @@ sumber as (
     union
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -169,24 +176,27 @@ sumber as (
 sumber_per_baris as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from sumber
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
 kunci as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan
     from belanja
     union
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan
@@ -197,12 +207,13 @@ kunci as (
 digabung as (
 
     select
+        kunci.kode_pemda,
         kunci.tahun,
         kunci.kode_skpd,
         kunci.kode_sub_kegiatan,
         coalesce(belanja.kode_program, substr(kunci.kode_sub_kegiatan, 1, 7)) as kode_program,
         substr(kunci.kode_sub_kegiatan, 1, 12) as kode_kegiatan,
-        coalesce(belanja.kode_wilayah, '64.72') as kode_wilayah_lokasi,
+        coalesce(belanja.kode_wilayah, belanja.kode_pemda) as kode_wilayah_lokasi,
         coalesce(belanja.jumlah_kelurahan_lokasi, 0) as jumlah_kelurahan_lokasi,
         coalesce(belanja.pagu_akhir_rp, 0) as pagu_akhir_rp,
         coalesce(belanja.realisasi_rp, 0) as realisasi_rp,
@@ -218,17 +229,20 @@ digabung as (
     from kunci
     left join belanja
         on
-            kunci.tahun = belanja.tahun
+            kunci.kode_pemda = belanja.kode_pemda
+            and kunci.tahun = belanja.tahun
             and kunci.kode_skpd = belanja.kode_skpd
             and kunci.kode_sub_kegiatan = belanja.kode_sub_kegiatan
     left join keluaran
         on
-            kunci.tahun = keluaran.tahun
+            kunci.kode_pemda = keluaran.kode_pemda
+            and kunci.tahun = keluaran.tahun
             and kunci.kode_skpd = keluaran.kode_skpd
             and kunci.kode_sub_kegiatan = keluaran.kode_sub_kegiatan
     left join sumber_per_baris
         on
-            kunci.tahun = sumber_per_baris.tahun
+            kunci.kode_pemda = sumber_per_baris.kode_pemda
+            and kunci.tahun = sumber_per_baris.tahun
             and kunci.kode_skpd = sumber_per_baris.kode_skpd
             and kunci.kode_sub_kegiatan = sumber_per_baris.kode_sub_kegiatan
 
@@ -285,13 +299,14 @@ biaya as (
 median_biaya as (
 
     select
+        biaya.kode_pemda,
         biaya.kode_pembanding,
         utama.kode_satuan,
         cast(median(biaya.biaya_per_unit_rp) as decimal(18, 2)) as median_biaya_per_unit_rp,
         count(*) as jumlah_pembanding
     from biaya
     where biaya.biaya_per_unit_rp is not null
-    group by biaya.kode_pembanding, utama.kode_satuan
+    group by biaya.kode_pemda, biaya.kode_pembanding, utama.kode_satuan
 
 ),
 
@@ -312,7 +327,8 @@ dinilai as (
     from biaya
     left join median_biaya
         on
-            biaya.kode_pembanding = median_biaya.kode_pembanding
+            biaya.kode_pemda = median_biaya.kode_pemda
+            and biaya.kode_pembanding = median_biaya.kode_pembanding
             and biaya.utama.kode_satuan = median_biaya.kode_satuan
 
 ),
@@ -342,6 +358,7 @@ ditandai as (
 final as (
 
     select
+        cast(ditandai.kode_pemda as varchar) as kode_pemda,
         cast(ditandai.tahun as integer) as tahun,
         cast(ditandai.kode_skpd as varchar) as kode_skpd,
         cast(opd.nama_skpd as varchar) as nama_skpd,
@@ -431,14 +448,17 @@ final as (
     from ditandai
     left join {{ ref('int_opd_resolved') }} as opd
         on
-            ditandai.kode_skpd = opd.kode_skpd
+            ditandai.kode_pemda = opd.kode_pemda
+            and ditandai.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('ditandai.tahun', 'opd') }}
     left join {{ ref('int_sub_kegiatan_named') }} as sub_kegiatan
         on
             ditandai.tahun = sub_kegiatan.tahun
             and ditandai.kode_sub_kegiatan = sub_kegiatan.kode_sub_kegiatan
     left join {{ ref('int_wilayah_typed') }} as wilayah
-        on ditandai.kode_wilayah_lokasi = wilayah.kode_wilayah
+        on
+            ditandai.kode_pemda = wilayah.kode_pemda
+            and ditandai.kode_wilayah_lokasi = wilayah.kode_wilayah
 
 )
 

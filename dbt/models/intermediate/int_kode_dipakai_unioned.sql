@@ -7,6 +7,7 @@ with
 dpa_sub_kegiatan as (
 
     select
+        kode_pemda,
         'sipd.dpa_sub_kegiatan' as sumber,
         tahun,
         kode_skpd,
@@ -20,6 +21,7 @@ dpa_sub_kegiatan as (
 dpa_rincian as (
 
     select
+        kode_pemda,
         'sipd.dpa_rincian' as sumber,
         tahun,
         kode_skpd,
@@ -33,6 +35,7 @@ dpa_rincian as (
 anggaran_kas as (
 
     select
+        kode_pemda,
         'sipd.anggaran_kas' as sumber,
         tahun,
         kode_skpd,
@@ -47,6 +50,7 @@ anggaran_kas as (
 sp2d as (
 
     select
+        kode_pemda,
         'bpkad.sp2d' as sumber,
         tahun,
         kode_skpd,
@@ -60,6 +64,7 @@ sp2d as (
 realisasi_kinerja as (
 
     select
+        kode_pemda,
         'opd.realisasi_kinerja' as sumber,
         tahun,
         kode_skpd,
@@ -88,6 +93,7 @@ unioned as (
 final as (
 
     select distinct
+        kode_pemda,
         sumber,
         tahun,
         kode_skpd,

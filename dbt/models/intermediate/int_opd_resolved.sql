@@ -8,6 +8,7 @@ with
 opd as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_skpd as varchar) as kode_skpd,
         cast(tahun_mulai as integer) as tahun_mulai,
         cast(tahun_selesai as integer) as tahun_selesai,
@@ -19,13 +20,14 @@ opd as (
         cast(kode_bidang_urusan_3 as varchar) as kode_bidang_urusan_3,
         cast(kode_kecamatan as varchar) as kode_kecamatan,
         true as ada_di_referensi
-    from {{ ref('ref_opd') }}
+    from {{ ref('stg_daftar__opd') }}
 
 ),
 
 tidak_dikenal as (
 
     select
+        dipakai.kode_pemda,
         dipakai.kode_skpd,
         min(dipakai.tahun) as tahun_mulai,
         cast(null as integer) as tahun_selesai,
@@ -39,9 +41,11 @@ tidak_dikenal as (
         false as ada_di_referensi
     from {{ ref('int_kode_dipakai_unioned') }} as dipakai
     left join opd
-        on dipakai.kode_skpd = opd.kode_skpd
+        on
+            dipakai.kode_pemda = opd.kode_pemda
+            and dipakai.kode_skpd = opd.kode_skpd
     where opd.kode_skpd is null
-    group by dipakai.kode_skpd
+    group by dipakai.kode_pemda, dipakai.kode_skpd
 
 ),
 
@@ -65,9 +69,10 @@ bidang_urusan as (
 kecamatan as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_wilayah as varchar) as kode_kecamatan,
         cast(nama as varchar) as nama_kecamatan
-    from {{ ref('ref_wilayah') }}
+    from {{ ref('stg_daftar__wilayah') }}
     where level = 'kecamatan'
 
 ),
@@ -75,6 +80,7 @@ kecamatan as (
 final as (
 
     select
+        semua.kode_pemda,
         semua.kode_skpd,
         semua.tahun_mulai,
         semua.tahun_selesai,
@@ -93,7 +99,9 @@ final as (
     left join bidang_urusan
         on semua.kode_bidang_urusan_1 = bidang_urusan.kode_bidang_urusan
     left join kecamatan
-        on semua.kode_kecamatan = kecamatan.kode_kecamatan
+        on
+            semua.kode_pemda = kecamatan.kode_pemda
+            and semua.kode_kecamatan = kecamatan.kode_kecamatan
 
 )
 

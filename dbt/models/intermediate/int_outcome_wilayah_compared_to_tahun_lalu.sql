@@ -26,6 +26,7 @@ indikator as (
 wilayah as (
 
     select
+        kode_pemda,
         kode_wilayah,
         level
     from {{ ref('int_wilayah_typed') }}
@@ -37,11 +38,13 @@ dengan_tahun_lalu as (
     select
         outcome.*,
         lag(outcome.nilai) over (
-            partition by outcome.kode_wilayah, outcome.kode_indikator, outcome.sumber
+            partition by
+                outcome.kode_pemda, outcome.kode_wilayah, outcome.kode_indikator, outcome.sumber
             order by outcome.tahun
         ) as nilai_tahun_lalu,
         lag(outcome.tahun) over (
-            partition by outcome.kode_wilayah, outcome.kode_indikator, outcome.sumber
+            partition by
+                outcome.kode_pemda, outcome.kode_wilayah, outcome.kode_indikator, outcome.sumber
             order by outcome.tahun
         ) as tahun_lalu
     from outcome
@@ -51,6 +54,7 @@ dengan_tahun_lalu as (
 final as (
 
     select
+        dengan_tahun_lalu.kode_pemda,
         dengan_tahun_lalu.tahun,
         dengan_tahun_lalu.kode_wilayah,
         wilayah.level as tingkat_wilayah,
@@ -88,7 +92,9 @@ final as (
     left join indikator
         on dengan_tahun_lalu.kode_indikator = indikator.kode_indikator
     left join wilayah
-        on dengan_tahun_lalu.kode_wilayah = wilayah.kode_wilayah
+        on
+            dengan_tahun_lalu.kode_pemda = wilayah.kode_pemda
+            and dengan_tahun_lalu.kode_wilayah = wilayah.kode_wilayah
 
 )
 

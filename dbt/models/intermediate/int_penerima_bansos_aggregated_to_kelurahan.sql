@@ -13,6 +13,7 @@ penerima as (
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         kode_kelurahan,
         left(kode_kelurahan, 8) as kode_kecamatan,
@@ -20,19 +21,20 @@ sumber as (
         count(*) as jumlah_penerimaan,
         cast(sum(nilai_bantuan_rp) as decimal(18, 2)) as nilai_bantuan_rp
     from penerima
-    group by tahun, kode_kelurahan
+    group by kode_pemda, tahun, kode_kelurahan
 
 ),
 
 {{ lindungi_sel_kecil(
     'jumlah_penerima',
-    kunci=['tahun', 'kode_kelurahan'],
-    garis=[['tahun', 'kode_kecamatan'], ['tahun']]
+    kunci=['kode_pemda', 'tahun', 'kode_kelurahan'],
+    garis=[['kode_pemda', 'tahun', 'kode_kecamatan'], ['kode_pemda', 'tahun']]
 ) }},
 
 final as (
 
     select
+        kode_pemda,
         tahun,
         kode_kelurahan,
         kode_kecamatan,

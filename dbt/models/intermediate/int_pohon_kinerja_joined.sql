@@ -12,6 +12,7 @@ with
 belanja as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -19,7 +20,7 @@ belanja as (
         bool_or(berlokasi) as berlokasi,
         count(*) filter (where berlokasi) as jumlah_kelurahan
     from {{ ref('int_belanja_split_to_wilayah') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
@@ -27,13 +28,14 @@ belanja as (
 keluaran_dpa as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
         arg_max(indikator_keluaran, urutan_tahap) as indikator_keluaran,
         arg_max(satuan_keluaran, urutan_tahap) as satuan_keluaran
     from {{ ref('stg_sipd__dpa_sub_kegiatan') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan
 
 ),
 
@@ -46,12 +48,14 @@ kinerja as (
 sub_kegiatan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan
     from belanja
     union
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan
@@ -63,28 +67,31 @@ sub_kegiatan as (
 jumlah_indikator as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         tingkat,
         kode_nomenklatur,
         count(distinct kode_indikator) as jumlah
     from kinerja
-    group by tahun, kode_skpd, tingkat, kode_nomenklatur
+    group by kode_pemda, tahun, kode_skpd, tingkat, kode_nomenklatur
 
 ),
 
 pohon as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_program as varchar) as kode_program,
         cast(kode_indikator as varchar) as kode_indikator
-    from {{ ref('ref_pohon_kinerja') }}
+    from {{ ref('stg_daftar__pohon_kinerja') }}
 
 ),
 
 final as (
 
     select
+        sub_kegiatan.kode_pemda,
         sub_kegiatan.tahun,
         sub_kegiatan.kode_skpd,
         sub_kegiatan.kode_sub_kegiatan,
@@ -95,7 +102,7 @@ final as (
         coalesce(keluaran.jumlah, 0) as jumlah_indikator_keluaran,
         coalesce(hasil.jumlah, 0) as jumlah_indikator_hasil,
         coalesce(capaian.jumlah, 0) as jumlah_indikator_capaian,
-        coalesce(belanja.kode_wilayah, '64.72') as kode_wilayah_lokasi,
+        coalesce(belanja.kode_wilayah, sub_kegiatan.kode_pemda) as kode_wilayah_lokasi,
         coalesce(belanja.berlokasi, false) as berlokasi,
         cast(coalesce(belanja.jumlah_kelurahan, 0) as integer) as jumlah_kelurahan_lokasi,
         keluaran_dpa.indikator_keluaran as indikator_keluaran_dpa,
@@ -103,33 +110,39 @@ final as (
     from sub_kegiatan
     left join belanja
         on
-            sub_kegiatan.tahun = belanja.tahun
+            sub_kegiatan.kode_pemda = belanja.kode_pemda
+            and sub_kegiatan.tahun = belanja.tahun
             and sub_kegiatan.kode_skpd = belanja.kode_skpd
             and sub_kegiatan.kode_sub_kegiatan = belanja.kode_sub_kegiatan
     left join keluaran_dpa
         on
-            sub_kegiatan.tahun = keluaran_dpa.tahun
+            sub_kegiatan.kode_pemda = keluaran_dpa.kode_pemda
+            and sub_kegiatan.tahun = keluaran_dpa.tahun
             and sub_kegiatan.kode_skpd = keluaran_dpa.kode_skpd
             and sub_kegiatan.kode_sub_kegiatan = keluaran_dpa.kode_sub_kegiatan
     left join pohon
         on
-            substr(sub_kegiatan.kode_sub_kegiatan, 1, 7) = pohon.kode_program
+            sub_kegiatan.kode_pemda = pohon.kode_pemda
+            and substr(sub_kegiatan.kode_sub_kegiatan, 1, 7) = pohon.kode_program
             and substr(sub_kegiatan.kode_sub_kegiatan, 6, 2) <> '01'
     left join jumlah_indikator as keluaran
         on
-            sub_kegiatan.tahun = keluaran.tahun
+            sub_kegiatan.kode_pemda = keluaran.kode_pemda
+            and sub_kegiatan.tahun = keluaran.tahun
             and sub_kegiatan.kode_skpd = keluaran.kode_skpd
             and keluaran.tingkat = 'sub_kegiatan'
             and sub_kegiatan.kode_sub_kegiatan = keluaran.kode_nomenklatur
     left join jumlah_indikator as hasil
         on
-            sub_kegiatan.tahun = hasil.tahun
+            sub_kegiatan.kode_pemda = hasil.kode_pemda
+            and sub_kegiatan.tahun = hasil.tahun
             and sub_kegiatan.kode_skpd = hasil.kode_skpd
             and hasil.tingkat = 'kegiatan'
             and substr(sub_kegiatan.kode_sub_kegiatan, 1, 12) = hasil.kode_nomenklatur
     left join jumlah_indikator as capaian
         on
-            sub_kegiatan.tahun = capaian.tahun
+            sub_kegiatan.kode_pemda = capaian.kode_pemda
+            and sub_kegiatan.tahun = capaian.tahun
             and sub_kegiatan.kode_skpd = capaian.kode_skpd
             and capaian.tingkat = 'program'
             and substr(sub_kegiatan.kode_sub_kegiatan, 1, 7) = capaian.kode_nomenklatur

@@ -30,9 +30,12 @@ program as (
 persentil as (
 
     select
+        kode_pemda,
         tahun,
         kode_wilayah,
-        percent_rank() over (partition by tahun order by indeks_kebutuhan) as persentil_kebutuhan
+        percent_rank()
+            over (partition by kode_pemda, tahun order by indeks_kebutuhan)
+            as persentil_kebutuhan
     from {{ ref('int_kebutuhan_wilayah_ranked') }}
     where tingkat_wilayah = 'kelurahan' and indeks_kebutuhan is not null
 
@@ -41,6 +44,7 @@ persentil as (
 sub_kegiatan as (
 
     select
+        sub.kode_pemda,
         sub.tahun,
         sub.kode_skpd,
         sub.kode_program,
@@ -55,7 +59,8 @@ sub_kegiatan as (
     cross join aturan
     left join persentil
         on
-            sub.tahun = persentil.tahun
+            sub.kode_pemda = persentil.kode_pemda
+            and sub.tahun = persentil.tahun
             and sub.kode_wilayah_lokasi = persentil.kode_wilayah
 
 ),
@@ -63,6 +68,7 @@ sub_kegiatan as (
 per_program as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -76,13 +82,14 @@ per_program as (
         / nullif(sum(bobot_rp) filter (where persentil_kebutuhan is not null), 0)
             as persentil_kebutuhan
     from sub_kegiatan
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
 riwayat as (
 
     select
+        program.kode_pemda,
         program.tahun,
         program.kode_skpd,
         program.kode_program,
@@ -96,25 +103,33 @@ riwayat as (
     cross join aturan
     inner join program as lalu
         on
-            program.kode_skpd = lalu.kode_skpd
+            program.kode_pemda = lalu.kode_pemda
+            and program.kode_skpd = lalu.kode_skpd
             and program.kode_program = lalu.kode_program
             and program.tahun >= lalu.tahun
-    group by program.tahun, program.kode_skpd, program.kode_program
+    group by program.kode_pemda, program.tahun, program.kode_skpd, program.kode_program
 
 ),
 
 tahun_data as (
 
     select
+        kode_pemda,
         tahun,
-        count(*) over (order by tahun) as jumlah_tahun_data
-    from (select distinct tahun from program) as tahun_ada
+        count(*) over (partition by kode_pemda order by tahun) as jumlah_tahun_data
+    from (
+        select distinct
+            kode_pemda,
+            tahun
+        from program
+    ) as tahun_ada
 
 ),
 
 komponen as (
 
     select
+        program.kode_pemda,
         program.tahun,
         program.kode_skpd,
         program.nama_skpd,
@@ -163,14 +178,18 @@ komponen as (
     cross join aturan
     inner join riwayat
         on
-            program.tahun = riwayat.tahun
+            program.kode_pemda = riwayat.kode_pemda
+            and program.tahun = riwayat.tahun
             and program.kode_skpd = riwayat.kode_skpd
             and program.kode_program = riwayat.kode_program
     inner join tahun_data
-        on program.tahun = tahun_data.tahun
+        on
+            program.kode_pemda = tahun_data.kode_pemda
+            and program.tahun = tahun_data.tahun
     left join per_program
         on
-            program.tahun = per_program.tahun
+            program.kode_pemda = per_program.kode_pemda
+            and program.tahun = per_program.tahun
             and program.kode_skpd = per_program.kode_skpd
             and program.kode_program = per_program.kode_program
 
@@ -207,6 +226,7 @@ bertier as (
 final as (
 
     select
+        cast(bertier.kode_pemda as varchar) as kode_pemda,
         cast(bertier.tahun as integer) as tahun,
         cast(bertier.kode_skpd as varchar) as kode_skpd,
         cast(bertier.nama_skpd as varchar) as nama_skpd,

@@ -82,6 +82,7 @@ aturan as (
 program as (
 
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program
@@ -92,9 +93,10 @@ program as (
 pohon as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_program as varchar) as kode_program,
         cast(kode_indikator as varchar) as kode_indikator
-    from {{ ref('ref_pohon_kinerja') }}
+    from {{ ref('stg_daftar__pohon_kinerja') }}
 
 ),
 
@@ -111,6 +113,7 @@ indikator as (
 program_terkait as (
 
     select
+        program.kode_pemda,
         program.tahun,
         program.kode_skpd,
         program.kode_program,
@@ -118,7 +121,9 @@ program_terkait as (
         indikator.sumber
     from program
     inner join pohon
-        on program.kode_program = pohon.kode_program
+        on
+            program.kode_pemda = pohon.kode_pemda
+            and program.kode_program = pohon.kode_program
     inner join indikator
         on pohon.kode_indikator = indikator.kode_indikator
 
@@ -127,6 +132,7 @@ program_terkait as (
 belanja as (
 
     select
+        belanja.kode_pemda,
         belanja.tahun,
         belanja.kode_skpd,
         belanja.kode_program,
@@ -136,7 +142,8 @@ belanja as (
     from {{ ref('int_belanja_split_to_wilayah') }} as belanja
     left join {{ ref('int_belanja_jenis_per_sub_kegiatan') }} as jenis
         on
-            belanja.tahun = jenis.tahun
+            belanja.kode_pemda = jenis.kode_pemda
+            and belanja.tahun = jenis.tahun
             and belanja.kode_skpd = jenis.kode_skpd
             and belanja.kode_sub_kegiatan = jenis.kode_sub_kegiatan
     where belanja.berlokasi and not coalesce(jenis.tanpa_tier, false)
@@ -147,6 +154,7 @@ belanja as (
 paparan as (
 
     select
+        kode_pemda,
         tahun + jeda_dampak_tahun as tahun,
         kode_skpd,
         kode_program,
@@ -167,6 +175,7 @@ paparan as (
 berlokasi as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -176,13 +185,14 @@ berlokasi as (
         max(jeda_dampak_tahun) as jeda_dampak_tahun_maks
     from belanja
     where realisasi_rp > 0
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
 disentuh as (
 
     select
+        paparan.kode_pemda,
         paparan.tahun,
         pohon.kode_indikator,
         paparan.kode_wilayah,
@@ -190,7 +200,9 @@ disentuh as (
         list(distinct paparan.kode_program order by paparan.kode_program) as daftar_program
     from paparan
     inner join pohon
-        on paparan.kode_program = pohon.kode_program
+        on
+            paparan.kode_pemda = pohon.kode_pemda
+            and paparan.kode_program = pohon.kode_program
     group by all
 
 ),
@@ -198,6 +210,7 @@ disentuh as (
 perubahan as (
 
     select
+        outcome.kode_pemda,
         outcome.tahun,
         outcome.kode_wilayah,
         outcome.kode_indikator,
@@ -210,7 +223,8 @@ perubahan as (
     from {{ ref('int_outcome_wilayah_compared_to_tahun_lalu') }} as outcome
     left join disentuh
         on
-            outcome.tahun = disentuh.tahun
+            outcome.kode_pemda = disentuh.kode_pemda
+            and outcome.tahun = disentuh.tahun
             and outcome.kode_indikator = disentuh.kode_indikator
             and outcome.kode_wilayah = disentuh.kode_wilayah
     where
@@ -225,6 +239,7 @@ perubahan as (
 kelurahan_program as (
 
     select
+        program_terkait.kode_pemda,
         program_terkait.tahun,
         program_terkait.kode_skpd,
         program_terkait.kode_program,
@@ -246,12 +261,14 @@ kelurahan_program as (
     from program_terkait
     inner join perubahan
         on
-            program_terkait.tahun = perubahan.tahun
+            program_terkait.kode_pemda = perubahan.kode_pemda
+            and program_terkait.tahun = perubahan.tahun
             and program_terkait.kode_indikator = perubahan.kode_indikator
             and program_terkait.sumber = perubahan.sumber
     left join paparan
         on
-            program_terkait.tahun = paparan.tahun
+            program_terkait.kode_pemda = paparan.kode_pemda
+            and program_terkait.tahun = paparan.tahun
             and program_terkait.kode_skpd = paparan.kode_skpd
             and program_terkait.kode_program = paparan.kode_program
             and perubahan.kode_wilayah = paparan.kode_wilayah
@@ -270,6 +287,7 @@ kelurahan_berbobot as (
             aturan.bobot_maks_median
             * median(cast(kelurahan_program.belanja_rp as double)) over (
                 partition by
+                    kelurahan_program.kode_pemda,
                     kelurahan_program.tahun,
                     kelurahan_program.kode_skpd,
                     kelurahan_program.kode_program,
@@ -287,6 +305,7 @@ kelurahan_berbobot as (
 momen as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -301,13 +320,14 @@ momen as (
         coalesce(covar_pop(program_lain, perbaikan), 0) as s2y
     from kelurahan_berbobot
     where not milik
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
 garis as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -337,6 +357,7 @@ garis as (
 taksiran_0 as materialized (
 
     select
+        kelurahan_berbobot.kode_pemda,
         kelurahan_berbobot.tahun,
         kelurahan_berbobot.kode_skpd,
         kelurahan_berbobot.kode_program,
@@ -355,7 +376,8 @@ taksiran_0 as materialized (
     from kelurahan_berbobot
     inner join garis
         on
-            kelurahan_berbobot.tahun = garis.tahun
+            kelurahan_berbobot.kode_pemda = garis.kode_pemda
+            and kelurahan_berbobot.tahun = garis.tahun
             and kelurahan_berbobot.kode_skpd = garis.kode_skpd
             and kelurahan_berbobot.kode_program = garis.kode_program
     where kelurahan_berbobot.milik
@@ -373,16 +395,20 @@ taksiran_0 as materialized (
     efek_kelurahan_{{ i }} as (
 
         select
+            paparan.kode_pemda,
             paparan.tahun,
             pohon.kode_indikator,
             paparan.kode_wilayah,
             sum(coalesce(taksiran.efek, 0) * paparan.lapisan) as efek_program
         from paparan
         inner join pohon
-            on paparan.kode_program = pohon.kode_program
+            on
+                paparan.kode_pemda = pohon.kode_pemda
+                and paparan.kode_program = pohon.kode_program
         left join taksiran_{{ i - 1 }} as taksiran
             on
-                paparan.tahun = taksiran.tahun
+                paparan.kode_pemda = taksiran.kode_pemda
+                and paparan.tahun = taksiran.tahun
                 and paparan.kode_skpd = taksiran.kode_skpd
                 and paparan.kode_program = taksiran.kode_program
         group by all
@@ -405,12 +431,14 @@ taksiran_0 as materialized (
         from kelurahan_berbobot
         left join efek_kelurahan_{{ i }} as efek_kelurahan
             on
-                kelurahan_berbobot.tahun = efek_kelurahan.tahun
+                kelurahan_berbobot.kode_pemda = efek_kelurahan.kode_pemda
+                and kelurahan_berbobot.tahun = efek_kelurahan.tahun
                 and kelurahan_berbobot.kode_indikator = efek_kelurahan.kode_indikator
                 and kelurahan_berbobot.kode_wilayah = efek_kelurahan.kode_wilayah
         left join taksiran_{{ i - 1 }} as taksiran
             on
-                kelurahan_berbobot.tahun = taksiran.tahun
+                kelurahan_berbobot.kode_pemda = taksiran.kode_pemda
+                and kelurahan_berbobot.tahun = taksiran.tahun
                 and kelurahan_berbobot.kode_skpd = taksiran.kode_skpd
                 and kelurahan_berbobot.kode_program = taksiran.kode_program
 
@@ -419,6 +447,7 @@ taksiran_0 as materialized (
     garis_bersih_{{ i }} as (
 
         select
+            kode_pemda,
             tahun,
             kode_skpd,
             kode_program,
@@ -437,7 +466,7 @@ taksiran_0 as materialized (
             coalesce(var_pop(kondisi_awal), 0) * count(*) as sxx
         from bersih_{{ i }}
         where not milik
-        group by tahun, kode_skpd, kode_program
+        group by kode_pemda, tahun, kode_skpd, kode_program
 
     ),
 
@@ -455,7 +484,8 @@ taksiran_0 as materialized (
         from bersih_{{ i }} as bersih
         inner join garis_bersih_{{ i }} as garis_bersih
             on
-                bersih.tahun = garis_bersih.tahun
+                bersih.kode_pemda = garis_bersih.kode_pemda
+                and bersih.tahun = garis_bersih.tahun
                 and bersih.kode_skpd = garis_bersih.kode_skpd
                 and bersih.kode_program = garis_bersih.kode_program
 
@@ -464,6 +494,7 @@ taksiran_0 as materialized (
     taksiran_{{ i }} as materialized (
 
         select
+            sisaan.kode_pemda,
             sisaan.tahun,
             sisaan.kode_skpd,
             sisaan.kode_program,
@@ -475,11 +506,13 @@ taksiran_0 as materialized (
         from sisaan_bersih_{{ i }} as sisaan
         inner join taksiran_{{ i - 1 }} as sebelum
             on
-                sisaan.tahun = sebelum.tahun
+                sisaan.kode_pemda = sebelum.kode_pemda
+                and sisaan.tahun = sebelum.tahun
                 and sisaan.kode_skpd = sebelum.kode_skpd
                 and sisaan.kode_program = sebelum.kode_program
         where sisaan.milik
         group by
+            sisaan.kode_pemda,
             sisaan.tahun, sisaan.kode_skpd, sisaan.kode_program, sebelum.efek, sebelum.langkah
 
     ),
@@ -500,6 +533,7 @@ sisaan_bersih as (
 sebaran as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -507,7 +541,7 @@ sebaran as (
         sqrt(sum(sisa * sisa) / nullif(count(*) - 2, 0)) as simpangan_sisa
     from sisaan_bersih
     where not milik and program_lain = 0
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
@@ -515,6 +549,7 @@ sebaran as (
 putusan as (
 
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program
@@ -528,6 +563,7 @@ putusan as (
 peran as (
 
     select
+        putusan.kode_pemda,
         putusan.tahun,
         sisaan.tahun as tahun_data,
         sisaan.kode_skpd,
@@ -548,7 +584,8 @@ peran as (
     cross join aturan
     inner join sisaan_bersih as sisaan
         on
-            putusan.kode_skpd = sisaan.kode_skpd
+            putusan.kode_pemda = sisaan.kode_pemda
+            and putusan.kode_skpd = sisaan.kode_skpd
             and putusan.kode_program = sisaan.kode_program
             and sisaan.tahun between putusan.tahun - aturan.jendela_tahun_bukti + 1
             and putusan.tahun
@@ -559,6 +596,7 @@ peran as (
 ringkas as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -578,7 +616,7 @@ ringkas as (
             lambda kode: kode <> kode_program
         ) as daftar_bersama
     from peran
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
@@ -588,15 +626,18 @@ ringkas as (
 bobot_tahun_data as (
 
     select
+        kode_pemda,
         tahun,
         tahun_data,
         kode_skpd,
         kode_program,
         sum(bobot / lapisan) as bobot_dosis,
         sum(bobot / lapisan * kondisi_awal) as bobot_dosis_kondisi_awal,
-        sum(sum(bobot)) over (partition by tahun, kode_skpd, kode_program) as bobot_total
+        sum(sum(bobot))
+            over (partition by kode_pemda, tahun, kode_skpd, kode_program)
+            as bobot_total
     from peran
-    group by tahun, tahun_data, kode_skpd, kode_program
+    group by kode_pemda, tahun, tahun_data, kode_skpd, kode_program
 
 ),
 
@@ -615,7 +656,8 @@ bobot_jarak as (
     from bobot_tahun_data
     inner join garis_bersih
         on
-            bobot_tahun_data.tahun_data = garis_bersih.tahun
+            bobot_tahun_data.kode_pemda = garis_bersih.kode_pemda
+            and bobot_tahun_data.tahun_data = garis_bersih.tahun
             and bobot_tahun_data.kode_skpd = garis_bersih.kode_skpd
             and bobot_tahun_data.kode_program = garis_bersih.kode_program
 
@@ -624,6 +666,7 @@ bobot_jarak as (
 galat_garis as (
 
     select
+        bobot_jarak.kode_pemda,
         bobot_jarak.tahun,
         bobot_jarak.kode_skpd,
         bobot_jarak.kode_program,
@@ -642,10 +685,12 @@ galat_garis as (
     from bobot_jarak
     inner join sebaran
         on
-            bobot_jarak.tahun_data = sebaran.tahun
+            bobot_jarak.kode_pemda = sebaran.kode_pemda
+            and bobot_jarak.tahun_data = sebaran.tahun
             and bobot_jarak.kode_skpd = sebaran.kode_skpd
             and bobot_jarak.kode_program = sebaran.kode_program
-    group by bobot_jarak.tahun, bobot_jarak.kode_skpd, bobot_jarak.kode_program
+    group by
+        bobot_jarak.kode_pemda, bobot_jarak.tahun, bobot_jarak.kode_skpd, bobot_jarak.kode_program
 
 ),
 
@@ -663,22 +708,26 @@ program_indikator as (
     from ringkas
     inner join program_terkait
         on
-            ringkas.tahun = program_terkait.tahun
+            ringkas.kode_pemda = program_terkait.kode_pemda
+            and ringkas.tahun = program_terkait.tahun
             and ringkas.kode_skpd = program_terkait.kode_skpd
             and ringkas.kode_program = program_terkait.kode_program
     left join garis_bersih
         on
-            ringkas.tahun = garis_bersih.tahun
+            ringkas.kode_pemda = garis_bersih.kode_pemda
+            and ringkas.tahun = garis_bersih.tahun
             and ringkas.kode_skpd = garis_bersih.kode_skpd
             and ringkas.kode_program = garis_bersih.kode_program
     left join sebaran
         on
-            ringkas.tahun = sebaran.tahun
+            ringkas.kode_pemda = sebaran.kode_pemda
+            and ringkas.tahun = sebaran.tahun
             and ringkas.kode_skpd = sebaran.kode_skpd
             and ringkas.kode_program = sebaran.kode_program
     left join galat_garis
         on
-            ringkas.tahun = galat_garis.tahun
+            ringkas.kode_pemda = galat_garis.kode_pemda
+            and ringkas.tahun = galat_garis.tahun
             and ringkas.kode_skpd = galat_garis.kode_skpd
             and ringkas.kode_program = galat_garis.kode_program
 
@@ -689,6 +738,7 @@ program_indikator as (
 bobot_urut as (
 
     select
+        kode_pemda,
         tahun,
         tahun_data,
         kode_skpd,
@@ -696,7 +746,8 @@ bobot_urut as (
         bobot,
         lapisan,
         row_number() over (
-            partition by tahun, tahun_data, kode_skpd, kode_program order by kode_wilayah
+            partition by kode_pemda, tahun, tahun_data, kode_skpd, kode_program
+            order by kode_wilayah
         ) as slot
     from peran
 
@@ -705,6 +756,7 @@ bobot_urut as (
 tahun_bukti as (
 
     select distinct
+        kode_pemda,
         tahun,
         tahun_data,
         kode_skpd,
@@ -716,6 +768,7 @@ tahun_bukti as (
 diacak as (
 
     select
+        program_indikator.kode_pemda,
         program_indikator.tahun,
         program_indikator.kode_skpd,
         program_indikator.kode_program,
@@ -724,6 +777,7 @@ diacak as (
         sisaan_bersih.sisa,
         row_number() over (
             partition by
+                program_indikator.kode_pemda,
                 program_indikator.tahun,
                 tahun_bukti.tahun_data,
                 program_indikator.kode_skpd,
@@ -745,14 +799,16 @@ diacak as (
     from program_indikator
     inner join tahun_bukti
         on
-            program_indikator.tahun = tahun_bukti.tahun
+            program_indikator.kode_pemda = tahun_bukti.kode_pemda
+            and program_indikator.tahun = tahun_bukti.tahun
             and program_indikator.kode_skpd = tahun_bukti.kode_skpd
             and program_indikator.kode_program = tahun_bukti.kode_program
     cross join aturan
     cross join generate_series(1, aturan.jumlah_resampel) as resampel (resampel)
     inner join sisaan_bersih
         on
-            tahun_bukti.tahun_data = sisaan_bersih.tahun
+            tahun_bukti.kode_pemda = sisaan_bersih.kode_pemda
+            and tahun_bukti.tahun_data = sisaan_bersih.tahun
             and program_indikator.kode_skpd = sisaan_bersih.kode_skpd
             and program_indikator.kode_program = sisaan_bersih.kode_program
             and not sisaan_bersih.milik
@@ -766,6 +822,7 @@ diacak as (
 statistik_acak as (
 
     select
+        diacak.kode_pemda,
         diacak.tahun,
         diacak.kode_skpd,
         diacak.kode_program,
@@ -775,18 +832,20 @@ statistik_acak as (
     from diacak
     inner join bobot_urut
         on
-            diacak.tahun = bobot_urut.tahun
+            diacak.kode_pemda = bobot_urut.kode_pemda
+            and diacak.tahun = bobot_urut.tahun
             and diacak.tahun_data = bobot_urut.tahun_data
             and diacak.kode_skpd = bobot_urut.kode_skpd
             and diacak.kode_program = bobot_urut.kode_program
             and diacak.slot = bobot_urut.slot
-    group by diacak.tahun, diacak.kode_skpd, diacak.kode_program, diacak.resampel
+    group by diacak.kode_pemda, diacak.tahun, diacak.kode_skpd, diacak.kode_program, diacak.resampel
 
 ),
 
 urutan_acak as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -794,7 +853,7 @@ urutan_acak as (
         count(*) as jumlah,
         stddev_samp(statistik) as galat_baku
     from statistik_acak
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
@@ -802,6 +861,7 @@ urutan_acak as (
 rentang as (
 
     select
+        urutan_acak.kode_pemda,
         urutan_acak.tahun,
         urutan_acak.kode_skpd,
         urutan_acak.kode_program,
@@ -855,7 +915,8 @@ dinilai as (
     cross join aturan
     left join rentang
         on
-            program_indikator.tahun = rentang.tahun
+            program_indikator.kode_pemda = rentang.kode_pemda
+            and program_indikator.tahun = rentang.tahun
             and program_indikator.kode_skpd = rentang.kode_skpd
             and program_indikator.kode_program = rentang.kode_program
 
@@ -864,6 +925,7 @@ dinilai as (
 final as (
 
     select
+        program_terkait.kode_pemda,
         program_terkait.tahun,
         program_terkait.kode_skpd,
         program_terkait.kode_program,
@@ -899,12 +961,14 @@ final as (
     from program_terkait
     left join dinilai
         on
-            program_terkait.tahun = dinilai.tahun
+            program_terkait.kode_pemda = dinilai.kode_pemda
+            and program_terkait.tahun = dinilai.tahun
             and program_terkait.kode_skpd = dinilai.kode_skpd
             and program_terkait.kode_program = dinilai.kode_program
     left join berlokasi
         on
-            program_terkait.tahun = berlokasi.tahun
+            program_terkait.kode_pemda = berlokasi.kode_pemda
+            and program_terkait.tahun = berlokasi.tahun
             and program_terkait.kode_skpd = berlokasi.kode_skpd
             and program_terkait.kode_program = berlokasi.kode_program
 

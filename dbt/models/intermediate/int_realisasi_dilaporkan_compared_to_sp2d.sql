@@ -11,6 +11,7 @@ with
 laporan as (
 
     select
+        kode_pemda,
         tahun,
         triwulan,
         kode_skpd,
@@ -20,13 +21,14 @@ laporan as (
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from {{ ref('int_realisasi_kinerja_normalised') }}
     where tingkat = 'sub_kegiatan'
-    group by tahun, triwulan, kode_skpd, kode_sub_kegiatan
+    group by kode_pemda, tahun, triwulan, kode_skpd, kode_sub_kegiatan
 
 ),
 
 triwulan as (
 
     select distinct
+        kode_pemda,
         tahun,
         triwulan,
         last_day(make_date(tahun, triwulan * 3, 1)) as akhir_triwulan
@@ -37,6 +39,7 @@ triwulan as (
 sp2d as (
 
     select
+        triwulan.kode_pemda,
         triwulan.tahun,
         triwulan.triwulan,
         sp2d.kode_skpd,
@@ -47,9 +50,15 @@ sp2d as (
     from triwulan
     inner join {{ ref('int_sp2d_recognised_as_belanja') }} as sp2d
         on
-            triwulan.tahun = sp2d.tahun
+            triwulan.kode_pemda = sp2d.kode_pemda
+            and triwulan.tahun = sp2d.tahun
             and triwulan.akhir_triwulan >= sp2d.tanggal_sp2d
-    group by triwulan.tahun, triwulan.triwulan, sp2d.kode_skpd, sp2d.kode_sub_kegiatan
+    group by
+        triwulan.kode_pemda,
+        triwulan.tahun,
+        triwulan.triwulan,
+        sp2d.kode_skpd,
+        sp2d.kode_sub_kegiatan
 
 ),
 
@@ -66,6 +75,7 @@ aturan as (
 digabung as (
 
     select
+        coalesce(laporan.kode_pemda, sp2d.kode_pemda) as kode_pemda,
         coalesce(laporan.tahun, sp2d.tahun) as tahun,
         coalesce(laporan.triwulan, sp2d.triwulan) as triwulan,
         coalesce(laporan.kode_skpd, sp2d.kode_skpd) as kode_skpd,
@@ -81,7 +91,8 @@ digabung as (
     from laporan
     full outer join sp2d
         on
-            laporan.tahun = sp2d.tahun
+            laporan.kode_pemda = sp2d.kode_pemda
+            and laporan.tahun = sp2d.tahun
             and laporan.triwulan = sp2d.triwulan
             and laporan.kode_skpd = sp2d.kode_skpd
             and laporan.kode_sub_kegiatan = sp2d.kode_sub_kegiatan
@@ -105,7 +116,10 @@ diukur as (
         end as selisih_rp
     from digabung
     inner join triwulan
-        on digabung.tahun = triwulan.tahun and digabung.triwulan = triwulan.triwulan
+        on
+            digabung.kode_pemda = triwulan.kode_pemda
+            and digabung.tahun = triwulan.tahun
+            and digabung.triwulan = triwulan.triwulan
     cross join aturan
     where digabung.dilaporkan_rp is not null or digabung.sp2d_rp <> 0
 
@@ -136,6 +150,7 @@ berstatus as (
 final as (
 
     select
+        kode_pemda,
         tahun,
         triwulan,
         akhir_triwulan,

@@ -40,6 +40,7 @@ normalised as (
 final as (
 
     select
+        normalised.kode_pemda,
         normalised.tahun,
         normalised.triwulan,
         normalised.kode_skpd,

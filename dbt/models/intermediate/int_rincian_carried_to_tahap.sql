@@ -16,6 +16,7 @@ rincian as (
 final as (
 
     select
+        posisi.kode_pemda,
         posisi.tahun,
         posisi.tahap,
         posisi.urutan_tahap,
@@ -40,7 +41,8 @@ final as (
     from posisi
     inner join rincian
         on
-            posisi.tahun = rincian.tahun
+            posisi.kode_pemda = rincian.kode_pemda
+            and posisi.tahun = rincian.tahun
             and posisi.kode_skpd = rincian.kode_skpd
             and posisi.urutan_tahap_dipakai = rincian.urutan_tahap
 

@@ -48,6 +48,7 @@ aturan as (
 tahap_tahun as (
 
     select distinct
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap
@@ -58,9 +59,10 @@ tahap_tahun as (
 berurutan as (
 
     select
+        kode_pemda,
         tahun,
         tahap as tahap_dari,
-        lead(tahap) over (partition by tahun order by urutan_tahap) as tahap_ke
+        lead(tahap) over (partition by kode_pemda, tahun order by urutan_tahap) as tahap_ke
     from tahap_tahun
 
 ),
@@ -68,6 +70,7 @@ berurutan as (
 sesudah_murni as (
 
     select
+        kode_pemda,
         tahun,
         tahap as tahap_ke
     from tahap_tahun
@@ -75,7 +78,9 @@ sesudah_murni as (
         urutan_tahap > 0
         and exists (
             select 1 from tahap_tahun as murni
-            where murni.tahun = tahap_tahun.tahun and murni.urutan_tahap = 0
+            where murni.kode_pemda = tahap_tahun.kode_pemda
+                and murni.tahun = tahap_tahun.tahun
+                and murni.urutan_tahap = 0
         )
 
 ),
@@ -83,6 +88,7 @@ sesudah_murni as (
 pasangan as (
 
     select
+        kode_pemda,
         tahun,
         tahap_dari,
         tahap_ke
@@ -90,6 +96,7 @@ pasangan as (
     where tahap_ke is not null
     union
     select
+        kode_pemda,
         tahun,
         'murni' as tahap_dari,
         tahap_ke
@@ -100,6 +107,7 @@ pasangan as (
 dari as (
 
     select
+        pasangan.kode_pemda,
         pasangan.tahun,
         pasangan.tahap_dari,
         pasangan.tahap_ke,
@@ -108,13 +116,17 @@ dari as (
     {%- endfor %}
     from pasangan
     inner join baris
-        on pasangan.tahun = baris.tahun and pasangan.tahap_dari = baris.tahap
+        on
+            pasangan.kode_pemda = baris.kode_pemda
+            and pasangan.tahun = baris.tahun
+            and pasangan.tahap_dari = baris.tahap
 
 ),
 
 ke as (
 
     select
+        pasangan.kode_pemda,
         pasangan.tahun,
         pasangan.tahap_dari,
         pasangan.tahap_ke,
@@ -123,13 +135,17 @@ ke as (
     {%- endfor %}
     from pasangan
     inner join baris
-        on pasangan.tahun = baris.tahun and pasangan.tahap_ke = baris.tahap
+        on
+            pasangan.kode_pemda = baris.kode_pemda
+            and pasangan.tahun = baris.tahun
+            and pasangan.tahap_ke = baris.tahap
 
 ),
 
 persis as (
 
     select
+        dari.kode_pemda,
         dari.tahun,
         dari.tahap_dari,
         dari.tahap_ke,
@@ -140,7 +156,8 @@ persis as (
     from dari
     inner join ke
         on
-            dari.tahun = ke.tahun
+            dari.kode_pemda = ke.kode_pemda
+            and dari.tahun = ke.tahun
             and dari.tahap_dari = ke.tahap_dari
             and dari.tahap_ke = ke.tahap_ke
             and dari.kunci_rincian = ke.kunci_rincian
@@ -152,6 +169,7 @@ persis as (
 calon as (
 
     select
+        dari.kode_pemda,
         dari.tahun,
         dari.tahap_dari,
         dari.tahap_ke,
@@ -170,7 +188,8 @@ calon as (
     from dari
     inner join ke
         on
-            dari.tahun = ke.tahun
+            dari.kode_pemda = ke.kode_pemda
+            and dari.tahun = ke.tahun
             and dari.tahap_dari = ke.tahap_dari
             and dari.tahap_ke = ke.tahap_ke
             and dari.kode_akun = ke.kode_akun
@@ -185,7 +204,8 @@ calon as (
         and not exists (
             select 1 from persis
             where
-                persis.tahun = dari.tahun
+                persis.kode_pemda = dari.kode_pemda
+                and persis.tahun = dari.tahun
                 and persis.tahap_dari = dari.tahap_dari
                 and persis.tahap_ke = dari.tahap_ke
                 and persis.kunci_dari = dari.kunci_rincian
@@ -193,7 +213,8 @@ calon as (
         and not exists (
             select 1 from persis
             where
-                persis.tahun = ke.tahun
+                persis.kode_pemda = ke.kode_pemda
+                and persis.tahun = ke.tahun
                 and persis.tahap_dari = ke.tahap_dari
                 and persis.tahap_ke = ke.tahap_ke
                 and persis.kunci_ke = ke.kunci_rincian
@@ -208,7 +229,12 @@ calon as (
         select
             calon.*,
             row_number() over (
-                partition by calon.tahun, calon.tahap_dari, calon.tahap_ke, calon.kunci_dari
+                partition by
+                    calon.kode_pemda,
+                    calon.tahun,
+                    calon.tahap_dari,
+                    calon.tahap_ke,
+                    calon.kunci_dari
                 order by
                     calon.kemiripan_nama desc,
                     calon.beda_rp = 0 desc,
@@ -220,7 +246,8 @@ calon as (
                     calon.kunci_ke asc
             ) as urutan_dari,
             row_number() over (
-                partition by calon.tahun, calon.tahap_dari, calon.tahap_ke, calon.kunci_ke
+                partition by
+                    calon.kode_pemda, calon.tahun, calon.tahap_dari, calon.tahap_ke, calon.kunci_ke
                 order by
                     calon.kemiripan_nama desc,
                     calon.beda_rp = 0 desc,
@@ -235,13 +262,15 @@ calon as (
         {%- for j in range(1, i) %}
         anti join nama_{{ j }} as dari_{{ j }}
             on
-                calon.tahun = dari_{{ j }}.tahun
+                calon.kode_pemda = dari_{{ j }}.kode_pemda
+                and calon.tahun = dari_{{ j }}.tahun
                 and calon.tahap_dari = dari_{{ j }}.tahap_dari
                 and calon.tahap_ke = dari_{{ j }}.tahap_ke
                 and calon.kunci_dari = dari_{{ j }}.kunci_dari
         anti join nama_{{ j }} as ke_{{ j }}
             on
-                calon.tahun = ke_{{ j }}.tahun
+                calon.kode_pemda = ke_{{ j }}.kode_pemda
+                and calon.tahun = ke_{{ j }}.tahun
                 and calon.tahap_dari = ke_{{ j }}.tahap_dari
                 and calon.tahap_ke = ke_{{ j }}.tahap_ke
                 and calon.kunci_ke = ke_{{ j }}.kunci_ke
@@ -252,6 +281,7 @@ calon as (
     nama_{{ i }} as (
 
         select
+            kode_pemda,
             tahun,
             tahap_dari,
             tahap_ke,
@@ -287,6 +317,7 @@ cocok_awal as (
 menurut_kode as (
 
     select
+        dari.kode_pemda,
         dari.tahun,
         dari.tahap_dari,
         dari.tahap_ke,
@@ -298,20 +329,23 @@ menurut_kode as (
     from dari
     inner join ke
         on
-            dari.tahun = ke.tahun
+            dari.kode_pemda = ke.kode_pemda
+            and dari.tahun = ke.tahun
             and dari.tahap_dari = ke.tahap_dari
             and dari.tahap_ke = ke.tahap_ke
             and dari.kunci_rincian = ke.kunci_rincian
             and dari.kode_akun = ke.kode_akun
     anti join cocok_awal as cocok_dari
         on
-            dari.tahun = cocok_dari.tahun
+            dari.kode_pemda = cocok_dari.kode_pemda
+            and dari.tahun = cocok_dari.tahun
             and dari.tahap_dari = cocok_dari.tahap_dari
             and dari.tahap_ke = cocok_dari.tahap_ke
             and dari.kunci_rincian = cocok_dari.kunci_dari
     anti join cocok_awal as cocok_ke
         on
-            ke.tahun = cocok_ke.tahun
+            ke.kode_pemda = cocok_ke.kode_pemda
+            and ke.tahun = cocok_ke.tahun
             and ke.tahap_dari = cocok_ke.tahap_dari
             and ke.tahap_ke = cocok_ke.tahap_ke
             and ke.kunci_rincian = cocok_ke.kunci_ke
@@ -331,6 +365,7 @@ semua as (
     select * from cocok
     union all
     select
+        dari.kode_pemda,
         dari.tahun,
         dari.tahap_dari,
         dari.tahap_ke,
@@ -341,12 +376,14 @@ semua as (
     from dari
     anti join cocok
         on
-            dari.tahun = cocok.tahun
+            dari.kode_pemda = cocok.kode_pemda
+            and dari.tahun = cocok.tahun
             and dari.tahap_dari = cocok.tahap_dari
             and dari.tahap_ke = cocok.tahap_ke
             and dari.kunci_rincian = cocok.kunci_dari
     union all
     select
+        ke.kode_pemda,
         ke.tahun,
         ke.tahap_dari,
         ke.tahap_ke,
@@ -357,7 +394,8 @@ semua as (
     from ke
     anti join cocok
         on
-            ke.tahun = cocok.tahun
+            ke.kode_pemda = cocok.kode_pemda
+            and ke.tahun = cocok.tahun
             and ke.tahap_dari = cocok.tahap_dari
             and ke.tahap_ke = cocok.tahap_ke
             and ke.kunci_rincian = cocok.kunci_ke
@@ -367,6 +405,7 @@ semua as (
 dibandingkan as (
 
     select
+        semua.kode_pemda,
         semua.tahun,
         semua.tahap_dari,
         semua.tahap_ke,
@@ -411,13 +450,15 @@ dibandingkan as (
     from semua
     left join dari
         on
-            semua.tahun = dari.tahun
+            semua.kode_pemda = dari.kode_pemda
+            and semua.tahun = dari.tahun
             and semua.tahap_dari = dari.tahap_dari
             and semua.tahap_ke = dari.tahap_ke
             and semua.kunci_dari = dari.kunci_rincian
     left join ke
         on
-            semua.tahun = ke.tahun
+            semua.kode_pemda = ke.kode_pemda
+            and semua.tahun = ke.tahun
             and semua.tahap_dari = ke.tahap_dari
             and semua.tahap_ke = ke.tahap_ke
             and semua.kunci_ke = ke.kunci_rincian
@@ -521,6 +562,7 @@ diterangkan as (
 final as (
 
     select
+        kode_pemda,
         tahun,
         tahap_dari,
         tahap_ke,

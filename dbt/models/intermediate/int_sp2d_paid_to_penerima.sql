@@ -16,6 +16,7 @@ belanja as (
 penerima as (
 
     select
+        kode_pemda,
         tahun,
         nomor_sp2d,
         kode_penerima,
@@ -27,6 +28,7 @@ penerima as (
 final as (
 
     select
+        belanja.kode_pemda,
         belanja.nomor_sp2d,
         belanja.tanggal_sp2d,
         belanja.tahun,
@@ -60,7 +62,8 @@ final as (
     from belanja
     left join penerima
         on
-            belanja.tahun = penerima.tahun
+            belanja.kode_pemda = penerima.kode_pemda
+            and belanja.tahun = penerima.tahun
             and belanja.nomor_sp2d = penerima.nomor_sp2d
 
 )

@@ -24,6 +24,7 @@ jenis as (
 final as (
 
     select
+        sp2d.kode_pemda,
         sp2d.nomor_sp2d,
         sp2d.tanggal_sp2d,
         sp2d.tahun,

@@ -1,16 +1,18 @@
-{#- One row per region code of Kota Samarinda (Kemendagri 64.72...): the city, its kecamatan and
-    its kelurahan, with the kecamatan each belongs to. Population and area where known. -#}
+{#- One row per pemda x region code (Kemendagri; 64.72... for Kota Samarinda): the pemda, its
+    kecamatan and its kelurahan, with the kecamatan each belongs to. Population and area where
+    known. -#}
 with
 
 wilayah as (
 
-    select * from {{ ref('ref_wilayah') }}
+    select * from {{ ref('stg_daftar__wilayah') }}
 
 ),
 
 final as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(kode_wilayah as varchar) as kode_wilayah,
         cast(level as varchar) as level,
         cast(nama as varchar) as nama,

@@ -13,6 +13,7 @@ baris as (
 sisi as (
 
     select
+        kode_pemda,
         tahun,
         tahap_dari,
         tahap_ke,
@@ -28,6 +29,7 @@ sisi as (
     where kode_skpd_dari is not null
     union all
     select
+        kode_pemda,
         tahun,
         tahap_dari,
         tahap_ke,
@@ -55,6 +57,7 @@ bertingkat as (
     ] %}
     {%- for nama, kode, skpd, program, akun in tingkat %}
         select
+            sisi.kode_pemda,
             sisi.tahun,
             sisi.tahap_dari,
             sisi.tahap_ke,
@@ -79,6 +82,7 @@ bertingkat as (
 dijumlah as (
 
     select
+        kode_pemda,
         tahun,
         tahap_dari,
         tahap_ke,
@@ -120,13 +124,14 @@ dijumlah as (
             list_sort(list_distinct(flatten(list(string_split(sumber_sha256, ','))))), ','
         ) as sumber_sha256
     from bertingkat
-    group by tahun, tahap_dari, tahap_ke, tingkat, kode
+    group by kode_pemda, tahun, tahap_dari, tahap_ke, tingkat, kode
 
 ),
 
 final as (
 
     select
+        kode_pemda,
         tahun,
         tahap_dari,
         tahap_ke,

@@ -48,6 +48,7 @@ baris as (
 program as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -57,13 +58,14 @@ program as (
         sum(pagu_akhir_rp) as pagu_akhir_rp
     from baris
     where kode_program is not null
-    group by tahun, kode_skpd, kode_program
+    group by kode_pemda, tahun, kode_skpd, kode_program
 
 ),
 
 sub_ke_program as (
 
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -76,6 +78,7 @@ sub_ke_program as (
 realisasi_bulan as (
 
     select
+        belanja.kode_pemda,
         belanja.tahun,
         belanja.kode_skpd,
         sub_ke_program.kode_program,
@@ -84,16 +87,23 @@ realisasi_bulan as (
     from {{ ref('int_sp2d_recognised_as_belanja') }} as belanja
     inner join sub_ke_program
         on
-            belanja.tahun = sub_ke_program.tahun
+            belanja.kode_pemda = sub_ke_program.kode_pemda
+            and belanja.tahun = sub_ke_program.tahun
             and belanja.kode_skpd = sub_ke_program.kode_skpd
             and belanja.kode_sub_kegiatan = sub_ke_program.kode_sub_kegiatan
-    group by belanja.tahun, belanja.kode_skpd, sub_ke_program.kode_program, belanja.bulan
+    group by
+        belanja.kode_pemda,
+        belanja.tahun,
+        belanja.kode_skpd,
+        sub_ke_program.kode_program,
+        belanja.bulan
 
 ),
 
 kas_bulan as (
 
     select
+        kas.kode_pemda,
         kas.tahun,
         kas.kode_skpd,
         sub_ke_program.kode_program,
@@ -102,16 +112,18 @@ kas_bulan as (
     from {{ ref('fct_anggaran_kas') }} as kas
     inner join program
         on
-            kas.tahun = program.tahun
+            kas.kode_pemda = program.kode_pemda
+            and kas.tahun = program.tahun
             and kas.kode_skpd = program.kode_skpd
             and kas.tahap = program.tahap_akhir
     inner join sub_ke_program
         on
-            kas.tahun = sub_ke_program.tahun
+            kas.kode_pemda = sub_ke_program.kode_pemda
+            and kas.tahun = sub_ke_program.tahun
             and kas.kode_skpd = sub_ke_program.kode_skpd
             and kas.kode_sub_kegiatan = sub_ke_program.kode_sub_kegiatan
             and program.kode_program = sub_ke_program.kode_program
-    group by kas.tahun, kas.kode_skpd, sub_ke_program.kode_program, kas.bulan
+    group by kas.kode_pemda, kas.tahun, kas.kode_skpd, sub_ke_program.kode_program, kas.bulan
 
 ),
 
@@ -119,16 +131,18 @@ kas_bulan as (
 bulan_data as (
 
     select
+        kode_pemda,
         tahun,
         max(bulan) as bulan_terakhir
     from {{ ref('int_sp2d_recognised_as_belanja') }}
-    group by tahun
+    group by kode_pemda, tahun
 
 ),
 
 kalender as (
 
     select
+        bulan_data.kode_pemda,
         bulan_data.tahun,
         bulan_data.bulan_terakhir,
         daftar.bulan
@@ -142,6 +156,7 @@ kalender as (
 program_bulan as (
 
     select
+        program.kode_pemda,
         program.tahun,
         kalender.bulan,
         kalender.bulan_terakhir,
@@ -154,16 +169,20 @@ program_bulan as (
         coalesce(kas_bulan.rencana_kas_rp, 0) as rencana_kas_rp
     from program
     inner join kalender
-        on program.tahun = kalender.tahun
+        on
+            program.kode_pemda = kalender.kode_pemda
+            and program.tahun = kalender.tahun
     left join realisasi_bulan
         on
-            program.tahun = realisasi_bulan.tahun
+            program.kode_pemda = realisasi_bulan.kode_pemda
+            and program.tahun = realisasi_bulan.tahun
             and program.kode_skpd = realisasi_bulan.kode_skpd
             and program.kode_program = realisasi_bulan.kode_program
             and kalender.bulan = realisasi_bulan.bulan
     left join kas_bulan
         on
-            program.tahun = kas_bulan.tahun
+            program.kode_pemda = kas_bulan.kode_pemda
+            and program.tahun = kas_bulan.tahun
             and program.kode_skpd = kas_bulan.kode_skpd
             and program.kode_program = kas_bulan.kode_program
             and kalender.bulan = kas_bulan.bulan
@@ -177,11 +196,11 @@ kumulatif as (
         sum(realisasi_rp) over program_tahun as realisasi_kumulatif_rp,
         sum(rencana_kas_rp) over program_tahun as rencana_kas_kumulatif_rp,
         sum(rencana_kas_rp) over (
-            partition by tahun, kode_skpd, kode_program
+            partition by kode_pemda, tahun, kode_skpd, kode_program
         ) as rencana_kas_setahun_rp
     from program_bulan
     window program_tahun as (
-        partition by tahun, kode_skpd, kode_program
+        partition by kode_pemda, tahun, kode_skpd, kode_program
         order by bulan
         rows between unbounded preceding and current row
     )
@@ -193,6 +212,7 @@ kumulatif as (
 opd_bulan as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         bulan,
@@ -200,13 +220,14 @@ opd_bulan as (
         sum(rencana_kas_setahun_rp - rencana_kas_kumulatif_rp) as sisa_rencana_kas_rp
     from kumulatif
     where bulan_terakhir = 12
-    group by tahun, kode_skpd, bulan
+    group by kode_pemda, tahun, kode_skpd, bulan
 
 ),
 
 profil_tahun as (
 
     select
+        opd_bulan.kode_pemda,
         opd_bulan.tahun,
         opd_bulan.kode_skpd,
         opd_bulan.bulan,
@@ -220,7 +241,8 @@ profil_tahun as (
     from opd_bulan
     inner join opd_bulan as akhir
         on
-            opd_bulan.tahun = akhir.tahun
+            opd_bulan.kode_pemda = akhir.kode_pemda
+            and opd_bulan.tahun = akhir.tahun
             and opd_bulan.kode_skpd = akhir.kode_skpd
             and akhir.bulan = 12
     where akhir.realisasi_kumulatif_rp > 0
@@ -230,6 +252,7 @@ profil_tahun as (
 tahun_ramalan as (
 
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd
     from kumulatif
@@ -239,6 +262,7 @@ tahun_ramalan as (
 profil_opd as (
 
     select
+        tahun_ramalan.kode_pemda,
         tahun_ramalan.tahun,
         tahun_ramalan.kode_skpd,
         profil_tahun.bulan,
@@ -249,21 +273,27 @@ profil_opd as (
     from tahun_ramalan
     inner join profil_tahun
         on
-            tahun_ramalan.kode_skpd = profil_tahun.kode_skpd
+            tahun_ramalan.kode_pemda = profil_tahun.kode_pemda
+            and tahun_ramalan.kode_skpd = profil_tahun.kode_skpd
             and tahun_ramalan.tahun > profil_tahun.tahun
-    group by tahun_ramalan.tahun, tahun_ramalan.kode_skpd, profil_tahun.bulan
+    group by
+        tahun_ramalan.kode_pemda, tahun_ramalan.tahun, tahun_ramalan.kode_skpd, profil_tahun.bulan
 
 ),
 
 tahun_kota as (
 
-    select distinct tahun from kumulatif
+    select distinct
+        kode_pemda,
+        tahun
+    from kumulatif
 
 ),
 
 profil_kota as (
 
     select
+        tahun_kota.kode_pemda,
         tahun_kota.tahun,
         profil_tahun.bulan,
         count(*) as jumlah_tahun,
@@ -272,8 +302,10 @@ profil_kota as (
         avg(profil_tahun.laju) as laju
     from tahun_kota
     inner join profil_tahun
-        on tahun_kota.tahun > profil_tahun.tahun
-    group by tahun_kota.tahun, profil_tahun.bulan
+        on
+            tahun_kota.kode_pemda = profil_tahun.kode_pemda
+            and tahun_kota.tahun > profil_tahun.tahun
+    group by tahun_kota.kode_pemda, tahun_kota.tahun, profil_tahun.bulan
 
 ),
 
@@ -281,6 +313,7 @@ profil_kota as (
 laju_program as (
 
     select
+        kumulatif.kode_pemda,
         kumulatif.tahun,
         kumulatif.bulan,
         cast(
@@ -291,7 +324,8 @@ laju_program as (
     from kumulatif
     inner join kumulatif as akhir
         on
-            kumulatif.tahun = akhir.tahun
+            kumulatif.kode_pemda = akhir.kode_pemda
+            and kumulatif.tahun = akhir.tahun
             and kumulatif.kode_skpd = akhir.kode_skpd
             and kumulatif.kode_program = akhir.kode_program
             and akhir.bulan = 12
@@ -302,6 +336,7 @@ laju_program as (
 sebaran_program as (
 
     select
+        tahun_kota.kode_pemda,
         tahun_kota.tahun,
         laju_program.bulan,
         count(laju_program.laju) as jumlah_laju,
@@ -309,8 +344,10 @@ sebaran_program as (
         filter (where laju_program.laju is not null) as daftar_laju
     from tahun_kota
     inner join laju_program
-        on tahun_kota.tahun > laju_program.tahun
-    group by tahun_kota.tahun, laju_program.bulan
+        on
+            tahun_kota.kode_pemda = laju_program.kode_pemda
+            and tahun_kota.tahun > laju_program.tahun
+    group by tahun_kota.kode_pemda, tahun_kota.tahun, laju_program.bulan
 
 ),
 
@@ -348,25 +385,30 @@ dengan_profil as (
     cross join parameter
     left join profil_opd
         on
-            kumulatif.tahun = profil_opd.tahun
+            kumulatif.kode_pemda = profil_opd.kode_pemda
+            and kumulatif.tahun = profil_opd.tahun
             and kumulatif.kode_skpd = profil_opd.kode_skpd
             and kumulatif.bulan = profil_opd.bulan
     left join profil_kota
         on
-            kumulatif.tahun = profil_kota.tahun
+            kumulatif.kode_pemda = profil_kota.kode_pemda
+            and kumulatif.tahun = profil_kota.tahun
             and kumulatif.bulan = profil_kota.bulan
     left join sebaran_program
         on
-            kumulatif.tahun = sebaran_program.tahun
+            kumulatif.kode_pemda = sebaran_program.kode_pemda
+            and kumulatif.tahun = sebaran_program.tahun
             and kumulatif.bulan = sebaran_program.bulan
     left join profil_opd as nov_opd
         on
-            kumulatif.tahun = nov_opd.tahun
+            kumulatif.kode_pemda = nov_opd.kode_pemda
+            and kumulatif.tahun = nov_opd.tahun
             and kumulatif.kode_skpd = nov_opd.kode_skpd
             and nov_opd.bulan = 11
     left join profil_kota as nov_kota
         on
-            kumulatif.tahun = nov_kota.tahun
+            kumulatif.kode_pemda = nov_kota.kode_pemda
+            and kumulatif.tahun = nov_kota.tahun
             and nov_kota.bulan = 11
     where kumulatif.bulan <= kumulatif.bulan_terakhir
 
@@ -385,7 +427,7 @@ metode as (
         least({{ kuantil_daftar(daftar, n, 'kuantil') }}, laju) as laju_bawah,
         greatest({{ kuantil_daftar(daftar, n, '1 - kuantil') }}, laju) as laju_atas,
         sum(rencana_kas_rp) filter (where bulan = 12) over (
-            partition by tahun, kode_skpd, kode_program
+            partition by kode_pemda, tahun, kode_skpd, kode_program
         ) as desember_kas_rp
     from dengan_profil
 
@@ -442,6 +484,7 @@ dibulatkan as (
 final as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(tahun as integer) as tahun,
         cast(bulan as integer) as bulan_proyeksi,
         cast(kode_skpd as varchar) as kode_skpd,

@@ -13,6 +13,7 @@ anggaran_realisasi as (
 opd_tahap_akhir as (
 
     select distinct
+        kode_pemda,
         tahun,
         kode_skpd,
         tahap_akhir
@@ -23,19 +24,21 @@ opd_tahap_akhir as (
 pagu as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
         kode_akun,
         cast(sum(pagu_akhir_rp) as decimal(18, 2)) as pagu_akhir_rp
     from anggaran_realisasi
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_akun
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun
 
 ),
 
 kas as (
 
     select
+        kas.kode_pemda,
         kas.tahun,
         kas.kode_skpd,
         kas.kode_sub_kegiatan,
@@ -46,7 +49,8 @@ kas as (
     from {{ ref('fct_anggaran_kas') }} as kas
     left join opd_tahap_akhir
         on
-            kas.tahun = opd_tahap_akhir.tahun
+            kas.kode_pemda = opd_tahap_akhir.kode_pemda
+            and kas.tahun = opd_tahap_akhir.tahun
             and kas.kode_skpd = opd_tahap_akhir.kode_skpd
     where kas.tahap = coalesce(opd_tahap_akhir.tahap_akhir, 'murni')
 
@@ -55,6 +59,7 @@ kas as (
 realisasi as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -62,13 +67,14 @@ realisasi as (
         bulan,
         cast(sum(nilai_rp) as decimal(18, 2)) as realisasi_rp
     from {{ ref('fct_realisasi') }}
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_akun, bulan
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun, bulan
 
 ),
 
 baris as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -76,6 +82,7 @@ baris as (
     from pagu
     union
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -96,6 +103,7 @@ bulan as (
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -106,6 +114,7 @@ sumber as (
     union all
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -118,19 +127,21 @@ sumber as (
 sumber_per_baris as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
         kode_akun,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from sumber
-    group by tahun, kode_skpd, kode_sub_kegiatan, kode_akun
+    group by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun
 
 ),
 
 per_bulan as (
 
     select
+        baris.kode_pemda,
         baris.tahun,
         bulan.bulan,
         baris.kode_skpd,
@@ -144,24 +155,28 @@ per_bulan as (
     cross join bulan
     left join opd_tahap_akhir
         on
-            baris.tahun = opd_tahap_akhir.tahun
+            baris.kode_pemda = opd_tahap_akhir.kode_pemda
+            and baris.tahun = opd_tahap_akhir.tahun
             and baris.kode_skpd = opd_tahap_akhir.kode_skpd
     left join pagu
         on
-            baris.tahun = pagu.tahun
+            baris.kode_pemda = pagu.kode_pemda
+            and baris.tahun = pagu.tahun
             and baris.kode_skpd = pagu.kode_skpd
             and baris.kode_sub_kegiatan = pagu.kode_sub_kegiatan
             and baris.kode_akun = pagu.kode_akun
     left join kas
         on
-            baris.tahun = kas.tahun
+            baris.kode_pemda = kas.kode_pemda
+            and baris.tahun = kas.tahun
             and baris.kode_skpd = kas.kode_skpd
             and baris.kode_sub_kegiatan = kas.kode_sub_kegiatan
             and baris.kode_akun = kas.kode_akun
             and bulan.bulan = kas.bulan
     left join realisasi
         on
-            baris.tahun = realisasi.tahun
+            baris.kode_pemda = realisasi.kode_pemda
+            and baris.tahun = realisasi.tahun
             and baris.kode_skpd = realisasi.kode_skpd
             and baris.kode_sub_kegiatan = realisasi.kode_sub_kegiatan
             and baris.kode_akun = realisasi.kode_akun
@@ -174,12 +189,12 @@ kumulatif as (
     select
         *,
         sum(rencana_kas_rp) over (
-            partition by tahun, kode_skpd, kode_sub_kegiatan, kode_akun
+            partition by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun
             order by bulan
             rows between unbounded preceding and current row
         ) as rencana_kas_kumulatif_rp,
         sum(realisasi_rp) over (
-            partition by tahun, kode_skpd, kode_sub_kegiatan, kode_akun
+            partition by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun
             order by bulan
             rows between unbounded preceding and current row
         ) as realisasi_kumulatif_rp
@@ -190,6 +205,7 @@ kumulatif as (
 final as (
 
     select
+        cast(kumulatif.kode_pemda as varchar) as kode_pemda,
         cast(kumulatif.tahun as integer) as tahun,
         cast(kumulatif.bulan as integer) as bulan,
         cast(kumulatif.kode_skpd as varchar) as kode_skpd,
@@ -212,13 +228,15 @@ final as (
     from kumulatif
     left join sumber_per_baris as sumber
         on
-            kumulatif.tahun = sumber.tahun
+            kumulatif.kode_pemda = sumber.kode_pemda
+            and kumulatif.tahun = sumber.tahun
             and kumulatif.kode_skpd = sumber.kode_skpd
             and kumulatif.kode_sub_kegiatan = sumber.kode_sub_kegiatan
             and kumulatif.kode_akun = sumber.kode_akun
     left join {{ ref('dim_opd') }} as opd
         on
-            kumulatif.kode_skpd = opd.kode_skpd
+            kumulatif.kode_pemda = opd.kode_pemda
+            and kumulatif.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('kumulatif.tahun', 'opd') }}
     left join {{ ref('dim_sub_kegiatan') }} as sub_kegiatan
         on

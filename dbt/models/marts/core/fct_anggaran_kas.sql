@@ -11,6 +11,7 @@ anggaran_kas as (
 final as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,

@@ -19,6 +19,7 @@ penerima as (
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         left(kode_kelurahan, 8) as kode_kecamatan,
         program_bansos,
@@ -29,26 +30,28 @@ sumber as (
         cast(sum(nilai_bantuan_rp) as decimal(18, 2)) as nilai_bantuan_rp,
         {{ sumber_sha256_agg('sumber_sha256') }} as sumber_sha256
     from penerima
-    group by tahun, left(kode_kelurahan, 8), program_bansos, kelompok_umur, jenis_kelamin
+    group by
+        kode_pemda, tahun, left(kode_kelurahan, 8), program_bansos, kelompok_umur, jenis_kelamin
 
 ),
 
 {{ lindungi_sel_kecil(
     'jumlah_penerima',
-    kunci=['tahun', 'kode_kecamatan', 'program_bansos', 'kelompok_umur', 'jenis_kelamin'],
+    kunci=['kode_pemda', 'tahun', 'kode_kecamatan', 'program_bansos', 'kelompok_umur', 'jenis_kelamin'],
     garis=[
-        ['tahun', 'program_bansos', 'kelompok_umur', 'jenis_kelamin'],
-        ['tahun', 'kode_kecamatan', 'kelompok_umur', 'jenis_kelamin'],
-        ['tahun', 'kode_kecamatan', 'program_bansos', 'jenis_kelamin'],
-        ['tahun', 'kode_kecamatan', 'program_bansos', 'kelompok_umur'],
-        ['tahun', 'kode_kecamatan'],
-        ['tahun', 'program_bansos'],
+        ['kode_pemda', 'tahun', 'program_bansos', 'kelompok_umur', 'jenis_kelamin'],
+        ['kode_pemda', 'tahun', 'kode_kecamatan', 'kelompok_umur', 'jenis_kelamin'],
+        ['kode_pemda', 'tahun', 'kode_kecamatan', 'program_bansos', 'jenis_kelamin'],
+        ['kode_pemda', 'tahun', 'kode_kecamatan', 'program_bansos', 'kelompok_umur'],
+        ['kode_pemda', 'tahun', 'kode_kecamatan'],
+        ['kode_pemda', 'tahun', 'program_bansos'],
     ]
 ) }},
 
 final as (
 
     select
+        kode_pemda,
         tahun,
         kode_kecamatan,
         program_bansos,

@@ -59,6 +59,7 @@ bayar_dinilai as (
 ganda_pasangan as (
 
     select
+        pertama.kode_pemda,
         pertama.tahun,
         pertama.kode_skpd,
         pertama.kode_penerima,
@@ -71,7 +72,8 @@ ganda_pasangan as (
     from bayar_dinilai as pertama
     inner join bayar_dinilai as kedua
         on
-            pertama.tahun = kedua.tahun
+            pertama.kode_pemda = kedua.kode_pemda
+            and pertama.tahun = kedua.tahun
             and pertama.kode_penerima = kedua.kode_penerima
             and pertama.nilai_rp = kedua.nilai_rp
             and pertama.nomor_sp2d < kedua.nomor_sp2d
@@ -87,6 +89,7 @@ ganda_pasangan as (
 ganda_anggota as (
 
     select
+        kode_pemda,
         tahun,
         kode_penerima,
         nilai_rp,
@@ -95,6 +98,7 @@ ganda_anggota as (
     from ganda_pasangan
     union
     select
+        kode_pemda,
         tahun,
         kode_penerima,
         nilai_rp,
@@ -107,6 +111,7 @@ ganda_anggota as (
 ganda as (
 
     select
+        ganda_anggota.kode_pemda,
         ganda_anggota.tahun,
         'pembayaran_ganda' as kode_aturan,
         min(ganda_anggota.nomor_sp2d) as kunci_kasus,
@@ -140,9 +145,14 @@ ganda as (
     from ganda_anggota
     inner join bayar
         on
-            ganda_anggota.tahun = bayar.tahun
+            ganda_anggota.kode_pemda = bayar.kode_pemda
+            and ganda_anggota.tahun = bayar.tahun
             and ganda_anggota.nomor_sp2d = bayar.nomor_sp2d
-    group by ganda_anggota.tahun, ganda_anggota.kode_penerima, ganda_anggota.nilai_rp
+    group by
+        ganda_anggota.kode_pemda,
+        ganda_anggota.tahun,
+        ganda_anggota.kode_penerima,
+        ganda_anggota.nilai_rp
 
 ),
 
@@ -168,7 +178,7 @@ bayar_berambang as (
         ambang_awalan.jenis_pengadaan,
         ambang_awalan.batas_rp,
         row_number() over (
-            partition by bayar_dinilai.tahun, bayar_dinilai.nomor_sp2d
+            partition by bayar_dinilai.kode_pemda, bayar_dinilai.tahun, bayar_dinilai.nomor_sp2d
             order by length(ambang_awalan.awalan) desc
         ) as urutan_awalan
     from bayar_dinilai
@@ -187,6 +197,7 @@ bayar_berambang as (
 penerima_pita as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_penerima,
@@ -197,7 +208,7 @@ penerima_pita as (
         any_value(porsi_minimal) as porsi_minimal
     from bayar_berambang
     where urutan_awalan = 1
-    group by tahun, kode_skpd, kode_penerima, kode_ambang
+    group by kode_pemda, tahun, kode_skpd, kode_penerima, kode_ambang
 
 ),
 
@@ -207,7 +218,8 @@ dalam_pita as (
     from bayar_berambang
     inner join penerima_pita
         on
-            bayar_berambang.tahun = penerima_pita.tahun
+            bayar_berambang.kode_pemda = penerima_pita.kode_pemda
+            and bayar_berambang.tahun = penerima_pita.tahun
             and bayar_berambang.kode_skpd = penerima_pita.kode_skpd
             and bayar_berambang.kode_penerima = penerima_pita.kode_penerima
             and bayar_berambang.kode_ambang = penerima_pita.kode_ambang
@@ -222,6 +234,7 @@ dalam_pita as (
 jendela as (
 
     select
+        jangkar.kode_pemda,
         jangkar.tahun,
         jangkar.kode_skpd,
         jangkar.kode_penerima,
@@ -234,7 +247,8 @@ jendela as (
     from dalam_pita as jangkar
     inner join dalam_pita as anggota
         on
-            jangkar.tahun = anggota.tahun
+            jangkar.kode_pemda = anggota.kode_pemda
+            and jangkar.tahun = anggota.tahun
             and jangkar.kode_skpd = anggota.kode_skpd
             and jangkar.kode_penerima = anggota.kode_penerima
             and jangkar.kode_ambang = anggota.kode_ambang
@@ -246,13 +260,22 @@ jendela as (
 jendela_lolos as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_penerima,
         kode_ambang,
         nomor_jangkar
     from jendela
-    group by tahun, kode_skpd, kode_penerima, kode_ambang, nomor_jangkar, batas_rp, jumlah_minimal
+    group by
+        kode_pemda,
+        tahun,
+        kode_skpd,
+        kode_penerima,
+        kode_ambang,
+        nomor_jangkar,
+        batas_rp,
+        jumlah_minimal
     having count(*) >= jumlah_minimal and sum(nilai_rp) > batas_rp
 
 ),
@@ -260,6 +283,7 @@ jendela_lolos as (
 pecah_anggota as (
 
     select distinct
+        jendela.kode_pemda,
         jendela.tahun,
         jendela.kode_skpd,
         jendela.kode_penerima,
@@ -268,7 +292,8 @@ pecah_anggota as (
     from jendela
     inner join jendela_lolos
         on
-            jendela.tahun = jendela_lolos.tahun
+            jendela.kode_pemda = jendela_lolos.kode_pemda
+            and jendela.tahun = jendela_lolos.tahun
             and jendela.kode_skpd = jendela_lolos.kode_skpd
             and jendela.kode_penerima = jendela_lolos.kode_penerima
             and jendela.kode_ambang = jendela_lolos.kode_ambang
@@ -279,6 +304,7 @@ pecah_anggota as (
 pecah as (
 
     select
+        pecah_anggota.kode_pemda,
         pecah_anggota.tahun,
         'pemecahan_paket' as kode_aturan,
         min(pecah_anggota.nomor_sp2d) as kunci_kasus,
@@ -313,13 +339,16 @@ pecah as (
     from pecah_anggota
     inner join bayar
         on
-            pecah_anggota.tahun = bayar.tahun
+            pecah_anggota.kode_pemda = bayar.kode_pemda
+            and pecah_anggota.tahun = bayar.tahun
             and pecah_anggota.nomor_sp2d = bayar.nomor_sp2d
     inner join dalam_pita
         on
-            pecah_anggota.tahun = dalam_pita.tahun
+            pecah_anggota.kode_pemda = dalam_pita.kode_pemda
+            and pecah_anggota.tahun = dalam_pita.tahun
             and pecah_anggota.nomor_sp2d = dalam_pita.nomor_sp2d
     group by
+        pecah_anggota.kode_pemda,
         pecah_anggota.tahun,
         pecah_anggota.kode_skpd,
         pecah_anggota.kode_penerima,
@@ -345,6 +374,7 @@ batas_tahun as (
 terlambat as (
 
     select
+        kode_pemda,
         tahun,
         'sesudah_batas_tahun' as kode_aturan,
         nomor_sp2d as kunci_kasus,
@@ -380,7 +410,7 @@ baris_akun as (
         sum(pagu_akhir_rp) over akun as pagu_akun_rp,
         sum(realisasi_rp) over akun as realisasi_akun_rp
     from {{ ref('int_anggaran_realisasi_joined') }}
-    window akun as (partition by tahun, kode_skpd, kode_sub_kegiatan, kode_akun)
+    window akun as (partition by kode_pemda, tahun, kode_skpd, kode_sub_kegiatan, kode_akun)
 
 ),
 
@@ -390,6 +420,7 @@ baris_akun as (
 baris_lebih as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_sub_kegiatan,
@@ -407,6 +438,7 @@ baris_lebih as (
 bayar_baris_lebih as (
 
     select
+        belanja.kode_pemda,
         belanja.tahun,
         belanja.kode_skpd,
         belanja.kode_sub_kegiatan,
@@ -417,6 +449,7 @@ bayar_baris_lebih as (
         baris_lebih.pagu_akhir_rp,
         sum(belanja.nilai_rp) over (
             partition by
+                belanja.kode_pemda,
                 belanja.tahun,
                 belanja.kode_skpd,
                 belanja.kode_sub_kegiatan,
@@ -428,7 +461,8 @@ bayar_baris_lebih as (
     from {{ ref('int_sp2d_paid_to_penerima') }} as belanja
     inner join baris_lebih
         on
-            belanja.tahun = baris_lebih.tahun
+            belanja.kode_pemda = baris_lebih.kode_pemda
+            and belanja.tahun = baris_lebih.tahun
             and belanja.kode_skpd = baris_lebih.kode_skpd
             and belanja.kode_sub_kegiatan = baris_lebih.kode_sub_kegiatan
             and belanja.kode_akun = baris_lebih.kode_akun
@@ -439,6 +473,7 @@ bayar_baris_lebih as (
 lebih as (
 
     select
+        baris_lebih.kode_pemda,
         baris_lebih.tahun,
         'melebihi_pagu' as kode_aturan,
         baris_lebih.kode_sub_kegiatan || '|' || baris_lebih.kode_akun || '|'
@@ -469,7 +504,8 @@ lebih as (
     from baris_lebih
     left join bayar_baris_lebih
         on
-            baris_lebih.tahun = bayar_baris_lebih.tahun
+            baris_lebih.kode_pemda = bayar_baris_lebih.kode_pemda
+            and baris_lebih.tahun = bayar_baris_lebih.tahun
             and baris_lebih.kode_skpd = bayar_baris_lebih.kode_skpd
             and baris_lebih.kode_sub_kegiatan = bayar_baris_lebih.kode_sub_kegiatan
             and baris_lebih.kode_akun = bayar_baris_lebih.kode_akun
@@ -477,6 +513,7 @@ lebih as (
             and bayar_baris_lebih.kumulatif_rp > bayar_baris_lebih.pagu_akhir_rp
             and bayar_baris_lebih.nilai_rp > 0
     group by
+        baris_lebih.kode_pemda,
         baris_lebih.tahun,
         baris_lebih.kode_skpd,
         baris_lebih.kode_sub_kegiatan,
@@ -491,6 +528,7 @@ lebih as (
 rincian as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,
@@ -507,7 +545,9 @@ rincian as (
         lower(trim(uraian_komponen)) as komponen,
         lower(trim(satuan)) as satuan_kunci,
         {{ is_tahap_akhir('urutan_tahap') }} as is_tahap_akhir,
-        dense_rank() over (partition by tahun, kode_skpd order by urutan_tahap) as urutan_ke
+        dense_rank()
+            over (partition by kode_pemda, tahun, kode_skpd order by urutan_tahap)
+            as urutan_ke
     from {{ ref('stg_sipd__dpa_rincian') }}
     where harga_satuan_rp > 0
 
@@ -536,6 +576,7 @@ rincian_akhir as (
 median_komponen as (
 
     select
+        kode_pemda,
         tahun,
         komponen,
         satuan_kunci,
@@ -543,13 +584,14 @@ median_komponen as (
         count(distinct kode_skpd) as jumlah_opd,
         median(harga_satuan_rp) as median_rp
     from rincian_akhir
-    group by tahun, komponen, satuan_kunci
+    group by kode_pemda, tahun, komponen, satuan_kunci
 
 ),
 
 mad_komponen as (
 
     select
+        rincian_akhir.kode_pemda,
         rincian_akhir.tahun,
         rincian_akhir.komponen,
         rincian_akhir.satuan_kunci,
@@ -557,10 +599,15 @@ mad_komponen as (
     from rincian_akhir
     inner join median_komponen
         on
-            rincian_akhir.tahun = median_komponen.tahun
+            rincian_akhir.kode_pemda = median_komponen.kode_pemda
+            and rincian_akhir.tahun = median_komponen.tahun
             and rincian_akhir.komponen = median_komponen.komponen
             and rincian_akhir.satuan_kunci = median_komponen.satuan_kunci
-    group by rincian_akhir.tahun, rincian_akhir.komponen, rincian_akhir.satuan_kunci
+    group by
+        rincian_akhir.kode_pemda,
+        rincian_akhir.tahun,
+        rincian_akhir.komponen,
+        rincian_akhir.satuan_kunci
 
 ),
 
@@ -586,12 +633,14 @@ harga_dinilai as (
     from rincian_akhir
     inner join median_komponen
         on
-            rincian_akhir.tahun = median_komponen.tahun
+            rincian_akhir.kode_pemda = median_komponen.kode_pemda
+            and rincian_akhir.tahun = median_komponen.tahun
             and rincian_akhir.komponen = median_komponen.komponen
             and rincian_akhir.satuan_kunci = median_komponen.satuan_kunci
     inner join mad_komponen
         on
-            rincian_akhir.tahun = mad_komponen.tahun
+            rincian_akhir.kode_pemda = mad_komponen.kode_pemda
+            and rincian_akhir.tahun = mad_komponen.tahun
             and rincian_akhir.komponen = mad_komponen.komponen
             and rincian_akhir.satuan_kunci = mad_komponen.satuan_kunci
     cross join aturan_harga
@@ -602,6 +651,7 @@ harga_dinilai as (
 harga_tinggi as (
 
     select
+        kode_pemda,
         tahun,
         'harga_satuan_tinggi' as kode_aturan,
         tahap || '|' || kode_sub_kegiatan || '|' || cast(no_rincian as varchar) as kunci_kasus,
@@ -640,6 +690,7 @@ harga_tinggi as (
 lompatan_pasangan as (
 
     select
+        sesudah.kode_pemda,
         sesudah.tahun,
         sesudah.kode_skpd,
         sesudah.kode_sub_kegiatan,
@@ -658,7 +709,8 @@ lompatan_pasangan as (
     from rincian as sesudah
     inner join rincian as sebelum
         on
-            sesudah.tahun = sebelum.tahun
+            sesudah.kode_pemda = sebelum.kode_pemda
+            and sesudah.tahun = sebelum.tahun
             and sesudah.kode_skpd = sebelum.kode_skpd
             and sesudah.urutan_ke = sebelum.urutan_ke + 1
             and sesudah.kode_sub_kegiatan = sebelum.kode_sub_kegiatan
@@ -673,6 +725,7 @@ lompatan_pasangan as (
 lompatan as (
 
     select
+        kode_pemda,
         tahun,
         'lompatan_tahap' as kode_aturan,
         tahap_sesudah || '|' || kode_sub_kegiatan || '|' || cast(no_rincian as varchar)
@@ -721,6 +774,7 @@ semua as (
 final as (
 
     select
+        cast(semua.kode_pemda as varchar) as kode_pemda,
         cast(semua.tahun as integer) as tahun,
         cast(semua.kode_aturan as varchar) as kode_aturan,
         cast(aturan.nama_aturan as varchar) as nama_aturan,
@@ -747,7 +801,8 @@ final as (
         on semua.kode_aturan = aturan.kode_aturan
     left join {{ ref('int_opd_resolved') }} as opd
         on
-            semua.kode_skpd = opd.kode_skpd
+            semua.kode_pemda = opd.kode_pemda
+            and semua.kode_skpd = opd.kode_skpd
             and {{ berlaku_pada('semua.tahun', 'opd') }}
 
 )

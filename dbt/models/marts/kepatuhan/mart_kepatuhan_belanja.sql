@@ -36,6 +36,7 @@ aturan as (
 per_tahap as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         urutan_tahap,
@@ -47,30 +48,33 @@ per_tahap as (
         cast(sum(infrastruktur_rp) as decimal(18, 2)) as infrastruktur_rp,
         cast(sum(kesehatan_rp) as decimal(18, 2)) as kesehatan_rp
     from program
-    group by tahun, tahap, urutan_tahap
+    group by kode_pemda, tahun, tahap, urutan_tahap
 
 ),
 
 sumber as (
 
     select
+        kode_pemda,
         tahun,
         tahap,
         {{ sumber_sha256_agg('sha256') }} as sumber_sha256
     from (
         select
+            kode_pemda,
             tahun,
             tahap,
             {{ sumber_sha256_unnest('sumber_sha256') }} as sha256
         from program
     ) as dipecah
-    group by tahun, tahap
+    group by kode_pemda, tahun, tahap
 
 ),
 
 diukur as (
 
     select
+        per_tahap.kode_pemda,
         per_tahap.tahun,
         per_tahap.tahap,
         per_tahap.urutan_tahap,
@@ -181,6 +185,7 @@ dijelaskan as (
 final as (
 
     select
+        cast(dijelaskan.kode_pemda as varchar) as kode_pemda,
         cast(dijelaskan.tahun as integer) as tahun,
         cast(dijelaskan.tahap as varchar) as tahap,
         cast(dijelaskan.urutan_tahap as integer) as urutan_tahap,
@@ -206,7 +211,8 @@ final as (
     from dijelaskan
     left join sumber
         on
-            dijelaskan.tahun = sumber.tahun
+            dijelaskan.kode_pemda = sumber.kode_pemda
+            and dijelaskan.tahun = sumber.tahun
             and dijelaskan.tahap = sumber.tahap
 
 )

@@ -80,9 +80,22 @@ tahun_ke as (
 
 ),
 
+-- every pemda with an OPD list (the seed's Samarinda, referensi__opd for the others) or a file
+pemda as (
+
+    select kode_pemda
+    from {{ ref('int_opd_resolved') }}
+    where ada_di_referensi
+    union
+    select kode_pemda
+    from {{ ref('stg_meta__ingest_log') }}
+
+),
+
 periode_diharapkan as (
 
     select
+        pemda.kode_pemda,
         jadwal.sistem,
         jadwal.tabel,
         jadwal.pengirim,
@@ -93,6 +106,7 @@ periode_diharapkan as (
         coalesce(periode_siklus.periode, jadwal.periode) as periode,
         coalesce(periode_siklus.bulan_akhir, jadwal.bulan_akhir) as bulan_akhir
     from jadwal
+    cross join pemda
     cross join tahun_ke
     cross join acuan
     left join periode_siklus
@@ -104,17 +118,20 @@ periode_diharapkan as (
 opd as (
 
     select
-        cast(kode_skpd as varchar) as kode_skpd,
-        cast(nama_skpd as varchar) as nama_skpd,
-        cast(tahun_mulai as integer) as tahun_mulai,
-        cast(tahun_selesai as integer) as tahun_selesai
-    from {{ ref('ref_opd') }}
+        kode_pemda,
+        kode_skpd,
+        nama_skpd,
+        tahun_mulai,
+        tahun_selesai
+    from {{ ref('int_opd_resolved') }}
+    where ada_di_referensi
 
 ),
 
 pengirim_diharapkan as (
 
     select
+        periode_diharapkan.kode_pemda,
         periode_diharapkan.tahun,
         periode_diharapkan.sistem,
         periode_diharapkan.tabel,
@@ -127,12 +144,15 @@ pengirim_diharapkan as (
         periode_diharapkan.hari_tenggat
     from periode_diharapkan
     inner join opd
-        on {{ berlaku_pada('periode_diharapkan.tahun', 'opd') }}
+        on
+            periode_diharapkan.kode_pemda = opd.kode_pemda
+            and {{ berlaku_pada('periode_diharapkan.tahun', 'opd') }}
     where periode_diharapkan.pengirim = 'opd'
 
     union all
 
     select
+        kode_pemda,
         tahun,
         sistem,
         tabel,
@@ -151,6 +171,7 @@ pengirim_diharapkan as (
 diharapkan as (
 
     select
+        kode_pemda,
         tahun,
         sistem,
         tabel,
@@ -182,6 +203,7 @@ siklus_sumber as (
 ingest_log as (
 
     select
+        kode_pemda,
         tahun,
         sistem,
         tabel,
@@ -198,6 +220,7 @@ ingest_log as (
 kiriman as (
 
     select
+        ingest_log.kode_pemda,
         ingest_log.tahun,
         ingest_log.sistem,
         ingest_log.tabel,
@@ -222,6 +245,7 @@ kiriman as (
 kiriman_per_periode as (
 
     select
+        kiriman.kode_pemda,
         kiriman.tahun,
         kiriman.sistem,
         kiriman.tabel,
@@ -237,6 +261,7 @@ kiriman_per_periode as (
     cross join acuan
     where kiriman.tanggal_terima <= acuan.tanggal_acuan
     group by
+        kiriman.kode_pemda,
         kiriman.tahun,
         kiriman.sistem,
         kiriman.tabel,
@@ -248,6 +273,7 @@ kiriman_per_periode as (
 digabung as (
 
     select
+        diharapkan.kode_pemda,
         diharapkan.tahun,
         diharapkan.sistem,
         diharapkan.tabel,
@@ -269,7 +295,8 @@ digabung as (
     cross join acuan
     left join kiriman_per_periode
         on
-            diharapkan.tahun = kiriman_per_periode.tahun
+            diharapkan.kode_pemda = kiriman_per_periode.kode_pemda
+            and diharapkan.tahun = kiriman_per_periode.tahun
             and diharapkan.sistem = kiriman_per_periode.sistem
             and diharapkan.tabel = kiriman_per_periode.tabel
             and diharapkan.periode = kiriman_per_periode.periode
@@ -302,6 +329,7 @@ dinilai as (
 final as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         cast(tahun as integer) as tahun,
         sistem,
         tabel,

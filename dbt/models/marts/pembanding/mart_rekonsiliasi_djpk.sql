@@ -1,8 +1,8 @@
 {#- Where the city's own warehouse meets DJPK (issue 13 §6): the city's belanja per jenis account
     (Permendagri 90 level 3, 5.1.01 belanja pegawai …), summed from its own DPA murni line items,
     side by side with what DJPK's national APBD file (also the planned APBD murni) says for the
-    same pemda (var kode_pemda_kota, mapped to its DJPK code by ref_pemda) and year: the difference
-    in rupiah and percent. A year only one side has is listed with status_perbandingan saying
+    same pemda (every pemda of the warehouse, mapped to its DJPK code by ref_pemda) and year: the
+    difference in rupiah and percent. A year only one side has is listed with status_perbandingan saying
     which side is missing, never left out: with the demo (2024–2025) and the embedded DJPK file
     (2023) no year is compared, and the table says so. Within a year both sides have, an account
     one side lacks counts as Rp0 on that side (both sides are whole budgets). -#}
@@ -15,25 +15,29 @@ kota as (
         pemda.nama_pemda,
         pemda.kode_djpk
     from {{ ref('ref_pemda') }} as pemda
-    where pemda.kode_pemda = '{{ var("kode_pemda_kota") }}'
+    where pemda.kode_pemda in (
+            select anggaran.kode_pemda from {{ ref('int_anggaran_summed_to_akun') }} as anggaran
+        )
 
 ),
 
 gudang as (
 
     select
+        anggaran.kode_pemda,
         anggaran.tahun,
         left(anggaran.kode_akun, 6) as kode_akun,
         cast(sum(anggaran.pagu_rp) as decimal(18, 2)) as nilai_rp
     from {{ ref('int_anggaran_summed_to_akun') }} as anggaran
     where anggaran.tahap = 'murni'
-    group by anggaran.tahun, left(anggaran.kode_akun, 6)
+    group by anggaran.kode_pemda, anggaran.tahun, left(anggaran.kode_akun, 6)
 
 ),
 
 djpk as (
 
     select
+        kota.kode_pemda,
         apbd.tahun,
         apbd.kode_akun,
         cast(sum(apbd.nilai_rp) as decimal(18, 2)) as nilai_rp
@@ -41,38 +45,49 @@ djpk as (
     inner join kota
         on apbd.kode_djpk = kota.kode_djpk
     where apbd.kode_akun like '5.%'
-    group by apbd.tahun, apbd.kode_akun
+    group by kota.kode_pemda, apbd.tahun, apbd.kode_akun
 
 ),
 
 tahun_gudang as (
 
-    select distinct tahun from gudang
+    select distinct
+        kode_pemda,
+        tahun
+    from gudang
 
 ),
 
 tahun_djpk as (
 
-    select distinct tahun from djpk
+    select distinct
+        kode_pemda,
+        tahun
+    from djpk
 
 ),
 
 berdampingan as (
 
     select
+        coalesce(gudang.kode_pemda, djpk.kode_pemda) as kode_pemda,
         coalesce(gudang.tahun, djpk.tahun) as tahun,
         coalesce(gudang.kode_akun, djpk.kode_akun) as kode_akun,
         gudang.nilai_rp as gudang_rp,
         djpk.nilai_rp as djpk_rp
     from gudang
     full outer join djpk
-        on gudang.tahun = djpk.tahun and gudang.kode_akun = djpk.kode_akun
+        on
+            gudang.kode_pemda = djpk.kode_pemda
+            and gudang.tahun = djpk.tahun
+            and gudang.kode_akun = djpk.kode_akun
 
 ),
 
 berstatus as (
 
     select
+        berdampingan.kode_pemda,
         berdampingan.tahun,
         berdampingan.kode_akun,
         case
@@ -91,23 +106,31 @@ berstatus as (
         end as djpk_rp
     from berdampingan
     left join tahun_gudang
-        on berdampingan.tahun = tahun_gudang.tahun
+        on
+            berdampingan.kode_pemda = tahun_gudang.kode_pemda
+            and berdampingan.tahun = tahun_gudang.tahun
     left join tahun_djpk
-        on berdampingan.tahun = tahun_djpk.tahun
+        on
+            berdampingan.kode_pemda = tahun_djpk.kode_pemda
+            and berdampingan.tahun = tahun_djpk.tahun
 
 ),
 
 tahun_ada as (
 
     select
+        kota.kode_pemda,
         (
-            select string_agg(cast(tahun as varchar), ', ' order by tahun)
+            select string_agg(cast(tahun_djpk.tahun as varchar), ', ' order by tahun_djpk.tahun)
             from tahun_djpk
+            where tahun_djpk.kode_pemda = kota.kode_pemda
         ) as tahun_djpk,
         (
-            select string_agg(cast(tahun as varchar), ', ' order by tahun)
+            select string_agg(cast(tahun_gudang.tahun as varchar), ', ' order by tahun_gudang.tahun)
             from tahun_gudang
+            where tahun_gudang.kode_pemda = kota.kode_pemda
         ) as tahun_gudang
+    from kota
 
 )
 
@@ -135,7 +158,9 @@ select
             || coalesce(tahun_ada.tahun_gudang, 'tidak ada') || '); tidak dibandingkan.'
     end as keterangan
 from berstatus
-cross join kota
-cross join tahun_ada
+inner join kota
+    on berstatus.kode_pemda = kota.kode_pemda
+inner join tahun_ada
+    on berstatus.kode_pemda = tahun_ada.kode_pemda
 left join {{ ref('ref_akun') }} as akun
     on berstatus.kode_akun = akun.kode_akun and akun.tahun_selesai is null

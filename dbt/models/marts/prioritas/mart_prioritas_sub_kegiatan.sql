@@ -30,6 +30,7 @@ program as (
 kinerja as (
 
     select
+        kode_pemda,
         tahun,
         kode_skpd,
         kode_program,
@@ -41,9 +42,12 @@ kinerja as (
 persentil as (
 
     select
+        kode_pemda,
         tahun,
         kode_wilayah,
-        percent_rank() over (partition by tahun order by indeks_kebutuhan) as persentil_kebutuhan
+        percent_rank()
+            over (partition by kode_pemda, tahun order by indeks_kebutuhan)
+            as persentil_kebutuhan
     from {{ ref('int_kebutuhan_wilayah_ranked') }}
     where tingkat_wilayah = 'kelurahan' and indeks_kebutuhan is not null
 
@@ -52,6 +56,7 @@ persentil as (
 riwayat as (
 
     select
+        sub.kode_pemda,
         sub.tahun,
         sub.kode_skpd,
         sub.kode_sub_kegiatan,
@@ -59,25 +64,33 @@ riwayat as (
     from sub
     inner join sub as lalu
         on
-            sub.kode_skpd = lalu.kode_skpd
+            sub.kode_pemda = lalu.kode_pemda
+            and sub.kode_skpd = lalu.kode_skpd
             and sub.kode_sub_kegiatan = lalu.kode_sub_kegiatan
             and sub.tahun >= lalu.tahun
-    group by sub.tahun, sub.kode_skpd, sub.kode_sub_kegiatan
+    group by sub.kode_pemda, sub.tahun, sub.kode_skpd, sub.kode_sub_kegiatan
 
 ),
 
 tahun_data as (
 
     select
+        kode_pemda,
         tahun,
-        count(*) over (order by tahun) as jumlah_tahun_data
-    from (select distinct tahun from sub) as tahun_ada
+        count(*) over (partition by kode_pemda order by tahun) as jumlah_tahun_data
+    from (
+        select distinct
+            kode_pemda,
+            tahun
+        from sub
+    ) as tahun_ada
 
 ),
 
 komponen as (
 
     select
+        sub.kode_pemda,
         sub.tahun,
         sub.kode_skpd,
         sub.nama_skpd,
@@ -139,29 +152,36 @@ komponen as (
     cross join aturan
     left join {{ ref('int_belanja_jenis_per_sub_kegiatan') }} as jenis
         on
-            sub.tahun = jenis.tahun
+            sub.kode_pemda = jenis.kode_pemda
+            and sub.tahun = jenis.tahun
             and sub.kode_skpd = jenis.kode_skpd
             and sub.kode_sub_kegiatan = jenis.kode_sub_kegiatan
     inner join riwayat
         on
-            sub.tahun = riwayat.tahun
+            sub.kode_pemda = riwayat.kode_pemda
+            and sub.tahun = riwayat.tahun
             and sub.kode_skpd = riwayat.kode_skpd
             and sub.kode_sub_kegiatan = riwayat.kode_sub_kegiatan
     inner join tahun_data
-        on sub.tahun = tahun_data.tahun
+        on
+            sub.kode_pemda = tahun_data.kode_pemda
+            and sub.tahun = tahun_data.tahun
     left join program
         on
-            sub.tahun = program.tahun
+            sub.kode_pemda = program.kode_pemda
+            and sub.tahun = program.tahun
             and sub.kode_skpd = program.kode_skpd
             and sub.kode_program = program.kode_program
     left join kinerja
         on
-            sub.tahun = kinerja.tahun
+            sub.kode_pemda = kinerja.kode_pemda
+            and sub.tahun = kinerja.tahun
             and sub.kode_skpd = kinerja.kode_skpd
             and sub.kode_program = kinerja.kode_program
     left join persentil
         on
-            sub.tahun = persentil.tahun
+            sub.kode_pemda = persentil.kode_pemda
+            and sub.tahun = persentil.tahun
             and sub.kode_wilayah_lokasi = persentil.kode_wilayah
 
 ),
@@ -217,6 +237,7 @@ bertier as (
 final as (
 
     select
+        cast(bertier.kode_pemda as varchar) as kode_pemda,
         cast(bertier.tahun as integer) as tahun,
         cast(bertier.kode_skpd as varchar) as kode_skpd,
         cast(bertier.nama_skpd as varchar) as nama_skpd,

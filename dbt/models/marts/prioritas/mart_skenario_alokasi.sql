@@ -18,7 +18,7 @@ skenario as (
     select * from semua
     qualify
         row_number() over (
-            partition by id_skenario, kode_skpd, kode_program order by is_bawaan desc
+            partition by kode_pemda, id_skenario, kode_skpd, kode_program order by is_bawaan desc
         ) = 1
 
 ),
@@ -26,6 +26,7 @@ skenario as (
 final as (
 
     select
+        kode_pemda,
         id_skenario,
         tahun,
         is_bawaan,

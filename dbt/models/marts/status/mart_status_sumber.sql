@@ -9,6 +9,7 @@ with
 percobaan as (
 
     select
+        kode_pemda,
         sistem,
         tabel,
         tahun,
@@ -32,11 +33,11 @@ dimuat as (
     select
         *,
         row_number() over (
-            partition by sistem, tabel, tahun, pengirim, periode
+            partition by kode_pemda, sistem, tabel, tahun, pengirim, periode
             order by dimuat_pada desc, sha256 asc
         ) as urutan,
         count(*) over (
-            partition by sistem, tabel, tahun, pengirim, periode
+            partition by kode_pemda, sistem, tabel, tahun, pengirim, periode
         ) as jumlah_versi_dimuat
     from percobaan
     where status = 'dimuat'
@@ -53,6 +54,7 @@ berlaku as (
 ditolak_sesudahnya as (
 
     select
+        p.kode_pemda,
         p.sistem,
         p.tabel,
         p.tahun,
@@ -64,19 +66,20 @@ ditolak_sesudahnya as (
         p.umpan_balik_path,
         p.dimuat_pada,
         row_number() over (
-            partition by p.sistem, p.tabel, p.tahun, p.pengirim, p.periode
+            partition by p.kode_pemda, p.sistem, p.tabel, p.tahun, p.pengirim, p.periode
             order by p.dimuat_pada desc, p.sha256 asc
         ) as urutan,
         count(*) over (
-            partition by p.sistem, p.tabel, p.tahun, p.pengirim, p.periode
+            partition by p.kode_pemda, p.sistem, p.tabel, p.tahun, p.pengirim, p.periode
         ) as jumlah,
         min(p.dimuat_pada) over (
-            partition by p.sistem, p.tabel, p.tahun, p.pengirim, p.periode
+            partition by p.kode_pemda, p.sistem, p.tabel, p.tahun, p.pengirim, p.periode
         ) as pertama_pada
     from percobaan as p
     left join berlaku as b
         on
-            p.sistem = b.sistem
+            p.kode_pemda = b.kode_pemda
+            and p.sistem = b.sistem
             and p.tabel = b.tabel
             and p.tahun = b.tahun
             and p.pengirim = b.pengirim
@@ -90,6 +93,7 @@ ditolak_sesudahnya as (
 slot as (
 
     select distinct
+        kode_pemda,
         sistem,
         tabel,
         tahun,
@@ -102,6 +106,7 @@ slot as (
 final as (
 
     select
+        s.kode_pemda,
         s.sistem,
         s.tabel,
         cast(s.tahun as integer) as tahun,
@@ -129,14 +134,16 @@ final as (
     from slot as s
     left join berlaku as b
         on
-            s.sistem = b.sistem
+            s.kode_pemda = b.kode_pemda
+            and s.sistem = b.sistem
             and s.tabel = b.tabel
             and s.tahun = b.tahun
             and s.pengirim = b.pengirim
             and s.periode = b.periode
     left join ditolak_sesudahnya as d
         on
-            s.sistem = d.sistem
+            s.kode_pemda = d.kode_pemda
+            and s.sistem = d.sistem
             and s.tabel = d.tabel
             and s.tahun = d.tahun
             and s.pengirim = d.pengirim

@@ -12,7 +12,8 @@ source as (
 renamed as (
 
     select
-        {{ contract_columns('bpkad', 'sp2d') }},
+        cast(kode_pemda as varchar) as kode_pemda,
+        {{ contract_columns('bpkad', 'sp2d', exclude=['kode_pemda']) }},
         cast(extract(month from tanggal_sp2d) as integer) as bulan
 
     from source

@@ -30,9 +30,31 @@ renamed as (
         cast(_dimuat_pada as timestamp) as dimuat_pada
     from source
 
+),
+
+-- the Kemendagri code of each BPS region code (ref_pemda): the warehouse's key for a pemda
+pemda as (
+
+    select
+        kode_pemda,
+        kode_bps
+    from {{ ref('ref_pemda') }}
+    where kode_bps is not null
+
+),
+
+final as (
+
+    select
+        pemda.kode_pemda,
+        renamed.*
+    from renamed
+    left join pemda
+        on renamed.kode_bps = pemda.kode_bps
+
 )
 
-select * from renamed
+select * from final
 qualify row_number() over (
         partition by kode_bps, tahun, periode, id_indikator
         order by versi desc, dimuat_pada desc

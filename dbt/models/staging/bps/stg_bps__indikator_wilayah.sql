@@ -9,7 +9,11 @@ source as (
 
 renamed as (
 
-    select {{ contract_columns('bps', 'indikator_wilayah', rename={'satuan': 'satuan_asli'}) }}
+    select
+        cast(kode_pemda as varchar) as kode_pemda,
+        {{ contract_columns(
+            'bps', 'indikator_wilayah', rename={'satuan': 'satuan_asli'}, exclude=['kode_pemda']
+        ) }}
 
     from source
 

@@ -11,7 +11,9 @@ source as (
 
 renamed as (
 
-    select {{ contract_columns('dinsos', 'penerima_bansos') }}
+    select
+        cast(kode_pemda as varchar) as kode_pemda,
+        {{ contract_columns('dinsos', 'penerima_bansos', exclude=['kode_pemda']) }}
 
     from source
 

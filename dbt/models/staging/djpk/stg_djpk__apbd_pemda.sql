@@ -25,9 +25,31 @@ renamed as (
 
     from source
 
+),
+
+-- the Kemendagri code of each DJPK code (ref_pemda): the warehouse's key for a pemda
+pemda as (
+
+    select
+        kode_pemda,
+        kode_djpk
+    from {{ ref('ref_pemda') }}
+    where kode_djpk is not null
+
+),
+
+final as (
+
+    select
+        pemda.kode_pemda,
+        renamed.*
+    from renamed
+    left join pemda
+        on renamed.kode_djpk = pemda.kode_djpk
+
 )
 
-select * from renamed
+select * from final
 qualify dense_rank() over (
         partition by kode_djpk, tahun
         order by dimuat_pada desc, sumber_berkas desc

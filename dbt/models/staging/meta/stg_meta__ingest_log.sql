@@ -10,6 +10,8 @@ renamed as (
 
     select
         -- keys
+        -- national files (djpk, bps kab/kota) carry every pemda: the deployment's default pemda
+        coalesce(nullif(kode_pemda, ''), '{{ var("kode_pemda_kota") }}') as kode_pemda,
         sha256,
         berkas,
         sistem,
@@ -40,7 +42,14 @@ renamed as (
         diterima_pada,
         dimuat_pada,
         row_number() over (
-            partition by sistem, tabel, tahun, pengirim, periode, status
+            partition by
+                coalesce(nullif(kode_pemda, ''), '{{ var("kode_pemda_kota") }}'),
+                sistem,
+                tabel,
+                tahun,
+                pengirim,
+                periode,
+                status
             order by dimuat_pada desc
         ) = 1 and status = 'dimuat' as is_versi_berlaku
 

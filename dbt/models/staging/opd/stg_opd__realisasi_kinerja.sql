@@ -12,8 +12,10 @@ source as (
 renamed as (
 
     select
+        cast(kode_pemda as varchar) as kode_pemda,
         {{ contract_columns(
             'opd', 'realisasi_kinerja',
+            exclude=['kode_pemda'],
             cast_as={'triwulan': 'integer'},
             rename={
                 'satuan': 'satuan_asli',

@@ -22,9 +22,11 @@ bulan as (
 renamed as (
 
     select
+        cast(source.kode_pemda as varchar) as kode_pemda,
         {{ contract_columns(
             'sipd', 'anggaran_kas',
             exclude=[
+                'kode_pemda',
                 'bulan_1', 'bulan_2', 'bulan_3', 'bulan_4', 'bulan_5', 'bulan_6',
                 'bulan_7', 'bulan_8', 'bulan_9', 'bulan_10', 'bulan_11', 'bulan_12',
             ],

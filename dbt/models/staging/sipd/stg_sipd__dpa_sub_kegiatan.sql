@@ -10,7 +10,8 @@ source as (
 renamed as (
 
     select
-        {{ contract_columns('sipd', 'dpa_sub_kegiatan') }},
+        cast(kode_pemda as varchar) as kode_pemda,
+        {{ contract_columns('sipd', 'dpa_sub_kegiatan', exclude=['kode_pemda']) }},
         {{ urutan_tahap('tahap') }} as urutan_tahap
 
     from source

@@ -13,6 +13,8 @@ renamed as (
 
     select
         -- keys
+        -- a scenario saved before scenarios were keyed by pemda: the deployment's default pemda
+        coalesce(cast(kode_pemda as varchar), '{{ var("kode_pemda_kota") }}') as kode_pemda,
         cast(id_skenario as varchar) as id_skenario,
         cast(kode_skpd as varchar) as kode_skpd,
         cast(kode_program as varchar) as kode_program,
