@@ -56,7 +56,20 @@ def _dbt_run_staging(root: Path) -> None:
     (root / "build").mkdir(exist_ok=True)
     dbt = Path(sys.executable).with_name("dbt")
     result = subprocess.run(
-        [str(dbt), "run", "--select", "stg_djpk__apbd_pemda", "--project-dir", str(DBT_DIR)],
+        # the staging model maps DJPK's codes to kode_pemda through the seed ref_pemda
+        [
+            str(dbt),
+            "build",
+            "--select",
+            "ref_pemda",
+            "stg_djpk__apbd_pemda",
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
+            "--project-dir",
+            str(DBT_DIR),
+        ],
         env=env,
         capture_output=True,
         text=True,

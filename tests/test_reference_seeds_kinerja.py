@@ -20,7 +20,7 @@ COLUMNS = {
         "interpretasi", "kode_satuan", "arah", "produsen_data", "sumber_acuan_kota",
         "sumber_acuan_kelurahan", "frekuensi", "level_estimasi_terendah", "indikator_kebutuhan",
     ],
-    "ref_pohon_kinerja": ["kode_program", "kode_indikator", "dasar_keterkaitan"],
+    "ref_pohon_kinerja": ["kode_pemda", "kode_program", "kode_indikator", "dasar_keterkaitan"],
 }  # fmt: skip
 
 

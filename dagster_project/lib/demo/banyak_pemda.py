@@ -175,9 +175,11 @@ def _write_referensi(root: Path) -> list[dict[str, Any]]:
     for name, seed_name in REFERENSI.items():
         rows = read_seed(seed_name)
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, ["kode_pemda", *rows[0]], lineterminator="\n")
+        # the seeds carry Samarinda's kode_pemda as their first column: this pemda's code instead
+        kolom = ["kode_pemda", *(c for c in rows[0] if c != "kode_pemda")]
+        writer = csv.DictWriter(buf, kolom, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({"kode_pemda": kode, **r} for r in rows)
+        writer.writerows({**r, "kode_pemda": kode} for r in rows)
         data = buf.getvalue().encode("utf-8")
         rel = f"referensi/{name}/{name}.csv"
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
