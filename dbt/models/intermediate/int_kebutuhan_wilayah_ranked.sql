@@ -39,7 +39,7 @@ wilayah as (
         kode_kecamatan,
         nama_kecamatan
     from {{ ref('int_wilayah_typed') }}
-    where level in ('kelurahan', 'kota')
+    where level in ('kelurahan', 'kota', 'kabupaten')
 
 ),
 
@@ -251,7 +251,8 @@ seluruh_kota as (
     select
         kode_pemda,
         tahun,
-        max(belanja_rp) filter (where tingkat_wilayah = 'kota') as belanja_seluruh_kota_rp,
+        max(belanja_rp) filter (where tingkat_wilayah in ('kota', 'kabupaten'))
+            as belanja_seluruh_kota_rp,
         sum(jumlah_penduduk) filter (where tingkat_wilayah = 'kelurahan') as penduduk_kota
     from digabung
     group by kode_pemda, tahun
@@ -444,7 +445,7 @@ final as (
         ) as dasar_penilaian_layanan,
         cast(
             case
-                when per_kapita.tingkat_wilayah = 'kota'
+                when per_kapita.tingkat_wilayah in ('kota', 'kabupaten')
                     then 'baris kota: belanja untuk seluruh kota (kantor, layanan kota, DPA tanpa '
                         || 'lokasi kelurahan), Rp '
                         || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
