@@ -94,6 +94,7 @@ FIRST = (
     "test_placebo_pipeline",  # its own placebo world: ingest and a dbt build of the evidence marts
     "test_pipeline",  # a copy of the demo: exports, a report and a failing re-run
     "test_sipd_export_pipeline",  # a copy of the demo, SIPD's export ingested, budget marts rebuilt
+    "test_pemda_pipeline",  # its own two-pemda world: apbd demo --pemda 2 and apbd run
     "test_pemda_models",  # a copy of the demo twinned as a second pemda, every keyed mart rebuilt
     "test_sql_lint",  # sqlfluff over every dbt SQL file
     "test_dbt_project",  # a dbt build on hand-made raw files (and the dbt unit tests)

@@ -476,8 +476,8 @@ lebih as (
         baris_lebih.kode_pemda,
         baris_lebih.tahun,
         'melebihi_pagu' as kode_aturan,
-        baris_lebih.kode_sub_kegiatan || '|' || baris_lebih.kode_akun || '|'
-        || baris_lebih.kode_sumber_dana as kunci_kasus,
+        baris_lebih.kode_skpd || '|' || baris_lebih.kode_sub_kegiatan || '|'
+        || baris_lebih.kode_akun || '|' || baris_lebih.kode_sumber_dana as kunci_kasus,
         baris_lebih.kode_skpd,
         baris_lebih.kode_sub_kegiatan,
         baris_lebih.kode_akun,
@@ -654,7 +654,8 @@ harga_tinggi as (
         kode_pemda,
         tahun,
         'harga_satuan_tinggi' as kode_aturan,
-        tahap || '|' || kode_sub_kegiatan || '|' || cast(no_rincian as varchar) as kunci_kasus,
+        tahap || '|' || kode_skpd || '|' || kode_sub_kegiatan || '|' || cast(no_rincian as varchar)
+            as kunci_kasus,
         kode_skpd,
         kode_sub_kegiatan,
         kode_akun,
@@ -728,8 +729,8 @@ lompatan as (
         kode_pemda,
         tahun,
         'lompatan_tahap' as kode_aturan,
-        tahap_sesudah || '|' || kode_sub_kegiatan || '|' || cast(no_rincian as varchar)
-            as kunci_kasus,
+        tahap_sesudah || '|' || kode_skpd || '|' || kode_sub_kegiatan || '|'
+        || cast(no_rincian as varchar) as kunci_kasus,
         kode_skpd,
         kode_sub_kegiatan,
         kode_akun,
