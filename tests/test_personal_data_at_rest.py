@@ -76,6 +76,10 @@ def test_files_with_personal_data_are_owner_only(data_paths):
     assert is_private(sent) and is_private(archived) and is_private(data_paths.landing_archive)
 
 
+def _values(frame: pl.DataFrame) -> list:
+    return [v for c, t in frame.schema.items() if not isinstance(t, pl.Datetime) for v in frame[c]]
+
+
 def test_no_digit_of_a_nik_in_quarantine_feedback_or_log(data_paths):
     write_bansos(data_paths)
     (outcome,) = ingest_source(BANSOS, data_paths)
@@ -92,12 +96,14 @@ def test_no_digit_of_a_nik_in_quarantine_feedback_or_log(data_paths):
     rows = pl.read_parquet(next(stem.glob("*.rows.parquet"))).drop("nik_hash")
     rules = set(errors["aturan"])
     assert {"nik_16_angka", "nik_bukan_samarinda", "format_kode"} <= rules
-    texts = [str(v) for f in (errors, rows, outcome.errors) for c in f.columns for v in f[c] if v]
+    # every value but clock times: a load time's microseconds (…02:32:12.214502) can share four
+    # digits with a NIK by chance, and a timestamp is written by the loader, never sent
+    texts = [str(v) for f in (errors, rows, outcome.errors) for v in _values(f) if v]
     workbook = next(stem.glob("*.umpan_balik.xlsx"))
     for sheet in pl.read_excel(workbook, sheet_id=0, infer_schema_length=0).values():
         texts += [str(v) for c in sheet.columns for v in sheet[c] if v is not None]
     log = read_ingest_log(data_paths).drop("sha256")
-    texts += [str(v) for c in log.columns for v in log[c] if v is not None]
+    texts += [str(v) for v in _values(log) if v is not None]
     texts.append(outcome.summary())
     leaked = [t for t in texts if nik_digits_in(t)]
     assert not leaked, leaked[:5]
