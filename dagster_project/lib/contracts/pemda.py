@@ -13,16 +13,18 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from dagster_project.lib.contracts.model import pemda_column
 from dagster_project.lib.contracts.reference import seed
-from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.core.paths import DataPaths, pemda_folder, pemda_of_folder
 
 DEFAULT_PEMDA = "64.72"  # Kota Samarinda: the first pemda, and the default of every deployment
 # The pemda whose own lists the seeds ref_opd, ref_wilayah and ref_pohon_kinerja are; another
 # pemda sends its lists as landing files (contracts referensi__opd, __wilayah, __pohon_kinerja).
 SEED_PEMDA = "64.72"
-# A landing folder that is meant as a pemda code (two digits, or two dot two): anything else at the
-# top of landing/ is a source system's folder (sipd, bpkad, …) of the default pemda.
-PEMDA_FOLDER = re.compile(r"^[0-9]{2}(\.[0-9]{2})?$")
+# A landing folder that is meant as a pemda code (the kode_pemda contract's pattern: two digits, or
+# two dot two): anything else at the top of landing/ is a source system's folder (sipd, bpkad, …)
+# of the default pemda.
+PEMDA_FOLDER = re.compile(pemda_column().pattern or "")
 
 
 def pemda_bawaan(paths: DataPaths) -> str:
@@ -91,8 +93,8 @@ def pemda_present(paths: DataPaths) -> list[str]:
     default pemda). Sorted codes."""
     found: set[str] = set()
     if paths.raw.is_dir():
-        found |= {p.name.removeprefix("pemda=") for p in paths.raw.glob("*/*/pemda=*")}
-        found |= {p.name.removeprefix("pemda=") for p in paths.ingest_log.glob("pemda=*")}
+        found |= {pemda_of_folder(p.name) for p in paths.raw.glob(f"*/*/{pemda_folder('*')}")}
+        found |= {pemda_of_folder(p.name) for p in paths.ingest_log.glob(pemda_folder("*"))}
     known = pemda_names()
     found |= {f for f in pemda_folders(paths) if f in known}
     if any(_has_files(paths.landing / folder) for folder in _pemda_landing_folders()):

@@ -98,9 +98,17 @@ class DataPaths:
             p.mkdir(parents=True, exist_ok=True)
 
 
+_PEMDA_PREFIX = "pemda="
+
+
 def pemda_folder(kode_pemda: str) -> str:
     """The pemda level of raw, quarantine and ingest-log paths (hive style): `pemda=64.72`."""
-    return f"pemda={kode_pemda}"
+    return f"{_PEMDA_PREFIX}{kode_pemda}"
+
+
+def pemda_of_folder(name: str) -> str:
+    """The code in a `pemda_folder` name: `pemda=64.72` -> `64.72`."""
+    return name.removeprefix(_PEMDA_PREFIX)
 
 
 def year_folder(tahun: int | None) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from dagster_project.lib.contracts.model import Contract, feeder_contracts
 from dagster_project.lib.contracts.reference import opd_codes, validity
-from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.core.paths import DataPaths, pemda_folder
 from dagster_project.lib.ingest.loader import landing_files, locate
 from dagster_project.lib.ingest.readers import LandingFileError
 
@@ -204,7 +204,7 @@ def raw_files_in_partitions(
         table = paths.raw / contract.system / contract.table
         # every pemda's slot of the partition (pemda is not a partition dimension: Dagster
         # allows two, and opd × tahun already takes them)
-        found = sorted(table.glob(f"pemda=*/tahun={tahun}/{pengirim}/*.parquet"))
+        found = sorted(table.glob(f"{pemda_folder('*')}/tahun={tahun}/{pengirim}/*.parquet"))
         found += sorted(table.glob(f"tahun={tahun}/{pengirim}/*.parquet"))
         for f in found:
             if periode is None or (
