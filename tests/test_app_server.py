@@ -4,7 +4,10 @@ app's own; listening for other machines without a token is refused."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import builtins
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,10 +17,12 @@ import websockets
 
 from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.lib.outputs.app_server import (
+    COMPILE_LOCK,
     AppServerError,
     allowed_hosts,
     read_token,
     refusal,
+    serialise_compile,
     serve,
 )
 from tests.server_kit import free_port, planner_app
@@ -78,6 +83,21 @@ def test_a_cross_origin_http_request_is_refused(app_url):
     assert exc.value.code == 403
     with urllib.request.urlopen(f"http://{app_url}/", timeout=30) as ok:
         assert ok.status == 200
+
+
+def test_the_server_parses_python_one_thread_at_a_time(monkeypatch):
+    """While one thread compiles (here: holds the lock), another thread's `ast.parse` waits."""
+    monkeypatch.setattr(builtins, "compile", builtins.compile)  # restored after the test
+    serialise_compile()
+    serialise_compile()  # idempotent: one lock, not a wrapper around a wrapper
+    assert not hasattr(builtins.compile.__wrapped__, "__wrapped__")
+    parsed = threading.Event()
+    worker = threading.Thread(target=lambda: (ast.parse("x = 1"), parsed.set()))
+    with COMPILE_LOCK:
+        worker.start()
+        assert not parsed.wait(0.3)
+    assert parsed.wait(10)
+    worker.join()
 
 
 def _scope(host: str, origin: str | None = None) -> dict:

@@ -20,7 +20,10 @@ file so it never shows in `ps`; or put a reverse proxy with login in front and k
 
 from __future__ import annotations
 
+import builtins
+import functools
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -107,6 +110,31 @@ def read_token(token_file: Path | None) -> str | None:
     return token
 
 
+# One Python compile at a time in the app server. CPython 3.11 keeps the AST constructor's
+# recursion depth in per-interpreter state, so two threads turning source into `ast` objects at
+# once (marimo parses the notebook file on every page request in the server's thread while a
+# kernel thread compiles the cells of an open session) can fail with `SystemError: AST
+# constructor recursion depth mismatch` (CPython gh-106905; seen here as a 500 on `GET /` in
+# test_app_server, Dec 2026). Serialising `compile` (which `ast.parse` calls) costs nothing that
+# shows: a notebook's compiles take milliseconds.
+COMPILE_LOCK = threading.RLock()
+
+
+def serialise_compile() -> None:
+    """Make `builtins.compile` take `COMPILE_LOCK` (idempotent); for the app server process."""
+    if getattr(builtins.compile, "_apbd_serialised", False):
+        return
+    original = builtins.compile
+
+    @functools.wraps(original)
+    def compile_serialised(*args, **kwargs):
+        with COMPILE_LOCK:
+            return original(*args, **kwargs)
+
+    compile_serialised._apbd_serialised = True  # type: ignore[attr-defined]
+    builtins.compile = compile_serialised
+
+
 def build_app(notebook: Path, *, hosts: Iterable[str], token: str | None = None):
     """The notebook as an ASGI app (read-only run mode, code not sent) behind `OriginGuard`."""
     import marimo
@@ -135,5 +163,6 @@ def serve(
             "--berkas-token <berkas>, atau tetap di 127.0.0.1 di belakang reverse proxy dengan "
             "login."
         )
+    serialise_compile()
     app = build_app(notebook, hosts=allowed_hosts(host, extra_hosts), token=token)
     uvicorn.run(app, host=host, port=port, log_level="warning")
