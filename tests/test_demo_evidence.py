@@ -237,14 +237,17 @@ def test_programs_share_kelurahan_and_capital_works_show_their_effect_a_year_lat
 
 
 def test_truth_says_which_effects_and_which_waste_the_evidence_window_can_show(landing):
-    """Issue 10 (ev-recall): the method judges a program-year on its kelurahan of that year and
-    the year before (ref_aturan_dampak.jendela_tahun_bukti); the truth marks what is visible at
-    the minimum evidence size within that window, so a benchmark does not count an abstention on
-    an effect planted in one or two kelurahan as a miss."""
+    """Issue 10 (ev-recall): the method judges a program-year on its kelurahan of that year, the
+    year before and the year after (ref_aturan_dampak.jendela_tahun_bukti,
+    jendela_tahun_bukti_sesudah); the truth marks what is visible at the minimum evidence size
+    within that window, so a benchmark does not count an abstention on an effect planted in one
+    or two kelurahan as a miss. With the window reaching a year forward, every planted effect of
+    this small world may be visible (15 of 15 at the time of writing): at most all of them."""
     _, manifest = landing
     truth = manifest["kebenaran"]
     aturan = {r["kode_parameter"]: float(r["nilai"]) for r in seed("ref_aturan_dampak")}
     assert aturan["jendela_tahun_bukti"] == 2 and aturan["kelurahan_sasaran_min"] == JANGKAUAN_MIN
+    assert aturan["jendela_tahun_bukti_sesudah"] == 1
     sasaran: dict[tuple, set[str]] = defaultdict(set)
     for w in truth["wilayah_sasaran"]:
         sasaran[(w["kode_skpd"], w["kode_program"])] |= set(w["kelurahan"])
@@ -259,7 +262,7 @@ def test_truth_says_which_effects_and_which_waste_the_evidence_window_can_show(l
             assert set(p["tahun_dampak_terlihat"]) <= set(p["tahun_terukur"])
     visible = sum(len(p["tahun_dampak_terlihat"]) for p in efektif)
     planted = sum(len(p["tahun_dampak"]) for p in efektif)
-    assert 0.6 * planted <= visible < planted, (visible, planted)
+    assert 0.6 * planted <= visible <= planted, (visible, planted)
 
 
 def test_placebo_world_has_the_same_budget_and_no_true_effect(landing, tmp_path):

@@ -978,15 +978,19 @@ class EvidenceWorld:
         p: ProgramPlan,
         year: int,
         jendela: int | None = None,
+        sesudah: int | None = None,
     ) -> int:
-        """Distinct kelurahan of `per_year` for program p over the evidence window ending in
-        `year` (the effect method's jendela_tahun_bukti, read from its seed), counting a
-        kelurahan only in the years its change of p's indicator can be measured: its value is in
-        the producer's file that year and the year before (outcome_gaps)."""
-        jendela = jendela or int(parameters("ref_aturan_dampak")["jendela_tahun_bukti"])
+        """Distinct kelurahan of `per_year` for program p over the evidence window of `year`
+        (the effect method's jendela_tahun_bukti years up to `year` and jendela_tahun_bukti_sesudah
+        years after it, read from its seed), counting a kelurahan only in the years its change of
+        p's indicator can be measured: its value is in the producer's file that year and the year
+        before (outcome_gaps)."""
+        aturan = parameters("ref_aturan_dampak")
+        jendela = jendela or int(aturan["jendela_tahun_bukti"])
+        sesudah = int(aturan["jendela_tahun_bukti_sesudah"]) if sesudah is None else sesudah
         measured = {
             (kel, y)
-            for y in range(year - jendela + 1, year + 1)
+            for y in range(year - jendela + 1, year + sesudah + 1)
             for kel in per_year.get((p.kode_skpd, p.kode_program, y), set())
             if y - 1 in self.outcome_years
             and (kel, p.indikator) not in self._gaps(y)
@@ -1024,8 +1028,9 @@ class EvidenceWorld:
                     "tahun_dampak": sorted(landing[(p.kode_skpd, p.kode_program)]),
                     # of those, the years it shows in at least JANGKAUAN_MIN kelurahan with a
                     # measured change within the evidence window (ref_aturan_dampak.
-                    # jendela_tahun_bukti: that year and the one before): enough to be seen at
-                    # the minimum evidence size (the rest is planted but too small to be seen)
+                    # jendela_tahun_bukti and jendela_tahun_bukti_sesudah: that year, the one
+                    # before and the one after): enough to be seen at the minimum evidence size
+                    # (the rest is planted but too small to be seen)
                     "tahun_dampak_terlihat": sorted(
                         y
                         for y in landing[(p.kode_skpd, p.kode_program)]
@@ -1037,7 +1042,7 @@ class EvidenceWorld:
                     "tahun_terukur": sorted(
                         y
                         for y in self.outcome_years
-                        if self._in_window(self.landed_kelurahan, p, y, jendela=1)
+                        if self._in_window(self.landed_kelurahan, p, y, jendela=1, sesudah=0)
                         and self._in_window(self.landed_kelurahan, p, y) >= JANGKAUAN_MIN
                     ),
                 }

@@ -31,10 +31,17 @@
     there without this program) are weighted means of the same kelurahan.
 
     Evidence window: the verdict of year t rests on the program's sasaran kelurahan of years
-    t - jendela_tahun_bukti + 1 .. t (tahun_data), each year's residuals from that year's own
-    comparison; jumlah_kelurahan_sasaran and belanja_sasaran_rp count the distinct kelurahan and
-    the realisation over the window (the minimum evidence size applies to them). A program-year
-    without a sasaran kelurahan of its own year is not judged (tidak_terukur).
+    t - jendela_tahun_bukti + 1 .. t + jendela_tahun_bukti_sesudah (tahun_data) that have data,
+    each year's residuals from that year's own comparison; jumlah_kelurahan_sasaran and
+    belanja_sasaran_rp count the distinct kelurahan and the realisation over the window (the
+    minimum evidence size applies to them). The window reaches forward as well as back because
+    the premise of pooling years (one program's effect is stable from one year to the next) is
+    symmetric: a first-year program is otherwise judged on its first year alone, often three
+    kelurahan, and abstains for want of power although next year's data on the same program is
+    there. It is a retrospective verdict: year t's row is revised once year t + 1's outcomes
+    arrive (tahun_data shows which years it rests on). A program-year without a sasaran
+    kelurahan of its own year is not judged (tidak_terukur), so a year's verdict never rests on
+    later years alone.
 
     Uncertainty: jumlah_resampel random placements of the same weights and doses on the clean
     pembanding kelurahan of each data year, those where no program serving the indicator spent
@@ -74,7 +81,9 @@ aturan as (
         cast(max(nilai) filter (where kode_parameter = 'bobot_maks_median') as double)
             as bobot_maks_median,
         cast(max(nilai) filter (where kode_parameter = 'jendela_tahun_bukti') as integer)
-            as jendela_tahun_bukti
+            as jendela_tahun_bukti,
+        cast(max(nilai) filter (where kode_parameter = 'jendela_tahun_bukti_sesudah') as integer)
+            as jendela_tahun_bukti_sesudah
     from {{ ref('ref_aturan_dampak') }}
 
 ),
@@ -558,8 +567,9 @@ putusan as (
 
 ),
 
--- its evidence: its sasaran kelurahan of this year and of the jendela_tahun_bukti - 1 years
--- before (tahun_data), each year's residuals from that year's own comparison
+-- its evidence: its sasaran kelurahan of this year, of the jendela_tahun_bukti - 1 years before
+-- and of the jendela_tahun_bukti_sesudah years after (tahun_data, where they have data), each
+-- year's residuals from that year's own comparison
 peran as (
 
     select
@@ -588,7 +598,7 @@ peran as (
             and putusan.kode_skpd = sisaan.kode_skpd
             and putusan.kode_program = sisaan.kode_program
             and sisaan.tahun between putusan.tahun - aturan.jendela_tahun_bukti + 1
-            and putusan.tahun
+            and putusan.tahun + aturan.jendela_tahun_bukti_sesudah
             and sisaan.milik
 
 ),
