@@ -446,8 +446,9 @@ final as (
         cast(
             case
                 when per_kapita.tingkat_wilayah in ('kota', 'kabupaten')
-                    then 'baris kota: belanja untuk seluruh kota (kantor, layanan kota, DPA tanpa '
-                        || 'lokasi kelurahan), Rp '
+                    then 'baris ' || {{ jenis_pemda('per_kapita.kode_pemda') }} || ': belanja untuk seluruh '
+                        || {{ jenis_pemda('per_kapita.kode_pemda') }} || ' (kantor, layanan ' || {{ jenis_pemda('per_kapita.kode_pemda') }}
+                        || ', DPA tanpa lokasi kelurahan), Rp '
                         || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
                         || ' per penduduk; daftar penerima bansos memuat Rp '
                         || coalesce({{ angka_id('per_kapita.nilai_bansos_daftar_kota_rp') }}, '0')
@@ -479,7 +480,7 @@ final as (
                                     || (kesenjangan.jumlah_kelurahan_belanja_nol - 1)
                                     || ' kelurahan lain), sehingga belanja tidak dipakai untuk '
                                     || 'peringkat: kelurahan ini tetap dilayani belanja seluruh '
-                                    || 'kota Rp '
+                                    || {{ jenis_pemda('per_kapita.kode_pemda') }} || ' Rp '
                                     || {{
                                         angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp')
                                     }}
@@ -488,7 +489,7 @@ final as (
                                 || {{ angka_id('per_kapita.belanja_per_kapita_rp') }}
                                 || ' (peringkat ' || kesenjangan.peringkat_belanja_per_kapita
                                 || ' dari ' || kesenjangan.jumlah_kelurahan
-                                || ', ditambah belanja seluruh kota Rp '
+                                || ', ditambah belanja seluruh ' || {{ jenis_pemda('per_kapita.kode_pemda') }} || ' Rp '
                                 || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
                                 || ' per penduduk) dan cakupan bansos '
                                 || coalesce(
@@ -499,7 +500,7 @@ final as (
                 when kesenjangan.dasar_penilaian_layanan = 'tidak_dinilai'
                     then 'layanan tidak dinilai: tidak ada belanja berlokasi khusus dan tidak ada '
                         || 'cakupan bansos yang dapat diperingkat; kelurahan ini dilayani belanja '
-                        || 'seluruh kota Rp '
+                        || 'seluruh ' || {{ jenis_pemda('per_kapita.kode_pemda') }} || ' Rp '
                         || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
                         || ' per penduduk'
                 when per_kapita.jumlah_indikator_kebutuhan = 0
