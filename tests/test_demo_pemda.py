@@ -4,7 +4,9 @@ with its truth per pemda in the manifest; and what they land is ingested under i
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +20,7 @@ from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.demo import generator as demo
 from dagster_project.lib.demo.banyak_pemda import _satu, generate_banyak, pilih_pemda
+from dagster_project.lib.demo.model import read_seed
 from dagster_project.lib.ingest.loader import STATUS_LOADED, ingest_source
 from tests.test_demo import BELANJA, money, read_csv, read_xlsx
 
@@ -81,6 +84,21 @@ def test_other_pemda_are_drawn_per_seed_and_each_is_deterministic(worlds, tmp_pa
     wilayah = (many / other.kode / "referensi/wilayah/wilayah.csv").read_text(encoding="utf-8")
     codes = [line.split(",")[1] for line in wilayah.splitlines()[1:]]
     assert codes and all(c == other.kode or c.startswith(other.kode + ".") for c in codes)
+    # its own area (ref_pemda), not Samarinda's 716.783 km²; its kecamatan share it in the
+    # template's proportions; its kecamatan offices are named after it
+    rows = list(csv.DictReader(io.StringIO(wilayah)))
+    area = {r["kode_pemda"]: r["luas_km2"] for r in read_seed("ref_pemda")}[other.kode]
+    (own,) = [r for r in rows if r["kode_wilayah"] == other.kode]
+    assert Decimal(own["luas_km2"]) == Decimal(area) != Decimal("716.783")
+    kec = [r for r in rows if r["level"] == "kecamatan" and r["luas_km2"]]
+    template = [r for r in read_seed("ref_wilayah") if r["level"] == "kecamatan" and r["luas_km2"]]
+    assert len(kec) == len(template) > 0
+    for mine, theirs in zip(kec, template, strict=True):
+        ratio = Decimal(mine["luas_km2"]) / Decimal(theirs["luas_km2"])
+        assert abs(ratio - Decimal(area) / Decimal("716.783")) < Decimal("0.001"), mine
+    opd = (many / other.kode / "referensi/opd/opd.csv").read_text(encoding="utf-8")
+    offices = [r for r in csv.DictReader(io.StringIO(opd)) if r["kode_kecamatan"]]
+    assert offices and all(other.nama.split(" ", 1)[1] in r["singkatan"] for r in offices)
 
 
 def test_manifest_truth_per_pemda_matches_its_files(worlds):

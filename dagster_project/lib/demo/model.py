@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from dagster_project.lib.core.paths import SEEDS_DIR
 
@@ -122,13 +122,16 @@ class Payment:
 class PemdaDemo:
     """A pemda of a many-pemda demo (`lib/demo/banyak_pemda.py`): one drawn from the real
     kab/kota list (`ref_pemda`), its world is Samarinda's template under its own code, with its
-    own seed, a budget and population scaled by its population (`rasio`, to Samarinda's)."""
+    own seed, a budget and population scaled by its population (`rasio`, to Samarinda's) and its
+    regions' areas by its own area (`rasio_luas`, to Samarinda's 716.783 km²)."""
 
     kode: str
     nama: str
     penduduk: int
     seed: int
     rasio: float
+    luas_km2: Decimal | None = None  # ref_pemda's area; None: Samarinda's template as it is
+    rasio_luas: Decimal = Decimal(1)
 
     @property
     def singkat(self) -> str:
@@ -178,6 +181,7 @@ def _rewrite(name: str, row: dict[str, str], pemda: PemdaDemo) -> dict[str, str]
         if row["kode_kecamatan"]:
             row["kode_kecamatan"] = recode(row["kode_kecamatan"], pemda)
             row["nama_skpd"] = f"Kecamatan {pemda.singkat} {row['kode_kecamatan'][-2:]}"
+            row["singkatan"] = f"Kec. {pemda.singkat} {row['kode_kecamatan'][-2:]}"
         return row
     kode = row["kode_wilayah"] = recode(row["kode_wilayah"], pemda)
     if row["level"] == "kota":
@@ -192,6 +196,10 @@ def _rewrite(name: str, row: dict[str, str], pemda: PemdaDemo) -> dict[str, str]
         row["nama_kecamatan"] = f"{pemda.singkat} {row['kode_kecamatan'][-2:]}"
     if row.get("penduduk_2023"):
         row["penduduk_2023"] = str(round(int(row["penduduk_2023"]) * pemda.rasio))
+    if row.get("luas_km2") and pemda.luas_km2 is not None:
+        # the pemda's own area (ref_pemda); its kecamatan and kelurahan share it as Samarinda's do
+        luas = pemda.luas_km2 if kode == pemda.kode else Decimal(row["luas_km2"]) * pemda.rasio_luas
+        row["luas_km2"] = str(luas.quantize(Decimal("0.001"), ROUND_HALF_UP))
     return row
 
 
