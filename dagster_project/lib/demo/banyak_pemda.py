@@ -8,7 +8,10 @@ process, with
 - its own seed: sha256 of (seed, kode_pemda), so adding a pemda never changes another's files;
 - Samarinda's template under its own code: the OPD list (same codes; the kecamatan offices
   renamed), its kecamatan and kelurahan (codes `<kode_pemda>.KK.LLLL`, synthetic names: the real
-  kelurahan list of every pemda is not in the project), the performance tree;
+  kelurahan list of every pemda is not in the project), the performance tree; as many kecamatan,
+  each with its kelurahan and its kecamatan office (an OPD), as its size calls for
+  (`PemdaDemo.jumlah_kecamatan`: 10 × √ population ratio, 4 to 40), so the OPD count grows with
+  population;
 - a budget and a population in proportion to its population (`PemdaDemo.rasio`), and its own
   area (ref_pemda's `luas_km2`, its regions' areas scaled to it); `--scale` keeps its meaning
   within a pemda (lines and payments per rupiah).
@@ -45,7 +48,8 @@ CATATAN = (
     "Pemda selain Kota Samarinda: daftar OPD, kecamatan, kelurahan dan pohon kinerja memakai "
     "templat Samarinda di bawah kode pemdanya; nama kecamatan dan kelurahan sintetis (daftar "
     "kelurahan nyata setiap pemda tidak ada di proyek); anggaran dan penduduk sebanding penduduk "
-    "pemda, luas wilayah dari luas pemda (ref_pemda)."
+    "pemda, luas wilayah dari luas pemda (ref_pemda); jumlah kecamatan (dan kantor kecamatan) "
+    "10 × akar rasio penduduk, 4 sampai 40."
 )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from dagster_project.lib.core.paths import SEEDS_DIR
 
@@ -134,6 +136,13 @@ class PemdaDemo:
     rasio_luas: Decimal = Decimal(1)
 
     @property
+    def jumlah_kecamatan(self) -> int:
+        """How many kecamatan (and so kecamatan offices, OPDs) the pemda has: Samarinda's 10 ×
+        √(population ratio), between 4 and 40 (kecamatan grow slower than people: Samarinda
+        881 k has 10, Kabupaten Lampung Tengah 1,39 M gets 13, a kota of 100 k gets 4)."""
+        return max(4, min(40, round(len(_kecamatan_templat()) * math.sqrt(self.rasio))))
+
+    @property
     def singkat(self) -> str:
         return self.nama.removeprefix("Kabupaten ").removeprefix("Kota ")
 
@@ -167,7 +176,59 @@ def read_seed(name: str) -> list[dict[str, str]]:
     pemda = _PEMDA[0]
     if pemda is None or name not in ("ref_wilayah", "ref_opd"):
         return rows
+    rows = _kecamatan_sebanyak(name, rows, pemda.jumlah_kecamatan)
     return [_rewrite(name, r, pemda) for r in rows]
+
+
+@lru_cache(maxsize=1)
+def _kecamatan_templat() -> tuple[str, ...]:
+    """Samarinda's kecamatan numbers ('01' … '10'): the template another pemda's are made of."""
+    with (SEEDS_DIR / "ref_wilayah.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(
+            sorted(r["kode_wilayah"][-2:] for r in csv.DictReader(f) if r["level"] == "kecamatan")
+        )
+
+
+def _kecamatan_sebanyak(name: str, rows: list[dict[str, str]], n: int) -> list[dict[str, str]]:
+    """Samarinda's template with `n` kecamatan: kecamatan i is a copy of template kecamatan
+    ((i - 1) mod 10) + 1 under number i, with its kelurahan and (ref_opd) its kecamatan office;
+    population and area per region scaled by 10 / n, so the pemda's totals stay those of its
+    size. Other rows unchanged; n = 10 returns the template as it is."""
+    templat = _kecamatan_templat()
+    if n == len(templat):
+        return rows
+    faktor = Decimal(len(templat)) / n
+    kota = SAMARINDA[0]
+
+    def salin(r: dict[str, str], kk: str) -> dict[str, str]:
+        r = dict(r)
+        old = f"{kota}.{r['kode_kecamatan'][-2:]}"
+        r["kode_kecamatan"] = f"{kota}.{kk}"
+        if name == "ref_opd":  # 7.01.0.00.0.00.<kk>.0000: the office's number is its kecamatan's
+            parts = r["kode_skpd"].split(".")
+            parts[-2] = kk
+            r["kode_skpd"] = ".".join(parts)
+            return r
+        r["kode_wilayah"] = f"{kota}.{kk}" + r["kode_wilayah"][len(old) :]
+        if r.get("penduduk_2023"):
+            r["penduduk_2023"] = str(round(int(r["penduduk_2023"]) * faktor))
+        if r.get("luas_km2"):
+            r["luas_km2"] = str((Decimal(r["luas_km2"]) * faktor).quantize(Decimal("0.001")))
+        return r
+
+    tetap = [r for r in rows if not r["kode_kecamatan"]]
+    per_kec: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in rows:
+        if r["kode_kecamatan"]:
+            per_kec[r["kode_kecamatan"][-2:]].append(r)
+    # kecamatan rows first, then kelurahan, as in the seed
+    salinan = [
+        salin(r, f"{i:02d}")
+        for i in range(1, n + 1)
+        for r in per_kec[templat[(i - 1) % len(templat)]]
+    ]
+    salinan.sort(key=lambda r: (r.get("level") == "kelurahan", r["kode_kecamatan"]))
+    return tetap + salinan
 
 
 def recode(code: str, pemda: PemdaDemo) -> str:
