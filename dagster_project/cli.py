@@ -544,7 +544,7 @@ def laporan(
         typer.Option(
             "--pembanding",
             "--peers",
-            help="Laporan Samarinda di antara pemda pembanding (APBD DJPK, IPM dan kemiskinan "
+            help="Laporan pemda di antara pemda pembanding (APBD DJPK, IPM dan kemiskinan "
             "BPS) sebagai ganti laporan realisasi.",
         ),
     ] = False,
@@ -560,18 +560,20 @@ def laporan(
     pemda: Annotated[
         str | None,
         typer.Option(
-            help="Dengan --pembanding: pemda yang dibandingkan (kode 64.72, kode BPS 6472 atau "
-            "nama; default: Kota Samarinda)."
+            help="Kode pemda Kemendagri laporan (mis. 64.72); bawaan: satu-satunya pemda di mart "
+            "terbit, atau pemda_bawaan. Dengan --pembanding: pemda yang dibandingkan (kode 64.72, "
+            "kode BPS 6472 atau nama)."
         ),
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Laporan XLSX/HTML/PDF per OPD atau program: pagu, realisasi, serapan (finance report);
-    dengan --pembanding: posisi Samarinda di antara pemda pembanding (peer report)."""
+    dengan --pembanding: posisi pemda di antara pemda pembanding (peer report)."""
     from decimal import Decimal
 
     import duckdb
 
+    from dagster_project.lib.contracts.pemda import PemdaError, pilih_pemda_terbit
     from dagster_project.lib.outputs import pembanding as pb
     from dagster_project.lib.outputs import reports
     from dagster_project.lib.publish.publisher import open_published
@@ -587,8 +589,8 @@ def laporan(
             "--opd, --program dan --bulan tidak berlaku untuk laporan pembanding.",
             "pakai --kelompok, --pemda dan --tahun bersama --pembanding",
         )
-    if not pembanding and (kelompok or pemda):
-        _fail("--kelompok dan --pemda hanya untuk laporan pembanding.", "tambahkan --pembanding")
+    if not pembanding and kelompok:
+        _fail("--kelompok hanya untuk laporan pembanding.", "tambahkan --pembanding")
     written: list[Path] = []
     try:
         with _progress() as progress:
@@ -596,12 +598,15 @@ def laporan(
             meta = reports.published_meta(paths)
             with open_published(paths) as con:
                 if pembanding:
+                    gudang = pilih_pemda_terbit(con, paths)  # whose warehouse writes it
                     pilihan = pb.resolve_pembanding(
-                        con, kelompok=kelompok, tahun=tahun, pemda=pemda
+                        con, kelompok=kelompok, tahun=tahun, pemda=pemda or gudang.kode_pemda
                     )
                     rep = pb.build_pembanding_report(con, pilihan, meta=meta)
+                    rep.nama_pemda = gudang.nama_pemda
                 else:
-                    sel = reports.resolve_selection(con, tahun, opd, program)
+                    dipilih = pilih_pemda_terbit(con, paths, pemda)
+                    sel = reports.resolve_selection(con, tahun, opd, program, dipilih)
                     rep = reports.build_report(
                         con, sel, meta=meta, bulan=bulan, ambang=Decimal(str(ambang)) / 100
                     )
@@ -612,6 +617,8 @@ def laporan(
                 progress.advance(task)
     except reports.ReportError as exc:
         _fail(exc.message, exc.hint)
+    except PemdaError as exc:
+        _fail(exc.message, "ulangi dengan --pemda <kode> salah satu pemda yang ada")
     except FileNotFoundError as exc:
         _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
     except duckdb.Error as exc:
@@ -658,12 +665,21 @@ def banding(
         Path | None,
         typer.Option("--keluar", "--out", help="Folder hasil (default: data/exports/laporan)."),
     ] = None,
+    pemda: Annotated[
+        str | None,
+        typer.Option(
+            "--pemda",
+            help="Kode pemda Kemendagri (mis. 64.72); bawaan: satu-satunya pemda di mart terbit, "
+            "atau pemda_bawaan.",
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Perubahan APBD baris demi baris antara dua tahap DPA, perubahan terbesar lebih dulu (XLSX)
     (budget changes line by line between two phases)."""
     import duckdb
 
+    from dagster_project.lib.contracts.pemda import PemdaError, pilih_pemda_terbit
     from dagster_project.lib.outputs import banding as bd
     from dagster_project.lib.outputs import reports
     from dagster_project.lib.publish.publisher import open_published
@@ -674,13 +690,21 @@ def banding(
     try:
         meta = reports.published_meta(paths)
         with open_published(paths) as con:
-            tahap = bd.tahap_tersedia(con, tahun)
+            dipilih = pilih_pemda_terbit(con, paths, pemda)
+            tahap = bd.tahap_tersedia(con, tahun, dipilih)
             rep = bd.build_banding_report(
-                con, tahun, dari, ke or (tahap[-1] if tahap else "perubahan"), meta=meta
+                con,
+                tahun,
+                dari,
+                ke or (tahap[-1] if tahap else "perubahan"),
+                meta=meta,
+                pemda=dipilih,
             )
         path = reports.write_xlsx(rep, out_dir / f"{rep.file_stem}.xlsx")
     except reports.ReportError as exc:
         _fail(exc.message, exc.hint)
+    except PemdaError as exc:
+        _fail(exc.message, "ulangi dengan --pemda <kode> salah satu pemda yang ada")
     except FileNotFoundError as exc:
         _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
     except duckdb.Error as exc:
@@ -717,11 +741,20 @@ def ekspor(
             help="Periksa paket dengan frictionless setelah ditulis (validate the package).",
         ),
     ] = True,
+    pemda: Annotated[
+        str | None,
+        typer.Option(
+            "--pemda",
+            help="Kode pemda Kemendagri yang diekspor (mis. 64.72); bawaan: satu-satunya pemda "
+            "di mart terbit, atau pemda_bawaan.",
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Ekspor data terbuka: Parquet, CSV dan Fiscal Data Package (open-data export)."""
+    """Ekspor data terbuka satu pemda: Parquet, CSV dan Fiscal Data Package (open-data export)."""
     import duckdb
 
+    from dagster_project.lib.contracts.pemda import PemdaError
     from dagster_project.lib.outputs.exports import (
         SmallCellError,
         export_published,
@@ -737,7 +770,7 @@ def ekspor(
             def step(desc: str, done: int, total: int) -> None:
                 progress.update(task, description=desc, completed=done, total=total)
 
-            result = export_published(paths, keluar, on_progress=step)
+            result = export_published(paths, keluar, on_progress=step, pemda=pemda)
             errors: list[str] = []
             if validasi:
                 progress.update(task, description="Validasi frictionless", total=None)
@@ -746,6 +779,8 @@ def ekspor(
         _fail(str(exc).split(". ")[0] + ".", "jalankan: make run (atau apbd run)")
     except SmallCellError as exc:
         _fail(str(exc), "jalankan: apbd run (mart baru menerapkan aturan sel kecil)")
+    except PemdaError as exc:
+        _fail(exc.message, "ulangi dengan --pemda <kode> salah satu pemda yang ada")
     except duckdb.Error as exc:
         _fail(f"Mart terbit tidak bisa dibaca: {str(exc).splitlines()[0]}", "lihat: apbd status")
     except OSError as exc:

@@ -5,16 +5,17 @@ Notebook marimo yang juga dijalankan sebagai aplikasi web (`make app`). Hanya me
 
 Sections are independent cells that read the shared filter values (`pilihan`, `saring`):
 spending by group, need versus spend per kelurahan (mart_kebutuhan_wilayah), evidence tiers per
-program (mart_prioritas_alokasi, shown only once it is published), Samarinda among its peers (the
+program (mart_prioritas_alokasi, shown only once it is published), the pemda among its peers (the
 peer marts, through `lib/outputs/pembanding`, with its own peer group and DJPK year dropdowns: the
 peers' budget year is not the city's) and an allocation scenario at a chosen ceiling, computed in
-memory by `lib/scenario` and never saved from here.
+memory by `lib/scenario` and never saved from here. One pemda at a time (`pemda`, a dropdown
+only when the mart holds several): every query below is filtered by it.
 """
 
 import marimo
 
 __generated_with = "0.25.2"
-app = marimo.App(width="full", app_title="APBD Samarinda — perencana")
+app = marimo.App(width="full", app_title="APBD — perencana")
 
 
 @app.cell
@@ -27,6 +28,9 @@ def _():
     from dagster_project.lib.outputs import pembanding as pb
     from dagster_project.lib.outputs.apps import (
         VEGA_LOCALE,
+        pemda_dipilih,
+        pemda_pilihan,
+        pemda_ui,
         published_paths,
         read_frame,
         short_name,
@@ -45,6 +49,9 @@ def _():
         mo,
         open_published,
         pb,
+        pemda_dipilih,
+        pemda_pilihan,
+        pemda_ui,
         persen,
         pl,
         published_meta,
@@ -59,21 +66,29 @@ def _():
 
 
 @app.cell
-def _(mo, pl, published_paths, read_frame):
+def _(mo, pemda_pilihan, pl, published_paths, read_frame):
     paths = published_paths(mo)
+    pilih_pemda = pemda_pilihan(mo, paths)
 
     def kueri(sql: str, params: dict | None = None) -> pl.DataFrame:
         return read_frame(paths, sql, params)
 
-    return kueri, paths
+    return kueri, paths, pilih_pemda
 
 
 @app.cell
-def _(mo, paths, published_meta):
+def _(paths, pemda_dipilih, pilih_pemda):
+    # Its own cell, so a test can run the app for another pemda: app.run(defs={"pemda": …}).
+    pemda = pemda_dipilih(paths, pilih_pemda.value)
+    return (pemda,)
+
+
+@app.cell
+def _(mo, paths, pemda, published_meta):
     meta = published_meta(paths)
     mo.md(
         f"""
-        # Belanja APBD Kota Samarinda — untuk perencana
+        # Belanja APBD {pemda.nama_pemda} — untuk perencana
 
         Pagu (DPA murni dan akhir) dan realisasi SP2D menurut urusan, fungsi, OPD, program atau
         jenis belanja. Pilih tahun, OPD dan urusan; tabel bisa diurutkan dengan mengeklik judul
@@ -86,25 +101,32 @@ def _(mo, paths, published_meta):
 
 
 @app.cell
-def _(kueri, mo):
-    _tahun = kueri("select distinct tahun from marts.mart_anggaran_realisasi order by tahun")[
-        "tahun"
-    ].to_list()
+def _(kueri, mo, pemda, pemda_ui, pilih_pemda):
+    _p = {"kode_pemda": pemda.kode_pemda}
+    _tahun = kueri(
+        "select distinct tahun from marts.mart_anggaran_realisasi "
+        "where kode_pemda = $kode_pemda order by tahun",
+        _p,
+    )["tahun"].to_list()
     _opd = kueri(
         """
         select m.kode_skpd, any_value(coalesce(o.singkatan, m.nama_skpd)) as nama
         from marts.mart_anggaran_realisasi as m
         left join marts.dim_opd as o
-            on o.kode_skpd = m.kode_skpd and o.masih_berlaku
+            on o.kode_pemda = m.kode_pemda and o.kode_skpd = m.kode_skpd and o.masih_berlaku
+        where m.kode_pemda = $kode_pemda
         group by m.kode_skpd order by nama
-        """
+        """,
+        _p,
     )
     _urusan = kueri(
         """
         select kode_urusan, any_value(nama_urusan) as nama
-        from marts.mart_anggaran_realisasi where kode_urusan is not null
+        from marts.mart_anggaran_realisasi
+        where kode_pemda = $kode_pemda and kode_urusan is not null
         group by kode_urusan order by kode_urusan
-        """
+        """,
+        _p,
     )
     tahun = mo.ui.dropdown(
         options=[str(t) for t in _tahun], value=str(_tahun[-1]), label="Tahun anggaran"
@@ -131,26 +153,29 @@ def _(kueri, mo):
         value="Bidang urusan",
         label="Kelompokkan menurut",
     )
-    mo.hstack([tahun, opd, urusan, menurut], justify="start", gap=2, wrap=True)
+    mo.hstack(
+        [*pemda_ui(pilih_pemda), tahun, opd, urusan, menurut], justify="start", gap=2, wrap=True
+    )
     return menurut, opd, tahun, urusan
 
 
 @app.cell
-def _(menurut, opd, tahun, urusan):
+def _(menurut, opd, pemda, tahun, urusan):
     # The one place the filters are read: every section below uses `pilihan` and `saring`.
     pilihan = {
+        "kode_pemda": pemda.kode_pemda,
         "tahun": int(tahun.value),
         "opd": list(opd.value),
         "urusan": list(urusan.value),
         "menurut": menurut.value,
     }
-    _cond = ["m.tahun = $tahun"]
+    _cond = ["m.kode_pemda = $kode_pemda", "m.tahun = $tahun"]
     if pilihan["opd"]:
         _cond.append("list_contains($opd, m.kode_skpd)")
     if pilihan["urusan"]:
         _cond.append("list_contains($urusan, m.kode_urusan)")
     saring = " and ".join(_cond)
-    parameter = {k: pilihan[k] for k in ("tahun", "opd", "urusan") if pilihan[k]}
+    parameter = {k: pilihan[k] for k in ("kode_pemda", "tahun", "opd", "urusan") if pilihan[k]}
     return parameter, pilihan, saring
 
 
@@ -370,7 +395,7 @@ def _(kueri, parameter, saring):
         with pilihan as (
             select f.kode_wilayah, sum(f.realisasi_rp) as belanja_pilihan_rp
             from marts.fct_belanja_wilayah as f
-            where f.tahun = $tahun and exists (
+            where f.kode_pemda = $kode_pemda and f.tahun = $tahun and exists (
                 select 1 from marts.mart_anggaran_realisasi as m
                 where {saring}
                     and m.kode_skpd = f.kode_skpd
@@ -396,7 +421,8 @@ def _(kueri, parameter, saring):
             w.alasan
         from marts.mart_kebutuhan_wilayah as w
         left join pilihan as p on p.kode_wilayah = w.kode_wilayah
-        where w.tahun = $tahun and w.tingkat_wilayah = 'kelurahan'
+        where w.kode_pemda = $kode_pemda and w.tahun = $tahun
+            and w.tingkat_wilayah = 'kelurahan'
         order by w.kesenjangan desc nulls last, w.kode_wilayah
         """,
         parameter,
@@ -516,9 +542,9 @@ def _(kueri, mo, paths, pilihan, table_exists):
     _pasangan = (
         kueri(
             """select tahap_dari, tahap_ke, count(*) as n from marts.mart_perubahan_anggaran
-            where tahun = $tahun group by tahap_dari, tahap_ke
+            where kode_pemda = $kode_pemda and tahun = $tahun group by tahap_dari, tahap_ke
             order by (tahap_dari = 'murni') desc, n desc""",
-            {"tahun": pilihan["tahun"]},
+            {"kode_pemda": pilihan["kode_pemda"], "tahun": pilihan["tahun"]},
         ).to_dicts()
         if ada_mart_perubahan
         else []
@@ -547,7 +573,12 @@ def _(ada_mart_perubahan, kueri, mo, pasangan_tahap, pilihan, pl, rupiah):
         ),
     )
     _dari, _ke = pasangan_tahap.value.split("|")
-    _param = {"tahun": pilihan["tahun"], "dari": _dari, "ke": _ke}
+    _param = {
+        "kode_pemda": pilihan["kode_pemda"],
+        "tahun": pilihan["tahun"],
+        "dari": _dari,
+        "ke": _ke,
+    }
     _opd = ""
     if pilihan["opd"]:
         _opd = "and (list_contains($opd, b.kode_skpd_dari) or list_contains($opd, b.kode_skpd_ke))"
@@ -561,8 +592,9 @@ def _(ada_mart_perubahan, kueri, mo, pasangan_tahap, pilihan, pl, rupiah):
             b.selisih_rp::double as "Selisih", b.cara_pencocokan as "Dicocokkan",
             b.alasan as "Penjelasan"
         from marts.mart_perubahan_anggaran as b
-        left join marts.dim_opd as o on o.kode_skpd = b.kode_skpd and o.masih_berlaku
-        where b.tahun = $tahun and b.tahap_dari = $dari and b.tahap_ke = $ke
+        left join marts.dim_opd as o
+            on o.kode_pemda = b.kode_pemda and o.kode_skpd = b.kode_skpd and o.masih_berlaku
+        where b.kode_pemda = $kode_pemda and b.tahun = $tahun and b.tahap_dari = $dari and b.tahap_ke = $ke
             and b.status <> 'tetap' {_opd}
         order by abs(b.selisih_rp) desc, b.id_baris
         """,
@@ -645,7 +677,7 @@ def _(ada_mart_prioritas, kueri, mo, parameter, saring):
             p.pagu_akhir_rp::double as pagu_akhir_rp,
             p.alasan
         from marts.mart_prioritas_alokasi as p
-        where p.tahun = $tahun and exists (
+        where p.kode_pemda = $kode_pemda and p.tahun = $tahun and exists (
             select 1 from marts.mart_anggaran_realisasi as m
             where {saring} and m.kode_skpd = p.kode_skpd and m.kode_program = p.kode_program
         )
@@ -722,13 +754,14 @@ def _(VEGA_LOCALE, alt, mo, pilihan, pl, prioritas, rupiah, short_name):
 
 
 @app.cell
-def _(mo, open_published, paths, pb, table_exists):
-    # The peer groups the mart lists for Samarinda (rules kept as data: ref_kelompok_pembanding),
-    # the comparable group first; none when the peer marts are not published yet.
+def _(mo, open_published, paths, pb, pemda, table_exists):
+    # The peer groups the mart lists for the chosen pemda (rules kept as data:
+    # ref_kelompok_pembanding), the comparable group first; none when the peer marts are not
+    # published yet.
     daftar_kelompok = []
     if table_exists(paths, "marts", "mart_posisi_pembanding"):
         with open_published(paths) as _con:
-            daftar_kelompok = pb.daftar_kelompok(_con, pb.PEMDA_SENDIRI)
+            daftar_kelompok = pb.daftar_kelompok(_con, pemda.kode_pemda)
     _pilihan = {
         f"{g['nama_kelompok']} ({g['jumlah_pemda']} pemda)": g["kode_kelompok"]
         for g in daftar_kelompok
@@ -741,7 +774,7 @@ def _(mo, open_published, paths, pb, table_exists):
     _tahun = []
     if daftar_kelompok:
         with open_published(paths) as _con:
-            _tahun = pb.daftar_tahun(_con, pb.PEMDA_SENDIRI)
+            _tahun = pb.daftar_tahun(_con, pemda.kode_pemda)
     tahun_pembanding = mo.ui.dropdown(
         options=[str(t) for t in _tahun] or ["-"],
         value=str(_tahun[-1]) if _tahun else "-",
@@ -771,6 +804,7 @@ def _(
     open_published,
     paths,
     pb,
+    pemda,
     pl,
     tahun_apbd_pembanding,
 ):
@@ -783,7 +817,10 @@ def _(
         try:
             with open_published(paths) as _con:
                 pilihan_pembanding = pb.resolve_pembanding(
-                    _con, kelompok=kode_kelompok_pembanding, tahun=tahun_apbd_pembanding
+                    _con,
+                    kelompok=kode_kelompok_pembanding,
+                    tahun=tahun_apbd_pembanding,
+                    pemda=pemda.kode_pemda,
                 )
                 posisi_pembanding = pl.DataFrame(
                     pb.posisi_rows(_con, pilihan_pembanding), infer_schema_length=None
@@ -803,17 +840,18 @@ def _(
     masalah_pembanding,
     mo,
     pb,
+    pemda,
     pilihan_pembanding,
     pl,
     posisi_pembanding,
     tahun_pembanding,
 ):
     _judul = mo.md(
-        """
-        ## Samarinda di antara pemda pembanding
+        f"""
+        ## {pemda.nama_pemda} di antara pemda pembanding
 
         APBD yang direncanakan (berkas nasional DJPK) dan hasil pembangunan (IPM, penduduk miskin
-        dari BPS) Kota Samarinda dibandingkan dengan kabupaten/kota lain. Pilih kelompok
+        dari BPS) {pemda.nama_pemda} dibandingkan dengan kabupaten/kota lain. Pilih kelompok
         pembanding; aturannya disimpan sebagai data, bukan di aplikasi. Persentil 0 = terendah,
         100 = tertinggi dalam kelompok. Laporan yang sama: `apbd laporan --pembanding`.
         """
@@ -1050,15 +1088,16 @@ def _(angka, anggota_pembanding, mo, persen, pilihan_pembanding, pl, rupiah):
 
 
 @app.cell
-def _(kueri, mo):
-    tahun_skenario = int(
-        kueri("select max(tahun) + 1 as t from marts.mart_kepatuhan_belanja_program")["t"][0]
-    )
+def _(mo, open_published, paths, pemda, sk):
+    # The pemda's default ceiling: its row of ref_plafon_skenario (Samarinda 2026: Rp3,183 T),
+    # else its newest murni total; the year after its newest budget year.
+    with open_published(paths) as _con:
+        tahun_skenario, _pagu, _ = sk.plafon_bawaan(_con, pemda.kode_pemda) or (0, 1, "")
     pagu_masukan = mo.ui.number(
         start=1,
         stop=100_000_000_000_000,
         step=1_000_000_000,
-        value=3_183_000_000_000,
+        value=_pagu,
         label=f"Pagu total TA {tahun_skenario} (rupiah penuh)",
         full_width=False,
     )
@@ -1073,17 +1112,17 @@ def _(pagu_masukan):
 
 
 @app.cell
-def _(ada_mart_prioritas, open_published, pagu_skenario, paths, pl, sk, tahun_skenario):
+def _(ada_mart_prioritas, open_published, pagu_skenario, paths, pemda, pl, sk, tahun_skenario):
     # In memory only: the scenario is computed from the published mart (read-only) and shown;
     # nothing is written to the scenario store. `apbd scenario` is the way to save one.
     hasil_skenario = masalah_skenario = None
     try:
         with open_published(paths) as _con:
-            _dasar = sk.load_dasar(_con, tahun_skenario)
+            _dasar = sk.load_dasar(_con, tahun_skenario, kode_pemda=pemda.kode_pemda)
             _aturan = sk.load_aturan(_con)
-            _kebijakan = sk.load_kebijakan(_con)
+            _kebijakan = sk.load_kebijakan(_con, pemda.kode_pemda)
             _tier = (
-                sk.load_tier(_con, tahun_skenario)
+                sk.load_tier(_con, tahun_skenario, pemda.kode_pemda)
                 if ada_mart_prioritas
                 else pl.DataFrame(
                     schema={k: pl.String for k in ("kode_skpd", "kode_program", "tier")}

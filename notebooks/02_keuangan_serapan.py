@@ -10,7 +10,7 @@ XLSX selalu sama.
 import marimo
 
 __generated_with = "0.25.2"
-app = marimo.App(width="full", app_title="APBD Samarinda — serapan (BPKAD)")
+app = marimo.App(width="full", app_title="APBD — serapan (BPKAD)")
 
 
 @app.cell
@@ -23,7 +23,14 @@ def _():
 
     from dagster_project.lib.core.fmt import angka, persen, rupiah
     from dagster_project.lib.outputs import reports
-    from dagster_project.lib.outputs.apps import VEGA_LOCALE, published_paths, short_name
+    from dagster_project.lib.outputs.apps import (
+        VEGA_LOCALE,
+        pemda_dipilih,
+        pemda_pilihan,
+        pemda_ui,
+        published_paths,
+        short_name,
+    )
     from dagster_project.lib.publish.publisher import open_published
 
     return (
@@ -33,6 +40,9 @@ def _():
         angka,
         mo,
         open_published,
+        pemda_dipilih,
+        pemda_pilihan,
+        pemda_ui,
         persen,
         pl,
         published_paths,
@@ -43,14 +53,28 @@ def _():
 
 
 @app.cell
-def _(mo, open_published, published_paths, reports):
+def _(mo, pemda_pilihan, published_paths):
     paths = published_paths(mo)
+    # One pemda at a time: every figure below is the chosen pemda's (no picker with one pemda).
+    pilih_pemda = pemda_pilihan(mo, paths)
+    return paths, pilih_pemda
+
+
+@app.cell
+def _(paths, pemda_dipilih, pilih_pemda):
+    # Its own cell, so a test can run the app for another pemda: app.run(defs={"pemda": …}).
+    pemda = pemda_dipilih(paths, pilih_pemda.value)
+    return (pemda,)
+
+
+@app.cell
+def _(mo, open_published, paths, pemda, reports):
     meta = reports.published_meta(paths)
     with open_published(paths) as _con:
-        daftar_tahun = reports.available_years(_con)
+        daftar_tahun = reports.available_years(_con, pemda.kode_pemda)
     mo.md(
         f"""
-        # Serapan anggaran terhadap rencana kas — BPKAD
+        # Serapan anggaran terhadap rencana kas — BPKAD {pemda.nama_pemda}
 
         Realisasi SP2D dibandingkan dengan pagu akhir dan rencana kas (anggaran kas) per bulan,
         per program, dengan tanda untuk baris akun yang melebihi pagu dan serapan di bawah
@@ -59,7 +83,7 @@ def _(mo, open_published, published_paths, reports):
         <small>Sumber: mart terbit versi `{meta["version"]}`, diterbitkan {meta["published_at"]}.</small>
         """
     )
-    return daftar_tahun, paths
+    return (daftar_tahun,)
 
 
 @app.cell
@@ -79,10 +103,10 @@ def _(daftar_tahun, mo):
 
 
 @app.cell
-def _(mo, open_published, paths, reports, tahun):
+def _(mo, open_published, paths, pemda, reports, tahun):
     with open_published(paths) as _con:
-        _opd = reports.list_opd(_con, int(tahun.value))
-        _bulan_laporan = reports.reporting_month(_con, int(tahun.value))
+        _opd = reports.list_opd(_con, int(tahun.value), pemda.kode_pemda)
+        _bulan_laporan = reports.reporting_month(_con, int(tahun.value), pemda.kode_pemda)
     opd = mo.ui.dropdown(
         options={"Semua OPD": "", **{f"{s or n} ({k})": k for k, n, s in _opd}},
         value="Semua OPD",
@@ -98,17 +122,19 @@ def _(mo, open_published, paths, reports, tahun):
 
 
 @app.cell
-def _(ambang, bulan, mo, opd, tahun):
-    mo.hstack([tahun, opd, bulan, ambang], justify="start", gap=2, wrap=True)
+def _(ambang, bulan, mo, opd, pemda_ui, pilih_pemda, tahun):
+    mo.hstack(
+        [*pemda_ui(pilih_pemda), tahun, opd, bulan, ambang], justify="start", gap=2, wrap=True
+    )
     return
 
 
 @app.cell
-def _(Decimal, ambang, bulan, open_published, opd, paths, reports, tahun):
+def _(Decimal, ambang, bulan, open_published, opd, paths, pemda, reports, tahun):
     # One read of the mart for everything below (same functions as the XLSX report).
     _ambang = Decimal(ambang.value) / 100
     with open_published(paths) as _con:
-        pilihan = reports.resolve_selection(_con, int(tahun.value), opd.value or None)
+        pilihan = reports.resolve_selection(_con, int(tahun.value), opd.value or None, pemda=pemda)
         rincian = [
             reports.with_derived(r, _ambang)
             for r in reports.sub_kegiatan_rows(_con, pilihan, int(bulan.value))
@@ -480,11 +506,11 @@ def _(lebih, mo, rupiah, tabel_rupiah):
 
 
 @app.cell
-def _(mo, open_published, paths, reports, tahun):
+def _(mo, open_published, paths, pemda, reports, tahun):
     # A year still running: the forecast made at its latest month. A complete year: the one made
     # at the end of June, beside what the year actually absorbed.
     with open_published(paths) as _con:
-        _terakhir = reports.reporting_month(_con, int(tahun.value))
+        _terakhir = reports.reporting_month(_con, int(tahun.value), pemda.kode_pemda)
     bulan_proyeksi = mo.ui.dropdown(
         options={nama: str(i) for i, nama in enumerate(reports.NAMA_BULAN[:11], start=1)},
         value=reports.NAMA_BULAN[(_terakhir if _terakhir < 12 else 6) - 1],
@@ -645,10 +671,10 @@ def _(mo, open_published, paths, persen, pilihan, reports, rupiah, tabel_rupiah)
         _rekon = reports.rekonsiliasi_rows(_con, pilihan)
         _status = _con.execute(
             """select status, count(*) from marts.mart_rekonsiliasi_realisasi
-            where tahun = $t and triwulan = (select max(triwulan)
-                from marts.mart_rekonsiliasi_realisasi where tahun = $t)
+            where kode_pemda = $p and tahun = $t and triwulan = (select max(triwulan)
+                from marts.mart_rekonsiliasi_realisasi where kode_pemda = $p and tahun = $t)
             group by status""",
-            {"t": pilihan.tahun},
+            {"p": pilihan.kode_pemda, "t": pilihan.tahun},
         ).fetchall()
     _n = dict(_status)
     _frame = tabel_rupiah(
@@ -672,7 +698,7 @@ def _(mo, open_published, paths, persen, pilihan, reports, rupiah, tabel_rupiah)
                 "## Laporan OPD terhadap SP2D (rekonsiliasi)\n\n"
                 "Realisasi keuangan yang dilaporkan OPD di laporan kinerja triwulan terakhir "
                 "dibandingkan SP2D yang diakui sebagai belanja s.d. akhir triwulan itu (seluruh "
-                f"kota, triwulan terakhir): {_n.get('cocok', 0)} cocok, "
+                f"{pilihan.pemda.jenis_teks}, triwulan terakhir): {_n.get('cocok', 0)} cocok, "
                 f"{_n.get('selisih', 0)} selisih di luar toleransi, "
                 f"{_n.get('dilaporkan_tanpa_sp2d', 0)} dilaporkan tanpa SP2D, "
                 f"{_n.get('sp2d_tanpa_laporan', 0)} SP2D tanpa laporan. "

@@ -4,7 +4,9 @@ with its truth per pemda in the manifest; and what they land is ingested under i
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +20,7 @@ from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.demo import generator as demo
 from dagster_project.lib.demo.banyak_pemda import _satu, generate_banyak, pilih_pemda
+from dagster_project.lib.demo.model import read_seed
 from dagster_project.lib.ingest.loader import STATUS_LOADED, ingest_source
 from tests.test_demo import BELANJA, money, read_csv, read_xlsx
 
@@ -81,6 +84,34 @@ def test_other_pemda_are_drawn_per_seed_and_each_is_deterministic(worlds, tmp_pa
     wilayah = (many / other.kode / "referensi/wilayah/wilayah.csv").read_text(encoding="utf-8")
     codes = [line.split(",")[1] for line in wilayah.splitlines()[1:]]
     assert codes and all(c == other.kode or c.startswith(other.kode + ".") for c in codes)
+    # its own area (ref_pemda), not Samarinda's 716.783 km²; kecamatan (and kecamatan offices)
+    # as many as its size calls for, each a template kecamatan with its share of the area
+    rows = list(csv.DictReader(io.StringIO(wilayah)))
+    ref = {r["kode_pemda"]: r for r in read_seed("ref_pemda")}
+    area, base = Decimal(ref[other.kode]["luas_km2"]), ref["64.72"]
+    (own,) = [r for r in rows if r["kode_wilayah"] == other.kode]
+    assert Decimal(own["luas_km2"]) == area != Decimal("716.783")
+    template = {
+        r["kode_wilayah"][-2:]: r for r in read_seed("ref_wilayah") if r["level"] == "kecamatan"
+    }
+    n = round(len(template) * (int(ref[other.kode]["penduduk"]) / int(base["penduduk"])) ** 0.5)
+    assert other.jumlah_kecamatan == max(4, min(40, n))
+    kec = [r for r in rows if r["level"] == "kecamatan"]
+    assert [r["kode_wilayah"] for r in kec] == [
+        f"{other.kode}.{i:02d}" for i in range(1, other.jumlah_kecamatan + 1)
+    ]
+    per_area = area / Decimal(base["luas_km2"]) * len(template) / other.jumlah_kecamatan
+    for i, mine in enumerate(kec):
+        theirs = template[f"{i % len(template) + 1:02d}"]
+        if theirs["luas_km2"]:
+            ratio = Decimal(mine["luas_km2"]) / Decimal(theirs["luas_km2"])
+            assert abs(ratio - per_area) < Decimal("0.001"), mine
+    kelurahan = [r for r in rows if r["level"] == "kelurahan"]
+    assert {r["kode_kecamatan"] for r in kelurahan} == {r["kode_wilayah"] for r in kec}
+    opd = (many / other.kode / "referensi/opd/opd.csv").read_text(encoding="utf-8")
+    offices = [r for r in csv.DictReader(io.StringIO(opd)) if r["kode_kecamatan"]]
+    assert sorted(r["kode_kecamatan"] for r in offices) == [r["kode_wilayah"] for r in kec]
+    assert all(other.nama.split(" ", 1)[1] in r["singkatan"] for r in offices)
 
 
 def test_manifest_truth_per_pemda_matches_its_files(worlds):

@@ -145,14 +145,22 @@ def test_planner_shows_every_kelurahan_most_under_served_first(published_demo, m
 
 def test_planner_kelurahan_spend_follows_the_opd_filter(published_demo, monkeypatch):
     dinkes = "1.02.0.00.0.00.01.0000"
-    pilihan = {"tahun": 2025, "opd": [dinkes], "urusan": [], "menurut": "skpd"}
+    # the filters as the app's filter cell writes them: always one pemda (issue 12)
+    pilihan = {
+        "kode_pemda": "64.72",
+        "tahun": 2025,
+        "opd": [dinkes],
+        "urusan": [],
+        "menurut": "skpd",
+    }
     _, defs = run_app(
         "notebooks/01_perencana_alokasi.py",
         published_demo.root,
         monkeypatch,
         pilihan=pilihan,
-        saring="m.tahun = $tahun and list_contains($opd, m.kode_skpd)",
-        parameter={"tahun": 2025, "opd": [dinkes]},
+        saring="m.kode_pemda = $kode_pemda and m.tahun = $tahun "
+        "and list_contains($opd, m.kode_skpd)",
+        parameter={"kode_pemda": "64.72", "tahun": 2025, "opd": [dinkes]},
     )
     expected = dict(
         mart(
@@ -260,6 +268,10 @@ def test_finance_app_flags_programs_from_the_performance_mart(published_demo, mo
     )[0]
     assert len(defs["kinerja"]) == expected[0]
     assert f"Program bertanda kinerja ({expected[1]} dari {expected[0]})" in text
+    # one pemda: no pemda picker, the title names it as dim_pemda does (issue 12)
+    assert list(defs["pilih_pemda"].options) == ["Kota Samarinda"]
+    assert "data-options='[&quot;Kota Samarinda&quot;]'" not in text  # the picker, not shown
+    assert "BPKAD Kota Samarinda" in text
 
 
 def test_planner_peer_section_follows_the_chosen_peer_group(published_demo, monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -82,3 +83,200 @@ def test_every_mart_is_keyed_by_pemda_and_holds_both(dua_pemda):
                 f'select count(*), count(distinct kode_pemda) from marts."{table}"'
             ).fetchall()[0]
             assert n_rows == 0 or n_pemda >= 2 or table == "dim_pemda", (table, n_pemda)
+
+
+# ---------------------------------------------------------------- apps, reports, exports per pemda
+# On the same published two-pemda world (no other run): each reader shows one pemda at a time,
+# its figures only, under its own name; the default is the deployment's pemda_bawaan (Samarinda).
+
+
+def _lain(data: Path) -> str:
+    """The pemda drawn beside Samarinda."""
+    (kode,) = [
+        p.name
+        for p in (data / "landing").iterdir()
+        if p.is_dir() and p.name[:2].isdigit() and p.name != "64.72"
+    ]
+    return kode
+
+
+def _mart(data: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(data / "published" / "apbd_mart.duckdb"), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_reports_show_one_pemda_under_its_own_name(dua_pemda):
+    from dagster_project.lib.contracts.pemda import pilih_pemda_terbit
+    from dagster_project.lib.core.paths import DataPaths
+    from dagster_project.lib.outputs import reports
+    from dagster_project.lib.publish.publisher import open_published
+
+    paths, lain = DataPaths(dua_pemda), _lain(dua_pemda)
+    ((nama_lain, jenis_lain),) = _mart(
+        dua_pemda, "select nama_pemda, jenis from marts.dim_pemda where kode_pemda = ?", [lain]
+    )
+    with open_published(paths) as con:
+        bawaan = pilih_pemda_terbit(con, paths)  # several pemda, none asked: pemda_bawaan
+        assert bawaan.kode_pemda == "64.72"
+        for pemda in (bawaan, pilih_pemda_terbit(con, paths, lain)):
+            sel = reports.resolve_selection(con, 2025, pemda=pemda)
+            rep = reports.build_report(con, sel)
+            ((pagu, realisasi),) = _mart(
+                dua_pemda,
+                "select sum(pagu_akhir_rp), sum(realisasi_rp) from marts.mart_anggaran_realisasi "
+                "where kode_pemda = ? and tahun = 2025",
+                [pemda.kode_pemda],
+            )
+            total = reports.totals(rep.tables[1].rows)
+            assert (total["pagu_akhir"], total["realisasi"]) == (pagu, realisasi), pemda
+            assert rep.title.endswith(f"Seluruh OPD {pemda.nama_pemda}")
+            assert rep.author == f"Gudang data APBD {pemda.nama_pemda}"
+            # every table of the report is this pemda's: the curve sums to its SP2D
+            curve = next(t for t in rep.tables if t.sheet == "Kurva serapan")
+            assert curve.total["realisasi"] == realisasi
+    assert nama_lain != "Kota Samarinda" and sel.pemda.nama_pemda == nama_lain
+    assert sel.slug == f"{lain.replace('.', '_')}_2025_{jenis_lain}"  # not Samarinda's file
+
+
+def test_laporan_and_ekspor_take_pemda_like_status_and_run(dua_pemda, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from dagster_project.cli import app
+
+    lain = _lain(dua_pemda)
+    monkeypatch.setenv("APBD_DATA_DIR", str(dua_pemda))
+    runner = CliRunner()
+    result = runner.invoke(app, ["laporan", "--pemda", lain, "--keluar", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == [
+        f"laporan_{lain.replace('.', '_')}_2025_{_jenis(dua_pemda, lain)}.xlsx"
+    ]
+    wrong = runner.invoke(app, ["laporan", "--pemda", "99.99", "--keluar", str(tmp_path)])
+    assert wrong.exit_code != 0 and "bukan kode pemda" in wrong.output
+
+    from dagster_project.lib.contracts.pemda import nama_pemda_terbit
+    from dagster_project.lib.core.paths import DataPaths
+    from dagster_project.lib.outputs import banding
+    from dagster_project.lib.publish.publisher import open_published
+
+    with open_published(DataPaths(dua_pemda)) as con:
+        for kode in ("64.72", lain):
+            rep = banding.build_banding_report(
+                con, 2025, "murni", "perubahan", pemda=nama_pemda_terbit(con, kode)
+            )
+            ((bersih,),) = _mart(
+                dua_pemda,
+                "select sum(selisih_rp) from marts.mart_perubahan_anggaran where kode_pemda = ? "
+                "and tahun = 2025 and tahap_dari = 'murni' and tahap_ke = 'perubahan' "
+                "and status <> 'tetap'",
+                [kode],
+            )
+            assert rep.tables[0].total["selisih_rp"] == bersih, kode
+
+    out = tmp_path / "ekspor"
+    result = runner.invoke(
+        app, ["ekspor", "--pemda", lain, "--tanpa-validasi", "--keluar", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    descriptor = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    ((nama,),) = _mart(
+        dua_pemda, "select nama_pemda from marts.dim_pemda where kode_pemda = ?", [lain]
+    )
+    assert descriptor["regionCode"] == lain
+    assert descriptor["title"].startswith(f"APBD {nama}:")
+    assert "Samarinda" not in json.dumps(descriptor["title"] + descriptor["description"])
+    with duckdb.connect() as con:
+        for table in ("mart_anggaran_realisasi", "dim_opd", "fct_realisasi"):
+            rows = con.execute(
+                f"select distinct kode_pemda from '{out}/parquet/{table}.parquet'"
+            ).fetchall()
+            assert rows == [(lain,)], table
+        (n_akun,) = con.execute(f"select count(*) from '{out}/parquet/dim_akun.parquet'").fetchone()
+    assert n_akun == _mart(dua_pemda, "select count(*) from marts.dim_akun")[0][0]  # national
+
+
+def _jenis(data: Path, kode: str) -> str:
+    return _mart(data, "select jenis from marts.dim_pemda where kode_pemda = ?", [kode])[0][0]
+
+
+def test_apps_pick_one_pemda_and_filter_every_figure_by_it(dua_pemda, monkeypatch):
+    from dagster_project.lib.contracts.pemda import Pemda
+    from tests.test_notebooks import run_app
+
+    lain = _lain(dua_pemda)
+    ((nama, jenis),) = _mart(
+        dua_pemda, "select nama_pemda, jenis from marts.dim_pemda where kode_pemda = ?", [lain]
+    )
+    text, defs = run_app("notebooks/02_keuangan_serapan.py", dua_pemda, monkeypatch)
+    assert sorted(defs["pilih_pemda"].options.values()) == sorted(["64.72", lain])
+    assert defs["pemda"].kode_pemda == "64.72"  # the default: pemda_bawaan
+    names = sorted(defs["pilih_pemda"].options)
+    shown = "data-options='[" + ",".join(f"&quot;{n}&quot;" for n in names) + "]'"
+    assert shown in text  # the picker is shown beside the other filters
+    for nb in ("notebooks/01_perencana_alokasi.py", "notebooks/02_keuangan_serapan.py"):
+        text, defs = run_app(nb, dua_pemda, monkeypatch, pemda=Pemda(lain, nama, jenis))
+        assert "Traceback" not in text
+        assert f"{nama}" in text and "APBD Kota Samarinda" not in text, nb
+        if "total" in defs:  # finance app: the report's figures of this pemda
+            ((pagu,),) = _mart(
+                dua_pemda,
+                "select sum(pagu_akhir_rp) from marts.mart_anggaran_realisasi "
+                "where kode_pemda = ? and tahun = ?",
+                [lain, defs["pilihan"].tahun],
+            )
+            assert defs["total"]["pagu_akhir"] == pagu
+        else:  # planner: spending by group, kelurahan and the scenario are this pemda's
+            assert defs["pilihan"]["menurut"] == "bidang_urusan"
+            ((pagu,),) = _mart(
+                dua_pemda,
+                "select sum(p) from (select round(sum(pagu_akhir_rp)) as p "
+                "from marts.mart_anggaran_realisasi where kode_pemda = ? and tahun = ? "
+                "group by kode_bidang_urusan)",
+                [lain, defs["pilihan"]["tahun"]],
+            )
+            assert defs["belanja"]["pagu_akhir"].sum() == pagu
+            assert defs["kelurahan"]["kode_wilayah"].str.starts_with(lain + ".").all()
+            assert defs["hasil_skenario"].kode_pemda == lain
+            assert set(defs["hasil_skenario"].baris["kode_pemda"]) == {lain}
+
+
+def test_scenario_workbook_and_reasons_name_the_pemda_and_its_kind(dua_pemda, tmp_path):
+    import zipfile
+
+    from dagster_project.lib.core.paths import DataPaths
+    from dagster_project.lib.planning import scenario as sk
+    from dagster_project.lib.planning.workbook import write_xlsx
+    from dagster_project.lib.publish.publisher import open_published
+
+    lain = _lain(dua_pemda)
+    ((nama, jenis),) = _mart(
+        dua_pemda, "select nama_pemda, jenis from marts.dim_pemda where kode_pemda = ?", [lain]
+    )
+    with open_published(DataPaths(dua_pemda)) as con:
+        hasil = sk.skenario_bawaan(con, lain)
+    assert hasil is not None and hasil.kode_pemda == lain
+    core = zipfile.ZipFile(write_xlsx(hasil, tmp_path / "s.xlsx")).read("docProps/core.xml")
+    assert f"Gudang data APBD {nama}".encode() in core and b"Samarinda" not in core
+    # a kabupaten's reasons call it a kabupaten; Samarinda's still say kota
+    for kode, kind in (("64.72", "kota"), (lain, jenis)):
+        alasan = _mart(
+            dua_pemda,
+            "select alasan from marts.mart_kebutuhan_wilayah where kode_pemda = ? "
+            "and tingkat_wilayah in ('kota', 'kabupaten')",
+            [kode],
+        )
+        assert alasan and all(
+            a.startswith(f"baris {kind}: belanja untuk seluruh {kind}") for (a,) in alasan
+        ), kode
+        other = "kabupaten" if kind == "kota" else "kota"
+        teks = " ".join(
+            a or ""
+            for (a,) in _mart(
+                dua_pemda,
+                "select alasan from marts.mart_kebutuhan_wilayah where kode_pemda = ? union all "
+                "select alasan from marts.mart_proyeksi_serapan where kode_pemda = ? union all "
+                "select alasan from marts.mart_anomali where kode_pemda = ?",
+                [kode, kode, kode],
+            )
+        )
+        assert f"seluruh {other}" not in teks and f"median {other} " not in teks, kode

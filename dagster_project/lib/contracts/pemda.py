@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import duckdb
+import polars as pl
 
 from dagster_project.lib.contracts.model import pemda_column
 from dagster_project.lib.contracts.reference import seed
@@ -125,22 +129,111 @@ def describe(kode_pemda: str) -> str:
 def resolve_pemda(paths: DataPaths, requested: str | None) -> str | None:
     """The pemda a command serves: `requested` when it is one the deployment holds, else the only
     one present (None when none is). Several present and none asked: PemdaError listing them."""
-    present = pemda_present(paths)
+    return choose_pemda(pemda_present(paths), requested)
+
+
+def choose_pemda(
+    present: list[str],
+    requested: str | None,
+    bawaan: str | None = None,
+    where: str = "di deployment ini",
+) -> str | None:
+    """The one rule for which pemda a command or app shows, given the pemda `present`:
+    `requested` when present (an unknown code, or one not present: PemdaError); else the only
+    one present; else `bawaan` (the deployment's default) when given and present; else, several
+    present, PemdaError listing them. None when none is present."""
     listed = ", ".join(describe(k) for k in present) or "belum ada"
     if requested is not None:
         if requested not in pemda_names():
             raise PemdaError(
                 f"'{requested}' bukan kode pemda Kemendagri yang dikenal (contoh 64.72 = Kota "
-                f"Samarinda). Pemda di deployment ini: {listed}."
+                f"Samarinda). Pemda {where}: {listed}."
             )
         if present and requested not in present:
             raise PemdaError(
-                f"Pemda {describe(requested)} tidak ada di deployment ini. Pemda yang ada: {listed}."
+                f"Pemda {describe(requested)} tidak ada {where}. Pemda yang ada: {listed}."
             )
         return requested
     if len(present) > 1:
+        if bawaan in present:
+            return bawaan
         raise PemdaError(
-            f"Deployment ini memuat {len(present)} pemda: {listed}. Pilih satu dengan "
+            f"{where[3:].capitalize()} memuat {len(present)} pemda: {listed}. Pilih satu dengan "
             "--pemda <kode>, misalnya --pemda " + present[0] + "."
         )
     return present[0] if present else None
+
+
+# --------------------------------------------------------------------------------------------
+# Readers of the published mart (reports, exports, apps): the pemda it holds and their names
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pemda:
+    """One pemda as a reader names it: `Kota Samarinda`, jenis `kota` (or kabupaten)."""
+
+    kode_pemda: str
+    nama_pemda: str
+    jenis: str
+
+    @property
+    def jenis_teks(self) -> str:
+        """What a kab/kota-wide scope is called in text: 'kota' or 'kabupaten'."""
+        return self.jenis if self.jenis in ("kota", "kabupaten", "provinsi") else "pemda"
+
+
+def pemda_terbit(con: duckdb.DuckDBPyConnection) -> list[Pemda]:
+    """The pemda whose OPDs the published mart holds (`marts.dim_opd`), with their names and
+    kind from `marts.dim_pemda`, by code. A mart built before issue 12 (no kode_pemda) holds
+    the default pemda only."""
+    cols = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'dim_opd'"
+        ).fetchall()
+    }
+    if "kode_pemda" in cols:
+        kode = [
+            r[0] for r in con.execute("select distinct kode_pemda from marts.dim_opd").fetchall()
+        ]
+    else:
+        kode = [DEFAULT_PEMDA] if cols else []
+    return [nama_pemda_terbit(con, k) for k in sorted(kode)]
+
+
+def nama_pemda_terbit(con: duckdb.DuckDBPyConnection, kode_pemda: str) -> Pemda:
+    """Name and kind of `kode_pemda` from the published `marts.dim_pemda` (the region list the
+    mart was built with; the seed when the mart has no dim_pemda)."""
+    try:
+        row = con.execute(
+            "select nama_pemda, jenis from marts.dim_pemda where kode_pemda = $k",
+            {"k": kode_pemda},
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row is None:
+        return pemda_seed(kode_pemda)
+    return Pemda(kode_pemda, str(row[0]), str(row[1]))
+
+
+def pemda_seed(kode_pemda: str) -> Pemda:
+    """`kode_pemda` as the region list (seed `ref_pemda`) names it."""
+    seeded = seed("ref_pemda").filter(pl.col("kode_pemda") == kode_pemda)
+    if not seeded.height:
+        return Pemda(kode_pemda, kode_pemda, "pemda")
+    return Pemda(kode_pemda, str(seeded["nama_pemda"][0]), str(seeded["jenis"][0]))
+
+
+def pilih_pemda_terbit(
+    con: duckdb.DuckDBPyConnection, paths: DataPaths, requested: str | None = None
+) -> Pemda:
+    """The pemda a reader of the published mart shows (`apbd laporan`, `apbd ekspor`, the apps):
+    `--pemda` when the mart holds it, else the only one it holds, else the deployment's default
+    (`pemda_bawaan`, also when it holds none yet). PemdaError for a `requested` code that is not a
+    pemda or not in the mart, or several pemda and not the default among them."""
+    present = [p.kode_pemda for p in pemda_terbit(con)]
+    kode = choose_pemda(present, requested, pemda_bawaan(paths), where="di mart terbit")
+    # a mart without OPDs yet (nothing to filter): the deployment's default names it
+    return nama_pemda_terbit(con, kode or pemda_bawaan(paths))

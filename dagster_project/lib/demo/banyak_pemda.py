@@ -8,9 +8,13 @@ process, with
 - its own seed: sha256 of (seed, kode_pemda), so adding a pemda never changes another's files;
 - Samarinda's template under its own code: the OPD list (same codes; the kecamatan offices
   renamed), its kecamatan and kelurahan (codes `<kode_pemda>.KK.LLLL`, synthetic names: the real
-  kelurahan list of every pemda is not in the project), the performance tree;
-- a budget and a population in proportion to its population (`PemdaDemo.rasio`); `--scale` keeps
-  its meaning within a pemda (lines and payments per rupiah).
+  kelurahan list of every pemda is not in the project), the performance tree; as many kecamatan,
+  each with its kelurahan and its kecamatan office (an OPD), as its size calls for
+  (`PemdaDemo.jumlah_kecamatan`: 10 × √ population ratio, 4 to 40), so the OPD count grows with
+  population;
+- a budget and a population in proportion to its population (`PemdaDemo.rasio`), and its own
+  area (ref_pemda's `luas_km2`, its regions' areas scaled to it); `--scale` keeps its meaning
+  within a pemda (lines and payments per rupiah).
 
 Files land in `landing/<kode_pemda>/…`; every pemda other than Samarinda also lands its own lists
 (`landing/<kode_pemda>/referensi/{opd,wilayah,pohon_kinerja}/…`, contracts `referensi__*`); the
@@ -30,6 +34,7 @@ import io
 import json
 import random
 from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,8 @@ CATATAN = (
     "Pemda selain Kota Samarinda: daftar OPD, kecamatan, kelurahan dan pohon kinerja memakai "
     "templat Samarinda di bawah kode pemdanya; nama kecamatan dan kelurahan sintetis (daftar "
     "kelurahan nyata setiap pemda tidak ada di proyek); anggaran dan penduduk sebanding penduduk "
-    "pemda (ref_pemda)."
+    "pemda, luas wilayah dari luas pemda (ref_pemda); jumlah kecamatan (dan kantor kecamatan) "
+    "10 × akar rasio penduduk, 4 sampai 40."
 )
 
 
@@ -67,10 +73,22 @@ def pilih_pemda(seed: int, n: int) -> list[PemdaDemo]:
         raise ValueError(f"--pemda harus antara 1 dan {len(pool) + 1} (ada {n})")
     drawn = random.Random(f"{seed}:pemda").sample(pool, n - 1)
     out = [PemdaDemo(SAMARINDA[0], samarinda["nama_pemda"], base, seed, 1.0)]
+    luas_base = Decimal(samarinda["luas_km2"])
     for kode in drawn:
         r = by_kode[kode]
         pop = int(r["penduduk"])
-        out.append(PemdaDemo(kode, r["nama_pemda"], pop, sub_seed(seed, kode), pop / base))
+        luas = Decimal(r["luas_km2"]) if r["luas_km2"] else None
+        out.append(
+            PemdaDemo(
+                kode,
+                r["nama_pemda"],
+                pop,
+                sub_seed(seed, kode),
+                pop / base,
+                luas,
+                luas / luas_base if luas else Decimal(1),
+            )
+        )
     return out
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from dagster_project.lib.core.paths import SEEDS_DIR
 
@@ -122,13 +124,23 @@ class Payment:
 class PemdaDemo:
     """A pemda of a many-pemda demo (`lib/demo/banyak_pemda.py`): one drawn from the real
     kab/kota list (`ref_pemda`), its world is Samarinda's template under its own code, with its
-    own seed, a budget and population scaled by its population (`rasio`, to Samarinda's)."""
+    own seed, a budget and population scaled by its population (`rasio`, to Samarinda's) and its
+    regions' areas by its own area (`rasio_luas`, to Samarinda's 716.783 km²)."""
 
     kode: str
     nama: str
     penduduk: int
     seed: int
     rasio: float
+    luas_km2: Decimal | None = None  # ref_pemda's area; None: Samarinda's template as it is
+    rasio_luas: Decimal = Decimal(1)
+
+    @property
+    def jumlah_kecamatan(self) -> int:
+        """How many kecamatan (and so kecamatan offices, OPDs) the pemda has: Samarinda's 10 ×
+        √(population ratio), between 4 and 40 (kecamatan grow slower than people: Samarinda
+        881 k has 10, Kabupaten Lampung Tengah 1,39 M gets 13, a kota of 100 k gets 4)."""
+        return max(4, min(40, round(len(_kecamatan_templat()) * math.sqrt(self.rasio))))
 
     @property
     def singkat(self) -> str:
@@ -164,7 +176,59 @@ def read_seed(name: str) -> list[dict[str, str]]:
     pemda = _PEMDA[0]
     if pemda is None or name not in ("ref_wilayah", "ref_opd"):
         return rows
+    rows = _kecamatan_sebanyak(name, rows, pemda.jumlah_kecamatan)
     return [_rewrite(name, r, pemda) for r in rows]
+
+
+@lru_cache(maxsize=1)
+def _kecamatan_templat() -> tuple[str, ...]:
+    """Samarinda's kecamatan numbers ('01' … '10'): the template another pemda's are made of."""
+    with (SEEDS_DIR / "ref_wilayah.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(
+            sorted(r["kode_wilayah"][-2:] for r in csv.DictReader(f) if r["level"] == "kecamatan")
+        )
+
+
+def _kecamatan_sebanyak(name: str, rows: list[dict[str, str]], n: int) -> list[dict[str, str]]:
+    """Samarinda's template with `n` kecamatan: kecamatan i is a copy of template kecamatan
+    ((i - 1) mod 10) + 1 under number i, with its kelurahan and (ref_opd) its kecamatan office;
+    population and area per region scaled by 10 / n, so the pemda's totals stay those of its
+    size. Other rows unchanged; n = 10 returns the template as it is."""
+    templat = _kecamatan_templat()
+    if n == len(templat):
+        return rows
+    faktor = Decimal(len(templat)) / n
+    kota = SAMARINDA[0]
+
+    def salin(r: dict[str, str], kk: str) -> dict[str, str]:
+        r = dict(r)
+        old = f"{kota}.{r['kode_kecamatan'][-2:]}"
+        r["kode_kecamatan"] = f"{kota}.{kk}"
+        if name == "ref_opd":  # 7.01.0.00.0.00.<kk>.0000: the office's number is its kecamatan's
+            parts = r["kode_skpd"].split(".")
+            parts[-2] = kk
+            r["kode_skpd"] = ".".join(parts)
+            return r
+        r["kode_wilayah"] = f"{kota}.{kk}" + r["kode_wilayah"][len(old) :]
+        if r.get("penduduk_2023"):
+            r["penduduk_2023"] = str(round(int(r["penduduk_2023"]) * faktor))
+        if r.get("luas_km2"):
+            r["luas_km2"] = str((Decimal(r["luas_km2"]) * faktor).quantize(Decimal("0.001")))
+        return r
+
+    tetap = [r for r in rows if not r["kode_kecamatan"]]
+    per_kec: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in rows:
+        if r["kode_kecamatan"]:
+            per_kec[r["kode_kecamatan"][-2:]].append(r)
+    # kecamatan rows first, then kelurahan, as in the seed
+    salinan = [
+        salin(r, f"{i:02d}")
+        for i in range(1, n + 1)
+        for r in per_kec[templat[(i - 1) % len(templat)]]
+    ]
+    salinan.sort(key=lambda r: (r.get("level") == "kelurahan", r["kode_kecamatan"]))
+    return tetap + salinan
 
 
 def recode(code: str, pemda: PemdaDemo) -> str:
@@ -178,6 +242,7 @@ def _rewrite(name: str, row: dict[str, str], pemda: PemdaDemo) -> dict[str, str]
         if row["kode_kecamatan"]:
             row["kode_kecamatan"] = recode(row["kode_kecamatan"], pemda)
             row["nama_skpd"] = f"Kecamatan {pemda.singkat} {row['kode_kecamatan'][-2:]}"
+            row["singkatan"] = f"Kec. {pemda.singkat} {row['kode_kecamatan'][-2:]}"
         return row
     kode = row["kode_wilayah"] = recode(row["kode_wilayah"], pemda)
     if row["level"] == "kota":
@@ -192,6 +257,10 @@ def _rewrite(name: str, row: dict[str, str], pemda: PemdaDemo) -> dict[str, str]
         row["nama_kecamatan"] = f"{pemda.singkat} {row['kode_kecamatan'][-2:]}"
     if row.get("penduduk_2023"):
         row["penduduk_2023"] = str(round(int(row["penduduk_2023"]) * pemda.rasio))
+    if row.get("luas_km2") and pemda.luas_km2 is not None:
+        # the pemda's own area (ref_pemda); its kecamatan and kelurahan share it as Samarinda's do
+        luas = pemda.luas_km2 if kode == pemda.kode else Decimal(row["luas_km2"]) * pemda.rasio_luas
+        row["luas_km2"] = str(luas.quantize(Decimal("0.001"), ROUND_HALF_UP))
     return row
 
 

@@ -11,6 +11,13 @@ from typing import Any
 
 import polars as pl
 
+from dagster_project.lib.contracts.pemda import (
+    Pemda,
+    PemdaError,
+    nama_pemda_terbit,
+    pemda_terbit,
+    pilih_pemda_terbit,
+)
 from dagster_project.lib.core.idformat import NAMA_BULAN, NAMA_BULAN_SINGKAT
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.publish.publisher import open_published
@@ -46,6 +53,41 @@ def published_paths(mo: Any) -> DataPaths:
         ),
     )
     return paths
+
+
+def pemda_pilihan(mo: Any, paths: DataPaths) -> Any:
+    """The app's pemda dropdown (`mo.ui.dropdown`, value = kode_pemda): the pemda the published
+    mart holds, by name; the default is what `apbd laporan` would show without --pemda (the only
+    pemda, else the deployment's pemda_bawaan, else the first). `len(options) == 1` for a
+    single-pemda mart: the app then shows no picker (`pemda_ui`)."""
+    with open_published(paths) as con:
+        daftar = pemda_terbit(con)
+        try:
+            awal = pilih_pemda_terbit(con, paths)
+        except PemdaError:
+            awal = daftar[0] if daftar else None
+    mo.stop(
+        awal is None,
+        mo.callout(mo.md("**Mart terbit belum memuat data pemda mana pun.**"), kind="danger"),
+    )
+    return mo.ui.dropdown(
+        options={p.nama_pemda: p.kode_pemda for p in daftar},
+        value=awal.nama_pemda,
+        label="Pemda",
+        searchable=len(daftar) > 10,
+    )
+
+
+def pemda_dipilih(paths: DataPaths, kode_pemda: str) -> Pemda:
+    """The chosen pemda with its name and kind from the published `dim_pemda`."""
+    with open_published(paths) as con:
+        return nama_pemda_terbit(con, kode_pemda)
+
+
+def pemda_ui(pilihan: Any) -> list[Any]:
+    """The pemda dropdown to place beside the other filters: none when the mart holds one pemda
+    (the single-city app looks as it always did)."""
+    return [pilihan] if len(pilihan.options) > 1 else []
 
 
 def read_frame(paths: DataPaths, sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:

@@ -11,12 +11,14 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.lib.contracts.pemda import DEFAULT_PEMDA, Pemda
 from dagster_project.lib.outputs.reports import (
     Report,
     ReportColumn,
     ReportError,
     ReportTable,
     _rows,
+    pemda_laporan,
 )
 
 STATUS_BANDING = {
@@ -34,13 +36,18 @@ CARA = {
 }
 
 
-def tahap_tersedia(con: duckdb.DuckDBPyConnection, tahun: int) -> list[str]:
-    """The budget phases the mart compares for `tahun`, in order."""
+def tahap_tersedia(
+    con: duckdb.DuckDBPyConnection, tahun: int, pemda: Pemda | None = None
+) -> list[str]:
+    """The budget phases the mart compares for `tahun` of `pemda` (None: the only pemda of the
+    mart), in order."""
     rows = con.execute(
         """select tahap from (
-            select tahap_dari as tahap from marts.mart_perubahan_anggaran where tahun = $t
-            union select tahap_ke from marts.mart_perubahan_anggaran where tahun = $t)""",
-        {"t": tahun},
+            select tahap_dari as tahap from marts.mart_perubahan_anggaran
+            where kode_pemda = $p and tahun = $t
+            union select tahap_ke from marts.mart_perubahan_anggaran
+            where kode_pemda = $p and tahun = $t)""",
+        {"p": pemda_laporan(con, pemda).kode_pemda, "t": tahun},
     ).fetchall()
 
     def urutan(t: str) -> int:
@@ -56,14 +63,16 @@ def tahap_tersedia(con: duckdb.DuckDBPyConnection, tahun: int) -> list[str]:
     return sorted((r[0] for r in rows), key=urutan)
 
 
-def _pasangan(con: duckdb.DuckDBPyConnection, tahun: int, dari: str, ke: str) -> None:
+def _pasangan(con: duckdb.DuckDBPyConnection, tahun: int, dari: str, ke: str, pemda: Pemda) -> None:
     """Raise a ReportError a planner can act on when the pair is not in the mart."""
-    ada = tahap_tersedia(con, tahun)
+    ada = tahap_tersedia(con, tahun, pemda)
     if not ada:
         tahun_ada = [
             r[0]
             for r in con.execute(
-                "select distinct tahun from marts.mart_perubahan_anggaran order by 1"
+                "select distinct tahun from marts.mart_perubahan_anggaran where kode_pemda = $p "
+                "order by 1",
+                {"p": pemda.kode_pemda},
             ).fetchall()
         ]
         raise ReportError(
@@ -84,8 +93,8 @@ def _pasangan(con: duckdb.DuckDBPyConnection, tahun: int, dari: str, ke: str) ->
         )
     (n,) = con.execute(
         """select count(*) from marts.mart_perubahan_anggaran
-        where tahun = $t and tahap_dari = $d and tahap_ke = $k""",
-        {"t": tahun, "d": dari, "k": ke},
+        where kode_pemda = $p and tahun = $t and tahap_dari = $d and tahap_ke = $k""",
+        {"p": pemda.kode_pemda, "t": tahun, "d": dari, "k": ke},
     ).fetchone()
     if not n:
         raise ReportError(
@@ -131,21 +140,29 @@ RINGKAS_COLUMNS = [
 
 
 def banding_rows(
-    con: duckdb.DuckDBPyConnection, tahun: int, dari: str, ke: str, *, semua: bool = False
+    con: duckdb.DuckDBPyConnection,
+    tahun: int,
+    dari: str,
+    ke: str,
+    *,
+    semua: bool = False,
+    pemda: Pemda | None = None,
 ) -> list[dict[str, Any]]:
-    """The changed lines (every line with `semua`), largest absolute change first."""
+    """The changed lines of `pemda` (None: the only pemda of the mart; every line with `semua`),
+    largest absolute change first."""
     rows = _rows(
         con.execute(
             f"""
             select b.*, coalesce(o.nama_skpd, b.kode_skpd) as nama_skpd,
                 coalesce(b.uraian_komponen_ke, b.uraian_komponen_dari) as uraian
             from marts.mart_perubahan_anggaran as b
-            left join marts.dim_opd as o on o.kode_skpd = b.kode_skpd
-            where b.tahun = $t and b.tahap_dari = $d and b.tahap_ke = $k
+            left join marts.dim_opd as o
+                on o.kode_pemda = b.kode_pemda and o.kode_skpd = b.kode_skpd
+            where b.kode_pemda = $p and b.tahun = $t and b.tahap_dari = $d and b.tahap_ke = $k
                 {"" if semua else "and b.status <> 'tetap'"}
             order by abs(b.selisih_rp) desc, b.status, b.id_baris
             """,
-            {"t": tahun, "d": dari, "k": ke},
+            {"p": pemda_laporan(con, pemda).kode_pemda, "t": tahun, "d": dari, "k": ke},
         )
     )
     for r in rows:
@@ -155,11 +172,18 @@ def banding_rows(
 
 
 def ringkas_rows(
-    con: duckdb.DuckDBPyConnection, tahun: int, dari: str, ke: str, tingkat: str
+    con: duckdb.DuckDBPyConnection,
+    tahun: int,
+    dari: str,
+    ke: str,
+    tingkat: str,
+    pemda: Pemda | None = None,
 ) -> list[dict[str, Any]]:
-    """Totals per OPD, program or account, largest absolute change first (percent as fraction)."""
+    """Totals per OPD, program or account of `pemda` (None: the only pemda of the mart),
+    largest absolute change first (percent as fraction)."""
     nama = {
-        "opd": "(select max(nama_skpd) from marts.dim_opd o where o.kode_skpd = r.kode_skpd)",
+        "opd": "(select max(nama_skpd) from marts.dim_opd o "
+        "where o.kode_pemda = r.kode_pemda and o.kode_skpd = r.kode_skpd)",
         "program": "(select max(nama_program) from marts.dim_sub_kegiatan s "
         "where s.kode_program = r.kode_program)",
         "akun": "(select max(nama_akun) from marts.dim_akun a where a.kode_akun = r.kode_akun)",
@@ -169,10 +193,17 @@ def ringkas_rows(
             f"""
             select r.*, {nama} as nama
             from marts.mart_perubahan_anggaran_ringkas as r
-            where r.tahun = $t and r.tahap_dari = $d and r.tahap_ke = $k and r.tingkat = $g
+            where r.kode_pemda = $p and r.tahun = $t and r.tahap_dari = $d and r.tahap_ke = $k
+                and r.tingkat = $g
             order by abs(r.selisih_rp) desc, r.kode
             """,
-            {"t": tahun, "d": dari, "k": ke, "g": tingkat},
+            {
+                "p": pemda_laporan(con, pemda).kode_pemda,
+                "t": tahun,
+                "d": dari,
+                "k": ke,
+                "g": tingkat,
+            },
         )
     )
     for r in rows:
@@ -192,12 +223,15 @@ def build_banding_report(
     ke: str,
     *,
     meta: dict[str, Any] | None = None,
+    pemda: Pemda | None = None,
 ) -> Report:
-    """The workbook of `apbd banding`: changed lines largest first, then per OPD, program and
-    account, and the notes (how lines are matched, the threshold in force)."""
-    _pasangan(con, tahun, dari, ke)
+    """The workbook of `apbd banding` for `pemda` (None: the only pemda of the mart): changed
+    lines largest first, then per OPD, program and account, and the notes (how lines are
+    matched, the threshold in force)."""
+    pemda = pemda_laporan(con, pemda)
+    _pasangan(con, tahun, dari, ke, pemda)
     meta = meta or {}
-    baris = banding_rows(con, tahun, dari, ke)
+    baris = banding_rows(con, tahun, dari, ke, pemda=pemda)
     uang = ("pagu_dari_rp", "pagu_ke_rp", "selisih_rp")
     hitung = ("jumlah_berubah", "jumlah_ditambah", "jumlah_dihapus")
     pindah = ("jumlah_dipindah_masuk", "jumlah_dipindah_keluar")
@@ -211,7 +245,7 @@ def build_banding_report(
         )
     ]
     for tingkat, sheet in (("opd", "Per OPD"), ("program", "Per program"), ("akun", "Per akun")):
-        rows = ringkas_rows(con, tahun, dari, ke, tingkat)
+        rows = ringkas_rows(con, tahun, dari, ke, tingkat, pemda)
         total = {"kode": "Jumlah", **_jumlah(rows, *uang, *hitung, *pindah)}
         if tingkat == "akun":
             total.pop("jumlah_dipindah_masuk"), total.pop("jumlah_dipindah_keluar")
@@ -224,13 +258,14 @@ def build_banding_report(
         "select ambang_kemiripan_nama from reference.ref_pencocokan_rincian"
     ).fetchone()
     return Report(
-        title=f"Perubahan APBD {tahun}: {dari} → {ke}",
+        title=f"Perubahan APBD {tahun}: {dari} → {ke} — {pemda.nama_pemda}",
         subtitle=(
             f"Sumber: mart APBD terbit versi {meta.get('version', '-')} "
             f"(diterbitkan {meta.get('published_at', '-')}); mart_perubahan_anggaran."
         ),
         tables=tables,
         notes=[
+            ("Pemda", f"{pemda.nama_pemda} (kode Kemendagri {pemda.kode_pemda})"),
             ("Tahun, tahap", f"{tahun}: {dari} → {ke}"),
             ("Versi mart terbit", str(meta.get("version", "-"))),
             ("Diterbitkan pada", str(meta.get("published_at", "-"))),
@@ -253,5 +288,9 @@ def build_banding_report(
                 "sebelum itu (disebut di kolom Penjelasan).",
             ),
         ],
-        stem=f"banding_{tahun}_{dari}_{ke}",
+        nama_pemda=pemda.nama_pemda,
+        # Samarinda's file keeps its name; another pemda's carries its code
+        stem=f"banding_{tahun}_{dari}_{ke}"
+        if pemda.kode_pemda == DEFAULT_PEMDA
+        else f"banding_{pemda.kode_pemda.replace('.', '_')}_{tahun}_{dari}_{ke}",
     )

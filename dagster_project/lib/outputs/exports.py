@@ -16,6 +16,12 @@ Classifications: administrative = OPD; functional = fungsi; economic = akun (lev
 programme = urusan → bidang urusan → program → kegiatan → sub kegiatan (a project-specific
 columnType family declared in `columnTypes`, as the spec allows); funding source = sumber dana.
 
+One pemda per package (`apbd ekspor --pemda`, default: the only pemda of the mart, else the
+deployment's pemda_bawaan): every table keyed by kode_pemda is exported with that pemda's rows
+only, national tables (dim_akun, …) whole; name, title, region and sources are the pemda's
+(`dim_pemda`). Samarinda's package keeps its name and folder (`apbd-kota-samarinda`,
+`exports/apbd`); another pemda's goes to `exports/apbd_<kode>`.
+
 Descriptions (Indonesian / English), required columns and primary keys come from the mart
 contracts and the dbt YAML; nothing is written twice. Text cells in CSV are neutralised against
 formula injection (`safe_cells.neutralise_sql`). The export is built in a temporary folder and moved
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from dagster_project.lib.contracts.pemda import DEFAULT_PEMDA, Pemda
 from dagster_project.lib.core.files import sha256_file
 from dagster_project.lib.core.paths import DBT_DIR
 from dagster_project.lib.core.safe_cells import neutralise_sql
@@ -45,7 +53,6 @@ if TYPE_CHECKING:
 
     from dagster_project.lib.core.paths import DataPaths
 
-PACKAGE_NAME = "apbd-kota-samarinda"
 FISCAL_TABLE = "mart_anggaran_realisasi"
 PHASES = {  # mart column → FDP budget phase
     "pagu_murni_rp": "approved",
@@ -220,10 +227,13 @@ class SmallCellError(RuntimeError):
     """A published count of people below the threshold: nothing is exported."""
 
 
-def small_cell_rule(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, Any]:
+def small_cell_rule(
+    con: duckdb.DuckDBPyConnection, tables: list[str], pemda: Pemda | None = None
+) -> dict[str, Any]:
     """The small-cell rule as the mart was published with it (threshold from
     `reference.ref_ambang_sel_kecil`, people-count columns from the contracts and dbt YAML), after
-    checking it holds in every table: a cell between 1 and threshold - 1 stops the export."""
+    checking it holds in every table (`pemda`'s rows when given): a cell between 1 and
+    threshold - 1 stops the export."""
     docs = table_docs()
     (ambang,) = con.execute(
         "select max(ambang_minimum) from reference.ref_ambang_sel_kecil "
@@ -233,7 +243,8 @@ def small_cell_rule(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[s
     for t, cols in counted.items():
         for c in cols:
             (n,) = con.execute(
-                f"select count(*) from marts.{_quote(t)} where {_quote(c)} > 0 and {_quote(c)} < ?",
+                f"select count(*) from marts.{_quote(t)} where {_quote(c)} > 0 and {_quote(c)} < ?"
+                + _and_pemda(con, t, pemda),
                 [ambang],
             ).fetchone()
             if n:
@@ -293,6 +304,44 @@ class ExportResult:
     descriptor: Path
     tables: dict[str, int]  # table → rows
     seconds: float = 0.0
+
+
+def package_name(pemda: Pemda) -> str:
+    """`apbd-kota-samarinda`, `apbd-kabupaten-kutai-kartanegara`."""
+    return "apbd-" + re.sub(r"[^a-z0-9]+", "-", pemda.nama_pemda.lower()).strip("-")
+
+
+def default_folder(paths: DataPaths, pemda: Pemda) -> Path:
+    """Where `apbd ekspor` writes without --keluar: `exports/apbd` for Samarinda (as before the
+    pemda key), `exports/apbd_<kode>` for another pemda, so two pemda never share a folder."""
+    if pemda.kode_pemda == DEFAULT_PEMDA:
+        return paths.exports / "apbd"
+    return paths.exports / f"apbd_{pemda.kode_pemda}"
+
+
+def _has_pemda(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    (n,) = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'marts' "
+        "and table_name = ? and column_name = 'kode_pemda'",
+        [table],
+    ).fetchone()
+    return n > 0
+
+
+def _and_pemda(con: duckdb.DuckDBPyConnection, table: str, pemda: Pemda | None) -> str:
+    """` and kode_pemda = '<kode>'` when `table` holds the deployment's pemda's rows; '' for a
+    national table: one without kode_pemda (dim_akun, …) or one that lists pemda the deployment
+    does not hold (dim_pemda, the region list; the peer comparison of every kab/kota), exported
+    whole as before the pemda key."""
+    if pemda is None or not _has_pemda(con, table) or not _has_pemda(con, "dim_opd"):
+        return ""
+    (lain,) = con.execute(
+        f"select count(*) from marts.{_quote(table)} "
+        "where kode_pemda not in (select kode_pemda from marts.dim_opd)"
+    ).fetchone()
+    if lain:
+        return ""
+    return " and kode_pemda = " + "'" + pemda.kode_pemda.replace("'", "''") + "'"
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -458,6 +507,7 @@ def build_descriptor(
     tables: list[str],
     meta: dict[str, Any],
     now: datetime,
+    pemda: Pemda,
 ) -> dict[str, Any]:
     docs = table_docs()
     fiscal = FISCAL_TABLE in tables
@@ -465,34 +515,39 @@ def build_descriptor(
         [
             r[0]
             for r in con.execute(
-                f"select distinct tahun from marts.{FISCAL_TABLE} order by tahun"
+                f"select distinct tahun from marts.{FISCAL_TABLE} where true"
+                + _and_pemda(con, FISCAL_TABLE, pemda)
+                + " order by tahun"
             ).fetchall()
         ]
         if fiscal
         else []
     )
+    nama = pemda.nama_pemda
+    # 'Samarinda', 'Kutai Kartanegara': the name without its kind, as people search for it
+    singkat = re.sub(r"^(Kota|Kabupaten|Provinsi)\s+", "", nama)
     descriptor = {
         "profile": "tabular-data-package",
-        "name": PACKAGE_NAME,
-        "title": "APBD Kota Samarinda: pagu dan realisasi (Fiscal Data Package)",
+        "name": package_name(pemda),
+        "title": f"APBD {nama}: pagu dan realisasi (Fiscal Data Package)",
         "description": (
-            "Mart APBD terbit Kota Samarinda: pagu DPA murni dan perubahan, realisasi SP2D, "
+            f"Mart APBD terbit {nama}: pagu DPA murni dan perubahan, realisasi SP2D, "
             "rencana kas bulanan, dimensi dan fakta. Tabel utama mart_anggaran_realisasi "
             "dipetakan sebagai Fiscal Data Package (tahap murni → approved, perubahan → adjusted, "
-            "realisasi → executed). / The published APBD mart of Kota Samarinda as a Fiscal Data "
+            f"realisasi → executed). / The published APBD mart of {nama} as a Fiscal Data "
             "Package."
         ),
         "version": str(meta.get("version", "")),
         "created": now.isoformat(timespec="seconds"),
-        "keywords": ["APBD", "Samarinda", "anggaran", "realisasi", "fiscal-data-package"],
+        "keywords": ["APBD", singkat, "anggaran", "realisasi", "fiscal-data-package"],
         "countryCode": "ID",
-        "regionCode": "64.72",
+        "regionCode": pemda.kode_pemda,
         "fiscalPeriod": {"start": f"{years[0]}-01-01", "end": f"{years[-1]}-12-31"}
         if years
         else None,
         "sources": [
             {"title": "SIPD RI: DPA sub kegiatan, rincian dan anggaran kas (per OPD)"},
-            {"title": "BPKAD Kota Samarinda: SP2D"},
+            {"title": f"BPKAD {nama}: SP2D"},
         ],
         "apbd": {
             "mart_version": meta.get("version"),
@@ -500,7 +555,7 @@ def build_descriptor(
             "mart_run_id": meta.get("run_id"),
             "mart_sha256": meta.get("sha256"),
         },
-        "kerahasiaan": small_cell_rule(con, tables),
+        "kerahasiaan": small_cell_rule(con, tables, pemda),
         "columnTypes": _custom_column_types(),
         "model": _model_v03(),
         "resources": [_resource(con, t, folder, docs.get(t, TableDoc())) for t in tables],
@@ -518,16 +573,21 @@ def export_published(
     *,
     on_progress: Callable[[str, int, int], None] | None = None,
     now: datetime | None = None,
+    pemda: str | None = None,
 ) -> ExportResult:
-    """Write Parquet, CSV and `datapackage.json` for every `marts.*` table into `out_dir`
-    (default `data/exports/apbd`), replacing a previous export only once the new one is whole."""
+    """Write Parquet, CSV and `datapackage.json` for every `marts.*` table, with the rows of pemda
+    `pemda` (None: `contracts.pemda.pilih_pemda_terbit`'s default), into `out_dir` (default
+    `default_folder`), replacing a previous export only once the new one is whole."""
     import time
 
+    from dagster_project.lib.contracts.pemda import pilih_pemda_terbit
     from dagster_project.lib.outputs.reports import published_meta
     from dagster_project.lib.publish.publisher import open_published
 
     t0 = time.perf_counter()
-    out_dir = Path(out_dir or paths.exports / "apbd").resolve()
+    with open_published(paths) as con:
+        dipilih = pilih_pemda_terbit(con, paths, pemda)
+    out_dir = Path(out_dir or default_folder(paths, dipilih)).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.tmp")
     shutil.rmtree(work, ignore_errors=True)
@@ -545,8 +605,10 @@ def export_published(
             for t in tables:
                 cols = con.execute(f"describe marts.{_quote(t)}").fetchall()
                 progress(f"Parquet {t}", done, total)
+                where = "where true" + _and_pemda(con, t, dipilih)
                 con.execute(
-                    f"copy marts.{_quote(t)} to {_sql_path(work / 'parquet' / (t + '.parquet'))} "
+                    f"copy (select * from marts.{_quote(t)} {where}) to "
+                    f"{_sql_path(work / 'parquet' / (t + '.parquet'))} "
                     "(format parquet, compression zstd)"
                 )
                 done += 1
@@ -558,13 +620,15 @@ def export_published(
                     for n, typ, *_ in cols
                 )
                 con.execute(
-                    f"copy (select {select} from marts.{_quote(t)}) to "
+                    f"copy (select {select} from marts.{_quote(t)} {where}) to "
                     f"{_sql_path(work / 'csv' / (t + '.csv'))} (format csv, header, delimiter ',')"
                 )
-                (rows[t],) = con.execute(f"select count(*) from marts.{_quote(t)}").fetchone()
+                (rows[t],) = con.execute(
+                    f"select count(*) from marts.{_quote(t)} {where}"
+                ).fetchone()
                 done += 1
             progress("datapackage.json", done, total)
-            descriptor = build_descriptor(con, work, tables, meta, now)
+            descriptor = build_descriptor(con, work, tables, meta, now, dipilih)
         (work / "datapackage.json").write_text(
             json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )

@@ -1,5 +1,6 @@
-"""Samarinda among its peers: the figures the planner app section and `apbd laporan --pembanding`
-show, read from the published peer marts (issue 13 §5).
+"""A pemda among its peers: the figures the planner app section and `apbd laporan --pembanding`
+show for the pemda they serve (issue 12: the app's pemda, `--pemda`; Samarinda by default), read
+from the published peer marts (issue 13 §5).
 
 Where the numbers come from, and where they do not: every value, median, percentile and sentence
 is read from `marts.mart_posisi_pembanding`, every peer's own figures from

@@ -26,6 +26,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dagster_project.lib.contracts.pemda import (
+    DEFAULT_PEMDA,
+    Pemda,
+    PemdaError,
+    choose_pemda,
+    nama_pemda_terbit,
+    pemda_seed,
+    pemda_terbit,
+)
 from dagster_project.lib.core.files import atomic_write, write_text_atomic
 from dagster_project.lib.core.fmt import angka, persen, rupiah
 from dagster_project.lib.core.idformat import NAMA_BULAN
@@ -75,7 +84,7 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class Selection:
-    """What a report covers: one fiscal year, optionally one OPD and/or one program."""
+    """What a report covers: one pemda's fiscal year, optionally one OPD and/or one program."""
 
     tahun: int
     kode_skpd: str | None = None
@@ -83,12 +92,17 @@ class Selection:
     singkatan: str | None = None
     kode_program: str | None = None
     nama_program: str | None = None
+    pemda: Pemda = field(default_factory=lambda: pemda_seed(DEFAULT_PEMDA))
+
+    @property
+    def kode_pemda(self) -> str:
+        return self.pemda.kode_pemda
 
     @property
     def scope(self) -> str:
         if self.kode_program:
             return "program"
-        return "opd" if self.kode_skpd else "kota"
+        return "opd" if self.kode_skpd else "pemda"
 
     @property
     def label(self) -> str:
@@ -97,41 +111,49 @@ class Selection:
             parts.append(f"{self.nama_skpd or self.kode_skpd}")
         if self.kode_program:
             parts.append(f"Program {self.kode_program} {self.nama_program or ''}".strip())
-        return " — ".join(parts) or "Seluruh OPD Kota Samarinda"
+        return " — ".join(parts) or f"Seluruh OPD {self.pemda.nama_pemda}"
 
     @property
     def slug(self) -> str:
-        parts = [str(self.tahun)]
+        # Samarinda's file names stay what they were before the pemda key (laporan_2025_kota);
+        # another pemda's lead with its code, so two pemda never write the same file.
+        parts = [] if self.kode_pemda == DEFAULT_PEMDA else [self.kode_pemda]
+        parts.append(str(self.tahun))
         if self.kode_skpd:
             parts.append(self.singkatan or self.kode_skpd)
         if self.kode_program:
             parts.append(self.kode_program)
-        if len(parts) == 1:
-            parts.append("kota")
+        if not (self.kode_skpd or self.kode_program):
+            parts.append(self.pemda.jenis_teks)
         return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")
 
 
-def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+def available_years(con: duckdb.DuckDBPyConnection, kode_pemda: str) -> list[int]:
     rows = con.execute(
-        "select distinct tahun from marts.mart_anggaran_realisasi order by tahun"
+        "select distinct tahun from marts.mart_anggaran_realisasi where kode_pemda = $kode_pemda "
+        "order by tahun",
+        {"kode_pemda": kode_pemda},
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def list_opd(con: duckdb.DuckDBPyConnection, tahun: int) -> list[tuple[str, str, str | None]]:
-    """(kode_skpd, nama_skpd, singkatan) of every OPD with a budget in `tahun`, by code."""
+def list_opd(
+    con: duckdb.DuckDBPyConnection, tahun: int, kode_pemda: str
+) -> list[tuple[str, str, str | None]]:
+    """(kode_skpd, nama_skpd, singkatan) of every OPD of `kode_pemda` with a budget in `tahun`,
+    by code."""
     return con.execute(
         """
         select m.kode_skpd, any_value(m.nama_skpd), any_value(o.singkatan)
         from marts.mart_anggaran_realisasi as m
         left join marts.dim_opd as o
-            on o.kode_skpd = m.kode_skpd
+            on o.kode_pemda = m.kode_pemda and o.kode_skpd = m.kode_skpd
             and m.tahun between o.tahun_mulai and coalesce(o.tahun_selesai, m.tahun)
-        where m.tahun = $tahun
+        where m.tahun = $tahun and m.kode_pemda = $kode_pemda
         group by m.kode_skpd
         order by m.kode_skpd
         """,
-        {"tahun": tahun},
+        {"tahun": tahun, "kode_pemda": kode_pemda},
     ).fetchall()
 
 
@@ -140,10 +162,14 @@ def resolve_selection(
     tahun: int | None = None,
     opd: str | None = None,
     program: str | None = None,
+    pemda: Pemda | None = None,
 ) -> Selection:
     """Turn what a user typed (year, OPD code/short name/part of its name, program code or part of
-    its name) into a `Selection`, or raise `ReportError` with a hint."""
-    years = available_years(con)
+    its name) into a `Selection` of `pemda` (None: the only pemda the mart holds; a caller with
+    the data folder passes `contracts.pemda.pilih_pemda_terbit`'s), or raise `ReportError` with
+    a hint."""
+    pemda = pemda_laporan(con, pemda)
+    years = available_years(con, pemda.kode_pemda)
     if not years:
         raise ReportError(
             "Mart terbit belum berisi data anggaran.", "jalankan pipeline dulu: make run"
@@ -157,11 +183,26 @@ def resolve_selection(
         )
     kode_skpd = nama_skpd = singkatan = None
     if opd:
-        kode_skpd, nama_skpd, singkatan = _match_opd(list_opd(con, tahun), opd, tahun)
+        opds = list_opd(con, tahun, pemda.kode_pemda)
+        kode_skpd, nama_skpd, singkatan = _match_opd(opds, opd, tahun)
     kode_program = nama_program = None
     if program:
-        kode_program, nama_program = _match_program(con, tahun, program, kode_skpd)
-    return Selection(tahun, kode_skpd, nama_skpd, singkatan, kode_program, nama_program)
+        kode_program, nama_program = _match_program(
+            con, tahun, program, kode_skpd, pemda.kode_pemda
+        )
+    return Selection(tahun, kode_skpd, nama_skpd, singkatan, kode_program, nama_program, pemda)
+
+
+def pemda_laporan(con: duckdb.DuckDBPyConnection, pemda: Pemda | None) -> Pemda:
+    """`pemda`, or (None) the only pemda the mart holds; a caller with the data folder passes
+    `contracts.pemda.pilih_pemda_terbit`'s, which also knows the deployment's default."""
+    if pemda is not None:
+        return pemda
+    try:
+        kode = choose_pemda([p.kode_pemda for p in pemda_terbit(con)], None, where="di mart terbit")
+    except PemdaError as exc:
+        raise ReportError(exc.message, "pilih pemda dengan --pemda <kode>") from exc
+    return nama_pemda_terbit(con, kode or DEFAULT_PEMDA)
 
 
 def _match_opd(opds: list[tuple[str, str, str | None]], text: str, tahun: int):
@@ -181,21 +222,24 @@ def _match_opd(opds: list[tuple[str, str, str | None]], text: str, tahun: int):
             )
     raise ReportError(
         f"OPD '{text}' tidak ditemukan di anggaran tahun {tahun}.",
-        'lihat daftar OPD: apbd kueri "select distinct kode_skpd, nama_skpd from '
+        'lihat daftar OPD: apbd kueri "select distinct kode_pemda, kode_skpd, nama_skpd from '
         f'marts.mart_anggaran_realisasi where tahun = {tahun}"',
     )
 
 
-def _match_program(con, tahun: int, text: str, kode_skpd: str | None) -> tuple[str, str]:
+def _match_program(
+    con, tahun: int, text: str, kode_skpd: str | None, kode_pemda: str
+) -> tuple[str, str]:
     rows = con.execute(
         """
         select kode_program, any_value(nama_program)
         from marts.mart_anggaran_realisasi
-        where tahun = $tahun and ($kode_skpd is null or kode_skpd = $kode_skpd)
+        where tahun = $tahun and kode_pemda = $kode_pemda
+            and ($kode_skpd is null or kode_skpd = $kode_skpd)
             and kode_program is not null
         group by kode_program order by kode_program
         """,
-        {"tahun": tahun, "kode_skpd": kode_skpd},
+        {"tahun": tahun, "kode_skpd": kode_skpd, "kode_pemda": kode_pemda},
     ).fetchall()
     t = text.strip().lower()
     exact = [r for r in rows if r[0].lower() == t]
@@ -231,7 +275,7 @@ MEASURES = (
 
 
 def _filters(sel: Selection, alias: str = "m") -> str:
-    cond = [f"{alias}.tahun = $tahun"]
+    cond = [f"{alias}.kode_pemda = $kode_pemda", f"{alias}.tahun = $tahun"]
     if sel.kode_skpd:
         cond.append(f"{alias}.kode_skpd = $kode_skpd")
     if sel.kode_program:
@@ -240,7 +284,7 @@ def _filters(sel: Selection, alias: str = "m") -> str:
 
 
 def _params(sel: Selection, **extra: Any) -> dict[str, Any]:
-    p: dict[str, Any] = {"tahun": sel.tahun, **extra}
+    p: dict[str, Any] = {"kode_pemda": sel.kode_pemda, "tahun": sel.tahun, **extra}
     if sel.kode_skpd:
         p["kode_skpd"] = sel.kode_skpd
     if sel.kode_program:
@@ -248,13 +292,13 @@ def _params(sel: Selection, **extra: Any) -> dict[str, Any]:
     return p
 
 
-def reporting_month(con: duckdb.DuckDBPyConnection, tahun: int) -> int:
-    """The last month of `tahun` with any SP2D in the mart (1 when there is none yet): the month
-    up to which realisation is compared with the cash plan."""
+def reporting_month(con: duckdb.DuckDBPyConnection, tahun: int, kode_pemda: str) -> int:
+    """The last month of `tahun` with any SP2D of `kode_pemda` in the mart (1 when there is none
+    yet): the month up to which realisation is compared with the cash plan."""
     (bulan,) = con.execute(
         """select max(bulan) from marts.mart_realisasi_bulanan
-        where tahun = $tahun and realisasi_rp <> 0""",
-        {"tahun": tahun},
+        where kode_pemda = $kode_pemda and tahun = $tahun and realisasi_rp <> 0""",
+        {"tahun": tahun, "kode_pemda": kode_pemda},
     ).fetchone()
     return int(bulan or 1)
 
@@ -291,14 +335,15 @@ def sub_kegiatan_rows(
                 sum(b.rencana_kas_kumulatif_rp) as rencana_kas_sd,
                 sum(b.realisasi_kumulatif_rp) as realisasi_sd
             from marts.mart_realisasi_bulanan as b
-            where b.tahun = $tahun and b.bulan = $bulan
+            where b.kode_pemda = $kode_pemda and b.tahun = $tahun and b.bulan = $bulan
             group by b.kode_skpd, b.kode_sub_kegiatan
         ),
 
         o as (
             select kode_skpd, any_value(singkatan) as singkatan
             from marts.dim_opd
-            where $tahun between tahun_mulai and coalesce(tahun_selesai, $tahun)
+            where kode_pemda = $kode_pemda
+                and $tahun between tahun_mulai and coalesce(tahun_selesai, $tahun)
             group by kode_skpd
         )
 
@@ -387,7 +432,7 @@ def absorption_curve(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dic
         from marts.mart_realisasi_bulanan as b
         inner join pilih
             on pilih.kode_skpd = b.kode_skpd and pilih.kode_sub_kegiatan = b.kode_sub_kegiatan
-        where b.tahun = $tahun
+        where b.kode_pemda = $kode_pemda and b.tahun = $tahun
         group by b.bulan
         order by b.bulan
         """,
@@ -471,12 +516,13 @@ def proyeksi_rows(
                 akhir.serapan_kumulatif_persen as serapan_akhir
             from marts.mart_proyeksi_serapan as m
             left join marts.mart_proyeksi_serapan as akhir
-                on akhir.tahun = m.tahun and akhir.kode_skpd = m.kode_skpd
+                on akhir.kode_pemda = m.kode_pemda and akhir.tahun = m.tahun
+                and akhir.kode_skpd = m.kode_skpd
                 and akhir.kode_program = m.kode_program and akhir.bulan_proyeksi = 12
                 and m.bulan_proyeksi < 12
             where {_filters(sel)} and m.bulan_proyeksi = (
                 select max(bulan_proyeksi) from marts.mart_proyeksi_serapan
-                where tahun = $tahun and bulan_proyeksi <= $bulan
+                where kode_pemda = $kode_pemda and tahun = $tahun and bulan_proyeksi <= $bulan
             )
             order by m.proyeksi_serapan_persen nulls last, m.kode_skpd, m.kode_program
             """,
@@ -508,7 +554,7 @@ def proyeksi_rows(
 def telaah_rows(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[dict[str, Any]]:
     """The review list (mart_anomali) in the selection: one row per case, largest amount first.
     A program selection keeps the cases of its sub kegiatan."""
-    cond = ["m.tahun = $tahun"]
+    cond = ["m.kode_pemda = $kode_pemda", "m.tahun = $tahun"]
     if sel.kode_skpd:
         cond.append("m.kode_skpd = $kode_skpd")
     if sel.kode_program:
@@ -563,7 +609,7 @@ def kinerja_program_rows(con: duckdb.DuckDBPyConnection, sel: Selection) -> list
                 k.klasifikasi, k.alasan
             from marts.mart_kinerja_program as k
             left join marts.dim_opd as o
-                on o.kode_skpd = k.kode_skpd
+                on o.kode_pemda = k.kode_pemda and o.kode_skpd = k.kode_skpd
                 and k.tahun between o.tahun_mulai and coalesce(o.tahun_selesai, k.tahun)
             where {_filters(sel, "k")}
             order by k.kode_skpd, k.kode_program
@@ -599,7 +645,7 @@ def kinerja_sub_kegiatan_rows(
                 {flag_cols}, k.catatan
             from marts.mart_kinerja_sub_kegiatan as k
             left join marts.dim_opd as o
-                on o.kode_skpd = k.kode_skpd
+                on o.kode_pemda = k.kode_pemda and o.kode_skpd = k.kode_skpd
                 and k.tahun between o.tahun_mulai and coalesce(o.tahun_selesai, k.tahun)
             where {_filters(sel, "k")}
             order by k.kode_skpd, k.kode_sub_kegiatan, k.kode_wilayah_lokasi
@@ -653,6 +699,12 @@ class Report:
     bulan: int | None = None
     ambang: Decimal | None = None
     stem: str | None = None
+    # whose warehouse made it (the document's author): the report's pemda
+    nama_pemda: str = field(default_factory=lambda: pemda_seed(DEFAULT_PEMDA).nama_pemda)
+
+    @property
+    def author(self) -> str:
+        return f"Gudang data APBD {self.nama_pemda}"
 
     @property
     def file_stem(self) -> str:
@@ -698,7 +750,7 @@ def build_report(
 ) -> Report:
     """All tables of one report, from the published mart (`con` read-only): one sheet each."""
     if bulan is None:
-        bulan = reporting_month(con, sel.tahun)
+        bulan = reporting_month(con, sel.tahun, sel.kode_pemda)
     if not 1 <= bulan <= 12:
         raise ReportError(f"Bulan {bulan} tidak sah.", "pakai --bulan 1 sampai 12")
     detail = [with_derived(r, ambang) for r in sub_kegiatan_rows(con, sel, bulan)]
@@ -722,6 +774,7 @@ def build_report(
         selection=sel,
         bulan=bulan,
         ambang=ambang,
+        nama_pemda=sel.pemda.nama_pemda,
         tables=[
             _summary_table(sel, detail, measures, total, ambang),
             ReportTable(
@@ -762,7 +815,7 @@ def build_report(
 
 # The lead columns of the summary sheet per scope, and what it is "per".
 SUMMARY_LEAD = {
-    "kota": (
+    "pemda": (
         ["kode_skpd", "nama_skpd"],
         [
             ReportColumn("kode_skpd", "Kode OPD", "code", 1.8),
@@ -971,6 +1024,7 @@ def _notes(
     """The 'Catatan' sheet: where the figures come from and what each measure means."""
     return [
         ("Cakupan", f"{sel.label}, tahun anggaran {sel.tahun}"),
+        ("Pemda", f"{sel.pemda.nama_pemda} (kode Kemendagri {sel.kode_pemda})"),
         ("Versi mart terbit", str(meta.get("version", "-"))),
         ("Diterbitkan pada", str(meta.get("published_at", "-"))),
         ("Run pipeline", str(meta.get("run_id", "-"))),
@@ -1006,8 +1060,8 @@ def _notes(
         (
             "Proyeksi akhir tahun",
             "Realisasi s.d. bulan laporan + sisa rencana kas × porsi sisa rencana kas yang pada "
-            "tahun-tahun sebelumnya terealisasi sampai Desember (profil OPD, atau profil kota "
-            "bila OPD belum punya cukup tahun; seluruh sisa rencana kas bila belum ada tahun "
+            "tahun-tahun sebelumnya terealisasi sampai Desember (profil OPD, atau profil "
+            f"{sel.pemda.jenis_teks} bila OPD belum punya cukup tahun; seluruh sisa rencana kas bila belum ada tahun "
             "sebelumnya); rentang dari sebaran profil; ambang di reference.ref_aturan_proyeksi. "
             "Sumber: mart_proyeksi_serapan.",
         ),
@@ -1094,7 +1148,7 @@ def _fill_xlsx(report: Report, tmp: Path) -> None:
         {
             "title": report.title,
             "subject": report.subtitle,
-            "author": "Gudang data APBD Kota Samarinda",
+            "author": report.author,
             "comments": "Dibuat dari mart terbit (read-only) oleh apbd laporan.",
         }
     )
@@ -1249,7 +1303,7 @@ def write_pdf(report: Report, path: Path) -> Path:
 
     pdf = _Pdf(orientation="L", unit="mm", format="A4")
     pdf.set_title(_latin1(report.title))
-    pdf.set_author("Gudang data APBD Kota Samarinda")
+    pdf.set_author(_latin1(report.author))
     pdf.set_creation_date(datetime.now().astimezone())
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_margins(10, 10, 10)
@@ -1346,14 +1400,15 @@ def rekonsiliasi_rows(con: duckdb.DuckDBPyConnection, sel: Selection) -> list[di
             with m as (
                 select r.*, coalesce(o.singkatan, o.nama_skpd, r.kode_skpd) as opd
                 from marts.mart_rekonsiliasi_realisasi as r
-                left join marts.dim_opd as o on o.kode_skpd = r.kode_skpd
+                left join marts.dim_opd as o
+                    on o.kode_pemda = r.kode_pemda and o.kode_skpd = r.kode_skpd
             )
             select m.*, (select max(s.nama_sub_kegiatan) from marts.dim_sub_kegiatan s
                          where s.kode_sub_kegiatan = m.kode_sub_kegiatan) as nama_sub_kegiatan
             from m
             where {_filters(sel)} and m.status <> 'cocok'
                 and m.triwulan = (select max(triwulan) from marts.mart_rekonsiliasi_realisasi
-                                  where tahun = $tahun)
+                                  where kode_pemda = $kode_pemda and tahun = $tahun)
             order by abs(coalesce(m.selisih_rp, m.sp2d_rp)) desc, m.kode_skpd,
                 m.kode_sub_kegiatan
             """,

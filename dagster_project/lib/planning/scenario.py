@@ -421,21 +421,17 @@ def pemda_tersedia(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def pilih_pemda(con: duckdb.DuckDBPyConnection, kode_pemda: str | None) -> str:
-    """`kode_pemda` when the mart holds it; None = the only pemda the mart holds. Otherwise an
+    """`kode_pemda` when the mart holds it; None = the only pemda the mart holds (the rule of
+    `contracts.pemda.choose_pemda`; a scenario has no default among several). Otherwise an
     Indonesian message listing the pemda it holds."""
-    ada = pemda_tersedia(con)
-    if kode_pemda is None:
-        if len(ada) > 1:
-            raise SkenarioError(
-                f"Mart terbit memuat {len(ada)} pemda ({', '.join(ada)}); skenario dibuat per "
-                "pemda: pilih satu dengan --pemda <kode>."
-            )
-        return ada[0] if ada else KODE_PEMDA_BAWAAN
-    if ada and kode_pemda not in ada:
-        raise SkenarioError(
-            f"Pemda {kode_pemda} tidak ada di mart terbit; pemda yang ada: {', '.join(ada)}."
+    from dagster_project.lib.contracts.pemda import PemdaError, choose_pemda
+
+    try:
+        return choose_pemda(pemda_tersedia(con), kode_pemda, where="di mart terbit") or (
+            KODE_PEMDA_BAWAAN
         )
-    return kode_pemda
+    except PemdaError as exc:
+        raise SkenarioError(exc.message + " Skenario dibuat per pemda.") from exc
 
 
 def _dan_pemda(con: duckdb.DuckDBPyConnection, table: str, kode_pemda: str) -> tuple[str, list]:
@@ -727,6 +723,13 @@ class HasilSkenario:
     # every locked rupiah: (kode_skpd, nama_skpd, kode_program, nama_program, jenis, rupiah,
     # uraian, dasar_hukum); jenis in JENIS_KUNCI
     kunci: list[tuple] = field(default_factory=list)
+
+    @property
+    def kode_pemda(self) -> str:
+        """Whose scenario this is (the rows' kode_pemda; Samarinda's when there are none)."""
+        if "kode_pemda" in self.baris.columns and self.baris.height:
+            return str(self.baris["kode_pemda"][0])
+        return KODE_PEMDA_BAWAAN
 
     def kunci_per_jenis(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
+from dagster_project.lib.contracts.pemda import pemda_seed
 from dagster_project.lib.core.fmt import rupiah
 from dagster_project.lib.core.safe_cells import neutralise_cell
 from dagster_project.lib.planning.scenario import (
@@ -98,12 +99,14 @@ def write_xlsx(hasil: HasilSkenario, path: Path) -> Path:
     """Write the workbook of one scenario to `path` (parent folders are created)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # the scenario's pemda as the region list names it (the list dim_pemda is built from)
+    nama = pemda_seed(hasil.kode_pemda).nama_pemda
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties(
         {
-            "title": f"Skenario alokasi APBD TA {hasil.tahun} ({hasil.id_skenario})",
+            "title": f"Skenario alokasi APBD {nama} TA {hasil.tahun} ({hasil.id_skenario})",
             "subject": "Usulan alokasi per OPD dan program",
-            "author": "Gudang data APBD Kota Samarinda",
+            "author": f"Gudang data APBD {nama}",
             "created": _DOC_DATE,
         }
     )
@@ -143,7 +146,8 @@ def _status(c: CekAturan) -> str:
 def _ringkasan(s: _Sheet, hasil: HasilSkenario) -> None:
     s.ws.set_column(0, 0, 34)
     s.ws.set_column(1, 7, 22)
-    s.write(0, 0, f"Skenario alokasi APBD TA {hasil.tahun}", "title")
+    nama = pemda_seed(hasil.kode_pemda).nama_pemda
+    s.write(0, 0, f"Skenario alokasi APBD {nama} TA {hasil.tahun}", "title")
     dasar = Decimal(hasil.baris["pagu_dasar_rp"].sum())
     p = hasil.parameter
     info = [

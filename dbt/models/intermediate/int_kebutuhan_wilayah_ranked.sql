@@ -263,6 +263,7 @@ per_kapita as (
 
     select
         digabung.*,
+        {{ jenis_pemda('digabung.kode_pemda') }} as jenis_pemda,
         case
             when digabung.jumlah_penduduk > 0
                 then cast(
@@ -446,8 +447,9 @@ final as (
         cast(
             case
                 when per_kapita.tingkat_wilayah in ('kota', 'kabupaten')
-                    then 'baris kota: belanja untuk seluruh kota (kantor, layanan kota, DPA tanpa '
-                        || 'lokasi kelurahan), Rp '
+                    then 'baris ' || per_kapita.jenis_pemda || ': belanja untuk seluruh '
+                        || per_kapita.jenis_pemda || ' (kantor, layanan ' || per_kapita.jenis_pemda
+                        || ', DPA tanpa lokasi kelurahan), Rp '
                         || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
                         || ' per penduduk; daftar penerima bansos memuat Rp '
                         || coalesce({{ angka_id('per_kapita.nilai_bansos_daftar_kota_rp') }}, '0')
@@ -479,7 +481,7 @@ final as (
                                     || (kesenjangan.jumlah_kelurahan_belanja_nol - 1)
                                     || ' kelurahan lain), sehingga belanja tidak dipakai untuk '
                                     || 'peringkat: kelurahan ini tetap dilayani belanja seluruh '
-                                    || 'kota Rp '
+                                    || per_kapita.jenis_pemda || ' Rp '
                                     || {{
                                         angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp')
                                     }}
@@ -488,7 +490,7 @@ final as (
                                 || {{ angka_id('per_kapita.belanja_per_kapita_rp') }}
                                 || ' (peringkat ' || kesenjangan.peringkat_belanja_per_kapita
                                 || ' dari ' || kesenjangan.jumlah_kelurahan
-                                || ', ditambah belanja seluruh kota Rp '
+                                || ', ditambah belanja seluruh ' || per_kapita.jenis_pemda || ' Rp '
                                 || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
                                 || ' per penduduk) dan cakupan bansos '
                                 || coalesce(
@@ -499,7 +501,7 @@ final as (
                 when kesenjangan.dasar_penilaian_layanan = 'tidak_dinilai'
                     then 'layanan tidak dinilai: tidak ada belanja berlokasi khusus dan tidak ada '
                         || 'cakupan bansos yang dapat diperingkat; kelurahan ini dilayani belanja '
-                        || 'seluruh kota Rp '
+                        || 'seluruh ' || per_kapita.jenis_pemda || ' Rp '
                         || {{ angka_id('per_kapita.belanja_seluruh_kota_per_kapita_rp') }}
                         || ' per penduduk'
                 when per_kapita.jumlah_indikator_kebutuhan = 0

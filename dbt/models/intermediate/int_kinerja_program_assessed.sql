@@ -365,7 +365,8 @@ final as (
                         diklasifikasi.kode_indikator_outcome is not null
                         and not diklasifikasi.ada_data_kelurahan
                         then diklasifikasi.nama_indikator_outcome
-                            || ' hanya tersedia tingkat kota: '
+                            || ' hanya tersedia tingkat '
+                            || {{ jenis_pemda('diklasifikasi.kode_pemda') }} || ': '
                             || 'dampak per kelurahan tidak dapat diukur'
                     when
                         diklasifikasi.kode_indikator_outcome is not null

@@ -533,7 +533,8 @@ final as (
                 else '; pada tahun-tahun sebelumnya '
                     || case
                         when metode_proyeksi = 'profil_opd' then 'OPD ini '
-                        else 'OPD-OPD kota (profil kota; OPD ini baru punya '
+                        else 'OPD-OPD ' || {{ jenis_pemda('kode_pemda') }} || ' (profil '
+                            || {{ jenis_pemda('kode_pemda') }} || '; OPD ini baru punya '
                             || cast(jumlah_tahun_opd as varchar) || ' tahun data) '
                     end
                     || 'pada ' || {{ nama_bulan('bulan') }} || ' rata-rata sudah membayar '
@@ -559,7 +560,8 @@ final as (
                     || ' %'
                     || case
                         when metode_proyeksi like 'profil_%' and jumlah_laju_program > 0
-                            then ' (laju program-program kota sesudah ' || {{ nama_bulan('bulan') }}
+                            then ' (laju program-program ' || {{ jenis_pemda('kode_pemda') }}
+                                || ' sesudah ' || {{ nama_bulan('bulan') }}
                                 || ' pada persentil ' || {{ angka_id('100 * kuantil') }} || '–'
                                 || {{ angka_id('100 - 100 * kuantil') }} || ', '
                                 || cast(jumlah_laju_program as varchar) || ' program-tahun)'

@@ -674,7 +674,8 @@ harga_tinggi as (
         || uraian_komponen
         || ' '
         || {{ rupiah_teks('harga_satuan_rp') }}
-        || ' per ' || satuan || ', ' || {{ angka_id('rasio', 1) }} || ' kali median kota '
+        || ' per ' || satuan || ', ' || {{ angka_id('rasio', 1) }} || ' kali median '
+        || {{ jenis_pemda('kode_pemda') }} || ' '
         || {{ rupiah_teks('median_rp') }} || ' untuk komponen dan satuan yang sama ('
         || cast(jumlah_pembanding as varchar) || ' baris dari ' || cast(jumlah_opd as varchar)
         || ' OPD' || coalesce('; skor robust ' || {{ angka_id('skor', 1) }}, '; MAD 0')

@@ -154,7 +154,8 @@ select
         when 'tahun_tidak_ada_di_djpk'
             then 'Tahun ' || berstatus.tahun || ' tidak ada di berkas APBD DJPK (tahun di berkas: '
                 || coalesce(tahun_ada.tahun_djpk, 'tidak ada') || '); tidak dibandingkan.'
-        else 'Tahun ' || berstatus.tahun || ' tidak ada di gudang data kota (tahun di gudang: '
+        else 'Tahun ' || berstatus.tahun || ' tidak ada di gudang data '
+            || {{ jenis_pemda('berstatus.kode_pemda') }} || ' (tahun di gudang: '
             || coalesce(tahun_ada.tahun_gudang, 'tidak ada') || '); tidak dibandingkan.'
     end as keterangan
 from berstatus
