@@ -195,8 +195,9 @@ def test_planted_truth_is_found_by_the_marts(pipeline):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Known shortfall (issue 10, open): since zero-spend ties no longer decide 'kurang "
-    "terlayani', the planted under-served kelurahan are flagged on beneficiary coverage alone; "
+    reason="Known limit (recorded in issue 10's closing note): since zero-spend ties no longer "
+    "decide 'kurang terlayani', the planted under-served kelurahan are flagged on beneficiary "
+    "coverage alone; "
     "at scale 0.3 precision 0.9 and recall 0.75 (default scale: 0.923 and 1.0 before issue 10's "
     "demo reach change). strict: "
     "fails loudly once both reach 0.8.",
