@@ -35,14 +35,22 @@ def reset_warehouse(paths) -> None:
 
 class LandingSensor:
     """The landing sensor evaluated in this process, tick by tick, as the daemon would; the first
-    tick (at creation) counts what is in landing now as seen."""
+    tick (at creation) counts what is in landing now as seen.
 
-    def __init__(self) -> None:
+    Runs use the instance the full pipeline uses (`runtime.pipeline_instance()`: Dagster's SQLite
+    files, the event log written without a disk sync per event), so incremental ÷ full compares
+    the same storage. With `dagster_storage=True`, Dagster's own storage from dagster.yaml (what
+    the daemon's run workers open): a connection, commit and sync per event, and a one-month run
+    stores ~2,600 events, 644 of them (123 planned assets, 521 planned checks) before its first
+    step: 50 s of a 143 s incremental run at 1 pemda, scale 0.1, on a loaded 2-core machine."""
+
+    def __init__(self, *, dagster_storage: bool = False) -> None:
         import dagster as dg
 
         from dagster_project.definitions import defs
+        from dagster_project.runtime import pipeline_instance
 
-        self.instance = dg.DagsterInstance.get()
+        self.instance = dg.DagsterInstance.get() if dagster_storage else pipeline_instance()
         self.definitions = defs()
         self.sensor = self.definitions.resolve_sensor_def("landing_sensor")
         self.cursor = None

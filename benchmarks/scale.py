@@ -272,17 +272,29 @@ def worker_incremental(data: Path) -> dict:
     original = sp2d_month(paths).read_text(encoding="utf-8")
     started = time.time()
     seconds, sensed, partition, run_id = resend_month(paths, sensor, original, 0)
+    ended = time.time()
     steps = [
         {"key": st.step_key, "start": st.start_time, "end": st.end_time}
         for st in sensor.instance.get_run_step_stats(run_id)
         if st.start_time and st.end_time
     ]
+    run = sensor.instance.get_run_stats(run_id)
+    first = min(st["start"] for st in steps)
+    last = max(st["end"] for st in steps)
     return {
         "seconds": seconds,
         "sensor_seconds": sensed,
         "partition": partition,
         "started": started,
         "steps": steps,
+        # where the gaps are: before the run starts (the job's subset resolved), from its start
+        # to its first step, from its last step to its end, and after (the result returned)
+        "gaps_where": {
+            "before run": run.start_time - started - sensed,
+            "run start → first step": first - run.start_time,
+            "last step → run end": run.end_time - last,
+            "after run": ended - run.end_time,
+        },
     }
 
 
