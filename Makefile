@@ -69,7 +69,8 @@ test-fast: setup
 
 # The pipeline against data size (benchmarks/scale.py: seconds per stage, memory, the DuckDB-only
 # limit, incremental, the planner's queries); writes benchmarks/results/scale.{json,md,png}.
-# `make bench BENCH_ARGS="--scale 0.3 1 3 --baseline main"` for more sizes and a before/after.
+# `make bench BENCH_ARGS="--scale 0.3 1 3 --baseline main"` for more sizes and a before/after,
+# `make bench BENCH_ARGS="--pemda 1 10 --scale 0.1"` for many pemda (apbd demo --pemda N).
 BENCH_ARGS ?= --scale 0.3 1
 bench: setup
 	$(BIN)/python benchmarks/scale.py $(BENCH_ARGS)

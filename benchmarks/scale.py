@@ -1,13 +1,16 @@
 """The pipeline against data size: seconds per stage, memory, the DuckDB-only limit, incremental.
 
-    .venv/bin/python benchmarks/scale.py [--scale 0.3 1 3] [--pemda 1] [--baseline REV]
-    make bench                       # the same with the defaults (scale 0.3 and 1)
+    .venv/bin/python benchmarks/scale.py [--pemda 1 10 100] [--scale 0.3 1 3] [--baseline REV]
+    make bench                       # the same with the defaults (1 pemda, scale 0.3 and 1)
 
-For each size, on a fresh data folder, each step in its own subprocess (so its peak memory is its
+A size is a number of pemda × a `--scale` (every combination of the two lists). For each size, on
+a fresh data folder, each step in its own subprocess (so its peak memory is its
 own; the parent samples the resident memory of the subprocess and its children, dbt included,
 four times a second):
 
-1. **demo**: `generate()` writes the Samarinda demo's landing files (`--scale`);
+1. **demo**: `generate()` writes the Samarinda demo's landing files (`--scale`); with `--pemda N`
+   above 1, `apbd demo --pemda N` does (`generate_banyak`: Samarinda and N - 1 kab/kota drawn from
+   `ref_pemda`, each with a budget in proportion to its population, `--scale` within each);
 2. **pipeline**: `run_pipeline()`, what `apbd run` does: ingest → dbt build → gate → publish,
    after the set-up `make setup` does for a data folder (the dbt parse, timed as start-up).
    Stage seconds are the wall time the stage's Dagster steps covered (from the run's step stats);
@@ -23,8 +26,10 @@ four times a second):
    published mart with its default choices; every query it sends through `read_frame` is then
    repeated `--query-repeat` times (a new read-only connection each time, as the app does):
    p50 and p95 of all of them;
-5. **incremental**: BPKAD re-sends one SP2D month (`incremental_vs_full.py`: the landing sensor's
-   run for that one partition, then dbt, gate, publish) ÷ the full pipeline.
+5. **incremental**: BPKAD re-sends one SP2D month of Samarinda (`incremental_vs_full.py`: the
+   landing sensor's run for that one partition, then dbt, gate, publish) ÷ the full pipeline, with
+   the run's seconds per stage (sensor tick, ingest, dbt build, gate, publish, gaps) as for the
+   full pipeline.
 
 `--rerun N` then runs the pipeline N more times on each size's kept folders with nothing new
 (ingest finds every file loaded; dbt, gate, publish), the variants alternating, and reports the
@@ -35,8 +40,8 @@ with `git archive`; the subprocesses import it first), so before and after share
 load. Writes `benchmarks/results/scale.json`, `scale.md` (the table the README quotes) and
 `scale.png` (seconds against the size). Timings only, no assertions: the tests check behaviour.
 
-Sizes: today there is one pemda, so the size axis is `--scale`; `--pemda N` is where the
-multi-pemda demo (issue 12 §1-2) plugs in, and refuses N > 1 until the demo can generate it.
+At 100 pemda (≈ 82 k landing files at scale 1) one size takes hours on a 2-core machine: measure
+10 first and extrapolate, rather than start 100 blind.
 """
 
 from __future__ import annotations
@@ -62,12 +67,21 @@ PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 # ------------------------------------------------------------------------ the worker (subprocess)
 
 
-def worker_demo(data: Path, scale: float) -> dict:
+def worker_demo(data: Path, scale: float, pemda: int) -> dict:
+    """What `apbd demo [--pemda N] --scale S` writes (timed: the generator only)."""
+    from dagster_project.lib.contracts.pemda import DEFAULT_PEMDA, write_pemda_bawaan
+    from dagster_project.lib.demo.banyak_pemda import generate_banyak
     from dagster_project.lib.demo.generator import generate
+    from dagster_project.runtime import configure_environment
 
+    paths = configure_environment(data)
+    write_pemda_bawaan(paths, DEFAULT_PEMDA)
     t = time.perf_counter()
-    manifest = generate(data / "landing", scale=scale)
-    return {"seconds": time.perf_counter() - t, "files": len(manifest["files"])}
+    if pemda > 1:
+        files = generate_banyak(paths.landing, pemda, scale=scale)["jumlah_berkas"]
+    else:
+        files = len(generate(paths.landing, scale=scale)["files"])
+    return {"seconds": time.perf_counter() - t, "files": files}
 
 
 def worker_pipeline(data: Path) -> dict:
@@ -256,8 +270,32 @@ def worker_incremental(data: Path) -> dict:
     paths = configure_environment(data)
     sensor = LandingSensor()
     original = sp2d_month(paths).read_text(encoding="utf-8")
-    seconds, sensed, partition = resend_month(paths, sensor, original, 0)
-    return {"seconds": seconds, "sensor_seconds": sensed, "partition": partition}
+    started = time.time()
+    seconds, sensed, partition, run_id = resend_month(paths, sensor, original, 0)
+    ended = time.time()
+    steps = [
+        {"key": st.step_key, "start": st.start_time, "end": st.end_time}
+        for st in sensor.instance.get_run_step_stats(run_id)
+        if st.start_time and st.end_time
+    ]
+    run = sensor.instance.get_run_stats(run_id)
+    first = min(st["start"] for st in steps)
+    last = max(st["end"] for st in steps)
+    return {
+        "seconds": seconds,
+        "sensor_seconds": sensed,
+        "partition": partition,
+        "started": started,
+        "steps": steps,
+        # where the gaps are: before the run starts (the job's subset resolved), from its start
+        # to its first step, from its last step to its end, and after (the result returned)
+        "gaps_where": {
+            "before run": run.start_time - started - sensed,
+            "run start → first step": first - run.start_time,
+            "last step → run end": run.end_time - last,
+            "after run": ended - run.end_time,
+        },
+    }
 
 
 def _pct(sorted_values: list[float], p: float) -> float | None:
@@ -269,7 +307,7 @@ def _pct(sorted_values: list[float], p: float) -> float | None:
 
 
 WORKERS = {
-    "demo": lambda a: worker_demo(a.data, a.scale[0]),
+    "demo": lambda a: worker_demo(a.data, a.scale[0], a.pemda[0]),
     "pipeline": lambda a: worker_pipeline(a.data),
     "limit": lambda a: worker_limit(a.data),
     "queries": lambda a: worker_queries(a.data, a.query_repeat),
@@ -380,10 +418,10 @@ def rerun(folders: dict[str, tuple[Path, dict, Path]], times: int) -> dict:
     }
 
 
-def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
+def measure_size(pemda: int, scale: float, label: str, env: dict, cwd: Path, args) -> dict:
     from dagster_project.runtime import stage_of
 
-    root = Path(tempfile.mkdtemp(prefix=f"apbd-scale-{label}-"))
+    root = Path(tempfile.mkdtemp(prefix=f"apbd-scale-{label}-{pemda}p-"))
     data = root / "data"
     env = {
         **env,
@@ -391,10 +429,12 @@ def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
         "DAGSTER_HOME": str(root / "dagster_home"),
         "APBD_HMAC_KEY": "benchmark-key-not-secret-0123456789",
     }
-    out: dict = {"scale": scale, "pemda": args.pemda, "label": label}
-    print(f"[{label} scale {scale}] {root}", flush=True)
+    out: dict = {"scale": scale, "pemda": pemda, "label": label}
+    print(f"[{label} {pemda} pemda scale {scale}] {root}", flush=True)
 
-    demo, samples = run_worker("demo", data, env, cwd, ["--scale", str(scale)])
+    demo, samples = run_worker(
+        "demo", data, env, cwd, ["--scale", str(scale), "--pemda", str(pemda)]
+    )
     out["files"] = demo["files"]
     seconds = {"demo": demo["seconds"]}
     peak = {"demo": max((r for _, r in samples), default=0)}
@@ -438,7 +478,8 @@ def measure_size(scale: float, label: str, env: dict, cwd: Path, args) -> dict:
 
     if not args.no_incremental:
         inc, _ = run_worker("incremental", data, env, cwd, [])
-        out["incremental"] = inc
+        inc["stages"] = {"sensor": inc["sensor_seconds"], **stage_seconds(inc)}
+        out["incremental"] = {k: v for k, v in inc.items() if k != "steps"}
         out["incremental_over_full"] = inc["seconds"] / pipe["seconds"]
 
     out["seconds"] = seconds
@@ -466,11 +507,11 @@ def _fmt(v, digits=1) -> str:
 
 
 def markdown(results: list[dict], meta: dict) -> str:
-    cols = [f"{r['label']} · scale {r['scale']:g}" for r in results]
+    cols = [_column(r) for r in results]
     lines = [
         f"Measured {meta['when']} on {meta['cpus']} cores, {meta['ram_gb']:.0f} GB RAM "
-        f"(load average before: {meta['load_before']}); one run per column, "
-        f"{meta['pemda']} pemda. `benchmarks/scale.py`.",
+        f"(load average before: {meta['load_before']}); one run per column. "
+        "`benchmarks/scale.py`.",
         "",
         "| | " + " | ".join(cols) + " |",
         "|---|" + "---:|" * len(cols),
@@ -494,6 +535,10 @@ def markdown(results: list[dict], meta: dict) -> str:
             lambda r: _fmt(r.get("incremental", {}).get("seconds")),
         ),
         ("incremental ÷ full", lambda r: _fmt(r.get("incremental_over_full"), 2)),
+        *(
+            (f"incremental: {stage} (s)", lambda r, s=stage: _fmt(_inc_stage(r, s)))
+            for stage in ("sensor", "ingest", "dbt build", "gerbang mutu", "publish", "gaps")
+        ),
         ("ingest files/s", lambda r: _fmt(r["ingest_files_per_s"])),
         ("ingest rows/s", lambda r: _fmt(r["ingest_rows_per_s"], 0)),
         ("peak RSS ingest (MB)", lambda r: _fmt(r["peak_rss_mb"]["ingest"], 0)),
@@ -511,10 +556,18 @@ def markdown(results: list[dict], meta: dict) -> str:
     for r in results:
         if r["limit"]["failed"]:
             lines.append(
-                f"{r['label']} scale {r['scale']:g}: {len(r['limit']['failed'])} models failed "
+                f"{_column(r)}: {len(r['limit']['failed'])} models failed "
                 f"in the limit run: {'; '.join(r['limit']['failed'][:3])}"
             )
     return "\n".join(lines) + "\n"
+
+
+def _column(r: dict) -> str:
+    return f"{r['label']} · {r.get('pemda', 1)} pemda · scale {r['scale']:g}"
+
+
+def _inc_stage(r: dict, stage: str) -> float | None:
+    return r.get("incremental", {}).get("stages", {}).get(stage)
 
 
 def rerun_markdown(reruns: dict) -> str:
@@ -525,8 +578,8 @@ def rerun_markdown(reruns: dict) -> str:
         "Again with nothing new (ingest finds every file loaded; dbt, gate, publish), medians:",
         "",
     ]
-    cols = [(scale, label) for scale, by in reruns.items() for label in by]
-    lines.append("| | " + " | ".join(f"{label} · scale {float(s):g}" for s, label in cols) + " |")
+    cols = [(size, label) for size, by in reruns.items() for label in by]
+    lines.append("| | " + " | ".join(f"{label} · {size}" for size, label in cols) + " |")
     lines.append("|---|" + "---:|" * len(cols))
     for stage in ("ingest", "dbt build", "gerbang mutu", "publish", "gaps", "total", "cpu"):
         lines.append(
@@ -549,9 +602,18 @@ def chart(results: list[dict], path: Path) -> None:
         x = [r["raw_rows"] for r in mine]
         ax.plot(x, [r["pipeline_seconds"] for r in mine], "o-", label=f"pipeline ({label})")
         ax.plot(x, [r["limit"]["seconds"] for r in mine], "s--", label=f"DuckDB-only ({label})")
+        if any("incremental" in r for r in mine):
+            inc = [(r["raw_rows"], r["incremental"]["seconds"]) for r in mine if "incremental" in r]
+            ax.plot(*zip(*inc, strict=True), "^:", label=f"one SP2D month re-sent ({label})")
+        for r in mine:
+            ax.annotate(
+                f"{r.get('pemda', 1)} pemda × {r['scale']:g}",
+                (r["raw_rows"], r["pipeline_seconds"]),
+                textcoords="offset points", xytext=(4, 4), fontsize=7,
+            )  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("raw rows (demo --scale)")
+    ax.set_xlabel("raw rows (demo --pemda × --scale)")
     ax.set_ylabel("seconds")
     ax.set_title("APBD pipeline: time against data size")
     ax.grid(True, which="both", alpha=0.3)
@@ -566,8 +628,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, nargs="+", default=[0.3, 1.0])
     parser.add_argument(
-        "--pemda", type=int, default=1, help="number of pemda (today only 1, see the docstring)"
-    )
+        "--pemda", type=int, nargs="+", default=[1],
+        help="numbers of pemda (apbd demo --pemda N): 1 10 100",
+    )  # fmt: skip
     parser.add_argument("--baseline", metavar="REV", help="also measure this git revision")
     parser.add_argument("--query-repeat", type=int, default=20)
     parser.add_argument("--no-incremental", action="store_true")
@@ -584,11 +647,8 @@ def main() -> int:
     if args.worker:
         print(json.dumps(WORKERS[args.worker](args), default=str))
         return 0
-    if args.pemda != 1:
-        parser.error(
-            "--pemda: the demo generates one pemda (Kota Samarinda) today; more pemda need the "
-            "multi-pemda demo of issue 12 §1-2 (`apbd demo --pemda N`). Sizes: --scale."
-        )
+    if min(args.pemda) < 1:
+        parser.error("--pemda: at least 1")
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     variants = [("now", env, ROOT)]
@@ -602,14 +662,17 @@ def main() -> int:
         "ram_gb": machine.ram_mb() / 1024,
         "load_before": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
         "pemda": args.pemda,
+        "scale": args.scale,
     }
     results, reruns = [], {}
     try:
-        for scale in args.scale:
-            mine = [measure_size(scale, label, venv, cwd, args) for label, venv, cwd in variants]
+        for pemda, scale in [(n, s) for n in args.pemda for s in args.scale]:
+            mine = [
+                measure_size(pemda, scale, label, venv, cwd, args) for label, venv, cwd in variants
+            ]
             if args.rerun:
                 folders = {r["label"]: (Path(r["_folder"][0]), r["_folder"][1], Path(r["_folder"][2])) for r in mine}  # fmt: skip
-                reruns[str(scale)] = rerun(folders, args.rerun)
+                reruns[f"{pemda} pemda · scale {scale:g}"] = rerun(folders, args.rerun)
             for r in mine:
                 data = Path(r.pop("_folder")[0])
                 if not args.keep:

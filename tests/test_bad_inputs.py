@@ -443,7 +443,7 @@ def test_duplicate_rows_are_quarantined(data_paths):
     [
         ("-5000000", "minimum", "(negatif) di bawah batas minimum 0"),
         ("(5.000.000)", "minimum", "(negatif)"),
-        ("2000000000000", "maksimum", "melebihi batas wajar 1.000.000.000.000"),
+        ("20000000000000", "maksimum", "melebihi batas wajar 10.000.000.000.000"),
     ],
     ids=["negatif", "negatif_kurung", "tidak_wajar"],
 )

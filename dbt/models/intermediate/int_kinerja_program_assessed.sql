@@ -87,11 +87,16 @@ program as (
         sum(jumlah_indikator_keluaran) as jumlah_indikator_keluaran,
         sum(jumlah_indikator_terukur) as jumlah_indikator_terukur,
         -- weighted by pagu: a Rp10 billion sub kegiatan counts for more than a Rp10 million one;
-        -- when the measured sub kegiatan have no pagu at all, the plain mean
+        -- when the measured sub kegiatan have no pagu at all, the plain mean. The product is
+        -- computed in 38 digits: 99,27 % of a Rp1,48 T payroll sub kegiatan (a large kabupaten)
+        -- overflows DECIMAL(18)
         cast(
             round(
                 coalesce(
-                    sum(capaian_keluaran_persen * greatest(pagu_akhir_rp, 0))
+                    sum(
+                        cast(capaian_keluaran_persen as decimal(38, 2))
+                        * greatest(pagu_akhir_rp, 0)
+                    )
                     / nullif(
                         sum(greatest(pagu_akhir_rp, 0)) filter (
                             where capaian_keluaran_persen is not null
