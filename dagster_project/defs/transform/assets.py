@@ -18,7 +18,7 @@ from dagster_dbt import (
 )
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.defs.transform.project import dbt_project
+from dagster_project.defs.transform.project import SEED_TESTS, dbt_project
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.gate.checks import finalize_build
 
@@ -48,14 +48,6 @@ class ApbdTranslator(DagsterDbtTranslator):
         deps = [d for d in spec.deps if d.asset_key != INGEST_LOG]
         deps += [dg.AssetDep(dg.AssetKey([c.system, c.table])) for c in source_contracts().values()]
         return spec.replace_attributes(deps=deps)
-
-
-# The data tests written on seeds (dbt/seeds/properti/: the code lists' and rules' own keys and
-# values), tagged in dbt_project.yml. A seed changes only with a commit, so they say nothing new
-# about a run's data: the test suite runs them (tests/test_dbt_project.py `built_db`, a full
-# `dbt build`) and production builds skip them, as they skip the unit tests (190 of the default
-# build's 598 nodes). Tests of models that join a seed (a code list) are not tagged and stay.
-SEED_TESTS = "tag:uji_seed"
 
 
 translator = ApbdTranslator(
