@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.defs.transform.project import SEED_TESTS
 from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT, DataPaths
 
 APBD = str(Path(sys.executable).with_name("apbd"))
@@ -72,7 +73,8 @@ def env_for(root: Path, **extra: str) -> dict[str, str]:
 def build_models(
     root: Path, name: str, *selectors: str, data_tests: bool = True, **extra: str
 ) -> Path:
-    """`dbt build` (models, seeds and data tests; not the unit tests, test_dbt_project runs them)
+    """`dbt build` (models, seeds and data tests; not the unit tests nor the seeds' own tests, as in
+    production: test_dbt_project runs them)
     of `selectors` (`+mart_x`: the mart and everything upstream) from `root/data/raw` into a fresh
     build file `root/data/build/<name>.duckdb`; returns its path. Data tests are selected
     cautiously: those of the selected models only, not those that also read unselected ones.
@@ -87,7 +89,7 @@ def build_models(
         "DBT_LOG_PATH": str(root / "data" / "logs" / f"dbt_{name}"),
     }
     dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR)]
-    select = ["--select", *selectors, "--indirect-selection", "cautious"]
+    select = ["--select", *selectors, "--indirect-selection", "cautious", "--exclude", SEED_TESTS]
     result = subprocess.run(
         [*dbt, *select, "--exclude-resource-type", "unit_test", *(() if data_tests else ("test",))],
         env=env,

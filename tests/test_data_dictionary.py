@@ -16,7 +16,10 @@ from dagster_project.lib.core.paths import DBT_DIR
 from dagster_project.lib.publish.publisher import sha256_file
 
 YAML_FILES = sorted(
-    [*(DBT_DIR / "models" / "marts").rglob("_*__models.yml"), DBT_DIR / "seeds" / "_seeds.yml"]
+    [
+        *(DBT_DIR / "models" / "marts").rglob("_*__models.yml"),
+        DBT_DIR / "seeds" / "properti" / "_seeds.yml",
+    ]
 )
 
 

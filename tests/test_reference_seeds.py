@@ -288,7 +288,7 @@ def test_pemda_crosswalk() -> None:
 
 
 def test_seeds_yml_types_every_code_as_varchar() -> None:
-    doc = yaml.safe_load((SEEDS / "_seeds.yml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((SEEDS / "properti" / "_seeds.yml").read_text(encoding="utf-8"))
     seeds = {s["name"]: s for s in doc["seeds"]}
     assert set(seeds) == set(COLUMNS)
     for name, cols in COLUMNS.items():

@@ -39,7 +39,7 @@ def test_seed_is_plain_utf8_csv_with_the_documented_header(name: str) -> None:
 
 
 def test_yaml_types_every_column_and_codes_are_text() -> None:
-    doc = yaml.safe_load((SEEDS / "_seeds__kinerja.yml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((SEEDS / "properti" / "_seeds__kinerja.yml").read_text(encoding="utf-8"))
     seeds = {s["name"]: s for s in doc["seeds"]}
     assert set(seeds) == set(COLUMNS)
     for name, cols in COLUMNS.items():

@@ -18,7 +18,7 @@ from dagster_dbt import (
 )
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.defs.transform.project import dbt_project
+from dagster_project.defs.transform.project import SEED_TESTS, dbt_project
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.gate.checks import finalize_build
 
@@ -58,6 +58,7 @@ translator = ApbdTranslator(
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    exclude=SEED_TESTS,
     dagster_dbt_translator=translator,
     pool="duckdb",
 )

@@ -10,8 +10,10 @@
   `data_contracts/core/`): every model with `contract: enforced`, typed and described columns,
   constraints and tests.
 
-One mechanism per kind of rule: types and not-null are the enforced dbt contract and its
-`not_null` constraints; uniqueness, accepted values and relationships are generated dbt tests.
+One mechanism per kind of rule: on dims, facts and marts, types and not-null are the enforced dbt
+contract and its `not_null` constraints; uniqueness, accepted values and relationships are
+generated dbt tests. Raw sources are checked by ingest and the raw audit before dbt reads them, so
+their YAML carries only the tests a contract adds by hand (`dbtTests`).
 
 Run `apbd contracts generate` after editing a contract; a test fails while the files are stale.
 """
@@ -69,22 +71,30 @@ def _dbt_type(col: Column) -> str:
 
 
 def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[object]:
-    """Generated dbt data tests. On a mart, a required column gets a `not_null` constraint
-    (`models_yaml`), never a `not_null` test as well: the enforced contract already fails the build
-    on a null, so the test could never fail. Sources cannot carry constraints: they keep it."""
+    """Generated dbt data tests of a dim, fact or mart column. A required column gets a `not_null`
+    constraint (`models_yaml`), never a `not_null` test as well: the enforced contract already
+    fails the build on a null, so the test could never fail.
+
+    A source gets none but the contract's own `dbtTests`: what a field says of raw rows is checked
+    where they are written and again before dbt reads them (ingest validates every row: required,
+    pattern, accepted values, lib/ingest/loader.py; the blocking asset check `matches_contract`
+    re-checks the whole source: types, required, the key across files, lib/ingest/raw_audit.py).
+    A generated test on a source could only fail if those two did, and cost a dbt node per column
+    in every build (94 not_null, 11 key and 6 accepted-values nodes, a fifth of the build's)."""
+    own = list(col.extra.get("dbtTests", ()))
+    if source:
+        return own
     tests: list[object] = []
-    if col.required and source:
-        tests.append("not_null")
     if col.unique or (col.primary_key and len(contract.stored_primary_key) == 1):
         tests.append("unique")
     if col.enum:
         tests.append({"accepted_values": {"arguments": _accepted(col)}})
-    if col.relationship and not source:
+    if col.relationship:
         model, field = col.relationship
         tests.append({"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}})
-    if col.extra.get("countsPeople") and not source:
+    if col.extra.get("countsPeople"):
         tests.append("sel_kecil")  # the small-cell rule (dbt/tests/generic/sel_kecil.sql)
-    return tests + list(col.extra.get("dbtTests", ()))
+    return tests + own
 
 
 def _accepted(col: Column) -> dict[str, object]:
@@ -95,13 +105,15 @@ def _accepted(col: Column) -> dict[str, object]:
     return {"values": list(col.enum)}
 
 
-def _key_test(contract: Contract) -> list[object]:
+def _key_test(contract: Contract, *, source: bool = False) -> list[object]:
     """The table's key, and any table-level test the contract adds (customProperty `dbtTests`:
-    a dbt test that no contract field expresses, written in dbt's own form)."""
+    a dbt test that no contract field expresses, written in dbt's own form). A source's key is
+    the raw audit's to check (see `_column_tests`)."""
     pk = contract.stored_primary_key
     tests: list[object] = []
-    if contract.properties.get("keyScope") == "file":
-        pk = []  # unique within a file; files overlap (several years each): staging dedupes
+    if contract.properties.get("keyScope") == "file" or source:
+        # keyScope file: unique within a file; files overlap (several years each), staging dedupes
+        pk = []
     if len(pk) > 1:
         tests.append(
             {"unique_combination_of_columns": {"arguments": {"combination_of_columns": pk}}}
@@ -138,7 +150,7 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
             },
             "columns": columns,
         }
-        if kt := _key_test(c):
+        if kt := _key_test(c, source=True):
             table["data_tests"] = kt
         tables.append(table)
     doc = {

@@ -41,12 +41,18 @@ def audit_raw(contract: Contract, paths: DataPaths) -> AuditResult:
                 problems.append(f"kolom {c.name} tidak ada")
             elif _norm(got) != _norm(c.physical_type):
                 problems.append(f"kolom {c.name} bertipe {got}, kontrak {c.physical_type}")
-        rows = con.execute("select count(*) from src").fetchone()[0]
-        for c in contract.stored_columns:
-            if c.required and c.name in types:
-                n = con.execute(f'select count(*) from src where "{c.name}" is null').fetchone()[0]
-                if n:
-                    problems.append(f"{n} baris dengan {c.name} kosong")
+        # one scan for the row count and every required column's nulls (a scan per column cost
+        # a third of a no-op run's seconds: 26 sources, hundreds of small files each)
+        required = [c.name for c in contract.stored_columns if c.required and c.name in types]
+        counts = con.execute(
+            "select count(*)"
+            + "".join(f', count(*) filter (where "{name}" is null)' for name in required)
+            + " from src"
+        ).fetchone()
+        rows = counts[0]
+        for name, n in zip(required, counts[1:], strict=True):
+            if n:
+                problems.append(f"{n} baris dengan {name} kosong")
         pk = [k for k in contract.stored_primary_key if k in types]
         dupes = 0
         if pk and len(pk) == len(contract.stored_primary_key):
