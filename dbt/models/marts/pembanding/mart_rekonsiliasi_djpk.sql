@@ -1,7 +1,8 @@
 {#- Where the city's own warehouse meets DJPK (issue 13 §6): the city's belanja per jenis account
     (Permendagri 90 level 3, 5.1.01 belanja pegawai …), summed from its own DPA murni line items,
     side by side with what DJPK's national APBD file (also the planned APBD murni) says for the
-    same pemda (every pemda of the warehouse, mapped to its DJPK code by ref_pemda) and year: the
+    same pemda (every pemda of the warehouse, mapped to its DJPK code by ref_pemda; a pemda DJPK's
+    file lacks, such as Kab. Toba, has none and is listed, never compared) and year: the
     difference in rupiah and percent. A year only one side has is listed with status_perbandingan saying
     which side is missing, never left out: with the demo (2024–2025) and the embedded DJPK file
     (2023) no year is compared, and the table says so. Within a year both sides have, an account
@@ -149,9 +150,14 @@ select
     {{ persen_half_up(
         'berstatus.gudang_rp - berstatus.djpk_rp', 'berstatus.djpk_rp', tipe='decimal(12, 2)'
     ) }} as selisih_persen,
-    case berstatus.status_perbandingan
-        when 'dibandingkan' then 'Pagu murni gudang data dibandingkan dengan berkas DJPK tahun ini.'
-        when 'tahun_tidak_ada_di_djpk'
+    case
+        when berstatus.status_perbandingan = 'dibandingkan'
+            then 'Pagu murni gudang data dibandingkan dengan berkas DJPK tahun ini.'
+        when berstatus.status_perbandingan = 'tahun_tidak_ada_di_djpk' and kota.kode_djpk is null
+            then 'Berkas APBD DJPK tidak memuat ' || {{ jenis_pemda('berstatus.kode_pemda') }}
+                || ' ini (ref_pemda tidak mencatat kode DJPK-nya); tahun ' || berstatus.tahun
+                || ' tidak dibandingkan.'
+        when berstatus.status_perbandingan = 'tahun_tidak_ada_di_djpk'
             then 'Tahun ' || berstatus.tahun || ' tidak ada di berkas APBD DJPK (tahun di berkas: '
                 || coalesce(tahun_ada.tahun_djpk, 'tidak ada') || '); tidak dibandingkan.'
         else 'Tahun ' || berstatus.tahun || ' tidak ada di gudang data '
