@@ -208,12 +208,25 @@ def _root_of(path: Path, contract: Contract, paths: DataPaths) -> Path:
     return landing_root(contract, paths)
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path` really lies under `root`: no link or '..' below the root leads out of it.
+    A path under the root with neither below it is (an lstat per folder below the root, not a
+    resolve of both paths whole: this runs for every landing file, twice a run); any other is
+    judged by resolving both."""
+    if path.is_relative_to(root):
+        rel = path.relative_to(root).parts
+        if ".." not in rel and not any(
+            root.joinpath(*rel[: i + 1]).is_symlink() for i in range(len(rel))
+        ):
+            return True
+    return path.resolve().is_relative_to(root.resolve())
+
+
 def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int | None, str, str]:
     """(tahun, pengirim, nama berkas) from the landing path, or LandingFileError; tahun is None
     for a source whose landing path has no `{tahun}` (its files hold several years)."""
     root = _root_of(path, contract, paths)
-    real = path.resolve()
-    if not real.is_relative_to(root.resolve()):
+    if not _inside(path, root):
         raise LandingFileError(
             "Berkas berada di luar folder kiriman (tautan atau nama berkas dengan '..').",
             rule="jalur_tidak_sah",
