@@ -150,9 +150,9 @@ def main() -> int:
     data = args.data
     if data is None:
         data = Path(tempfile.mkdtemp(prefix="apbd-ingest-")) / "data"
+        demo = [str(Path(sys.executable).parent / "apbd"), "demo", "--pemda", str(args.pemda)]
         subprocess.run(
-            [str(Path(sys.executable).parent / "apbd"), "demo", "--pemda", str(args.pemda)]
-            + ["--scale", str(args.scale)],
+            [*demo, "--scale", str(args.scale)],
             check=True,
             env={**os.environ, "APBD_DATA_DIR": str(data)},
             stdout=subprocess.DEVNULL,
