@@ -92,11 +92,14 @@ def selected_partitions(
 
 
 def raw_row_count(files: Sequence[str]) -> int:
+    """Rows of the raw files, from their footers (a count over their union by name read each
+    file's schema first: three times the cost, thousands of files per source)."""
     if not files:
         return 0
     with duckdb.connect(config=duckdb_config()) as con:
         return con.execute(
-            "select count(*) from read_parquet($files, union_by_name = true)", {"files": files}
+            "select coalesce(sum(num_rows), 0)::bigint from parquet_file_metadata($files)",
+            {"files": files},
         ).fetchone()[0]
 
 

@@ -60,8 +60,19 @@ def write_pemda_bawaan(paths: DataPaths, kode_pemda: str) -> None:
 
 def pemda_names() -> dict[str, str]:
     """Kode pemda -> name (`ref_pemda`: the real list of provinces, kabupaten and kota)."""
-    rows = seed("ref_pemda").select("kode_pemda", "nama_pemda").iter_rows()
-    return dict(rows)
+    return dict(_names_of(seed("ref_pemda")))
+
+
+_names: tuple[pl.DataFrame, dict[str, str]] | None = None
+
+
+def _names_of(frame: pl.DataFrame) -> dict[str, str]:
+    """The names of the seed frame `seed` returns (the same object while the CSV is unchanged),
+    built once: ingest asks for every landing file of a pemda folder."""
+    global _names
+    if _names is None or _names[0] is not frame:
+        _names = (frame, dict(frame.select("kode_pemda", "nama_pemda").iter_rows()))
+    return _names[1]
 
 
 def unknown_pemda_message(folder: str) -> str:

@@ -208,12 +208,25 @@ def _root_of(path: Path, contract: Contract, paths: DataPaths) -> Path:
     return landing_root(contract, paths)
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path` really lies under `root`: no link or '..' below the root leads out of it.
+    A path under the root with neither below it is (an lstat per folder below the root, not a
+    resolve of both paths whole: this runs for every landing file, twice a run); any other is
+    judged by resolving both."""
+    if path.is_relative_to(root):
+        rel = path.relative_to(root).parts
+        if ".." not in rel and not any(
+            root.joinpath(*rel[: i + 1]).is_symlink() for i in range(len(rel))
+        ):
+            return True
+    return path.resolve().is_relative_to(root.resolve())
+
+
 def locate(path: Path, contract: Contract, paths: DataPaths) -> tuple[int | None, str, str]:
     """(tahun, pengirim, nama berkas) from the landing path, or LandingFileError; tahun is None
     for a source whose landing path has no `{tahun}` (its files hold several years)."""
     root = _root_of(path, contract, paths)
-    real = path.resolve()
-    if not real.is_relative_to(root.resolve()):
+    if not _inside(path, root):
         raise LandingFileError(
             "Berkas berada di luar folder kiriman (tautan atau nama berkas dengan '..').",
             rule="jalur_tidak_sah",
@@ -498,28 +511,13 @@ _PEMDA = SLOT_PEMDA
 
 def _validate(
     batch: Sequence[tuple[RawTable, Slot]], contract: Contract, paths: DataPaths | None = None
-) -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
-    """For each (file, slot) of the batch: (good typed rows, quarantined text rows with `_alasan`,
-    long error table).
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The (file, slot)s of the batch checked: (good typed rows, quarantined text rows with
+    `_alasan`, long error table), each row with its file's place in the batch (`_FILE`).
 
     The rows of every file of the batch are checked by one query: with files of a few hundred
     rows, the fixed cost of each polars operation, not the rows, is what ingest pays for."""
-    frames = [
-        table.frame.lazy().with_columns(
-            pl.lit(i, pl.Int32).alias(_FILE),
-            pl.lit(slot.tahun, pl.Int32).alias(_TAHUN),
-            pl.lit(slot.pengirim, pl.String).alias(_PENGIRIM),
-            pl.lit(slot.periode, pl.String).alias(_PERIODE),
-            pl.lit(slot.kode_pemda, pl.String).alias(_PEMDA),
-            pl.col(LINE_COL)
-            .replace_strict(table.ragged_lines, default=None, return_dtype=pl.String)
-            .alias(_SPILL)
-            if table.ragged_lines
-            else pl.lit(None, pl.String).alias(_SPILL),
-        )
-        for i, (table, slot) in enumerate(batch)
-    ]
-    rows = pl.concat(frames, how="diagonal_relaxed").with_row_index(_ROW)
+    rows = _batch_rows(batch).with_row_index(_ROW)
     raw = normalise_personal(split_number_text(rows, contract.text_columns), contract)
     parsed = (
         raw.select(
@@ -574,20 +572,48 @@ def _validate(
     evaluated = evaluated.with_columns(
         expr.alias(f"__e{i}") for i, (_, _, expr) in enumerate(checks)
     )
-    good, bad_rows, errors = _split_by_errors(evaluated, checks, contract)
-    parts = [
-        {k[0]: v for k, v in frame.partition_by(_FILE, as_dict=True, include_key=False).items()}
-        for frame in (good, bad_rows, errors)
-    ]
-    empty = [frame.clear().drop(_FILE) for frame in (good, bad_rows, errors)]
-    return [
-        (
-            parts[0].get(i, empty[0]),
-            parts[1].get(i, empty[1]),
-            parts[2].get(i, empty[2]),
-        )
-        for i in range(len(batch))
-    ]
+    return _split_by_errors(evaluated, checks, contract)
+
+
+def _per_file(frame: pl.DataFrame, n: int) -> list[pl.DataFrame]:
+    """A batch frame's rows of each of its `n` files (`_FILE`), in order, without `_FILE`."""
+    parts = {k[0]: v for k, v in frame.partition_by(_FILE, as_dict=True, include_key=False).items()}
+    empty = frame.clear().drop(_FILE)
+    return [parts.get(i, empty) for i in range(n)]
+
+
+def _batch_rows(batch: Sequence[tuple[RawTable, Slot]]) -> pl.LazyFrame:
+    """The rows of every file of the batch, one frame, each with its file's place in the batch
+    (`_FILE`), its slot (`_TAHUN`, `_PENGIRIM`, `_PERIODE`, `_PEMDA`) and the values past its
+    header (`_SPILL`, ragged CSV lines). Built with a few calls for the whole batch: a lazy
+    frame per file with its own literals cost more than checking the rows."""
+    n = len(batch)
+    slots = pl.DataFrame(
+        {
+            _FILE: range(n),
+            _TAHUN: [slot.tahun for _, slot in batch],
+            _PENGIRIM: [slot.pengirim for _, slot in batch],
+            _PERIODE: [slot.periode for _, slot in batch],
+            _PEMDA: [slot.kode_pemda for _, slot in batch],
+        },
+        schema={_FILE: pl.Int32, _TAHUN: pl.Int32, **dict.fromkeys(_SLOT_TEXT, pl.String)},
+    )
+    heights = pl.Series([table.frame.height for table, _ in batch], dtype=pl.UInt32)
+    place = pl.select(pl.int_range(n, dtype=pl.Int32).repeat_by(heights).explode().drop_nulls())
+    rows = pl.concat([table.frame for table, _ in batch], how="diagonal_relaxed")
+    rows = rows.with_columns(place.to_series().alias(_FILE)).join(
+        slots, on=_FILE, how="left", maintain_order="left"
+    )
+    spilled = [(i, line, v) for i, (t, _) in enumerate(batch) for line, v in t.ragged_lines.items()]
+    if not spilled:
+        return rows.lazy().with_columns(pl.lit(None, pl.String).alias(_SPILL))
+    spill = pl.DataFrame(
+        spilled, schema={_FILE: pl.Int32, LINE_COL: pl.Int32, _SPILL: pl.String}, orient="row"
+    )
+    return rows.lazy().join(spill.lazy(), on=[_FILE, LINE_COL], how="left", maintain_order="left")
+
+
+_SLOT_TEXT = (_PENGIRIM, _PERIODE, _PEMDA)
 
 
 # Code lists that are one pemda's own (the seeds are Samarinda's), not the nation's: seed ->
@@ -1005,18 +1031,68 @@ def read_table(path: Path, contract: Contract) -> RawTable:
 
 
 def _conclude(batch: list[_Received], contract: Contract, paths: DataPaths) -> list[IngestOutcome]:
-    """Check the rows of a batch of received files, then load each file in turn."""
-    checked = _validate([(r.table, r.slot) for r in batch], contract, paths)
+    """Check the rows of a batch of received files, then load each file in turn.
+
+    Pseudonymising, naming an OPD's part in its reasons and adding the source columns are done
+    for the whole batch at once (row by row, the same for every file), then split per file."""
+    good, bad_rows, errors = _validate([(r.table, r.slot) for r in batch], contract, paths)
+    keys = {r.key for r in batch}  # one pseudonymisation key per run
+    assert len(keys) == 1, "one batch, one pseudonymisation key"
+    good, bad_rows, errors = protect(contract, good, bad_rows, errors, keys.pop())
+    if any(r.bagian for r in batch):
+        labels = {i: r.bagian + ": " for i, r in enumerate(batch) if r.bagian}
+
+        def label(column: str) -> pl.Expr:
+            prefix = pl.col(_FILE).replace_strict(labels, default="", return_dtype=pl.String)
+            return (prefix + pl.col(column)).alias(column)
+
+        bad_rows = bad_rows.with_columns(label("_alasan"))
+        errors = errors.with_columns(label("alasan"))
+    raw = _raw_rows(good, batch, contract)
+    n = len(batch)
     outcomes = []
-    for r, (good, bad_rows, errors) in zip(batch, checked, strict=True):
-        good, bad_rows, errors = protect(contract, good, bad_rows, errors, r.key)
-        if r.bagian:
-            bad_rows = bad_rows.with_columns((r.bagian + ": " + pl.col("_alasan")).alias("_alasan"))
-            errors = errors.with_columns((r.bagian + ": " + pl.col("alasan")).alias("alasan"))
-        outcome = _load(paths, r.entry, contract, r.table, r.slot, good, bad_rows, errors, r.filled)
+    for r, raw_part, bad_part, error_part in zip(
+        batch, _per_file(raw, n), _per_file(bad_rows, n), _per_file(errors, n), strict=True
+    ):
+        outcome = _load(
+            paths, r.entry, contract, r.table, r.slot, raw_part, bad_part, error_part, r.filled
+        )
         outcome.bagian = r.bagian
         outcomes.append(outcome)
     return outcomes
+
+
+def _raw_rows(good: pl.DataFrame, batch: list[_Received], contract: Contract) -> pl.DataFrame:
+    """The good rows of a batch as raw/ stores them: the contract's columns, then the file each
+    came from (sha256, landing path), its line and when it was loaded; with `_FILE`."""
+    source = pl.DataFrame(
+        {
+            _FILE: range(len(batch)),
+            "_sumber_sha256": [r.entry["sha256"] for r in batch],
+            "_sumber_berkas": [r.entry["berkas"] for r in batch],
+            "_dimuat_pada": [r.entry["dimuat_pada"] for r in batch],
+        },
+        schema={
+            _FILE: pl.Int32,
+            "_sumber_sha256": pl.String,
+            "_sumber_berkas": pl.String,
+            "_dimuat_pada": pl.Datetime("us"),
+        },
+    )
+    return (
+        good.lazy()
+        .rename({LINE_COL: "_baris"})
+        .join(source.lazy(), on=_FILE, how="left", maintain_order="left")
+        .select(
+            _FILE,
+            *contract.stored_column_names,
+            "_sumber_sha256",
+            "_sumber_berkas",
+            "_baris",
+            "_dimuat_pada",
+        )
+        .collect()
+    )
 
 
 def _receive_export(
@@ -1211,13 +1287,14 @@ def _load(
     contract: Contract,
     table: RawTable,
     slot: Slot,
-    good: pl.DataFrame,
+    raw: pl.DataFrame,
     bad_rows: pl.DataFrame,
     errors: pl.DataFrame,
     filled: list[str],
 ) -> IngestOutcome:
-    """Quarantine the bad rows, replace the slot's raw Parquet with the good ones, log it."""
-    sha, berkas, now = entry["sha256"], entry["berkas"], entry["dimuat_pada"]
+    """Quarantine the bad rows, replace the slot's raw Parquet with the good ones (`raw`: as
+    stored, `_raw_rows`), log it."""
+    sha, berkas = entry["sha256"], entry["berkas"]
     warnings = []
     if table.unknown_columns:
         warnings.append("kolom tambahan diabaikan: " + ", ".join(table.unknown_columns))
@@ -1230,7 +1307,7 @@ def _load(
         "",
         slot=slot,
         rows_read=table.frame.height,
-        rows_loaded=good.height,
+        rows_loaded=raw.height,
         rows_quarantined=bad_rows.height,
         rows_skipped=len(table.skipped_lines),
         errors=errors,
@@ -1246,12 +1323,12 @@ def _load(
     entry.update(
         format=table.file_format,
         baris_dibaca=outcome.rows_read,
-        baris_dimuat=good.height,
+        baris_dimuat=raw.height,
         baris_karantina=bad_rows.height,
         baris_diabaikan=outcome.rows_skipped,
         pesan="; ".join(warnings),
     )
-    if good.height == 0:
+    if raw.height == 0:
         outcome.status = STATUS_REJECTED
         outcome.message = (
             f"Semua {bad_rows.height} baris melanggar kontrak; versi sebelumnya "
@@ -1259,23 +1336,6 @@ def _load(
         )
         entry.update(status=STATUS_REJECTED, pesan=outcome.message)
         return _finish(paths, entry, contract, outcome)
-    raw = (
-        good.lazy()
-        .rename({LINE_COL: "_baris"})
-        .with_columns(
-            pl.lit(sha).alias("_sumber_sha256"),
-            pl.lit(berkas).alias("_sumber_berkas"),
-            pl.lit(now).cast(pl.Datetime("us")).alias("_dimuat_pada"),
-        )
-        .select(
-            *contract.stored_column_names,
-            "_sumber_sha256",
-            "_sumber_berkas",
-            "_baris",
-            "_dimuat_pada",
-        )
-        .collect()
-    )
     target = slot.raw_file(paths)
     _write_atomic(raw, target, private=contract.has_personal_data)
     entry.update(status=STATUS_LOADED, raw_path=str(target.relative_to(paths.root)))
@@ -1409,12 +1469,8 @@ def _tasks(
     fills the slots of many folders at once."""
     if workers < 2 or len(indexed) < 2 * MIN_FILES_PER_TASK:
         return [indexed]
-    roots = [
-        root.resolve()
-        for f in feeder_contracts(contract.key)
-        for _, root in landing_roots(f, paths)
-    ]
-    if any(p.resolve().is_relative_to(r) for _, p in indexed for r in roots):
+    feeders = _feeder_roots(contract, paths)
+    if feeders and any(_feeder_of(p, feeders) for _, p in indexed):
         return [indexed]
     folders: dict[Path, list[tuple[int, Path]]] = {}
     for i, p in indexed:
@@ -1431,6 +1487,25 @@ def _tasks(
             tasks.append([])
         tasks[-1] += group
     return [sorted(t) for t in tasks if t]
+
+
+def _feeder_roots(contract: Contract, paths: DataPaths) -> dict[Path, Contract]:
+    """The resolved landing roots of the files loaded into `contract` (`feeder_contracts`: SIPD's
+    whole-pemda export), every pemda's folder too -> that feeder's contract."""
+    return {
+        root.resolve(): f
+        for f in feeder_contracts(contract.key)
+        for _, root in landing_roots(f, paths)
+    }
+
+
+def _feeder_of(path: Path, feeders: dict[Path, Contract]) -> Contract | None:
+    """The feeder contract whose landing root holds `path`, else None. One resolve and a
+    look-up per folder above the file: testing each root in turn resolved the file once per
+    root, and there is a root per pemda (100 pemda: 1.6 M resolves for SIPD's rincian alone)."""
+    if not feeders:
+        return None
+    return next((f for d in path.resolve().parents if (f := feeders.get(d)) is not None), None)
 
 
 def _name_periods(contract: Contract, files: list[Path]) -> list[str]:
@@ -1513,11 +1588,7 @@ def _ingest_files(
 ) -> list[IngestOutcome]:
     """Receive, check and load the files in order, rows checked in batches of `BATCH_ROWS`.
     `logged`: write the log records of each batch as it is done (else the caller does)."""
-    feeders = {
-        root.resolve(): f
-        for f in feeder_contracts(contract.key)
-        for _, root in landing_roots(f, paths)  # every pemda's folder too
-    }
+    feeders = _feeder_roots(contract, paths)
     outcomes: list[IngestOutcome | _Received] = []
     waiting: list[int] = []  # received files whose rows are not checked yet
     rows = 0  # rows of the waiting files
@@ -1536,7 +1607,7 @@ def _ingest_files(
             unlogged = len(outcomes)
 
     for p in candidates:
-        export = next((f for r, f in feeders.items() if p.resolve().is_relative_to(r)), None)
+        export = _feeder_of(p, feeders)
         if export is None:
             received = [_receive(p, contract, paths, seen=seen, run_id=run_id)]
         else:
