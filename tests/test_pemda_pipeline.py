@@ -10,7 +10,9 @@ pemda; this module proves the real path (landing folders, ingest, dbt, gate, pub
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import duckdb
 import pytest
 
 from dagster_project.lib.core.paths import PROJECT_ROOT
-from tests.pipeline_kit import APBD, env_for, run_to_end
+from tests.pipeline_kit import APBD, build_models, copy_state, env_for, run_to_end
 
 pytestmark = pytest.mark.slow
 
@@ -280,3 +282,63 @@ def test_scenario_workbook_and_reasons_name_the_pemda_and_its_kind(dua_pemda, tm
             )
         )
         assert f"seluruh {other}" not in teks and f"median {other} " not in teks, kode
+
+
+def test_a_resent_month_rebuilds_its_pemda_only_and_equals_a_full_build(dua_pemda, tmp_path):
+    """Issue 12 (incremental): the other pemda re-sends a month of SP2D with one payment changed.
+    `apbd run` recomputes that pemda only, from the last published build
+    (lib/transform/irisan.py), and every published table equals, row for row, a full build of
+    the same raw data; Samarinda's rows are untouched and the changed payment shows to the rupiah."""
+    from dagster_project.lib.transform.irisan import plan
+
+    root = tmp_path / "irisan"
+    paths = copy_state(dua_pemda.parent, root)
+    lain = _lain(paths.root)
+    (sp2d,) = sorted((paths.landing / lain / "bpkad" / "sp2d").glob("*/sp2d_*_03.csv"))[-1:]
+    lines = sp2d.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    i, row = next(
+        (i, line.split(","))
+        for i, line in enumerate(lines[1:], start=1)
+        if line.split(",")[header.index("jenis_sp2d")] == "LS"
+        and Decimal(line.split(",")[header.index("nilai_rp")]) > 10_000_000
+    )
+    before = Decimal(row[header.index("nilai_rp")])
+    row[header.index("nilai_rp")] = str(before - Decimal("1234567"))
+    lines[i] = ",".join(row)
+    sp2d.write_text("".join(lines), encoding="utf-8")
+    sent = time.time() - 120  # sent two minutes ago: done being written
+    os.utime(sp2d, (sent, sent))
+    assert plan(paths).penuh is False
+
+    code, out = run_to_end(root)
+    assert code == 0, out[-4000:]
+    log = "".join(p.read_text(encoding="utf-8") for p in paths.logs.glob("run_*.log"))
+    assert f"dbt: irisan 1 pemda: {lain}" in log
+
+    full = build_models(root, "penuh", "fqn:*", data_tests=False)
+    published = paths.published_db
+    total = "select kode_pemda, sum(nilai_rp) from marts.fct_realisasi group by all order by 1"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{published}' as irisan (read_only)")
+        con.execute(f"attach '{full}' as penuh (read_only)")
+        con.execute(f"attach '{dua_pemda / 'published' / 'apbd_mart.duckdb'}' as lama (read_only)")
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'irisan' and table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        assert len(tables) > 30
+        for t in tables:
+            for a, b in (("irisan", "penuh"), ("penuh", "irisan")):
+                extra = con.execute(
+                    f"select count(*) from (select * from {a}.marts.{t} "
+                    f"except all select * from {b}.marts.{t})"
+                ).fetchone()[0]
+                assert extra == 0, f"{t}: {extra} baris di {a} tidak ada di {b}"
+        now = dict(con.execute(total.replace("marts.", "irisan.marts.")).fetchall())
+        was = dict(con.execute(total.replace("marts.", "lama.marts.")).fetchall())
+    assert now["64.72"] == was["64.72"]
+    assert was[lain] - now[lain] == Decimal("1234567")
