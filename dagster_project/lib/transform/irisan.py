@@ -185,6 +185,22 @@ def plan(paths: DataPaths) -> Rencana:
     return Rencana(tuple(changed), f"irisan {len(changed)} pemda: {', '.join(changed)}", now)
 
 
+def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+    """Inside a build: the slice (kode_pemda) when this is a slice build and `table` (schema.name,
+    quoted or not) exists from the last good build, else None (build it whole). For a model
+    dbt's SQL materialization does not serve (mart_skenario_bawaan, a Python model)."""
+    *_, schema, name = [p.strip('"') for p in table.split(".")]
+    found = con.execute(
+        "select count(*) filter (where table_schema = 'main' and table_name = ?), "
+        "count(*) filter (where table_schema = ? and table_name = ?) "
+        "from information_schema.tables where table_catalog = current_database()",
+        [SLICE_TABLE, schema, name],
+    ).fetchone()
+    if not (found[0] and found[1]):
+        return None
+    return [r[0] for r in con.execute(f"select kode_pemda from main.{SLICE_TABLE}").fetchall()]
+
+
 def prepare_build(paths: DataPaths, build_db: Path, rencana: Rencana) -> None:
     """A new build file: empty for a full build, else the state with the slice written into it."""
     for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
