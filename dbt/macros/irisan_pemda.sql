@@ -52,7 +52,7 @@
 
 {% macro irisan_model(name) -%}
 {#- The model node of that name, or none (a seed, a snapshot). -#}
-{%- set found = graph.nodes.values()
+{%- set found = graph.get('nodes', {}).values()
     | selectattr('resource_type', 'equalto', 'model')
     | selectattr('name', 'equalto', name)
     | list -%}
@@ -84,7 +84,7 @@ select * from irisan_hasil_uji
     connection: irisan_pemda, and for each per-pemda raw source irisan_berkas__<system>__<table>,
     the files to read: its empty schema file and the slice's pemda folders that exist (a glob
     matching nothing is an error in DuckDB), so a view over raw opens no other pemda's files. -#}
-{%- set sources = graph.sources.values() | list -%}
+{%- set sources = graph.get('sources', {}).values() | list -%}
 {%- set per_pemda = [] -%}
 {%- for s in sources if (s.config.meta or s.meta).get('irisan_pemda') -%}
   {%- do per_pemda.append(s) -%}
@@ -152,7 +152,7 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
 
 
 {% macro irisan_sumber_node(source_name, table_name) -%}
-{%- set found = graph.sources.values()
+{%- set found = graph.get('sources', {}).values()
     | selectattr('source_name', 'equalto', source_name)
     | selectattr('name', 'equalto', table_name)
     | list -%}

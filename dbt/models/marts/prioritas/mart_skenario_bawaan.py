@@ -31,4 +31,6 @@ def model(dbt, session):
     if irisan is None:
         return default_skenario_rows(session).to_arrow()
     kept = session.sql(f"select * from {dbt.this}").pl().filter(~pl.col("kode_pemda").is_in(irisan))
-    return pl.concat([kept, default_skenario_rows(session, irisan)], how="vertical_relaxed").to_arrow()
+    return pl.concat(
+        [kept, default_skenario_rows(session, irisan)], how="vertical_relaxed"
+    ).to_arrow()
