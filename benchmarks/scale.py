@@ -84,6 +84,17 @@ def worker_demo(data: Path, scale: float, pemda: int) -> dict:
     return {"seconds": time.perf_counter() - t, "files": files}
 
 
+def _duckdb_config(data: Path) -> dict:
+    """The pipeline's DuckDB settings (`machine.duckdb_config`: the build's memory limit, spill
+    to `<data>/tmp`), so the DuckDB-only limit runs under the build's own rule; DuckDB's defaults
+    for a `--baseline` revision from before that rule."""
+    try:
+        from dagster_project.lib.core.machine import duckdb_config
+    except ImportError:
+        return {}
+    return duckdb_config(data / "tmp")
+
+
 def worker_pipeline(data: Path) -> dict:
     t0 = time.perf_counter()
     from dagster_project.lib.ingest.pseudonymise import ensure_hmac_key
@@ -118,7 +129,7 @@ def worker_pipeline(data: Path) -> dict:
     import duckdb
 
     rows = 0
-    with duckdb.connect() as con:
+    with duckdb.connect(config=_duckdb_config(paths.root)) as con:
         for system in sorted(p for p in paths.raw.iterdir() if not p.name.startswith("_")):
             for table in sorted(p for p in system.iterdir() if p.is_dir()):
                 if any(table.rglob("*.parquet")):
@@ -177,7 +188,7 @@ def worker_limit(data: Path) -> dict:
     published = data / "published" / "apbd_mart.duckdb"
     failed: list[str] = []
     t = time.perf_counter()
-    con = duckdb.connect(str(work / f"{catalog}.duckdb"))
+    con = duckdb.connect(str(work / f"{catalog}.duckdb"), config=_duckdb_config(data))
     con.execute(f"attach '{published}' as terbit (read_only true)")
     for node in order:
         schema, relation = node["schema"], node["relation_name"]

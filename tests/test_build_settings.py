@@ -1,24 +1,32 @@
 """What the build may use of the machine: dbt threads and DuckDB's memory limit (profiles.yml reads
-APBD_BUILD_THREADS and APBD_BUILD_MEMORY; lib/core/machine.py computes them)."""
+APBD_BUILD_THREADS and APBD_BUILD_MEMORY; lib/core/machine.py computes them), and a build under a
+tiny memory limit that completes by spilling to <data>/tmp."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
+import duckdb
+import pytest
 import yaml
 
 from dagster_project.lib.core import machine
 from dagster_project.lib.core.paths import DBT_DIR
 from dagster_project.runtime import configure_environment
+from tests.pipeline_kit import build_models
 
 
-def test_build_uses_every_core_and_half_the_ram_unless_pinned(tmp_path, monkeypatch):
+def test_build_uses_every_core_and_a_quarter_of_the_ram_unless_pinned(tmp_path, monkeypatch):
     for name in ("APBD_BUILD_THREADS", "APBD_BUILD_MEMORY", "APBD_DATA_DIR", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     configure_environment(tmp_path / "data")
     assert os.environ["APBD_BUILD_THREADS"] == str(machine.cpus())
-    assert os.environ["APBD_BUILD_MEMORY"] == f"{max(1024, machine.ram_mb() // 2)}MB"
+    assert os.environ["APBD_BUILD_MEMORY"] == f"{machine.duckdb_memory_mb()}MiB"
 
     monkeypatch.setenv("APBD_BUILD_MEMORY", "3GB")  # an operator pins it: kept
     monkeypatch.setenv("APBD_BUILD_THREADS", "1")
@@ -26,8 +34,100 @@ def test_build_uses_every_core_and_half_the_ram_unless_pinned(tmp_path, monkeypa
     assert (os.environ["APBD_BUILD_MEMORY"], os.environ["APBD_BUILD_THREADS"]) == ("3GB", "1")
 
 
+@pytest.mark.parametrize(
+    ("ram_mib", "limit_mib"),
+    [
+        (2048, 1024),  # never below 1 GiB
+        (4096, 1024),
+        (8192, 2048),  # a quarter of the RAM
+        (16384, 4096),
+        (24576, 5120),  # this machine (24 GiB): 5 GiB, issue 12's 8 GB with room beside it
+        (131072, 5120),  # a big server: still 5 GiB
+    ],
+)
+def test_duckdb_memory_is_a_quarter_of_the_ram_between_1_and_5_gib(ram_mib, limit_mib):
+    assert machine.duckdb_memory_mb(ram_mib) == limit_mib
+
+
+def test_every_pipeline_duckdb_gets_the_build_limit_and_spill_folder(tmp_path, monkeypatch):
+    """One rule for the dbt build and every other database the pipeline opens on the whole data
+    (raw audit, gate, benchmark limit): machine.duckdb_config, which DuckDB accepts as it is."""
+    monkeypatch.setenv("APBD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("APBD_BUILD_MEMORY", raising=False)
+    config = machine.duckdb_config()
+    assert config["memory_limit"] == machine.build_settings()["APBD_BUILD_MEMORY"]
+    assert config["temp_directory"] == str((tmp_path / "data" / "tmp").resolve())
+    monkeypatch.setenv("APBD_BUILD_MEMORY", "300MB")  # pinned for the build: pinned for all
+    config = machine.duckdb_config(tmp_path / "spill")
+    with duckdb.connect(config=config) as con:
+        got = con.execute(
+            "select current_setting('memory_limit'), current_setting('temp_directory'), "
+            "current_setting('preserve_insertion_order')"
+        ).fetchone()
+    assert got == ("286.1 MiB", str(tmp_path / "spill"), False)
+
+
 def test_dbt_profile_takes_threads_memory_and_spill_folder_from_the_environment():
     build = yaml.safe_load((DBT_DIR / "profiles.yml").read_text())["apbd"]["outputs"]["build"]
     assert "env_var('APBD_BUILD_THREADS'" in build["threads"]
-    assert "env_var('APBD_BUILD_MEMORY'" in build["settings"]["memory_limit"]
-    assert build["settings"]["temp_directory"].endswith("/tmp")  # spills under <data>/tmp
+    # given once, when dbt opens the database: `settings` are SET again on every cursor, and
+    # DuckDB refuses a second SET temp_directory once something spilled there
+    options = build["config_options"]
+    assert "settings" not in build
+    assert "env_var('APBD_BUILD_MEMORY'" in options["memory_limit"]
+    assert options["temp_directory"].endswith("/tmp")  # spills under <data>/tmp
+    assert options["preserve_insertion_order"] is False
+
+
+@contextlib.contextmanager
+def spill_files(folder: Path) -> Iterator[dict[str, int]]:
+    """The largest size seen of each file in `folder` while the block runs (polled every 10 ms:
+    DuckDB removes its spill files when the query that wrote them ends)."""
+    seen: dict[str, int] = {}
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.01):
+            with contextlib.suppress(FileNotFoundError):
+                for entry in os.scandir(folder):
+                    with contextlib.suppress(FileNotFoundError):
+                        size = entry.stat().st_size
+                        seen[entry.name] = max(seen.get(entry.name, 0), size)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        watcher.join()
+
+
+def test_a_build_under_a_tiny_memory_limit_spills_and_builds_the_same_mart(
+    copy_demo, published_demo
+):
+    """The shared demo's budget mart and everything under it (26 nodes), rebuilt by dbt from its
+    raw Parquet with DuckDB limited to 100 MB on one thread: what does not fit goes to
+    <data>/tmp, every model after the spill still runs, and the mart is the published one, row
+    for row. Measured on the scale-0.3 demo (one thread): 80 MB runs out of memory on what
+    DuckDB cannot spill, 100 MB spills 6–12 MB, 128 MB needs no spill; the profile's former
+    `settings` failed the first model after the spill (`Cannot switch temporary directory`)."""
+    root, paths = copy_demo("hemat_memori")
+    with spill_files(paths.tmp) as seen:
+        build = build_models(
+            root,
+            "hemat",
+            "+mart_anggaran_realisasi",
+            data_tests=False,
+            APBD_BUILD_MEMORY="100MB",
+            APBD_BUILD_THREADS="1",
+        )
+    spilled = {name: size for name, size in seen.items() if "storage" in name and size}
+    assert spilled, f"nothing spilled to {paths.tmp} under 100 MB: {seen}"
+    with duckdb.connect(str(build), read_only=True) as con:
+        con.execute(f"attach '{published_demo.published_db}' as terbit (read_only true)")
+        a = "select * from marts.mart_anggaran_realisasi"
+        b = "select * from terbit.marts.mart_anggaran_realisasi"
+        assert con.execute(f"select count(*) from ({a})").fetchone()[0] > 0
+        for x, y in ((a, b), (b, a)):
+            assert con.execute(f"select count(*) from ({x} except all {y})").fetchone()[0] == 0

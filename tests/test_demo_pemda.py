@@ -5,9 +5,11 @@ with its truth per pemda in the manifest; and what they land is ingested under i
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
+import re
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
@@ -19,8 +21,8 @@ import pytest
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.demo import generator as demo
-from dagster_project.lib.demo.banyak_pemda import _satu, generate_banyak, pilih_pemda
-from dagster_project.lib.demo.model import read_seed
+from dagster_project.lib.demo.banyak_pemda import _satu, generate_banyak, pemda_demo, pilih_pemda
+from dagster_project.lib.demo.model import Payment, read_seed
 from dagster_project.lib.ingest.loader import STATUS_LOADED, ingest_source
 from tests.test_demo import BELANJA, money, read_csv, read_xlsx
 
@@ -159,3 +161,71 @@ def test_each_generated_pemda_ingests_under_its_own_code(worlds, tmp_path, monke
         assert all(o.slot.kode_pemda == kode for o in outcomes), key
     raw = paths.raw / "referensi" / "wilayah" / f"pemda={kode}" / "semua_tahun"
     assert list(raw.rglob("wilayah.parquet"))
+
+
+def test_a_payment_above_the_sp2d_bound_is_paid_as_several_sp2d_that_sum_to_it():
+    """The bound is the SP2D contract's (as ingest reads it); a payment above it becomes the fewest
+    rows within it, all different, summing to it exactly in its own unit; others stay as they are."""
+    bound = demo.batas_sp2d()
+    nilai_rp = source_contracts()["bpkad.sp2d"].column("nilai_rp")
+    assert bound == Decimal(str(nilai_rp.maximum)) == -Decimal(str(nilai_rp.minimum))
+
+    def paid(nilai: str) -> Payment:
+        return Payment(dt.date(2024, 3, 4), "1.03.0.00.0.00.01.0000", "1.03.10.2.01.0001",
+                       "5.2.04.01.01.0001", "1.01.01", "LS", Decimal(nilai), "Termin 1 Terowongan",
+                       nama_penerima="PT Etam Konstruksi", npwp_penerima="012345678722000")  # fmt: skip
+
+    within = paid(str(bound))
+    assert demo._dalam_batas([within], bound) == [within]
+    for nilai, parts in (
+        ("894686794601", 2),  # Kab. Bekasi's tunnel termin at scale 0.1
+        (str(2 * bound), 3),  # two equal halves would be a double payment: three parts
+        ("500000000000.01", 2),  # sen stay sen
+        ("-1500000000000.37", 4),  # a refund or correction as large: the same, negative
+    ):
+        original = paid(nilai)
+        rows = demo._dalam_batas([original], bound)
+        assert len(rows) == parts
+        assert sum(r.nilai for r in rows) == original.nilai
+        assert all(abs(r.nilai) <= bound for r in rows)
+        assert len({r.nilai for r in rows}) == parts
+        assert all(r.nilai.as_tuple().exponent == original.nilai.as_tuple().exponent for r in rows)
+        assert [r.keterangan for r in rows] == [
+            f"Termin 1 Terowongan (SP2D {k} dari {parts})" for k in range(1, parts + 1)
+        ]
+        unchanged = ("tanggal", "kode_skpd", "kode_sub_kegiatan", "kode_akun", "jenis",
+                     "nama_penerima", "npwp_penerima")  # fmt: skip
+        assert {tuple(getattr(r, f) for f in unchanged) for r in rows} == {
+            tuple(getattr(original, f) for f in unchanged)
+        }
+
+
+def test_a_big_kabupaten_pays_its_largest_termin_in_several_sp2d_that_ingest_accepts(
+    tmp_path, monkeypatch
+):
+    """Kab. Bekasi at scale 0.1 pays a capital line in one termin above the SP2D contract's bound
+    (Rp894.7 billion in 2024): it lands as several SP2D within the bound, with distinct numbers,
+    the manifest's realisation is the files' sum and ingest quarantines none of them (issue 12:
+    the 100-pemda run lost 6 such rows, and 5 pemda-years their reconciliation)."""
+    paths = DataPaths(tmp_path / "data")
+    paths.ensure()
+    info = _satu(str(paths.landing), pemda_demo(SEED, "32.16"), 0.1, (2024,), False, False)
+    bound = demo.batas_sp2d()
+    rows = []
+    for path in sorted((paths.landing / "32.16" / "bpkad" / "sp2d" / "2024").glob("*.csv")):
+        rows += read_csv(path)[0]
+    assert all(abs(r["nilai_rp"]) <= bound for r in rows)
+    assert len({r["nomor_sp2d"] for r in rows}) == len(rows)
+    split: dict[tuple, list] = defaultdict(list)
+    for r in rows:
+        if m := re.fullmatch(r"(.*) \(SP2D (\d+) dari (\d+)\)", r["keterangan"]):
+            split[(m[1], m[3], r["kode_sub_kegiatan"], r["kode_akun"])].append(r["nilai_rp"])
+    assert split, "no payment of this world was above the bound: the test proves nothing"
+    for (_, n, *_), parts in split.items():
+        assert len(parts) == int(n) and sum(parts) > bound
+    spent = sum((r["nilai_rp"] for r in rows if r["jenis_sp2d"] in BELANJA), Decimal(0))
+    assert info["totals"]["2024"]["realisasi"] == money(spent)
+    monkeypatch.setenv("APBD_HMAC_KEY", "k" * 64)
+    outcomes = ingest_source(source_contracts()["bpkad.sp2d"], paths, workers=1)
+    assert len(outcomes) == 12 and all(o.status == STATUS_LOADED for o in outcomes)
+    assert sum(o.rows_quarantined or 0 for o in outcomes) == 0

@@ -16,6 +16,7 @@ import duckdb
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.contracts.model import Contract, source_contracts
+from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.ingest.loader import (
     STATUS_LOADED,
     STATUS_REJECTED,
@@ -93,7 +94,7 @@ def selected_partitions(
 def raw_row_count(files: Sequence[str]) -> int:
     if not files:
         return 0
-    with duckdb.connect() as con:
+    with duckdb.connect(config=duckdb_config()) as con:
         return con.execute(
             "select count(*) from read_parquet($files, union_by_name = true)", {"files": files}
         ).fetchone()[0]

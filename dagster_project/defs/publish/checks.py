@@ -9,6 +9,7 @@ import duckdb
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.contracts.model import Contract, mart_contracts
+from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.gate.checks import CheckResult, contract_checks
 from dagster_project.lib.gate.expectations import gx_checks
 
@@ -32,7 +33,9 @@ def build_gate_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
         description=f"Mart sesuai kontrak {contract.id} (kolom, tipe, wajib isi, kunci).",
     )
     def _contract(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with duckdb.connect(str(warehouse.build_db), read_only=True) as con:
+        with duckdb.connect(
+            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths.tmp)
+        ) as con:
             return _as_result(contract_checks(con, [contract]))
 
     @dg.asset_check(
@@ -42,7 +45,9 @@ def build_gate_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
         description="Suite aturan mutu untuk mart ini (aturan bisnis, dinilai di DuckDB).",
     )
     def _expectations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with duckdb.connect(str(warehouse.build_db), read_only=True) as con:
+        with duckdb.connect(
+            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths.tmp)
+        ) as con:
             return _as_result(gx_checks(con, [contract]))
 
     _contract.__name__ = f"{contract.table}_matches_contract"

@@ -20,6 +20,7 @@ from dagster_dbt import (
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.project import SEED_TESTS, dbt_project
 from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.gate.checks import finalize_build
 from dagster_project.lib.transform import irisan
 
@@ -127,7 +128,7 @@ def reference_date_env(tanggal: date):
 
 def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:
     """(schema, table) -> rows, for every table (not view) in the finished build file."""
-    with duckdb.connect(str(build_db), read_only=True) as con:
+    with duckdb.connect(str(build_db), read_only=True, config=duckdb_config()) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and table_catalog = current_database()"

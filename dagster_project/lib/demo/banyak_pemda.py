@@ -61,9 +61,6 @@ def sub_seed(seed: int, kode_pemda: str) -> int:
 def pilih_pemda(seed: int, n: int) -> list[PemdaDemo]:
     """Samarinda, then n - 1 kab/kota drawn from `ref_pemda` with this seed."""
     rows = read_seed("ref_pemda")
-    by_kode = {r["kode_pemda"]: r for r in rows}
-    samarinda = by_kode[SAMARINDA[0]]
-    base = int(samarinda["penduduk"])
     pool = sorted(
         r["kode_pemda"]
         for r in rows
@@ -72,24 +69,29 @@ def pilih_pemda(seed: int, n: int) -> list[PemdaDemo]:
     if not 1 <= n <= len(pool) + 1:
         raise ValueError(f"--pemda harus antara 1 dan {len(pool) + 1} (ada {n})")
     drawn = random.Random(f"{seed}:pemda").sample(pool, n - 1)
-    out = [PemdaDemo(SAMARINDA[0], samarinda["nama_pemda"], base, seed, 1.0)]
-    luas_base = Decimal(samarinda["luas_km2"])
-    for kode in drawn:
-        r = by_kode[kode]
-        pop = int(r["penduduk"])
-        luas = Decimal(r["luas_km2"]) if r["luas_km2"] else None
-        out.append(
-            PemdaDemo(
-                kode,
-                r["nama_pemda"],
-                pop,
-                sub_seed(seed, kode),
-                pop / base,
-                luas,
-                luas / luas_base if luas else Decimal(1),
-            )
-        )
-    return out
+    return [pemda_demo(seed, kode, rows) for kode in (SAMARINDA[0], *drawn)]
+
+
+def pemda_demo(seed: int, kode: str, rows: list[dict[str, str]] | None = None) -> PemdaDemo:
+    """The pemda `kode` as a demo of this seed generates it (whether or not the seed draws it):
+    Samarinda as it is, another kab/kota with its own seed and its ratios to Samarinda."""
+    by_kode = {r["kode_pemda"]: r for r in rows or read_seed("ref_pemda")}
+    samarinda = by_kode[SAMARINDA[0]]
+    base = int(samarinda["penduduk"])
+    if kode == SAMARINDA[0]:
+        return PemdaDemo(kode, samarinda["nama_pemda"], base, seed, 1.0)
+    r = by_kode[kode]
+    pop = int(r["penduduk"])
+    luas = Decimal(r["luas_km2"]) if r["luas_km2"] else None
+    return PemdaDemo(
+        kode,
+        r["nama_pemda"],
+        pop,
+        sub_seed(seed, kode),
+        pop / base,
+        luas,
+        luas / Decimal(samarinda["luas_km2"]) if luas else Decimal(1),
+    )
 
 
 def generate_banyak(

@@ -20,7 +20,10 @@ perubahan in 2024, pegawai ≈ 25–30 %, modal ≈ 20–30 %) and bottom-up so 
 the rupiah: volume × harga satuan = jumlah per rincian line, pagu = Σ rincian per sub kegiatan,
 anggaran kas per (sub kegiatan, akun) = Σ rincian of that akun, and SP2D per (OPD, sub kegiatan,
 akun) ≤ pagu perubahan except where the demo plants a payment beyond the DPA line for the review
-list (``lib/demo/anomali.py``, which also records each SP2D's recipient). Money is ``decimal.Decimal`` throughout; floats only draw shares.
+list (``lib/demo/anomali.py``, which also records each SP2D's recipient). A payment above the SP2D
+contract's plausibility bound on ``nilai_rp`` (a big kabupaten's termin at a small ``--scale``)
+is paid as several SP2D within it (``_dalam_batas``). Money is ``decimal.Decimal`` throughout;
+floats only draw shares.
 
 Codes come from the committed seeds in ``dbt/seeds`` (never from ``../shared``); column names and
 the human header aliases come from the source contracts in ``data_contracts/sources``; the demo's
@@ -42,6 +45,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 from decimal import ROUND_FLOOR, Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -1130,6 +1134,7 @@ def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]
     payments += _pengembalian_dan_koreksi(planner, payments, ruang, wdays)
     rng = planner.rng("anomali", "sp2d")
     payments += anomali.tanam_pembayaran(rng, payments, ruang, opds, wdays, year, planner.seed)
+    payments = _dalam_batas(payments, batas_sp2d())
     payments.sort(
         key=lambda p: (
             p.tanggal,
@@ -1145,6 +1150,48 @@ def _sp2d_for_year(planner: Planner, opds: list[Opd], akun_names: dict[str, str]
         dokumen = {"PENGEMBALIAN": "STS", "KOREKSI": "KOREKSI"}.get(p.jenis, "SP2D")
         p.nomor = f"{i:0{width}d}/{dokumen}/{p.jenis}/{p.kode_skpd}/{year}"
     return payments
+
+
+@cache
+def batas_sp2d() -> Decimal:
+    """The largest amount one SP2D row may carry: the SP2D contract's plausibility bound on
+    `nilai_rp` (ingest quarantines a row beyond it, either sign), as the loader reads it."""
+    from dagster_project.lib.contracts.model import load_contract
+
+    col = load_contract(SOURCE_CONTRACTS_DIR / "bpkad__sp2d.odcs.yaml").column("nilai_rp")
+    return min(abs(Decimal(str(x))) for x in (col.minimum, col.maximum) if x is not None)
+
+
+def _dalam_batas(payments: list[Payment], batas: Decimal) -> list[Payment]:
+    """Every payment above `batas` (either sign) paid as several SP2D, as a treasury pays a large
+    termin or payroll in batches: the fewest parts within the bound, in the payment's own unit
+    (whole rupiah, or sen when it has sen), summing to it exactly and all different (two equal
+    amounts to one recipient within days would be the review list's double payment); the same
+    day, line and recipient, the keterangan numbering the parts. Payments within the bound are
+    kept as they are, so a world without a larger one is written byte for byte as before.
+
+    In a big kabupaten at a small `--scale` a capital line gets one termin (Kab. Bekasi at 0.1:
+    Rp894.7 billion for a tunnel), which the contract's bound would quarantine."""
+    out: list[Payment] = []
+    for p in payments:
+        if abs(p.nilai) <= batas:
+            out.append(p)
+            continue
+        unit = Decimal(1) if p.nilai == p.nilai.to_integral_value() else CENT
+        units, cap = int(abs(p.nilai) / unit), int(batas / unit)
+        n = -(-units // cap)
+        while True:  # parts base, base + 1, …, base + n - 1 (+1 on the last `rest`)
+            base, rest = divmod(units - n * (n - 1) // 2, n)
+            parts = [base + k + (k >= n - rest) for k in range(n)]
+            if parts[-1] <= cap:
+                break
+            n += 1
+        sign = 1 if p.nilai > 0 else -1
+        out += [
+            replace(p, nilai=sign * part * unit, keterangan=f"{p.keterangan} (SP2D {k} dari {n})")
+            for k, part in enumerate(parts, start=1)
+        ]
+    return out
 
 
 # The SP2D types that are spending (LRA, Permendagri 77/2020): the generator's own statement of

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from dagster_project.lib.core.machine import duckdb_config
+
 if TYPE_CHECKING:
     from dagster_project.lib.contracts.model import Contract
 
@@ -633,7 +635,7 @@ def finalize_build(
     build_db = Path(build_db)
     if not build_db.exists():
         raise FileNotFoundError(f"File build tidak ditemukan: {build_db}")
-    with duckdb.connect(str(build_db)) as con:
+    with duckdb.connect(str(build_db), config=duckdb_config()) as con:
         present = {
             r[0]
             for r in con.execute(

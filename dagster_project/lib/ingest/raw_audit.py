@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from dagster_project.lib.contracts.model import Contract
+from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.core.paths import DataPaths
 
 
@@ -29,7 +30,7 @@ def _norm(t: str) -> str:
 def audit_raw(contract: Contract, paths: DataPaths) -> AuditResult:
     glob = paths.raw / contract.system / contract.table / "**" / "*.parquet"
     problems: list[str] = []
-    with duckdb.connect() as con:
+    with duckdb.connect(config=duckdb_config(paths.tmp)) as con:
         con.execute(
             f"create view src as select * from read_parquet('{glob}', union_by_name = true, "
             "hive_partitioning = false)"
