@@ -155,6 +155,14 @@ def run(
         ),
     ] = False,
     pemda: PemdaOption = None,
+    penuh: Annotated[
+        bool,
+        typer.Option(
+            "--penuh",
+            help="Bangun ulang semua tabel dari seluruh data raw, bukan hanya pemda yang datanya "
+            "berubah sejak mart terakhir terbit (rebuild everything).",
+        ),
+    ] = False,
 ) -> None:
     """Jalankan seluruh pipeline: ingest, dbt, gerbang mutu, terbit (run everything).
 
@@ -178,6 +186,10 @@ def run(
     if pemda is not None:
         _pemda_of(paths, pemda)  # an unknown or absent pemda is told before the run, not after
     ensure_hmac_key(paths)  # a local key (data/.secrets, mode 600) unless APBD_HMAC_KEY is set
+    if penuh:
+        from dagster_project.lib.transform.irisan import forget_state
+
+        forget_state(paths)  # no state to start from: dbt builds every table from all raw
     make_demo = demo_if_empty and not any(p.is_file() for p in paths.landing.rglob("*"))
     log_file = None if verbose else paths.logs / f"run_{datetime.now():%Y%m%dT%H%M%S}.log"
     stages: dict[str, float] = {}

@@ -459,5 +459,17 @@ def run_pipeline(
                 instance=instance, raise_on_error=False, run_config=run_config, tags=owner
             )
             report.add(result, instance)
+            published = any(
+                ev.event_type_value == "ASSET_MATERIALIZATION"
+                and ev.asset_key == dg.AssetKey(["published", "apbd_mart"])
+                for ev in result.all_events
+            )
+            if report.success and not published:
+                # A step upstream of the publish materialised nothing (Dagster then skips the
+                # publish): the run did not fail, but nothing new was published.
+                report.success = False
+                report.failed_steps.append(
+                    ("published__apbd_mart", "terbit dilewati: ada mart yang tidak dibangun")
+                )
     report.seconds = time.perf_counter() - start
     return report

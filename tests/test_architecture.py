@@ -2,11 +2,11 @@
 ones inside functions) points down the layers, there is no import cycle, and only the Dagster
 layer imports Dagster. The README's "Architecture" section is the same rule in words.
 
-    core < contracts < {ingest, gate, planning, demo} < publish < outputs
+    core < contracts < {ingest, transform, gate, planning, demo} < publish < outputs
          < defs < definitions < runtime < cli
 
 Modules of one layer may import each other (no cycles); the stage packages of one rank
-(ingest, gate, planning, demo) never import each other.
+(ingest, transform, gate, planning, demo) never import each other.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ RANK = {
     "lib.core": 0,
     "lib.contracts": 1,
     "lib.ingest": 2,
+    "lib.transform": 2,
     "lib.gate": 2,
     "lib.planning": 2,
     "lib.demo": 2,

@@ -5,17 +5,17 @@
     counts the files behind the source's external_location first; when there are none it
     renders an empty relation with the source's declared columns and types instead. At parse time
     it renders the source, so lineage is unchanged. With fill_missing, files that lack a declared
-    column (written before the column existed) read it as null instead of failing.
+    column (written before the column existed) read it as null instead of failing. The files
+    are the source's meta `pola_berkas` (generated from the contract, with external_location); a
+    per-pemda source comes filtered to a slice build's pemda, as `source` gives it
+    (irisan_pemda.sql).
 -#}
 {% macro source_or_empty(source_name, table_name, fill_missing=false) -%}
 {%- set relation = source(source_name, table_name) -%}
 {%- if execute -%}
-{%- set pattern = (relation | string).split("'")[1] -%}
+{%- set node = irisan_sumber_node(source_name, table_name) -%}
+{%- set pattern = (node.config.meta or node.meta)['pola_berkas'] -%}
 {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
-{%- set node = graph.sources.values()
-    | selectattr('source_name', 'equalto', source_name)
-    | selectattr('name', 'equalto', table_name)
-    | first -%}
 {%- set empty -%}
 (select
 {%- for column in node.columns.values() %}

@@ -9,6 +9,7 @@ from dagster_project.lib.contracts.model import mart_contracts
 from dagster_project.lib.gate.checks import dbt_checks
 from dagster_project.lib.ingest.loader import current_inputs
 from dagster_project.lib.publish.publisher import publish
+from dagster_project.lib.transform import irisan
 
 
 @dg.asset(
@@ -45,6 +46,8 @@ def apbd_mart(
         inputs=inputs.to_dicts(),
         checks=results,
     )
+    # The published build becomes the state the next build starts from (lib/transform/irisan.py).
+    irisan.promote_candidate(paths, context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "path": str(paths.published_db),

@@ -22,6 +22,7 @@ from dagster_project.defs.transform.project import SEED_TESTS, dbt_project
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.gate.checks import finalize_build
+from dagster_project.lib.transform import irisan
 
 INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
 
@@ -69,9 +70,15 @@ def apbd_dbt_models(
     """Build seeds, models and tests into a new build file; only dbt writes it."""
     build_db = warehouse.build_db
     build_db.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
-        stale.unlink(missing_ok=True)
     (warehouse.paths.root / "tmp").mkdir(exist_ok=True)
+    # Full, or the last published build with only the pemda whose raw data changed recomputed
+    # (lib/transform/irisan.py); a slice build leaves the seeds as that build loaded them.
+    rencana = irisan.plan(warehouse.paths)
+    irisan.prepare_build(warehouse.paths, build_db, rencana)
+    context.log.info(f"dbt: {rencana.alasan}")
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if not rencana.penuh:
+        args += ["--exclude-resource-type", "seed"]
     # dbt's unit tests check the SQL logic on fixed inputs, not the data: they do not change
     # between runs, so production builds skip them (as dbt's docs advise; a third of the build's
     # execution time) and the test suite runs them once (tests/test_dbt_project.py `built_db`).
@@ -79,7 +86,7 @@ def apbd_dbt_models(
     # parse the whole project again (~10 s), a new value of an env_var only the model reading it.
     with reference_date_env(warehouse.reference_date):
         invocation = dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test"],
+            args,
             context=context,
             target_path=warehouse.dbt_target,
         )
@@ -91,7 +98,9 @@ def apbd_dbt_models(
     except Exception:
         yield from events
         raise
-    # dbt has exited: drop the views over raw Parquet that must not ship, checkpoint, close.
+    # dbt has exited: keep the build (intermediate tables too) as the next run's state should
+    # this run publish it, then drop the views over raw Parquet that must not ship, checkpoint.
+    irisan.keep_candidate(warehouse.paths, build_db, rencana, context.run.run_id)
     finalize_build(build_db)
     counts = table_row_counts(build_db)
     for event in events:

@@ -121,6 +121,21 @@ def _key_test(contract: Contract, *, source: bool = False) -> list[object]:
     return tests + list(contract.properties.get("dbtTests", ()))
 
 
+DATA_DIR = "{{ env_var('APBD_DATA_DIR', '../data') }}"
+
+
+def _location(pattern: str, *, slice_variable: str | None = None, hive: bool = False) -> dict:
+    """A Parquet source's meta: `pola_berkas` (the glob of its files: source_or_empty counts
+    them) and the `external_location` dbt-duckdb reads. With `slice_variable` (a per-pemda raw
+    source) the file list is that DuckDB variable when a slice build sets it (the slice's pemda
+    folders only: dbt/macros/irisan_pemda.sql), else every file."""
+    files = f"['{pattern}']"
+    if slice_variable:
+        files = f"coalesce(getvariable('{slice_variable}'), {files})"
+    options = "union_by_name = true" + ("" if hive else ", hive_partitioning = false")
+    return {"pola_berkas": pattern, "external_location": f"read_parquet({files}, {options})"}
+
+
 def sources_yaml(system: str, contracts: list[Contract]) -> str:
     tables = []
     for c in contracts:
@@ -141,10 +156,17 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
                 "meta": {
                     "contract": c.id,
                     "contract_version": c.version,
-                    "external_location": (
-                        "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/raw/"
-                        f"{c.system}/{c.table}/**/*.parquet', union_by_name = true, "
-                        "hive_partitioning = false)"
+                    **_location(
+                        f"{DATA_DIR}/raw/{c.system}/{c.table}/**/*.parquet",
+                        slice_variable=f"irisan_berkas__{c.system}__{c.table}"
+                        if c.per_pemda
+                        else None,
+                    ),
+                    # one pemda's rows per file, under raw/<system>/<table>/pemda=<kode>/
+                    **(
+                        {"irisan_pemda": f"{DATA_DIR}/raw/{c.system}/{c.table}"}
+                        if c.per_pemda
+                        else {}
                     ),
                 }
             },
@@ -176,10 +198,7 @@ def ingest_log_yaml() -> str:
         ),
         "config": {
             "meta": {
-                "external_location": (
-                    "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/raw/_meta/"
-                    "ingest_log/**/*.parquet', union_by_name = true, hive_partitioning = false)"
-                ),
+                **_location(f"{DATA_DIR}/raw/_meta/ingest_log/**/*.parquet"),
             }
         },
         "columns": [
@@ -211,10 +230,7 @@ def scenario_source_yaml() -> str:
             "meta": {
                 "contract": contract.id,
                 "contract_version": contract.version,
-                "external_location": (
-                    "read_parquet('{{ env_var('APBD_DATA_DIR', '../data') }}/scenarios/"
-                    "*.parquet', union_by_name = true)"
-                ),
+                **_location(f"{DATA_DIR}/scenarios/*.parquet", hive=True),
             }
         },
         "columns": [
@@ -272,6 +288,15 @@ def _duck_type(dtype: object) -> str:
     )
 
 
+def materialization(c: Contract) -> str:
+    """`irisan_pemda` for a published table keyed by pemda (a slice build recomputes only the
+    pemda whose data changed: dbt/macros/irisan_pemda.sql), `table` for one without kode_pemda or
+    whose contract says why it is built whole (customProperty `dibangunUtuh`)."""
+    if "kode_pemda" in c.column_names and not c.properties.get("dibangunUtuh"):
+        return "irisan_pemda"
+    return "table"
+
+
 def models_yaml(contracts: list[Contract], what: str) -> str:
     models = []
     for c in contracts:
@@ -284,6 +309,10 @@ def models_yaml(contracts: list[Contract], what: str) -> str:
             }
             if col.required:
                 entry["constraints"] = [{"type": "not_null"}]
+                if materialization(c) == "irisan_pemda":
+                    # dbt knows only its own materialisations enforce constraints; irisan_pemda
+                    # creates the table as `table` does (create_table_as, with the contract)
+                    entry["constraints"][0]["warn_unsupported"] = False
             if col.extra.get("countsPeople"):  # published counts of people: one rule covers all
                 entry["config"] = {"meta": {"hitungan_orang": True}}
             if t := _column_tests(col, c, source=False):
@@ -294,7 +323,7 @@ def models_yaml(contracts: list[Contract], what: str) -> str:
             "description": c.description,
             "config": {
                 "contract": {"enforced": True},
-                "materialized": "table",
+                "materialized": materialization(c),
                 "meta": {"contract": c.id, "contract_version": c.version},
             },
             "columns": columns,

@@ -1770,11 +1770,16 @@ def skenario_bawaan(
     return hasil
 
 
-def default_skenario_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The rows of every pemda's default scenario in the mart's columns (none for a pemda that
-    has none)."""
+def default_skenario_rows(
+    con: duckdb.DuckDBPyConnection, pemda_list: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The rows of every pemda's default scenario (or of those in `pemda_list`) in the mart's
+    columns (none for a pemda that has none)."""
     frames = [pl.DataFrame(schema=mart_schema())]
-    for pemda in pemda_tersedia(con):
+    chosen = pemda_tersedia(con)
+    if pemda_list is not None:
+        chosen = [p for p in chosen if p in set(pemda_list)]
+    for pemda in chosen:
         hasil = skenario_bawaan(con, pemda)
         if hasil is not None:
             frames.append(

@@ -10,7 +10,7 @@
     Budget and realisation are stacked and then grouped by the line key: a full outer join in
     effect, so a payment on a line without budget still appears and the mart total equals the
     recognised spending to the rupiah. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 anggaran_semua_tahap as (

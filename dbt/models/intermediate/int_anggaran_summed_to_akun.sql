@@ -1,6 +1,6 @@
 {#- One row per fiscal year x budget phase x OPD x sub kegiatan x account x funding source: the
     pagu of the DPA at that phase, summed from its line items (rincian). -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 rincian as (

@@ -8,7 +8,7 @@
     The split is exact: integer cents, the remainder of the rounding to the place with the largest
     weight. Nothing is dropped, so per sub kegiatan and per year the sum of realisasi_rp equals
     the SP2D total to the rupiah (tests/assert_belanja_wilayah_...). -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 atribut as (

@@ -17,7 +17,7 @@
     compares the aid on the lists with the SP2D bansos paid for the same sub kegiatan and year
     (int_bansos_daftar_compared_to_sp2d).
     belanja_rp summed over all rows of a year equals the SP2D total of that year to the rupiah. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 tahun_anggaran as (

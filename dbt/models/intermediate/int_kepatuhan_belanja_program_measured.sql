@@ -18,7 +18,7 @@
     staff (5.1.01), transfers (5.4) and BTT: spending from an earmarked source (the longest
     prefix of kode_sumber_dana in ref_sumber_dana_terikat) and the rest of the operating spending
     (not capital 5.2) of SPM sub kegiatan (ref_spm_sub_kegiatan); BTT (5.3) on its own. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 
 with
 

@@ -16,7 +16,7 @@
     false) are left out of serapan_dinilai_persen. alasan_dampak is the one sentence about the
     outcome effect, built from the same columns as the verdict; mart_prioritas_alokasi repeats
     it. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 sub_kegiatan as (

@@ -11,7 +11,7 @@
     computed only for the DPA's indicator, in a unit whose count means the same thing in every OPD
     (ref_satuan.biaya_per_unit_sebanding: not paket, dokumen, laporan, ...), at the fourth quarter,
     and never for a support program (X.XX.01); alasan_tanpa_biaya_per_unit says why not. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 belanja as (

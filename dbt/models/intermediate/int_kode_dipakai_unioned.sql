@@ -1,7 +1,7 @@
 {#- Every code combination that occurs in any source row, per fiscal year: the dimensions include
     each of them (with null names when a code is missing from its code list), so every foreign key
     in a fact or mart resolves. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 dpa_sub_kegiatan as (

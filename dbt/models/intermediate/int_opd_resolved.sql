@@ -2,7 +2,7 @@
     a code can have several periods; tahun_selesai null = still in force). Join a fact on
     kode_skpd and tahun between tahun_mulai and coalesce(tahun_selesai, tahun). Codes used in the
     data but missing from the master get one open-ended row from their first year, names null. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 opd as (

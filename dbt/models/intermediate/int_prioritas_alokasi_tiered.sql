@@ -12,7 +12,7 @@
     mutu_data = share of sub kegiatan with a measurable output. A program whose money is all
     outside the tiers has no tier (ditier false, alasan says why); skor_dampak_rata_rata over
     tahun_tren years is shown for context only and decides nothing. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 aturan as (

@@ -5,7 +5,7 @@
     left out) dated up to the quarter's end, cumulative. A quarter is compared once any OPD has
     reported it. The tolerance is reference.ref_toleransi_rekonsiliasi: within the larger of its
     percent of SP2D and its minimum in rupiah, the figures agree (cocok). -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 laporan as (

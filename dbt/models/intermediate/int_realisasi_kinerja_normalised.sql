@@ -5,7 +5,7 @@
     The indicator key is the first 16 hex digits of md5(tingkat | code | indicator text in lower
     case, single spaces): the same indicator of the same program, activity or sub activity keeps
     its key across OPDs, quarters and years. A table, not a view: three models read it. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 
 with
 

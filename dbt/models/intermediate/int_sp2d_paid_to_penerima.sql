@@ -4,7 +4,7 @@
     NIK: lib/ingest/pseudonymise.py); nama_penerima is empty for an individual. label_penerima is
     what a review list may print: the name and NPWP of a company, never more than "orang pribadi"
     and the first 8 characters of the pseudonym for a person. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 belanja as (

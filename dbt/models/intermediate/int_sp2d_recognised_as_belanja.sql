@@ -3,7 +3,7 @@
     negative contra rows) and corrections (KOREKSI, signed), with the file and line it came from.
     UP and TU advances are the treasurer's cash, not spending, and are left out: the realisasi of
     every mart is the sum of nilai_rp here. -#}
-{{ config(materialized='table') }}
+{{ config(materialized='irisan_pemda') }}
 with
 
 sp2d as (

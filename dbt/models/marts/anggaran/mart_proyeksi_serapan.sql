@@ -259,6 +259,8 @@ tahun_ramalan as (
 
 ),
 
+-- The profiles average ratios summed as DECIMAL: a sum of doubles depends on the order the
+-- threads add them in, and a projection must not move by a sen between two builds of one data.
 profil_opd as (
 
     select
@@ -267,9 +269,9 @@ profil_opd as (
         tahun_ramalan.kode_skpd,
         profil_tahun.bulan,
         count(*) as jumlah_tahun,
-        avg(profil_tahun.porsi) as porsi,
+        avg(cast(profil_tahun.porsi as decimal(38, 18))) as porsi,
         count(profil_tahun.laju) as jumlah_laju,
-        avg(profil_tahun.laju) as laju
+        avg(cast(profil_tahun.laju as decimal(38, 18))) as laju
     from tahun_ramalan
     inner join profil_tahun
         on
@@ -297,9 +299,9 @@ profil_kota as (
         tahun_kota.tahun,
         profil_tahun.bulan,
         count(*) as jumlah_tahun,
-        avg(profil_tahun.porsi) as porsi,
+        avg(cast(profil_tahun.porsi as decimal(38, 18))) as porsi,
         count(profil_tahun.laju) as jumlah_laju,
-        avg(profil_tahun.laju) as laju
+        avg(cast(profil_tahun.laju as decimal(38, 18))) as laju
     from tahun_kota
     inner join profil_tahun
         on

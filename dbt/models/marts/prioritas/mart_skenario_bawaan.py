@@ -20,6 +20,17 @@ def model(dbt, session):
     dbt.ref("ref_infrastruktur_akun")  # a contract's infrastructure part, as the compliance mart
     dbt.ref("ref_plafon_skenario")
 
-    from dagster_project.lib.planning.scenario import default_skenario_rows
+    import polars as pl
 
-    return default_skenario_rows(session).to_arrow()
+    from dagster_project.lib.planning.scenario import default_skenario_rows
+    from dagster_project.lib.transform.irisan import slice_of_build
+
+    # A slice build (dbt/macros/irisan_pemda.sql does the same for SQL tables) computes the
+    # slice's pemda only and keeps every other pemda's rows from the last good build.
+    irisan = slice_of_build(session, str(dbt.this))
+    if irisan is None:
+        return default_skenario_rows(session).to_arrow()
+    kept = session.sql(f"select * from {dbt.this}").pl().filter(~pl.col("kode_pemda").is_in(irisan))
+    return pl.concat(
+        [kept, default_skenario_rows(session, irisan)], how="vertical_relaxed"
+    ).to_arrow()

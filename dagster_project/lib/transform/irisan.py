@@ -1,0 +1,250 @@
+"""Slice builds: after a good build, only the pemda whose raw data changed are built again.
+
+A full build computes every table from all raw data into a new build file. At 10 pemda one OPD's
+re-sent SP2D month then costs nearly a whole build, though nine pemda's figures cannot have moved.
+So the build after a good one starts from that build's file (its *state*, kept here) and recomputes
+only the slice of pemda whose raw files changed:
+
+- **What may be sliced** is the model's own declaration: materialization `irisan_pemda`
+  (dbt/macros/irisan_pemda.sql; marts take it from their contract). A pemda's rows of such a table
+  depend on that pemda's raw data, the national files and the seeds only. Every other table (the
+  peer marts, code dims shared by all pemda, what reads the ingest log) is rebuilt whole, views
+  always are.
+- **What changed** is read from raw/ itself, not from the ingest log: a fingerprint of every
+  Parquet file (path, size, mtime) per `pemda=<kode>` folder, whatever wrote or removed it. A
+  pemda whose fingerprint differs from the state's, appears or disappears is in the slice.
+- **When the state cannot be trusted** the build is full: no state yet, another version of the
+  code (dbt models, macros, seeds, contracts, DuckDB or dbt itself) or of the national files
+  (anything in raw/ outside a pemda folder), or a forced full build (`apbd run --penuh`).
+- **The state is the last published build**: the build file is copied aside as a candidate once
+  dbt has finished (before the schemas that do not ship are dropped, so intermediate tables stay),
+  and the candidate becomes the state only when the publish of the same run succeeds. A failed
+  gate leaves the state as it was.
+
+tests/test_irisan.py holds a slice build equal, table by table, to a full build of the same raw data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dagster_project.lib.core.files import fsync_dir, write_json_atomic
+from dagster_project.lib.core.paths import (
+    CONTRACTS_DIR,
+    DBT_DIR,
+    DataPaths,
+    pemda_folder,
+    pemda_of_folder,
+)
+
+SLICE_TABLE = "irisan_pemda"  # main.irisan_pemda in a slice build file (read by the macro)
+META_FOLDER = "_meta"  # raw/_meta: the ingest log, read only by models built whole
+_PEMDA_PREFIX = pemda_folder("")
+# Everything of the code that decides what a table holds.
+_CODE_DIRS = ("models", "macros", "seeds")
+
+
+@dataclass(frozen=True)
+class Sidik:
+    """Fingerprints of what a build reads: the code, the national raw files, each pemda's."""
+
+    kode: str
+    nasional: str
+    pemda: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kode": self.kode, "nasional": self.nasional, "pemda": self.pemda}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Sidik:
+        return cls(kode=d["kode"], nasional=d["nasional"], pemda=dict(d["pemda"]))
+
+
+@dataclass(frozen=True)
+class Rencana:
+    """What this build does: `irisan` None for a full build, else the pemda to recompute."""
+
+    irisan: tuple[str, ...] | None
+    alasan: str
+    sidik: Sidik
+
+    @property
+    def penuh(self) -> bool:
+        return self.irisan is None
+
+
+def _files_digest(files: Iterable[tuple[str, int, int]]) -> str:
+    h = hashlib.sha256()
+    for rel, size, mtime in sorted(files):
+        h.update(f"{rel}\0{size}\0{mtime}\n".encode())
+    return h.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """The dbt project, the contracts and the engines' versions."""
+    import dbt.version  # the dbt-core the build runs
+
+    h = hashlib.sha256(f"duckdb {duckdb.__version__}; dbt {dbt.version.__version__}\n".encode())
+    roots = [DBT_DIR / d for d in _CODE_DIRS] + [CONTRACTS_DIR]
+    files = [DBT_DIR / "dbt_project.yml"]
+    for root in roots:
+        files += [p for p in root.rglob("*") if p.is_file()]
+    for p in sorted(files):
+        h.update(str(p.relative_to(DBT_DIR.parent)).encode() + b"\0" + p.read_bytes() + b"\n")
+    return h.hexdigest()
+
+
+def raw_fingerprint(raw: Path) -> tuple[str, dict[str, str]]:
+    """(national, {kode_pemda: fingerprint}) over every Parquet file in raw/ but the ingest log."""
+    national: list[tuple[str, int, int]] = []
+    per_pemda: dict[str, list[tuple[str, int, int]]] = {}
+    if raw.exists():
+        for dirpath, dirnames, filenames in os.walk(raw):
+            rel_dir = Path(dirpath).relative_to(raw)
+            if rel_dir.parts[:1] == (META_FOLDER,):
+                dirnames.clear()
+                continue
+            pemda = next(
+                (pemda_of_folder(p) for p in rel_dir.parts if p.startswith(_PEMDA_PREFIX)), None
+            )
+            for name in filenames:
+                if not name.endswith(".parquet"):
+                    continue
+                st = os.stat(os.path.join(dirpath, name))
+                entry = (str(rel_dir / name), st.st_size, st.st_mtime_ns)
+                (per_pemda.setdefault(pemda, []) if pemda else national).append(entry)
+    return _files_digest(national), {k: _files_digest(v) for k, v in sorted(per_pemda.items())}
+
+
+def fingerprint(paths: DataPaths) -> Sidik:
+    national, per_pemda = raw_fingerprint(paths.raw)
+    return Sidik(kode=code_fingerprint(), nasional=national, pemda=per_pemda)
+
+
+# ------------------------------------------------------------------------------- state on disk
+
+
+def state_dir(paths: DataPaths) -> Path:
+    return paths.build / "keadaan"
+
+
+def state_db(paths: DataPaths) -> Path:
+    return state_dir(paths) / "apbd_keadaan.duckdb"
+
+
+def _state_json(paths: DataPaths) -> Path:
+    return state_dir(paths) / "apbd_keadaan.json"
+
+
+def _candidate_db(paths: DataPaths) -> Path:
+    return state_dir(paths) / "calon.duckdb"
+
+
+def _candidate_json(paths: DataPaths) -> Path:
+    return state_dir(paths) / "calon.json"
+
+
+def read_state(paths: DataPaths) -> Sidik | None:
+    """The fingerprints the kept state was built from, or None when there is no usable state."""
+    if not state_db(paths).exists():
+        return None
+    try:
+        return Sidik.from_dict(json.loads(_state_json(paths).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def plan(paths: DataPaths) -> Rencana:
+    """Full or slice, and why (in Indonesian: it is shown in the run's log and metadata)."""
+    now = fingerprint(paths)
+    before = read_state(paths)
+    if before is None:
+        return Rencana(None, "bangun penuh: belum ada hasil bangun terakhir yang terbit", now)
+    if before.kode != now.kode:
+        return Rencana(
+            None, "bangun penuh: kode model, seed, kontrak atau versi mesin berubah", now
+        )
+    if before.nasional != now.nasional:
+        return Rencana(
+            None, "bangun penuh: berkas nasional (DJPK, BPS) atau skema raw berubah", now
+        )
+    changed = sorted(
+        k for k in set(before.pemda) | set(now.pemda) if before.pemda.get(k) != now.pemda.get(k)
+    )
+    if not changed:
+        return Rencana((), "irisan kosong: tidak ada data pemda yang berubah", now)
+    return Rencana(tuple(changed), f"irisan {len(changed)} pemda: {', '.join(changed)}", now)
+
+
+def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+    """Inside a build: the slice (kode_pemda) when this is a slice build and `table` (schema.name,
+    quoted or not) exists from the last good build, else None (build it whole). For a model
+    dbt's SQL materialization does not serve (mart_skenario_bawaan, a Python model)."""
+    *_, schema, name = [p.strip('"') for p in table.split(".")]
+    found = con.execute(
+        "select count(*) filter (where table_schema = 'main' and table_name = ?), "
+        "count(*) filter (where table_schema = ? and table_name = ?) "
+        "from information_schema.tables where table_catalog = current_database()",
+        [SLICE_TABLE, schema, name],
+    ).fetchone()
+    if not (found[0] and found[1]):
+        return None
+    return [r[0] for r in con.execute(f"select kode_pemda from main.{SLICE_TABLE}").fetchall()]
+
+
+def prepare_build(paths: DataPaths, build_db: Path, rencana: Rencana) -> None:
+    """A new build file: empty for a full build, else the state with the slice written into it."""
+    for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    if rencana.penuh:
+        return
+    shutil.copyfile(state_db(paths), build_db)
+    with duckdb.connect(str(build_db)) as con:
+        con.execute(f"create or replace table main.{SLICE_TABLE} (kode_pemda varchar not null)")
+        con.executemany(
+            f"insert into main.{SLICE_TABLE} values (?)", [(k,) for k in rencana.irisan]
+        )
+
+
+def keep_candidate(paths: DataPaths, build_db: Path, rencana: Rencana, run_id: str) -> None:
+    """After dbt, before the schemas that do not ship are dropped: the build as next run's state,
+    if this run publishes it (`promote_candidate`)."""
+    with duckdb.connect(str(build_db)) as con:
+        con.execute(f"drop table if exists main.{SLICE_TABLE}")
+        con.execute("checkpoint")
+    state_dir(paths).mkdir(parents=True, exist_ok=True)
+    _candidate_json(paths).unlink(missing_ok=True)
+    shutil.copyfile(build_db, _candidate_db(paths))
+    write_json_atomic(_candidate_json(paths), {"run_id": run_id, **rencana.sidik.to_dict()})
+
+
+def promote_candidate(paths: DataPaths, run_id: str) -> bool:
+    """This run's build was published: its candidate becomes the state. The state's description
+    goes first and comes back last, so a crash in between leaves no state (a full build next)
+    rather than a state described by another build's fingerprints."""
+    try:
+        meta = json.loads(_candidate_json(paths).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if meta.pop("run_id", None) != run_id or not _candidate_db(paths).exists():
+        return False
+    _state_json(paths).unlink(missing_ok=True)
+    os.replace(_candidate_db(paths), state_db(paths))
+    write_json_atomic(_state_json(paths), meta)
+    _candidate_json(paths).unlink(missing_ok=True)
+    fsync_dir(state_dir(paths))
+    return True
+
+
+def forget_state(paths: DataPaths) -> None:
+    """The next build is full (`apbd run --penuh`)."""
+    shutil.rmtree(state_dir(paths), ignore_errors=True)

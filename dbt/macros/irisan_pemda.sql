@@ -1,0 +1,227 @@
+{#-
+    Pemda slices: after a good build, only the pemda whose raw data changed are computed again
+    (dagster_project/lib/transform/irisan.py decides which, and when a build must be full).
+
+    Materialization `irisan_pemda` is for a table whose rows of one pemda depend only on that
+    pemda's raw data, the national files and the seeds: every fact, dim and mart keyed by
+    kode_pemda except those compared across pemda or read from the ingest log (marts take it from
+    their contract, dagster_project/lib/contracts/dbt_codegen.py `materialization`).
+
+    - Full build (a new build file): the table is created as `table` would, contract and all.
+    - Slice build: the build file is a copy of the last good build and holds `main.irisan_pemda`,
+      the pemda to recompute. The model runs with DuckDB variable `irisan_pemda` set to that list
+      on its own connection, and every read of a pemda's data beneath it carries the filter
+      `irisan_saring()`: the per-pemda raw sources (`source`, meta irisan_pemda from the contract)
+      and the other `irisan_pemda` tables (`ref`), through every view in between. DuckDB folds
+      the variable into a constant: unset (a table built whole, a test) the filter disappears,
+      set it is pushed into each Parquet and table scan, so the slice reads only its own rows.
+      Then, in one transaction:
+          delete from <table> where kode_pemda in (<slice>);
+          insert into <table> by name select * from (<model>) where kode_pemda in (<slice>);
+      The rows of every other pemda stay as the last good build left them.
+
+    tests/test_irisan.py holds a slice build equal, table by table, to a full build of the same
+    raw data, and no table built whole reading a pemda's raw data except through a sliced table.
+-#}
+
+{% macro irisan_saring() -%}
+(getvariable('irisan_pemda') is null or list_contains(getvariable('irisan_pemda'), kode_pemda))
+{%- endmacro %}
+
+
+{% macro irisan_bungkus(relation) -%}
+{#- A relation read by a SQL model or a test: filtered to the slice while the variable is set. -#}
+{%- if execute and model is mapping and model.get('resource_type') in ('model', 'test')
+      and model.get('language', 'sql') == 'sql' -%}
+(select * from {{ relation }} where {{ irisan_saring() }})
+{%- else -%}
+{{ relation }}
+{%- endif -%}
+{%- endmacro %}
+
+
+{% macro ref() -%}
+{%- set relation = builtins.ref(*varargs, **kwargs) -%}
+{%- if execute and irisan_model(varargs[-1]) is not none
+      and irisan_model(varargs[-1]).config.materialized == 'irisan_pemda' -%}
+  {{ return(irisan_bungkus(relation)) }}
+{%- endif -%}
+{{ return(relation) }}
+{%- endmacro %}
+
+
+{% macro irisan_model(name) -%}
+{#- The model node of that name, or none (a seed, a snapshot). -#}
+{%- set found = graph.get('nodes', {}).values()
+    | selectattr('resource_type', 'equalto', 'model')
+    | selectattr('name', 'equalto', name)
+    | list -%}
+{{ return(found[0] if found else none) }}
+{%- endmacro %}
+
+
+{% macro duckdb__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+{#- A data test in a slice build reads only the slice's rows when everything it reads is keyed
+    by pemda and either sliced or a view (their other pemda's rows are those the last good build
+    left, and its tests passed on them); a test reading a table built whole reads all. The
+    variable is set for the test's query alone: its result goes to a temporary table, the
+    variable is reset, then the result is read, so nothing leaks into the next node. -#}
+{%- set irisan = irisan_uji_terpilih() -%}
+{%- if irisan -%}
+{{ irisan_variabel(irisan) }};
+create or replace temporary table irisan_hasil_uji as
+{{ default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) }};
+{{ irisan_variabel(none) }};
+select * from irisan_hasil_uji
+{%- else -%}
+{{ default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) }}
+{%- endif -%}
+{%- endmacro %}
+
+
+{% macro irisan_variabel(irisan) -%}
+{#- Statements setting (a slice) or resetting (none) the slice's DuckDB variables on this
+    connection: irisan_pemda, and for each per-pemda raw source irisan_berkas__<system>__<table>,
+    the files to read: its empty schema file and the slice's pemda folders that exist (a glob
+    matching nothing is an error in DuckDB), so a view over raw opens no other pemda's files. -#}
+{%- set sources = graph.get('sources', {}).values() | list -%}
+{%- set per_pemda = [] -%}
+{%- for s in sources if (s.config.meta or s.meta).get('irisan_pemda') -%}
+  {%- do per_pemda.append(s) -%}
+{%- endfor -%}
+{%- if not irisan -%}
+reset variable irisan_pemda
+{%- for s in per_pemda %};
+reset variable irisan_berkas__{{ s.source_name }}__{{ s.name }}
+{%- endfor -%}
+{%- else -%}
+{%- set folders = [] -%}
+{%- for s in per_pemda -%}
+  {%- for k in irisan -%}
+    {%- do folders.append("select '" ~ s.source_name ~ "__" ~ s.name ~ "' as sumber, '"
+        ~ k ~ "' as kode_pemda, count(*) as n from glob('"
+        ~ (s.config.meta or s.meta)['irisan_pemda'] ~ "/pemda=" ~ k ~ "/**/*.parquet')") -%}
+  {%- endfor -%}
+{%- endfor -%}
+{%- set ada = {} -%}
+{%- for row in run_query(folders | join(' union all ')) if row['n'] > 0 -%}
+  {%- do ada.setdefault(row['sumber'], []).append(row['kode_pemda']) -%}
+{%- endfor -%}
+set variable irisan_pemda = [{% for k in irisan %}'{{ k | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor %}]::varchar[]
+{%- for s in per_pemda -%}
+{%- set folder = (s.config.meta or s.meta)['irisan_pemda'] %};
+set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_schema.parquet'
+  {%- for k in ada.get(s.source_name ~ '__' ~ s.name, []) %}, '{{ folder }}/pemda={{ k }}/**/*.parquet'{% endfor %}]::varchar[]
+{%- endfor -%}
+{%- endif -%}
+{%- endmacro %}
+
+
+{% macro irisan_uji_terpilih() -%}
+{#- The slice a test may be narrowed to, or none. -#}
+{%- set irisan = irisan_pemda_terpilih() -%}
+{%- if not irisan -%}{{ return(none) }}{%- endif -%}
+{%- for uid in model.depends_on.nodes -%}
+  {%- set node = graph.nodes.get(uid) -%}
+  {%- if node is none or node.resource_type not in ('model', 'seed') -%}
+    {{ return(none) }}
+  {%- elif node.resource_type == 'seed' -%}
+    {#- a code list: the same in every build of this code -#}
+  {%- elif node.config.materialized == 'view' -%}
+    {%- set rel = api.Relation.create(database=node.database, schema=node.schema,
+                                      identifier=node.alias) -%}
+    {%- if 'kode_pemda' not in (adapter.get_columns_in_relation(rel)
+                                | map(attribute='name') | list) -%}
+      {{ return(none) }}
+    {%- endif -%}
+  {%- elif node.config.materialized != 'irisan_pemda' -%}
+    {{ return(none) }}
+  {%- endif -%}
+{%- endfor -%}
+{{ return(irisan) }}
+{%- endmacro %}
+
+
+{% macro source(source_name, table_name) -%}
+{%- set relation = builtins.source(source_name, table_name) -%}
+{%- if execute and irisan_sumber(source_name, table_name) -%}
+  {{ return(irisan_bungkus(relation)) }}
+{%- endif -%}
+{{ return(relation) }}
+{%- endmacro %}
+
+
+{% macro irisan_sumber_node(source_name, table_name) -%}
+{%- set found = graph.get('sources', {}).values()
+    | selectattr('source_name', 'equalto', source_name)
+    | selectattr('name', 'equalto', table_name)
+    | list -%}
+{{ return(found[0] if found else none) }}
+{%- endmacro %}
+
+
+{% macro irisan_sumber(source_name, table_name) -%}
+{#- True for a raw source holding one pemda's rows per file (contract: not national). -#}
+{%- set node = irisan_sumber_node(source_name, table_name) -%}
+{{ return(node is not none and (node.config.meta or node.meta).get('irisan_pemda')) }}
+{%- endmacro %}
+
+
+{% macro irisan_pemda_terpilih() -%}
+{#- The slice of this build (a sorted list of kode_pemda), or none for a full build. -#}
+{%- if not execute -%}{{ return(none) }}{%- endif -%}
+{%- set ada = run_query(
+    "select count(*) from information_schema.tables "
+    ~ "where table_catalog = current_database() and table_schema = 'main' "
+    ~ "and table_name = 'irisan_pemda'") -%}
+{%- if ada.columns[0].values()[0] == 0 -%}{{ return(none) }}{%- endif -%}
+{%- set kode = run_query("select kode_pemda from main.irisan_pemda order by 1") -%}
+{{ return(kode.columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{% materialization irisan_pemda, adapter="duckdb" %}
+  {%- set existing_relation = load_cached_relation(this) -%}
+  {%- set target_relation = this.incorporate(type='table') -%}
+  {%- set irisan = irisan_pemda_terpilih() -%}
+
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+  {%- if irisan is not none and existing_relation is not none and existing_relation.is_table -%}
+    {%- set daftar -%}
+      {%- for k in irisan %}'{{ k | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor -%}
+    {%- endset -%}
+    {%- if irisan | length > 0 -%}
+      {% call statement('irisan_pasang') -%}
+        {{ irisan_variabel(irisan) }}
+      {%- endcall %}
+      {% call statement('main') -%}
+        delete from {{ target_relation }} where kode_pemda in ({{ daftar }});
+        insert into {{ target_relation }} by name
+        select * from (
+          {{ compiled_code }}
+        ) as irisan where kode_pemda in ({{ daftar }})
+      {%- endcall %}
+      {% call statement('irisan_lepas') -%}
+        {{ irisan_variabel(none) }}
+      {%- endcall %}
+    {%- else -%}
+      {% call statement('main') -%}
+        select 1
+      {%- endcall %}
+    {%- endif -%}
+  {%- else -%}
+    {{ drop_relation_if_exists(existing_relation) }}
+    {% call statement('main') -%}
+      {{ create_table_as(False, target_relation, compiled_code) }}
+    {%- endcall %}
+  {%- endif %}
+
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {% do persist_docs(target_relation, model) %}
+  {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}

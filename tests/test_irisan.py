@@ -1,0 +1,127 @@
+"""Slice builds (lib/transform/irisan.py): when a build may start from the last published one, and
+which pemda it recomputes. The slice build itself is held equal to a full build of the same raw
+data in test_pemda_pipeline (two pemda, one re-sends a month of SP2D)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from dagster_project.lib.core.paths import DataPaths
+from dagster_project.lib.transform import irisan
+
+
+def _raw_file(paths: DataPaths, rel: str, data: bytes = b"PAR1") -> None:
+    path = paths.raw / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> DataPaths:
+    """raw/ of two pemda and a national file, built and published once (the state kept)."""
+    paths = DataPaths(tmp_path / "data")
+    paths.ensure()
+    _raw_file(paths, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet")
+    _raw_file(paths, "bpkad/sp2d/pemda=64.01/tahun=2025/b.parquet")
+    _raw_file(paths, "bpkad/sp2d/_schema.parquet")
+    _raw_file(paths, "djpk/apbd_pemda/tahun=2025/djpk.parquet")
+    _raw_file(paths, "_meta/ingest_log/1.parquet")
+    publish_state(paths, "run-1")
+    return paths
+
+
+def publish_state(paths: DataPaths, run_id: str) -> None:
+    """What a run that published does: its build kept as candidate, then promoted."""
+    build = paths.build / "apbd_build.duckdb"
+    rencana = irisan.plan(paths)
+    irisan.prepare_build(paths, build, rencana)
+    if not build.exists():
+        import duckdb
+
+        duckdb.connect(str(build)).close()
+    irisan.keep_candidate(paths, build, rencana, run_id)
+    assert irisan.promote_candidate(paths, run_id)
+
+
+def test_first_build_is_full(tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    paths.ensure()
+    rencana = irisan.plan(paths)
+    assert rencana.penuh and "belum ada" in rencana.alasan
+
+
+def test_nothing_changed_is_an_empty_slice(warehouse):
+    rencana = irisan.plan(warehouse)
+    assert rencana.irisan == ()
+
+
+def test_a_pemda_file_resent_slices_that_pemda_only(warehouse):
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.01/tahun=2025/b.parquet", b"PAR1 dikirim ulang")
+    assert irisan.plan(warehouse).irisan == ("64.01",)
+
+
+def test_a_new_pemda_and_a_removed_pemda_are_both_in_the_slice(warehouse):
+    _raw_file(warehouse, "sipd/dpa_rincian/pemda=13.01/tahun=2025/c.parquet")
+    (warehouse.raw / "bpkad/sp2d/pemda=64.01/tahun=2025/b.parquet").unlink()
+    assert irisan.plan(warehouse).irisan == ("13.01", "64.01")
+
+
+def test_the_ingest_log_alone_does_not_slice(warehouse):
+    """It is read only by models built whole (mart_status_sumber, mart_kepatuhan_pelaporan)."""
+    _raw_file(warehouse, "_meta/ingest_log/2.parquet")
+    assert irisan.plan(warehouse).irisan == ()
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["djpk/apbd_pemda/tahun=2025/djpk.parquet", "bpkad/sp2d/_schema.parquet"],
+    ids=["berkas nasional", "skema raw"],
+)
+def test_a_national_file_or_a_schema_makes_the_build_full(warehouse, change):
+    _raw_file(warehouse, change, b"PAR1 versi baru")
+    rencana = irisan.plan(warehouse)
+    assert rencana.penuh and "nasional" in rencana.alasan
+
+
+def test_other_code_makes_the_build_full(warehouse, monkeypatch):
+    monkeypatch.setattr(irisan, "code_fingerprint", lambda: "kode lain")
+    rencana = irisan.plan(warehouse)
+    assert rencana.penuh and "kode" in rencana.alasan
+
+
+def test_a_slice_build_starts_from_the_state_with_its_slice_written_in(warehouse):
+    import duckdb
+
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
+    build = warehouse.build / "apbd_build.duckdb"
+    irisan.prepare_build(warehouse, build, irisan.plan(warehouse))
+    with duckdb.connect(str(build), read_only=True) as con:
+        assert con.execute(f"select * from main.{irisan.SLICE_TABLE}").fetchall() == [("64.72",)]
+
+
+def test_an_unpublished_build_never_becomes_the_state(warehouse):
+    """A failed gate publishes nothing: the next build compares with the last published one."""
+    before = json.loads((irisan.state_dir(warehouse) / "apbd_keadaan.json").read_text())
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
+    build = warehouse.build / "apbd_build.duckdb"
+    rencana = irisan.plan(warehouse)
+    irisan.prepare_build(warehouse, build, rencana)
+    irisan.keep_candidate(warehouse, build, rencana, "run-gagal")
+    assert not irisan.promote_candidate(warehouse, "run-lain")  # another run's publish
+    assert json.loads((irisan.state_dir(warehouse) / "apbd_keadaan.json").read_text()) == before
+    assert irisan.plan(warehouse).irisan == ("64.72",)
+
+
+def test_forgetting_the_state_makes_the_next_build_full(warehouse):
+    irisan.forget_state(warehouse)  # `apbd run --penuh`
+    assert irisan.plan(warehouse).penuh
+
+
+def test_a_state_without_its_description_is_not_used(warehouse):
+    """promote_candidate removes the description first and writes it last: a crash in between
+    leaves a state file nobody may trust."""
+    os.remove(irisan.state_dir(warehouse) / "apbd_keadaan.json")
+    assert irisan.plan(warehouse).penuh
