@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project.lib.core.paths import PROJECT_ROOT
+from dagster_project.defs.transform.project import SEED_TESTS
+from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT
 from tests.pipeline_kit import APBD, copy_state, env_for, run_to_end
 
 pytestmark = pytest.mark.slow
@@ -284,18 +286,19 @@ def test_scenario_workbook_and_reasons_name_the_pemda_and_its_kind(dua_pemda, tm
 
 
 def test_a_slice_build_recomputes_its_pemda_only_and_equals_the_full_build(dua_pemda, tmp_path):
-    """Issue 12 (incremental): after a published build, `apbd run` recomputes only the pemda
-    whose raw files changed, from the last published build (lib/transform/irisan.py). The kept
-    build is made stale for the other pemda (its facts off by a rupiah, an intermediate table's
-    rows gone) and marked for Samarinda; one raw file of the other pemda is rewritten. The slice
-    build then publishes, table by table, exactly the fixture's full build of the same raw data,
-    but for Samarinda's marked rows, which prove that a pemda outside the slice is not recomputed."""
-    from dagster_project.lib.transform.irisan import plan, state_db
+    """Issue 12 (incremental): after a published build, dbt recomputes only the pemda whose raw
+    files changed, from the last published build (lib/transform/irisan.py, as the pipeline's dbt
+    asset runs it; test_automation's monthly file runs it through Dagster). The kept build is
+    made stale for the other pemda (its facts off by a rupiah, an intermediate table's rows
+    gone) and marked for Samarinda; one raw file of the other pemda is rewritten. The slice build
+    then holds, table by table, exactly the fixture's full build of the same raw data, but for
+    Samarinda's marked rows, which prove that a pemda outside the slice is not recomputed."""
+    from dagster_project.lib.transform import irisan
 
     root = tmp_path / "irisan"
     paths = copy_state(dua_pemda.parent, root)
     lain = _lain(paths.root)
-    with duckdb.connect(str(state_db(paths))) as con:
+    with duckdb.connect(str(irisan.state_db(paths))) as con:
         con.execute(
             "update marts.fct_realisasi set nilai_rp = nilai_rp + 1 where kode_pemda = ?", [lain]
         )
@@ -309,21 +312,39 @@ def test_a_slice_build_recomputes_its_pemda_only_and_equals_the_full_build(dua_p
     assert marked > 0
     raw = sorted((paths.raw / "bpkad" / "sp2d" / f"pemda={lain}").rglob("*.parquet"))[0]
     os.utime(raw)  # the file rewritten, as ingest does when a month is sent again
-    assert plan(paths).irisan == (lain,)
 
-    code, out = run_to_end(root)
-    assert code == 0, out[-4000:]
-    log = "".join(p.read_text(encoding="utf-8") for p in paths.logs.glob("run_*.log"))
-    assert f"dbt: irisan 1 pemda: {lain}" in log
+    rencana = irisan.plan(paths)
+    assert rencana.irisan == (lain,), rencana.alasan
+    build = paths.build / "apbd_build.duckdb"
+    irisan.prepare_build(paths, build, rencana)
+    dbt = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            *irisan.dbt_build_args(rencana),
+            *("--project-dir", str(DBT_DIR), "--exclude", SEED_TESTS),
+        ],
+        env={
+            **env_for(root),
+            "APBD_BUILD_DB": str(build),
+            "DBT_PROFILES_DIR": str(DBT_DIR),
+            "DBT_TARGET_PATH": str(paths.build / "dbt_target_irisan"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert dbt.returncode == 0, dbt.stdout[-4000:]
+    assert "START sql seed" not in dbt.stdout  # the seeds are the kept build's
 
     with duckdb.connect() as con:
-        con.execute(f"attach '{paths.published_db}' as irisan (read_only)")
+        con.execute(f"attach '{build}' as irisan (read_only)")
         con.execute(f"attach '{dua_pemda / 'published' / 'apbd_mart.duckdb'}' as penuh (read_only)")
         tables = [
             t
             for (t,) in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_catalog = 'irisan' and table_schema = 'marts' order by 1"
+                "where table_catalog = 'penuh' and table_schema = 'marts' order by 1"
             ).fetchall()
         ]
         assert len(tables) > 30

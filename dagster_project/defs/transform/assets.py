@@ -76,9 +76,7 @@ def apbd_dbt_models(
     rencana = irisan.plan(warehouse.paths)
     irisan.prepare_build(warehouse.paths, build_db, rencana)
     context.log.info(f"dbt: {rencana.alasan}")
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if not rencana.penuh:
-        args += ["--exclude-resource-type", "seed"]
+    args = irisan.dbt_build_args(rencana)
     # dbt's unit tests check the SQL logic on fixed inputs, not the data: they do not change
     # between runs, so production builds skip them (as dbt's docs advise; a third of the build's
     # execution time) and the test suite runs them once (tests/test_dbt_project.py `built_db`).

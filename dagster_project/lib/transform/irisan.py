@@ -185,6 +185,16 @@ def plan(paths: DataPaths) -> Rencana:
     return Rencana(tuple(changed), f"irisan {len(changed)} pemda: {', '.join(changed)}", now)
 
 
+def dbt_build_args(rencana: Rencana) -> list[str]:
+    """`dbt build` as the pipeline runs it (the selection aside, which Dagster adds): no unit
+    tests (they check the SQL on fixed inputs, not the data: the test suite runs them); a slice
+    build does not load the seeds again (the code, seeds included, is that of the kept build)."""
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if not rencana.penuh:
+        args += ["--exclude-resource-type", "seed"]
+    return args
+
+
 def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
     """Inside a build: the slice (kode_pemda) when this is a slice build and `table` (schema.name,
     quoted or not) exists from the last good build, else None (build it whole). For a model
