@@ -56,6 +56,7 @@ def test_first_build_is_full(tmp_path):
 def test_nothing_changed_is_an_empty_slice(warehouse):
     rencana = irisan.plan(warehouse)
     assert rencana.irisan == ()
+    assert rencana.ukuran_raw == 4 * len(b"PAR1")  # the ingest log's file not counted
 
 
 def test_a_pemda_file_resent_slices_that_pemda_only(warehouse):

@@ -5,7 +5,6 @@ import json
 import os
 from collections.abc import Mapping
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from dagster_dbt import (
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.project import SEED_TESTS, dbt_project
 from dagster_project.lib.contracts.model import source_contracts
-from dagster_project.lib.core.machine import duckdb_config
+from dagster_project.lib.core import machine
 from dagster_project.lib.gate.checks import finalize_build
 from dagster_project.lib.transform import irisan
 
@@ -92,7 +91,12 @@ def apbd_dbt_models(
     # execution time) and the test suite runs them once (tests/test_dbt_project.py `built_db`).
     # The reference date goes in the environment, not in --vars: a new --vars value makes dbt
     # parse the whole project again (~10 s), a new value of an env_var only the model reading it.
-    with reference_date_env(warehouse.reference_date):
+    # dbt's threads for the data's size (lib/core/machine.py: large models one at a time).
+    threads = machine.dbt_threads(
+        rencana.ukuran_raw, ceiling=int(os.environ.get("APBD_BUILD_THREADS") or machine.cpus())
+    )
+    context.log.info(f"dbt: {threads} thread, {rencana.ukuran_raw / 2**20:,.0f} MiB raw Parquet")
+    with dbt_env(APBD_TANGGAL_ACUAN=str(warehouse.reference_date), APBD_BUILD_THREADS=str(threads)):
         invocation = dbt.cli(
             args,
             context=context,
@@ -156,23 +160,25 @@ def carried_over(
 
 
 @contextmanager
-def reference_date_env(tanggal: date):
-    """APBD_TANGGAL_ACUAN for the dbt subprocess started inside (mart_kepatuhan_pelaporan reads
-    it); this process's environment is restored afterwards."""
-    before = os.environ.get("APBD_TANGGAL_ACUAN")
-    os.environ["APBD_TANGGAL_ACUAN"] = str(tanggal)
+def dbt_env(**values: str):
+    """Variables for the dbt subprocess started inside (mart_kepatuhan_pelaporan reads the
+    reference date APBD_TANGGAL_ACUAN, the profile APBD_BUILD_THREADS); this process's
+    environment is restored afterwards."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("APBD_TANGGAL_ACUAN", None)
-        else:
-            os.environ["APBD_TANGGAL_ACUAN"] = before
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:
     """(schema, table) -> rows, for every table (not view) in the finished build file."""
-    with duckdb.connect(str(build_db), read_only=True, config=duckdb_config()) as con:
+    with duckdb.connect(str(build_db), read_only=True, config=machine.duckdb_config()) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and table_catalog = current_database()"

@@ -38,7 +38,7 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -93,6 +93,7 @@ class Rencana:
     alasan: str
     sidik: Sidik
     sumber: tuple[str, ...] = ()
+    ukuran_raw: int = 0  # bytes of raw Parquet the build reads (machine.dbt_threads)
 
     @property
     def penuh(self) -> bool:
@@ -120,12 +121,23 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def raw_fingerprint(raw: Path) -> tuple[str, dict[str, dict[str, str]], tuple[str, ...]]:
-    """(national, {kode_pemda: {source: fingerprint}}, sources seen) over every Parquet file in
-    raw/ but the ingest log; a source is its folder `raw/<system>/<table>` ("system.table")."""
+class RawScan(NamedTuple):
+    """What `raw_fingerprint` read from raw/: the national files' fingerprint, each pemda's per
+    source (`{kode_pemda: {"bpkad.sp2d": digest}}`), the sources seen and their bytes in all."""
+
+    nasional: str
+    pemda: dict[str, dict[str, str]]
+    terlacak: tuple[str, ...]
+    ukuran: int
+
+
+def raw_fingerprint(raw: Path) -> RawScan:
+    """Every Parquet file in raw/ but the ingest log; a source is its folder
+    `raw/<system>/<table>` ("system.table")."""
     national: list[tuple[str, int, int]] = []
     per_pemda: dict[str, dict[str, list[tuple[str, int, int]]]] = {}
     seen: set[str] = set()
+    size = 0
     if raw.exists():
         for dirpath, dirnames, filenames in os.walk(raw):
             rel_dir = Path(dirpath).relative_to(raw)
@@ -141,6 +153,7 @@ def raw_fingerprint(raw: Path) -> tuple[str, dict[str, dict[str, str]], tuple[st
                     continue
                 st = os.stat(os.path.join(dirpath, name))
                 entry = (str(rel_dir / name), st.st_size, st.st_mtime_ns)
+                size += st.st_size
                 seen.add(source)
                 if pemda:
                     per_pemda.setdefault(pemda, {}).setdefault(source, []).append(entry)
@@ -149,12 +162,14 @@ def raw_fingerprint(raw: Path) -> tuple[str, dict[str, dict[str, str]], tuple[st
     digests = {
         k: {s: _files_digest(f) for s, f in sorted(v.items())} for k, v in sorted(per_pemda.items())
     }
-    return _files_digest(national), digests, tuple(sorted(seen))
+    return RawScan(_files_digest(national), digests, tuple(sorted(seen)), size)
 
 
-def fingerprint(paths: DataPaths) -> Sidik:
-    national, per_pemda, seen = raw_fingerprint(paths.raw)
-    return Sidik(kode=code_fingerprint(), nasional=national, pemda=per_pemda, terlacak=seen)
+def fingerprint(paths: DataPaths) -> tuple[Sidik, int]:
+    """The build's fingerprints, and the bytes of raw Parquet it reads."""
+    scan = raw_fingerprint(paths.raw)
+    sidik = Sidik(code_fingerprint(), scan.nasional, scan.pemda, scan.terlacak)
+    return sidik, scan.ukuran
 
 
 # ------------------------------------------------------------------------------- state on disk
@@ -192,18 +207,18 @@ def read_state(paths: DataPaths) -> Sidik | None:
 
 def plan(paths: DataPaths) -> Rencana:
     """Full or slice, and why (in Indonesian: it is shown in the run's log and metadata)."""
-    now = fingerprint(paths)
+    now, size = fingerprint(paths)
     before = read_state(paths)
     if before is None:
-        return Rencana(None, "bangun penuh: belum ada hasil bangun terakhir yang terbit", now)
-    if before.kode != now.kode:
-        return Rencana(
-            None, "bangun penuh: kode model, seed, kontrak atau versi mesin berubah", now
-        )
-    if before.nasional != now.nasional:
-        return Rencana(
-            None, "bangun penuh: berkas nasional (DJPK, BPS) atau skema raw berubah", now
-        )
+        alasan = "bangun penuh: belum ada hasil bangun terakhir yang terbit"
+    elif before.kode != now.kode:
+        alasan = "bangun penuh: kode model, seed, kontrak atau versi mesin berubah"
+    elif before.nasional != now.nasional:
+        alasan = "bangun penuh: berkas nasional (DJPK, BPS) atau skema raw berubah"
+    else:
+        alasan = None
+    if alasan:
+        return Rencana(None, alasan, now, ukuran_raw=size)
     sumber: set[str] = set()
     changed = []
     for k in sorted(set(before.pemda) | set(now.pemda)):
@@ -213,13 +228,14 @@ def plan(paths: DataPaths) -> Rencana:
             changed.append(k)
             sumber |= beda
     if not changed:
-        return Rencana((), "irisan kosong: tidak ada data pemda yang berubah", now)
+        return Rencana((), "irisan kosong: tidak ada data pemda yang berubah", now, ukuran_raw=size)
     return Rencana(
         tuple(changed),
         f"irisan {len(changed)} pemda: {', '.join(changed)} (sumber berubah: "
         f"{', '.join(sorted(sumber))})",
         now,
         tuple(sorted(sumber)),
+        size,
     )
 
 
