@@ -1,8 +1,9 @@
 """What this machine has (cores, memory) and what the build may use of it.
 
 dbt's profile (`dbt/profiles.yml`) reads the build's settings from the environment:
-`APBD_BUILD_THREADS` (dbt threads: every core this process may run on) and `APBD_BUILD_MEMORY`
-(DuckDB `memory_limit` of the build, `duckdb_memory_mb`). `build_settings()` computes them;
+`APBD_BUILD_THREADS` (dbt threads: at most every core this process may run on; the dbt asset
+lowers it to one for a large build, `dbt_threads`) and `APBD_BUILD_MEMORY` (DuckDB
+`memory_limit` of the build, `duckdb_memory_mb`). `build_settings()` computes them;
 `runtime.configure_environment` sets them unless they are set already, so an operator can pin
 either (e.g. `APBD_BUILD_MEMORY=3GB` on a machine the build shares).
 
