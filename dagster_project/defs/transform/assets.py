@@ -85,7 +85,8 @@ def apbd_dbt_models(
         and context.assets_def.check_specs_by_output_name
         == context.assets_def.node_check_specs_by_output_name
     )
-    args, sempit = irisan.dbt_build_args(rencana, dbt_project_manifest() if whole_run else None)
+    manifest = dbt_project_manifest() if whole_run else None
+    args, sempit = irisan.dbt_build_args(rencana, manifest)
     # dbt's unit tests check the SQL logic on fixed inputs, not the data: they do not change
     # between runs, so production builds skip them (as dbt's docs advise; a third of the build's
     # execution time) and the test suite runs them once (tests/test_dbt_project.py `built_db`).
@@ -119,7 +120,7 @@ def apbd_dbt_models(
     # (its inputs did not change): materialised by this run all the same, so that what reads it
     # (the publish step) runs. First: all it stands on was left out too (Dagster wants a
     # multi-asset's outputs in dependency order).
-    yield from carried_over(context, sempit, counts)
+    yield from carried_over(context, manifest, sempit, counts)
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
@@ -134,12 +135,15 @@ def dbt_project_manifest() -> dict[str, Any]:
 
 def carried_over(
     context: dg.AssetExecutionContext,
+    manifest: dict[str, Any] | None,
     sempit: irisan.Penyempitan | None,
     counts: Mapping[tuple[str, ...], int],
 ):
-    if not sempit:
+    """An output for each table or view the slice build left out (`irisan.narrowing`), those it
+    stands on first."""
+    if not (manifest and sempit):
         return
-    nodes = dbt_project_manifest()["nodes"]
+    nodes = manifest["nodes"]
     order = graphlib.TopologicalSorter(
         {u: [d for d in nodes[u]["depends_on"]["nodes"] if d in sempit.model] for u in sempit.model}
     )
