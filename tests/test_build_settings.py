@@ -49,6 +49,28 @@ def test_duckdb_memory_is_a_quarter_of_the_ram_between_1_and_5_gib(ram_mib, limi
     assert machine.duckdb_memory_mb(ram_mib) == limit_mib
 
 
+@pytest.mark.parametrize(
+    ("raw_mib", "memory", "threads"),
+    [
+        (10, None, 2),  # the 1-pemda demo: models side by side
+        (110, None, 2),  # 10 pemda at scale 0.1
+        (1100, None, 1),  # 100 pemda: 8.6 GB side by side, 6.4 GB one at a time
+        (600, "5GiB", 2),  # up to an eighth of DuckDB's limit
+        (700, "5GiB", 1),
+        (300, "2GB", 1),  # a small office PC: its limit, pinned or computed, sets the line
+    ],
+)
+def test_large_builds_run_their_models_one_at_a_time(monkeypatch, raw_mib, memory, threads):
+    if memory:
+        monkeypatch.setenv("APBD_BUILD_MEMORY", memory)
+    else:
+        monkeypatch.delenv("APBD_BUILD_MEMORY", raising=False)
+    assert machine.dbt_threads(raw_mib * 2**20, ceiling=2, memory_mb=None if memory else 5120) == (
+        threads
+    )
+    assert machine.dbt_threads(10 * 2**20, ceiling=1) == 1  # an operator's pin is the most
+
+
 def test_every_pipeline_duckdb_gets_the_build_limit_and_spill_folder(tmp_path, monkeypatch):
     """One rule for the dbt build and every other database the pipeline opens on the whole data
     (raw audit, gate, benchmark limit): machine.duckdb_config, which DuckDB accepts as it is."""

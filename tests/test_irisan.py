@@ -56,17 +56,22 @@ def test_first_build_is_full(tmp_path):
 def test_nothing_changed_is_an_empty_slice(warehouse):
     rencana = irisan.plan(warehouse)
     assert rencana.irisan == ()
+    assert rencana.ukuran_raw == 4 * len(b"PAR1")  # the ingest log's file not counted
 
 
 def test_a_pemda_file_resent_slices_that_pemda_only(warehouse):
     _raw_file(warehouse, "bpkad/sp2d/pemda=64.01/tahun=2025/b.parquet", b"PAR1 dikirim ulang")
-    assert irisan.plan(warehouse).irisan == ("64.01",)
+    rencana = irisan.plan(warehouse)
+    assert rencana.irisan == ("64.01",)
+    assert rencana.sumber == ("bpkad.sp2d",)
 
 
 def test_a_new_pemda_and_a_removed_pemda_are_both_in_the_slice(warehouse):
     _raw_file(warehouse, "sipd/dpa_rincian/pemda=13.01/tahun=2025/c.parquet")
     (warehouse.raw / "bpkad/sp2d/pemda=64.01/tahun=2025/b.parquet").unlink()
-    assert irisan.plan(warehouse).irisan == ("13.01", "64.01")
+    rencana = irisan.plan(warehouse)
+    assert rencana.irisan == ("13.01", "64.01")
+    assert rencana.sumber == ("bpkad.sp2d", "sipd.dpa_rincian")
 
 
 def test_the_ingest_log_alone_does_not_slice(warehouse):
@@ -125,3 +130,65 @@ def test_a_state_without_its_description_is_not_used(warehouse):
     leaves a state file nobody may trust."""
     os.remove(irisan.state_dir(warehouse) / "apbd_keadaan.json")
     assert irisan.plan(warehouse).penuh
+
+
+def _manifest() -> dict:
+    """A dbt manifest in miniature: sources a.x (changed), a.y (unchanged), meta.log (the ingest
+    log, not fingerprinted); m1 reads a.x, m2 a.y, m3 both through m1 and m2, m4 reads an
+    environment variable; tests on m2 alone, on m3 and m2 (a relationship) and on source a.y."""
+
+    def node(kind: str, name: str, parents: list[str], code: str = "select 1") -> dict:
+        return {
+            "resource_type": kind,
+            "fqn": ["apbd", name],
+            "raw_code": code,
+            "depends_on": {"nodes": parents},
+        }
+
+    nodes = {
+        "model.apbd.m1": node("model", "m1", ["source.apbd.a.x"]),
+        "model.apbd.m2": node("model", "m2", ["source.apbd.a.y"]),
+        "model.apbd.m3": node("model", "m3", ["model.apbd.m1", "model.apbd.m2"]),
+        "model.apbd.m4": node("model", "m4", [], "select '{{ env_var(\"T\") }}'"),
+        "model.apbd.m5": node("model", "m5", ["source.apbd.meta.log"]),
+        "test.apbd.t_m2": node("test", "t_m2", ["model.apbd.m2"]),
+        "test.apbd.t_m3_m2": node("test", "t_m3_m2", ["model.apbd.m3", "model.apbd.m2"]),
+        "test.apbd.t_y": node("test", "t_y", ["source.apbd.a.y"]),
+        "test.apbd.t_x": node("test", "t_x", ["source.apbd.a.x"]),
+    }
+    children: dict[str, list[str]] = {}
+    for uid, n in nodes.items():
+        for parent in n["depends_on"]["nodes"]:
+            children.setdefault(parent, []).append(uid)
+    sources = {
+        f"source.apbd.{s}.{t}": {"source_name": s, "name": t}
+        for s, t in (("a", "x"), ("a", "y"), ("meta", "log"))
+    }
+    return {"nodes": nodes, "sources": sources, "child_map": children}
+
+
+def test_a_slice_build_runs_only_what_its_changed_sources_reach():
+    sidik = irisan.Sidik("kode", "nasional", {}, terlacak=("a.x", "a.y"))
+    rencana = irisan.Rencana(("64.01",), "irisan", sidik, sumber=("a.x",))
+    args, sempit = irisan.dbt_build_args(rencana, _manifest())
+    assert sempit.model == {"model.apbd.m2"}
+    # the relationship from a recomputed m3 to the unchanged m2 is checked again
+    assert sempit.test == {"test.apbd.t_m2", "test.apbd.t_y"}
+    assert args[-4:] == [
+        "--indirect-selection",
+        "empty",
+        "--exclude",
+        "fqn:apbd.m2 fqn:apbd.t_m2 fqn:apbd.t_y",
+    ]
+
+    empty = irisan.Rencana((), "irisan kosong", sidik)
+    assert irisan.narrowing(empty, _manifest()).model == {
+        "model.apbd.m1",
+        "model.apbd.m2",
+        "model.apbd.m3",
+    }
+    full = irisan.Rencana(None, "penuh", sidik)
+    assert irisan.dbt_build_args(full, _manifest()) == (
+        ["build", "--exclude-resource-type", "unit_test"],
+        None,
+    )

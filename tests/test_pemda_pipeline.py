@@ -315,12 +315,15 @@ def test_a_slice_build_recomputes_its_pemda_only_and_equals_the_full_build(dua_p
 
     rencana = irisan.plan(paths)
     assert rencana.irisan == (lain,), rencana.alasan
+    assert rencana.sumber == ("bpkad.sp2d",), rencana.alasan
     build = paths.build / "apbd_build.duckdb"
     irisan.prepare_build(paths, build, rencana)
+    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    args, sempit = irisan.dbt_build_args(rencana, manifest)
     dbt = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
-            *irisan.dbt_build_args(rencana),
+            *args,
             *("--project-dir", str(DBT_DIR), "--exclude", SEED_TESTS),
         ],
         env={
@@ -336,6 +339,13 @@ def test_a_slice_build_recomputes_its_pemda_only_and_equals_the_full_build(dua_p
     )
     assert dbt.returncode == 0, dbt.stdout[-4000:]
     assert "START sql seed" not in dbt.stdout  # the seeds are the kept build's
+    # Only what SP2D reaches ran (and what reads the ingest log): the budget's models did not.
+    results = json.loads((paths.build / "dbt_target_irisan" / "run_results.json").read_text())
+    ran = {r["unique_id"] for r in results["results"]}
+    assert ran and not ran & sempit.model and not ran & sempit.test
+    assert {"model.apbd.fct_realisasi", "model.apbd.mart_status_sumber"} <= ran
+    assert {"model.apbd.fct_anggaran", "model.apbd.stg_sipd__dpa_rincian"} <= sempit.model
+    assert any(u.startswith("test.apbd.relationships_fct_realisasi_") for u in ran)
 
     with duckdb.connect() as con:
         con.execute(f"attach '{build}' as irisan (read_only)")

@@ -382,9 +382,12 @@ def scanned_values(paths: DataPaths) -> tuple[set[str], set]:
                 dates |= set(frame[name].drop_nulls().unique())
     for db in paths.root.rglob("*.duckdb"):
         with duckdb.connect(str(db), read_only=True) as con:
+            # tables only: a view holds nothing (the build state's views read raw/, scanned above)
             cols = con.execute(
-                "select table_schema, table_name, column_name, data_type "
-                "from information_schema.columns where table_catalog = current_database()"
+                "select c.table_schema, c.table_name, c.column_name, c.data_type "
+                "from information_schema.columns c join information_schema.tables t using "
+                "(table_catalog, table_schema, table_name) "
+                "where c.table_catalog = current_database() and t.table_type = 'BASE TABLE'"
             ).fetchall()
             for schema, table, column, dtype in cols:
                 sql = f'select distinct "{column}" from "{schema}"."{table}"'

@@ -21,7 +21,7 @@ def test_dbt_sql_passes_sqlfluff() -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=1800,  # a safety limit: about 90 s on an idle machine, far more on a loaded one
+        timeout=1800,  # a safety limit: about 40 s on an idle machine, far more on a loaded one
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 

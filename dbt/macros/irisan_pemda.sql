@@ -100,7 +100,8 @@ reset variable irisan_berkas__{{ s.source_name }}__{{ s.name }}
   {%- for k in irisan -%}
     {%- do folders.append("select '" ~ s.source_name ~ "__" ~ s.name ~ "' as sumber, '"
         ~ k ~ "' as kode_pemda, count(*) as n from glob('"
-        ~ (s.config.meta or s.meta)['irisan_pemda'] ~ "/pemda=" ~ k ~ "/**/*.parquet')") -%}
+        ~ (s.config.meta or s.meta)['irisan_pemda'] ~ "/" ~ (s.config.meta or s.meta)['awalan_pemda']
+        ~ k ~ "/**/*.parquet')") -%}
   {%- endfor -%}
 {%- endfor -%}
 {%- set ada = {} -%}
@@ -109,9 +110,10 @@ reset variable irisan_berkas__{{ s.source_name }}__{{ s.name }}
 {%- endfor -%}
 set variable irisan_pemda = [{% for k in irisan %}'{{ k | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor %}]::varchar[]
 {%- for s in per_pemda -%}
-{%- set folder = (s.config.meta or s.meta)['irisan_pemda'] %};
+{%- set folder = (s.config.meta or s.meta)['irisan_pemda'] -%}
+{%- set awalan = (s.config.meta or s.meta)['awalan_pemda'] %};
 set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_schema.parquet'
-  {%- for k in ada.get(s.source_name ~ '__' ~ s.name, []) %}, '{{ folder }}/pemda={{ k }}/**/*.parquet'{% endfor %}]::varchar[]
+  {%- for k in ada.get(s.source_name ~ '__' ~ s.name, []) %}, '{{ folder }}/{{ awalan }}{{ k }}/**/*.parquet'{% endfor %}]::varchar[]
 {%- endfor -%}
 {%- endif -%}
 {%- endmacro %}

@@ -1,9 +1,10 @@
 """dbt models as assets, built into a fresh build file; dbt tests become asset checks."""
 
+import graphlib
+import json
 import os
 from collections.abc import Mapping
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from dagster_dbt import (
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.project import SEED_TESTS, dbt_project
 from dagster_project.lib.contracts.model import source_contracts
-from dagster_project.lib.core.machine import duckdb_config
+from dagster_project.lib.core import machine
 from dagster_project.lib.gate.checks import finalize_build
 from dagster_project.lib.transform import irisan
 
@@ -76,13 +77,27 @@ def apbd_dbt_models(
     rencana = irisan.plan(warehouse.paths)
     irisan.prepare_build(warehouse.paths, build_db, rencana)
     context.log.info(f"dbt: {rencana.alasan}")
-    args = irisan.dbt_build_args(rencana)
+    # A run of every dbt asset and check (the pipeline's, the sensor's) leaves out of a slice
+    # build what cannot have moved; a run of some (picked in the UI) builds what it picked, with
+    # the selection dagster-dbt makes for it.
+    whole_run = (
+        context.assets_def.keys_by_output_name == context.assets_def.node_keys_by_output_name
+        and context.assets_def.check_specs_by_output_name
+        == context.assets_def.node_check_specs_by_output_name
+    )
+    manifest = dbt_project_manifest() if whole_run else None
+    args, sempit = irisan.dbt_build_args(rencana, manifest)
     # dbt's unit tests check the SQL logic on fixed inputs, not the data: they do not change
     # between runs, so production builds skip them (as dbt's docs advise; a third of the build's
     # execution time) and the test suite runs them once (tests/test_dbt_project.py `built_db`).
     # The reference date goes in the environment, not in --vars: a new --vars value makes dbt
     # parse the whole project again (~10 s), a new value of an env_var only the model reading it.
-    with reference_date_env(warehouse.reference_date):
+    # dbt's threads for the data's size (lib/core/machine.py: large models one at a time).
+    threads = machine.dbt_threads(
+        rencana.ukuran_raw, ceiling=int(os.environ.get("APBD_BUILD_THREADS") or machine.cpus())
+    )
+    context.log.info(f"dbt: {threads} thread, {rencana.ukuran_raw / 2**20:,.0f} MiB raw Parquet")
+    with dbt_env(APBD_TANGGAL_ACUAN=str(warehouse.reference_date), APBD_BUILD_THREADS=str(threads)):
         invocation = dbt.cli(
             args,
             context=context,
@@ -101,6 +116,11 @@ def apbd_dbt_models(
     irisan.keep_candidate(warehouse.paths, build_db, rencana, context.run.run_id)
     finalize_build(build_db)
     counts = table_row_counts(build_db)
+    # What the slice build left out is in this build file as the last published build had it
+    # (its inputs did not change): materialised by this run all the same, so that what reads it
+    # (the publish step) runs. First: all it stands on was left out too (Dagster wants a
+    # multi-asset's outputs in dependency order).
+    yield from carried_over(context, manifest, sempit, counts)
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
@@ -109,24 +129,60 @@ def apbd_dbt_models(
         yield event
 
 
+def dbt_project_manifest() -> dict[str, Any]:
+    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+def carried_over(
+    context: dg.AssetExecutionContext,
+    manifest: dict[str, Any] | None,
+    sempit: irisan.Penyempitan | None,
+    counts: Mapping[tuple[str, ...], int],
+):
+    """An output for each table or view the slice build left out (`irisan.narrowing`), those it
+    stands on first."""
+    if not (manifest and sempit):
+        return
+    nodes = manifest["nodes"]
+    order = graphlib.TopologicalSorter(
+        {u: [d for d in nodes[u]["depends_on"]["nodes"] if d in sempit.model] for u in sempit.model}
+    )
+    for uid in order.static_order():
+        key = translator.get_asset_key(nodes[uid])
+        if key not in context.selected_asset_keys:
+            continue
+        metadata: dict[str, Any] = {
+            "irisan": "dibawa dari hasil bangun terbit terakhir: masukannya tidak berubah"
+        }
+        if (n := counts.get(tuple(key.path))) is not None:
+            metadata["dagster/row_count"] = n
+        yield dg.Output(
+            None,
+            output_name=context.assets_def.get_output_name_for_asset_key(key),
+            metadata=metadata,
+        )
+
+
 @contextmanager
-def reference_date_env(tanggal: date):
-    """APBD_TANGGAL_ACUAN for the dbt subprocess started inside (mart_kepatuhan_pelaporan reads
-    it); this process's environment is restored afterwards."""
-    before = os.environ.get("APBD_TANGGAL_ACUAN")
-    os.environ["APBD_TANGGAL_ACUAN"] = str(tanggal)
+def dbt_env(**values: str):
+    """Variables for the dbt subprocess started inside (mart_kepatuhan_pelaporan reads the
+    reference date APBD_TANGGAL_ACUAN, the profile APBD_BUILD_THREADS); this process's
+    environment is restored afterwards."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("APBD_TANGGAL_ACUAN", None)
-        else:
-            os.environ["APBD_TANGGAL_ACUAN"] = before
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:
     """(schema, table) -> rows, for every table (not view) in the finished build file."""
-    with duckdb.connect(str(build_db), read_only=True, config=duckdb_config()) as con:
+    with duckdb.connect(str(build_db), read_only=True, config=machine.duckdb_config()) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and table_catalog = current_database()"

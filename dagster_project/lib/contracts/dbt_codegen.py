@@ -33,7 +33,7 @@ from dagster_project.lib.contracts.model import (
     mart_contracts,
     source_contracts,
 )
-from dagster_project.lib.core.paths import DBT_DIR
+from dagster_project.lib.core.paths import DBT_DIR, pemda_folder
 
 HEADER = (
     "# GENERATED from {what} by `apbd contracts generate`. Do not edit by hand:\n"
@@ -163,8 +163,12 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
                         else None,
                     ),
                     # one pemda's rows per file, under raw/<system>/<table>/pemda=<kode>/
+                    # (the folder and the pemda level's prefix, read by the slice macro)
                     **(
-                        {"irisan_pemda": f"{DATA_DIR}/raw/{c.system}/{c.table}"}
+                        {
+                            "irisan_pemda": f"{DATA_DIR}/raw/{c.system}/{c.table}",
+                            "awalan_pemda": pemda_folder(""),
+                        }
                         if c.per_pemda
                         else {}
                     ),

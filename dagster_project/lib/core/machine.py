@@ -1,8 +1,9 @@
 """What this machine has (cores, memory) and what the build may use of it.
 
 dbt's profile (`dbt/profiles.yml`) reads the build's settings from the environment:
-`APBD_BUILD_THREADS` (dbt threads: every core this process may run on) and `APBD_BUILD_MEMORY`
-(DuckDB `memory_limit` of the build, `duckdb_memory_mb`). `build_settings()` computes them;
+`APBD_BUILD_THREADS` (dbt threads: at most every core this process may run on; the dbt asset
+lowers it to one for a large build, `dbt_threads`) and `APBD_BUILD_MEMORY` (DuckDB
+`memory_limit` of the build, `duckdb_memory_mb`). `build_settings()` computes them;
 `runtime.configure_environment` sets them unless they are set already, so an operator can pin
 either (e.g. `APBD_BUILD_MEMORY=3GB` on a machine the build shares).
 
@@ -21,6 +22,7 @@ free disk).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,41 @@ def duckdb_memory_mb(ram: int | None = None) -> int:
     bigger machine too. What does not fit spills to disk instead."""
     ram = ram_mb() if ram is None else ram
     return min(DUCKDB_MEMORY_CAP_MB, max(DUCKDB_MEMORY_FLOOR_MB, ram // 4))
+
+
+# dbt runs models side by side (one per thread) while the raw data is at most this share of
+# DuckDB's memory limit, one at a time above it. Two large models side by side each allocate
+# outside DuckDB's limit (its out-of-memory guide: "some operations circumvent the buffer
+# manager"): at 100 pemda (1.1 GB of raw Parquet, limit 5 GiB) int_kode_dipakai_unioned and
+# int_rincian_matched_across_tahap peaked at 8.6 GB side by side and 5.3 GB one after the
+# other, in 55 and 66 s; the whole dbt stage took 7:45 on two threads (peak 8.6 GB) and 7:35 on
+# one (6.4 GB): DuckDB already spreads one large query over every core. Small builds gain from
+# two threads (dbt's own cost per node overlaps): the 1-pemda demo's raw data is ≈ 10 MB.
+RAW_SHARE_FOR_THREADS = 8
+
+
+def dbt_threads(raw_bytes: int, ceiling: int | None = None, memory_mb: int | None = None) -> int:
+    """dbt threads for a build over `raw_bytes` of raw Parquet: `ceiling` (the cores, or what an
+    operator pinned) while the raw data is at most 1/RAW_SHARE_FOR_THREADS of DuckDB's memory
+    limit, else one."""
+    ceiling = cpus() if ceiling is None else ceiling
+    memory_mb = build_memory_mb() if memory_mb is None else memory_mb
+    if raw_bytes * RAW_SHARE_FOR_THREADS > memory_mb * 2**20:
+        return 1
+    return ceiling
+
+
+_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+_UNITS["tib"] = 2**40
+
+
+def build_memory_mb() -> int:
+    """The build's DuckDB memory limit in MiB: `APBD_BUILD_MEMORY` as DuckDB reads it ("3GB",
+    "5120MiB") when set, else the machine's rule."""
+    pinned = os.environ.get("APBD_BUILD_MEMORY", "").strip().lower()
+    if m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b)", pinned):
+        return int(float(m[1]) * _UNITS[m[2]] / 2**20)
+    return duckdb_memory_mb()
 
 
 def build_settings() -> dict[str, str]:

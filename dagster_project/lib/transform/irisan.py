@@ -11,8 +11,13 @@ only the slice of pemda whose raw files changed:
   peer marts, code dims shared by all pemda, what reads the ingest log) is rebuilt whole, views
   always are.
 - **What changed** is read from raw/ itself, not from the ingest log: a fingerprint of every
-  Parquet file (path, size, mtime) per `pemda=<kode>` folder, whatever wrote or removed it. A
-  pemda whose fingerprint differs from the state's, appears or disappears is in the slice.
+  Parquet file (path, size, mtime) per source and `pemda=<kode>` folder, whatever wrote or removed
+  it. A pemda whose fingerprint differs from the state's, appears or disappears is in the slice.
+- **What runs** is what can have moved (`Penyempitan`): the models and tests downstream of the
+  sources whose files changed, and of what the fingerprint cannot see (the ingest log, the
+  scenario store, a model reading an environment variable). Every other table is the kept
+  build's, as its inputs are. A data test runs when any node it reads runs (a relationship from a
+  recomputed fact to an unchanged dim is checked again).
 - **When the state cannot be trusted** the build is full: no state yet, another version of the
   code (dbt models, macros, seeds, contracts, DuckDB or dbt itself) or of the national files
   (anything in raw/ outside a pemda folder), or a forced full build (`apbd run --penuh`).
@@ -33,7 +38,7 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -55,27 +60,40 @@ _CODE_DIRS = ("models", "macros", "seeds")
 
 @dataclass(frozen=True)
 class Sidik:
-    """Fingerprints of what a build reads: the code, the national raw files, each pemda's."""
+    """Fingerprints of what a build reads: the code, the national raw files, and each pemda's
+    files per source (`{kode_pemda: {"bpkad.sp2d": digest}}`); `terlacak`: every source with a
+    folder in raw/ (national or per pemda), the sources whose changes the fingerprint sees."""
 
     kode: str
     nasional: str
-    pemda: dict[str, str]
+    pemda: dict[str, dict[str, str]]
+    terlacak: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kode": self.kode, "nasional": self.nasional, "pemda": self.pemda}
+        return {
+            "kode": self.kode,
+            "nasional": self.nasional,
+            "pemda": self.pemda,
+            "terlacak": list(self.terlacak),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Sidik:
-        return cls(kode=d["kode"], nasional=d["nasional"], pemda=dict(d["pemda"]))
+        # a state kept before sources were told apart has neither (KeyError, ValueError: unusable)
+        pemda = {k: dict(v) for k, v in d["pemda"].items()}
+        return cls(d["kode"], d["nasional"], pemda, tuple(d["terlacak"]))
 
 
 @dataclass(frozen=True)
 class Rencana:
-    """What this build does: `irisan` None for a full build, else the pemda to recompute."""
+    """What this build does: `irisan` None for a full build, else the pemda to recompute, and
+    `sumber` the sources ("bpkad.sp2d") whose files changed for them."""
 
     irisan: tuple[str, ...] | None
     alasan: str
     sidik: Sidik
+    sumber: tuple[str, ...] = ()
+    ukuran_raw: int = 0  # bytes of raw Parquet the build reads (machine.dbt_threads)
 
     @property
     def penuh(self) -> bool:
@@ -103,10 +121,23 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def raw_fingerprint(raw: Path) -> tuple[str, dict[str, str]]:
-    """(national, {kode_pemda: fingerprint}) over every Parquet file in raw/ but the ingest log."""
+class RawScan(NamedTuple):
+    """What `raw_fingerprint` read from raw/: the national files' fingerprint, each pemda's per
+    source (`{kode_pemda: {"bpkad.sp2d": digest}}`), the sources seen and their bytes in all."""
+
+    nasional: str
+    pemda: dict[str, dict[str, str]]
+    terlacak: tuple[str, ...]
+    ukuran: int
+
+
+def raw_fingerprint(raw: Path) -> RawScan:
+    """Every Parquet file in raw/ but the ingest log; a source is its folder
+    `raw/<system>/<table>` ("system.table")."""
     national: list[tuple[str, int, int]] = []
-    per_pemda: dict[str, list[tuple[str, int, int]]] = {}
+    per_pemda: dict[str, dict[str, list[tuple[str, int, int]]]] = {}
+    seen: set[str] = set()
+    size = 0
     if raw.exists():
         for dirpath, dirnames, filenames in os.walk(raw):
             rel_dir = Path(dirpath).relative_to(raw)
@@ -116,18 +147,29 @@ def raw_fingerprint(raw: Path) -> tuple[str, dict[str, str]]:
             pemda = next(
                 (pemda_of_folder(p) for p in rel_dir.parts if p.startswith(_PEMDA_PREFIX)), None
             )
+            source = ".".join(rel_dir.parts[:2])
             for name in filenames:
                 if not name.endswith(".parquet"):
                     continue
                 st = os.stat(os.path.join(dirpath, name))
                 entry = (str(rel_dir / name), st.st_size, st.st_mtime_ns)
-                (per_pemda.setdefault(pemda, []) if pemda else national).append(entry)
-    return _files_digest(national), {k: _files_digest(v) for k, v in sorted(per_pemda.items())}
+                size += st.st_size
+                seen.add(source)
+                if pemda:
+                    per_pemda.setdefault(pemda, {}).setdefault(source, []).append(entry)
+                else:
+                    national.append(entry)
+    digests = {
+        k: {s: _files_digest(f) for s, f in sorted(v.items())} for k, v in sorted(per_pemda.items())
+    }
+    return RawScan(_files_digest(national), digests, tuple(sorted(seen)), size)
 
 
-def fingerprint(paths: DataPaths) -> Sidik:
-    national, per_pemda = raw_fingerprint(paths.raw)
-    return Sidik(kode=code_fingerprint(), nasional=national, pemda=per_pemda)
+def fingerprint(paths: DataPaths) -> tuple[Sidik, int]:
+    """The build's fingerprints, and the bytes of raw Parquet it reads."""
+    scan = raw_fingerprint(paths.raw)
+    sidik = Sidik(code_fingerprint(), scan.nasional, scan.pemda, scan.terlacak)
+    return sidik, scan.ukuran
 
 
 # ------------------------------------------------------------------------------- state on disk
@@ -165,34 +207,101 @@ def read_state(paths: DataPaths) -> Sidik | None:
 
 def plan(paths: DataPaths) -> Rencana:
     """Full or slice, and why (in Indonesian: it is shown in the run's log and metadata)."""
-    now = fingerprint(paths)
+    now, size = fingerprint(paths)
     before = read_state(paths)
     if before is None:
-        return Rencana(None, "bangun penuh: belum ada hasil bangun terakhir yang terbit", now)
-    if before.kode != now.kode:
-        return Rencana(
-            None, "bangun penuh: kode model, seed, kontrak atau versi mesin berubah", now
-        )
-    if before.nasional != now.nasional:
-        return Rencana(
-            None, "bangun penuh: berkas nasional (DJPK, BPS) atau skema raw berubah", now
-        )
-    changed = sorted(
-        k for k in set(before.pemda) | set(now.pemda) if before.pemda.get(k) != now.pemda.get(k)
-    )
+        alasan = "bangun penuh: belum ada hasil bangun terakhir yang terbit"
+    elif before.kode != now.kode:
+        alasan = "bangun penuh: kode model, seed, kontrak atau versi mesin berubah"
+    elif before.nasional != now.nasional:
+        alasan = "bangun penuh: berkas nasional (DJPK, BPS) atau skema raw berubah"
+    else:
+        alasan = None
+    if alasan:
+        return Rencana(None, alasan, now, ukuran_raw=size)
+    sumber: set[str] = set()
+    changed = []
+    for k in sorted(set(before.pemda) | set(now.pemda)):
+        lama, baru = before.pemda.get(k, {}), now.pemda.get(k, {})
+        beda = {s for s in set(lama) | set(baru) if lama.get(s) != baru.get(s)}
+        if beda:
+            changed.append(k)
+            sumber |= beda
     if not changed:
-        return Rencana((), "irisan kosong: tidak ada data pemda yang berubah", now)
-    return Rencana(tuple(changed), f"irisan {len(changed)} pemda: {', '.join(changed)}", now)
+        return Rencana((), "irisan kosong: tidak ada data pemda yang berubah", now, ukuran_raw=size)
+    return Rencana(
+        tuple(changed),
+        f"irisan {len(changed)} pemda: {', '.join(changed)} (sumber berubah: "
+        f"{', '.join(sorted(sumber))})",
+        now,
+        tuple(sorted(sumber)),
+        size,
+    )
 
 
-def dbt_build_args(rencana: Rencana) -> list[str]:
+@dataclass(frozen=True)
+class Penyempitan:
+    """The nodes (dbt unique ids) a slice build leaves as the kept build has them: `model` the
+    tables and views, `test` the data tests."""
+
+    model: frozenset[str]
+    test: frozenset[str]
+
+
+def narrowing(rencana: Rencana, manifest: dict[str, Any]) -> Penyempitan | None:
+    """What a slice build need not run (None: a full build runs everything). A model runs when
+    it is downstream of a source whose files changed for the slice, or of a source the
+    fingerprint does not see (not in raw/, or the ingest log in raw/_meta), or reads an
+    environment variable (mart_kepatuhan_pelaporan's reference date); a data test runs when any
+    node it depends on runs."""
+    if rencana.penuh:
+        return None
+    start = set()
+    for uid, src in manifest["sources"].items():
+        name = f"{src['source_name']}.{src['name']}"
+        if name in rencana.sumber or name not in rencana.sidik.terlacak:
+            start.add(uid)
+    nodes = manifest["nodes"]
+    start |= {
+        uid
+        for uid, n in nodes.items()
+        if n["resource_type"] == "model" and "env_var(" in n.get("raw_code", "")
+    }
+    runs, todo = set(start), list(start)
+    children = manifest["child_map"]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in runs and nodes.get(child, {}).get("resource_type") == "model":
+                runs.add(child)
+                todo.append(child)
+    models = {u for u, n in nodes.items() if n["resource_type"] == "model"}
+    tests = {
+        u
+        for u, n in nodes.items()
+        if n["resource_type"] == "test" and not runs.intersection(n["depends_on"]["nodes"])
+    }
+    return Penyempitan(model=frozenset(models - runs), test=frozenset(tests))
+
+
+def dbt_build_args(
+    rencana: Rencana, manifest: dict[str, Any] | None = None
+) -> tuple[list[str], Penyempitan | None]:
     """`dbt build` as the pipeline runs it (the selection aside, which Dagster adds): no unit
     tests (they check the SQL on fixed inputs, not the data: the test suite runs them); a slice
-    build does not load the seeds again (the code, seeds included, is that of the kept build)."""
+    build does not load the seeds again (the code, seeds included, is that of the kept build)
+    and, given the manifest, leaves out what its inputs cannot have moved (`narrowing`, by full
+    name and without dbt's indirect selection, which would drop a relationship test between a
+    node that runs and one that does not). Returns the arguments and what they leave out."""
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if not rencana.penuh:
-        args += ["--exclude-resource-type", "seed"]
-    return args
+    if rencana.penuh:
+        return args, None
+    args += ["--exclude-resource-type", "seed"]
+    sempit = narrowing(rencana, manifest) if manifest is not None else None
+    if sempit and (sempit.model or sempit.test):
+        nodes = manifest["nodes"]
+        names = sorted("fqn:" + ".".join(nodes[u]["fqn"]) for u in sempit.model | sempit.test)
+        args += ["--indirect-selection", "empty", "--exclude", " ".join(names)]
+    return args, sempit
 
 
 def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
