@@ -168,8 +168,9 @@ def _manifest() -> dict:
 
 
 def test_a_slice_build_runs_only_what_its_changed_sources_reach():
-    sidik = irisan.Sidik("kode", "nasional", {}, terlacak=("a.x", "a.y"))
-    rencana = irisan.Rencana(("64.01",), "irisan", sidik, sumber=("a.x",))
+    sidik = irisan.Sidik("kode", "nasional", {})
+    seen = {"terlacak": ("a.x", "a.y")}
+    rencana = irisan.Rencana(("64.01",), "irisan", sidik, sumber=("a.x",), **seen)
     args, sempit = irisan.dbt_build_args(rencana, _manifest())
     assert sempit.model == {"model.apbd.m2"}
     # the relationship from a recomputed m3 to the unchanged m2 is checked again
@@ -181,13 +182,13 @@ def test_a_slice_build_runs_only_what_its_changed_sources_reach():
         "fqn:apbd.m2 fqn:apbd.t_m2 fqn:apbd.t_y",
     ]
 
-    empty = irisan.Rencana((), "irisan kosong", sidik)
+    empty = irisan.Rencana((), "irisan kosong", sidik, **seen)
     assert irisan.narrowing(empty, _manifest()).model == {
         "model.apbd.m1",
         "model.apbd.m2",
         "model.apbd.m3",
     }
-    full = irisan.Rencana(None, "penuh", sidik)
+    full = irisan.Rencana(None, "penuh", sidik, **seen)
     assert irisan.dbt_build_args(full, _manifest()) == (
         ["build", "--exclude-resource-type", "unit_test"],
         None,

@@ -89,17 +89,22 @@ def dbt_threads(raw_bytes: int, ceiling: int | None = None, memory_mb: int | Non
     return ceiling
 
 
-_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30}
-_UNITS["tib"] = 2**40
+_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b)\s*", re.I)
+
+
+def size_mb(text: str) -> int | None:
+    """A size as DuckDB reads it ("3GB", "5120MiB", "2 gib") in MiB, None if it is not one."""
+    m = _SIZE.fullmatch(text)
+    return int(float(m[1]) * _UNITS[m[2].lower()] / 2**20) if m else None
 
 
 def build_memory_mb() -> int:
-    """The build's DuckDB memory limit in MiB: `APBD_BUILD_MEMORY` as DuckDB reads it ("3GB",
-    "5120MiB") when set, else the machine's rule."""
-    pinned = os.environ.get("APBD_BUILD_MEMORY", "").strip().lower()
-    if m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b)", pinned):
-        return int(float(m[1]) * _UNITS[m[2]] / 2**20)
-    return duckdb_memory_mb()
+    """The build's DuckDB memory limit in MiB: `APBD_BUILD_MEMORY` when set, else the machine's
+    rule."""
+    pinned = size_mb(os.environ.get("APBD_BUILD_MEMORY", ""))
+    return duckdb_memory_mb() if pinned is None else pinned
 
 
 def build_settings() -> dict[str, str]:

@@ -166,14 +166,11 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
-
-
 def _size(env: dict[str, str], name: str, default: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         return default
-    if not _SIZE.match(value):
+    if machine.size_mb(value) is None:
         raise LimitSettingInvalid(
             f"{name}={value!r} tidak sah: tulis ukuran seperti 2GB atau 512MB."
         )

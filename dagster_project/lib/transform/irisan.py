@@ -61,39 +61,35 @@ _CODE_DIRS = ("models", "macros", "seeds")
 @dataclass(frozen=True)
 class Sidik:
     """Fingerprints of what a build reads: the code, the national raw files, and each pemda's
-    files per source (`{kode_pemda: {"bpkad.sp2d": digest}}`); `terlacak`: every source with a
-    folder in raw/ (national or per pemda), the sources whose changes the fingerprint sees."""
+    files per source (`{kode_pemda: {"bpkad.sp2d": digest}}`)."""
 
     kode: str
     nasional: str
     pemda: dict[str, dict[str, str]]
-    terlacak: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kode": self.kode,
-            "nasional": self.nasional,
-            "pemda": self.pemda,
-            "terlacak": list(self.terlacak),
-        }
+        return {"kode": self.kode, "nasional": self.nasional, "pemda": self.pemda}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Sidik:
-        # a state kept before sources were told apart has neither (KeyError, ValueError: unusable)
+        # a state kept before sources were told apart has one digest per pemda (ValueError)
         pemda = {k: dict(v) for k, v in d["pemda"].items()}
-        return cls(d["kode"], d["nasional"], pemda, tuple(d["terlacak"]))
+        return cls(d["kode"], d["nasional"], pemda)
 
 
 @dataclass(frozen=True)
 class Rencana:
     """What this build does: `irisan` None for a full build, else the pemda to recompute, and
-    `sumber` the sources ("bpkad.sp2d") whose files changed for them."""
+    `sumber` the sources ("bpkad.sp2d") whose files changed for them. From this run's walk of
+    raw/: `terlacak` every source with a folder there (national or per pemda: the sources whose
+    changes the fingerprint sees) and `ukuran_raw` their bytes (machine.dbt_threads)."""
 
     irisan: tuple[str, ...] | None
     alasan: str
     sidik: Sidik
     sumber: tuple[str, ...] = ()
-    ukuran_raw: int = 0  # bytes of raw Parquet the build reads (machine.dbt_threads)
+    terlacak: tuple[str, ...] = ()
+    ukuran_raw: int = 0
 
     @property
     def penuh(self) -> bool:
@@ -165,11 +161,10 @@ def raw_fingerprint(raw: Path) -> RawScan:
     return RawScan(_files_digest(national), digests, tuple(sorted(seen)), size)
 
 
-def fingerprint(paths: DataPaths) -> tuple[Sidik, int]:
-    """The build's fingerprints, and the bytes of raw Parquet it reads."""
+def fingerprint(paths: DataPaths) -> tuple[Sidik, RawScan]:
+    """The build's fingerprints, and the walk of raw/ they come from."""
     scan = raw_fingerprint(paths.raw)
-    sidik = Sidik(code_fingerprint(), scan.nasional, scan.pemda, scan.terlacak)
-    return sidik, scan.ukuran
+    return Sidik(code_fingerprint(), scan.nasional, scan.pemda), scan
 
 
 # ------------------------------------------------------------------------------- state on disk
@@ -207,7 +202,8 @@ def read_state(paths: DataPaths) -> Sidik | None:
 
 def plan(paths: DataPaths) -> Rencana:
     """Full or slice, and why (in Indonesian: it is shown in the run's log and metadata)."""
-    now, size = fingerprint(paths)
+    now, scan = fingerprint(paths)
+    seen = {"terlacak": scan.terlacak, "ukuran_raw": scan.ukuran}
     before = read_state(paths)
     if before is None:
         alasan = "bangun penuh: belum ada hasil bangun terakhir yang terbit"
@@ -218,7 +214,7 @@ def plan(paths: DataPaths) -> Rencana:
     else:
         alasan = None
     if alasan:
-        return Rencana(None, alasan, now, ukuran_raw=size)
+        return Rencana(None, alasan, now, **seen)
     sumber: set[str] = set()
     changed = []
     for k in sorted(set(before.pemda) | set(now.pemda)):
@@ -228,14 +224,14 @@ def plan(paths: DataPaths) -> Rencana:
             changed.append(k)
             sumber |= beda
     if not changed:
-        return Rencana((), "irisan kosong: tidak ada data pemda yang berubah", now, ukuran_raw=size)
+        return Rencana((), "irisan kosong: tidak ada data pemda yang berubah", now, **seen)
     return Rencana(
         tuple(changed),
         f"irisan {len(changed)} pemda: {', '.join(changed)} (sumber berubah: "
         f"{', '.join(sorted(sumber))})",
         now,
         tuple(sorted(sumber)),
-        size,
+        **seen,
     )
 
 
@@ -259,7 +255,7 @@ def narrowing(rencana: Rencana, manifest: dict[str, Any]) -> Penyempitan | None:
     start = set()
     for uid, src in manifest["sources"].items():
         name = f"{src['source_name']}.{src['name']}"
-        if name in rencana.sumber or name not in rencana.sidik.terlacak:
+        if name in rencana.sumber or name not in rencana.terlacak:
             start.add(uid)
     nodes = manifest["nodes"]
     start |= {
