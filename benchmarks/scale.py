@@ -86,13 +86,14 @@ def worker_demo(data: Path, scale: float, pemda: int) -> dict:
 
 def _duckdb_config(data: Path) -> dict:
     """The pipeline's DuckDB settings (`machine.duckdb_config`: the build's memory limit, spill
-    to `<data>/tmp`), so the DuckDB-only limit runs under the build's own rule; DuckDB's defaults
+    to `<data>/tmp`, the sources' files found under `<data>`), so the DuckDB-only limit runs under the build's own rule; DuckDB's defaults
     for a `--baseline` revision from before that rule."""
     try:
         from dagster_project.lib.core.machine import duckdb_config
+        from dagster_project.lib.core.paths import DataPaths
     except ImportError:
         return {}
-    return duckdb_config(data / "tmp")
+    return duckdb_config(DataPaths(data))
 
 
 def worker_pipeline(data: Path) -> dict:

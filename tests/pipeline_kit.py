@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from dagster_project.defs.transform.project import SEED_TESTS
-from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT, DataPaths
+from dagster_project.lib.core.paths import BUILD_FILE, DBT_DIR, PROJECT_ROOT, DataPaths
 
 APBD = str(Path(sys.executable).with_name("apbd"))
 # The session's shared demo (tests/conftest.py `demo_run`): small, but large enough for every
@@ -70,22 +70,34 @@ def env_for(root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def dbt_target(target: Path) -> str:
+    """`target` for DBT_TARGET_PATH of a dbt run by hand, starting from the project's parse
+    (dbt/target/partial_parse.msgpack, `make setup`'s), as dagster-dbt starts a pipeline run's:
+    dbt then parses only what differs. The profile and the sources name no data folder
+    (lib/transform/dbt_duckdb.py), so the parse holds in any test's folder."""
+    target.mkdir(parents=True, exist_ok=True)
+    parse = DBT_DIR / "target" / "partial_parse.msgpack"
+    if parse.exists() and not (target / parse.name).exists():
+        shutil.copy(parse, target / parse.name)
+    return str(target)
+
+
 def build_models(
     root: Path, name: str, *selectors: str, data_tests: bool = True, **extra: str
 ) -> Path:
     """`dbt build` (models, seeds and data tests; not the unit tests nor the seeds' own tests, as in
     production: test_dbt_project runs them)
     of `selectors` (`+mart_x`: the mart and everything upstream) from `root/data/raw` into a fresh
-    build file `root/data/build/<name>.duckdb`; returns its path. Data tests are selected
+    build file `root/data/build/<name>/apbd_build.duckdb`; returns its path. Data tests are selected
     cautiously: those of the selected models only, not those that also read unselected ones.
     `data_tests=False`: models and seeds only (the caller checks what it needs itself).
     `extra`: environment variables for dbt (e.g. APBD_TANGGAL_ACUAN)."""
-    build = root / "data" / "build" / f"{name}.duckdb"
+    build = root / "data" / "build" / name / BUILD_FILE
     env = {
         **env_for(root, **extra),
         "APBD_BUILD_DB": str(build),
         "DBT_PROFILES_DIR": str(DBT_DIR),
-        "DBT_TARGET_PATH": str(root / "data" / "build" / f"dbt_target_{name}"),
+        "DBT_TARGET_PATH": dbt_target(root / "data" / "build" / f"dbt_target_{name}"),
         "DBT_LOG_PATH": str(root / "data" / "logs" / f"dbt_{name}"),
     }
     dbt = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR)]

@@ -1,12 +1,14 @@
-"""What the build may use of the machine: dbt threads and DuckDB's memory limit (profiles.yml reads
-APBD_BUILD_THREADS and APBD_BUILD_MEMORY; lib/core/machine.py computes them), and a build under a
-tiny memory limit that completes by spilling to <data>/tmp."""
+"""What the build may use of the machine: dbt threads and DuckDB's memory limit (APBD_BUILD_THREADS
+and APBD_BUILD_MEMORY, computed by lib/core/machine.py; the profile reads the threads, its plugin
+lib/transform/dbt_duckdb.py gives DuckDB the memory limit), and a build under a tiny memory limit
+that completes by spilling to <data>/tmp."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 import yaml
 
 from dagster_project.lib.core import machine
-from dagster_project.lib.core.paths import DBT_DIR
+from dagster_project.lib.core.paths import DBT_DIR, DataPaths
 from dagster_project.runtime import configure_environment
 from tests.pipeline_kit import build_models
 
@@ -80,25 +82,54 @@ def test_every_pipeline_duckdb_gets_the_build_limit_and_spill_folder(tmp_path, m
     assert config["memory_limit"] == machine.build_settings()["APBD_BUILD_MEMORY"]
     assert config["temp_directory"] == str((tmp_path / "data" / "tmp").resolve())
     monkeypatch.setenv("APBD_BUILD_MEMORY", "300MB")  # pinned for the build: pinned for all
-    config = machine.duckdb_config(tmp_path / "spill")
+    other = DataPaths(tmp_path / "lain")
+    config = machine.duckdb_config(other)
     with duckdb.connect(config=config) as con:
         got = con.execute(
             "select current_setting('memory_limit'), current_setting('temp_directory'), "
-            "current_setting('preserve_insertion_order')"
+            "current_setting('preserve_insertion_order'), current_setting('file_search_path')"
         ).fetchone()
-    assert got == ("286.1 MiB", str(tmp_path / "spill"), False)
+    assert got == ("286.1 MiB", str(other.tmp), False, str(other.root))
 
 
-def test_dbt_profile_takes_threads_memory_and_spill_folder_from_the_environment():
-    build = yaml.safe_load((DBT_DIR / "profiles.yml").read_text())["apbd"]["outputs"]["build"]
+def test_dbt_opens_the_build_file_of_the_environment_with_the_pipelines_settings(
+    tmp_path, monkeypatch
+):
+    """The profile names no data folder (dbt's partial-parse check hashes its connection values):
+    its plugin gives dbt the build file and DuckDB's settings when dbt opens the database, the
+    same settings as every other connection on the whole data, and the folder the sources'
+    files are named in. Given once, at connect: `settings` would be SET again on every cursor,
+    and DuckDB refuses a second SET temp_directory once something spilled there."""
+    from dbt_common.exceptions import DbtRuntimeError
+
+    from dagster_project.lib.transform.dbt_duckdb import Plugin
+
+    text = (DBT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    build = yaml.safe_load(text)["apbd"]["outputs"]["build"]
     assert "env_var('APBD_BUILD_THREADS'" in build["threads"]
-    # given once, when dbt opens the database: `settings` are SET again on every cursor, and
-    # DuckDB refuses a second SET temp_directory once something spilled there
-    options = build["config_options"]
-    assert "settings" not in build
-    assert "env_var('APBD_BUILD_MEMORY'" in options["memory_limit"]
-    assert options["temp_directory"].endswith("/tmp")  # spills under <data>/tmp
-    assert options["preserve_insertion_order"] is False
+    assert not {"settings", "config_options"} & set(build)
+    assert "APBD_DATA_DIR" not in yaml.safe_dump(build)
+    assert [p["module"] for p in build["plugins"]] == [Plugin.__module__]
+    sources = [p.read_text(encoding="utf-8") for p in (DBT_DIR / "models").rglob("*.yml")]
+    assert not [s for s in sources if "APBD_DATA_DIR" in s]
+
+    paths = DataPaths(tmp_path / "data")
+    monkeypatch.setenv("APBD_DATA_DIR", str(paths.root))
+    monkeypatch.setenv("APBD_BUILD_MEMORY", "300MB")
+    monkeypatch.delenv("APBD_BUILD_DB", raising=False)
+    creds = types.SimpleNamespace(path=build["path"], database=Path(build["path"]).stem)
+    config: dict[str, object] = {}
+    Plugin(name="dbt_duckdb", plugin_config={}).update_connection_config(creds, config)
+    assert creds.path == str(paths.build_db)
+    assert config == machine.duckdb_config(paths)
+    assert config["memory_limit"] == "300MB" and config["preserve_insertion_order"] is False
+
+    monkeypatch.setenv("APBD_BUILD_DB", str(tmp_path / "lain" / paths.build_db.name))
+    Plugin(name="dbt_duckdb", plugin_config={}).update_connection_config(creds, {})
+    assert creds.path == str(tmp_path / "lain" / paths.build_db.name)  # an ad-hoc build
+    monkeypatch.setenv("APBD_BUILD_DB", str(tmp_path / "test.duckdb"))
+    with pytest.raises(DbtRuntimeError, match=r"must be named apbd_build\.duckdb"):
+        Plugin(name="dbt_duckdb", plugin_config={}).update_connection_config(creds, {})
 
 
 @contextlib.contextmanager

@@ -219,7 +219,6 @@ def _dbt_env(data_dir: Path) -> dict[str, str]:
     return {
         **os.environ,
         "APBD_DATA_DIR": str(data_dir),
-        "APBD_BUILD_DB": str(data_dir / "build" / "test.duckdb"),
         "DBT_PROFILES_DIR": str(DBT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # Keep dbt's target/ and logs out of the work tree, so runs do not race.
@@ -261,7 +260,7 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ran = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
     assert declared and set(ran) == set(declared), sorted(set(declared) ^ set(ran))[:5]
     assert set(ran.values()) == {"pass"}, [u for u, st in ran.items() if st != "pass"]
-    return data_dir / "build" / "test.duckdb"
+    return DataPaths(data_dir).build_db
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:

@@ -19,6 +19,7 @@ import pytest
 import xlsxwriter
 
 from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT
 from dagster_project.lib.ingest.djpk_portal import (
     PortalFileError,
@@ -32,6 +33,7 @@ from dagster_project.lib.ingest.loader import (
     ingest_source,
     read_ingest_log,
 )
+from tests.pipeline_kit import dbt_target
 
 REFERENCE = Path(os.environ.get("APBD_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
 REAL = REFERENCE / "real" / "djpk_portal_jatim"
@@ -198,9 +200,8 @@ def _dbt_run(root: Path, select: str) -> None:
     env = {
         **os.environ,
         "APBD_DATA_DIR": str(root),
-        "APBD_BUILD_DB": str(root / "build" / "test.duckdb"),
         "DBT_PROFILES_DIR": str(DBT_DIR),
-        "DBT_TARGET_PATH": str(root / "dbt_target"),
+        "DBT_TARGET_PATH": dbt_target(root / "dbt_target"),
         "DBT_LOG_PATH": str(root / "dbt_logs"),
     }
     (root / "build").mkdir(exist_ok=True)
@@ -228,7 +229,8 @@ def test_every_real_portal_file_loads_as_a_source_and_names_its_pemda(data_paths
     assert {(o.status, o.rows_quarantined) for o in outcomes} == {("dimuat", 0)}
     ensure_log_schema_file(data_paths)
     _dbt_run(data_paths.root, "+stg_djpk__portal_apbd")
-    with duckdb.connect(str(data_paths.root / "build" / "test.duckdb"), read_only=True) as con:
+    # a staging view: it reads raw Parquet named under the data folder (machine.duckdb_config)
+    with duckdb.connect(str(data_paths.build_db), read_only=True, config=duckdb_config()) as con:
         per_year = con.execute(
             """select tahun, count(distinct kode_pemda), count(distinct pemda),
                 count(*) filter (where status_pemda <> 'dikenali')

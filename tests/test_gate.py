@@ -165,9 +165,7 @@ def data_folder(tmp_path: Path) -> DataPaths:
 
 def build_file(paths: DataPaths) -> Path:
     """Where dbt writes the build the publish asset takes (`WarehouseResource.build_db`)."""
-    from dagster_project.defs.resources import BUILD_FILE
-
-    return paths.build / BUILD_FILE
+    return paths.build_db
 
 
 def materialise_publish(paths: DataPaths) -> tuple[bool, str]:

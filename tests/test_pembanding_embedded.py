@@ -14,9 +14,11 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.lib.contracts.model import source_contracts
+from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.core.paths import PROJECT_ROOT
 from dagster_project.lib.demo.generator import EMBEDDED_DIR
 from dagster_project.lib.ingest.loader import ensure_log_schema_file, ingest_source
+from tests.pipeline_kit import dbt_target
 
 APBD = EMBEDDED_DIR / "djpk" / "apbd_pemda" / "2023" / "apbd_pemda_akun_jenis.csv"
 DBT_DIR = PROJECT_ROOT / "dbt"
@@ -48,9 +50,8 @@ def _dbt_run_staging(root: Path) -> None:
     env = {
         **os.environ,
         "APBD_DATA_DIR": str(root),
-        "APBD_BUILD_DB": str(root / "build" / "test.duckdb"),
         "DBT_PROFILES_DIR": str(DBT_DIR),
-        "DBT_TARGET_PATH": str(root / "dbt_target"),
+        "DBT_TARGET_PATH": dbt_target(root / "dbt_target"),
         "DBT_LOG_PATH": str(root / "dbt_logs"),
     }
     (root / "build").mkdir(exist_ok=True)
@@ -105,7 +106,8 @@ def test_a_newer_file_replaces_the_embedded_figures_per_pemda_and_year(data_path
     )
     ensure_log_schema_file(data_paths)
     _dbt_run_staging(data_paths.root)
-    with duckdb.connect(str(data_paths.root / "build" / "test.duckdb"), read_only=True) as con:
+    # a staging view: it reads raw Parquet named under the data folder (machine.duckdb_config)
+    with duckdb.connect(str(data_paths.build_db), read_only=True, config=duckdb_config()) as con:
         samarinda = con.execute(
             """select kode_akun, nilai_rp from staging.stg_djpk__apbd_pemda
             where kode_djpk = '17.11' and tahun = 2023 order by 1"""

@@ -21,7 +21,7 @@ import pytest
 
 from dagster_project.defs.transform.project import SEED_TESTS
 from dagster_project.lib.core.paths import DBT_DIR, PROJECT_ROOT
-from tests.pipeline_kit import APBD, copy_state, env_for, run_to_end
+from tests.pipeline_kit import APBD, copy_state, dbt_target, env_for, run_to_end
 
 pytestmark = pytest.mark.slow
 
@@ -330,7 +330,7 @@ def test_a_slice_build_recomputes_its_pemda_only_and_equals_the_full_build(dua_p
             **env_for(root),
             "APBD_BUILD_DB": str(build),
             "DBT_PROFILES_DIR": str(DBT_DIR),
-            "DBT_TARGET_PATH": str(paths.build / "dbt_target_irisan"),
+            "DBT_TARGET_PATH": dbt_target(paths.build / "dbt_target_irisan"),
         },
         capture_output=True,
         text=True,

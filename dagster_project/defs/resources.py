@@ -13,8 +13,6 @@ from dagster_project.defs.transform.project import dbt_project
 from dagster_project.lib.contracts import jadwal
 from dagster_project.lib.core.paths import DataPaths
 
-BUILD_FILE = "apbd_build.duckdb"
-
 
 class WarehouseResource(dg.ConfigurableResource):
     """The data folders (landing, raw, quarantine, build, published) under one root."""
@@ -28,8 +26,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def build_db(self) -> Path:
-        """dbt's build file (profiles.yml points at the same place through APBD_DATA_DIR)."""
-        return self.paths.build / BUILD_FILE
+        """dbt's build file (dbt opens the same one: lib/transform/dbt_duckdb.py)."""
+        return self.paths.build_db
 
     @property
     def reference_date(self) -> date:

@@ -34,7 +34,7 @@ def build_gate_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
     )
     def _contract(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with duckdb.connect(
-            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths.tmp)
+            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths)
         ) as con:
             return _as_result(contract_checks(con, [contract]))
 
@@ -46,7 +46,7 @@ def build_gate_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
     )
     def _expectations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with duckdb.connect(
-            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths.tmp)
+            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths)
         ) as con:
             return _as_result(gx_checks(con, [contract]))
 

@@ -33,7 +33,7 @@ from dagster_project.lib.contracts.model import (
     mart_contracts,
     source_contracts,
 )
-from dagster_project.lib.core.paths import DBT_DIR, pemda_folder
+from dagster_project.lib.core.paths import DBT_DIR, DataPaths, pemda_folder
 
 HEADER = (
     "# GENERATED from {what} by `apbd contracts generate`. Do not edit by hand:\n"
@@ -121,7 +121,9 @@ def _key_test(contract: Contract, *, source: bool = False) -> list[object]:
     return tests + list(contract.properties.get("dbtTests", ()))
 
 
-DATA_DIR = "{{ env_var('APBD_DATA_DIR', '../data') }}"
+# The sources' files, named relative to the data folder: dbt's DuckDB finds them through its
+# file_search_path (lib/transform/dbt_duckdb.py), so the parsed project names no data folder.
+DATA = DataPaths(Path())
 
 
 def _location(pattern: str, *, slice_variable: str | None = None, hive: bool = False) -> dict:
@@ -157,7 +159,7 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
                     "contract": c.id,
                     "contract_version": c.version,
                     **_location(
-                        f"{DATA_DIR}/raw/{c.system}/{c.table}/**/*.parquet",
+                        f"{(DATA.raw / c.system / c.table).as_posix()}/**/*.parquet",
                         slice_variable=f"irisan_berkas__{c.system}__{c.table}"
                         if c.per_pemda
                         else None,
@@ -166,7 +168,7 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
                     # (the folder and the pemda level's prefix, read by the slice macro)
                     **(
                         {
-                            "irisan_pemda": f"{DATA_DIR}/raw/{c.system}/{c.table}",
+                            "irisan_pemda": (DATA.raw / c.system / c.table).as_posix(),
                             "awalan_pemda": pemda_folder(""),
                         }
                         if c.per_pemda
@@ -202,7 +204,7 @@ def ingest_log_yaml() -> str:
         ),
         "config": {
             "meta": {
-                **_location(f"{DATA_DIR}/raw/_meta/ingest_log/**/*.parquet"),
+                **_location(f"{DATA.ingest_log.as_posix()}/**/*.parquet"),
             }
         },
         "columns": [
@@ -234,7 +236,7 @@ def scenario_source_yaml() -> str:
             "meta": {
                 "contract": contract.id,
                 "contract_version": contract.version,
-                **_location(f"{DATA_DIR}/scenarios/*.parquet", hive=True),
+                **_location(f"{DATA.scenarios.as_posix()}/*.parquet", hive=True),
             }
         },
         "columns": [

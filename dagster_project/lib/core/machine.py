@@ -1,6 +1,7 @@
 """What this machine has (cores, memory) and what the build may use of it.
 
-dbt's profile (`dbt/profiles.yml`) reads the build's settings from the environment:
+dbt reads the build's settings from the environment (the profile, `dbt/profiles.yml`, and its
+plugin, `lib/transform/dbt_duckdb.py`):
 `APBD_BUILD_THREADS` (dbt threads: at most every core this process may run on; the dbt asset
 lowers it to one for a large build, `dbt_threads`) and `APBD_BUILD_MEMORY` (DuckDB
 `memory_limit` of the build, `duckdb_memory_mb`). `build_settings()` computes them;
@@ -8,22 +9,21 @@ lowers it to one for a large build, `dbt_threads`) and `APBD_BUILD_MEMORY` (Duck
 either (e.g. `APBD_BUILD_MEMORY=3GB` on a machine the build shares).
 
 The memory limit is one rule for every DuckDB database the pipeline opens on the whole data
-(`duckdb_config`: the raw audit and row counts of ingest, finalize and the gate's checks on the
-build file, the benchmark's DuckDB-only limit), and the dbt profile sets the same three settings:
+(`duckdb_config`: dbt's build, through the profile's plugin; the raw audit and row counts of
+ingest, finalize and the gate's checks on the build file, the benchmark's DuckDB-only limit):
 `memory_limit`, `temp_directory` = `<data>/tmp` (what does not fit spills there; an in-memory
 database would otherwise spill into `.tmp` of whatever folder the process runs in) and
 `preserve_insertion_order` = false (DuckDB's advice for loading and writing data larger than
 memory: a 150 MB build of the scale-0.3 demo ran 120 of its 121 models with it, 98 without; no
 model ends in ORDER BY, so a table's row order was never defined: joins and aggregates on two
 threads do not keep it). DuckDB's `max_temp_directory_size` stays at its default (90 % of the
-free disk).
+free disk). And `file_search_path` = the data folder, where the dbt sources name their files.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 from dagster_project.lib.core.paths import DataPaths
@@ -115,15 +115,23 @@ def build_settings() -> dict[str, str]:
     }
 
 
-def duckdb_config(tmp: Path | None = None) -> dict[str, Any]:
+def duckdb_config(paths: DataPaths | None = None) -> dict[str, Any]:
     """`duckdb.connect(..., config=duckdb_config())` for a database the pipeline opens on the
-    whole data: the build's memory limit (`APBD_BUILD_MEMORY` when set, as dbt reads it), spill
-    to `tmp` (default `<APBD_DATA_DIR>/tmp`, the build's spill folder) and insertion order not
-    kept, as the dbt profile sets them. Readers of the published mart have their own limits
-    (`lib/publish/access.py`)."""
+    whole data of `paths` (default: `APBD_DATA_DIR`'s), dbt's build included (its plugin,
+    lib/transform/dbt_duckdb.py): the build's memory limit (`APBD_BUILD_MEMORY` when set), spill
+    to `<data>/tmp`, insertion order not kept, and `file_search_path` = the data folder, where
+    the dbt sources' files are named (`raw/...`: a view of the build over raw Parquet reads
+    through it). Readers of the published mart have their own limits (`lib/publish/access.py`)."""
+    paths = paths or DataPaths.from_env()
+    if "," in str(paths.root):  # file_search_path is a comma-separated list
+        raise ValueError(
+            f"Folder data {paths.root} memuat koma; pindahkan ke folder tanpa koma "
+            "(the data folder's path must not contain a comma)."
+        )
     memory = os.environ.get("APBD_BUILD_MEMORY") or build_settings()["APBD_BUILD_MEMORY"]
     return {
         "memory_limit": memory,
-        "temp_directory": str(DataPaths.from_env().tmp if tmp is None else tmp),
+        "temp_directory": str(paths.tmp),
         "preserve_insertion_order": False,
+        "file_search_path": str(paths.root),
     }

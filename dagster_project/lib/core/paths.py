@@ -10,6 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS_DIR = PROJECT_ROOT / "data_contracts"
 DBT_DIR = PROJECT_ROOT / "dbt"
 SEEDS_DIR = DBT_DIR / "seeds"
+BUILD_FILE = "apbd_build.duckdb"  # dbt's build file; its stem is the catalog name dbt writes into
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ class DataPaths:
     @property
     def build(self) -> Path:
         return self.root / "build"
+
+    @property
+    def build_db(self) -> Path:
+        """The file dbt builds into (only dbt writes it); publish moves it to `published_db`."""
+        return self.build / BUILD_FILE
+
+    @property
+    def scenarios(self) -> Path:
+        """The saved allocation scenarios (lib/planning/store.py), read by dbt as a source."""
+        return self.root / "scenarios"
 
     @property
     def published(self) -> Path:

@@ -30,7 +30,7 @@ def _norm(t: str) -> str:
 def audit_raw(contract: Contract, paths: DataPaths) -> AuditResult:
     glob = paths.raw / contract.system / contract.table / "**" / "*.parquet"
     problems: list[str] = []
-    with duckdb.connect(config=duckdb_config(paths.tmp)) as con:
+    with duckdb.connect(config=duckdb_config(paths)) as con:
         # the footers read for the schema serve the scan below (each file is opened once more,
         # not parsed again: with thousands of small files, opening them is what the audit costs)
         con.execute("set parquet_metadata_cache = true")

@@ -35,7 +35,7 @@ from dagster_project.lib.planning.scenario import INDEKS, HasilSkenario, Skenari
 
 def directory(paths: DataPaths) -> Path:
     """Where saved scenarios live (created on first save)."""
-    return paths.root / "scenarios"
+    return paths.scenarios
 
 
 def parquet_bytes(hasil: HasilSkenario) -> bytes:
