@@ -94,29 +94,21 @@ def measure_revision(rev: str, data_dir: Path, repeat: int) -> dict:
             capture_output=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-        out = subprocess.run(
-            [sys.executable, __file__, "--measure", str(data_dir), "--repeat", str(repeat)],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(tree)},
-            cwd=tree,
-        ).stdout
-        return json.loads(out.splitlines()[-1])
+        return measure_here(data_dir, repeat, tree)
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 
 
-def measure_here(data_dir: Path, repeat: int) -> dict:
-    """`measure` on this tree's code, in a subprocess like the baseline (so the memory figures
-    of both exclude generating the demo)."""
+def measure_here(data_dir: Path, repeat: int, tree: Path = ROOT) -> dict:
+    """`measure` on the code of `tree` (this one by default), in a subprocess like the
+    baseline (so the memory figures of both exclude generating the demo)."""
     out = subprocess.run(
         [sys.executable, __file__, "--measure", str(data_dir), "--repeat", str(repeat)],
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        cwd=tree,
     ).stdout
     return json.loads(out.splitlines()[-1])
 

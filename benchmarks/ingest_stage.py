@@ -46,62 +46,25 @@ def measure(data: Path, reset: bool) -> dict:
     from dagster_project.lib.ingest import workers
 
     workers.warm()
-    import dagster as dg
-    import duckdb
+    from scale import raw_rows  # benchmarks/scale.py, beside this script
 
     from dagster_project.definitions import defs
-    from dagster_project.defs.ingest import checks
-    from dagster_project.defs.ingest.assets import ingest_assets
-    from dagster_project.lib.contracts.model import source_contracts
-    from dagster_project.lib.ingest.loader import ingest_source
-    from dagster_project.runtime import add_time_partitions, full_range_tags, pipeline_instance
+    from dagster_project.runtime import ingest_runs, pipeline_instance
 
     instance = pipeline_instance()
     definitions = defs()
     run_config = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     time.sleep(2)  # the workers warm up as in `apbd run` (while Dagster loads)
     t0 = time.perf_counter()
-    add_time_partitions(instance, paths)
-    groups: dict[int, tuple] = {}
-    for asset in ingest_assets:
-        groups.setdefault(id(asset.partitions_def), (asset.partitions_def, []))[1].append(asset)
     stage, ok = 0.0, True
     with workers.shut_down_after():
-        for pdef, assets in groups.values():
-            tags = full_range_tags(pdef, instance) if pdef is not None else None
-            if pdef is not None and tags is None:
-                for a in assets:
-                    ingest_source(source_contracts()[".".join(a.key.path)], paths, files=[])
-                continue
-            keys = {a.key for a in assets}
-            own = [
-                c
-                for c in [*checks.contract_checks, *checks.freshness_checks]
-                if {k.asset_key for k in c.check_keys} <= keys
-            ]
-            result = dg.materialize(
-                [*assets, *own],
-                selection=dg.AssetSelection.assets(*assets),
-                instance=instance,
-                resources=definitions.resources,
-                tags=tags or {},
-                raise_on_error=False,
-                run_config=run_config,
-            )
+        for result in ingest_runs(instance, paths, definitions, run_config, {}):
             ok = ok and result.success
             for st in instance.get_run_step_stats(result.run_id):
                 if st.start_time and st.end_time:
                     stage += st.end_time - st.start_time
     wall = time.perf_counter() - t0
-    rows = 0
-    with duckdb.connect() as con:
-        for system in sorted(p for p in paths.raw.iterdir() if not p.name.startswith("_")):
-            for table in sorted(p for p in system.iterdir() if p.is_dir()):
-                if any(table.rglob("*.parquet")):
-                    rows += con.execute(
-                        f"select count(*) from read_parquet('{table}/**/*.parquet', "
-                        "union_by_name = true)"
-                    ).fetchone()[0]
+    rows = raw_rows(paths.raw, {})
     shutil.rmtree(home, ignore_errors=True)
     return {"ok": ok, "stage": stage, "wall": wall, "rows": rows, "load": os.getloadavg()[0]}
 

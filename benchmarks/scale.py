@@ -96,6 +96,22 @@ def _duckdb_config(data: Path) -> dict:
     return duckdb_config(DataPaths(data))
 
 
+def raw_rows(raw: Path, config: dict) -> int:
+    """Rows in the raw Parquet of every source under `raw` (not the ingest log in `raw/_meta`)."""
+    import duckdb
+
+    rows = 0
+    with duckdb.connect(config=config) as con:
+        for system in sorted(p for p in raw.iterdir() if not p.name.startswith("_")):
+            for table in sorted(p for p in system.iterdir() if p.is_dir()):
+                if any(table.rglob("*.parquet")):
+                    rows += con.execute(
+                        f"select count(*) from read_parquet('{table}/**/*.parquet', "
+                        "union_by_name = true)"
+                    ).fetchone()[0]
+    return rows
+
+
 def worker_pipeline(data: Path) -> dict:
     t0 = time.perf_counter()
     from dagster_project.lib.ingest.pseudonymise import ensure_hmac_key
@@ -127,17 +143,7 @@ def worker_pipeline(data: Path) -> dict:
         for st in instance.get_run_step_stats(run_id)
         if st.start_time and st.end_time
     ]
-    import duckdb
-
-    rows = 0
-    with duckdb.connect(config=_duckdb_config(paths.root)) as con:
-        for system in sorted(p for p in paths.raw.iterdir() if not p.name.startswith("_")):
-            for table in sorted(p for p in system.iterdir() if p.is_dir()):
-                if any(table.rglob("*.parquet")):
-                    rows += con.execute(
-                        f"select count(*) from read_parquet('{table}/**/*.parquet', "
-                        "union_by_name = true)"
-                    ).fetchone()[0]
+    rows = raw_rows(paths.raw, _duckdb_config(paths.root))
     return {
         "success": report.success,
         "failed": [*report.failed_steps, *report.failed_checks][:5],

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -385,6 +386,47 @@ def add_time_partitions(instance, paths: DataPaths) -> dict[str, list[str]]:
     return added
 
 
+def ingest_runs(
+    instance, paths: DataPaths, definitions, run_config: dict, tags: dict[str, str]
+) -> Iterator[object]:
+    """The ingest stage of `run_pipeline`: one Dagster run (`materialize`) per partitions
+    definition of the ingest assets, over all their partitions, with their own checks (dbt's
+    tests on the sources run with dbt); yields each run's result. Sources nothing was sent for
+    yet get only the empty tables dbt reads them as. `benchmarks/ingest_stage.py` times it."""
+    import dagster as dg
+
+    from dagster_project.defs.ingest import checks
+    from dagster_project.defs.ingest.assets import ingest_assets
+    from dagster_project.lib.contracts.model import source_contracts
+    from dagster_project.lib.ingest.loader import ingest_source
+
+    add_time_partitions(instance, paths)
+    groups: dict[int, tuple[object, list[dg.AssetsDefinition]]] = {}
+    for asset in ingest_assets:
+        groups.setdefault(id(asset.partitions_def), (asset.partitions_def, []))[1].append(asset)
+    for pdef, assets in groups.values():
+        range_tags = full_range_tags(pdef, instance) if pdef is not None else None
+        if pdef is not None and range_tags is None:
+            for a in assets:
+                ingest_source(source_contracts()[".".join(a.key.path)], paths, files=[])
+            continue
+        keys = {a.key for a in assets}
+        own_checks = [
+            c
+            for c in [*checks.contract_checks, *checks.freshness_checks]
+            if {k.asset_key for k in c.check_keys} <= keys
+        ]
+        yield dg.materialize(
+            [*assets, *own_checks],
+            selection=dg.AssetSelection.assets(*assets),
+            instance=instance,
+            resources=definitions.resources,
+            tags={**(range_tags or {}), **tags},
+            raise_on_error=False,
+            run_config=run_config,
+        )
+
+
 def run_pipeline(
     log_level: str = "WARNING", *, on_progress=None, log_file: Path | None = None
 ) -> RunReport:
@@ -407,10 +449,6 @@ def run_pipeline(
 
     from dagster_project.definitions import defs
     from dagster_project.defs.automation.schedules import rebuild_job
-    from dagster_project.defs.ingest import checks
-    from dagster_project.defs.ingest.assets import ingest_assets
-    from dagster_project.lib.contracts.model import source_contracts
-    from dagster_project.lib.ingest.loader import ingest_source
 
     start = time.perf_counter()
     instance = pipeline_instance()
@@ -419,10 +457,6 @@ def run_pipeline(
     paths = DataPaths.from_env()
     definitions = defs()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    add_time_partitions(instance, paths)
-    groups: dict[int, tuple[object, list[dg.AssetsDefinition]]] = {}
-    for asset in ingest_assets:
-        groups.setdefault(id(asset.partitions_def), (asset.partitions_def, []))[1].append(asset)
     report = RunReport(success=True, seconds=0.0)
     watch = (
         PipelineWatch(instance, paths, log_file, on_progress)
@@ -430,29 +464,7 @@ def run_pipeline(
         else contextlib.nullcontext()
     )
     with watch, workers.shut_down_after():  # the ingest workers end with the run
-        for pdef, assets in groups.values():
-            tags = full_range_tags(pdef, instance) if pdef is not None else None
-            if pdef is not None and tags is None:
-                # Nothing sent for these sources yet: only the empty tables dbt reads them as.
-                for a in assets:
-                    ingest_source(source_contracts()[".".join(a.key.path)], paths, files=[])
-                continue
-            # Ingest and its own checks only (dbt's tests on the sources run with dbt, below).
-            keys = {a.key for a in assets}
-            own_checks = [
-                c
-                for c in [*checks.contract_checks, *checks.freshness_checks]
-                if {k.asset_key for k in c.check_keys} <= keys
-            ]
-            result = dg.materialize(
-                [*assets, *own_checks],
-                selection=dg.AssetSelection.assets(*assets),
-                instance=instance,
-                resources=definitions.resources,
-                tags={**(tags or {}), **owner},
-                raise_on_error=False,
-                run_config=run_config,
-            )
+        for result in ingest_runs(instance, paths, definitions, run_config, owner):
             report.add(result, instance)
         if report.success:
             result = definitions.resolve_job_def(rebuild_job.name).execute_in_process(
