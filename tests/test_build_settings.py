@@ -128,7 +128,7 @@ def test_dbt_opens_the_build_file_of_the_environment_with_the_pipelines_settings
     Plugin(name="dbt_duckdb", plugin_config={}).update_connection_config(creds, {})
     assert creds.path == str(tmp_path / "lain" / paths.build_db.name)  # an ad-hoc build
     monkeypatch.setenv("APBD_BUILD_DB", str(tmp_path / "test.duckdb"))
-    with pytest.raises(DbtRuntimeError, match=r"must be named apbd_build\.duckdb"):
+    with pytest.raises(DbtRuntimeError, match=r"harus bernama apbd_build\.duckdb"):
         Plugin(name="dbt_duckdb", plugin_config={}).update_connection_config(creds, {})
 
 

@@ -37,8 +37,9 @@ class Plugin(BasePlugin):
         build = Path(os.environ.get("APBD_BUILD_DB") or paths.build_db).resolve()
         if build.stem != creds.database:
             raise DbtRuntimeError(
-                f"APBD_BUILD_DB={build}: the build file must be named {creds.database}.duckdb "
-                "(dbt writes into that catalog); put another build in another folder."
+                f"APBD_BUILD_DB={build}: berkas build harus bernama {creds.database}.duckdb "
+                "(katalog yang ditulis dbt); taruh build lain di folder lain. / The build file "
+                f"must be named {creds.database}.duckdb; put another build in another folder."
             )
         build.parent.mkdir(parents=True, exist_ok=True)  # DuckDB creates the file, not folders
         creds.path = str(build)
