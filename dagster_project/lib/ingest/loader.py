@@ -1055,6 +1055,7 @@ def _reject(
     *,
     slot: Slot | None = None,
 ) -> IngestOutcome:
+    """A file rejected whole: its log record, feedback and outcome say why."""
     entry["pesan"] = exc.message
     outcome = IngestOutcome(
         entry["berkas"],
@@ -1074,7 +1075,9 @@ def _receive_all(
     headed = [r.headed for r in readings if isinstance(r, _Reading) and r.headed is not None]
     tables = iter(tidy(headed, contract))
     return [
-        _receive_end(r, r.table or next(tables), contract, paths) if isinstance(r, _Reading) else r
+        _receive_end(r, next(tables) if r.table is None else r.table, contract, paths)
+        if isinstance(r, _Reading)
+        else r
         for r in readings
     ]
 
