@@ -86,8 +86,9 @@ def worker_demo(data: Path, scale: float, pemda: int) -> dict:
 
 def _duckdb_config(data: Path) -> dict:
     """The pipeline's DuckDB settings (`machine.duckdb_config`: the build's memory limit, spill
-    to `<data>/tmp`, the sources' files found under `<data>`), so the DuckDB-only limit runs under the build's own rule; DuckDB's defaults
-    for a `--baseline` revision from before that rule."""
+    to `<data>/tmp`, the sources' files found under `<data>`), so the DuckDB-only limit runs
+    under the build's own rule; DuckDB's defaults for a `--baseline` revision from before that
+    rule."""
     try:
         from dagster_project.lib.core.machine import duckdb_config
         from dagster_project.lib.core.paths import DataPaths

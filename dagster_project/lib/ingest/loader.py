@@ -977,14 +977,13 @@ class _Seen:
 
 @dataclass
 class _Reading:
-    """A landing file placed and read up to its cells (`headed`), or whole (`table`: a source
-    with its own reader), waiting for its batch's tidy step (`readers.tidy`)."""
+    """A landing file placed and read up to its cells (`Headed`, waiting for its batch's tidy
+    step, `readers.tidy`), or whole (`RawTable`: a source with its own reader)."""
 
     entry: dict
     name: str
     key: bytes
-    headed: Headed | None = None
-    table: RawTable | None = None
+    read: Headed | RawTable
 
 
 def _receive_start(
@@ -1013,9 +1012,7 @@ def _receive_start(
             entry["periode"] = m.group(1)  # known from the name even if the content is unusable
         if entry["ukuran_byte"] <= DEFAULT_MAX_BYTES:  # a refused huge file stays in landing only
             _archive(path, sha, paths, private=contract.has_personal_data)
-        if contract.properties.get("shape") is not None:
-            return _Reading(entry, name, key, table=read_table(path, contract))
-        return _Reading(entry, name, key, headed=read_cells(path, contract))
+        return _Reading(entry, name, key, _read(path, contract))
     except LandingFileError as exc:
         return _reject(paths, entry, contract, exc)
 
@@ -1072,10 +1069,10 @@ def _receive_all(
     readings: list[IngestOutcome | _Reading], contract: Contract, paths: DataPaths
 ) -> list[IngestOutcome | _Received]:
     """The files of `readings` (in order) through their batch's one tidy step, then placed."""
-    headed = [r.headed for r in readings if isinstance(r, _Reading) and r.headed is not None]
+    headed = [r.read for r in readings if isinstance(r, _Reading) and isinstance(r.read, Headed)]
     tables = iter(tidy(headed, contract))
     return [
-        _receive_end(r, next(tables) if r.table is None else r.table, contract, paths)
+        _receive_end(r, next(tables) if isinstance(r.read, Headed) else r.read, contract, paths)
         if isinstance(r, _Reading)
         else r
         for r in readings
@@ -1086,18 +1083,18 @@ def _receive_all(
 SHAPE_READERS = {"djpk_portal": djpk_portal.raw_table}
 
 
-def read_table(path: Path, contract: Contract) -> RawTable:
-    """The file as text cells named as the contract names them: the contract's own reader when
-    it names a `shape`, else the general CSV/XLSX reader."""
+def _read(path: Path, contract: Contract) -> Headed | RawTable:
+    """The file read as far as it is its own business: the general CSV/XLSX reader's cells and
+    header (`readers.tidy` does the rest, per batch), or the whole table from the contract's own
+    reader when it names a `shape`."""
     if (shape := contract.properties.get("shape")) is not None:
         if shape not in SHAPE_READERS:
             raise ValueError(
                 f"{contract.key}: unknown shape {shape!r} (known: {sorted(SHAPE_READERS)})"
             )
-        if path.stat().st_size > DEFAULT_MAX_BYTES:
-            return read_landing_file(path, contract)  # refused there, with the size message
-        return SHAPE_READERS[shape](path)
-    return read_landing_file(path, contract)
+        if path.stat().st_size <= DEFAULT_MAX_BYTES:
+            return SHAPE_READERS[shape](path)
+    return read_cells(path, contract)  # a file over the size limit is refused there
 
 
 def _conclude(batch: list[_Received], contract: Contract, paths: DataPaths) -> list[IngestOutcome]:
@@ -1697,8 +1694,8 @@ def _ingest_files(
         export = _feeder_of(p, feeders)
         if export is None:
             pending.append(reading := _receive_start(p, contract, paths, seen=seen, run_id=run_id))
-            if isinstance(reading, _Reading) and reading.headed is not None:
-                cells += reading.headed.cells.height
+            if isinstance(reading, _Reading) and isinstance(reading.read, Headed):
+                cells += reading.read.cells.height
             if len(pending) < TIDY_FILES and cells < BATCH_ROWS:
                 continue
             read_pending()

@@ -166,7 +166,6 @@ class Headed:
     cells: pl.DataFrame
     file_format: str
     header_index: int  # 0-based row of the header in `cells`
-    header: list
     rename: dict[str, str]
     unknown_columns: list[str]
 
@@ -236,7 +235,7 @@ def _headed(cells: pl.DataFrame, contract: Contract, fmt: str) -> Headed:
             unknown.append(str(text).strip())
             continue
         rename[src] = target
-    return Headed(cells, fmt, hdr_idx, header, rename, unknown)
+    return Headed(cells, fmt, hdr_idx, rename, unknown)
 
 
 _FILE = "__berkas"  # which file of a `tidy` batch a row comes from
@@ -251,6 +250,7 @@ def tidy(batch: list[Headed], contract: Contract) -> list[RawTable]:
     code in a required code column)."""
     if not batch:
         return []
+    names = header_map(contract)
     frames = [
         h.cells.lazy()
         .with_row_index(LINE_COL, offset=1)
@@ -309,17 +309,18 @@ def tidy(batch: list[Headed], contract: Contract) -> list[RawTable]:
         else:
             body = body.select(columns)
         blanks, totals = skipped_of.get(i, ([], []))
-        out.append(_finish_table(h, body, [*blanks, *totals], contract))
+        out.append(_finish_table(h, body, [*blanks, *totals], names))
     return out
 
 
 def _finish_table(
-    h: Headed, body: pl.DataFrame, skipped: list[tuple[int, str]], contract: Contract
+    h: Headed, body: pl.DataFrame, skipped: list[tuple[int, str]], names: dict[str, str]
 ) -> RawTable:
     """What is left of a file's reading once its rows are tidied: values past the header of a
-    CSV line, a column-number row and a second header row under the header."""
-    names = header_map(contract)
-    cells, header, hdr_idx = h.cells, h.header, h.header_index
+    CSV line, a column-number row and a second header row under the header (`names`: the
+    contract's `header_map`)."""
+    cells, hdr_idx = h.cells, h.header_index
+    header = cells.row(hdr_idx)
     ragged: dict[int, str] = {}
     last = max((i for i, t in enumerate(header) if t is not None and str(t).strip()), default=-1)
     overflow = cells.columns[last + 1 :]
