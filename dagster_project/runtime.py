@@ -425,6 +425,25 @@ def ingest_runs(
         )
 
 
+def rebuild_without_raw_checks(definitions):
+    """The `rebuild` job less the checks defined on the raw sources (defs/ingest/checks.py),
+    which `ingest_runs` has just run; dbt's source tests, shown as checks on the same assets,
+    stay (they are part of the dbt build)."""
+    import dagster as dg
+
+    from dagster_project.defs.automation.schedules import rebuild_job
+    from dagster_project.defs.ingest import checks
+
+    graph = definitions.resolve_asset_graph()
+    selection = rebuild_job.selection - dg.AssetSelection.checks(
+        *checks.contract_checks, *checks.freshness_checks
+    )
+    return definitions.resolve_job_def(rebuild_job.name).get_subset(
+        asset_selection=selection.resolve(graph),
+        asset_check_selection=selection.resolve_checks(graph),
+    )
+
+
 def run_pipeline(
     log_level: str = "WARNING", *, on_progress=None, log_file: Path | None = None
 ) -> RunReport:
@@ -432,9 +451,11 @@ def run_pipeline(
     dbt, the gate and the publish.
 
     A run holds one partitions definition, so this is one run per partitions definition of the
-    ingest assets (each over all its partitions, `BackfillPolicy.single_run`), then the
-    `rebuild` job (dbt, gate, publish: what the daily schedule runs). A failed ingest run
-    stops there: nothing is rebuilt or published.
+    ingest assets (each over all its partitions, `BackfillPolicy.single_run`), with the checks
+    on their raw sources, then the `rebuild` job (dbt, gate, publish: what the daily schedule
+    runs) without those checks, which judged the same raw data a moment before. A failed ingest
+    run, or a source that broke its contract (blocking `matches_contract`), stops there: nothing
+    is rebuilt or published.
 
     `on_progress(states)` (optional) is called about once a second with each stage's
     `StageState` while the pipeline runs (see `PipelineWatch`; `log_file` is where this process's
@@ -446,7 +467,6 @@ def run_pipeline(
     import dagster as dg
 
     from dagster_project.definitions import defs
-    from dagster_project.defs.automation.schedules import rebuild_job
 
     start = time.perf_counter()
     instance = pipeline_instance()
@@ -464,8 +484,11 @@ def run_pipeline(
     with watch, workers.shut_down_after():  # the ingest workers end with the run
         for result in ingest_runs(instance, paths, definitions, run_config, owner):
             report.add(result, instance)
+        # A failed (not warned) check of an ingest run is a source's broken contract: dbt must
+        # not read it (in the rebuild job, that blocking check would stop dbt).
+        report.success = report.success and not report.failed_checks
         if report.success:
-            result = definitions.resolve_job_def(rebuild_job.name).execute_in_process(
+            result = rebuild_without_raw_checks(definitions).execute_in_process(
                 instance=instance, raise_on_error=False, run_config=run_config, tags=owner
             )
             report.add(result, instance)
