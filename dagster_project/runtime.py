@@ -454,8 +454,8 @@ def run_pipeline(
     ingest assets (each over all its partitions, `BackfillPolicy.single_run`), with the checks
     on their raw sources, then the `rebuild` job (dbt, gate, publish: what the daily schedule
     runs) without those checks, which judged the same raw data a moment before. A failed ingest
-    run, or a source that broke its contract (blocking `matches_contract`), stops there: nothing
-    is rebuilt or published.
+    run stops there, nothing rebuilt or published: a source that broke its contract fails its
+    run (`matches_contract` is blocking).
 
     `on_progress(states)` (optional) is called about once a second with each stage's
     `StageState` while the pipeline runs (see `PipelineWatch`; `log_file` is where this process's
@@ -484,9 +484,6 @@ def run_pipeline(
     with watch, workers.shut_down_after():  # the ingest workers end with the run
         for result in ingest_runs(instance, paths, definitions, run_config, owner):
             report.add(result, instance)
-        # A failed (not warned) check of an ingest run is a source's broken contract: dbt must
-        # not read it (in the rebuild job, that blocking check would stop dbt).
-        report.success = report.success and not report.failed_checks
         if report.success:
             result = rebuild_without_raw_checks(definitions).execute_in_process(
                 instance=instance, raise_on_error=False, run_config=run_config, tags=owner
