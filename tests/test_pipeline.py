@@ -524,3 +524,20 @@ def test_broken_file_is_quarantined_and_a_failed_gate_keeps_the_published_mart(p
     assert "pagu" in failures.lower()
     entries = [json.loads(p.read_text()) for p in paths.publish_log.glob("*.json")]
     assert len(entries) == versions_before  # nothing new was published
+
+
+def test_a_source_that_breaks_its_contract_stops_the_run_before_dbt(copy_demo):
+    """The checks on the raw sources run once, with their ingest runs: one that fails (here the
+    same SP2D rows in two raw files, so a key appears twice) stops `apbd run` there, before dbt
+    reads the source, and the last good mart stays published."""
+    root, _ = copy_demo("raw_rusak")
+    with pipeline_env(root) as paths:
+        before = sha(paths.published_db)
+        some = next((paths.raw / "bpkad" / "sp2d").glob("pemda=*/**/*.parquet"))
+        (some.parent / f"salinan_{some.name}").write_bytes(some.read_bytes())
+        report = run_pipeline()
+        assert not report.success
+        (name, why), *_ = report.failed_checks
+        assert name == "bpkad/sp2d:matches_contract" and "lebih dari sekali" in why, why
+        assert "dbt build" not in report.stage_seconds  # dbt never ran
+        assert sha(paths.published_db) == before

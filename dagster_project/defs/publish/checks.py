@@ -1,58 +1,117 @@
 """The gate as blocking asset checks on every mart: contract and expectation suite (in DuckDB).
 
-They run after dbt has exited, on the build file opened read-only; a failure stops publication
-(the publish asset is downstream of every mart) and the last good mart stays published.
+Every mart has two blocking checks, `matches_contract` and `passes_expectations`; one step
+(`gerbang_mutu`) runs them all after dbt has exited, on the build file opened read-only once. A
+failure stops publication (the publish asset is downstream of every mart) and the last good mart
+stays published.
+
+A mart that a slice build carried over from the last published build (its output of this run
+says so: metadata `irisan`, defs/transform/assets.py `carried_over`) is not checked again: it is
+the very table that passed this gate when it was published, under the same code (a change to the
+gate, as to the models, seeds or contracts, makes the next build full: lib/transform/irisan.py
+`code_fingerprint`).
 """
+
+from collections.abc import Iterator
 
 import dagster as dg
 import duckdb
 
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.defs.transform.assets import CARRIED_OVER
 from dagster_project.lib.contracts.model import Contract, mart_contracts
 from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.gate.checks import CheckResult, contract_checks
 from dagster_project.lib.gate.expectations import gx_checks
 
+MATCHES_CONTRACT = "matches_contract"
+PASSES_EXPECTATIONS = "passes_expectations"
 
-def _as_result(results: list[CheckResult]) -> dg.AssetCheckResult:
+
+def _key(contract: Contract) -> dg.AssetKey:
+    return dg.AssetKey(["marts", contract.table])
+
+
+def _specs(contract: Contract) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(
+            MATCHES_CONTRACT,
+            asset=_key(contract),
+            blocking=True,
+            description=f"Mart sesuai kontrak {contract.id} (kolom, tipe, wajib isi, kunci).",
+        ),
+        dg.AssetCheckSpec(
+            PASSES_EXPECTATIONS,
+            asset=_key(contract),
+            blocking=True,
+            description="Suite aturan mutu untuk mart ini (aturan bisnis, dinilai di DuckDB).",
+        ),
+    ]
+
+
+def _as_result(key: dg.AssetKey, name: str, results: list[CheckResult]) -> dg.AssetCheckResult:
     failed = [r for r in results if not r.passed]
     return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=name,
         passed=not failed,
         description="; ".join(r.message for r in failed) or "; ".join(r.message for r in results),
         metadata={"checks": len(results), "failed": len(failed)},
     )
 
 
-def build_gate_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
-    key = dg.AssetKey(["marts", contract.table])
-
-    @dg.asset_check(
-        asset=key,
-        name="matches_contract",
-        blocking=True,
-        description=f"Mart sesuai kontrak {contract.id} (kolom, tipe, wajib isi, kunci).",
-    )
-    def _contract(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with duckdb.connect(
-            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths)
-        ) as con:
-            return _as_result(contract_checks(con, [contract]))
-
-    @dg.asset_check(
-        asset=key,
-        name="passes_expectations",
-        blocking=True,
-        description="Suite aturan mutu untuk mart ini (aturan bisnis, dinilai di DuckDB).",
-    )
-    def _expectations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with duckdb.connect(
-            str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths)
-        ) as con:
-            return _as_result(gx_checks(con, [contract]))
-
-    _contract.__name__ = f"{contract.table}_matches_contract"
-    _expectations.__name__ = f"{contract.table}_passes_expectations"
-    return [_contract, _expectations]
+def carried_over(context: dg.AssetCheckExecutionContext, keys: set[dg.AssetKey]) -> set:
+    """Those of `keys` whose materialisation in this run is a carried-over table."""
+    out = set()
+    for key in keys:
+        event = context.instance.get_latest_materialization_event(key)
+        if event is None or event.run_id != context.run.run_id:
+            continue
+        materialization = event.asset_materialization
+        if materialization is not None and CARRIED_OVER in materialization.metadata:
+            out.add(key)
+    return out
 
 
-gate_checks = [chk for c in mart_contracts().values() for chk in build_gate_checks(c)]
+MARTS = mart_contracts()
+
+
+@dg.multi_asset_check(
+    specs=[spec for c in MARTS.values() for spec in _specs(c)],
+    name="gerbang_mutu",
+    description="Gerbang mutu: kontrak dan suite aturan mutu setiap mart, dalam satu langkah.",
+    can_subset=True,
+)
+def gerbang_mutu(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
+    selected = context.selected_asset_check_keys
+    kept = carried_over(context, {k.asset_key for k in selected})
+    if kept:
+        context.log.info(
+            f"gerbang mutu: {len(kept)} mart dibawa utuh dari hasil bangun terbit terakhir, "
+            "tidak diperiksa ulang"
+        )
+    with duckdb.connect(
+        str(warehouse.build_db), read_only=True, config=duckdb_config(warehouse.paths)
+    ) as con:
+        for contract in MARTS.values():
+            key = _key(contract)
+            for name, check in (
+                (MATCHES_CONTRACT, contract_checks),
+                (PASSES_EXPECTATIONS, gx_checks),
+            ):
+                if dg.AssetCheckKey(key, name) not in selected:
+                    continue
+                if key in kept:
+                    yield dg.AssetCheckResult(
+                        asset_key=key,
+                        check_name=name,
+                        passed=True,
+                        description="Tidak diperiksa ulang: tabel ini dibawa utuh dari hasil "
+                        "bangun terbit terakhir (masukannya tidak berubah), yang lolos gerbang "
+                        "ini dengan kode yang sama.",
+                        metadata={CARRIED_OVER: "dibawa dari hasil bangun terbit terakhir"},
+                    )
+                    continue
+                yield _as_result(key, name, check(con, [contract]))

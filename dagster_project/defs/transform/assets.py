@@ -26,6 +26,8 @@ from dagster_project.lib.gate.checks import finalize_build
 from dagster_project.lib.transform import irisan
 
 INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
+# The metadata key of a table a slice build carried over (the gate does not check it again).
+CARRIED_OVER = "irisan"
 
 
 class ApbdTranslator(DagsterDbtTranslator):
@@ -152,7 +154,7 @@ def carried_over(
         if key not in context.selected_asset_keys:
             continue
         metadata: dict[str, Any] = {
-            "irisan": "dibawa dari hasil bangun terbit terakhir: masukannya tidak berubah"
+            CARRIED_OVER: "dibawa dari hasil bangun terbit terakhir: masukannya tidak berubah"
         }
         if (n := counts.get(tuple(key.path))) is not None:
             metadata["dagster/row_count"] = n

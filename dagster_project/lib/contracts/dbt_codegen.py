@@ -11,9 +11,12 @@
   constraints and tests.
 
 One mechanism per kind of rule: on dims, facts and marts, types and not-null are the enforced dbt
-contract and its `not_null` constraints; uniqueness, accepted values and relationships are
-generated dbt tests. Raw sources are checked by ingest and the raw audit before dbt reads them, so
-their YAML carries only the tests a contract adds by hand (`dbtTests`).
+contract and its `not_null` constraints; relationships are generated dbt tests, and so are
+uniqueness and accepted values on dims and facts. A mart's key and allowed values are the quality
+gate's (lib/gate/: `primary_key_unique`, `passes_expectations`), which blocks its publication and
+tells the planner which rows, so the mart carries no dbt test restating them. Raw sources are
+checked by ingest and the raw audit before dbt reads them, so their YAML carries only the tests a
+contract adds by hand (`dbtTests`).
 
 Run `apbd contracts generate` after editing a contract; a test fails while the files are stale.
 """
@@ -73,7 +76,8 @@ def _dbt_type(col: Column) -> str:
 def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[object]:
     """Generated dbt data tests of a dim, fact or mart column. A required column gets a `not_null`
     constraint (`models_yaml`), never a `not_null` test as well: the enforced contract already
-    fails the build on a null, so the test could never fail.
+    fails the build on a null, so the test could never fail. A mart column gets no `unique` or
+    `accepted_values` test: the gate checks them before publication (module docstring).
 
     A source gets none but the contract's own `dbtTests`: what a field says of raw rows is checked
     where they are written and again before dbt reads them (ingest validates every row: required,
@@ -85,9 +89,10 @@ def _column_tests(col: Column, contract: Contract, *, source: bool) -> list[obje
     if source:
         return own
     tests: list[object] = []
-    if col.unique or (col.primary_key and len(contract.stored_primary_key) == 1):
+    gated = contract.kind == "marts"  # the gate checks a mart's key and allowed values
+    if not gated and (col.unique or (col.primary_key and len(contract.stored_primary_key) == 1)):
         tests.append("unique")
-    if col.enum:
+    if col.enum and not gated:
         tests.append({"accepted_values": {"arguments": _accepted(col)}})
     if col.relationship:
         model, field = col.relationship
@@ -108,11 +113,12 @@ def _accepted(col: Column) -> dict[str, object]:
 def _key_test(contract: Contract, *, source: bool = False) -> list[object]:
     """The table's key, and any table-level test the contract adds (customProperty `dbtTests`:
     a dbt test that no contract field expresses, written in dbt's own form). A source's key is
-    the raw audit's to check (see `_column_tests`)."""
+    the raw audit's to check (see `_column_tests`), a mart's the gate's."""
     pk = contract.stored_primary_key
     tests: list[object] = []
-    if contract.properties.get("keyScope") == "file" or source:
-        # keyScope file: unique within a file; files overlap (several years each), staging dedupes
+    if contract.properties.get("keyScope") == "file" or source or contract.kind == "marts":
+        # keyScope file: unique within a file; files overlap (several years each), staging
+        # dedupes. A mart's key: the gate's `primary_key_unique`.
         pk = []
     if len(pk) > 1:
         tests.append(

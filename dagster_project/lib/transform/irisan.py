@@ -19,8 +19,9 @@ only the slice of pemda whose raw files changed:
   build's, as its inputs are. A data test runs when any node it reads runs (a relationship from a
   recomputed fact to an unchanged dim is checked again).
 - **When the state cannot be trusted** the build is full: no state yet, another version of the
-  code (dbt models, macros, seeds, contracts, DuckDB or dbt itself) or of the national files
-  (anything in raw/ outside a pemda folder), or a forced full build (`apbd run --penuh`).
+  code (dbt models, macros, seeds, contracts, the quality gate, DuckDB or dbt itself) or of the
+  national files (anything in raw/ outside a pemda folder), or a forced full build
+  (`apbd run --penuh`).
 - **The state is the last published build**: the build file is copied aside as a candidate once
   dbt has finished (before the schemas that do not ship are dropped, so intermediate tables stay),
   and the candidate becomes the state only when the publish of the same run succeeds. A failed
@@ -54,8 +55,9 @@ from dagster_project.lib.core.paths import (
 SLICE_TABLE = "irisan_pemda"  # main.irisan_pemda in a slice build file (read by the macro)
 META_FOLDER = "_meta"  # raw/_meta: the ingest log, read only by models built whole
 _PEMDA_PREFIX = pemda_folder("")
-# Everything of the code that decides what a table holds.
+# Everything of the code that decides what a table holds, and whether it may be published.
 _CODE_DIRS = ("models", "macros", "seeds")
+_GATE_DIR = Path(__file__).resolve().parents[1] / "gate"
 
 
 @dataclass(frozen=True)
@@ -103,16 +105,22 @@ def _files_digest(files: Iterable[tuple[str, int, int]]) -> str:
     return h.hexdigest()
 
 
+def code_files() -> list[Path]:
+    """The files of the code a build's tables depend on: the dbt project, the contracts and the
+    quality gate (which does not check again a table carried over from the last published build:
+    it passed this gate)."""
+    files = [DBT_DIR / "dbt_project.yml"]
+    for root in [DBT_DIR / d for d in _CODE_DIRS] + [CONTRACTS_DIR, _GATE_DIR]:
+        files += [p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    return sorted(files)
+
+
 def code_fingerprint() -> str:
-    """The dbt project, the contracts and the engines' versions."""
+    """`code_files` and the engines' versions."""
     import dbt.version  # the dbt-core the build runs
 
     h = hashlib.sha256(f"duckdb {duckdb.__version__}; dbt {dbt.version.__version__}\n".encode())
-    roots = [DBT_DIR / d for d in _CODE_DIRS] + [CONTRACTS_DIR]
-    files = [DBT_DIR / "dbt_project.yml"]
-    for root in roots:
-        files += [p for p in root.rglob("*") if p.is_file()]
-    for p in sorted(files):
+    for p in code_files():
         h.update(str(p.relative_to(DBT_DIR.parent)).encode() + b"\0" + p.read_bytes() + b"\n")
     return h.hexdigest()
 

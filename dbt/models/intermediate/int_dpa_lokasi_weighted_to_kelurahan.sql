@@ -13,7 +13,10 @@
        or its own location at weight 1 when it has none): they place an account that was paid
        without a rincian line in that phase.
     bobot is an integer numerator (rupiah cents x 27720 / number of kelurahan it is split over;
-    27720 is divisible by 1..12), so the split in fct_belanja_wilayah stays in exact integers. -#}
+    27720 is divisible by 1..12), so the split in fct_belanja_wilayah stays in exact integers.
+    A table, not a view: as a view, each of its four data tests computed it again (55 s of the
+    100-pemda build), and so did the model reading it. -#}
+{{ config(materialized='irisan_pemda') }}
 with
 
 sub_kegiatan as (
