@@ -160,10 +160,12 @@ def test_a_build_under_a_tiny_memory_limit_spills_and_builds_the_same_mart(
     copy_demo, published_demo
 ):
     """The shared demo's budget mart and everything under it (26 nodes), rebuilt by dbt from its
-    raw Parquet with DuckDB limited to 100 MB on one thread: what does not fit goes to
-    <data>/tmp, every model after the spill still runs, and the mart is the published one, row
-    for row. Measured on the scale-0.3 demo (one thread): 80 MB runs out of memory on what
-    DuckDB cannot spill, 100 MB spills 6–12 MB, 128 MB needs no spill; the profile's former
+    raw Parquet with DuckDB limited to 112 MB on one thread (dbt's and DuckDB's): what does not
+    fit goes to <data>/tmp, every model after the spill still runs, and the mart is the published
+    one, row for row. Measured on the scale-0.3 demo, DuckDB on one thread: 100 MB runs out of
+    memory on what DuckDB cannot spill, 112 MB spills, 128 MB needs no spill. On two DuckDB
+    threads 100 MB spilled 6–12 MB and once in a loaded CI run ran out (95.3 of 95.3 MiB): the
+    peak varies with how the threads interleave, so this test pins one. The profile's former
     `settings` failed the first model after the spill (`Cannot switch temporary directory`)."""
     root, paths = copy_demo("hemat_memori")
     with spill_files(paths.tmp) as seen:
@@ -172,11 +174,12 @@ def test_a_build_under_a_tiny_memory_limit_spills_and_builds_the_same_mart(
             "hemat",
             "+mart_anggaran_realisasi",
             data_tests=False,
-            APBD_BUILD_MEMORY="100MB",
+            APBD_BUILD_MEMORY="112MB",
             APBD_BUILD_THREADS="1",
+            APBD_DUCKDB_THREADS="1",
         )
     spilled = {name: size for name, size in seen.items() if "storage" in name and size}
-    assert spilled, f"nothing spilled to {paths.tmp} under 100 MB: {seen}"
+    assert spilled, f"nothing spilled to {paths.tmp} under 112 MB: {seen}"
     with duckdb.connect(str(build), read_only=True) as con:
         con.execute(f"attach '{published_demo.published_db}' as terbit (read_only true)")
         a = "select * from marts.mart_anggaran_realisasi"

@@ -119,7 +119,8 @@ def duckdb_config(paths: DataPaths | None = None) -> dict[str, Any]:
     """`duckdb.connect(..., config=duckdb_config())` for a database the pipeline opens on the
     whole data of `paths` (default: `APBD_DATA_DIR`'s), dbt's build included (its plugin,
     lib/transform/dbt_duckdb.py): the build's memory limit (`APBD_BUILD_MEMORY` when set), spill
-    to `<data>/tmp`, insertion order not kept, and `file_search_path` = the data folder, where
+    to `<data>/tmp`, insertion order not kept, DuckDB's threads (every core, or
+    `APBD_DUCKDB_THREADS`), and `file_search_path` = the data folder, where
     the dbt sources' files are named (`raw/...`: a view of the build over raw Parquet reads
     through it). Readers of the published mart have their own limits (`lib/publish/access.py`)."""
     paths = paths or DataPaths.from_env()
@@ -129,9 +130,12 @@ def duckdb_config(paths: DataPaths | None = None) -> dict[str, Any]:
             "(the data folder's path must not contain a comma)."
         )
     memory = os.environ.get("APBD_BUILD_MEMORY") or build_settings()["APBD_BUILD_MEMORY"]
-    return {
+    config = {
         "memory_limit": memory,
         "temp_directory": str(paths.tmp),
         "preserve_insertion_order": False,
         "file_search_path": str(paths.root),
     }
+    if threads := os.environ.get("APBD_DUCKDB_THREADS"):  # default: every core
+        config["threads"] = int(threads)
+    return config
