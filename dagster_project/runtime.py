@@ -409,11 +409,7 @@ def ingest_runs(
                 ingest_source(source_contracts()[".".join(a.key.path)], paths, files=[])
             continue
         keys = {a.key for a in assets}
-        own_checks = [
-            c
-            for c in [*checks.contract_checks, *checks.freshness_checks]
-            if {k.asset_key for k in c.check_keys} <= keys
-        ]
+        own_checks = [c for c in checks.raw_checks if {k.asset_key for k in c.check_keys} <= keys]
         yield dg.materialize(
             [*assets, *own_checks],
             selection=dg.AssetSelection.assets(*assets),
@@ -435,9 +431,7 @@ def rebuild_without_raw_checks(definitions):
     from dagster_project.defs.ingest import checks
 
     graph = definitions.resolve_asset_graph()
-    selection = rebuild_job.selection - dg.AssetSelection.checks(
-        *checks.contract_checks, *checks.freshness_checks
-    )
+    selection = rebuild_job.selection - dg.AssetSelection.checks(*checks.raw_checks)
     return definitions.resolve_job_def(rebuild_job.name).get_subset(
         asset_selection=selection.resolve(graph),
         asset_check_selection=selection.resolve_checks(graph),

@@ -97,3 +97,6 @@ freshness_checks = [
     for c in source_contracts().values()
     if c.key in jadwal.sources_with_calendar(source_contracts())
 ]
+# The checks on the raw sources: each ingest run runs its own (runtime.ingest_runs), and
+# `apbd run`'s rebuild right after leaves them out (runtime.rebuild_without_raw_checks).
+raw_checks = [*contract_checks, *freshness_checks]

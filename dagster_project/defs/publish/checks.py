@@ -60,7 +60,7 @@ def _as_result(key: dg.AssetKey, name: str, results: list[CheckResult]) -> dg.As
     )
 
 
-def carried_over(context: dg.AssetCheckExecutionContext, keys: set[dg.AssetKey]) -> set:
+def carried_over_in_run(context: dg.AssetCheckExecutionContext, keys: set[dg.AssetKey]) -> set:
     """Those of `keys` whose materialisation in this run is a carried-over table."""
     out = set()
     for key in keys:
@@ -86,7 +86,7 @@ def gerbang_mutu(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
     selected = context.selected_asset_check_keys
-    kept = carried_over(context, {k.asset_key for k in selected})
+    kept = carried_over_in_run(context, {k.asset_key for k in selected})
     if kept:
         context.log.info(
             f"gerbang mutu: {len(kept)} mart dibawa utuh dari hasil bangun terbit terakhir, "

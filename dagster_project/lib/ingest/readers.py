@@ -95,15 +95,15 @@ DELIMITERS = ",;\t|"
 def _sniff_delimiter(text: str) -> str:
     """The delimiter among `DELIMITERS`: csv.Sniffer's choice, else the most frequent."""
     sample = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
-    try:
-        if '"' in sample or "'" in sample:
+    # Without a quote Sniffer's quote rule cannot apply, only its consistency rule, which costs
+    # 127 counts a line (every ASCII character) to weigh four (2/3 of the demo's CSV files).
+    if '"' in sample or "'" in sample:
+        try:
             return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-        # No quote: Sniffer's quote rule cannot apply, only its consistency rule, which costs
-        # 127 counts a line (every ASCII character) to weigh four (2/3 of the demo's CSV files).
-        if delim := _consistent_delimiter(sample):
-            return delim
-    except csv.Error:
-        pass
+        except csv.Error:
+            pass
+    elif delim := _consistent_delimiter(sample):
+        return delim
     counts = {d: sample.count(d) for d in DELIMITERS}
     return max(counts, key=counts.get)  # type: ignore[arg-type]
 
@@ -112,8 +112,8 @@ def _consistent_delimiter(sample: str) -> str:
     """csv.Sniffer's `_guess_delimiter` (Python 3.11), step for step, over `DELIMITERS` only (its
     result is always one of them): the candidate found the same number of times on at least 90 %
     of the lines, judged on the first 10 non-empty lines, then 20, and so on; several: Sniffer's
-    preferred order, then the most consistent; none: "". tests/test_readers.py holds it equal to
-    Sniffer on thousands of samples."""
+    preferred order, then the most consistent; none: "". tests/test_bad_inputs.py holds it equal
+    to Sniffer on thousands of samples."""
     lines = [line for line in sample.split("\n") if line]
     chunk = min(10, len(lines))
     frequency: dict[str, dict[int, int]] = {d: {} for d in DELIMITERS}
