@@ -316,12 +316,11 @@ def dbt_build_args(
     args += ["--exclude-resource-type", "seed"]
     sempit = narrowing(rencana, manifest) if manifest is not None else None
     if sempit and (sempit.model or sempit.test):
-        nodes, children = manifest["nodes"], manifest["child_map"]
+        nodes, sources, children = manifest["nodes"], manifest["sources"], manifest["child_map"]
         frontier = [u for u in sempit.model if not sempit.model.intersection(children.get(u, ()))]
         names = sorted("+fqn:" + ".".join(nodes[u]["fqn"]) for u in frontier)
         names += sorted(
-            f"source:{manifest['sources'][u]['source_name']}.{manifest['sources'][u]['name']}"
-            for u in sempit.sumber
+            f"source:{sources[u]['source_name']}.{sources[u]['name']}" for u in sempit.sumber
         )
         args += [
             "--indirect-selection",
