@@ -280,22 +280,3 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
-
-{% materialization view, adapter="duckdb" %}
-{#- A view in a slice build is not created again: the build file is a copy of the last good
-    build, made with the same code (a new code fingerprint makes the build full), so the view's
-    SQL there is this run's, and DuckDB reads its inputs when it is queried. Creating it again
-    binds its whole query, every raw Parquet glob beneath it included (0.1–0.3 s a view at 10
-    pemda), and the first view of a source is the first node every slice build waits for. A
-    view reading an environment variable holds its value in the SQL: built again, as in a full
-    build. -#}
-  {%- set existing_relation = load_cached_relation(this) -%}
-  {%- if existing_relation is not none and existing_relation.is_view
-        and 'env_var(' not in model.raw_code and irisan_pemda_terpilih() is not none -%}
-    {% call statement('main') -%}
-      select 1
-    {%- endcall %}
-    {{ return({'relations': [this.incorporate(type='view')]}) }}
-  {%- endif -%}
-  {{ return(materialization_view_default()) }}
-{% endmaterialization %}
