@@ -185,14 +185,11 @@ def test_a_slice_build_runs_only_what_its_changed_sources_reach():
     assert sempit.model == {"model.apbd.m2"}
     # the relationship from a recomputed m3 to the unchanged m2 is checked again
     assert sempit.test == {"test.apbd.t_m2", "test.apbd.t_y"}
-    # m2 and its ancestors, and (cautious) the tests reading only what is left out; what dbt
-    # then runs is checked against `narrowing` in test_pemda_pipeline
-    assert sempit.sumber == {"source.apbd.a.y"}
     assert args[-4:] == [
         "--indirect-selection",
-        "cautious",
+        "empty",
         "--exclude",
-        "+fqn:apbd.m2 source:a.y resource_type:seed",
+        "fqn:apbd.m2 fqn:apbd.t_m2 fqn:apbd.t_y",
     ]
 
     empty = irisan.Rencana((), "irisan kosong", sidik, **seen)

@@ -246,12 +246,10 @@ def plan(paths: DataPaths) -> Rencana:
 @dataclass(frozen=True)
 class Penyempitan:
     """The nodes (dbt unique ids) a slice build leaves as the kept build has them: `model` the
-    tables and views, `test` the data tests, and `sumber` the sources whose files it does not
-    read again (unchanged, and seen by the fingerprint)."""
+    tables and views, `test` the data tests."""
 
     model: frozenset[str]
     test: frozenset[str]
-    sumber: frozenset[str] = frozenset()
 
 
 def narrowing(rencana: Rencana, manifest: dict[str, Any]) -> Penyempitan | None:
@@ -286,11 +284,7 @@ def narrowing(rencana: Rencana, manifest: dict[str, Any]) -> Penyempitan | None:
         for u, n in nodes.items()
         if n["resource_type"] == "test" and not runs.intersection(n["depends_on"]["nodes"])
     }
-    return Penyempitan(
-        model=frozenset(models - runs),
-        test=frozenset(tests),
-        sumber=frozenset(manifest["sources"]) - start,
-    )
+    return Penyempitan(model=frozenset(models - runs), test=frozenset(tests))
 
 
 def dbt_build_args(
@@ -299,35 +293,18 @@ def dbt_build_args(
     """`dbt build` as the pipeline runs it (the selection aside, which Dagster adds): no unit
     tests (they check the SQL on fixed inputs, not the data: the test suite runs them); a slice
     build does not load the seeds again (the code, seeds included, is that of the kept build)
-    and, given the manifest, leaves out what its inputs cannot have moved (`narrowing`).
-    Returns the arguments and what they leave out.
-
-    The exclusion names few nodes, not every one left out (≈290 names at 10 pemda cost dbt
-    ≈1 s to match, each name against every node): what a slice build leaves out holds every
-    ancestor of each of its models, so its models are the ancestors of the few it leaves out
-    whose children all run (`+` each of those), and with dbt's `cautious` indirect selection a
-    test is left out with them exactly when everything it reads is left out: those models, the
-    seeds and the unchanged sources, also named (dbt's default, `eager`, would drop a
-    relationship test between a node that runs and one that does not).
-    tests/test_pemda_pipeline.py holds what dbt runs equal to what `narrowing` leaves in."""
+    and, given the manifest, leaves out what its inputs cannot have moved (`narrowing`, by full
+    name and without dbt's indirect selection, which would drop a relationship test between a
+    node that runs and one that does not). Returns the arguments and what they leave out."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     if rencana.penuh:
         return args, None
     args += ["--exclude-resource-type", "seed"]
     sempit = narrowing(rencana, manifest) if manifest is not None else None
     if sempit and (sempit.model or sempit.test):
-        nodes, sources, children = manifest["nodes"], manifest["sources"], manifest["child_map"]
-        frontier = [u for u in sempit.model if not sempit.model.intersection(children.get(u, ()))]
-        names = sorted("+fqn:" + ".".join(nodes[u]["fqn"]) for u in frontier)
-        names += sorted(
-            f"source:{sources[u]['source_name']}.{sources[u]['name']}" for u in sempit.sumber
-        )
-        args += [
-            "--indirect-selection",
-            "cautious",
-            "--exclude",
-            " ".join([*names, "resource_type:seed"]),
-        ]
+        nodes = manifest["nodes"]
+        names = sorted("fqn:" + ".".join(nodes[u]["fqn"]) for u in sempit.model | sempit.test)
+        args += ["--indirect-selection", "empty", "--exclude", " ".join(names)]
     return args, sempit
 
 
