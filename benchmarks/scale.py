@@ -113,6 +113,21 @@ def raw_rows(raw: Path, config: dict) -> int:
     return rows
 
 
+def sp2d_per_year(raw: Path, config: dict) -> float | None:
+    """SP2D (payments) per fiscal year in raw/, all pemda together: the size issue 12 names
+    its 100-pemda world by (≈ 6.5 M a year)."""
+    import duckdb
+
+    files = raw / "bpkad" / "sp2d"
+    if not any(files.glob("pemda=*/**/*.parquet")):
+        return None
+    with duckdb.connect(config=config) as con:
+        return con.execute(
+            "select count(*) / count(distinct tahun) "
+            f"from read_parquet('{files}/pemda=*/**/*.parquet', union_by_name = true)"
+        ).fetchone()[0]
+
+
 def worker_pipeline(data: Path) -> dict:
     t0 = time.perf_counter()
     from dagster_project.lib.ingest.pseudonymise import ensure_hmac_key
@@ -146,6 +161,7 @@ def worker_pipeline(data: Path) -> dict:
     ]
     rows = raw_rows(paths.raw, _duckdb_config(paths.root))
     return {
+        "sp2d_per_year": sp2d_per_year(paths.raw, _duckdb_config(paths.root)),
         "success": report.success,
         "failed": [*report.failed_steps, *report.failed_checks][:5],
         "startup_seconds": startup,
@@ -484,6 +500,7 @@ def measure_size(pemda: int, scale: float, label: str, env: dict, cwd: Path, arg
     out["pipeline_seconds"] = pipe["seconds"]
     out["pipeline_cpu_seconds"] = pipe["cpu_seconds"]  # start-up included: the same process
     out["raw_rows"] = pipe["raw_rows"]
+    out["sp2d_per_year"] = pipe.get("sp2d_per_year")  # None from a --baseline before it
     out["ingest_files_per_s"] = demo["files"] / seconds["ingest"] if seconds["ingest"] else None
     out["ingest_rows_per_s"] = pipe["raw_rows"] / seconds["ingest"] if seconds["ingest"] else None
     out["peak_rss_pipeline_mb"] = max((r for _, r in samples), default=0) / 2**20
@@ -536,6 +553,7 @@ def markdown(results: list[dict], meta: dict) -> str:
         "|---|" + "---:|" * len(cols),
         "| landing files | " + " | ".join(f"{r['files']:,}" for r in results) + " |",
         "| raw rows | " + " | ".join(f"{r['raw_rows']:,}" for r in results) + " |",
+        "| SP2D a year | " + " | ".join(_fmt(r.get("sp2d_per_year"), 0) for r in results) + " |",
     ]
     for stage in STAGES:
         lines.append(

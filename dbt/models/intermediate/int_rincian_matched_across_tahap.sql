@@ -17,7 +17,7 @@
     4. tidak_ditemukan: the rest (ditambah on the later side, dihapus on the earlier).
     A match across sub kegiatan or OPD is `dipindah`; otherwise `berubah` when amount, volume,
     unit price, funding source or location differs, else `tetap`. -#}
-{{ config(materialized='irisan_pemda') }}
+{{ config(materialized='irisan_pemda', irisan_per_batch=5) }}
 
 {%- set putaran = 3 -%}
 {%- set kolom = [
