@@ -342,7 +342,7 @@ def test_a_slice_build_recomputes_its_pemda_only_and_equals_the_full_build(dua_p
     # Only what SP2D reaches ran (and what reads the ingest log): the budget's models did not.
     results = json.loads((paths.build / "dbt_target_irisan" / "run_results.json").read_text())
     ran = {r["unique_id"] for r in results["results"]}
-    # exactly what `narrowing` leaves in, from dbt's own selection (few names, cautious tests)
+    # exactly what `narrowing` leaves in: dbt's selection drops nothing more, nothing less
     buildable = {
         u
         for u, n in manifest["nodes"].items()

@@ -7,7 +7,9 @@
     kode_pemda except those compared across pemda or read from the ingest log (marts take it from
     their contract, dagster_project/lib/contracts/dbt_codegen.py `materialization`).
 
-    - Full build (a new build file): the table is created as `table` would, contract and all.
+    - Full build (a new build file): the table is created as `table` would, contract and all;
+      with config `irisan_per_batch: N`, created empty and filled N pemda at a time, each
+      batch computed as a slice build computes its slice (irisan_semua_pemda).
     - Slice build: the build file is a copy of the last good build and holds `main.irisan_pemda`,
       the pemda to recompute. The model runs with DuckDB variable `irisan_pemda` set to that list
       on its own connection, and every read of a pemda's data beneath it carries the filter
@@ -84,11 +86,7 @@ select * from irisan_hasil_uji
     connection: irisan_pemda, and for each per-pemda raw source irisan_berkas__<system>__<table>,
     the files to read: its empty schema file and the slice's pemda folders that exist (a glob
     matching nothing is an error in DuckDB), so a view over raw opens no other pemda's files. -#}
-{%- set sources = graph.get('sources', {}).values() | list -%}
-{%- set per_pemda = [] -%}
-{%- for s in sources if (s.config.meta or s.meta).get('irisan_pemda') -%}
-  {%- do per_pemda.append(s) -%}
-{%- endfor -%}
+{%- set per_pemda = irisan_sumber_per_pemda() -%}
 {%- if not irisan -%}
 reset variable irisan_pemda
 {%- for s in per_pemda %};
@@ -116,6 +114,17 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
   {%- for k in ada.get(s.source_name ~ '__' ~ s.name, []) %}, '{{ folder }}/{{ awalan }}{{ k }}/**/*.parquet'{% endfor %}]::varchar[]
 {%- endfor -%}
 {%- endif -%}
+{%- endmacro %}
+
+
+{% macro irisan_sumber_per_pemda() -%}
+{#- The raw sources holding one pemda's rows per folder (meta irisan_pemda: their folder in raw/,
+    awalan_pemda: the prefix of a pemda's subfolder), from their contracts. -#}
+{%- set found = [] -%}
+{%- for s in graph.get('sources', {}).values() if (s.config.meta or s.meta).get('irisan_pemda') -%}
+  {%- do found.append(s) -%}
+{%- endfor -%}
+{{ return(found) }}
 {%- endmacro %}
 
 
@@ -188,10 +197,10 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
     computes its slice (the filter pushed into every scan beneath), so the model's memory is
     that of its N largest pemda, not of all of them. For a model whose work grows faster than
     its rows: int_rincian_matched_across_tahap compares a pemda-year's budget lines pairwise;
-    at 100 pemda of issue 12's size (≈ 6.4 M SP2D a year) built whole it ran out of DuckDB's
+    at 100 pemda of issue 12's size (7.4 M SP2D a year) built whole it ran out of DuckDB's
     5 GiB after 7 minutes. -#}
 {%- set globs = [] -%}
-{%- for s in graph.get('sources', {}).values() if (s.config.meta or s.meta).get('irisan_pemda') -%}
+{%- for s in irisan_sumber_per_pemda() -%}
   {%- set meta = s.config.meta or s.meta -%}
   {%- do globs.append("select regexp_extract(file, '/" ~ meta['awalan_pemda']
       ~ "([^/]+)/', 1) as kode_pemda from glob('" ~ meta['irisan_pemda'] ~ "/"
@@ -279,4 +288,3 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
 
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
-
