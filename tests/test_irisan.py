@@ -113,8 +113,14 @@ def test_a_slice_build_starts_from_the_state_with_its_slice_written_in(warehouse
     _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
     build = warehouse.build / "apbd_build.duckdb"
     irisan.prepare_build(warehouse, build, irisan.plan(warehouse))
+    schema = irisan.SLICE_SCHEMA
     with duckdb.connect(str(build), read_only=True) as con:
-        assert con.execute(f"select * from main.{irisan.SLICE_TABLE}").fetchall() == [("64.72",)]
+        assert con.execute(f"select * from {schema}.{irisan.SLICE_TABLE}").fetchall() == [
+            ("64.72",)
+        ]
+        # the slice's folders in raw/, which the macro's file lists are made of
+        folders = con.execute(f"select * from {schema}.{irisan.SLICE_FOLDERS}").fetchall()
+        assert ("bpkad.sp2d", "64.72") in folders and {k for _, k in folders} == {"64.72"}
 
 
 def test_an_unpublished_build_never_becomes_the_state(warehouse):

@@ -10,8 +10,10 @@
     - Full build (a new build file): the table is created as `table` would, contract and all;
       with config `irisan_per_batch: N`, created empty and filled N pemda at a time, each
       batch computed as a slice build computes its slice (irisan_berkas_semua).
-    - Slice build: the build file is a copy of the last good build and holds `main.irisan_pemda`,
-      the pemda to recompute, and `main.irisan_berkas`, their folders in raw/ per source. The model runs with DuckDB variable `irisan_pemda` set to that list
+    - Slice build: the build file is a copy of the last good build and holds
+      `intermediate.irisan_pemda`, the pemda to recompute, and `intermediate.irisan_berkas`,
+      their folders in raw/ per source (irisan_dibangun). The model runs with DuckDB variable
+      `irisan_pemda` set to that list
       on its own connection, and every read of a pemda's data beneath it carries the filter
       `irisan_saring()`: the per-pemda raw sources (`source`, meta irisan_pemda from the contract)
       and the other `irisan_pemda` tables (`ref`), through every view in between. DuckDB folds
@@ -68,8 +70,7 @@
     left, and its tests passed on them); a test reading a table built whole reads all. The
     variable is set for the test's query alone: its result goes to a temporary table, the
     variable is reset, then the result is read, so nothing leaks into the next node. -#}
-{%- set irisan = irisan_uji_terpilih() -%}
-{%- if irisan -%}
+{%- if irisan_uji_terpilih() -%}
 {{ irisan_variabel_irisan() }};
 create or replace temporary table irisan_hasil_uji as
 {{ default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) }};
@@ -88,7 +89,7 @@ select * from irisan_hasil_uji
     file and the slice's pemda folders that exist (a glob matching nothing is an error in
     DuckDB), so a view over raw opens no other pemda's files (the sources' external_location,
     lib/contracts/dbt_codegen.py). Which folders exist is read from `berkas`, a relation
-    (sumber, kode_pemda): main.irisan_berkas, written with the slice before dbt starts
+    (sumber, kode_pemda): intermediate.irisan_berkas, written with the slice before dbt starts
     (lib/transform/irisan.py prepare_build, from its walk of raw/), or for a batched full build
     the glob the materialization ran once (irisan_berkas_semua). So no node globs raw/. -#}
 {%- if pemda is none -%}
@@ -135,9 +136,10 @@ set variable irisan_berkas = (
 
 
 {% macro irisan_variabel_irisan() -%}
-{#- irisan_variabel for this slice build (main.irisan_pemda, main.irisan_berkas). -#}
-{{ irisan_variabel('(select list(kode_pemda order by kode_pemda) from main.irisan_pemda)',
-                   'main.irisan_berkas') }}
+{#- irisan_variabel for this slice build (irisan_dibangun). -#}
+{{ irisan_variabel(
+    '(select list(kode_pemda order by kode_pemda) from intermediate.irisan_pemda)',
+    'intermediate.irisan_berkas') }}
 {%- endmacro %}
 
 
@@ -153,9 +155,8 @@ set variable irisan_berkas = (
 
 
 {% macro irisan_uji_terpilih() -%}
-{#- The slice a test may be narrowed to, or none. -#}
-{%- set irisan = irisan_pemda_terpilih() -%}
-{%- if not irisan -%}{{ return(none) }}{%- endif -%}
+{#- True when a test may be narrowed to the slice. -#}
+{%- if not irisan_dibangun() -%}{{ return(false) }}{%- endif -%}
 {%- for uid in model.depends_on.nodes -%}
   {%- set node = graph.nodes.get(uid) -%}
   {%- if node is none or node.resource_type not in ('model', 'seed') -%}
@@ -167,13 +168,13 @@ set variable irisan_berkas = (
                                       identifier=node.alias) -%}
     {%- if 'kode_pemda' not in (adapter.get_columns_in_relation(rel)
                                 | map(attribute='name') | list) -%}
-      {{ return(none) }}
+      {{ return(false) }}
     {%- endif -%}
   {%- elif node.config.materialized != 'irisan_pemda' -%}
-    {{ return(none) }}
+    {{ return(false) }}
   {%- endif -%}
 {%- endfor -%}
-{{ return(irisan) }}
+{{ return(true) }}
 {%- endmacro %}
 
 
@@ -202,16 +203,13 @@ set variable irisan_berkas = (
 {%- endmacro %}
 
 
-{% macro irisan_pemda_terpilih() -%}
-{#- The slice of this build (a sorted list of kode_pemda), or none for a full build. -#}
-{%- if not execute -%}{{ return(none) }}{%- endif -%}
-{%- set ada = run_query(
-    "select count(*) from information_schema.tables "
-    ~ "where table_catalog = current_database() and table_schema = 'main' "
-    ~ "and table_name = 'irisan_pemda'") -%}
-{%- if ada.columns[0].values()[0] == 0 -%}{{ return(none) }}{%- endif -%}
-{%- set kode = run_query("select kode_pemda from main.irisan_pemda order by 1") -%}
-{{ return(kode.columns[0].values() | list) }}
+{% macro irisan_dibangun() -%}
+{#- True in a slice build: the build file holds intermediate.irisan_pemda, written before dbt
+    started (lib/transform/irisan.py prepare_build). Looked up in dbt's relation cache, filled
+    when dbt starts (every schema of the project's models): no query in each node. -#}
+{%- if not execute -%}{{ return(false) }}{%- endif -%}
+{{ return(adapter.get_relation(database=target.database, schema='intermediate',
+                               identifier='irisan_pemda') is not none) }}
 {%- endmacro %}
 
 
@@ -242,32 +240,25 @@ create or replace temporary table irisan_berkas_semua as {{ globs | join(' union
 {% materialization irisan_pemda, adapter="duckdb" %}
   {%- set existing_relation = load_cached_relation(this) -%}
   {%- set target_relation = this.incorporate(type='table') -%}
-  {%- set irisan = irisan_pemda_terpilih() -%}
+  {%- set irisan = irisan_dibangun() -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-  {%- if irisan is not none and existing_relation is not none and existing_relation.is_table -%}
-    {%- set daftar = irisan_daftar(irisan) -%}
-    {%- if irisan | length > 0 -%}
-      {% call statement('irisan_pasang') -%}
-        {{ irisan_variabel_irisan() }}
-      {%- endcall %}
-      {% call statement('main') -%}
-        delete from {{ target_relation }} where kode_pemda in ({{ daftar }});
-        insert into {{ target_relation }} by name
-        select * from (
-          {{ compiled_code }}
-        ) as irisan where kode_pemda in ({{ daftar }})
-      {%- endcall %}
-      {% call statement('irisan_lepas') -%}
-        {{ irisan_variabel(none) }}
-      {%- endcall %}
-    {%- else -%}
-      {% call statement('main') -%}
-        select 1
-      {%- endcall %}
-    {%- endif -%}
+  {%- if irisan and existing_relation is not none and existing_relation.is_table -%}
+    {% call statement('irisan_pasang') -%}
+      {{ irisan_variabel_irisan() }}
+    {%- endcall %}
+    {% call statement('main') -%}
+      delete from {{ target_relation }} where list_contains(getvariable('irisan_pemda'), kode_pemda);
+      insert into {{ target_relation }} by name
+      select * from (
+        {{ compiled_code }}
+      ) as irisan where list_contains(getvariable('irisan_pemda'), kode_pemda)
+    {%- endcall %}
+    {% call statement('irisan_lepas') -%}
+      {{ irisan_variabel(none) }}
+    {%- endcall %}
   {%- elif config.get('irisan_per_batch') -%}
     {#- A full build in batches of pemda (see irisan_berkas_semua). -#}
     {{ drop_relation_if_exists(existing_relation) }}

@@ -52,9 +52,13 @@ from dagster_project.lib.core.paths import (
     pemda_of_folder,
 )
 
-SLICE_TABLE = "irisan_pemda"  # main.irisan_pemda in a slice build file (read by the macro)
-# main.irisan_berkas: (sumber, kode_pemda) for each of the slice's folders in raw/ (the macro
-# sets the files each per-pemda source reads from it: no dbt node globs raw/)
+# A slice build file holds the slice in the schema of the intermediate models, whose tables dbt
+# lists once when it starts (the macro finds them in its relation cache, without a query in each
+# node, dbt/macros/irisan_pemda.sql irisan_dibangun), dropped before anything ships:
+SLICE_SCHEMA = "intermediate"
+SLICE_TABLE = "irisan_pemda"  # the pemda to recompute
+# (sumber, kode_pemda) for each of the slice's folders in raw/ (the macro sets the files each
+# per-pemda source reads from it: no dbt node globs raw/)
 SLICE_FOLDERS = "irisan_berkas"
 META_FOLDER = "_meta"  # raw/_meta: the ingest log, read only by models built whole
 _PEMDA_PREFIX = pemda_folder("")
@@ -338,14 +342,15 @@ def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | No
     dbt's SQL materialization does not serve (mart_skenario_bawaan, a Python model)."""
     *_, schema, name = [p.strip('"') for p in table.split(".")]
     found = con.execute(
-        "select count(*) filter (where table_schema = 'main' and table_name = ?), "
+        "select count(*) filter (where table_schema = ? and table_name = ?), "
         "count(*) filter (where table_schema = ? and table_name = ?) "
         "from information_schema.tables where table_catalog = current_database()",
-        [SLICE_TABLE, schema, name],
+        [SLICE_SCHEMA, SLICE_TABLE, schema, name],
     ).fetchone()
     if not (found[0] and found[1]):
         return None
-    return [r[0] for r in con.execute(f"select kode_pemda from main.{SLICE_TABLE}").fetchall()]
+    kode = con.execute(f"select kode_pemda from {SLICE_SCHEMA}.{SLICE_TABLE}").fetchall()
+    return [r[0] for r in kode]
 
 
 def prepare_build(paths: DataPaths, build_db: Path, rencana: Rencana) -> None:
@@ -358,24 +363,27 @@ def prepare_build(paths: DataPaths, build_db: Path, rencana: Rencana) -> None:
     shutil.copyfile(state_db(paths), build_db)
     folders = [(s, k) for k in rencana.irisan for s in rencana.sidik.pemda.get(k, {})]
     with duckdb.connect(str(build_db)) as con:
-        con.execute(f"create or replace table main.{SLICE_TABLE} (kode_pemda varchar not null)")
+        con.execute(f"create schema if not exists {SLICE_SCHEMA}")
+        con.execute(
+            f"create or replace table {SLICE_SCHEMA}.{SLICE_TABLE} (kode_pemda varchar not null)"
+        )
         con.executemany(
-            f"insert into main.{SLICE_TABLE} values (?)", [(k,) for k in rencana.irisan]
+            f"insert into {SLICE_SCHEMA}.{SLICE_TABLE} values (?)", [(k,) for k in rencana.irisan]
         )
         con.execute(
-            f"create or replace table main.{SLICE_FOLDERS} "
+            f"create or replace table {SLICE_SCHEMA}.{SLICE_FOLDERS} "
             "(sumber varchar not null, kode_pemda varchar not null)"
         )
         if folders:
-            con.executemany(f"insert into main.{SLICE_FOLDERS} values (?, ?)", folders)
+            con.executemany(f"insert into {SLICE_SCHEMA}.{SLICE_FOLDERS} values (?, ?)", folders)
 
 
 def keep_candidate(paths: DataPaths, build_db: Path, rencana: Rencana, run_id: str) -> None:
     """After dbt, before the schemas that do not ship are dropped: the build as next run's state,
     if this run publishes it (`promote_candidate`)."""
     with duckdb.connect(str(build_db)) as con:
-        con.execute(f"drop table if exists main.{SLICE_TABLE}")
-        con.execute(f"drop table if exists main.{SLICE_FOLDERS}")
+        con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_TABLE}")
+        con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_FOLDERS}")
         con.execute("checkpoint")
     state_dir(paths).mkdir(parents=True, exist_ok=True)
     _candidate_json(paths).unlink(missing_ok=True)
