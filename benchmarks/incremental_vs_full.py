@@ -18,6 +18,8 @@ check behaviour.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import shutil
 import statistics
@@ -87,10 +89,14 @@ def resend_month(
     `i`'s description corrected; the sensor's run for it (one partition of `bpkad/sp2d`, then dbt,
     gate, publish) is executed. Returns (seconds of the run, of the sensor tick, partition, the
     run's id)."""
-    lines = original.splitlines(keepends=True)
-    lines[1 + i] = lines[1 + i].rstrip("\n") + f" (koreksi {i + 1})\n"
+    rows = list(csv.reader(io.StringIO(original)))
+    # the description (keterangan), not the line's end: that is the payee's NPWP, and a
+    # "corrected" NPWP is invalid, so the payment went to quarantine and the month's total fell
+    rows[1 + i][rows[0].index("keterangan")] += f" (koreksi {i + 1})"
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
     sp2d = sp2d_month(paths)
-    sp2d.write_text("".join(lines), encoding="utf-8")
+    sp2d.write_text(text.getvalue(), encoding="utf-8")
     old = time.time() - 120
     os.utime(sp2d, (old, old))
     t = time.perf_counter()

@@ -197,6 +197,44 @@ def _dag_order(manifest: dict) -> list[dict]:
     return order
 
 
+def _in_batches(con, manifest: dict, relation: str, code: str, per_batch: int) -> None:
+    """A model configured `irisan_per_batch: N` as its full build makes it
+    (dbt/macros/irisan_pemda.sql): created empty, then N pemda at a time, the slice's DuckDB
+    variables set for each batch (irisan_variabel: irisan_pemda, and irisan_berkas, each
+    per-pemda source's files) so the filter is pushed into every scan beneath."""
+    sources = [
+        (f"{s['source_name']}.{s['name']}", meta["irisan_pemda"], meta["awalan_pemda"])
+        for s in manifest["sources"].values()
+        if (meta := s["config"].get("meta") or s["meta"]).get("irisan_pemda")
+    ]
+    found = {
+        (name, kode)
+        for name, folder, awalan in sources
+        for (kode,) in con.execute(
+            f"select distinct regexp_extract(file, '/{awalan}([^/]+)/', 1) "
+            f"from glob('{folder}/{awalan}*/**/*.parquet')"
+        ).fetchall()
+    }
+    every = sorted({kode for _, kode in found})
+    con.execute(f"create table {relation} as select * from ({code}) as irisan where false")
+    for i in range(0, len(every), per_batch):
+        batch = every[i : i + per_batch]
+        listed = ", ".join(f"'{k}'" for k in batch)
+        con.execute(f"set variable irisan_pemda = [{listed}]::varchar[]")
+        files = {
+            name: [f"{folder}/_schema.parquet"]
+            + [f"{folder}/{awalan}{k}/**/*.parquet" for k in batch if (name, k) in found]
+            for name, folder, awalan in sources
+        }
+        con.execute("set variable irisan_berkas = ?::map(varchar, varchar[])", [files])
+        con.execute(
+            f"insert into {relation} by name select * from ({code}) as irisan "
+            f"where kode_pemda in ({listed})"
+        )
+    con.execute("reset variable irisan_pemda")
+    con.execute("reset variable irisan_berkas")
+
+
 def worker_limit(data: Path) -> dict:
     """Every seed and model dbt ran, as compiled, in one DuckDB connection (no dbt, no tests)."""
     import importlib.util
@@ -233,6 +271,8 @@ def worker_limit(data: Path) -> dict:
                 con.register("hasil_python", frame)
                 con.execute(f"create table {relation} as select * from hasil_python")
                 con.unregister("hasil_python")
+            elif per_batch := node["config"].get("irisan_per_batch"):
+                _in_batches(con, manifest, relation, node["compiled_code"], int(per_batch))
             else:
                 kind = "view" if node["config"]["materialized"] == "view" else "table"
                 con.execute(f"create {kind} {relation} as {node['compiled_code']}")

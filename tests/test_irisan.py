@@ -113,8 +113,14 @@ def test_a_slice_build_starts_from_the_state_with_its_slice_written_in(warehouse
     _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
     build = warehouse.build / "apbd_build.duckdb"
     irisan.prepare_build(warehouse, build, irisan.plan(warehouse))
+    schema = irisan.SLICE_SCHEMA
     with duckdb.connect(str(build), read_only=True) as con:
-        assert con.execute(f"select * from main.{irisan.SLICE_TABLE}").fetchall() == [("64.72",)]
+        assert con.execute(f"select * from {schema}.{irisan.SLICE_TABLE}").fetchall() == [
+            ("64.72",)
+        ]
+        # the slice's folders in raw/, which the macro's file lists are made of
+        folders = con.execute(f"select * from {schema}.{irisan.SLICE_FOLDERS}").fetchall()
+        assert ("bpkad.sp2d", "64.72") in folders and {k for _, k in folders} == {"64.72"}
 
 
 def test_an_unpublished_build_never_becomes_the_state(warehouse):
@@ -145,12 +151,13 @@ def test_a_state_without_its_description_is_not_used(warehouse):
 def _manifest() -> dict:
     """A dbt manifest in miniature: sources a.x (changed), a.y (unchanged), meta.log (the ingest
     log, not fingerprinted); m1 reads a.x, m2 a.y, m3 both through m1 and m2, m4 reads an
-    environment variable; tests on m2 alone, on m3 and m2 (a relationship) and on source a.y."""
+    environment variable; tests on m2 alone, on m3 and m2 (a relationship) and on source a.y;
+    in folder `lama`, m6 reads a.y and has a test."""
 
-    def node(kind: str, name: str, parents: list[str], code: str = "select 1") -> dict:
+    def node(kind: str, name: str, parents: list[str], code: str = "select 1", folder=()) -> dict:
         return {
             "resource_type": kind,
-            "fqn": ["apbd", name],
+            "fqn": ["apbd", *folder, name],
             "raw_code": code,
             "depends_on": {"nodes": parents},
         }
@@ -165,6 +172,8 @@ def _manifest() -> dict:
         "test.apbd.t_m3_m2": node("test", "t_m3_m2", ["model.apbd.m3", "model.apbd.m2"]),
         "test.apbd.t_y": node("test", "t_y", ["source.apbd.a.y"]),
         "test.apbd.t_x": node("test", "t_x", ["source.apbd.a.x"]),
+        "model.apbd.m6": node("model", "m6", ["source.apbd.a.y"], folder=["lama"]),
+        "test.apbd.t_m6": node("test", "t_m6", ["model.apbd.m6"], folder=["lama"]),
     }
     children: dict[str, list[str]] = {}
     for uid, n in nodes.items():
@@ -182,14 +191,16 @@ def test_a_slice_build_runs_only_what_its_changed_sources_reach():
     seen = {"terlacak": ("a.x", "a.y")}
     rencana = irisan.Rencana(("64.01",), "irisan", sidik, sumber=("a.x",), **seen)
     args, sempit = irisan.dbt_build_args(rencana, _manifest())
-    assert sempit.model == {"model.apbd.m2"}
+    assert sempit.model == {"model.apbd.m2", "model.apbd.m6"}
     # the relationship from a recomputed m3 to the unchanged m2 is checked again
-    assert sempit.test == {"test.apbd.t_m2", "test.apbd.t_y"}
+    assert sempit.test == {"test.apbd.t_m2", "test.apbd.t_y", "test.apbd.t_m6"}
+    # a folder where nothing runs is left out by one name (dbt matches each name against every
+    # node: fewer names, a faster selection)
     assert args[-4:] == [
         "--indirect-selection",
         "empty",
         "--exclude",
-        "fqn:apbd.m2 fqn:apbd.t_m2 fqn:apbd.t_y",
+        "fqn:apbd.lama fqn:apbd.m2 fqn:apbd.t_m2 fqn:apbd.t_y",
     ]
 
     empty = irisan.Rencana((), "irisan kosong", sidik, **seen)
@@ -197,6 +208,7 @@ def test_a_slice_build_runs_only_what_its_changed_sources_reach():
         "model.apbd.m1",
         "model.apbd.m2",
         "model.apbd.m3",
+        "model.apbd.m6",
     }
     full = irisan.Rencana(None, "penuh", sidik, **seen)
     assert irisan.dbt_build_args(full, _manifest()) == (

@@ -9,6 +9,7 @@ Module-level imports stay light (no GX, no polars): the reader processes import 
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import queue
@@ -129,6 +130,32 @@ def test_publish_swaps_atomically_and_archives(paths):
     assert [v["version"] for v in versions] == [e2["version"], e1["version"]]
     assert versions[0]["is_current"] and not versions[1]["is_current"]
     assert versions[1]["archive_exists"]
+
+
+def test_a_publish_reads_only_the_new_file(paths, monkeypatch):
+    """The published file's version is known from its identity (device, inode, size, mtime) the
+    log recorded, so a publish hashes the new build only, not the published mart as well (at 100
+    pemda, gigabytes read at every publish); an entry without an identity (written before it was
+    recorded) is still found by its sha256."""
+    from dagster_project.lib.publish import publisher
+
+    e1 = do_publish(paths, 1)
+    hashed: list[str] = []
+    monkeypatch.setattr(
+        publisher, "sha256_file", lambda p: hashed.append(Path(p).name) or sha256_file(p)
+    )
+    e2 = do_publish(paths, 2)
+    assert hashed == ["run_2.duckdb"] and e2["previous_version"] == e1["version"]
+    assert current_version(paths)["version"] == e2["version"]
+
+    entry = next(paths.publish_log.glob(f"{e2['version']}.json"))
+    old = json.loads(entry.read_text(encoding="utf-8"))
+    del old["identitas"]
+    entry.write_text(json.dumps(old), encoding="utf-8")
+    hashed.clear()
+    e3 = do_publish(paths, 3)
+    assert e3["previous_version"] == e2["version"]
+    assert hashed == ["run_3.duckdb", paths.published_db.name]
 
 
 def test_archive_is_pruned_to_keep_newest(paths):

@@ -9,9 +9,11 @@
 
     - Full build (a new build file): the table is created as `table` would, contract and all;
       with config `irisan_per_batch: N`, created empty and filled N pemda at a time, each
-      batch computed as a slice build computes its slice (irisan_semua_pemda).
-    - Slice build: the build file is a copy of the last good build and holds `main.irisan_pemda`,
-      the pemda to recompute. The model runs with DuckDB variable `irisan_pemda` set to that list
+      batch computed as a slice build computes its slice (irisan_berkas_semua).
+    - Slice build: the build file is a copy of the last good build and holds
+      `intermediate.irisan_pemda`, the pemda to recompute, and `intermediate.irisan_berkas`,
+      their folders in raw/ per source (irisan_dibangun). The model runs with DuckDB variable
+      `irisan_pemda` set to that list
       on its own connection, and every read of a pemda's data beneath it carries the filter
       `irisan_saring()`: the per-pemda raw sources (`source`, meta irisan_pemda from the contract)
       and the other `irisan_pemda` tables (`ref`), through every view in between. DuckDB folds
@@ -68,9 +70,8 @@
     left, and its tests passed on them); a test reading a table built whole reads all. The
     variable is set for the test's query alone: its result goes to a temporary table, the
     variable is reset, then the result is read, so nothing leaks into the next node. -#}
-{%- set irisan = irisan_uji_terpilih() -%}
-{%- if irisan -%}
-{{ irisan_variabel(irisan) }};
+{%- if irisan_uji_terpilih() -%}
+{{ irisan_variabel_irisan() }};
 create or replace temporary table irisan_hasil_uji as
 {{ default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) }};
 {{ irisan_variabel(none) }};
@@ -81,39 +82,64 @@ select * from irisan_hasil_uji
 {%- endmacro %}
 
 
-{% macro irisan_variabel(irisan) -%}
-{#- Statements setting (a slice) or resetting (none) the slice's DuckDB variables on this
-    connection: irisan_pemda, and for each per-pemda raw source irisan_berkas__<system>__<table>,
-    the files to read: its empty schema file and the slice's pemda folders that exist (a glob
-    matching nothing is an error in DuckDB), so a view over raw opens no other pemda's files. -#}
-{%- set per_pemda = irisan_sumber_per_pemda() -%}
-{%- if not irisan -%}
-reset variable irisan_pemda
-{%- for s in per_pemda %};
-reset variable irisan_berkas__{{ s.source_name }}__{{ s.name }}
-{%- endfor -%}
+{% macro irisan_variabel(pemda, berkas=none) -%}
+{#- Statements setting (a slice) or resetting (none) the slice's two DuckDB variables on this
+    connection: irisan_pemda = `pemda` (an SQL list of kode_pemda), and irisan_berkas, a map
+    from each per-pemda raw source ("system.table") to the files it reads: its empty schema
+    file and the slice's pemda folders that exist (a glob matching nothing is an error in
+    DuckDB), so a view over raw opens no other pemda's files (the sources' external_location,
+    lib/contracts/dbt_codegen.py). Which folders exist is read from `berkas`, a relation
+    (sumber, kode_pemda): intermediate.irisan_berkas, written with the slice before dbt starts
+    (lib/transform/irisan.py prepare_build, from its walk of raw/), or for a batched full build
+    the glob the materialization ran once (irisan_berkas_semua). So no node globs raw/. -#}
+{%- if pemda is none -%}
+reset variable irisan_pemda;
+reset variable irisan_berkas
 {%- else -%}
-{%- set folders = [] -%}
-{%- for s in per_pemda -%}
-  {%- for k in irisan -%}
-    {%- do folders.append("select '" ~ s.source_name ~ "__" ~ s.name ~ "' as sumber, '"
-        ~ k ~ "' as kode_pemda, count(*) as n from glob('"
-        ~ (s.config.meta or s.meta)['irisan_pemda'] ~ "/" ~ (s.config.meta or s.meta)['awalan_pemda']
-        ~ k ~ "/**/*.parquet')") -%}
-  {%- endfor -%}
-{%- endfor -%}
-{%- set ada = {} -%}
-{%- for row in run_query(folders | join(' union all ')) if row['n'] > 0 -%}
-  {%- do ada.setdefault(row['sumber'], []).append(row['kode_pemda']) -%}
-{%- endfor -%}
-set variable irisan_pemda = [{% for k in irisan %}'{{ k | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor %}]::varchar[]
-{%- for s in per_pemda -%}
-{%- set folder = (s.config.meta or s.meta)['irisan_pemda'] -%}
-{%- set awalan = (s.config.meta or s.meta)['awalan_pemda'] %};
-set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_schema.parquet'
-  {%- for k in ada.get(s.source_name ~ '__' ~ s.name, []) %}, '{{ folder }}/{{ awalan }}{{ k }}/**/*.parquet'{% endfor %}]::varchar[]
-{%- endfor -%}
+set variable irisan_pemda = {{ pemda }};
+set variable irisan_berkas = (
+    with sumber (sumber, folder, awalan) as (
+        values
+        {%- for s in irisan_sumber_per_pemda() %}
+        {%- set meta = s.config.meta or s.meta %}
+            ('{{ s.source_name }}.{{ s.name }}', '{{ meta['irisan_pemda'] }}/', '{{ meta['awalan_pemda'] }}')
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    ),
+    ada as (
+        select
+            sumber,
+            list(
+                sumber.folder || sumber.awalan || berkas.kode_pemda || '/**/*.parquet'
+                order by berkas.kode_pemda
+            ) as pola
+        from {{ berkas }} as berkas
+        inner join sumber using (sumber)
+        where list_contains(getvariable('irisan_pemda'), berkas.kode_pemda)
+        group by sumber
+    )
+    select map_from_entries(list({
+        k: sumber.sumber,
+        v: [sumber.folder || '_schema.parquet'] || coalesce(ada.pola, []::varchar[])
+    }))
+    from sumber
+    left join ada using (sumber)
+)
 {%- endif -%}
+{%- endmacro %}
+
+
+{% macro irisan_daftar(kode) -%}
+{#- kode_pemda as a list of SQL strings: '64.72','64.71' -#}
+{%- for k in kode %}'{{ k | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor -%}
+{%- endmacro %}
+
+
+{% macro irisan_variabel_irisan() -%}
+{#- irisan_variabel for this slice build (irisan_dibangun). -#}
+{{ irisan_variabel(
+    '(select list(kode_pemda order by kode_pemda) from intermediate.irisan_pemda)',
+    'intermediate.irisan_berkas') }}
 {%- endmacro %}
 
 
@@ -129,9 +155,8 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
 
 
 {% macro irisan_uji_terpilih() -%}
-{#- The slice a test may be narrowed to, or none. -#}
-{%- set irisan = irisan_pemda_terpilih() -%}
-{%- if not irisan -%}{{ return(none) }}{%- endif -%}
+{#- True when a test may be narrowed to the slice. -#}
+{%- if not irisan_dibangun() -%}{{ return(false) }}{%- endif -%}
 {%- for uid in model.depends_on.nodes -%}
   {%- set node = graph.nodes.get(uid) -%}
   {%- if node is none or node.resource_type not in ('model', 'seed') -%}
@@ -143,13 +168,13 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
                                       identifier=node.alias) -%}
     {%- if 'kode_pemda' not in (adapter.get_columns_in_relation(rel)
                                 | map(attribute='name') | list) -%}
-      {{ return(none) }}
+      {{ return(false) }}
     {%- endif -%}
   {%- elif node.config.materialized != 'irisan_pemda' -%}
-    {{ return(none) }}
+    {{ return(false) }}
   {%- endif -%}
 {%- endfor -%}
-{{ return(irisan) }}
+{{ return(true) }}
 {%- endmacro %}
 
 
@@ -178,36 +203,36 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
 {%- endmacro %}
 
 
-{% macro irisan_pemda_terpilih() -%}
-{#- The slice of this build (a sorted list of kode_pemda), or none for a full build. -#}
-{%- if not execute -%}{{ return(none) }}{%- endif -%}
-{%- set ada = run_query(
-    "select count(*) from information_schema.tables "
-    ~ "where table_catalog = current_database() and table_schema = 'main' "
-    ~ "and table_name = 'irisan_pemda'") -%}
-{%- if ada.columns[0].values()[0] == 0 -%}{{ return(none) }}{%- endif -%}
-{%- set kode = run_query("select kode_pemda from main.irisan_pemda order by 1") -%}
-{{ return(kode.columns[0].values() | list) }}
+{% macro irisan_dibangun() -%}
+{#- True in a slice build: the build file holds intermediate.irisan_pemda, written before dbt
+    started (lib/transform/irisan.py prepare_build). Looked up in dbt's relation cache, filled
+    when dbt starts (every schema of the project's models): no query in each node. -#}
+{%- if not execute -%}{{ return(false) }}{%- endif -%}
+{{ return(adapter.get_relation(database=target.database, schema='intermediate',
+                               identifier='irisan_pemda') is not none) }}
 {%- endmacro %}
 
 
-{% macro irisan_semua_pemda() -%}
-{#- Every pemda with a file in raw/ of a per-pemda source, sorted: what a full build of a model
-    configured `irisan_per_batch: N` builds N pemda at a time, each batch as a slice build
-    computes its slice (the filter pushed into every scan beneath), so the model's memory is
-    that of its N largest pemda, not of all of them. For a model whose work grows faster than
-    its rows: int_rincian_matched_across_tahap compares a pemda-year's budget lines pairwise;
-    at 100 pemda of issue 12's size (7.4 M SP2D a year) built whole it ran out of DuckDB's
-    5 GiB after 7 minutes. -#}
+{% macro irisan_berkas_semua() -%}
+{#- A temporary table irisan_berkas_semua (sumber, kode_pemda) on this connection: every pemda
+    folder holding a file of a per-pemda source. What a full build of a model configured
+    `irisan_per_batch: N` builds N pemda at a time, each batch as a slice build computes its
+    slice (the filter pushed into every scan beneath), so the model's memory is that of its N
+    largest pemda, not of all of them. For a model whose work grows faster than its rows:
+    int_rincian_matched_across_tahap compares a pemda-year's budget lines pairwise; at 100 pemda
+    of issue 12's size (7.4 M SP2D a year) built whole it ran out of DuckDB's 5 GiB after
+    7 minutes. Returns the pemda, sorted. -#}
 {%- set globs = [] -%}
 {%- for s in irisan_sumber_per_pemda() -%}
   {%- set meta = s.config.meta or s.meta -%}
-  {%- do globs.append("select regexp_extract(file, '/" ~ meta['awalan_pemda']
-      ~ "([^/]+)/', 1) as kode_pemda from glob('" ~ meta['irisan_pemda'] ~ "/"
-      ~ meta['awalan_pemda'] ~ "*/**/*.parquet')") -%}
+  {%- do globs.append("select distinct '" ~ s.source_name ~ "." ~ s.name ~ "' as sumber, "
+      ~ "regexp_extract(file, '/" ~ meta['awalan_pemda'] ~ "([^/]+)/', 1) as kode_pemda from glob('"
+      ~ meta['irisan_pemda'] ~ "/" ~ meta['awalan_pemda'] ~ "*/**/*.parquet')") -%}
 {%- endfor -%}
-{%- set found = run_query("select distinct kode_pemda from (" ~ (globs | join(' union all '))
-    ~ ") order by 1") -%}
+{% call statement('irisan_berkas_semua') -%}
+create or replace temporary table irisan_berkas_semua as {{ globs | join(' union all ') }}
+{%- endcall %}
+{%- set found = run_query("select distinct kode_pemda from irisan_berkas_semua order by 1") -%}
 {{ return(found.columns[0].values() | list) }}
 {%- endmacro %}
 
@@ -215,55 +240,44 @@ set variable irisan_berkas__{{ s.source_name }}__{{ s.name }} = ['{{ folder }}/_
 {% materialization irisan_pemda, adapter="duckdb" %}
   {%- set existing_relation = load_cached_relation(this) -%}
   {%- set target_relation = this.incorporate(type='table') -%}
-  {%- set irisan = irisan_pemda_terpilih() -%}
+  {%- set irisan = irisan_dibangun() -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-  {%- if irisan is not none and existing_relation is not none and existing_relation.is_table -%}
-    {%- set daftar -%}
-      {%- for k in irisan %}'{{ k | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor -%}
-    {%- endset -%}
-    {%- if irisan | length > 0 -%}
-      {% call statement('irisan_pasang') -%}
-        {{ irisan_variabel(irisan) }}
-      {%- endcall %}
-      {% call statement('main') -%}
-        delete from {{ target_relation }} where kode_pemda in ({{ daftar }});
-        insert into {{ target_relation }} by name
-        select * from (
-          {{ compiled_code }}
-        ) as irisan where kode_pemda in ({{ daftar }})
-      {%- endcall %}
-      {% call statement('irisan_lepas') -%}
-        {{ irisan_variabel(none) }}
-      {%- endcall %}
-    {%- else -%}
-      {% call statement('main') -%}
-        select 1
-      {%- endcall %}
-    {%- endif -%}
+  {%- if irisan and existing_relation is not none and existing_relation.is_table -%}
+    {% call statement('irisan_pasang') -%}
+      {{ irisan_variabel_irisan() }}
+    {%- endcall %}
+    {% call statement('main') -%}
+      delete from {{ target_relation }} where list_contains(getvariable('irisan_pemda'), kode_pemda);
+      insert into {{ target_relation }} by name
+      select * from (
+        {{ compiled_code }}
+      ) as irisan where list_contains(getvariable('irisan_pemda'), kode_pemda)
+    {%- endcall %}
+    {% call statement('irisan_lepas') -%}
+      {{ irisan_variabel(none) }}
+    {%- endcall %}
   {%- elif config.get('irisan_per_batch') -%}
-    {#- A full build in batches of pemda (see irisan_semua_pemda). -#}
+    {#- A full build in batches of pemda (see irisan_berkas_semua). -#}
     {{ drop_relation_if_exists(existing_relation) }}
     {% call statement('irisan_kosong') -%}
       {{ create_table_as(False, target_relation,
                          'select * from (' ~ compiled_code ~ ') as irisan where false') }}
     {%- endcall %}
     {{ adapter.commit() }}
-    {%- set semua = irisan_semua_pemda() -%}
+    {%- set semua = irisan_berkas_semua() -%}
     {%- set per_batch = config.get('irisan_per_batch') | int -%}
     {%- for batch in semua | batch(per_batch) %}
       {% call statement('irisan_pasang') -%}
-        {{ irisan_variabel(batch) }}
+        {{ irisan_variabel('[' ~ irisan_daftar(batch) ~ ']::varchar[]', 'irisan_berkas_semua') }}
       {%- endcall %}
       {% call statement('main' if loop.last else 'irisan_batch') -%}
         insert into {{ target_relation }} by name
         select * from (
           {{ compiled_code }}
-        ) as irisan where kode_pemda in (
-          {%- for k in batch %}'{{ k | replace("'", "''") }}'{{ "," if not loop.last }}{% endfor -%}
-        )
+        ) as irisan where kode_pemda in ({{ irisan_daftar(batch) }})
       {%- endcall %}
       {% call statement('irisan_lepas') -%}
         {{ irisan_variabel(none) }}

@@ -132,14 +132,15 @@ def _key_test(contract: Contract, *, source: bool = False) -> list[object]:
 DATA = DataPaths(Path())
 
 
-def _location(pattern: str, *, slice_variable: str | None = None, hive: bool = False) -> dict:
+def _location(pattern: str, *, slice_key: str | None = None, hive: bool = False) -> dict:
     """A Parquet source's meta: `pola_berkas` (the glob of its files: source_or_empty counts
-    them) and the `external_location` dbt-duckdb reads. With `slice_variable` (a per-pemda raw
-    source) the file list is that DuckDB variable when a slice build sets it (the slice's pemda
-    folders only: dbt/macros/irisan_pemda.sql), else every file."""
+    them) and the `external_location` dbt-duckdb reads. With `slice_key` (a per-pemda raw
+    source, "system.table") the file list is that key's in the DuckDB variable irisan_berkas
+    when a slice build sets it (the slice's pemda folders only: dbt/macros/irisan_pemda.sql),
+    else every file."""
     files = f"['{pattern}']"
-    if slice_variable:
-        files = f"coalesce(getvariable('{slice_variable}'), {files})"
+    if slice_key:
+        files = f"coalesce(getvariable('irisan_berkas')['{slice_key}'], {files})"
     options = "union_by_name = true" + ("" if hive else ", hive_partitioning = false")
     return {"pola_berkas": pattern, "external_location": f"read_parquet({files}, {options})"}
 
@@ -166,9 +167,7 @@ def sources_yaml(system: str, contracts: list[Contract]) -> str:
                     "contract_version": c.version,
                     **_location(
                         f"{(DATA.raw / c.system / c.table).as_posix()}/**/*.parquet",
-                        slice_variable=f"irisan_berkas__{c.system}__{c.table}"
-                        if c.per_pemda
-                        else None,
+                        slice_key=f"{c.system}.{c.table}" if c.per_pemda else None,
                     ),
                     # one pemda's rows per file, under raw/<system>/<table>/pemda=<kode>/
                     # (the folder and the pemda level's prefix, read by the slice macro)

@@ -52,7 +52,14 @@ from dagster_project.lib.core.paths import (
     pemda_of_folder,
 )
 
-SLICE_TABLE = "irisan_pemda"  # main.irisan_pemda in a slice build file (read by the macro)
+# A slice build file holds the slice in the schema of the intermediate models, whose tables dbt
+# lists once when it starts (the macro finds them in its relation cache, without a query in each
+# node, dbt/macros/irisan_pemda.sql irisan_dibangun), dropped before anything ships:
+SLICE_SCHEMA = "intermediate"
+SLICE_TABLE = "irisan_pemda"  # the pemda to recompute
+# (sumber, kode_pemda) for each of the slice's folders in raw/ (the macro sets the files each
+# per-pemda source reads from it: no dbt node globs raw/)
+SLICE_FOLDERS = "irisan_berkas"
 META_FOLDER = "_meta"  # raw/_meta: the ingest log, read only by models built whole
 _PEMDA_PREFIX = pemda_folder("")
 # Everything of the code that decides what a table holds, and whether it may be published.
@@ -302,10 +309,31 @@ def dbt_build_args(
     args += ["--exclude-resource-type", "seed"]
     sempit = narrowing(rencana, manifest) if manifest is not None else None
     if sempit and (sempit.model or sempit.test):
-        nodes = manifest["nodes"]
-        names = sorted("fqn:" + ".".join(nodes[u]["fqn"]) for u in sempit.model | sempit.test)
+        names = ["fqn:" + p for p in _fqn_prefixes(manifest, sempit.model | sempit.test)]
         args += ["--indirect-selection", "empty", "--exclude", " ".join(names)]
     return args, sempit
+
+
+def _fqn_prefixes(manifest: dict[str, Any], left_out: frozenset[str]) -> list[str]:
+    """The fewest `fqn:` names selecting exactly `left_out` among the models and tests: a folder
+    (fqn prefix) where all of them are left out, else the node itself. dbt matches each name
+    against every node, three times in a build: 280 names cost it ~2 s before the first node."""
+    runnable = {
+        uid: tuple(n["fqn"])
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] in ("model", "test")
+    }
+    runs_under: dict[tuple[str, ...], bool] = {}  # fqn prefix -> does any node under it run
+    for uid, fqn in runnable.items():
+        for i in range(1, len(fqn) + 1):
+            runs_under[fqn[:i]] = runs_under.get(fqn[:i], False) or uid not in left_out
+    return sorted(
+        {
+            ".".join(next(fqn[:i] for i in range(1, len(fqn) + 1) if not runs_under[fqn[:i]]))
+            for uid, fqn in runnable.items()
+            if uid in left_out
+        }
+    )
 
 
 def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
@@ -314,35 +342,48 @@ def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | No
     dbt's SQL materialization does not serve (mart_skenario_bawaan, a Python model)."""
     *_, schema, name = [p.strip('"') for p in table.split(".")]
     found = con.execute(
-        "select count(*) filter (where table_schema = 'main' and table_name = ?), "
+        "select count(*) filter (where table_schema = ? and table_name = ?), "
         "count(*) filter (where table_schema = ? and table_name = ?) "
         "from information_schema.tables where table_catalog = current_database()",
-        [SLICE_TABLE, schema, name],
+        [SLICE_SCHEMA, SLICE_TABLE, schema, name],
     ).fetchone()
     if not (found[0] and found[1]):
         return None
-    return [r[0] for r in con.execute(f"select kode_pemda from main.{SLICE_TABLE}").fetchall()]
+    kode = con.execute(f"select kode_pemda from {SLICE_SCHEMA}.{SLICE_TABLE}").fetchall()
+    return [r[0] for r in kode]
 
 
 def prepare_build(paths: DataPaths, build_db: Path, rencana: Rencana) -> None:
-    """A new build file: empty for a full build, else the state with the slice written into it."""
+    """A new build file: empty for a full build, else the state with the slice written into it:
+    its pemda, and the folders in raw/ each of them has per source (from this run's walk)."""
     for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
     if rencana.penuh:
         return
     shutil.copyfile(state_db(paths), build_db)
+    folders = [(s, k) for k in rencana.irisan for s in rencana.sidik.pemda.get(k, {})]
     with duckdb.connect(str(build_db)) as con:
-        con.execute(f"create or replace table main.{SLICE_TABLE} (kode_pemda varchar not null)")
-        con.executemany(
-            f"insert into main.{SLICE_TABLE} values (?)", [(k,) for k in rencana.irisan]
+        con.execute(f"create schema if not exists {SLICE_SCHEMA}")
+        con.execute(
+            f"create or replace table {SLICE_SCHEMA}.{SLICE_TABLE} (kode_pemda varchar not null)"
         )
+        con.executemany(
+            f"insert into {SLICE_SCHEMA}.{SLICE_TABLE} values (?)", [(k,) for k in rencana.irisan]
+        )
+        con.execute(
+            f"create or replace table {SLICE_SCHEMA}.{SLICE_FOLDERS} "
+            "(sumber varchar not null, kode_pemda varchar not null)"
+        )
+        if folders:
+            con.executemany(f"insert into {SLICE_SCHEMA}.{SLICE_FOLDERS} values (?, ?)", folders)
 
 
 def keep_candidate(paths: DataPaths, build_db: Path, rencana: Rencana, run_id: str) -> None:
     """After dbt, before the schemas that do not ship are dropped: the build as next run's state,
     if this run publishes it (`promote_candidate`)."""
     with duckdb.connect(str(build_db)) as con:
-        con.execute(f"drop table if exists main.{SLICE_TABLE}")
+        con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_TABLE}")
+        con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_FOLDERS}")
         con.execute("checkpoint")
     state_dir(paths).mkdir(parents=True, exist_ok=True)
     _candidate_json(paths).unlink(missing_ok=True)
