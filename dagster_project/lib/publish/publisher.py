@@ -107,14 +107,8 @@ def archive_file(paths: DataPaths, version: str) -> Path:
 
 
 def _read_log(paths: DataPaths) -> list[dict[str, Any]]:
-    entries = []
-    if not paths.publish_log.exists():
-        return entries
-    for p in paths.publish_log.glob("*.json"):
-        try:
-            entries.append(json.loads(p.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue  # a torn entry cannot exist (atomic write); skip foreign files
+    """Every entry, newest first."""
+    entries = list(_log_newest_first(paths))
     entries.sort(key=lambda e: (e.get("published_at", ""), e.get("version", "")), reverse=True)
     return entries
 
@@ -178,7 +172,7 @@ def _log_newest_first(paths: DataPaths) -> Iterator[dict[str, Any]]:
         try:
             yield json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            continue
+            continue  # a torn entry cannot exist (atomic write); skip foreign files
 
 
 def current_version(paths: DataPaths) -> dict[str, Any] | None:
