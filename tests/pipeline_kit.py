@@ -25,6 +25,7 @@ import pytest
 
 from dagster_project.defs.transform.project import SEED_TESTS
 from dagster_project.lib.core.paths import BUILD_FILE, DBT_DIR, PROJECT_ROOT, DataPaths
+from dagster_project.lib.transform.dbt_parse import own_parse
 
 APBD = str(Path(sys.executable).with_name("apbd"))
 # The session's shared demo (tests/conftest.py `demo_run`): small, but large enough for every
@@ -71,14 +72,11 @@ def env_for(root: Path, **extra: str) -> dict[str, str]:
 
 
 def dbt_target(target: Path) -> str:
-    """`target` for DBT_TARGET_PATH of a dbt run by hand, starting from the project's parse
-    (dbt/target/partial_parse.msgpack, `make setup`'s), as dagster-dbt starts a pipeline run's:
-    dbt then parses only what differs. The profile and the sources name no data folder
-    (lib/transform/dbt_duckdb.py), so the parse holds in any test's folder."""
-    target.mkdir(parents=True, exist_ok=True)
-    parse = DBT_DIR / "target" / "partial_parse.msgpack"
-    if parse.exists() and not (target / parse.name).exists():
-        shutil.copy(parse, target / parse.name)
+    """`target` for DBT_TARGET_PATH of a dbt run by hand, holding the project's parse as a
+    pipeline run's does (lib/transform/dbt_parse.py): dbt then parses only what differs. The
+    profile and the sources name no data folder (lib/transform/dbt_duckdb.py), so the parse holds
+    in any test's folder."""
+    own_parse(target)
     return str(target)
 
 

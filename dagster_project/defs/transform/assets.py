@@ -24,6 +24,7 @@ from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core import machine
 from dagster_project.lib.gate.checks import finalize_build
 from dagster_project.lib.transform import irisan
+from dagster_project.lib.transform.dbt_parse import own_parse
 
 INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
 # The metadata key of a table a slice build carried over (the gate does not check it again).
@@ -99,6 +100,9 @@ def apbd_dbt_models(
         rencana.ukuran_raw, ceiling=int(os.environ.get("APBD_BUILD_THREADS") or machine.cpus())
     )
     context.log.info(f"dbt: {threads} thread, {rencana.ukuran_raw / 2**20:,.0f} MiB raw Parquet")
+    # dbt's saved parse in the data folder, this checkout's (lib/transform/dbt_parse.py)
+    if own_parse(warehouse.dbt_target):
+        context.log.info("dbt: parse tersimpan di folder data diganti dengan parse checkout ini")
     with dbt_env(APBD_TANGGAL_ACUAN=str(warehouse.reference_date), APBD_BUILD_THREADS=str(threads)):
         invocation = dbt.cli(
             args,
