@@ -102,7 +102,7 @@ def apbd_dbt_models(
     context.log.info(f"dbt: {threads} thread, {rencana.ukuran_raw / 2**20:,.0f} MiB raw Parquet")
     # dbt's saved parse in the data folder, this checkout's (lib/transform/dbt_parse.py)
     if own_parse(warehouse.dbt_target):
-        context.log.info("dbt: parse checkout ini dipasang di folder data (belum ada, atau dibuat checkout lain)")
+        context.log.info("dbt: parse checkout ini dipasang (belum ada, atau dari checkout lain)")
     with dbt_env(APBD_TANGGAL_ACUAN=str(warehouse.reference_date), APBD_BUILD_THREADS=str(threads)):
         invocation = dbt.cli(
             args,
