@@ -115,6 +115,12 @@ def apbd_dbt_models(
     try:
         events.extend(invocation.stream())
     except Exception:
+        # dbt failed: nothing is published. A slice build took the state; its file, whole but
+        # for what failed, is kept to take the state's place (lib/transform/irisan.py).
+        if not rencana.penuh and invocation.process.poll() is not None:
+            irisan.keep_candidate(
+                warehouse.paths, build_db, rencana, context.run.run_id, gagal=True
+            )
         yield from events
         raise
     # dbt has exited: keep the build (intermediate tables too) as the next run's state should
