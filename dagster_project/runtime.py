@@ -69,6 +69,11 @@ def _dbt_inputs_mtime() -> float:
     return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
 
 
+# The JSON log of the parse that made dbt/target/manifest.json: always a whole parse (a new
+# target folder each time), so every warning about the project's files is in it.
+PARSE_LOG = "parse_log.jsonl"
+
+
 def ensure_dbt_manifest(force: bool = False) -> Path:
     """dagster-dbt reads the manifest when definitions load: (re)parse when it is missing or older
     than any dbt file, so Dagster never runs against a stale view of the project.
@@ -107,6 +112,12 @@ def ensure_dbt_manifest(force: bool = False) -> Path:
                         str(DBT_DIR),
                         "--target-path",
                         str(scratch),
+                        # its log beside the manifest, as JSON (PARSE_LOG: a whole parse, read
+                        # by test_dbt_project for deprecation warnings)
+                        "--log-path",
+                        str(scratch),
+                        "--log-format-file",
+                        "json",
                     ],
                     check=True,
                     cwd=DBT_DIR,
@@ -114,6 +125,8 @@ def ensure_dbt_manifest(force: bool = False) -> Path:
                     # so the run's dbt reuses this parse (partial_parse.msgpack), not parse again
                     env={**machine.build_settings(), **os.environ},
                 )
+                if (scratch / "dbt.log").exists():
+                    os.replace(scratch / "dbt.log", target / PARSE_LOG)
                 for name in ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json"):
                     if (scratch / name).exists():  # the manifest last: it is what readers check
                         os.replace(scratch / name, target / name)

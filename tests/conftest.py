@@ -98,6 +98,19 @@ FIRST = (
     "test_pemda_models",  # a copy of the demo twinned as a second pemda, every keyed mart rebuilt
     "test_sql_lint",  # sqlfluff over every dbt SQL file
     "test_dbt_project",  # a dbt build on hand-made raw files (and the dbt unit tests)
+    # then the longest of the rest (clean clone, 5 Dec 2026: seconds on a busy worker), so that
+    # the run ends on short modules: a 27 s module handed out last had one worker idle for 27 s
+    "test_browser",  # 51: the apps in Chromium
+    "test_notebooks",  # 41
+    "test_demo",  # 31
+    "test_exports",  # 30: frictionless validate
+    "test_access",  # 29: twenty readers during five publishes
+    "test_webserver",  # 27: `dg dev`
+    "test_data_dictionary",  # 19: dbt docs generate
+    "test_query_limits",  # 18
+    "test_bad_inputs",  # 17
+    "test_demo_pemda",  # 15
+    "test_demo_evidence",  # 14
 )
 
 

@@ -21,7 +21,7 @@ from dagster_project.cli import app
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.publish.access import QUERY_CONFIG, QueryRefused, open_for_query, run_query
 from dagster_project.lib.publish.publisher import open_published, publish, sha256_file
-from tests.test_publish import QUERY, expected, make_version
+from tests.test_publish import make_version, query_reader
 
 runner = CliRunner()
 INJECTED = '=HYPERLINK("http://x.invalid","klik")'
@@ -192,29 +192,6 @@ def test_status_says_when_nothing_is_published(tmp_path, monkeypatch):
 # 20 locked-down query connections during 5 publishes
 
 
-def _query_reader(db: str, final: int, ready, stop, out) -> None:
-    from dagster_project.lib.publish.access import QUERY_CONFIG
-
-    errors, mixed, seen, last, announced = [], 0, set(), 0, False
-    deadline = time.monotonic() + 60
-    while not stop.is_set() and time.monotonic() < deadline:
-        try:
-            with duckdb.connect(db, read_only=True, config=dict(QUERY_CONFIG)) as con:
-                lo, hi, cnt, total, info = con.execute(QUERY).fetchone()
-        except Exception as e:
-            errors.append(repr(e)[:300])
-            continue
-        mixed += not (lo == hi == info and (cnt, total) == expected(lo))
-        seen.add(lo)
-        last = lo
-        if not announced:
-            ready.put(1)
-            announced = True
-        if lo == final:
-            break
-    out.put({"errors": errors, "mixed": mixed, "seen": sorted(seen), "last": last})
-
-
 def test_twenty_query_readers_during_five_publishes_see_one_version_each(tmp_path):
     paths = DataPaths(tmp_path / "data")
     paths.ensure()
@@ -224,7 +201,7 @@ def test_twenty_query_readers_during_five_publishes_see_one_version_each(tmp_pat
     ctx = mp.get_context("spawn")
     ready, out, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
     procs = [
-        ctx.Process(target=_query_reader, args=(str(paths.published_db), final, ready, stop, out))
+        ctx.Process(target=query_reader, args=(str(paths.published_db), final, ready, stop, out))
         for _ in range(20)
     ]
     for p in procs:

@@ -34,6 +34,8 @@ import pytest
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core.paths import DBT_DIR, DataPaths
 from dagster_project.lib.ingest.loader import ensure_log_schema_file, ensure_schema_file
+from dagster_project.lib.transform.dbt_parse import own_parse
+from dagster_project.runtime import PARSE_LOG, ensure_dbt_manifest
 
 TAHUN = 2024
 OPD_A = "1.02.0.00.0.00.01.0000"  # Dinas Kesehatan: murni, pergeseran_1, perubahan
@@ -247,10 +249,11 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_raw_fixture(data_dir / "raw")
     ensure_log_schema_file(DataPaths(data_dir))  # the ingest log source needs one file to read
     (data_dir / "build").mkdir()
-    # a full parse (a new target folder) then the build; its JSON log is read again by
-    # test_dbt_parse_has_no_deprecation_warnings
-    result = _dbt(["--log-format", "json", "build"], data_dir)
-    (data_dir / "dbt_build.jsonl").write_text(result.stdout, encoding="utf-8")
+    # the checkout's parse (make setup's, dbt/target), as every pipeline run starts from it:
+    # a whole parse here cost 18 s of the suite (test_dbt_parse_has_no_deprecation_warnings
+    # reads the whole parse that made it)
+    own_parse(data_dir / "dbt_target")
+    result = _dbt(["build"], data_dir)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     # Every dbt unit test runs (and passes) here, once per suite: the pipeline's builds skip them
     # (`--exclude-resource-type unit_test`, defs/transform/assets.py).
@@ -412,19 +415,20 @@ def test_every_figure_names_its_source_files(built_db: Path) -> None:
     assert line[0] == _sha(f"landing/bpkad/sp2d/{TAHUN}/bpkad/sp2d_04.csv")
 
 
-def test_dbt_parse_has_no_deprecation_warnings(built_db: Path) -> None:
+def test_dbt_parse_has_no_deprecation_warnings() -> None:
     """dbt 1.11 syntax throughout: `data_tests`, test `arguments:`, `meta` under `config:`. Read
-    from the whole parse `built_db`'s build began with (a new target folder: nothing partial),
-    up to dbt's count of what it found; what the build then reports is other tests' business."""
-    log = (built_db.parent.parent / "dbt_build.jsonl").read_text(encoding="utf-8")
-    events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    from the log of the whole parse that made the manifest every run starts from
+    (`runtime.ensure_dbt_manifest`, which `make setup` forces)."""
+    ensure_dbt_manifest()
+    path = DBT_DIR / "target" / PARSE_LOG
+    assert path.exists(), f"{path} hilang: jalankan `make setup` (dbt parse)"
+    events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     names = [e["info"]["name"] for e in events]
-    assert "FoundStats" in names, log[-2000:]
-    parse = events[: names.index("FoundStats")]
-    assert "UnableToPartialParse" in names[: len(parse)], names[:20]  # the whole project parsed
+    assert "UnableToPartialParse" in names, names[:20]  # the whole project parsed
+    assert "CommandCompleted" in names, names[-20:]
     flagged = [
         f"{e['info']['name']}: {e['info']['msg']}"
-        for e in parse
+        for e in events
         if e["info"]["level"] in ("warn", "error") or "Deprecation" in e["info"]["name"]
     ]
     assert flagged == []

@@ -367,6 +367,46 @@ def test_duplicate_key_fails_primary_key_unique(tmp_path, contract):
     assert all(c.passed for c in cc if c.name != PRIMARY_KEY_UNIQUE)
 
 
+def test_a_slice_builds_rows_are_checked_for_its_pemda_only(tmp_path):
+    """A slice build recomputed one pemda's rows of a sliced mart; the others are the last
+    published build's. Where the key holds kode_pemda the gate reads the slice's rows only: a
+    duplicate or a null there fails, one among the other pemda's rows is not looked at."""
+    column = (
+        "      - {name: kode_pemda, logicalType: string, physicalType: VARCHAR,"
+        " required: true, primaryKey: true, primaryKeyPosition: 0}\n"
+    )
+    yaml = CONTRACT_YAML.replace("    properties:\n", "    properties:\n" + column, 1)
+    folder = tmp_path / "marts"
+    folder.mkdir()
+    (folder / f"{MART}.odcs.yaml").write_text(yaml, encoding="utf-8")
+    contract = load_contract(folder / f"{MART}.odcs.yaml")
+    assert contract.primary_key[0] == "kode_pemda"
+    two_pemda = [
+        f"create table t as select * from marts.{MART}",
+        f"drop table marts.{MART}",
+        f"create table marts.{MART} as select k as kode_pemda, t.* from t, "
+        "(values ('64.72'), ('64.01')) v(k)",
+    ]
+    lain = f"insert into marts.{MART} select * from marts.{MART} where kode_pemda = '64.01'"
+
+    def row_checks(path: Path, pemda=None) -> tuple[bool, bool]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            cc = contract_checks(con, [contract], pemda=pemda)
+        return check(cc, PRIMARY_KEY_UNIQUE).passed, check(cc, REQUIRED_NOT_NULL).passed
+
+    other = make_build(
+        tmp_path / "lain.duckdb",
+        *two_pemda,
+        lain,
+        f"update marts.{MART} set realisasi_rp = null where kode_pemda = '64.01'",
+    )
+    assert row_checks(other) == (False, False)  # a full build reads every row
+    assert row_checks(other, ["64.72"]) == (True, True)
+    mine = make_build(tmp_path / "irisan.duckdb", *two_pemda, lain.replace("64.01", "64.72"))
+    assert row_checks(mine, ["64.72"]) == (False, True)
+    assert row_checks(mine, []) == (True, True)  # an empty slice recomputed no row
+
+
 def test_empty_table_fails_has_rows(tmp_path, contract):
     path = make_build(tmp_path / "b.duckdb", f"delete from marts.{MART}")
     cc, gx = contract_and_gx(path, contract)

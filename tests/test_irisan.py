@@ -123,17 +123,75 @@ def test_a_slice_build_starts_from_the_state_with_its_slice_written_in(warehouse
         assert ("bpkad.sp2d", "64.72") in folders and {k for _, k in folders} == {"64.72"}
 
 
-def test_an_unpublished_build_never_becomes_the_state(warehouse):
-    """A failed gate publishes nothing: the next build compares with the last published one."""
-    before = json.loads((irisan.state_dir(warehouse) / "apbd_keadaan.json").read_text())
+def _state(paths: DataPaths) -> dict:
+    return json.loads((irisan.state_dir(paths) / "apbd_keadaan.json").read_text())
+
+
+def _slice_build(paths: DataPaths) -> tuple[irisan.Rencana, os.PathLike]:
+    build = paths.build / "apbd_build.duckdb"
+    rencana = irisan.plan(paths)
+    irisan.prepare_build(paths, build, rencana)
+    return rencana, build
+
+
+def test_a_slice_build_takes_the_state_instead_of_copying_it(warehouse):
+    """At 10 pemda the state is ~1 GB: a copy cost a tenth of a re-sent month's run."""
     _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
-    build = warehouse.build / "apbd_build.duckdb"
-    rencana = irisan.plan(warehouse)
-    irisan.prepare_build(warehouse, build, rencana)
+    inode = irisan.state_db(warehouse).stat().st_ino
+    _, build = _slice_build(warehouse)
+    assert build.stat().st_ino == inode
+    assert not irisan.state_db(warehouse).exists()
+
+
+def test_a_slice_build_that_fails_the_gate_leaves_its_slice_to_recompute(warehouse):
+    """A failed gate publishes nothing. The slice build took the state: its candidate becomes
+    the state, with what it recomputed marked unpublished, so the next build recomputes the
+    same slice (and what it carries over is, as before, the last published build's)."""
+    before = _state(warehouse)
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
+    rencana, build = _slice_build(warehouse)
     irisan.keep_candidate(warehouse, build, rencana, "run-gagal")
     assert not irisan.promote_candidate(warehouse, "run-lain")  # another run's publish
-    assert json.loads((irisan.state_dir(warehouse) / "apbd_keadaan.json").read_text()) == before
-    assert irisan.plan(warehouse).irisan == ("64.72",)
+    again = irisan.plan(warehouse)
+    assert (again.irisan, again.sumber) == (("64.72",), ("bpkad.sp2d",))
+    state = _state(warehouse)
+    assert state["pemda"]["64.72"]["bpkad.sp2d"] == irisan.BELUM_TERBIT
+    assert state["pemda"]["64.01"] == before["pemda"]["64.01"]
+    assert irisan.plan(warehouse).irisan == ("64.72",)  # adopted once, planned alike again
+
+
+def test_a_slice_build_whose_dbt_failed_leaves_its_file_as_the_state(warehouse):
+    """dbt failed: its build file itself (moved, not copied) takes the state's place; a file
+    re-sent meanwhile by the other pemda joins the slice."""
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
+    rencana, build = _slice_build(warehouse)
+    inode = build.stat().st_ino
+    irisan.keep_candidate(warehouse, build, rencana, "run-gagal", gagal=True)
+    assert not build.exists()
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.01/tahun=2025/b.parquet", b"PAR1 dikirim ulang")
+    assert irisan.plan(warehouse).irisan == ("64.01", "64.72")
+    assert irisan.state_db(warehouse).stat().st_ino == inode
+
+
+def test_a_published_slice_build_clears_its_marks(warehouse):
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
+    rencana, build = _slice_build(warehouse)
+    irisan.keep_candidate(warehouse, build, rencana, "run-gagal")
+    publish_state(warehouse, "run-2")  # adopts the failed build, recomputes 64.72, publishes
+    assert irisan.plan(warehouse).irisan == ()
+    assert irisan.BELUM_TERBIT not in json.dumps(_state(warehouse))
+
+
+def test_an_unpublished_full_build_is_never_adopted(warehouse):
+    """A full build takes nothing from the state: there is nothing to put back."""
+    irisan.forget_state(warehouse)
+    rencana, build = _slice_build(warehouse)
+    assert rencana.penuh
+    import duckdb
+
+    duckdb.connect(str(build)).close()
+    irisan.keep_candidate(warehouse, build, rencana, "run-gagal")
+    assert irisan.plan(warehouse).penuh
 
 
 def test_forgetting_the_state_makes_the_next_build_full(warehouse):

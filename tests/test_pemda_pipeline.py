@@ -376,3 +376,11 @@ def test_a_slice_build_recomputes_its_pemda_only_and_equals_the_full_build(dua_p
                 else:
                     n = con.execute(f"select count(*) from {extra}").fetchone()[0]
                     assert n == 0, f"{t}: {n} baris di {a} yang tidak ada di {b}"
+
+    # Had dbt failed in this build, its file would take the state's place with the slice
+    # marked unpublished: the next build recomputes the same slice and carries over the same
+    # tables, as the last published build has them (test_irisan).
+    irisan.keep_candidate(paths, build, rencana, "run-gagal", gagal=True)
+    again = irisan.plan(paths)
+    assert (again.irisan, again.sumber) == (rencana.irisan, rencana.sumber)
+    assert irisan.dbt_build_args(again, manifest) == (args, sempit)

@@ -71,6 +71,33 @@ def read_version(db: Path) -> int:
     return lo
 
 
+def query_reader(db: str, final: int, ready, stop, out) -> None:
+    """A planner's `apbd query` connection, opened again and again until it sees version `final`
+    (test_access: twenty of them during five publishes). Here, not there, because a spawned
+    process imports the module of its target: this one's imports are light (0.7 s against 2.7 s
+    for test_access, which imports the CLI), twenty times over."""
+    from dagster_project.lib.publish.access import QUERY_CONFIG
+
+    errors, mixed, seen, last, announced = [], 0, set(), 0, False
+    deadline = time.monotonic() + 60
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            with duckdb.connect(db, read_only=True, config=dict(QUERY_CONFIG)) as con:
+                lo, hi, cnt, total, info = con.execute(QUERY).fetchone()
+        except Exception as e:
+            errors.append(repr(e)[:300])
+            continue
+        mixed += not (lo == hi == info and (cnt, total) == expected(lo))
+        seen.add(lo)
+        last = lo
+        if not announced:
+            ready.put(1)
+            announced = True
+        if lo == final:
+            break
+    out.put({"errors": errors, "mixed": mixed, "seen": sorted(seen), "last": last})
+
+
 @pytest.fixture
 def paths(tmp_path) -> DataPaths:
     p = DataPaths(tmp_path / "data")

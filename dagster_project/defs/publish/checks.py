@@ -9,7 +9,9 @@ A mart that a slice build carried over from the last published build (its output
 says so: metadata `irisan`, defs/transform/assets.py `carried_over`) is not checked again: it is
 the very table that passed this gate when it was published, under the same code (a change to the
 gate, as to the models, seeds or contracts, makes the next build full: lib/transform/irisan.py
-`code_fingerprint`).
+`code_fingerprint`). A sliced mart it recomputed for its pemda (metadata `irisan_pemda`) has its
+rows' required columns and key checked for those pemda only (lib/gate/checks.py
+`contract_checks`); its structure and the expectation suite are checked whole.
 """
 
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.defs.transform.assets import CARRIED_OVER
+from dagster_project.defs.transform.assets import CARRIED_OVER, RECOMPUTED_FOR
 from dagster_project.lib.contracts.model import Contract, mart_contracts
 from dagster_project.lib.core.machine import duckdb_config
 from dagster_project.lib.gate.checks import CheckResult, contract_checks
@@ -60,17 +62,22 @@ def _as_result(key: dg.AssetKey, name: str, results: list[CheckResult]) -> dg.As
     )
 
 
-def carried_over_in_run(context: dg.AssetCheckExecutionContext, keys: set[dg.AssetKey]) -> set:
-    """Those of `keys` whose materialisation in this run is a carried-over table."""
-    out = set()
+def slice_in_run(
+    context: dg.AssetCheckExecutionContext, keys: set[dg.AssetKey]
+) -> tuple[set[dg.AssetKey], dict[dg.AssetKey, list[str]]]:
+    """Of `keys`, from their materialisation in this run: those carried over whole, and for each
+    sliced table a slice build recomputed, the pemda it recomputed."""
+    kept, recomputed = set(), {}
     for key in keys:
         event = context.instance.get_latest_materialization_event(key)
         if event is None or event.run_id != context.run.run_id:
             continue
-        materialization = event.asset_materialization
-        if materialization is not None and CARRIED_OVER in materialization.metadata:
-            out.add(key)
-    return out
+        metadata = event.asset_materialization.metadata if event.asset_materialization else {}
+        if CARRIED_OVER in metadata:
+            kept.add(key)
+        elif RECOMPUTED_FOR in metadata:
+            recomputed[key] = list(metadata[RECOMPUTED_FOR].value)
+    return kept, recomputed
 
 
 MARTS = mart_contracts()
@@ -86,7 +93,7 @@ def gerbang_mutu(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
     selected = context.selected_asset_check_keys
-    kept = carried_over_in_run(context, {k.asset_key for k in selected})
+    kept, recomputed = slice_in_run(context, {k.asset_key for k in selected})
     if kept:
         context.log.info(
             f"gerbang mutu: {len(kept)} mart dibawa utuh dari hasil bangun terbit terakhir, "
@@ -114,4 +121,8 @@ def gerbang_mutu(
                         metadata={CARRIED_OVER: "dibawa dari hasil bangun terbit terakhir"},
                     )
                     continue
-                yield _as_result(key, name, check(con, [contract]))
+                if check is contract_checks:
+                    results = contract_checks(con, [contract], pemda=recomputed.get(key))
+                else:
+                    results = gx_checks(con, [contract])
+                yield _as_result(key, name, results)

@@ -29,6 +29,8 @@ from dagster_project.lib.transform.dbt_parse import own_parse
 INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
 # The metadata key of a table a slice build carried over (the gate does not check it again).
 CARRIED_OVER = "irisan"
+# ... and of a sliced table it recomputed for its pemda only, listed (the gate checks their rows).
+RECOMPUTED_FOR = "irisan_pemda"
 
 
 class ApbdTranslator(DagsterDbtTranslator):
@@ -115,6 +117,12 @@ def apbd_dbt_models(
     try:
         events.extend(invocation.stream())
     except Exception:
+        # dbt failed: nothing is published. A slice build took the state; its file, whole but
+        # for what failed, is kept to take the state's place (lib/transform/irisan.py).
+        if not rencana.penuh and invocation.process.poll() is not None:
+            irisan.keep_candidate(
+                warehouse.paths, build_db, rencana, context.run.run_id, gagal=True
+            )
         yield from events
         raise
     # dbt has exited: keep the build (intermediate tables too) as the next run's state should
@@ -127,16 +135,33 @@ def apbd_dbt_models(
     # (the publish step) runs. First: all it stands on was left out too (Dagster wants a
     # multi-asset's outputs in dependency order).
     yield from carried_over(context, manifest, sempit, counts)
+    sliced = set() if rencana.penuh else sliced_tables(manifest)
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
+            metadata = dict(event.metadata)
             if (n := counts.get(tuple(key.path))) is not None:
-                event = event.with_metadata({**event.metadata, "dagster/row_count": n})
+                metadata["dagster/row_count"] = n
+            if key in sliced:
+                metadata[RECOMPUTED_FOR] = dg.MetadataValue.json(list(rencana.irisan))
+            event = event.with_metadata(metadata)
         yield event
 
 
 def dbt_project_manifest() -> dict[str, Any]:
     return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+def sliced_tables(manifest: dict[str, Any] | None) -> set[dg.AssetKey]:
+    """The tables a slice build recomputes for its pemda only (materialization irisan_pemda),
+    as far as a run of every dbt asset knows them (the manifest: None for a run of some)."""
+    if manifest is None:
+        return set()
+    return {
+        translator.get_asset_key(n)
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"].get("materialized") == "irisan_pemda"
+    }
 
 
 def carried_over(

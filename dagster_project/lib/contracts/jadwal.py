@@ -24,9 +24,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 import polars as pl
-import yaml
 
 from dagster_project.lib.contracts.reference import seed
+from dagster_project.lib.core.files import read_yaml
 from dagster_project.lib.core.paths import DBT_DIR
 
 SEED = "ref_jadwal_pelaporan"
@@ -47,7 +47,7 @@ KEY = ["tahun", "sistem", "tabel", "periode", "pengirim"]
 
 @cache
 def dbt_vars() -> dict:
-    doc = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    doc = read_yaml(DBT_DIR / "dbt_project.yml")
     return doc.get("vars") or {}
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 from open_data_contract_standard.model import OpenDataContractStandard, SchemaProperty
 
+from dagster_project.lib.core.files import read_yaml
 from dagster_project.lib.core.paths import CONTRACTS_DIR
 
 # The shared column of every pemda-level source (data_contracts/shared/kode_pemda.yaml).
@@ -262,12 +262,12 @@ def _column(prop: Any) -> Column:
 def pemda_column() -> Column:
     """`kode_pemda`, declared once (data_contracts/shared/kode_pemda.yaml) and added by this
     model as the first column and key part of every pemda-level source contract."""
-    text = (CONTRACTS_DIR / "shared" / f"{PEMDA_COLUMN}.yaml").read_text(encoding="utf-8")
-    return _column(SchemaProperty.model_validate(yaml.safe_load(text)))
+    doc = read_yaml(CONTRACTS_DIR / "shared" / f"{PEMDA_COLUMN}.yaml")
+    return _column(SchemaProperty.model_validate(doc))
 
 
 def load_contract(path: Path) -> Contract:
-    odcs = OpenDataContractStandard.from_file(str(path))
+    odcs = OpenDataContractStandard(**read_yaml(path))  # its from_file: the Python parser
     (obj,) = odcs.schema_ or []
     kind = path.parent.name
     stem = path.name.removesuffix(".odcs.yaml")

@@ -16,7 +16,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 _CHUNK = 1 << 20
+# libyaml's loader (in PyYAML's wheels): the 52 contracts parse in 0.07 s instead of 0.68 s, in
+# every process that loads them (each `apbd` command, Dagster run and dbt Python model).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content, loaded safely (plain data, no Python objects)."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
 
 
 def sha256_file(path: Path) -> str:

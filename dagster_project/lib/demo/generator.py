@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-import yaml
 
+from dagster_project.lib.core.files import read_yaml
 from dagster_project.lib.core.paths import CONTRACTS_DIR
 from dagster_project.lib.demo import anomali, dalam_tahun
 from dagster_project.lib.demo import sipd_export as sipd_export_xlsx
@@ -143,7 +143,7 @@ EMBEDDED_DIR = DATA_DIR / "pembanding"  # real DJPK and BPS files, in landing la
 
 
 def _yaml(name: str) -> Any:
-    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    return read_yaml(DATA_DIR / name)
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -265,8 +265,7 @@ PAY_MONTHS: dict[str, list[int]] = _KALENDER["profil_pembayaran"]
 
 def _contract_columns(source: str, table: str) -> list[tuple[str, str]]:
     """[(property name, human header)] in contract order, from the ODCS aliases."""
-    text = (SOURCE_CONTRACTS_DIR / f"{source}__{table}.odcs.yaml").read_text("utf-8")
-    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    doc = read_yaml(SOURCE_CONTRACTS_DIR / f"{source}__{table}.odcs.yaml")
     out = []
     for prop in doc["schema"][0]["properties"]:
         aliases: list[str] = []

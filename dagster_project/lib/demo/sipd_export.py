@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-import yaml
 
+from dagster_project.lib.core.files import read_yaml
 from dagster_project.lib.core.paths import CONTRACTS_DIR
 from dagster_project.lib.demo.model import (
     FIXED_CREATED,
@@ -34,7 +34,7 @@ CONTRACT = CONTRACTS_DIR / "sources" / "sipd__rincian_pemda.odcs.yaml"
 
 def columns() -> list[str]:
     """The export's columns, as its contract lists them."""
-    doc = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    doc = read_yaml(CONTRACT)
     return [p["name"] for p in doc["schema"][0]["properties"]]
 
 

@@ -41,10 +41,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from dagster_project.lib.contracts.pemda import DEFAULT_PEMDA, Pemda
-from dagster_project.lib.core.files import sha256_file
+from dagster_project.lib.core.files import read_yaml, sha256_file
 from dagster_project.lib.core.paths import DBT_DIR
 from dagster_project.lib.core.safe_cells import neutralise_sql
 
@@ -195,7 +193,7 @@ def table_docs() -> dict[str, TableDoc]:
 
     docs: dict[str, TableDoc] = {}
     for yml in sorted((DBT_DIR / "models" / "marts").rglob("_*__models.yml")):
-        for model in (yaml.safe_load(yml.read_text(encoding="utf-8")) or {}).get("models", []):
+        for model in (read_yaml(yml) or {}).get("models", []):
             doc = TableDoc(description=" ".join((model.get("description") or "").split()))
             for test in _tests(model):
                 if isinstance(test, dict) and "unique_combination_of_columns" in test:

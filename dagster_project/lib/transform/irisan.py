@@ -24,8 +24,13 @@ only the slice of pemda whose raw files changed:
   (`apbd run --penuh`).
 - **The state is the last published build**: the build file is copied aside as a candidate once
   dbt has finished (before the schemas that do not ship are dropped, so intermediate tables stay),
-  and the candidate becomes the state only when the publish of the same run succeeds. A failed
-  gate leaves the state as it was.
+  and the candidate becomes the state only when the publish of the same run succeeds.
+- **A slice build takes the state** (a rename: at 10 pemda a copy of the ~1 GB file cost a tenth
+  of the re-sent month's run). Should it not publish (dbt or the gate failed), its candidate, kept
+  even when dbt failed, becomes the state with the slice's fingerprints marked unpublished
+  (`BELUM_TERBIT`): the next build recomputes every pemda × source the failed one touched, and
+  carries over only tables it left as the last published build had them. Only a crash while
+  dbt runs leaves no state (the next build is full).
 
 tests/test_irisan.py holds a slice build equal, table by table, to a full build of the same raw data.
 """
@@ -60,6 +65,9 @@ SLICE_TABLE = "irisan_pemda"  # the pemda to recompute
 # (sumber, kode_pemda) for each of the slice's folders in raw/ (the macro sets the files each
 # per-pemda source reads from it: no dbt node globs raw/)
 SLICE_FOLDERS = "irisan_berkas"
+# The fingerprint of a pemda's source that a build recomputed but did not publish: no raw folder
+# has it, so the next build recomputes that pemda × source (`_adopt_unpublished`).
+BELUM_TERBIT = "belum-terbit"
 META_FOLDER = "_meta"  # raw/_meta: the ingest log, read only by models built whole
 _PEMDA_PREFIX = pemda_folder("")
 # Everything of the code that decides what a table holds, and whether it may be published.
@@ -217,6 +225,7 @@ def read_state(paths: DataPaths) -> Sidik | None:
 
 def plan(paths: DataPaths) -> Rencana:
     """Full or slice, and why (in Indonesian: it is shown in the run's log and metadata)."""
+    _adopt_unpublished(paths)
     now, scan = fingerprint(paths)
     seen = {"terlacak": scan.terlacak, "ukuran_raw": scan.ukuran}
     before = read_state(paths)
@@ -354,13 +363,16 @@ def slice_of_build(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | No
 
 
 def prepare_build(paths: DataPaths, build_db: Path, rencana: Rencana) -> None:
-    """A new build file: empty for a full build, else the state with the slice written into it:
-    its pemda, and the folders in raw/ each of them has per source (from this run's walk)."""
+    """A new build file: empty for a full build, else the state itself (moved, not copied: its
+    description goes first, so a crash leaves no state rather than one described wrongly) with
+    the slice written into it: its pemda, and the folders in raw/ each of them has per source
+    (from this run's walk)."""
     for stale in (build_db, build_db.with_name(build_db.name + ".wal")):
         stale.unlink(missing_ok=True)
     if rencana.penuh:
         return
-    shutil.copyfile(state_db(paths), build_db)
+    _state_json(paths).unlink(missing_ok=True)
+    os.replace(state_db(paths), build_db)
     folders = [(s, k) for k in rencana.irisan for s in rencana.sidik.pemda.get(k, {})]
     with duckdb.connect(str(build_db)) as con:
         con.execute(f"create schema if not exists {SLICE_SCHEMA}")
@@ -378,35 +390,70 @@ def prepare_build(paths: DataPaths, build_db: Path, rencana: Rencana) -> None:
             con.executemany(f"insert into {SLICE_SCHEMA}.{SLICE_FOLDERS} values (?, ?)", folders)
 
 
-def keep_candidate(paths: DataPaths, build_db: Path, rencana: Rencana, run_id: str) -> None:
+def keep_candidate(
+    paths: DataPaths, build_db: Path, rencana: Rencana, run_id: str, *, gagal: bool = False
+) -> None:
     """After dbt, before the schemas that do not ship are dropped: the build as next run's state,
-    if this run publishes it (`promote_candidate`)."""
+    if this run publishes it (`promote_candidate`), and, for a slice build, if it does not
+    (`_adopt_unpublished`). `gagal`: dbt failed, the build file will not be published and
+    becomes the candidate itself."""
     with duckdb.connect(str(build_db)) as con:
         con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_TABLE}")
         con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_FOLDERS}")
         con.execute("checkpoint")
     state_dir(paths).mkdir(parents=True, exist_ok=True)
     _candidate_json(paths).unlink(missing_ok=True)
-    shutil.copyfile(build_db, _candidate_db(paths))
-    write_json_atomic(_candidate_json(paths), {"run_id": run_id, **rencana.sidik.to_dict()})
+    if gagal:
+        os.replace(build_db, _candidate_db(paths))
+    else:
+        shutil.copyfile(build_db, _candidate_db(paths))
+    irisan = None if rencana.penuh else list(rencana.irisan)
+    write_json_atomic(
+        _candidate_json(paths),
+        {"run_id": run_id, **rencana.sidik.to_dict(), "irisan": irisan, "sumber": rencana.sumber},
+    )
 
 
 def promote_candidate(paths: DataPaths, run_id: str) -> bool:
-    """This run's build was published: its candidate becomes the state. The state's description
-    goes first and comes back last, so a crash in between leaves no state (a full build next)
-    rather than a state described by another build's fingerprints."""
+    """This run's build was published: its candidate becomes the state (`_install_candidate`)."""
     try:
         meta = json.loads(_candidate_json(paths).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if meta.pop("run_id", None) != run_id or not _candidate_db(paths).exists():
+    if meta.get("run_id") != run_id or not _candidate_db(paths).exists():
         return False
+    _install_candidate(paths, Sidik.from_dict(meta))
+    return True
+
+
+def _adopt_unpublished(paths: DataPaths) -> None:
+    """A slice build took the state (`prepare_build`) and did not publish: its candidate becomes
+    the state, the pemda × sources it recomputed marked unpublished. Every table it left out is
+    still the last published build's; every table it recomputed is downstream of a marked source
+    and runs again. A full build's candidate is never adopted: it took nothing."""
+    if state_db(paths).exists() or not _candidate_db(paths).exists():
+        return
+    try:
+        meta = json.loads(_candidate_json(paths).read_text(encoding="utf-8"))
+        sidik = Sidik.from_dict(meta)
+    except (OSError, ValueError, KeyError):
+        return
+    if meta.get("irisan") is None:
+        return
+    for kode in meta["irisan"]:
+        sidik.pemda.setdefault(kode, {}).update(dict.fromkeys(meta["sumber"], BELUM_TERBIT))
+    _install_candidate(paths, sidik)
+
+
+def _install_candidate(paths: DataPaths, sidik: Sidik) -> None:
+    """The candidate becomes the state. The state's description goes first and comes back last,
+    so a crash in between leaves no state (a full build next) rather than a state described by
+    another build's fingerprints."""
     _state_json(paths).unlink(missing_ok=True)
     os.replace(_candidate_db(paths), state_db(paths))
-    write_json_atomic(_state_json(paths), meta)
+    write_json_atomic(_state_json(paths), sidik.to_dict())
     _candidate_json(paths).unlink(missing_ok=True)
     fsync_dir(state_dir(paths))
-    return True
 
 
 def forget_state(paths: DataPaths) -> None:
