@@ -7,10 +7,6 @@ through the real CLI (typer's runner) against it.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import queue
-import time
-
 import duckdb
 import openpyxl
 import polars as pl
@@ -21,7 +17,7 @@ from dagster_project.cli import app
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.publish.access import QUERY_CONFIG, QueryRefused, open_for_query, run_query
 from dagster_project.lib.publish.publisher import open_published, publish, sha256_file
-from tests.test_publish import make_version, query_reader
+from tests.test_publish import make_version, readers_during_publishes
 
 runner = CliRunner()
 INJECTED = '=HYPERLINK("http://x.invalid","klik")'
@@ -197,30 +193,7 @@ def test_twenty_query_readers_during_five_publishes_see_one_version_each(tmp_pat
     paths.ensure()
     final = 6
     builds = {v: make_version(paths.build / f"b{v}.duckdb", v) for v in range(1, final + 1)}
-    publish(builds[1], paths, run_id="run-1", inputs=[], checks=[])
-    ctx = mp.get_context("spawn")
-    ready, out, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [
-        ctx.Process(target=query_reader, args=(str(paths.published_db), final, ready, stop, out))
-        for _ in range(20)
-    ]
-    for p in procs:
-        p.start()
-    try:
-        for _ in procs:
-            ready.get(timeout=60)
-        for v in range(2, final + 1):
-            time.sleep(0.25)
-            publish(builds[v], paths, run_id=f"run-{v}", inputs=[], checks=[])
-        reports = [out.get(timeout=60) for _ in procs]
-    finally:
-        stop.set()
-        for p in procs:
-            p.join(timeout=30)
-            if p.is_alive():
-                p.kill()
-    with pytest.raises(queue.Empty):
-        out.get_nowait()
+    reports = readers_during_publishes(paths, builds, 20, dict(QUERY_CONFIG))
     assert [e for r in reports for e in r["errors"]] == []
     assert sum(r["mixed"] for r in reports) == 0
     assert all(r["last"] == final for r in reports)

@@ -34,8 +34,8 @@ import pytest
 from dagster_project.lib.contracts.model import source_contracts
 from dagster_project.lib.core.paths import DBT_DIR, DataPaths
 from dagster_project.lib.ingest.loader import ensure_log_schema_file, ensure_schema_file
-from dagster_project.lib.transform.dbt_parse import own_parse
 from dagster_project.runtime import PARSE_LOG, ensure_dbt_manifest
+from tests.pipeline_kit import dbt_target
 
 TAHUN = 2024
 OPD_A = "1.02.0.00.0.00.01.0000"  # Dinas Kesehatan: murni, pergeseran_1, perubahan
@@ -224,7 +224,7 @@ def _dbt_env(data_dir: Path) -> dict[str, str]:
         "DBT_PROFILES_DIR": str(DBT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # Keep dbt's target/ and logs out of the work tree, so runs do not race.
-        "DBT_TARGET_PATH": str(data_dir / "dbt_target"),
+        "DBT_TARGET_PATH": dbt_target(data_dir / "dbt_target"),
         "DBT_LOG_PATH": str(data_dir / "dbt_logs"),
     }
 
@@ -249,10 +249,9 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_raw_fixture(data_dir / "raw")
     ensure_log_schema_file(DataPaths(data_dir))  # the ingest log source needs one file to read
     (data_dir / "build").mkdir()
-    # the checkout's parse (make setup's, dbt/target), as every pipeline run starts from it:
-    # a whole parse here cost 18 s of the suite (test_dbt_parse_has_no_deprecation_warnings
-    # reads the whole parse that made it)
-    own_parse(data_dir / "dbt_target")
+    # from the checkout's parse (make setup's, `_dbt_env`), as every pipeline run: a whole parse
+    # here cost 18 s of the suite (test_dbt_parse_has_no_deprecation_warnings reads the whole
+    # parse that made it)
     result = _dbt(["build"], data_dir)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     # Every dbt unit test runs (and passes) here, once per suite: the pipeline's builds skip them

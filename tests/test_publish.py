@@ -71,33 +71,6 @@ def read_version(db: Path) -> int:
     return lo
 
 
-def query_reader(db: str, final: int, ready, stop, out) -> None:
-    """A planner's `apbd query` connection, opened again and again until it sees version `final`
-    (test_access: twenty of them during five publishes). Here, not there, because a spawned
-    process imports the module of its target: this one's imports are light (0.7 s against 2.7 s
-    for test_access, which imports the CLI), twenty times over."""
-    from dagster_project.lib.publish.access import QUERY_CONFIG
-
-    errors, mixed, seen, last, announced = [], 0, set(), 0, False
-    deadline = time.monotonic() + 60
-    while not stop.is_set() and time.monotonic() < deadline:
-        try:
-            with duckdb.connect(db, read_only=True, config=dict(QUERY_CONFIG)) as con:
-                lo, hi, cnt, total, info = con.execute(QUERY).fetchone()
-        except Exception as e:
-            errors.append(repr(e)[:300])
-            continue
-        mixed += not (lo == hi == info and (cnt, total) == expected(lo))
-        seen.add(lo)
-        last = lo
-        if not announced:
-            ready.put(1)
-            announced = True
-        if lo == final:
-            break
-    out.put({"errors": errors, "mixed": mixed, "seen": sorted(seen), "last": last})
-
-
 @pytest.fixture
 def paths(tmp_path) -> DataPaths:
     p = DataPaths(tmp_path / "data")
@@ -307,8 +280,10 @@ def test_failed_gate_leaves_published_bytes_unchanged(paths, tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
-def _reader(db: str, final: int, ready, stop, out) -> None:
-    """Open the published file read-only, query, close; again and again until it shows `final`."""
+def _reader(db: str, final: int, ready, stop, out, config: dict | None = None) -> None:
+    """Open the published file read-only (with `config`: a planner's `apbd query` connection),
+    query, close; again and again until it shows `final`. Spawned processes import this module,
+    whose imports stay light (test_access's would cost each of them 2 s more: it imports the CLI)."""
     queries, errors, mixed, backwards = 0, [], 0, 0
     seen: dict[int, int] = {}
     last = 0
@@ -316,7 +291,7 @@ def _reader(db: str, final: int, ready, stop, out) -> None:
     deadline = time.monotonic() + 60
     while not stop.is_set() and time.monotonic() < deadline:
         try:
-            with duckdb.connect(db, read_only=True) as con:
+            with duckdb.connect(db, read_only=True, config=config or {}) as con:
                 lo, hi, cnt, total, info = con.execute(QUERY).fetchone()
         except Exception as e:  # every failure counts; none is expected
             errors.append(repr(e)[:300])
@@ -344,17 +319,17 @@ def _reader(db: str, final: int, ready, stop, out) -> None:
     )
 
 
-def test_readers_see_one_whole_version_during_publishes(paths):
-    final = 1 + PUBLISHES
-    builds = {v: build(paths, v) for v in range(1, final + 1)}
+def readers_during_publishes(
+    paths: DataPaths, builds: dict[int, Path], readers: int, config: dict | None = None
+) -> list[dict]:
+    """`readers` processes querying the published mart while `builds` 2.. are published one
+    after another (version 1 is published first): each reader's report, once it saw the last."""
+    final = max(builds)
     publish(builds[1], paths, run_id="run-1", inputs=[], checks=[])
-
     ctx = mp.get_context("spawn")
     ready, out, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [
-        ctx.Process(target=_reader, args=(str(paths.published_db), final, ready, stop, out))
-        for _ in range(READERS)
-    ]
+    args = (str(paths.published_db), final, ready, stop, out, config)
+    procs = [ctx.Process(target=_reader, args=args) for _ in range(readers)]
     for p in procs:
         p.start()
     try:
@@ -373,6 +348,13 @@ def test_readers_see_one_whole_version_during_publishes(paths):
     for q in (ready, out):
         with pytest.raises(queue.Empty):
             q.get_nowait()
+    return reports
+
+
+def test_readers_see_one_whole_version_during_publishes(paths):
+    final = 1 + PUBLISHES
+    builds = {v: build(paths, v) for v in range(1, final + 1)}
+    reports = readers_during_publishes(paths, builds, READERS)
 
     queries = sum(r["queries"] for r in reports)
     errors = [e for r in reports for e in r["errors"]]

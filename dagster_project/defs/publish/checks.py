@@ -15,6 +15,7 @@ rows' required columns and key checked for those pemda only (lib/gate/checks.py
 """
 
 from collections.abc import Iterator
+from functools import partial
 
 import dagster as dg
 import duckdb
@@ -105,7 +106,7 @@ def gerbang_mutu(
         for contract in MARTS.values():
             key = _key(contract)
             for name, check in (
-                (MATCHES_CONTRACT, contract_checks),
+                (MATCHES_CONTRACT, partial(contract_checks, pemda=recomputed.get(key))),
                 (PASSES_EXPECTATIONS, gx_checks),
             ):
                 if dg.AssetCheckKey(key, name) not in selected:
@@ -121,8 +122,4 @@ def gerbang_mutu(
                         metadata={CARRIED_OVER: "dibawa dari hasil bangun terbit terakhir"},
                     )
                     continue
-                if check is contract_checks:
-                    results = contract_checks(con, [contract], pemda=recomputed.get(key))
-                else:
-                    results = gx_checks(con, [contract])
-                yield _as_result(key, name, results)
+                yield _as_result(key, name, check(con, [contract]))

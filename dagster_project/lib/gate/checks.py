@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from dagster_project.lib.contracts.model import PEMDA_COLUMN
 from dagster_project.lib.core.machine import duckdb_config
 
 if TYPE_CHECKING:
@@ -318,6 +319,11 @@ def qident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def qstring(value: str) -> str:
+    """A SQL string literal for DuckDB."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _table_sql(contract: Contract) -> str:
     return f"{qident(contract.system)}.{qident(contract.table)}"
 
@@ -387,9 +393,9 @@ def _contract_checks_one(
     actual = _actual_columns(con, contract)
     table = _table_sql(contract)
     rows = table
-    if pemda is not None and "kode_pemda" in contract.primary_key and "kode_pemda" in actual:
-        kode = ", ".join("'" + k.replace("'", "''") + "'" for k in pemda) or "null"
-        rows = f"(select * from {table} where kode_pemda in ({kode}))"
+    if pemda is not None and PEMDA_COLUMN in contract.primary_key and PEMDA_COLUMN in actual:
+        kode = ", ".join(map(qstring, pemda)) or "null"
+        rows = f"(select * from {table} where {qident(PEMDA_COLUMN)} in ({kode}))"
     return [
         _check_is_table(contract, table_type, result),
         _check_columns(contract, actual, result),

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from dagster_project.lib.contracts.reference import parameters
-from dagster_project.lib.gate.checks import PASSES_EXPECTATIONS, CheckResult, qident
+from dagster_project.lib.gate.checks import PASSES_EXPECTATIONS, CheckResult, qident, qstring
 
 if TYPE_CHECKING:
     from dagster_project.lib.contracts.model import Contract
@@ -56,7 +56,7 @@ def _literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return qstring(str(value))
 
 
 @dataclass(frozen=True)
