@@ -420,6 +420,12 @@ def run_worker(mode: str, data: Path, env: dict, cwd: Path, extra: list[str]) ->
     """Run one step in a subprocess; return its JSON and the (time, tree RSS) samples."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, "--data", str(data)]
     log = data.parent / f"{mode}.log"
+    # The last step's writes reach the disk first: the kernel writes dirty pages back at the
+    # disk's pace (here ~100 MB/s), and a step started while the last one's gigabyte is still
+    # being written back pays for it (the re-sent month's ~1 GB copy of the build file took
+    # 0.3 s on an idle disk and 5-7 s behind another run's writes). A re-sent file arrives at a
+    # moment of its own, not seconds after a full build.
+    os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("ab") as out:
         proc = subprocess.Popen(
