@@ -4,9 +4,9 @@
     make bench                       # the same with the defaults (1 pemda, scale 0.3 and 1)
 
 A size is a number of pemda × a `--scale` (every combination of the two lists). For each size, on
-a fresh data folder, each step in its own subprocess (so its peak memory is its
-own; the parent samples the resident memory of the subprocess and its children, dbt included,
-four times a second):
+a fresh data folder, each step in its own subprocess (so its peak memory is its own: the parent
+samples the resident memory of the subprocess and its children, dbt included, four times a
+second), started once the last step's writes have reached the disk (`os.sync()`):
 
 1. **demo**: `generate()` writes the Samarinda demo's landing files (`--scale`); with `--pemda N`
    above 1, `apbd demo --pemda N` does (`generate_banyak`: Samarinda and N - 1 kab/kota drawn from
