@@ -4,9 +4,9 @@
     make bench                       # the same with the defaults (1 pemda, scale 0.3 and 1)
 
 A size is a number of pemda × a `--scale` (every combination of the two lists). For each size, on
-a fresh data folder, each step in its own subprocess (so its peak memory is its
-own; the parent samples the resident memory of the subprocess and its children, dbt included,
-four times a second):
+a fresh data folder, each step in its own subprocess (so its peak memory is its own: the parent
+samples the resident memory of the subprocess and its children, dbt included, four times a
+second), started once the last step's writes have reached the disk (`os.sync()`):
 
 1. **demo**: `generate()` writes the Samarinda demo's landing files (`--scale`); with `--pemda N`
    above 1, `apbd demo --pemda N` does (`generate_banyak`: Samarinda and N - 1 kab/kota drawn from
@@ -420,6 +420,12 @@ def run_worker(mode: str, data: Path, env: dict, cwd: Path, extra: list[str]) ->
     """Run one step in a subprocess; return its JSON and the (time, tree RSS) samples."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, "--data", str(data)]
     log = data.parent / f"{mode}.log"
+    # The last step's writes reach the disk first: the kernel writes dirty pages back at the
+    # disk's pace (here ~100 MB/s), and a step started while the last one's gigabyte is still
+    # being written back pays for it (the re-sent month's ~1 GB copy of the build file took
+    # 0.3 s on an idle disk and 5-7 s behind another run's writes). A re-sent file arrives at a
+    # moment of its own, not seconds after a full build.
+    os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("ab") as out:
         proc = subprocess.Popen(

@@ -57,10 +57,11 @@ from typing import Any
 import pytest
 
 from dagster_project.lib.core.paths import DataPaths
+from dagster_project.runtime import RUN_ENV
 
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# A run's defaults (telemetry off, dbt's log file at info) for this process and every subprocess
+for _k, _v in RUN_ENV.items():
+    os.environ.setdefault(_k, _v)
 os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
 # Ingest inside a test process runs in that process: two xdist workers already keep both cores
 # busy, and a pool of ingest workers per test process only adds process start-ups (clean clone,

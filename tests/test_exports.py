@@ -15,9 +15,18 @@ import pytest
 from typer.testing import CliRunner
 
 from dagster_project.cli import app
+from dagster_project.lib.contracts.model import core_contracts, mart_contracts
 from dagster_project.lib.core.paths import DataPaths
 from dagster_project.lib.outputs.exports import export_published, table_docs, validate_package
 from dagster_project.lib.publish.publisher import open_published, sha256_file
+
+
+def contracts_with(prop: str) -> list[tuple[str, str]]:
+    return [
+        (n, c.properties[prop])
+        for n, c in {**core_contracts(), **mart_contracts()}.items()
+        if c.properties.get(prop)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -52,17 +61,37 @@ def test_the_package_passes_frictionless_validate(ekspor):
     assert {t["name"] for t in report["tasks"]} >= {"mart_anggaran_realisasi", "fct_realisasi"}
 
 
+# Every pemda's rows in each package (contract customProperty eksporSemuaPemda)
+SEMUA_PEMDA = {"dim_pemda", "mart_pembanding_pemda"}
+
+
 def test_every_marts_table_is_exported_as_parquet_and_csv_with_its_rows(ekspor, published_demo):
+    """Samarinda's rows of every table keyed by kode_pemda (its peer groups too, not every
+    kab/kota's), every row of the national tables and of those whose contract says so."""
     with open_published(published_demo) as con:
+        keyed = {
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_columns() where schema_name = 'marts' "
+                "and column_name = 'kode_pemda'"
+            ).fetchall()
+        }
         tables = {
-            r[0]: con.execute(f"select count(*) from marts.{r[0]}").fetchone()[0]
+            r[0]: con.execute(
+                f"select count(*) from marts.{r[0]}"
+                + (" where kode_pemda = '64.72'" if r[0] in keyed - SEMUA_PEMDA else "")
+            ).fetchone()[0]
             for r in con.execute(
                 "select table_name from duckdb_tables() where schema_name = 'marts'"
             ).fetchall()
         }
+        (lain,) = con.execute(
+            "select count(*) from marts.dim_pemda where kode_pemda <> '64.72'"
+        ).fetchone()
         (real,) = con.execute(
             "select sum(realisasi_rp) from marts.mart_anggaran_realisasi"
         ).fetchone()
+    assert {t for t, _ in contracts_with("eksporSemuaPemda")} == SEMUA_PEMDA
     assert len(tables) >= 11
     con = duckdb.connect()
     for name, n in tables.items():
@@ -70,6 +99,23 @@ def test_every_marts_table_is_exported_as_parquet_and_csv_with_its_rows(ekspor, 
         assert con.execute(f"select count(*) from read_parquet('{pq}')").fetchone()[0] == n, name
         with (ekspor / "csv" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
             assert sum(1 for _ in csv.reader(f)) == n + 1, name  # + header
+    # Samarinda's groups with all their members (the national one: every kab/kota), and no
+    # other pemda's groups; the region list and the peers' figures whole
+    grup = con.execute(
+        "select distinct kode_pemda from read_parquet($p)",
+        {"p": str(ekspor / "parquet" / "mart_kelompok_pembanding.parquet")},
+    ).fetchall()
+    assert grup == [("64.72",)]
+    (nasional,) = con.execute(
+        "select count(*) from read_parquet($p) where kode_kelompok = 'nasional'",
+        {"p": str(ekspor / "parquet" / "mart_kelompok_pembanding.parquet")},
+    ).fetchone()
+    assert nasional > 500  # every kab/kota of the national files
+    (wilayah,) = con.execute(
+        "select count(*) from read_parquet($p) where kode_pemda <> '64.72'",
+        {"p": str(ekspor / "parquet" / "dim_pemda.parquet")},
+    ).fetchone()
+    assert wilayah == lain > 500
     csv_real = con.execute(
         "select sum(realisasi_rp::decimal(18,2)) from read_csv($p, all_varchar = true)",
         {"p": str(ekspor / "csv" / "mart_anggaran_realisasi.csv")},

@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import marimo as mo
 import polars as pl
 import pytest
 
@@ -105,6 +104,8 @@ SECTIONS = {
 def run_app(notebook: str, data_root: Path, monkeypatch, **defs):
     """Run a notebook's cells in this process against `data_root`; `defs` replace the cells that
     define those names. Returns the text of every output and the cells' definitions."""
+    import marimo as mo  # here, not at collection: 0.9 s in each xdist worker
+
     monkeypatch.setenv("APBD_DATA_DIR", str(data_root))
     spec = importlib.util.spec_from_file_location(Path(notebook).stem, PROJECT_ROOT / notebook)
     module = importlib.util.module_from_spec(spec)

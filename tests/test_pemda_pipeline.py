@@ -189,11 +189,19 @@ def test_laporan_and_ekspor_take_pemda_like_status_and_run(dua_pemda, tmp_path, 
     assert descriptor["title"].startswith(f"APBD {nama}:")
     assert "Samarinda" not in json.dumps(descriptor["title"] + descriptor["description"])
     with duckdb.connect() as con:
-        for table in ("mart_anggaran_realisasi", "dim_opd", "fct_realisasi"):
+        for table in (
+            "mart_anggaran_realisasi",
+            "dim_opd",
+            "fct_realisasi",
+            "mart_kelompok_pembanding",
+        ):
             rows = con.execute(
                 f"select distinct kode_pemda from '{out}/parquet/{table}.parquet'"
             ).fetchall()
             assert rows == [(lain,)], table
+        for table in ("dim_pemda", "mart_pembanding_pemda"):  # every pemda (eksporSemuaPemda)
+            (n,) = con.execute(f"select count(*) from '{out}/parquet/{table}.parquet'").fetchone()
+            assert n == _mart(dua_pemda, f"select count(*) from marts.{table}")[0][0], table
         (n_akun,) = con.execute(f"select count(*) from '{out}/parquet/dim_akun.parquet'").fetchone()
     assert n_akun == _mart(dua_pemda, "select count(*) from marts.dim_akun")[0][0]  # national
 

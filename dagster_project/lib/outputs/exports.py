@@ -18,7 +18,8 @@ columnType family declared in `columnTypes`, as the spec allows); funding source
 
 One pemda per package (`apbd ekspor --pemda`, default: the only pemda of the mart, else the
 deployment's pemda_bawaan): every table keyed by kode_pemda is exported with that pemda's rows
-only, national tables (dim_akun, …) whole; name, title, region and sources are the pemda's
+only (its peer groups too), national tables (dim_akun, …) and those whose contract says
+`eksporSemuaPemda` (dim_pemda, the peers' figures in mart_pembanding_pemda) whole; name, title, region and sources are the pemda's
 (`dim_pemda`). Samarinda's package keeps its name and folder (`apbd-kota-samarinda`,
 `exports/apbd`); another pemda's goes to `exports/apbd_<kode>`.
 
@@ -327,19 +328,26 @@ def _has_pemda(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def _and_pemda(con: duckdb.DuckDBPyConnection, table: str, pemda: Pemda | None) -> str:
-    """` and kode_pemda = '<kode>'` when `table` holds the deployment's pemda's rows; '' for a
-    national table: one without kode_pemda (dim_akun, …) or one that lists pemda the deployment
-    does not hold (dim_pemda, the region list; the peer comparison of every kab/kota), exported
-    whole as before the pemda key."""
+    """` and kode_pemda = '<kode>'`: a package holds `pemda`'s rows of every table keyed by
+    kode_pemda, its peer groups and its place among them included (mart_kelompok_pembanding lists
+    every kab/kota's groups: 382,549 rows, of which Samarinda's are 571). '' for a table without
+    kode_pemda (a national code list, dim_akun …), one whose contract says every pemda's rows
+    belong in each package (customProperty `eksporSemuaPemda`: the region list, the peers' own
+    figures a pemda is compared with), and a mart published before the pemda key."""
     if pemda is None or not _has_pemda(con, table) or not _has_pemda(con, "dim_opd"):
         return ""
-    (lain,) = con.execute(
-        f"select count(*) from marts.{_quote(table)} "
-        "where kode_pemda not in (select kode_pemda from marts.dim_opd)"
-    ).fetchone()
-    if lain:
+    if table in _whole_tables():
         return ""
     return " and kode_pemda = " + "'" + pemda.kode_pemda.replace("'", "''") + "'"
+
+
+@cache
+def _whole_tables() -> frozenset[str]:
+    """Tables exported with every pemda's rows (contract customProperty `eksporSemuaPemda`)."""
+    from dagster_project.lib.contracts.model import core_contracts, mart_contracts
+
+    contracts = {**core_contracts(), **mart_contracts()}
+    return frozenset(n for n, c in contracts.items() if c.properties.get("eksporSemuaPemda"))
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
