@@ -18,10 +18,10 @@ columnType family declared in `columnTypes`, as the spec allows); funding source
 
 One pemda per package (`apbd ekspor --pemda`, default: the only pemda of the mart, else the
 deployment's pemda_bawaan): every table keyed by kode_pemda is exported with that pemda's rows
-only (its peer groups too), national tables (dim_akun, …) and those whose contract says
-`eksporSemuaPemda` (dim_pemda, the peers' figures in mart_pembanding_pemda) whole; name, title, region and sources are the pemda's
-(`dim_pemda`). Samarinda's package keeps its name and folder (`apbd-kota-samarinda`,
-`exports/apbd`); another pemda's goes to `exports/apbd_<kode>`.
+only (its peer groups too); national tables (dim_akun, …) and those whose contract says
+`eksporSemuaPemda` (dim_pemda, the peers' figures in mart_pembanding_pemda) whole. Name, title,
+region and sources are the pemda's (`dim_pemda`). Samarinda's package keeps its name and folder
+(`apbd-kota-samarinda`, `exports/apbd`); another pemda's goes to `exports/apbd_<kode>`.
 
 Descriptions (Indonesian / English), required columns and primary keys come from the mart
 contracts and the dbt YAML; nothing is written twice. Text cells in CSV are neutralised against
