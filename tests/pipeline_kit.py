@@ -26,7 +26,6 @@ import pytest
 from dagster_project.defs.transform.project import SEED_TESTS
 from dagster_project.lib.core.paths import BUILD_FILE, DBT_DIR, PROJECT_ROOT, DataPaths
 from dagster_project.lib.transform.dbt_parse import own_parse
-from dagster_project.runtime import RUN_ENV
 
 APBD = str(Path(sys.executable).with_name("apbd"))
 # The session's shared demo (tests/conftest.py `demo_run`): small, but large enough for every
@@ -56,13 +55,11 @@ def pipeline_env(root: Path, **extra: str) -> Iterator[DataPaths]:
 
 
 def env_for(root: Path, **extra: str) -> dict[str, str]:
+    # this process's environment, a run's defaults included (tests/conftest.py sets RUN_ENV)
     env = {
-        **RUN_ENV,
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("APBD_", "DAGSTER_", "PYTEST_")) and k != "DBT_TARGET_PATH"
-        },
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("APBD_", "DAGSTER_", "PYTEST_")) and k != "DBT_TARGET_PATH"
     }
     env.update(APBD_DATA_DIR=str(root / "data"), DAGSTER_HOME=str(root / "dagster_home"), **extra)
     return env

@@ -222,7 +222,6 @@ def _dbt_env(data_dir: Path) -> dict[str, str]:
         **os.environ,
         "APBD_DATA_DIR": str(data_dir),
         "DBT_PROFILES_DIR": str(DBT_DIR),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # Keep dbt's target/ and logs out of the work tree, so runs do not race.
         "DBT_TARGET_PATH": dbt_target(data_dir / "dbt_target"),
         "DBT_LOG_PATH": str(data_dir / "dbt_logs"),

@@ -93,8 +93,6 @@ def test_dev_server_shows_every_asset_and_check_and_stops_cleanly(tmp_path):
         "HOME": str(home),
         "DAGSTER_HOME": str(dagster_home),
         "APBD_DATA_DIR": str(tmp_path / "data"),  # empty landing: the sensor finds nothing
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
     }
     cmd = dev_command(port)
     log = (tmp_path / "dev.log").open("w")

@@ -29,6 +29,7 @@ import duckdb
 
 from dagster_project.lib.contracts.model import PEMDA_COLUMN
 from dagster_project.lib.core.machine import duckdb_config
+from dagster_project.lib.core.sql import qident, qstring
 
 if TYPE_CHECKING:
     from dagster_project.lib.contracts.model import Contract
@@ -312,16 +313,6 @@ def normalise_type(physical_type: str) -> str:
             return con.execute(f"select typeof(cast(null as {t}))").fetchone()[0]
         except duckdb.Error as e:
             raise ValueError(f"not a DuckDB type: {physical_type!r}") from e
-
-
-def qident(name: str) -> str:
-    """Quote a SQL identifier for DuckDB."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qstring(value: str) -> str:
-    """A SQL string literal for DuckDB."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _table_sql(contract: Contract) -> str:

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from dagster_project.lib.contracts.reference import parameters
-from dagster_project.lib.gate.checks import PASSES_EXPECTATIONS, CheckResult, qident, qstring
+from dagster_project.lib.core.sql import qident, qstring
+from dagster_project.lib.gate.checks import PASSES_EXPECTATIONS, CheckResult
 
 if TYPE_CHECKING:
     from dagster_project.lib.contracts.model import Contract

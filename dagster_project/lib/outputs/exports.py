@@ -46,6 +46,7 @@ from dagster_project.lib.contracts.pemda import DEFAULT_PEMDA, Pemda
 from dagster_project.lib.core.files import read_yaml, sha256_file
 from dagster_project.lib.core.paths import DBT_DIR
 from dagster_project.lib.core.safe_cells import neutralise_sql
+from dagster_project.lib.core.sql import qident, qstring
 
 if TYPE_CHECKING:
     import duckdb
@@ -242,7 +243,7 @@ def small_cell_rule(
     for t, cols in counted.items():
         for c in cols:
             (n,) = con.execute(
-                f"select count(*) from marts.{_quote(t)} where {_quote(c)} > 0 and {_quote(c)} < ?"
+                f"select count(*) from marts.{qident(t)} where {qident(c)} > 0 and {qident(c)} < ?"
                 + _and_pemda(con, t, pemda),
                 [ambang],
             ).fetchone()
@@ -289,14 +290,6 @@ def _field_type(duck_type: str) -> str:
     return _TYPES.get(t, "string")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 @dataclass
 class ExportResult:
     folder: Path
@@ -338,7 +331,7 @@ def _and_pemda(con: duckdb.DuckDBPyConnection, table: str, pemda: Pemda | None) 
         return ""
     if table in _whole_tables():
         return ""
-    return " and kode_pemda = " + "'" + pemda.kode_pemda.replace("'", "''") + "'"
+    return " and kode_pemda = " + qstring(pemda.kode_pemda)
 
 
 @cache
@@ -362,7 +355,7 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _resource(
     con: duckdb.DuckDBPyConnection, table: str, folder: Path, doc: TableDoc
 ) -> dict[str, Any]:
-    cols = con.execute(f"describe marts.{_quote(table)}").fetchall()
+    cols = con.execute(f"describe marts.{qident(table)}").fetchall()
     fields = []
     for name, duck_type, *_ in cols:
         f: dict[str, Any] = {"name": name, "type": _field_type(duck_type)}
@@ -609,28 +602,28 @@ def export_published(
             total = 2 * len(tables) + 1
             done = 0
             for t in tables:
-                cols = con.execute(f"describe marts.{_quote(t)}").fetchall()
+                cols = con.execute(f"describe marts.{qident(t)}").fetchall()
                 progress(f"Parquet {t}", done, total)
                 where = "where true" + _and_pemda(con, t, dipilih)
                 con.execute(
-                    f"copy (select * from marts.{_quote(t)} {where}) to "
-                    f"{_sql_path(work / 'parquet' / (t + '.parquet'))} "
+                    f"copy (select * from marts.{qident(t)} {where}) to "
+                    f"{qstring(work / 'parquet' / (t + '.parquet'))} "
                     "(format parquet, compression zstd)"
                 )
                 done += 1
                 progress(f"CSV {t}", done, total)
                 select = ", ".join(
-                    f"{neutralise_sql(_quote(n))} as {_quote(n)}"
+                    f"{neutralise_sql(qident(n))} as {qident(n)}"
                     if typ.upper() == "VARCHAR"
-                    else _quote(n)
+                    else qident(n)
                     for n, typ, *_ in cols
                 )
                 con.execute(
-                    f"copy (select {select} from marts.{_quote(t)} {where}) to "
-                    f"{_sql_path(work / 'csv' / (t + '.csv'))} (format csv, header, delimiter ',')"
+                    f"copy (select {select} from marts.{qident(t)} {where}) to "
+                    f"{qstring(work / 'csv' / (t + '.csv'))} (format csv, header, delimiter ',')"
                 )
                 (rows[t],) = con.execute(
-                    f"select count(*) from marts.{_quote(t)} {where}"
+                    f"select count(*) from marts.{qident(t)} {where}"
                 ).fetchone()
                 done += 1
             progress("datapackage.json", done, total)

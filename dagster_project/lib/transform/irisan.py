@@ -416,23 +416,24 @@ def keep_candidate(
 
 def promote_candidate(paths: DataPaths, run_id: str) -> bool:
     """This run's build was published: its candidate becomes the state (`_install_candidate`)."""
-    meta = _candidate(paths)
-    if meta is None or meta["run_id"] != run_id:
+    found = _candidate(paths)
+    if found is None or found[0]["run_id"] != run_id:
         return False
-    _install_candidate(paths, Sidik.from_dict(meta))
+    _install_candidate(paths, found[1])
     return True
 
 
-def _candidate(paths: DataPaths) -> dict[str, Any] | None:
-    """The candidate's description (`keep_candidate`), or None when there is no usable one."""
+def _candidate(paths: DataPaths) -> tuple[dict[str, Any], Sidik] | None:
+    """The candidate's description (`keep_candidate`) and its fingerprints, or None when there is
+    no usable one."""
     if not _candidate_db(paths).exists():
         return None
     try:
         meta = json.loads(_candidate_json(paths).read_text(encoding="utf-8"))
-        Sidik.from_dict(meta)
+        sidik = Sidik.from_dict(meta)
     except (OSError, ValueError, KeyError):
         return None
-    return meta if "run_id" in meta else None
+    return (meta, sidik) if "run_id" in meta else None
 
 
 def _adopt_unpublished(paths: DataPaths) -> None:
@@ -440,10 +441,10 @@ def _adopt_unpublished(paths: DataPaths) -> None:
     the state, the pemda × sources it recomputed marked unpublished. Every table it left out is
     still the last published build's; every table it recomputed is downstream of a marked source
     and runs again. A full build's candidate is never adopted: it took nothing."""
-    meta = None if state_db(paths).exists() else _candidate(paths)
-    if meta is None or meta.get("irisan") is None:
+    found = None if state_db(paths).exists() else _candidate(paths)
+    if found is None or found[0].get("irisan") is None:
         return
-    sidik = Sidik.from_dict(meta)
+    meta, sidik = found
     for kode in meta["irisan"]:
         sidik.pemda.setdefault(kode, {}).update(dict.fromkeys(meta["sumber"], BELUM_TERBIT))
     _install_candidate(paths, sidik)
