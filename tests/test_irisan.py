@@ -173,6 +173,44 @@ def test_a_slice_build_whose_dbt_failed_leaves_its_file_as_the_state(warehouse):
     assert irisan.state_db(warehouse).stat().st_ino == inode
 
 
+def test_the_candidate_is_copied_while_the_build_is_read(warehouse):
+    """The copy runs while the step stores dbt's events and reads the build file (its row counts);
+    the candidate holds the build as dbt left it, the slice's own tables aside."""
+    import duckdb
+
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
+    rencana, build = _slice_build(warehouse)
+    with duckdb.connect(str(build)) as con:
+        con.execute("create table main.fakta as select range as n from range(100000)")
+    with (
+        irisan.candidate_kept(warehouse, build, rencana, "run-2"),
+        duckdb.connect(str(build), read_only=True) as con,
+    ):
+        assert con.execute("select count(*) from main.fakta").fetchone() == (100000,)
+    assert irisan.promote_candidate(warehouse, "run-2")
+    with duckdb.connect(str(irisan.state_db(warehouse)), read_only=True) as con:
+        assert con.execute("select count(*) from main.fakta").fetchone() == (100000,)
+        assert not con.execute(
+            f"select * from information_schema.tables where table_schema = '{irisan.SLICE_SCHEMA}' "
+            f"and table_name in ('{irisan.SLICE_TABLE}', '{irisan.SLICE_FOLDERS}')"
+        ).fetchall()
+    assert build.exists()  # the build file itself goes on to the gate and publish
+
+
+def test_no_candidate_when_the_step_fails_while_it_is_copied(warehouse):
+    """Storing the events failed: the copy is waited for and left undescribed, so the next
+    build does not take it (a slice build had taken the state: it is full)."""
+    _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
+    rencana, build = _slice_build(warehouse)
+    with (
+        pytest.raises(RuntimeError, match="penyimpanan"),
+        irisan.candidate_kept(warehouse, build, rencana, "run-2"),
+    ):
+        raise RuntimeError("penyimpanan event gagal")
+    assert not irisan.promote_candidate(warehouse, "run-2")
+    assert irisan.plan(warehouse).penuh
+
+
 def test_a_published_slice_build_clears_its_marks(warehouse):
     _raw_file(warehouse, "bpkad/sp2d/pemda=64.72/tahun=2025/a.parquet", b"PAR1 baru")
     rencana, build = _slice_build(warehouse)

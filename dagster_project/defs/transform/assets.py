@@ -126,26 +126,27 @@ def apbd_dbt_models(
         yield from events
         raise
     # dbt has exited: keep the build (intermediate tables too) as the next run's state should
-    # this run publish it, then drop the views over raw Parquet that must not ship, checkpoint.
-    irisan.keep_candidate(warehouse.paths, build_db, rencana, context.run.run_id)
+    # this run publish it, copied while the events are stored (the build file is only read until
+    # the copy is done); then drop the views over raw Parquet and the tables that must not ship.
+    with irisan.candidate_kept(warehouse.paths, build_db, rencana, context.run.run_id):
+        counts = table_row_counts(build_db)
+        # What the slice build left out is in this build file as the last published build had
+        # it (its inputs did not change): materialised by this run all the same, so that what
+        # reads it (the publish step) runs. First: all it stands on was left out too (Dagster
+        # wants a multi-asset's outputs in dependency order).
+        yield from carried_over(context, manifest, sempit, counts)
+        sliced = set() if rencana.penuh else sliced_tables(manifest)
+        for event in events:
+            if isinstance(event, dg.Output):
+                key = context.asset_key_for_output(event.output_name)
+                metadata = dict(event.metadata)
+                if (n := counts.get(tuple(key.path))) is not None:
+                    metadata["dagster/row_count"] = n
+                if key in sliced:
+                    metadata[RECOMPUTED_FOR] = dg.MetadataValue.json(list(rencana.irisan))
+                event = event.with_metadata(metadata)
+            yield event
     finalize_build(build_db)
-    counts = table_row_counts(build_db)
-    # What the slice build left out is in this build file as the last published build had it
-    # (its inputs did not change): materialised by this run all the same, so that what reads it
-    # (the publish step) runs. First: all it stands on was left out too (Dagster wants a
-    # multi-asset's outputs in dependency order).
-    yield from carried_over(context, manifest, sempit, counts)
-    sliced = set() if rencana.penuh else sliced_tables(manifest)
-    for event in events:
-        if isinstance(event, dg.Output):
-            key = context.asset_key_for_output(event.output_name)
-            metadata = dict(event.metadata)
-            if (n := counts.get(tuple(key.path))) is not None:
-                metadata["dagster/row_count"] = n
-            if key in sliced:
-                metadata[RECOMPUTED_FOR] = dg.MetadataValue.json(list(rencana.irisan))
-            event = event.with_metadata(metadata)
-        yield event
 
 
 def dbt_project_manifest() -> dict[str, Any]:
