@@ -42,7 +42,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -399,42 +399,39 @@ def keep_candidate(
     if this run publishes it (`promote_candidate`), and, for a slice build, if it does not
     (`_adopt_unpublished`). `gagal`: dbt failed, the build file will not be published and
     becomes the candidate itself."""
-    if not gagal:
+    if gagal:
+        _make_room(paths, build_db)
+        os.replace(build_db, _candidate_db(paths))
+        _describe_candidate(paths, rencana, run_id)
+    else:
         with candidate_kept(paths, build_db, rencana, run_id):
-            return
-    _without_slice(build_db)
-    state_dir(paths).mkdir(parents=True, exist_ok=True)
-    _candidate_json(paths).unlink(missing_ok=True)
-    os.replace(build_db, _candidate_db(paths))
-    _describe_candidate(paths, rencana, run_id)
+            pass
 
 
 @contextmanager
 def candidate_kept(paths: DataPaths, build_db: Path, rencana: Rencana, run_id: str):
     """`keep_candidate` with the copy made while the body runs: the body may read the build file
     (row counts) and do what does not touch it (Dagster storing the build's events), never write
-    it. At 10 pemda the ~1 GB copy takes 0.3 s with the disk idle and 2–3 s right after dbt's
-    own writes; storing the events takes ~1.3 s. The candidate is described (usable) only when
-    the copy and the body both succeeded; on leaving, the copy has always finished."""
-    _without_slice(build_db)
-    state_dir(paths).mkdir(parents=True, exist_ok=True)
-    _candidate_json(paths).unlink(missing_ok=True)
+    it. At 10 pemda the ~1 GB copy took 0.3 s with the disk idle and 0.6–3.4 s right after dbt's
+    own writes; storing the events ~1.3 s. On leaving, the copy has finished (the pool waits for
+    it, whatever the body did); the candidate is described (usable) only when both succeeded."""
+    _make_room(paths, build_db)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kandidat") as pool:
         copied = pool.submit(shutil.copyfile, build_db, _candidate_db(paths))
-        try:
-            yield
-        finally:
-            wait([copied])
+        yield
     copied.result()
     _describe_candidate(paths, rencana, run_id)
 
 
-def _without_slice(build_db: Path) -> None:
-    """The build file without the slice's tables (prepare_build), checkpointed: whole in itself."""
+def _make_room(paths: DataPaths, build_db: Path) -> None:
+    """Before a candidate is put aside: the build file without the slice's tables (prepare_build),
+    checkpointed (whole in itself), and no description of an earlier candidate left."""
     with duckdb.connect(str(build_db)) as con:
         con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_TABLE}")
         con.execute(f"drop table if exists {SLICE_SCHEMA}.{SLICE_FOLDERS}")
         con.execute("checkpoint")
+    state_dir(paths).mkdir(parents=True, exist_ok=True)
+    _candidate_json(paths).unlink(missing_ok=True)
 
 
 def _describe_candidate(paths: DataPaths, rencana: Rencana, run_id: str) -> None:
