@@ -13,7 +13,8 @@
       (irisan_berkas_semua). Stored by pemda, one pemda's rows fill a few row groups of their
       own: a slice build's delete and insert rewrite those, not a part of every row group of
       the table (DuckDB's checkpoint rewrites each row group a commit touched; at 10 pemda the
-      first slice build after a full build spent 4.4 s committing its tables, 1.2 s later).
+      first slice build after an unsorted full build spent 4.4 s of its threads' time in
+      COMMIT, a later one 1.2 s; benchmarks/results/pemda10-skala2.8-s22).
     - Slice build: the build file is a copy of the last good build and holds
       `intermediate.irisan_pemda`, the pemda to recompute, and `intermediate.irisan_berkas`,
       their folders in raw/ per source (irisan_dibangun). The model runs with DuckDB variable
