@@ -248,14 +248,25 @@ def _manifest() -> dict:
     """A dbt manifest in miniature: sources a.x (changed), a.y (unchanged), meta.log (the ingest
     log, not fingerprinted); m1 reads a.x, m2 a.y, m3 both through m1 and m2, m4 reads an
     environment variable; tests on m2 alone, on m3 and m2 (a relationship) and on source a.y;
-    in folder `lama`, m6 reads a.y and has a test."""
+    in folder `lama`, m6 reads a.y and has a test. Views on m1: v1 (a test on it), v2 calling a
+    macro that calls one globbing files while it compiles (source_or_empty's kind), and v3
+    on v1."""
 
-    def node(kind: str, name: str, parents: list[str], code: str = "select 1", folder=()) -> dict:
+    def node(
+        kind: str,
+        name: str,
+        parents: list[str],
+        code: str = "select 1",
+        folder=(),
+        view=False,
+        macros=(),
+    ) -> dict:
         return {
             "resource_type": kind,
             "fqn": ["apbd", *folder, name],
             "raw_code": code,
-            "depends_on": {"nodes": parents},
+            "config": {"materialized": "view" if view else "table"},
+            "depends_on": {"nodes": parents, "macros": list(macros)},
         }
 
     nodes = {
@@ -270,6 +281,14 @@ def _manifest() -> dict:
         "test.apbd.t_x": node("test", "t_x", ["source.apbd.a.x"]),
         "model.apbd.m6": node("model", "m6", ["source.apbd.a.y"], folder=["lama"]),
         "test.apbd.t_m6": node("test", "t_m6", ["model.apbd.m6"], folder=["lama"]),
+        "model.apbd.v1": node("model", "v1", ["model.apbd.m1"], view=True),
+        "test.apbd.t_v1": node("test", "t_v1", ["model.apbd.v1"]),
+        "model.apbd.v2": node("model", "v2", ["model.apbd.m1"], view=True, macros=["macro.b"]),
+        "model.apbd.v3": node("model", "v3", ["model.apbd.v1"]),
+    }
+    macros = {
+        "macro.b": {"macro_sql": "{{ return(c()) }}", "depends_on": {"macros": ["macro.c"]}},
+        "macro.c": {"macro_sql": "{{ run_query('select 1 from glob(...)') }}"},
     }
     children: dict[str, list[str]] = {}
     for uid, n in nodes.items():
@@ -279,7 +298,7 @@ def _manifest() -> dict:
         f"source.apbd.{s}.{t}": {"source_name": s, "name": t}
         for s, t in (("a", "x"), ("a", "y"), ("meta", "log"))
     }
-    return {"nodes": nodes, "sources": sources, "child_map": children}
+    return {"nodes": nodes, "sources": sources, "child_map": children, "macros": macros}
 
 
 def test_a_slice_build_runs_only_what_its_changed_sources_reach():
@@ -287,7 +306,9 @@ def test_a_slice_build_runs_only_what_its_changed_sources_reach():
     seen = {"terlacak": ("a.x", "a.y")}
     rencana = irisan.Rencana(("64.01",), "irisan", sidik, sumber=("a.x",), **seen)
     args, sempit = irisan.dbt_build_args(rencana, _manifest())
-    assert sempit.model == {"model.apbd.m2", "model.apbd.m6"}
+    # v1's SQL is the kept build's (same code): not created again, but what reads it (v3) runs,
+    # and so does its test (its rows moved); v2's SQL may differ (a glob while compiling)
+    assert sempit.model == {"model.apbd.m2", "model.apbd.m6", "model.apbd.v1"}
     # the relationship from a recomputed m3 to the unchanged m2 is checked again
     assert sempit.test == {"test.apbd.t_m2", "test.apbd.t_y", "test.apbd.t_m6"}
     # a folder where nothing runs is left out by one name (dbt matches each name against every
@@ -296,7 +317,7 @@ def test_a_slice_build_runs_only_what_its_changed_sources_reach():
         "--indirect-selection",
         "empty",
         "--exclude",
-        "fqn:apbd.lama fqn:apbd.m2 fqn:apbd.t_m2 fqn:apbd.t_y",
+        "fqn:apbd.lama fqn:apbd.m2 fqn:apbd.t_m2 fqn:apbd.t_y fqn:apbd.v1",
     ]
 
     empty = irisan.Rencana((), "irisan kosong", sidik, **seen)
@@ -305,6 +326,9 @@ def test_a_slice_build_runs_only_what_its_changed_sources_reach():
         "model.apbd.m2",
         "model.apbd.m3",
         "model.apbd.m6",
+        "model.apbd.v1",
+        "model.apbd.v2",
+        "model.apbd.v3",
     }
     full = irisan.Rencana(None, "penuh", sidik, **seen)
     assert irisan.dbt_build_args(full, _manifest()) == (

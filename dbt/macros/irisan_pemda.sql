@@ -7,9 +7,14 @@
     kode_pemda except those compared across pemda or read from the ingest log (marts take it from
     their contract, dagster_project/lib/contracts/dbt_codegen.py `materialization`).
 
-    - Full build (a new build file): the table is created as `table` would, contract and all;
-      with config `irisan_per_batch: N`, created empty and filled N pemda at a time, each
-      batch computed as a slice build computes its slice (irisan_berkas_semua).
+    - Full build (a new build file): the table is created as `table` would, contract and all,
+      its rows stored in kode_pemda order; with config `irisan_per_batch: N`, created empty and
+      filled N pemda at a time, each batch computed as a slice build computes its slice
+      (irisan_berkas_semua). Stored by pemda, one pemda's rows fill a few row groups of their
+      own: a slice build's delete and insert rewrite those, not a part of every row group of
+      the table (DuckDB's checkpoint rewrites each row group a commit touched; at 10 pemda the
+      first slice build after an unsorted full build spent 4.4 s of its threads' time in
+      COMMIT, a later one 1.2 s; benchmarks/results/pemda10-skala2.8-s22).
     - Slice build: the build file is a copy of the last good build and holds
       `intermediate.irisan_pemda`, the pemda to recompute, and `intermediate.irisan_berkas`,
       their folders in raw/ per source (irisan_dibangun). The model runs with DuckDB variable
@@ -46,21 +51,20 @@
 
 {% macro ref() -%}
 {%- set relation = builtins.ref(*varargs, **kwargs) -%}
-{%- if execute and irisan_model(varargs[-1]) is not none
-      and irisan_model(varargs[-1]).config.materialized == 'irisan_pemda' -%}
+{%- set node = irisan_model(*varargs) if execute else none -%}
+{%- if node is not none and node.config.materialized == 'irisan_pemda' -%}
   {{ return(irisan_bungkus(relation)) }}
 {%- endif -%}
 {{ return(relation) }}
 {%- endmacro %}
 
 
-{% macro irisan_model(name) -%}
-{#- The model node of that name, or none (a seed, a snapshot). -#}
-{%- set found = graph.get('nodes', {}).values()
-    | selectattr('resource_type', 'equalto', 'model')
-    | selectattr('name', 'equalto', name)
-    | list -%}
-{{ return(found[0] if found else none) }}
+{% macro irisan_model(package_or_name, name=none) -%}
+{#- The model node `ref` names (one argument or two, as `ref`), or none (a seed, a snapshot).
+    Looked up by its unique id in dbt's graph: every ref of every node asks. -#}
+{%- set id = 'model.' ~ (package_or_name if name else project_name) ~ '.'
+             ~ (name or package_or_name) -%}
+{{ return(graph.get('nodes', {}).get(id)) }}
 {%- endmacro %}
 
 
@@ -188,11 +192,9 @@ set variable irisan_berkas = (
 
 
 {% macro irisan_sumber_node(source_name, table_name) -%}
-{%- set found = graph.get('sources', {}).values()
-    | selectattr('source_name', 'equalto', source_name)
-    | selectattr('name', 'equalto', table_name)
-    | list -%}
-{{ return(found[0] if found else none) }}
+{#- The project's source node, or none; by its unique id, as irisan_model. -#}
+{%- set key = 'source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name -%}
+{{ return(graph.get('sources', {}).get(key)) }}
 {%- endmacro %}
 
 
@@ -264,7 +266,7 @@ create or replace temporary table irisan_berkas_semua as {{ globs | join(' union
     {{ drop_relation_if_exists(existing_relation) }}
     {% call statement('irisan_kosong') -%}
       {{ create_table_as(False, target_relation,
-                         'select * from (' ~ compiled_code ~ ') as irisan where false') }}
+                         'select * from (\n' ~ compiled_code ~ '\n) as irisan where false') }}
     {%- endcall %}
     {{ adapter.commit() }}
     {%- set semua = irisan_berkas_semua() -%}
@@ -278,6 +280,7 @@ create or replace temporary table irisan_berkas_semua as {{ globs | join(' union
         select * from (
           {{ compiled_code }}
         ) as irisan where kode_pemda in ({{ irisan_daftar(batch) }})
+        order by kode_pemda
       {%- endcall %}
       {% call statement('irisan_lepas') -%}
         {{ irisan_variabel(none) }}
@@ -291,7 +294,10 @@ create or replace temporary table irisan_berkas_semua as {{ globs | join(' union
   {%- else -%}
     {{ drop_relation_if_exists(existing_relation) }}
     {% call statement('main') -%}
-      {{ create_table_as(False, target_relation, compiled_code) }}
+      {#- on lines of their own: the model's last line may be a comment -#}
+      {{ create_table_as(False, target_relation,
+                         'select * from (\n' ~ compiled_code ~ '\n) as irisan '
+                         ~ 'order by kode_pemda') }}
     {%- endcall %}
   {%- endif %}
 

@@ -3,7 +3,7 @@
 import graphlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ INGEST_LOG = dg.AssetKey(["meta", "ingest_log"])
 CARRIED_OVER = "irisan"
 # ... and of a sliced table it recomputed for its pemda only, listed (the gate checks their rows).
 RECOMPUTED_FOR = "irisan_pemda"
+# ... and of a view it left as the last published build had it (same SQL; its rows may differ).
+VIEW_KEPT = "view_tetap"
 
 
 class ApbdTranslator(DagsterDbtTranslator):
@@ -130,13 +132,9 @@ def apbd_dbt_models(
     # the copy is done); then drop the views over raw Parquet and the tables that must not ship.
     with irisan.candidate_kept(warehouse.paths, build_db, rencana, context.run.run_id):
         counts = table_row_counts(build_db)
-        # What the slice build left out is in this build file as the last published build had
-        # it (its inputs did not change): materialised by this run all the same, so that what
-        # reads it (the publish step) runs. First: all it stands on was left out too (Dagster
-        # wants a multi-asset's outputs in dependency order).
-        yield from carried_over(context, manifest, sempit, counts)
         sliced = set() if rencana.penuh else sliced_tables(manifest)
-        for event in events:
+
+        def with_counts(event):
             if isinstance(event, dg.Output):
                 key = context.asset_key_for_output(event.output_name)
                 metadata = dict(event.metadata)
@@ -145,7 +143,19 @@ def apbd_dbt_models(
                 if key in sliced:
                     metadata[RECOMPUTED_FOR] = dg.MetadataValue.json(list(rencana.irisan))
                 event = event.with_metadata(metadata)
-            yield event
+            return event
+
+        # What the slice build left out is in this build file as the last published build had
+        # it: materialised by this run all the same, so that what reads it (the publish step)
+        # runs, each once what it reads has been (Dagster wants a multi-asset's outputs in
+        # dependency order; a kept view may read a table the slice recomputed).
+        yield from after_their_inputs(
+            context,
+            map(with_counts, events),
+            carried_over(context, manifest, sempit, counts),
+            manifest,
+            sempit,
+        )
     finalize_build(build_db)
 
 
@@ -170,29 +180,78 @@ def carried_over(
     manifest: dict[str, Any] | None,
     sempit: irisan.Penyempitan | None,
     counts: Mapping[tuple[str, ...], int],
-):
-    """An output for each table or view the slice build left out (`irisan.narrowing`), those it
-    stands on first."""
+) -> list[tuple[str, dg.Output]]:
+    """(unique id, output) for each table or view the slice build left out
+    (`irisan.narrowing`), those it stands on first. A table's inputs did not change (`irisan`:
+    the gate does not check it again); a view's SQL did not, but its rows are those of what it
+    reads (`VIEW_KEPT`)."""
     if not (manifest and sempit):
-        return
+        return []
     nodes = manifest["nodes"]
     order = graphlib.TopologicalSorter(
         {u: [d for d in nodes[u]["depends_on"]["nodes"] if d in sempit.model] for u in sempit.model}
     )
+    out = []
     for uid in order.static_order():
         key = translator.get_asset_key(nodes[uid])
         if key not in context.selected_asset_keys:
             continue
-        metadata: dict[str, Any] = {
-            CARRIED_OVER: "dibawa dari hasil bangun terbit terakhir: masukannya tidak berubah"
-        }
+        if nodes[uid]["config"]["materialized"] == "view":
+            metadata: dict[str, Any] = {
+                VIEW_KEPT: "view dari hasil bangun terbit terakhir: SQL-nya sama, barisnya "
+                "mengikuti tabel yang dibacanya"
+            }
+        else:
+            metadata = {
+                CARRIED_OVER: "dibawa dari hasil bangun terbit terakhir: masukannya tidak berubah"
+            }
         if (n := counts.get(tuple(key.path))) is not None:
             metadata["dagster/row_count"] = n
-        yield dg.Output(
-            None,
-            output_name=context.assets_def.get_output_name_for_asset_key(key),
-            metadata=metadata,
-        )
+        output_name = context.assets_def.get_output_name_for_asset_key(key)
+        out.append((uid, dg.Output(None, output_name=output_name, metadata=metadata)))
+    return out
+
+
+def after_their_inputs(
+    context: dg.AssetExecutionContext,
+    events: Iterable[Any],
+    carried: list[tuple[str, dg.Output]],
+    manifest: dict[str, Any] | None,
+    sempit: irisan.Penyempitan | None,
+) -> Iterator[Any]:
+    """dbt's events as they come, with each carried-over output (`carried_over`, in dependency
+    order) yielded as soon as every model it reads that dbt ran has been yielded."""
+    if not carried:
+        yield from events
+        return
+    nodes = manifest["nodes"]
+    uid_of = {
+        translator.get_asset_key(nodes[u]): u
+        for u, n in nodes.items()
+        if n["resource_type"] == "model"
+    }
+    ran = {u for u in uid_of.values() if u not in sempit.model}
+    kept = {u for u, _ in carried}
+    waits = {
+        u: {d for d in nodes[u]["depends_on"]["nodes"] if d in ran or d in kept} for u, _ in carried
+    }
+    done: set[str] = set()
+    pending = list(carried)
+
+    def ready() -> Iterator[dg.Output]:
+        for item in list(pending):  # in dependency order: a chain of kept nodes in one pass
+            if waits[item[0]] <= done:
+                pending.remove(item)
+                done.add(item[0])
+                yield item[1]
+
+    yield from ready()
+    for event in events:
+        yield event
+        if isinstance(event, dg.Output):
+            done.add(uid_of.get(context.asset_key_for_output(event.output_name), ""))
+            yield from ready()
+    yield from (output for _, output in pending)  # waiting on a model dbt did not report
 
 
 @contextmanager

@@ -17,7 +17,10 @@ only the slice of pemda whose raw files changed:
   sources whose files changed, and of what the fingerprint cannot see (the ingest log, the
   scenario store, a model reading an environment variable). Every other table is the kept
   build's, as its inputs are. A data test runs when any node it reads runs (a relationship from a
-  recomputed fact to an unchanged dim is checked again).
+  recomputed fact to an unchanged dim is checked again), a view's tests too. A view is created
+  again only when its SQL may differ: the kept build's view is the same query of the same code
+  (the state holds one code version), unless the SQL is made from what dbt reads while it
+  compiles (a glob of raw/, a query, an environment variable: `_compiled_from_code`).
 - **When the state cannot be trusted** the build is full: no state yet, another version of the
   code (dbt models, macros, seeds, contracts, the quality gate, DuckDB or dbt itself) or of the
   national files (anything in raw/ outside a pemda folder), or a forced full build
@@ -302,7 +305,34 @@ def narrowing(rencana: Rencana, manifest: dict[str, Any]) -> Penyempitan | None:
         for u, n in nodes.items()
         if n["resource_type"] == "test" and not runs.intersection(n["depends_on"]["nodes"])
     }
-    return Penyempitan(model=frozenset(models - runs), test=frozenset(tests))
+    views = {
+        u
+        for u in runs & models
+        if nodes[u]["config"]["materialized"] == "view" and _compiled_from_code(nodes[u], manifest)
+    }
+    return Penyempitan(model=frozenset(models - runs | views), test=frozenset(tests))
+
+
+# What a model or macro calls to read the database, the files or the environment while dbt
+# compiles it (source_or_empty globs raw/ for a source's files; mart_kepatuhan_pelaporan reads
+# its reference date from the environment).
+_READS_WHILE_COMPILING = ("run_query(", "env_var(", "adapter.", "glob(")
+
+
+def _compiled_from_code(node: dict[str, Any], manifest: dict[str, Any]) -> bool:
+    """Whether the node's SQL follows from the code alone: neither it nor a macro it calls,
+    directly or through another, reads anything while dbt compiles it."""
+    macros = manifest.get("macros", {})
+    seen: set[str] = set()
+    todo = list(node["depends_on"].get("macros", ()))
+    texts = [node.get("raw_code", "")]
+    while todo:
+        uid = todo.pop()
+        if uid not in seen and uid in macros:
+            seen.add(uid)
+            texts.append(macros[uid].get("macro_sql", ""))
+            todo.extend(macros[uid].get("depends_on", {}).get("macros", ()))
+    return not any(call in text for text in texts for call in _READS_WHILE_COMPILING)
 
 
 def dbt_build_args(
